@@ -1,0 +1,3 @@
+"""atbalsts: are Latvian school-support programmes working? Ingest, validate, evaluate, publish."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,127 @@
+"""Settings: `params.yaml` read once into a typed object and passed to every stage."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    pseudonym_key_file: str = "~/.config/atbalsts/pseudonym.key"
+    duckdb_memory_limit: str = "4GB"
+
+
+@dataclass(frozen=True)
+class ValidateSettings:
+    max_consultation_minutes: int = 240
+    volume_drop_share: float = 0.5
+    today: date | None = None
+
+    def reference_date(self) -> date:
+        return self.today or date.today()
+
+
+@dataclass(frozen=True)
+class EvaluateSettings:
+    min_supported_for_estimate: int = 10
+    caliper_sd: float = 0.25
+    n_matches: int = 3
+    min_baseline_grades: int = 2
+    min_outcome_grades: int = 2
+    hours_bands: tuple[float, ...] = (0, 5, 10, 20)
+    bootstrap_replicates: int = 0
+    seed: int = 20240901
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    k: int = 5
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    lang: str = "lv"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path = Path("data/raw")
+    out_dir: Path = Path("data/processed")
+    warehouse_name: str = "warehouse.duckdb"
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    validate: ValidateSettings = field(default_factory=ValidateSettings)
+    evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+
+    @property
+    def warehouse(self) -> Path:
+        path = Path(self.warehouse_name).expanduser()
+        return path if path.is_absolute() else self.out_dir / path
+
+    @property
+    def run_summary_path(self) -> Path:
+        return self.out_dir / "run_summary.json"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.out_dir / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.out_dir / "reports"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.out_dir / "feedback"
+
+    def with_paths(self, raw: Path | None = None, out: Path | None = None, warehouse: Path | None = None) -> Settings:
+        """Command-line paths override the parameters file."""
+        changes: dict[str, Any] = {}
+        if raw is not None:
+            changes["raw_dir"] = Path(raw)
+        if out is not None:
+            changes["out_dir"] = Path(out)
+        if warehouse is not None:
+            changes["warehouse_name"] = str(Path(warehouse).resolve())
+        return replace(self, **changes)
+
+
+def _section(cls: type, data: dict[str, Any] | None) -> Any:
+    data = dict(data or {})
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"params.yaml: unknown setting(s) {sorted(unknown)} for {cls.__name__}")
+    if "hours_bands" in data:
+        data["hours_bands"] = tuple(float(x) for x in data["hours_bands"])
+    if data.get("today") and isinstance(data["today"], str):
+        data["today"] = date.fromisoformat(data["today"])
+    return cls(**data)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read params.yaml (or the defaults when the file is absent, e.g. outside the repo)."""
+    path = Path(path) if path else Path(os.environ.get("ATBALSTS_PARAMS", DEFAULT_PARAMS))
+    raw: dict[str, Any] = {}
+    if path.exists():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    paths = raw.get("paths", {}) or {}
+    return Settings(
+        raw_dir=Path(paths.get("raw", "data/raw")),
+        out_dir=Path(paths.get("out", "data/processed")),
+        warehouse_name=str(paths.get("warehouse", "warehouse.duckdb")),
+        ingest=_section(IngestSettings, raw.get("ingest")),
+        validate=_section(ValidateSettings, raw.get("validate")),
+        evaluate=_section(EvaluateSettings, raw.get("evaluate")),
+        export=_section(ExportSettings, raw.get("export")),
+        report=_section(ReportSettings, raw.get("report")),
+    )

@@ -1,0 +1,89 @@
+-- Tables shared by several stages. Documented column by column in docs/warehouse.md.
+-- Stage-private tables (core.*, marts.*) are created by the stage that owns them.
+
+create table if not exists meta.files (
+    file_path        varchar primary key,  -- relative to the raw folder, POSIX slashes
+    sha256           varchar not null,
+    kind             varchar,
+    status           varchar not null,     -- loaded | unchanged | rejected | skipped
+    rows_read        bigint not null default 0,
+    rows_loaded      bigint not null default 0,
+    rows_quarantined bigint not null default 0,
+    reason           varchar,
+    encoding         varchar,
+    delimiter        varchar,
+    ingested_at      timestamp,
+    run_id           varchar
+);
+
+create table if not exists meta.runs (
+    run_id        varchar primary key,
+    started_at    timestamp not null,
+    finished_at   timestamp,
+    code_version  varchar,
+    params_hash   varchar,
+    command       varchar,
+    outcome       varchar,               -- running | completed | failed
+    stage_counts  json,
+    input_hashes  json
+);
+
+create table if not exists staging.schools (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    school_id varchar, school_name varchar, municipality varchar
+);
+
+create table if not exists staging.pupils (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    pupil_id varchar, school_id varchar, school_year varchar,
+    class_raw varchar, grade_level integer, class_letter varchar,
+    gender varchar, left_on date, leaving_reason varchar
+);
+
+create table if not exists staging.plans (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    pupil_id varchar, school_id varchar, plan_start date, plan_end date,
+    project_code varchar, risk_factors varchar, school_year varchar
+);
+
+create table if not exists staging.consultations (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    pupil_id varchar, school_id varchar, staff_id varchar,
+    staff_role varchar, staff_role_raw varchar,
+    subject varchar, subject_raw varchar,
+    minutes double, mode varchar, mode_raw varchar, group_size integer, project_code varchar
+);
+
+create table if not exists staging.grades (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    pupil_id varchar, school_id varchar,
+    subject varchar, subject_raw varchar,
+    grade_raw varchar, grade_kind varchar, grade_score integer, grade_level_code varchar,
+    passed boolean, grade_percent double,
+    assessment_type varchar, assessment_type_raw varchar
+);
+
+create table if not exists quarantine.rows (
+    source_file varchar not null, source_line integer not null,
+    kind varchar, school_id varchar,
+    stage varchar not null,              -- ingest | validate
+    column_name varchar, value varchar,  -- never a personal value: '***' instead
+    reason_code varchar not null, message_lv varchar not null, message_en varchar not null,
+    row_key varchar, run_id varchar
+);
+
+create table if not exists validation.flags (
+    source_file varchar not null, source_line integer not null,
+    kind varchar, school_id varchar, row_key varchar,
+    severity varchar not null default 'warning',
+    reason_code varchar not null, column_name varchar, value varchar,
+    message_lv varchar not null, message_en varchar not null, run_id varchar
+);
+
+create table if not exists validation.quality (
+    school_id varchar, month varchar,
+    rows_received bigint, rows_loaded bigint, rows_quarantined bigint, warnings bigint,
+    has_roster boolean, has_plans boolean, has_consultations boolean, has_grades boolean
+);
