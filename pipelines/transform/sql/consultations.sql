@@ -1,0 +1,32 @@
+-- core.consultations: one row per consultation. Cumulative re-deliveries repeat the same
+-- row_key and are kept once (the earliest file/line keeps the lineage).
+with staged as (
+    select * from staging.consultations s
+    where not exists (
+        select 1 from quarantine.rows q
+        where q.stage = 'validate' and q.kind = 'consultations'
+          and q.source_file = s.source_file and q.source_line = s.source_line
+    )
+),
+
+deduplicated as (
+    select *, row_number() over (partition by row_key order by source_file, source_line) as pick
+    from staged
+),
+
+schools as (
+    select school_id, municipality from core.schools
+),
+
+final as (
+    select d.source_file, d.source_line, d.row_key,
+           d.date, d.school_year, d.semester,
+           d.pupil_id, d.school_id, s.municipality, d.staff_id, d.staff_role, d.staff_role_raw,
+           d.subject, d.subject_raw,
+           d.minutes, d.mode, d.mode_raw, d.group_size, d.project_code
+    from deduplicated d
+    left join schools s using (school_id)
+    where d.pick = 1
+)
+
+select * from final
