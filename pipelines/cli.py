@@ -1,0 +1,422 @@
+"""`atbalsts`: the one command. It parses arguments, wires the stages and prints; nothing else.
+
+Stage modules are imported inside the commands so that `atbalsts --help` stays instant
+(Great Expectations and Jupyter take seconds to import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.config import Settings, load_settings
+from pipelines.runner import (
+    RunContext,
+    UserError,
+    finish_run,
+    new_run_id,
+    open_warehouse,
+    setup_logging,
+    start_run,
+    timed_stage,
+    warehouse_lock,
+)
+
+app = typer.Typer(
+    help=(
+        "atbalsts — skolu atbalsta programmu datu apstrāde un efektivitātes novērtējums.\n\n"
+        "Ikmēneša darbs: ielieciet skolu eksporta failus mapē data/raw/ un palaidiet `atbalsts run`.\n\n"
+        "(English: process school-support programme exports and evaluate effectiveness. Monthly: drop the "
+        "schools' files into data/raw/ and run `atbalsts run`.)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+log = logging.getLogger("atbalsts")
+
+STAGES = ("ingest", "validate", "transform", "evaluate", "export", "report")
+
+ParamsOpt = Annotated[Path | None, typer.Option("--params", help="Iestatījumu fails / settings file (params.yaml).")]
+RawOpt = Annotated[Path | None, typer.Option("--raw", help="Skolu eksporta failu mape / folder of school exports.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Rezultātu mape / output folder (warehouse, exports).")]
+WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB noliktavas fails / warehouse file.")]
+DemoKeyOpt = Annotated[
+    bool,
+    typer.Option("--demo-key", help="Tikai parauga datiem: publiskā demo atslēga / sample data only: public demo key."),
+]
+
+
+class Output:
+    """Where messages go: rich text for people, JSON lines for schedulers, or nothing."""
+
+    def __init__(self, quiet: bool = False, json_log: bool = False) -> None:
+        self.quiet = quiet
+        self.json_log = json_log
+
+    def event(self, event: str, **data: Any) -> None:
+        if self.json_log:
+            print(json.dumps({"event": event, **data}, ensure_ascii=False, default=str), flush=True)
+
+    def say(self, text: str) -> None:
+        if not self.quiet and not self.json_log:
+            console.print(text)
+
+    def spinner(self, name: str) -> Any:
+        if self.quiet or self.json_log:
+            return contextlib.nullcontext()
+        return console.status(f"[bold]{name}[/] …", spinner="dots")
+
+    def table(self, table: Table) -> None:
+        if not self.quiet and not self.json_log:
+            console.print(table)
+
+
+def _settings(params: Path | None, raw: Path | None, out: Path | None, warehouse: Path | None) -> Settings:
+    try:
+        settings = load_settings(params)
+    except (ValueError, OSError) as exc:
+        raise UserError(f"Iestatījumu kļūda / settings error: {exc}") from exc
+    return settings.with_paths(raw=raw, out=out, warehouse=warehouse)
+
+
+def _guarded(settings: Settings, func: Callable[[], int]) -> None:
+    """Run a command; known problems become one line, anything else a pointer to the log."""
+    log_path = setup_logging(settings.out_dir)
+    try:
+        code = func()
+    except UserError as exc:
+        log.exception("stopped: %s", exc)
+        err_console.print(f"[bold red]Kļūda / error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        log.warning("interrupted by the user")
+        err_console.print("Pārtraukts; noliktava ir tāda, kāda bija pirms pēdējā faila. / Interrupted; safe to re-run.")
+        raise typer.Exit(130) from None
+    except OSError as exc:
+        log.exception("OS error")
+        hint = "Disks ir pilns / the disk is full" if getattr(exc, "errno", None) == 28 else str(exc)
+        err_console.print(f"[bold red]Kļūda / error:[/] {hint}. Sīkāk / details: {log_path}")
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        log.exception("unexpected failure")
+        err_console.print(
+            f"[bold red]Negaidīta kļūda / unexpected error:[/] {type(exc).__name__}: {exc}. Sīkāk / details: {log_path}"
+        )
+        raise typer.Exit(1) from None
+    if code:
+        raise typer.Exit(code)
+
+
+# --- stage steps: each takes an open connection and returns counts for the summary -------------
+
+
+def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
+    from pipelines.ingest import run_ingest
+    from pipelines.pseudonym import MissingKeyError, load_key
+    from pipelines.run_summary import write_run_summary
+
+    raw_dir = ctx.settings.raw_dir
+    if not raw_dir.is_dir():
+        raise UserError(
+            f"Nav mapes {raw_dir}: izveidojiet to un ielieciet tajā skolu failus (vai norādiet --raw). / "
+            f"No folder {raw_dir}: create it and put the schools' files in it (or pass --raw)."
+        )
+    try:
+        key = load_key(ctx.settings.ingest.pseudonym_key_file, demo=demo_key)
+    except MissingKeyError as exc:
+        raise UserError(str(exc)) from exc
+
+    def on_file(report: Any) -> None:
+        out.event("file", path=report.path, kind=report.kind, status=report.status, rows_read=report.rows_read)
+
+    result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file)
+    write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
+    statuses = [f.status for f in result.files]
+    return {
+        "files": len(statuses),
+        **{s: statuses.count(s) for s in ("loaded", "unchanged", "rejected", "skipped")},
+        "rows_read": sum(f.rows_read for f in result.files if f.status == "loaded"),
+    }
+
+
+def _step_validate(con, ctx: RunContext, out: Output) -> dict[str, Any]:
+    from pipelines.validate import run_validate
+
+    result = run_validate(con, ctx.settings, ctx.run_id)
+    return {"quarantined": result.n_quarantined, "warnings": result.n_warnings, "has_errors": result.has_errors}
+
+
+def _step_transform(con, ctx: RunContext, out: Output) -> dict[str, Any]:
+    from pipelines.transform import run_transform
+
+    return run_transform(con)
+
+
+def _step_evaluate(con, ctx: RunContext, out: Output) -> dict[str, Any]:
+    from pipelines.evaluate import run_evaluate
+
+    result = run_evaluate(con, ctx.settings)
+    return result.counts() if hasattr(result, "counts") else {}
+
+
+def _step_export(con, ctx: RunContext, out: Output, excel: bool) -> dict[str, Any]:
+    from pipelines.export import run_export
+
+    result = run_export(con, ctx.settings, ctx.run_id, excel=excel)
+    return {"files": len(result.files)} if hasattr(result, "files") else {}
+
+
+def _step_report(ctx: RunContext, out: Output, lang: str | None) -> dict[str, Any]:
+    from pipelines.report import run_report
+
+    result = run_report(ctx.settings, ctx.run_id, lang=lang)
+    return {"reports": len(result.reports)} if hasattr(result, "reports") else {}
+
+
+def _run_stages(
+    settings: Settings,
+    stages: tuple[str, ...],
+    *,
+    command: str,
+    out: Output,
+    demo_key: bool = False,
+    excel: bool = False,
+    lang: str | None = None,
+    strict: bool = False,
+) -> int:
+    """Run the named stages in order under the lock, recording the run in meta.runs."""
+    ctx = RunContext(settings=settings, run_id=new_run_id(), command=command)
+    steps: dict[str, Callable[[Any], dict[str, Any]]] = {
+        "ingest": lambda con: _step_ingest(con, ctx, out, demo_key),
+        "validate": lambda con: _step_validate(con, ctx, out),
+        "transform": lambda con: _step_transform(con, ctx, out),
+        "evaluate": lambda con: _step_evaluate(con, ctx, out),
+        "export": lambda con: _step_export(con, ctx, out, excel),
+    }
+    exit_code = 0
+    with warehouse_lock(settings.warehouse):
+        con = open_warehouse(settings)
+        start_run(con, ctx)
+        out.event("run_started", run_id=ctx.run_id, stages=list(stages))
+        try:
+            for name in (s for s in stages if s in steps):
+                with out.spinner(name):
+                    outcome = timed_stage(ctx, name, lambda name=name: steps[name](con))
+                out.say(f"[green]✓[/] {name:<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
+                out.event("stage", name=name, seconds=round(outcome.seconds, 2), counts=outcome.counts)
+                if name == "validate" and strict and outcome.counts.get("has_errors"):
+                    exit_code = 3
+            if "report" in stages:
+                con.close()  # the notebooks open the warehouse read-only from their own kernels
+                with out.spinner("report"):
+                    outcome = timed_stage(ctx, "report", lambda: _step_report(ctx, out, lang))
+                out.say(f"[green]✓[/] {'report':<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
+                out.event("stage", name="report", seconds=round(outcome.seconds, 2), counts=outcome.counts)
+                con = open_warehouse(settings)
+            finish_run(con, ctx, "completed")
+        except BaseException:
+            try:
+                finish_run(con, ctx, "failed")
+            except Exception:  # the connection may be gone; the log still has the traceback
+                log.exception("could not record the failed run")
+            raise
+        finally:
+            con.close()
+    out.event("run_finished", run_id=ctx.run_id, exit_code=exit_code)
+    if "ingest" in stages or "validate" in stages:
+        _print_summary(settings, out)
+    return exit_code
+
+
+def _short(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in counts.items() if not isinstance(v, dict | list))
+
+
+def _print_summary(settings: Settings, out: Output) -> None:
+    """The closing table: what happened to the files, and where the results are."""
+    path = settings.run_summary_path
+    if not path.exists() or out.quiet or out.json_log:
+        return
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    totals = summary["totals"]
+    table = Table(title="Kopsavilkums / summary", show_header=True)
+    for col in (
+        "faili / files",
+        "ielādēti / loaded",
+        "nemainīti / unchanged",
+        "noraidīti / rejected",
+        "izlaisti / skipped",
+        "rindas / rows",
+        "karantīnā / quarantined",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        *(
+            f"{totals[k]:,}".replace(",", " ")
+            for k in ("files", "loaded", "unchanged", "rejected", "skipped", "rows_read", "rows_quarantined")
+        )
+    )
+    out.table(table)
+    problems = [f for f in summary["files"] if f["status"] in ("rejected", "skipped")]
+    if problems:
+        ptable = Table(title="Faili, kas netika ielādēti / files not loaded")
+        ptable.add_column("fails / file")
+        ptable.add_column("statuss / status")
+        ptable.add_column("iemesls / reason")
+        for f in problems:
+            ptable.add_row(f["path"], f["status"], f["reason"] or "")
+        out.table(ptable)
+    out.say(f"Rezultāti / results: {settings.out_dir}  (run_summary.json, exports/, reports/, feedback/)")
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Kur rakstīt parauga failus / where to write the files.")] = Path(
+        "data/raw"
+    ),
+    schools: Annotated[int, typer.Option(help="Skolu skaits / number of schools.")] = 9,
+    seed: Annotated[int, typer.Option(help="Nejaušības sēkla / random seed (same seed, same files).")] = 42,
+    effect: Annotated[float, typer.Option(help="Iestādītais efekts / planted effect (grade points).")] = 0.6,
+) -> None:
+    """Izveido reālistiskus parauga datus / write a realistic, seeded sample of school exports."""
+    from pipelines.sample import write_sample
+
+    summary = write_sample(out, schools=schools, seed=seed, effect=effect)
+    console.print(f"Parauga dati ierakstīti / sample written: {out}  {summary}")
+
+
+@app.command()
+def ingest(
+    raw: RawOpt = None,
+    out: OutOpt = None,
+    warehouse: WarehouseOpt = None,
+    params: ParamsOpt = None,
+    demo_key: DemoKeyOpt = False,
+) -> None:
+    """Ielādē skolu failus noliktavā / load the schools' files into the warehouse."""
+    settings = _settings(params, raw, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("ingest",), command="ingest", out=Output(), demo_key=demo_key))
+
+
+@app.command()
+def validate(
+    out: OutOpt = None,
+    warehouse: WarehouseOpt = None,
+    params: ParamsOpt = None,
+    strict: Annotated[bool, typer.Option(help="Kļūdas → izejas kods 3 / errors → exit code 3.")] = False,
+) -> None:
+    """Pārbauda datus (Great Expectations) / validate the loaded rows, quarantine errors."""
+    settings = _settings(params, None, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("validate",), command="validate", out=Output(), strict=strict))
+
+
+@app.command()
+def transform(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt = None) -> None:
+    """Veido tīrās tabulas / build the de-duplicated core tables."""
+    settings = _settings(params, None, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("transform",), command="transform", out=Output()))
+
+
+@app.command()
+def evaluate(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt = None) -> None:
+    """Novērtē atbalsta efektu / estimate the effect of support against a comparison group."""
+    settings = _settings(params, None, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("evaluate",), command="evaluate", out=Output()))
+
+
+@app.command()
+def export(
+    out: OutOpt = None,
+    warehouse: WarehouseOpt = None,
+    params: ParamsOpt = None,
+    excel: Annotated[bool, typer.Option(help="Arī .xlsx darbgrāmata / also an .xlsx workbook.")] = False,
+) -> None:
+    """Raksta ministrijas CSV ar datu aizsardzību / write the ministry CSVs with disclosure control."""
+    settings = _settings(params, None, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("export",), command="export", out=Output(), excel=excel))
+
+
+@app.command()
+def report(
+    out: OutOpt = None,
+    warehouse: WarehouseOpt = None,
+    params: ParamsOpt = None,
+    lang: Annotated[str | None, typer.Option(help="lv vai en / lv or en.")] = None,
+) -> None:
+    """Izveido HTML pārskatus vērtētājiem / render the HTML reports for evaluators."""
+    settings = _settings(params, None, out, warehouse)
+    _guarded(settings, lambda: _run_stages(settings, ("report",), command="report", out=Output(), lang=lang))
+
+
+@app.command()
+def run(
+    raw: RawOpt = None,
+    out: OutOpt = None,
+    warehouse: WarehouseOpt = None,
+    params: ParamsOpt = None,
+    demo_key: DemoKeyOpt = False,
+    strict: Annotated[bool, typer.Option(help="Datu kļūdas → izejas kods 3 / data errors → exit code 3.")] = False,
+    no_reports: Annotated[bool, typer.Option("--no-reports", help="Bez HTML pārskatiem / skip the reports.")] = False,
+    excel: Annotated[bool, typer.Option(help="Arī .xlsx darbgrāmata / also an .xlsx workbook.")] = False,
+    lang: Annotated[str | None, typer.Option(help="Pārskatu valoda lv/en / report language.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Tikai kļūdas / errors only.")] = False,
+    json_log: Annotated[bool, typer.Option("--json-log", help="JSON rindas plānotājiem / JSON lines.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parāda posmus, neko nedara / list stages only.")] = False,
+) -> None:
+    """Viss ikmēneša darbs vienā komandā / the whole monthly job, all stages in order."""
+    settings = _settings(params, raw, out, warehouse)
+    stages = tuple(s for s in STAGES if not (no_reports and s == "report"))
+    if dry_run:
+        console.print(" → ".join(stages))
+        console.print(f"raw: {settings.raw_dir}  out: {settings.out_dir}  warehouse: {settings.warehouse}")
+        return
+    output = Output(quiet=quiet, json_log=json_log)
+    _guarded(
+        settings,
+        lambda: _run_stages(
+            settings, stages, command="run", out=output, demo_key=demo_key, excel=excel, lang=lang, strict=strict
+        ),
+    )
+
+
+@app.command()
+def status(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt = None) -> None:
+    """Kas ielādēts, kas trūkst, pēdējā palaišana / what is loaded, what is missing, the last run."""
+    from pipelines.status import render_status
+
+    settings = _settings(params, None, out, warehouse)
+
+    def show() -> int:
+        con = open_warehouse(settings, read_only=True)
+        try:
+            for block in render_status(con):
+                console.print(block)
+        finally:
+            con.close()
+        return 0
+
+    _guarded(settings, show)
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m pipelines`
+    app(prog_name="atbalsts")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""`atbalsts status`: what the warehouse holds, what is missing, when it last ran."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+from rich.table import Table
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchall()[0][0]
+    )
+
+
+def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[tuple]:
+    return con.execute(
+        "select run_id, command, started_at, finished_at, outcome, code_version from meta.runs "
+        "order by started_at desc limit ?",
+        [limit],
+    ).fetchall()
+
+
+def deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per school: months with consultations and grades, and the last month delivered."""
+    if not _table_exists(con, "core", "schools"):
+        return []
+    return con.execute(
+        """
+        with months as (
+            select school_id, 'consultations' as kind, strftime(date, '%Y-%m') as month from core.consultations
+            union all
+            select school_id, 'grades', strftime(date, '%Y-%m') from core.grades
+        ),
+        latest as (select max(month) as month from months)
+        select s.school_id, s.school_name, s.municipality,
+               count(distinct m.month) filter (where m.kind = 'consultations') as consultation_months,
+               count(distinct m.month) filter (where m.kind = 'grades') as grade_months,
+               max(m.month) as last_month,
+               coalesce(max(m.month), '') < (select month from latest) as missing_latest
+        from core.schools s left join months m using (school_id)
+        group by all order by s.municipality, s.school_name
+        """
+    ).fetchall()
+
+
+def render_status(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    blocks: list[Any] = []
+    runs = Table(title="Pēdējās palaišanas / last runs")
+    for col in ("run", "komanda / command", "sākums / started", "beigas / finished", "rezultāts / outcome", "versija"):
+        runs.add_column(col)
+    for row in last_runs(con):
+        runs.add_row(*(str(v) if v is not None else "" for v in row))
+    blocks.append(runs)
+
+    files = con.execute(
+        "select coalesce(kind, '—'), status, count(*), sum(rows_read), sum(rows_quarantined) "
+        "from meta.files group by all order by 1, 2"
+    ).fetchall()
+    ftable = Table(title="Faili / files")
+    for col in ("veids / kind", "statuss / status", "faili / files", "rindas / rows", "karantīnā / quarantined"):
+        ftable.add_column(col)
+    for row in files:
+        ftable.add_row(*(str(v) for v in row))
+    blocks.append(ftable)
+
+    rows = deliveries(con)
+    if rows:
+        dtable = Table(title="Skolas / schools (mēneši ar datiem / months with data)")
+        for col in (
+            "kods / id",
+            "skola / school",
+            "pašvaldība",
+            "konsult. mēn.",
+            "vērt. mēn.",
+            "pēdējais / last",
+            "trūkst / missing",
+        ):
+            dtable.add_column(col)
+        for school_id, name, municipality, cons, grades, last, missing in rows:
+            dtable.add_row(
+                school_id,
+                name or "",
+                municipality or "",
+                str(cons),
+                str(grades),
+                last or "—",
+                "[red]jā / yes[/]" if missing else "",
+            )
+        blocks.append(dtable)
+    return blocks
