@@ -30,6 +30,7 @@ from pipelines.runner import (
     timed_stage,
     warehouse_lock,
 )
+from pipelines.stamps import write_stamp
 
 app = typer.Typer(
     help=(
@@ -215,6 +216,7 @@ def _run_stages(
             for name in (s for s in stages if s in steps):
                 with out.spinner(name):
                     outcome = timed_stage(ctx, name, lambda name=name: steps[name](con))
+                    write_stamp(con, settings.stamps_dir, name)
                 out.say(f"[green]✓[/] {name:<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
                 out.event("stage", name=name, seconds=round(outcome.seconds, 2), counts=outcome.counts)
                 if name == "validate" and strict and outcome.counts.get("has_errors"):

@@ -80,6 +80,10 @@ class Settings:
         return self.out_dir / "reports"
 
     @property
+    def stamps_dir(self) -> Path:
+        return self.out_dir / "stages"
+
+    @property
     def feedback_dir(self) -> Path:
         return self.out_dir / "feedback"
 
