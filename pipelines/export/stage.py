@@ -1,0 +1,188 @@
+"""Stage `export`: ministry CSVs with statistical disclosure control.
+
+Load (aggregate the core tables in DuckDB, read marts.effectiveness) → Process (disclosure
+control, formatting, descriptors, all pure) → Save (atomic writes into `exports/`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.config import Settings
+from pipelines.runner import UserError
+
+from .disclosure import ALL, apply_pattern, linked_patterns, sort_rows, suppress
+from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
+from .tables import (
+    DICTIONARY_NAME,
+    EFFECTIVENESS,
+    NO_PROJECT,
+    SUPPORT_BY_ROLE,
+    SUPPORT_BY_SUBJECT,
+    SUPPORT_SUMMARY,
+    UNKNOWN,
+    TableSpec,
+    datapackage,
+    render_dictionary,
+)
+
+log = logging.getLogger("atbalsts.export")
+
+SQL_DIR = Path(__file__).parent
+WORKBOOK_NAME = "atbalsts.xlsx"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    files: tuple[Path, ...]
+    rows: dict[str, int] = field(default_factory=dict)
+    suppressed_rows: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {"files": len(self.files), **{f"{name}_rows": n for name, n in self.rows.items()}}
+
+
+def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, excel: bool = False) -> ExportResult:
+    """Write the ministry exports for the current warehouse into `settings.exports_dir`."""
+    k = settings.export.k
+    # Load
+    by_subject = load_support_cube(con, "subject")
+    by_role = load_support_cube(con, "staff_role")
+    effectiveness = load_effectiveness(con)
+    # Process
+    tables = protect_tables(by_subject, by_role, effectiveness, k)
+    contents, rows = render_files(tables, k, run_id, excel)
+    # Save
+    out_dir = settings.exports_dir
+    for name, data in contents.items():
+        write_atomic(out_dir / name, data)
+    if not excel and (out_dir / WORKBOOK_NAME).exists():
+        (out_dir / WORKBOOK_NAME).unlink()  # a workbook from an earlier run would not match the manifest
+    suppressed = {spec.name: int(frame["suppressed"].sum()) for spec, frame in tables}
+    for spec, frame in tables:
+        log.info(
+            "export %s: %d rindas / rows, %d ar aizklātām šūnām / with withheld cells",
+            spec.file,
+            len(frame),
+            suppressed[spec.name],
+        )
+    return ExportResult(files=tuple(out_dir / name for name in contents), rows=rows, suppressed_rows=suppressed)
+
+
+# --- Load -------------------------------------------------------------------------------------
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
+
+
+def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.DataFrame:
+    """The support cube broken down by `subject` or `staff_role`, margins included (small frame)."""
+    if breakdown not in ("subject", "staff_role"):
+        raise ValueError(f"unknown breakdown {breakdown!r}")
+    if not _table_exists(con, "core", "consultations"):
+        raise UserError(
+            "Noliktavā nav core.consultations: vispirms palaidiet `atbalsts transform` / "
+            "core.consultations is missing: run `atbalsts transform` first"
+        )
+    clash = con.execute(
+        "select count(*) from core.consultations where ? in "
+        "(project_code, municipality, school_year, cast(semester as varchar), subject, staff_role)",
+        [ALL],
+    ).fetchall()[0][0]
+    if clash:
+        raise UserError(f"Vērtība '{ALL}' ir rezervēta kopsummām / the value '{ALL}' is reserved for totals")
+    sql = (SQL_DIR / "support_cube.sql").read_text(encoding="utf-8")
+    frame = con.execute(sql, {"breakdown": breakdown}).df()
+    return frame.rename(columns={"breakdown": breakdown})
+
+
+def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """marts.effectiveness with its `suppressed` renamed to `estimate_withheld`; empty when not built."""
+    columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
+    if not _table_exists(con, "marts", "effectiveness"):
+        log.warning("marts.effectiveness nav izveidota; effectiveness.csv būs tukša / not built; file will be empty")
+        return pd.DataFrame({**{c: pd.Series(dtype="object") for c in columns}, "estimate_withheld": []})
+    frame = con.execute(f"select {', '.join(columns)}, suppressed as estimate_withheld from marts.effectiveness").df()
+    return frame
+
+
+# --- Process ----------------------------------------------------------------------------------
+
+
+def protect_tables(
+    by_subject: pd.DataFrame, by_role: pd.DataFrame, effectiveness: pd.DataFrame, k: int
+) -> list[tuple[TableSpec, pd.DataFrame]]:
+    """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns."""
+    by_subject = sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys)
+    by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
+    counts = SUPPORT_SUMMARY.counts
+    subject_pattern, role_pattern = linked_patterns(
+        [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
+        counts,
+        k,
+    )
+    derived_from = [counts[0]]
+    subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from)
+    role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from)
+    summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
+    effect_out = suppress(
+        prepare_effectiveness(effectiveness), EFFECTIVENESS.keys, EFFECTIVENESS.counts, EFFECTIVENESS.derived, k
+    )
+    return [
+        (SUPPORT_SUMMARY, summary_out),
+        (SUPPORT_BY_SUBJECT, subject_out),
+        (SUPPORT_BY_ROLE, role_out),
+        (EFFECTIVENESS, effect_out),
+    ]
+
+
+def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keys as text (nulls named), estimates as floats, rows in key order."""
+    out = frame.copy()
+    out["project_code"] = out["project_code"].fillna(NO_PROJECT).astype(str)
+    for key in ("municipality", "subject", "school_year"):
+        out[key] = out[key].fillna(UNKNOWN).astype(str)
+    for column in EFFECTIVENESS.derived:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["estimate_withheld"] = out["estimate_withheld"].fillna(False).astype(bool)
+    out = out.astype({"n_pupils": float, "n_comparison": float})
+    return sort_rows(out, EFFECTIVENESS.keys)
+
+
+def render_files(
+    tables: list[tuple[TableSpec, pd.DataFrame]], k: int, run_id: str, excel: bool
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """Every file's bytes (CSV, descriptor, dictionary, optional workbook, manifest last)."""
+    contents: dict[str, bytes] = {}
+    rows: dict[str, int] = {}
+    formatted: dict[str, tuple[TableSpec, list[list[str]]]] = {}
+    for spec, frame in tables:
+        assert_publishable(frame, spec, k)
+        formatted[spec.name] = (spec, formatted_rows(frame, spec))
+        contents[spec.file] = csv_bytes(formatted[spec.name][1], spec)
+        rows[spec.file] = len(frame)
+    contents["datapackage.json"] = json_bytes(datapackage(k))
+    contents[DICTIONARY_NAME] = render_dictionary(k).encode("utf-8")
+    if excel:
+        contents[WORKBOOK_NAME] = xlsx_bytes(formatted)
+    contents["manifest.json"] = json_bytes(manifest(contents, rows, run_id, k))
+    return contents, rows
+
+
+def assert_publishable(frame: pd.DataFrame, spec: TableSpec, k: int) -> None:
+    """Last gate before a file leaves the machine: no small count, no person-level column."""
+    extra = set(frame.columns) - set(spec.column_names)
+    if extra & {"pupil_id", "staff_id", "pupil_code", "staff_name", "first_name", "last_name"}:
+        raise AssertionError(f"{spec.file}: personas līmeņa kolonna / person-level column {sorted(extra)}")
+    for column in spec.counts:
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan)
+        if ((values >= 1) & (values <= k - 1)).any():
+            raise AssertionError(f"{spec.file}: {column} publicētu 1..{k - 1} / would publish a count 1..{k - 1}")

@@ -1,0 +1,494 @@
+"""What each exported file holds, written down once: column order, types, units, decimals and
+the Latvian/English descriptions. The CSV writer, `datapackage.json` and the data dictionary
+(docs/data-dictionary.md) are all generated from here so they cannot drift apart.
+
+Regenerate the committed dictionary after a change:
+`python -c "from pipelines.export.tables import write_docs; write_docs()"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.contract import PROJECTS, STAFF_ROLES, SUBJECTS
+
+from .disclosure import ALL
+
+NO_SUBJECT = "none"  # consultations without a subject: non-subject support (or subject not recognised)
+UNKNOWN = "unknown"  # role, municipality, year or semester not given
+NO_PROJECT = "none"  # consultation not attributed to a project
+
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+DICTIONARY_NAME = "data-dictionary.md"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str  # Frictionless type: string, integer, number, boolean
+    lv: str
+    en: str
+    unit_lv: str = ""
+    unit_en: str = ""
+    decimals: int | None = None  # numbers are written with exactly this many decimals
+    enum: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    title_lv: str
+    title_en: str
+    grain_lv: str
+    grain_en: str
+    keys: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    counts: tuple[str, ...]  # n_* columns protected by disclosure control; the first is the primary
+    derived: tuple[str, ...]  # figures computed from the people in the primary count (or from all counts)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SUBJECT_CODES = (*SUBJECTS, NO_SUBJECT, ALL)
+ROLE_CODES = (*STAFF_ROLES, UNKNOWN, ALL)
+
+_KEY_COLUMNS = (
+    ColumnSpec(
+        "project_code",
+        "string",
+        f"ES fonda projekta numurs; `{NO_PROJECT}` — nav piesaistīts projektam; `{ALL}` — visi kopā",
+        f"EU fund project number; `{NO_PROJECT}` — not attributed to a project; `{ALL}` — all together",
+    ),
+    ColumnSpec(
+        "municipality",
+        "string",
+        f"Skolas pašvaldība; `{UNKNOWN}` — skola nav reģistrā; `{ALL}` — visas",
+        f"Municipality of the school; `{UNKNOWN}` — school not in the registry; `{ALL}` — all",
+    ),
+    ColumnSpec(
+        "school_year",
+        "string",
+        f"Mācību gads (1. septembris – 31. augusts), `2024/2025`; `{ALL}` — visi",
+        f"School year (1 September – 31 August), `2024/2025`; `{ALL}` — all",
+    ),
+    ColumnSpec(
+        "semester",
+        "string",
+        f"Semestris: `1` septembris–decembris, `2` janvāris–augusts; `{ALL}` — viss gads",
+        f"Semester: `1` September–December, `2` January–August; `{ALL}` — whole year",
+        enum=("1", "2", UNKNOWN, ALL),
+    ),
+)
+
+_SUPPORT_MEASURES = (
+    ColumnSpec(
+        "n_pupils_supported",
+        "integer",
+        "Atšķirīgu skolēnu skaits, kas saņēma vismaz vienu konsultāciju (skaitīts no rindu datiem arī kopsummās)",
+        "Distinct pupils who received at least one consultation (counted from row-level data for totals too)",
+        "skolēni",
+        "pupils",
+    ),
+    ColumnSpec(
+        "n_consultations",
+        "integer",
+        "Konsultāciju ieraksti: viens ieraksts uz skolēnu uz nodarbību (grupas nodarbība — pa ierakstam katram)",
+        "Consultation records: one per pupil per session (a group session gives one record per pupil)",
+        "ieraksti",
+        "records",
+    ),
+    ColumnSpec(
+        "consultation_hours",
+        "number",
+        "Saņemtā atbalsta apjoms: ierakstu minūšu summa / 60, noapaļota līdz 0,1",
+        "Support received: sum of the records' minutes / 60, rounded to 0.1",
+        "skolēnstundas",
+        "pupil-hours",
+        decimals=1,
+        minimum=0,
+    ),
+    ColumnSpec(
+        "n_staff",
+        "integer",
+        "Atšķirīgu darbinieku skaits, kas vadīja konsultācijas",
+        "Distinct staff members who gave the consultations",
+        "darbinieki",
+        "staff",
+    ),
+    ColumnSpec(
+        "n_schools",
+        "integer",
+        "Atšķirīgu skolu skaits",
+        "Distinct schools",
+        "skolas",
+        "schools",
+    ),
+    ColumnSpec(
+        "share_remote",
+        "number",
+        "Attālināto ierakstu daļa starp ierakstiem ar norādītu formu, noapaļota līdz 0,001",
+        "Share of records given remotely among records whose mode is known, rounded to 0.001",
+        "daļa 0–1",
+        "share 0–1",
+        decimals=3,
+        minimum=0,
+        maximum=1,
+    ),
+)
+
+_SUPPRESSED = ColumnSpec(
+    "suppressed",
+    "boolean",
+    "`true`, ja kāds šīs rindas skaitlis ir aizklāts datu aizsardzības dēļ (tukša šūna)",
+    "`true` when any figure in this row is withheld for disclosure control (empty cell)",
+)
+
+_SUPPORT_COUNTS = ("n_pupils_supported", "n_consultations", "n_staff", "n_schools")
+_SUPPORT_DERIVED = ("consultation_hours", "share_remote")
+
+SUPPORT_SUMMARY = TableSpec(
+    name="support_summary",
+    title_lv="Atbalsta apjoms",
+    title_en="Support provided",
+    grain_lv="viena rinda uz projektu × pašvaldību × mācību gadu × semestri, ar `ALL` kopsummām",
+    grain_en="one row per project × municipality × school year × semester, with `ALL` totals",
+    keys=("project_code", "municipality", "school_year", "semester"),
+    columns=(*_KEY_COLUMNS, *_SUPPORT_MEASURES, _SUPPRESSED),
+    counts=_SUPPORT_COUNTS,
+    derived=_SUPPORT_DERIVED,
+)
+
+SUPPORT_BY_SUBJECT = TableSpec(
+    name="support_by_subject",
+    title_lv="Atbalsta apjoms pa mācību priekšmetiem",
+    title_en="Support provided by subject",
+    grain_lv="kā `support_summary`, papildus pa mācību priekšmetiem",
+    grain_en="as `support_summary`, further broken down by subject",
+    keys=(*SUPPORT_SUMMARY.keys, "subject"),
+    columns=(
+        *_KEY_COLUMNS,
+        ColumnSpec(
+            "subject",
+            "string",
+            f"Mācību priekšmeta kods (sk. kodu sarakstu); `{NO_SUBJECT}` — atbalsts bez priekšmeta; `{ALL}` — visi",
+            f"Subject code (see the code list); `{NO_SUBJECT}` — non-subject support; `{ALL}` — all",
+            enum=SUBJECT_CODES,
+        ),
+        *_SUPPORT_MEASURES,
+        _SUPPRESSED,
+    ),
+    counts=_SUPPORT_COUNTS,
+    derived=_SUPPORT_DERIVED,
+)
+
+SUPPORT_BY_ROLE = TableSpec(
+    name="support_by_role",
+    title_lv="Atbalsta apjoms pa darbinieku amatiem",
+    title_en="Support provided by staff role",
+    grain_lv="kā `support_summary`, papildus pa atbalsta sniedzēja amatiem",
+    grain_en="as `support_summary`, further broken down by the role of the staff member",
+    keys=(*SUPPORT_SUMMARY.keys, "staff_role"),
+    columns=(
+        *_KEY_COLUMNS,
+        ColumnSpec(
+            "staff_role",
+            "string",
+            f"Amata kods (sk. kodu sarakstu); `{UNKNOWN}` — amats nav norādīts; `{ALL}` — visi",
+            f"Role code (see the code list); `{UNKNOWN}` — role not given; `{ALL}` — all",
+            enum=ROLE_CODES,
+        ),
+        *_SUPPORT_MEASURES,
+        _SUPPRESSED,
+    ),
+    counts=_SUPPORT_COUNTS,
+    derived=_SUPPORT_DERIVED,
+)
+
+_GRADE_POINTS = ("balles (10 ballu skala)", "grade points (10-point scale)")
+_SD = ("standartnovirzes", "standard deviations")
+
+EFFECTIVENESS = TableSpec(
+    name="effectiveness",
+    title_lv="Atbalsta efektivitāte",
+    title_en="Effectiveness of support",
+    grain_lv="viena rinda uz projektu × pašvaldību × mācību priekšmetu × mācību gadu, ar `ALL` kopsummām",
+    grain_en="one row per project × municipality × subject × school year, with `ALL` totals",
+    keys=("project_code", "municipality", "subject", "school_year"),
+    columns=(
+        _KEY_COLUMNS[0],
+        _KEY_COLUMNS[1],
+        ColumnSpec(
+            "subject",
+            "string",
+            f"Mācību priekšmeta kods; `{ALL}` — visi",
+            f"Subject code; `{ALL}` — all",
+            enum=SUBJECT_CODES,
+        ),
+        _KEY_COLUMNS[2],
+        ColumnSpec(
+            "n_pupils", "integer", "Novērtētie atbalstītie skolēni", "Supported pupils evaluated", "skolēni", "pupils"
+        ),
+        ColumnSpec(
+            "n_comparison",
+            "integer",
+            "Salīdzināmās grupas skolēni",
+            "Pupils in the comparison group",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "naive_change",
+            "number",
+            "Atbalstīto skolēnu vidējo atzīmju izmaiņa (pēc − pirms), bez salīdzinājuma",
+            "Change in supported pupils' mean marks (after − before), without comparison",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "effect",
+            "number",
+            "Novērtētais atbalsta efekts pret salīdzināmo grupu",
+            "Estimated effect of support against the comparison group",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_low",
+            "number",
+            "Efekta 95% TI apakšējā robeža",
+            "Lower bound of the effect's 95% CI",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_high",
+            "number",
+            "Efekta 95% TI augšējā robeža",
+            "Upper bound of the effect's 95% CI",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec("hedges_g", "number", "Efekta lielums (Hedges g)", "Effect size (Hedges' g)", *_SD, decimals=2),
+        ColumnSpec(
+            "baseline_std_diff",
+            "number",
+            "Grupu standartizētā atšķirība pirms atbalsta (līdzsvara pārbaude)",
+            "Standardised difference between the groups before support (balance check)",
+            *_SD,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "improvement_index",
+            "number",
+            "Uzlabojuma indekss (kā WWC): procentiļu izmaiņa vidējam skolēnam",
+            "Improvement index (as WWC): percentile change for the average pupil",
+            "procentiļu punkti",
+            "percentile points",
+            decimals=2,
+        ),
+        ColumnSpec(
+            "estimate_withheld",
+            "boolean",
+            "`true`, ja novērtēšanas posms novērtējumu nesniedza (par maz skolēnu novērtējumam)",
+            "`true` when the evaluation stage gave no estimate (too few pupils for an estimate)",
+        ),
+        _SUPPRESSED,
+    ),
+    counts=("n_pupils", "n_comparison"),
+    derived=("naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index"),
+)
+
+TABLES: tuple[TableSpec, ...] = (SUPPORT_SUMMARY, SUPPORT_BY_SUBJECT, SUPPORT_BY_ROLE, EFFECTIVENESS)
+
+
+def suppression_rule(k: int) -> dict[str, str]:
+    """The rule in one sentence per language, for datapackage.json and the dictionary."""
+    return {
+        "lv": (
+            f"Jebkurš skaits no 1 līdz {k - 1} netiek publicēts (tukša šūna, `suppressed` = true), un kopā ar "
+            "to tiek aizklāti visi rindas rādītāji, kas aprēķināti no tiem pašiem cilvēkiem. Papildu "
+            "(komplementārā) aizklāšana nodrošina, ka nevienu aizklātu šūnu nevar atrēķināt, atņemot "
+            "publicētās šūnas no publicētas kopsummas pa kādu vienu dimensiju. Nulles tiek publicētas. "
+            "Noteikumu kopa: Apvienotās Karalistes GSS / DfE prakse skolēnu skaitiem (k = "
+            f"{k}), ar Eurostat hiperkuba papildu aizklāšanu."
+        ),
+        "en": (
+            f"Any count from 1 to {k - 1} is not published (empty cell, `suppressed` = true), and every figure "
+            "in the row computed from the same people is withheld with it. Complementary suppression makes "
+            "sure no withheld cell can be recovered by subtracting the published cells from a published total "
+            "along any one dimension. Zeros are published. Rule set: UK GSS / DfE practice for pupil counts "
+            f"(k = {k}), with Eurostat-style hypercube secondary suppression."
+        ),
+    }
+
+
+def _field(column: ColumnSpec, keys: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": column.name,
+        "type": column.type,
+        "title": column.en,
+        "description": f"{column.lv} / {column.en}",
+    }
+    if column.unit_en:
+        out["unit"] = f"{column.unit_lv} / {column.unit_en}"
+    constraints: dict[str, Any] = {}
+    if column.name in keys:
+        constraints["required"] = True
+    if column.enum:
+        constraints["enum"] = list(column.enum)
+    if column.type == "integer":
+        constraints["minimum"] = 0
+    if column.minimum is not None:
+        constraints["minimum"] = column.minimum
+    if column.maximum is not None:
+        constraints["maximum"] = column.maximum
+    if constraints:
+        out["constraints"] = constraints
+    if column.type == "boolean":
+        out["trueValues"] = ["true"]
+        out["falseValues"] = ["false"]
+    return out
+
+
+def datapackage(k: int) -> dict[str, Any]:
+    """Frictionless Data Package descriptor (Table Schema per file); contains no run-specific value."""
+    rule = suppression_rule(k)
+    return {
+        "profile": "tabular-data-package",
+        "name": "atbalsts-exports",
+        "title": "Skolu atbalsta programmas: ministrijas dati / School-support programmes: ministry data",
+        "description": f"{rule['lv']}\n\n{rule['en']}",
+        "disclosureControl": {"k": k, "ruleSet": "UK GSS / DfE; Eurostat hypercube secondary", **rule},
+        "resources": [
+            {
+                "name": table.name,
+                "path": table.file,
+                "profile": "tabular-data-resource",
+                "title": f"{table.title_lv} / {table.title_en}",
+                "description": f"{table.grain_lv} / {table.grain_en}",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
+                "schema": {
+                    "fields": [_field(c, table.keys) for c in table.columns],
+                    "primaryKey": list(table.keys),
+                    "missingValues": [""],
+                },
+            }
+            for table in TABLES
+        ],
+    }
+
+
+def _codes_table(codes: dict[str, tuple[str, str, tuple[str, ...]]], extra: list[tuple[str, str, str]]) -> list[str]:
+    lines = ["| kods / code | latviski | in English |", "|---|---|---|"]
+    lines += [f"| `{code}` | {lv} | {en} |" for code, (lv, en, _) in codes.items()]
+    lines += [f"| `{code}` | {lv} | {en} |" for code, lv, en in extra]
+    return lines
+
+
+def render_dictionary(k: int) -> str:
+    """The human data dictionary (Markdown, Latvian and English)."""
+    rule = suppression_rule(k)
+    out = [
+        "# Datu vārdnīca / Data dictionary",
+        "",
+        "<!-- Generated by pipelines.export.tables.write_docs(); edit pipelines/export/tables.py, not this file. -->",
+        "",
+        "Ministrijas eksporta faili, ko raksta `atbalsts export` mapē `exports/`.",
+        "Ministry export files written by `atbalsts export` into `exports/`.",
+        "",
+        "## Formāts / Format",
+        "",
+        "- LV: CSV, UTF-8 (bez BOM), komats kā atdalītājs, pirmā rinda — virsraksti; decimāldaļas ar punktu; "
+        "datumi ISO formātā (`2024-09-30`); tukša šūna — aizklāts vai nav piemērojams. Rindas sakārtotas pēc "
+        "atslēgām, `ALL` katras atslēgas beigās. Tie paši ievaddati dod baitu līdz baitam vienādus failus.",
+        "- EN: CSV, UTF-8 (no BOM), comma-separated, header row; dot decimals; ISO dates (`2024-09-30`); an empty "
+        "cell is withheld or not applicable. Rows are sorted by the keys, `ALL` last within each key. The same "
+        "inputs give byte-identical files.",
+        "- LV: noapaļošana: stundas līdz 0,1; daļas līdz 0,001; efekti un efekta lielumi līdz 0,01. "
+        "EN: rounding: hours to 0.1; shares to 0.001; effects and effect sizes to 0.01.",
+        "- `datapackage.json`: Frictionless Table Schema katram failam / for every file; "
+        "`manifest.json`: rindu skaits, SHA-256 un palaišanas ID / row counts, SHA-256 and the run ID; "
+        "`atbalsts.xlsx` (pēc izvēles / optional): tās pašas tabulas / the same tables.",
+        "- LV: kopsummas: `ALL` atslēgas kolonnā; rindā ar `ALL` visās atslēgās ir kopsumma. Atšķirīgu skolēnu, "
+        "darbinieku un skolu skaits kopsummās ir skaitīts no rindu datiem, tāpēc tas var būt mazāks par šūnu "
+        "summu (viens skolēns var būt vairākās šūnās). Atkārtoti piegādātie kumulatīvie faili tiek skaitīti vienreiz.",
+        "- EN: totals: `ALL` in a key column; the row with `ALL` in every key is the grand total. Distinct counts "
+        "of pupils, staff and schools in totals are counted from row-level data, so they can be smaller than the "
+        "sum of the cells (a pupil can be in several cells). Cumulative re-deliveries are counted once.",
+        "- LV: faili nesatur personas kodus, vārdus, ne skolēnu vai darbinieku līmeņa kolonnas. "
+        "EN: the files hold no personal codes, names, or pupil- or staff-level columns.",
+        "",
+        "## Datu aizsardzība / Disclosure control",
+        "",
+        f"- LV: {rule['lv']}",
+        f"- EN: {rule['en']}",
+        f"- LV: primārais skaits katrā failā ir pirmā `n_*` kolonna (skolēni); ja tas ir aizklāts, aizklāta visa "
+        "rinda. Citi `n_*` skaiti (piem., `n_staff`, `n_schools`) tiek aizsargāti katrs atsevišķi: ja tie ir "
+        f"1–{k - 1}, aizklāta tikai šī šūna (un vajadzīgās papildu šūnas tajā pašā kolonnā). Stundas un daļas "
+        "tiek aizklātas kopā ar skolēnu skaitu; efektivitātes novērtējumi — ja aizklāts `n_pupils` vai "
+        "`n_comparison`. `support_summary` rindas atkārtojas kā `ALL` rindas `support_by_subject` un "
+        "`support_by_role`; visos trijos failos tās aizklātas vienādi, lai failus salīdzinot nekas neatklātos.",
+        "- EN: the primary count in each file is its first `n_*` column (pupils); when it is withheld, the whole "
+        "row is withheld. Other `n_*` counts (e.g. `n_staff`, `n_schools`) are protected each on their own: when "
+        f"1–{k - 1}, only that cell (and the complementary cells it needs in the same column) is withheld. Hours "
+        "and shares are withheld with the pupil count; effectiveness estimates when `n_pupils` or `n_comparison` "
+        "is withheld. `support_summary` rows reappear as the `ALL` rows of `support_by_subject` and "
+        "`support_by_role`; all three files withhold them identically, so comparing files reveals nothing.",
+        "- LV: papildu šūna: vienādojumā (kopsumma = šūnu summa pa vienu dimensiju) ar tieši vienu aizklātu "
+        "locekli aizklāj mazāko publicēto šūnu, kas nav nulle (kopsummu tikai tad, ja šūnas nav), vienādības "
+        "gadījumā — pirmo atslēgu secībā; atkārto, līdz neviens vienādojums nav ar tieši vienu aizklātu locekli. "
+        "Atšķirīgu skaitu kopsummas nav precīzas summas; tās aizsargā tāpat (konservatīvi). Nulles tiek "
+        "publicētas kā 0 (DfE praksē patiesas nulles neatklāj personas). Ierobežojums: netiek veikts "
+        "lineārās programmēšanas audits vairāku vienādojumu kombinācijām.",
+        "- EN: complementary cell: in an equation (total = sum of cells along one dimension) with exactly one "
+        "withheld member, the smallest non-zero published cell is withheld (the total only when no cell "
+        "qualifies), ties broken by key order; repeated until no equation has exactly one withheld member. "
+        "Totals of distinct counts are not exact sums; they are protected the same way (conservative). Zeros are "
+        "published as 0 (true zeros are not disclosive in DfE practice). Limitation: no linear-programming audit "
+        "of combinations of several equations is run.",
+        "",
+    ]
+    for table in TABLES:
+        out += [
+            f"## `{table.file}` — {table.title_lv} / {table.title_en}",
+            "",
+            f"- LV: {table.grain_lv}. Atslēga: {', '.join(f'`{key}`' for key in table.keys)}.",
+            f"- EN: {table.grain_en}. Key: {', '.join(f'`{key}`' for key in table.keys)}.",
+            "",
+            "| kolonna / column | tips / type | mērvienība / unit | latviski | in English |",
+            "|---|---|---|---|---|",
+        ]
+        for c in table.columns:
+            unit = f"{c.unit_lv} / {c.unit_en}" if c.unit_en else ""
+            out.append(f"| `{c.name}` | {c.type} | {unit} | {c.lv} | {c.en} |")
+        out.append("")
+    extra_subject = [(NO_SUBJECT, "Atbalsts bez mācību priekšmeta", "Non-subject support"), (ALL, "Visi", "All")]
+    extra_role = [(UNKNOWN, "Amats nav norādīts", "Role not given"), (ALL, "Visi", "All")]
+    out += ["## Kodi / Codes", "", "### `subject`", "", *_codes_table(SUBJECTS, extra_subject), ""]
+    out += ["### `staff_role`", "", *_codes_table(STAFF_ROLES, extra_role), ""]
+    out += ["### `project_code`", "", "| kods / code | nosaukums / name |", "|---|---|"]
+    out += [f"| `{code}` | {name} |" for code, name in PROJECTS.items()]
+    out += [
+        f"| `{NO_PROJECT}` | Nav piesaistīts projektam / not attributed to a project |",
+        f"| `{ALL}` | Visi / all |",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_docs(path: Path = DOCS_PATH) -> None:
+    """Regenerate the committed dictionary (rendered with the default k = 5)."""
+    path.write_text(render_dictionary(5), encoding="utf-8")
