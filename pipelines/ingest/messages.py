@@ -1,0 +1,66 @@
+"""What a school is told about a quarantined row: a stable reason code and what to fix, LV and EN."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.contract import COLUMNS
+
+# reason_code -> (Latvian, English); {lv}/{en} are the column's header names.
+REASONS: dict[str, tuple[str, str]] = {
+    "missing_required": (
+        "Kolonnā “{lv}” trūkst obligātās vērtības: aizpildiet to.",
+        "Required value missing in column '{en}': fill it in.",
+    ),
+    "invalid_personal_code_format": (
+        "Personas koda formāts nav derīgs: jābūt 11 cipariem, piemēram, 010190-12345 vai 32xxxx-xxxxx.",
+        "The personal code has an invalid format: it must have 11 digits, e.g. 010190-12345 or 32xxxx-xxxxx.",
+    ),
+    "invalid_personal_code_date": (
+        "Personas koda sākumā nav derīga dzimšanas datuma: pārbaudiet kodu.",
+        "The personal code does not start with a valid birth date: check the code.",
+    ),
+    "invalid_personal_code_checksum": (
+        "Personas koda kontrolcipars nesakrīt: kodā ir drukas kļūda.",
+        "The personal code's check digit does not match: the code has a typo.",
+    ),
+    "unparseable_date": (
+        "Kolonnā “{lv}” nav nolasāma datuma: rakstiet DD.MM.GGGG vai GGGG-MM-DD.",
+        "Column '{en}' holds no readable date: write DD.MM.YYYY or YYYY-MM-DD.",
+    ),
+    "unparseable_number": (
+        "Kolonnā “{lv}” nav nolasāma skaitļa: rakstiet tikai skaitli, piemēram, 40 vai 40,5.",
+        "Column '{en}' holds no readable number: write a number only, e.g. 40 or 40.5.",
+    ),
+    "unknown_grade_notation": (
+        "Nezināms vērtējuma pieraksts: lietojiet 1–10, S/T/A/P, nv, i/ni vai procentus (85%).",
+        "Unknown grade notation: use 1–10, S/T/A/P, nv, i/ni or a percentage (85%).",
+    ),
+    "unparseable_class": (
+        "Klase nav nolasāma: rakstiet klases numuru un burtu, piemēram, 7.b.",
+        "The class cannot be read: write the grade number and letter, e.g. 7.b.",
+    ),
+    "unparseable_school_year": (
+        "Mācību gads nav nolasāms: rakstiet, piemēram, 2024/2025.",
+        "The school year cannot be read: write it as e.g. 2024/2025.",
+    ),
+    "unknown_gender": (
+        "Nezināms dzimuma apzīmējums: lietojiet M/F vai V/S.",
+        "Unknown gender value: use M/F or V/S.",
+    ),
+}
+
+
+def reasons_frame(kind: str) -> pl.DataFrame:
+    """One message per (reason_code, column_name) of this kind, joined to quarantined rows in SQL."""
+    rows = [
+        {
+            "reason_code": code,
+            "column_name": col.name,
+            "message_lv": lv.format(lv=col.latvian, en=col.name),
+            "message_en": en.format(lv=col.latvian, en=col.name),
+        }
+        for code, (lv, en) in REASONS.items()
+        for col in COLUMNS[kind]
+    ]
+    return pl.DataFrame(rows)

@@ -1,0 +1,160 @@
+"""From a frame of text cells to typed rows: personal data out, codes and dates in.
+
+prepare() works in polars: it trims cells, drops the personal columns after turning them into
+pseudonyms, and joins the parsed value of each distinct code (values.py). type_rows() runs the
+kind's SQL file in DuckDB for dates and numbers, picks each row's first error and hashes the
+row_key. Nothing personal ever reaches DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
+from pipelines.ingest import values
+
+SQL_DIR = Path(__file__).with_name("sql")
+TYPED_TABLE = "ingest_typed"
+
+
+def sql_text(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql_text("macros"))
+
+
+def data_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Data rows (header dropped) with their spreadsheet line; rows blank in every cell are not data."""
+    body = raw.slice(1).with_row_index("source_line", offset=2)
+    cells = [c for c in body.columns if c != "source_line"]
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells)
+    return body.filter(~blank)
+
+
+def prepare(raw: pl.DataFrame, kind: str, positions: dict[str, int], key: bytes) -> pl.DataFrame:
+    """`raw_*` text columns for the kind's columns plus pseudonyms and parsed codes; no personal column."""
+    rows = data_rows(raw)
+    names = raw.columns
+    cells = [pl.col("source_line").cast(pl.Int32)]
+    for col in COLUMNS[kind]:
+        if col.name in positions:
+            text = pl.col(names[positions[col.name]]).str.strip_chars()
+            cells.append(pl.when(text == "").then(None).otherwise(text).alias(f"raw_{col.name}"))
+        else:
+            cells.append(pl.lit(None, dtype=pl.String).alias(f"raw_{col.name}"))
+    frame = rows.select(cells).with_columns(
+        # Excel hands a numeric registration number over as `2712900123.0`.
+        pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
+    )
+    frame = add_mapped(frame, ["raw_pupil_code"], partial(values.pupil_pseudonym, key), PUPIL_SCHEMA)
+    if kind == "consultations":
+        staff = partial(values.staff_pseudonym, key)
+        frame = add_mapped(frame, ["raw_school_id", "raw_staff_name"], staff, {"staff_id": pl.String})
+    for column, table in values.DICTIONARIES.items():
+        if f"raw_{column}" in frame.columns:
+            schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
+            frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+    if kind == "grades":
+        frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
+    if kind == "pupils":
+        frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
+        frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
+        frame = add_mapped(frame, ["raw_school_year"], _school_year, {"school_year_value": pl.String})
+    personal = [f"raw_{c}" for c in PERSONAL_COLUMNS if f"raw_{c}" in frame.columns]
+    return frame.drop(personal)
+
+
+PUPIL_SCHEMA = {"pupil_id": pl.String, "pupil_error": pl.String}
+GRADE_SCHEMA = {
+    "grade_kind": pl.String,
+    "grade_score": pl.Int32,
+    "grade_level_code": pl.String,
+    "passed": pl.Boolean,
+    "grade_percent": pl.Float64,
+    "grade_key": pl.String,
+    "grade_error": pl.String,
+}
+CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String}
+
+
+def add_mapped(
+    frame: pl.DataFrame, on: Sequence[str], parse: Callable[..., object], schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Parse each distinct value (tuple) of `on` once in Python and join the result to every row."""
+    distinct = frame.select(on).unique(maintain_order=True)
+    parsed = [_as_tuple(parse(*value)) for value in distinct.iter_rows()]
+    mapping = pl.concat(
+        [distinct, pl.DataFrame(parsed, schema=schema, orient="row")],
+        how="horizontal",
+    )
+    return frame.join(mapping, on=list(on), how="left", nulls_equal=True)
+
+
+def _as_tuple(value: object) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _dictionary(table: dict[str, str], raw: str | None) -> tuple[str | None, str | None]:
+    return (None, None) if raw is None else values.lookup_code(table, raw)
+
+
+def _grade(raw: str | None) -> tuple:
+    if raw is None:
+        return (None,) * len(GRADE_SCHEMA)
+    g = values.parse_grade(raw)
+    return g.kind, g.score, g.level, g.passed, g.percent, g.key, g.error
+
+
+def _class(raw: str | None) -> tuple[int | None, str | None]:
+    return (None, None) if raw is None else values.parse_class(raw)
+
+
+def _gender(raw: str | None) -> str | None:
+    return None if raw is None else values.parse_gender(raw)
+
+
+def _school_year(raw: str | None) -> str | None:
+    return None if raw is None else values.parse_school_year(raw)
+
+
+def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
+    """Fill the temp table ingest_typed: typed staging columns, error_column/error_reason, row_key.
+
+    row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
+    this file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
+    """
+    con.register("ingest_src", prepared)
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {TYPED_TABLE} as
+            with typed as ({sql_text(kind)})
+            select
+                *,
+                case when error_reason is null then
+                    sha256(key_text) || '#' ||
+                    row_number() over (partition by error_reason is null, key_text order by source_line)
+                end as row_key
+            from typed
+            """
+        )
+    finally:
+        con.unregister("ingest_src")
+
+
+def quarantine_value_sql(kind: str) -> str:
+    """The offending cell as written, except that a personal column's value is never stored,
+    nor anything shaped like a personal code (a shifted column can put one under `Klase`)."""
+    arms = " ".join(
+        f"when '{col.name}' then " + ("'***'" if col.name in PERSONAL_COLUMNS else f"raw_{col.name}")
+        for col in COLUMNS[kind]
+    )
+    value = f"case error_column {arms} end"
+    return f"case when regexp_matches({value}, '\\d{{6}}-?\\d{{5}}') then '***' else {value} end"

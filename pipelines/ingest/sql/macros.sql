@@ -1,0 +1,25 @@
+-- Typing helpers for one connection. A date is typed only from a 4-digit year, so `15.01.24`
+-- is quarantined rather than read as the year 24; `15.01.2024.` (Latvian trailing dot) is fine.
+create or replace temp macro ingest_date(x) as
+    case
+        when regexp_full_match(x, '\d{1,2}\.\d{1,2}\.\d{4}\.?|\d{4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
+        then cast(try_strptime(rtrim(x, '.'), ['%d.%m.%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M']) as date)
+    end;
+
+-- Decimal comma or point; `inf`, `nan` and `40 min` are not numbers here.
+create or replace temp macro ingest_number(x) as
+    case when regexp_full_match(x, '[+-]?\d+([.,]\d+)?') then cast(replace(x, ',', '.') as double) end;
+
+-- A whole number, also written `3,0`; `3,5` is not one.
+create or replace temp macro ingest_integer(x) as
+    case when ingest_number(x) = floor(ingest_number(x)) then cast(ingest_number(x) as integer) end;
+
+-- Same rule as contract.school_year_of / semester_of (tests check they agree).
+create or replace temp macro ingest_school_year(d) as
+    case when month(d) >= 9 then year(d) || '/' || (year(d) + 1) else (year(d) - 1) || '/' || year(d) end;
+
+create or replace temp macro ingest_semester(d) as
+    case when month(d) >= 9 then 1 else 2 end;
+
+-- Part of the text a row_key is hashed from: nulls become '' so the separator count is fixed.
+create or replace temp macro ingest_part(x) as coalesce(cast(x as varchar), '');

@@ -1,0 +1,142 @@
+"""Parsers for one cell value of the columns written in words and codes (grades, classes,
+subjects, personal codes...).
+
+These columns have few distinct values even in a national file, so each distinct value is
+parsed once here and the result joined back to the rows (see normalise.py): the rules stay
+readable Python without a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipelines.contract import (
+    ASSESSMENT_LOOKUP,
+    LEARNING_LEVELS,
+    MODE_LOOKUP,
+    NO_GRADE,
+    PASS_FAIL,
+    ROLE_LOOKUP,
+    SUBJECT_LOOKUP,
+    normalise_text,
+)
+from pipelines.personal_code import compact_personal_code
+from pipelines.pseudonym import pseudonym
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A mark, typed. error is set (and the rest None) when the notation is unknown."""
+
+    kind: str | None = None  # score | level | no_grade | pass_fail | percent
+    score: int | None = None
+    level: str | None = None
+    passed: bool | None = None
+    percent: float | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The normalised mark for row_key: `8`, `8.0` and ` 8 ` are one mark."""
+        if self.kind is None:
+            return None
+        value = {"score": self.score, "level": self.level, "passed": self.passed, "percent": self.percent}
+        shown = next((v for v in value.values() if v is not None), "")
+        return f"{self.kind}:{shown}"
+
+
+_SCORE = re.compile(r"\d{1,3}(?:[.,]0+)?")
+_PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
+_PASS_WORDS = {"ieskaitits": True, "neieskaitits": False}
+
+
+def parse_grade(raw: str) -> Grade:
+    """1–10 (range is checked later, in validation), S/T/A/P, nv, i/ni, or a percentage."""
+    text = raw.strip()
+    low = text.lower()
+    if _SCORE.fullmatch(text):
+        return Grade("score", score=int(re.split(r"[.,]", text)[0]))
+    if text.upper() in LEARNING_LEVELS:
+        return Grade("level", level=text.upper())
+    if low in (NO_GRADE, "n/v", "n.v."):
+        return Grade("no_grade")
+    if low in PASS_FAIL:
+        return Grade("pass_fail", passed=PASS_FAIL[low])
+    if normalise_text(text) in _PASS_WORDS:
+        return Grade("pass_fail", passed=_PASS_WORDS[normalise_text(text)])
+    if match := _PERCENT.fullmatch(text):
+        return Grade("percent", percent=float(match.group(1).replace(",", ".")))
+    return Grade(error="unknown_grade_notation")
+
+
+_CLASS = re.compile(r"(\d{1,2})\s*\.?\s*([^\W\d_]{0,2})", re.UNICODE)
+
+
+def parse_class(raw: str) -> tuple[int | None, str | None]:
+    """`7.b`, `7b`, `7. B`, `12.a` -> (7, 'b'); (None, None) when it is not a class at all."""
+    match = _CLASS.fullmatch(raw.strip())
+    if not match:
+        return None, None
+    return int(match.group(1)), (match.group(2).lower() or None)
+
+
+_YEAR = re.compile(r"(\d{4})\.?\s*[/\-–]\s*(\d{4}|\d{2})\.?")
+
+
+def parse_school_year(raw: str) -> str | None:
+    """`2024/2025`, `2024./2025.`, `2024-2025`, `2024/25` -> '2024/2025'."""
+    match = _YEAR.fullmatch(raw.strip())
+    if not match:
+        return None
+    start, end = match.group(1), match.group(2)
+    if len(end) == 2:
+        end = start[:2] + end
+    return f"{start}/{end}"
+
+
+_GENDERS = {
+    "m": "M",
+    "male": "M",
+    "v": "M",
+    "virietis": "M",
+    "f": "F",
+    "female": "F",
+    "s": "F",
+    "sieviete": "F",
+}
+
+
+def parse_gender(raw: str) -> str | None:
+    """M/F, also V/S (vīrietis/sieviete) and male/female, in any case."""
+    return _GENDERS.get(normalise_text(raw))
+
+
+def lookup_code(table: dict[str, str], raw: str) -> tuple[str | None, str]:
+    """(dictionary code or None, the key used in row_key: the code, else the normalised text)."""
+    norm = normalise_text(raw)
+    code = table.get(norm)
+    return code, code or f"~{norm}"
+
+
+DICTIONARIES: dict[str, dict[str, str]] = {
+    "subject": SUBJECT_LOOKUP,
+    "staff_role": ROLE_LOOKUP,
+    "mode": MODE_LOOKUP,
+    "assessment_type": ASSESSMENT_LOOKUP,
+}
+
+
+def pupil_pseudonym(key: bytes, raw: str | None) -> tuple[str | None, str | None]:
+    """(pseudonym, None) for a valid personal code, else (None, reason code)."""
+    digits, reason = compact_personal_code(raw)
+    if digits is None:
+        return None, "missing_required" if reason == "missing_personal_code" else reason
+    return pseudonym(key, digits, "pupil"), None
+
+
+def staff_pseudonym(key: bytes, school_id: str | None, name: str | None) -> str | None:
+    """The same person in the same school gets one id however the name is capitalised."""
+    if not school_id or not name or not normalise_text(name):
+        return None
+    return pseudonym(key, f"{school_id}:{normalise_text(name)}", "staff")
