@@ -19,7 +19,7 @@ from pipelines.contract import KINDS
 from pipelines.ingest import normalise
 from pipelines.ingest.kinds import recognise
 from pipelines.ingest.messages import reasons_frame
-from pipelines.ingest.readers import NotData, RawTable, Unreadable, read_table
+from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells, read_table
 from pipelines.warehouse import ensure_schema
 
 __all__ = ["FileReport", "IngestResult", "run_ingest"]
@@ -115,6 +115,9 @@ def load_file(
     except NotData as exc:
         return save_file(con, rel, digest, None, "skipped", str(exc), None, None, run_id, previous)
     except Unreadable as exc:
+        if recognise(header_cells(data)).kind is None:  # a note or README that merely fails to split
+            reason = "Nav datu fails (galvene neatbilst nevienam datu veidam) / Not a data file (no known header)"
+            return save_file(con, rel, digest, None, "skipped", reason, None, None, run_id, previous)
         return save_file(con, rel, digest, None, "rejected", str(exc), None, None, run_id, previous)
     encoding, delimiter = table.encoding, table.delimiter
     if table.frame.height == 0:

@@ -53,7 +53,8 @@ def prepare(raw: pl.DataFrame, kind: str, positions: dict[str, int], key: bytes)
         # Excel hands a numeric registration number over as `2712900123.0`.
         pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
     )
-    frame = add_mapped(frame, ["raw_pupil_code"], partial(values.pupil_pseudonym, key), PUPIL_SCHEMA)
+    if "raw_pupil_code" in frame.columns:  # the school registry has no pupils
+        frame = add_mapped(frame, ["raw_pupil_code"], partial(values.pupil_pseudonym, key), PUPIL_SCHEMA)
     if kind == "consultations":
         staff = partial(values.staff_pseudonym, key)
         frame = add_mapped(frame, ["raw_school_id", "raw_staff_name"], staff, {"staff_id": pl.String})

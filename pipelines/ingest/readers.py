@@ -77,6 +77,16 @@ def decode(data: bytes) -> tuple[bytes, str]:
     return text.encode("utf-8"), "cp1257"
 
 
+def header_cells(data: bytes) -> list[str]:
+    """The first line split on its own delimiter: enough to tell a data export from a note."""
+    try:
+        utf8, _ = decode(data)
+    except NotData:
+        return []
+    header = first_line(utf8[:65536].decode("utf-8", errors="replace"))
+    return header.split(detect_delimiter(header))
+
+
 def first_line(text: str) -> str:
     return text.split("\n", 1)[0].rstrip("\r")
 

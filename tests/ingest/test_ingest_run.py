@@ -546,3 +546,24 @@ def test_header_only_file_and_ragged_csv(con, tmp_path) -> None:
     reports = ingest_dir(con, raw)
     assert (reports["header_only.csv"].status, reports["header_only.csv"].rows_read) == ("loaded", 0)
     assert reports["ragged.csv"].status == "rejected" and "CSV" in reports["ragged.csv"].reason
+
+
+def test_school_registry_loads_and_a_markdown_note_is_skipped(tmp_path):
+    """Regression: the registry has no pupil column; a README with ragged lines is a note, not bad data."""
+    from pipelines.ingest import run_ingest
+    from pipelines.warehouse import connect
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "skolu_registrs.csv").write_text(
+        "Iestādes kods;Nosaukums;Pašvaldība\n2713968911;Rēzeknes 5. vidusskola;Rēzeknes valstspilsēta\n",
+        encoding="utf-8",
+    )
+    (raw / "README.md").write_text("# Piezīmes\n\nŠis fails, ar komatiem, nav dati; tikai teksts.\n", encoding="utf-8")
+    con = connect(tmp_path / "w.duckdb")
+    reports = {f.path: f for f in run_ingest(con, raw, b"k", "r1").files}
+    assert reports["skolu_registrs.csv"].status == "loaded"
+    assert con.execute("select school_id, municipality from staging.schools").fetchall() == [
+        ("2713968911", "Rēzeknes valstspilsēta")
+    ]
+    assert reports["README.md"].status == "skipped"
