@@ -1,0 +1,6 @@
+"""Seeded sample data: a simulated world with a known effect of support, written as messy school exports."""
+
+from pipelines.sample.simulate import Simulation, simulate
+from pipelines.sample.writers import SampleSummary, build_files, write_sample
+
+__all__ = ["SampleSummary", "Simulation", "build_files", "simulate", "write_sample"]
