@@ -1,1 +1,339 @@
-"""Stage: evaluate."""
+"""Stage: evaluate — did support raise marks, against comparable pupils not (yet) supported?
+
+Load (core tables; marks aggregated in DuckDB) → Process (episodes, baselines, windows, matching,
+ANCOVA by cell, dose–response, staying) → Save (marts.*). The method is explained in docs/method.md.
+
+Marts written here (grain):
+- marts.episodes: pupil × subject (first support), with start semester and dosage.
+- marts.evaluation_sample: pupil × subject × semester analysis rows (supported or potential
+  comparison) with baseline, outcome, match flag and weight. Pupil-level: stays in the warehouse.
+- marts.effectiveness: one row per cell (project × municipality × subject × school year, `ALL` totals),
+  exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
+- marts.dose_response: dimension (hours band, mode, staff role) × level.
+- marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
+- marts.event_study: group × month relative to the start of support (−6 … +6).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+
+from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate.cells import ALL, estimate_groups
+from pipelines.evaluate.dose import dose_response
+from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
+from pipelines.evaluate.matching import match_within_strata, matched_rows
+from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
+from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
+from pipelines.runner import UserError
+
+log = logging.getLogger("atbalsts.evaluate")
+
+SQL_DIR = Path(__file__).with_name("sql")
+CELL_KEYS = ("project_code", "municipality", "subject", "school_year")
+EFFECTIVENESS_SCHEMA: dict[str, pl.DataType] = {
+    "project_code": pl.String(),
+    "municipality": pl.String(),
+    "subject": pl.String(),
+    "school_year": pl.String(),
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "naive_change": pl.Float64(),
+    "effect": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "hedges_g": pl.Float64(),
+    "baseline_std_diff": pl.Float64(),
+    "improvement_index": pl.Float64(),
+    "suppressed": pl.Boolean(),
+}
+DETAIL_SCHEMA: dict[str, pl.DataType] = {
+    **{k: pl.String() for k in CELL_KEYS},
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "n_treated_rows": pl.Int64(),
+    "n_comparison_rows": pl.Int64(),
+    "n_supported_in_sample": pl.Int64(),
+    "n_supported_rows_in_sample": pl.Int64(),
+    "n_clusters": pl.Int64(),
+    "naive_change": pl.Float64(),
+    "effect": pl.Float64(),
+    "se": pl.Float64(),
+    "p_value": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "hedges_g": pl.Float64(),
+    "improvement_index": pl.Float64(),
+    "boot_ci_low": pl.Float64(),
+    "boot_ci_high": pl.Float64(),
+    "mean_treated": pl.Float64(),
+    "mean_comparison": pl.Float64(),
+    "baseline_std_diff": pl.Float64(),
+    "overall_baseline_std_diff": pl.Float64(),
+    "wwc_equivalence": pl.String(),
+    "suppressed": pl.Boolean(),
+    "note": pl.String(),
+    "design": pl.String(),
+}
+SAMPLE_COLUMNS = (
+    "key", "pupil_id", "subject", "school_year", "semester", "school_id", "municipality", "grade_level",
+    "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
+    "n_baseline_marks", "baseline_overall", "outcome", "n_outcome_marks", "change", "matched", "weight",
+)  # fmt: skip
+DOSE_SCHEMA: dict[str, pl.DataType] = {
+    "dimension": pl.String(),
+    "level": pl.String(),
+    "level_order": pl.Int32(),
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "n_clusters": pl.Int64(),
+    "naive_change": pl.Float64(),
+    "effect": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "p_value": pl.Float64(),
+    "hedges_g": pl.Float64(),
+    "baseline_std_diff": pl.Float64(),
+    "suppressed": pl.Boolean(),
+}
+STAYING_SCHEMA: dict[str, pl.DataType] = {
+    "school_year": pl.String(),
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "share_stayed_supported": pl.Float64(),
+    "share_stayed_comparison": pl.Float64(),
+    "difference": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "p_value": pl.Float64(),
+    "n_clusters": pl.Int64(),
+    "baseline_std_diff": pl.Float64(),
+    "wwc_equivalence": pl.String(),
+    "suppressed": pl.Boolean(),
+    "note": pl.String(),
+}
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "group": pl.String(),
+    "rel_month": pl.Int32(),
+    "mean_grade": pl.Float64(),
+    "n_marks": pl.Int64(),
+    "n_pupil_subjects": pl.Int64(),
+}
+DESIGN = (
+    "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
+    "WLS ANCOVA with stratum FE, school-clustered SE, t(G-1)"
+)
+
+
+@dataclass
+class EvaluateResult:
+    """What the stage built, for the run summary and the CLI."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    headline_effect: float | None = None
+    headline_ci: tuple[float | None, float | None] = (None, None)
+    naive_change: float | None = None
+
+    def counts(self) -> dict[str, Any]:
+        return {**self.tables, "headline_effect": self.headline_effect, "naive_change": self.naive_change}
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> EvaluateResult:
+    """Build the evaluation marts from the core tables."""
+    cfg = settings.evaluate
+    # Load
+    inputs = load_inputs(con)
+    # Process (the outcome windows depend on the episodes, so their marks are read in between)
+    episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
+    candidates = build_candidates(
+        episodes, baseline_panel(inputs["marks"]), inputs["pupils"], min_baseline_grades=cfg.min_baseline_grades
+    )
+    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
+    marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
+    marts["event_study"] = load_event_study(con, marts["evaluation_sample"])
+    # Save
+    write_marts(con, marts)
+    return summarise(marts)
+
+
+# --- pure core ---------------------------------------------------------------------------------------
+
+
+def evaluate_frames(
+    episodes: pl.DataFrame,
+    candidates: pl.DataFrame,
+    outcomes: pl.DataFrame,
+    pupils: pl.DataFrame,
+    consultations: pl.DataFrame,
+    cfg: EvaluateSettings,
+) -> dict[str, pl.DataFrame]:
+    """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
+    sample = attach_outcomes(candidates, outcomes, min_outcome_grades=cfg.min_outcome_grades).join(
+        episodes.select("pupil_id", "subject", "project_code", "hours", "main_mode", "main_role"),
+        on=["pupil_id", "subject"],
+        how="left",
+    )
+    # Attributes of support belong to the supported row only; comparisons get them from their cell.
+    support_cols = ["project_code", "hours", "main_mode", "main_role"]
+    sample = sample.with_columns(
+        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
+    )
+    pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    cells = estimate_groups(
+        sample,
+        pairs,
+        CELL_KEYS,
+        min_supported=cfg.min_supported_for_estimate,
+        bootstrap_replicates=cfg.bootstrap_replicates,
+        seed=cfg.seed,
+    )
+    cells = conform(cells, DETAIL_SCHEMA, design=DESIGN.format(k=cfg.n_matches, caliper=cfg.caliper_sd))
+    cells = order_cells(cells)
+    dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
+    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations), episodes)
+    staying = staying_estimates(
+        stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
+    )
+    return {
+        "episodes": conform(episodes, EPISODE_SCHEMA),
+        "evaluation_sample": analysis_sample(sample, pairs),
+        "effectiveness": conform(cells, EFFECTIVENESS_SCHEMA),
+        "effectiveness_detail": cells,
+        "dose_response": conform(dose, DOSE_SCHEMA),
+        "staying": conform(staying, STAYING_SCHEMA),
+    }
+
+
+def analysis_sample(sample: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Every analysis row with its overall matching weight (0 when unmatched or unused)."""
+    used = matched_rows(sample, pairs).select("key", "weight", pl.lit(True).alias("matched"))
+    out = sample.join(used, on="key", how="left").with_columns(
+        pl.col("matched").fill_null(False), pl.col("weight").fill_null(0.0)
+    )
+    return out.select(SAMPLE_COLUMNS).sort("stratum", "treated", "key", descending=[False, True, False])
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType], **constants: str) -> pl.DataFrame:
+    """Exactly these columns in this order and type; missing ones null (or the given constant)."""
+    if frame.is_empty() and not frame.columns:
+        return pl.DataFrame(schema=schema)
+    missing = [
+        pl.lit(constants.get(name), dtype=dtype).alias(name)
+        for name, dtype in schema.items()
+        if name not in frame.columns
+    ]
+    return frame.with_columns(missing).select(list(schema)).cast(schema)
+
+
+def order_cells(cells: pl.DataFrame) -> pl.DataFrame:
+    """Stable order: each key ascending with its ALL total after the named values."""
+    order = [e for k in CELL_KEYS for e in ((pl.col(k) == ALL), pl.col(k))]
+    return cells.sort(order)
+
+
+def summarise(marts: dict[str, pl.DataFrame]) -> EvaluateResult:
+    total = marts["effectiveness"].filter(pl.all_horizontal(pl.col(k) == ALL for k in CELL_KEYS))
+    result = EvaluateResult(tables={name: frame.height for name, frame in marts.items()})
+    if total.height:
+        row = total.row(0, named=True)
+        result.headline_effect = row["effect"]
+        result.headline_ci = (row["ci_low"], row["ci_high"])
+        result.naive_change = row["naive_change"]
+    log.info("evaluate: %s", result.counts())
+    return result
+
+
+# --- I/O at the edges ----------------------------------------------------------------------------------
+
+
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """Consultations, plans and rosters as they are; marks only as pupil × subject × semester sums."""
+    missing = [t for t in ("grades", "consultations", "plans", "pupils") if not table_exists(con, "core", t)]
+    if missing:
+        raise UserError(
+            f"Nav tabulu core.{', core.'.join(missing)}: vispirms palaidiet `atbalsts transform`. / "
+            f"Missing core.{', core.'.join(missing)}: run `atbalsts transform` first."
+        )
+    con.execute(f"create or replace temp view scored_marks as {sql('scored_marks')}")
+    return {
+        "consultations": con.sql(
+            "select date, school_year, semester, pupil_id, school_id, municipality, staff_role, subject, "
+            "minutes, mode, group_size, project_code from core.consultations"
+        ).pl(),
+        "plans": con.sql("select pupil_id, school_id, plan_start, plan_end, project_code from core.plans").pl(),
+        "pupils": con.sql(
+            "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+        ).pl(),
+        "marks": con.sql(sql("marks_by_semester")).pl(),
+    }
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
+
+
+def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.DataFrame:
+    """Outcome-window means over the row-level marks, computed in DuckDB."""
+    con.register("outcome_windows", windows.to_arrow())
+    try:
+        return con.sql(sql("outcome_window")).pl()
+    finally:
+        con.unregister("outcome_windows")
+
+
+def load_event_study(con: duckdb.DuckDBPyConnection, sample: pl.DataFrame) -> pl.DataFrame:
+    """Mean mark by month around the start of support: supported vs their matched comparisons."""
+    units = sample.filter(pl.col("matched")).select(
+        "pupil_id",
+        "subject",
+        pl.col("window_start").alias("ref_date"),
+        pl.when(pl.col("treated")).then(pl.lit("supported")).otherwise(pl.lit("comparison")).alias("grp"),
+        "weight",
+    )
+    con.register("event_units", units.to_arrow())
+    try:
+        frame = con.sql(sql("event_study")).pl()
+    finally:
+        con.unregister("event_units")
+    return conform(frame, EVENT_SCHEMA).sort("group", "rel_month", descending=[True, False])
+
+
+def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) -> None:
+    """Replace every mart in one transaction, so readers never see a half-written evaluation."""
+    con.execute("create schema if not exists marts")
+    con.execute("begin transaction")
+    try:
+        for name, frame in marts.items():
+            con.register("_evaluate_frame", frame.to_arrow())
+            con.execute(f"create or replace table marts.{name} as select * from _evaluate_frame")
+            con.unregister("_evaluate_frame")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def effectiveness_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """marts.effectiveness in a stable order (each key ascending, its ALL total last)."""
+    order = ", ".join(f"({k} = 'ALL'), {k}" for k in CELL_KEYS)
+    return con.execute(f"select * from marts.effectiveness order by {order}").df()
+
+
+__all__ = ["EvaluateResult", "effectiveness_table", "evaluate_frames", "run_evaluate"]

@@ -1,0 +1,244 @@
+"""The estimators: weighted ANCOVA on the matched sample with school-clustered errors, plus WWC statistics.
+
+Model (per cell): outcome ~ treated + baseline_subject + baseline_overall + stratum fixed effects,
+weighted by the matching weights, standard errors clustered by school, t distribution with G−1
+degrees of freedom (G = schools in the cell). Stratum effects are absorbed by weighted demeaning
+within strata (Frisch–Waugh–Lovell), which gives the same coefficient as explicit dummies without
+building a dummy matrix as wide as the number of strata.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+import statsmodels.api as sm
+from scipy import stats
+
+EQUIVALENCE_OK = 0.05
+EQUIVALENCE_MAX = 0.25
+COVARIATES = ("baseline_subject", "baseline_overall")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate with everything reported next to it; None where it could not be computed."""
+
+    n_pupils: int
+    n_comparison: int
+    n_treated_rows: int
+    n_comparison_rows: int
+    n_clusters: int
+    suppressed: bool
+    naive_change: float | None = None
+    effect: float | None = None
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    hedges_g: float | None = None
+    baseline_std_diff: float | None = None
+    overall_baseline_std_diff: float | None = None
+    improvement_index: float | None = None
+    wwc_equivalence: str | None = None
+    mean_treated: float | None = None
+    mean_comparison: float | None = None
+    boot_ci_low: float | None = None
+    boot_ci_high: float | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def small_sample_correction(n_total: int) -> float:
+    """Hedges' ω = 1 − 3 / (4N − 9) (WWC Procedures Handbook v5.0, E.1)."""
+    return 1.0 - 3.0 / (4.0 * n_total - 9.0)
+
+
+def weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Weighted mean and unbiased (reliability-weight) variance; equal weights give the usual sample variance."""
+    v1 = float(w.sum())
+    mean = float(np.sum(w * x) / v1)
+    denom = v1 - float(np.sum(w**2)) / v1
+    var = float(np.sum(w * (x - mean) ** 2) / denom) if denom > 0 else 0.0
+    return mean, var
+
+
+def pooled_sd(var_t: float, n_t: int, var_c: float, n_c: int) -> float:
+    """WWC pooled within-group SD: sqrt(((n_t−1)s_t² + (n_c−1)s_c²) / (n_t + n_c − 2))."""
+    return math.sqrt(((n_t - 1) * var_t + (n_c - 1) * var_c) / (n_t + n_c - 2))
+
+
+def hedges_g(difference: float, var_t: float, n_t: int, var_c: float, n_c: int) -> float | None:
+    """Difference in pooled-SD units with the small-sample correction; None when undefined."""
+    if n_t + n_c < 3:
+        return None
+    sd = pooled_sd(var_t, n_t, var_c, n_c)
+    if sd <= 0:
+        return None
+    return small_sample_correction(n_t + n_c) * difference / sd
+
+
+def improvement_index(g: float | None) -> float | None:
+    """WWC improvement index: the percentile gain of the average comparison pupil, 100 × (Φ(g) − 0.5)."""
+    return None if g is None else float(100.0 * (stats.norm.cdf(g) - 0.5))
+
+
+def wwc_equivalence(std_diff: float | None) -> str | None:
+    """WWC baseline equivalence: ≤ 0.05 satisfied; 0.05–0.25 satisfied only with statistical adjustment
+    (which the ANCOVA makes); > 0.25 not satisfied."""
+    if std_diff is None or not math.isfinite(std_diff):
+        return None
+    size = abs(std_diff)
+    if size <= EQUIVALENCE_OK:
+        return "satisfied"
+    if size <= EQUIVALENCE_MAX:
+        return "adjustment_required"
+    return "not_satisfied"
+
+
+def demean_within(x: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Subtract each group's weighted mean from every column of x (absorbs stratum fixed effects)."""
+    x2 = x.reshape(len(x), -1)
+    sw = np.bincount(groups, weights=weights)
+    means = np.column_stack([np.bincount(groups, weights=weights * x2[:, j]) for j in range(x2.shape[1])]) / sw[:, None]
+    return (x2 - means[groups]).reshape(x.shape)
+
+
+@dataclass(frozen=True)
+class CellData:
+    """The arrays the model needs, taken once from a cell's frame."""
+
+    outcome: np.ndarray
+    treated: np.ndarray  # bool
+    covariates: np.ndarray  # n × 2: baseline_subject, baseline_overall
+    weight: np.ndarray
+    stratum: np.ndarray  # integer codes
+    school: np.ndarray  # integer codes
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame) -> CellData:
+        codes = frame.select(
+            pl.col("stratum").rank("dense").cast(pl.Int64) - 1, pl.col("school_id").rank("dense").cast(pl.Int64) - 1
+        )
+        return cls(
+            outcome=frame["outcome"].to_numpy().astype(float),
+            treated=frame["treated"].to_numpy().astype(bool),
+            covariates=frame.select(COVARIATES).to_numpy().astype(float),
+            weight=frame["weight"].to_numpy().astype(float),
+            stratum=codes["stratum"].to_numpy(),
+            school=codes["school_id"].to_numpy(),
+        )
+
+    def subset(self, rows: np.ndarray) -> CellData:
+        _, stratum = np.unique(self.stratum[rows], return_inverse=True)
+        _, school = np.unique(self.school[rows], return_inverse=True)
+        return CellData(
+            self.outcome[rows], self.treated[rows], self.covariates[rows], self.weight[rows], stratum, school
+        )
+
+    def design(self) -> tuple[np.ndarray, np.ndarray]:
+        """Demeaned outcome and regressors [treated, baseline_subject, baseline_overall]."""
+        x = np.column_stack([self.treated.astype(float), self.covariates])
+        return demean_within(self.outcome, self.weight, self.stratum), demean_within(x, self.weight, self.stratum)
+
+
+def ancova(data: CellData) -> tuple[float, float | None, int]:
+    """Treatment coefficient, its school-clustered SE (None with < 2 schools), and the number of schools."""
+    y, x = data.design()
+    n_clusters = len(np.unique(data.school))
+    model = sm.WLS(y, x, weights=data.weight)
+    if n_clusters < 2:
+        return float(model.fit().params[0]), None, n_clusters
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": data.school, "use_correction": True})
+    return float(fit.params[0]), float(fit.bse[0]), n_clusters
+
+
+def cluster_bootstrap(data: CellData, replicates: int, seed: int) -> tuple[float | None, float | None]:
+    """Percentile 95% CI from resampling whole schools with replacement (the matched sample held fixed)."""
+    if replicates <= 0:
+        return None, None
+    rng = np.random.default_rng(seed)
+    n_schools = int(data.school.max()) + 1
+    rows_of = [np.flatnonzero(data.school == s) for s in range(n_schools)]
+    draws = []
+    for _ in range(replicates):
+        rows = np.concatenate([rows_of[s] for s in rng.integers(0, n_schools, n_schools)])
+        boot = data.subset(rows)
+        if boot.treated.all() or not boot.treated.any():
+            continue
+        y, x = boot.design()
+        sw = np.sqrt(boot.weight)
+        draws.append(float(np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)[0][0]))
+    if len(draws) < 2:
+        return None, None
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def estimate_cell(frame: pl.DataFrame, *, min_supported: int, bootstrap_replicates: int = 0, seed: int = 0) -> Estimate:
+    """All statistics for one cell of the matched sample (treated rows and their weighted matches).
+
+    frame: pupil_id, school_id, stratum, treated (bool), weight, outcome, baseline_subject,
+    baseline_overall, change. Fewer than min_supported distinct supported pupils: counts only.
+    """
+    t, c = frame.filter(pl.col("treated")), frame.filter(~pl.col("treated"))
+    counts = {
+        "n_pupils": t["pupil_id"].n_unique(),
+        "n_comparison": c["pupil_id"].n_unique(),
+        "n_treated_rows": t.height,
+        "n_comparison_rows": c.height,
+        "n_clusters": frame["school_id"].n_unique(),
+    }
+    if counts["n_pupils"] < min_supported:
+        return Estimate(**counts, suppressed=True, note="fewer_supported_than_minimum")
+    naive = t["change"].mean() if t["change"].null_count() < t.height else None
+    if c.is_empty():
+        return Estimate(**counts, suppressed=False, naive_change=naive, note="no_comparison_matched")
+    y_t, y_c, w_c = t["outcome"].to_numpy(), c["outcome"].to_numpy(), c["weight"].to_numpy()
+    mean_t, var_t = float(y_t.mean()), float(np.var(y_t, ddof=1)) if len(y_t) > 1 else 0.0
+    mean_c, var_c = weighted_mean_var(y_c, w_c)
+    data = CellData.from_frame(frame)
+    effect, se, n_clusters = ancova(data)
+    ci_low = ci_high = p_value = None
+    note = ""
+    if se is not None and se > 0:
+        crit = float(stats.t.ppf(0.975, n_clusters - 1))
+        ci_low, ci_high = effect - crit * se, effect + crit * se
+        p_value = float(2 * stats.t.sf(abs(effect / se), n_clusters - 1))
+    else:
+        note = "one_school_no_interval"
+    g = hedges_g(effect, var_t, t.height, var_c, c.height)
+    base_d = baseline_difference(t, c, "baseline_subject")
+    boot_low, boot_high = cluster_bootstrap(data, bootstrap_replicates, seed) if n_clusters >= 2 else (None, None)
+    return Estimate(
+        **counts,
+        suppressed=False,
+        naive_change=naive,
+        effect=effect,
+        se=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        hedges_g=g,
+        baseline_std_diff=base_d,
+        overall_baseline_std_diff=baseline_difference(t, c, "baseline_overall"),
+        improvement_index=improvement_index(g),
+        wwc_equivalence=wwc_equivalence(base_d),
+        mean_treated=mean_t,
+        mean_comparison=mean_c,
+        boot_ci_low=boot_low,
+        boot_ci_high=boot_high,
+        note=note,
+    )
+
+
+def baseline_difference(t: pl.DataFrame, c: pl.DataFrame, column: str) -> float | None:
+    """WWC standardised baseline difference on the matched (weighted) sample, Hedges' g form."""
+    x_t = t[column].to_numpy()
+    var_t = float(np.var(x_t, ddof=1)) if len(x_t) > 1 else 0.0
+    mean_c, var_c = weighted_mean_var(c[column].to_numpy(), c["weight"].to_numpy())
+    return hedges_g(float(x_t.mean()) - mean_c, var_t, len(x_t), var_c, c.height)

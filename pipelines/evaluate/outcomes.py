@@ -1,0 +1,162 @@
+"""Baseline and outcome windows, and who may serve as a comparison.
+
+Period = school year × semester, numbered so that the previous semester is `period - 1`.
+Baseline (semester s−1): the pupil's mean 10-point mark in the subject, and the pupil's overall mean
+across subjects. Outcome (semester s): the mean of the subject's marks dated on/after the window
+start — the first consultation for a supported pupil; the median first consultation of the
+supported pupils in the same stratum for a comparison, so both windows cover the same weeks.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.contract import FIRST_SCORED_GRADE
+
+ROW_KEYS = ("pupil_id", "subject", "school_year", "semester")
+STRATUM_COLUMNS = ("subject", "school_year", "semester", "municipality", "grade_band")
+
+
+def period_expr(school_year: str = "school_year", semester: str = "semester") -> pl.Expr:
+    """'2024/2025' S1 -> 4049, S2 -> 4050, '2025/2026' S1 -> 4051: consecutive semesters differ by one."""
+    return (pl.col(school_year).str.slice(0, 4).cast(pl.Int32) * 2 + pl.col(semester).cast(pl.Int32) - 1).alias(
+        "period"
+    )
+
+
+def grade_band_expr(level: str = "grade_level") -> pl.Expr:
+    """Grades 4–6, 7–9, 10–12; null below grade 4 (no 10-point marks) or when unknown."""
+    col = pl.col(level)
+    return (
+        pl.when(col.is_between(FIRST_SCORED_GRADE, 6))
+        .then(pl.lit("4-6"))
+        .when(col.is_between(7, 9))
+        .then(pl.lit("7-9"))
+        .when(col.is_between(10, 12))
+        .then(pl.lit("10-12"))
+        .otherwise(None)
+        .alias("grade_band")
+    )
+
+
+def baseline_panel(marks: pl.DataFrame) -> pl.DataFrame:
+    """Per pupil × subject × semester: subject mean, and the pupil's overall mean that semester.
+
+    marks: pupil_id, subject, school_year, semester, school_id, municipality, n_marks, sum_marks
+    (from sql/marks_by_semester.sql).
+    """
+    overall = marks.group_by("pupil_id", "school_year", "semester").agg(
+        (pl.col("sum_marks").sum() / pl.col("n_marks").sum()).alias("overall_mean"),
+        pl.col("n_marks").sum().alias("overall_n"),
+    )
+    return marks.with_columns(
+        (pl.col("sum_marks") / pl.col("n_marks")).alias("subject_mean"),
+        period_expr(),
+        pl.col("semester").cast(pl.Int32),
+    ).join(overall, on=["pupil_id", "school_year", "semester"], how="left")
+
+
+def build_candidates(
+    episodes: pl.DataFrame,
+    panel: pl.DataFrame,
+    pupils: pl.DataFrame,
+    *,
+    min_baseline_grades: int,
+) -> pl.DataFrame:
+    """Treated and potential comparison pupil-subjects for each semester in which support started.
+
+    A pupil-subject is a potential comparison in semester s when it has marks in s and its own
+    support in that subject (if any) starts after s: later starters are comparisons before they
+    start, and who starts later is known only from data up to s plus their own start date.
+    Both need ≥ min_baseline_grades marks in the subject in s−1 and a known grade level 4–12.
+    Returns one row per pupil-subject-semester with `treated`, baselines, stratum and window_start.
+    """
+    if episodes.is_empty() or panel.is_empty():
+        return empty_candidates()
+    levels = pupils.group_by("pupil_id", "school_year").agg(pl.col("grade_level").max().cast(pl.Int32))
+    eps = episodes.with_columns(period_expr().alias("start_period"), pl.col("semester").cast(pl.Int32))
+    start_periods = eps.select(pl.col("start_period").unique().alias("period"))
+
+    current = panel.join(start_periods, on="period").select(
+        *ROW_KEYS, "period", "school_id", "municipality", pl.col("n_marks").alias("n_marks_in_semester")
+    )
+    previous = panel.select(
+        "pupil_id",
+        "subject",
+        (pl.col("period") + 1).alias("period"),
+        pl.col("subject_mean").alias("baseline_subject"),
+        pl.col("n_marks").alias("n_baseline_marks"),
+        pl.col("overall_mean").alias("baseline_overall"),
+    )
+    rows = (
+        current.join(
+            eps.select("pupil_id", "subject", "start_period", "start_date"), on=["pupil_id", "subject"], how="left"
+        )
+        .with_columns((pl.col("start_period") == pl.col("period")).fill_null(False).alias("treated"))
+        .filter(pl.col("treated") | pl.col("start_period").is_null() | (pl.col("start_period") > pl.col("period")))
+        .join(previous, on=["pupil_id", "subject", "period"], how="inner")
+        .filter(pl.col("n_baseline_marks") >= min_baseline_grades)
+        .join(levels, on=["pupil_id", "school_year"], how="left")
+        .with_columns(grade_band_expr())
+        .filter(pl.col("grade_band").is_not_null() & pl.col("municipality").is_not_null())
+    )
+    # The stratum's window start for comparisons: median first consultation of its supported pupils.
+    medians = (
+        rows.filter("treated")
+        .group_by(list(STRATUM_COLUMNS))
+        .agg(pl.col("start_date").cast(pl.Int32).median().round(0).cast(pl.Int32).cast(pl.Date).alias("median_start"))
+    )
+    return (
+        rows.join(medians, on=list(STRATUM_COLUMNS), how="inner")
+        .with_columns(
+            pl.when("treated").then(pl.col("start_date")).otherwise(pl.col("median_start")).alias("window_start"),
+            stratum_expr(),
+        )
+        .select(list(CANDIDATE_SCHEMA))
+        .cast(CANDIDATE_SCHEMA)
+        .sort(["stratum", "treated", "pupil_id"], descending=[False, True, False])
+    )
+
+
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "pupil_id": pl.String(),
+    "subject": pl.String(),
+    "school_year": pl.String(),
+    "semester": pl.Int32(),
+    "period": pl.Int32(),
+    "school_id": pl.String(),
+    "municipality": pl.String(),
+    "grade_level": pl.Int32(),
+    "grade_band": pl.String(),
+    "stratum": pl.String(),
+    "treated": pl.Boolean(),
+    "start_date": pl.Date(),
+    "window_start": pl.Date(),
+    "baseline_subject": pl.Float64(),
+    "n_baseline_marks": pl.Int64(),
+    "baseline_overall": pl.Float64(),
+}
+
+
+def empty_candidates() -> pl.DataFrame:
+    return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+
+
+def stratum_expr() -> pl.Expr:
+    return pl.concat_str([pl.col(c).cast(pl.String) for c in STRATUM_COLUMNS], separator="|").alias("stratum")
+
+
+def attach_outcomes(candidates: pl.DataFrame, outcomes: pl.DataFrame, *, min_outcome_grades: int) -> pl.DataFrame:
+    """Keep candidates with ≥ min_outcome_grades marks in their outcome window; adds outcome, key."""
+    return (
+        candidates.join(
+            outcomes.select(*ROW_KEYS, "n_outcome_marks", "outcome").cast({"semester": pl.Int32}),
+            on=list(ROW_KEYS),
+            how="inner",
+        )
+        .filter(pl.col("n_outcome_marks") >= min_outcome_grades)
+        .with_columns(
+            pl.concat_str(["pupil_id", "subject", "period"], separator="|").alias("key"),
+            (pl.col("outcome") - pl.col("baseline_subject")).alias("change"),
+        )
+    )

@@ -1,0 +1,132 @@
+"""The whole stage on the seeded sample world: the planted effect is recovered, the naive change is not.
+
+The sample world (pipelines.sample) selects pupils into support when last semester's marks were low,
+so their marks would rise anyway (regression to the mean); the naive pre/post change is inflated.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate import CELL_KEYS, effectiveness_table, run_evaluate
+
+from .conftest import core_connection, simulation_connection
+
+EXPORT_COLUMNS = [
+    "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",
+    "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index", "suppressed",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def planted():
+    con = simulation_connection(schools=9, seed=42, effect=0.6)
+    result = run_evaluate(con, Settings())
+    yield con, result
+    con.close()
+
+
+def grand_total(con) -> dict:
+    table = effectiveness_table(con)
+    total = table[(table[list(CELL_KEYS)] == "ALL").all(axis=1)]
+    assert len(total) == 1
+    return total.iloc[0].to_dict()
+
+
+def test_headline_interval_covers_the_planted_effect_and_the_naive_change_is_inflated(planted):
+    con, result = planted
+    total = grand_total(con)
+
+    assert total["ci_low"] <= 0.6 <= total["ci_high"]
+    assert total["naive_change"] > total["effect"] + 0.3
+    assert total["naive_change"] > total["ci_high"]
+    assert abs(total["baseline_std_diff"]) <= 0.25
+    assert total["n_pupils"] >= 100 and not total["suppressed"]
+    assert result.headline_effect == pytest.approx(total["effect"])
+
+
+def test_no_effect_planted_gives_an_interval_covering_zero():
+    con = simulation_connection(schools=9, seed=42, effect=0.0)
+    run_evaluate(con, Settings())
+    total = grand_total(con)
+
+    assert total["ci_low"] <= 0.0 <= total["ci_high"]
+    assert total["naive_change"] > 0.3  # regression to the mean alone
+
+
+def test_effectiveness_has_exactly_the_export_columns_and_consistent_suppression(planted):
+    con, _ = planted
+    table = effectiveness_table(con)
+
+    assert list(table.columns) == EXPORT_COLUMNS
+    small = table[table["n_pupils"] < 10]
+    assert len(small) > 0 and small["suppressed"].all() and small["effect"].isna().all()
+    assert small["naive_change"].isna().all()
+    assert table.loc[table["n_pupils"] >= 10, "suppressed"].eq(False).all()
+    # every key column has its ALL total, and the order is stable (ALL after the named values)
+    for key in CELL_KEYS:
+        assert (table[key] == "ALL").any()
+    assert table.iloc[-1][list(CELL_KEYS)].tolist() == ["ALL"] * 4
+
+
+def test_marts_hold_no_personal_data_and_the_side_tables_are_filled(planted):
+    con, _ = planted
+    tables = [
+        r[0]
+        for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+    ]
+    assert set(tables) >= {
+        "episodes", "evaluation_sample", "effectiveness", "effectiveness_detail", "dose_response", "staying",
+        "event_study",
+    }  # fmt: skip
+    for table in tables:
+        columns = {r[0] for r in con.execute(f"describe marts.{table}").fetchall()}
+        assert not columns & {"pupil_code", "first_name", "last_name", "staff_name"}, table
+    dose = con.sql("select dimension, level from marts.dose_response").pl()
+    assert set(dose["dimension"]) == {"hours_band", "main_mode", "main_role"}
+    staying = con.sql("select * from marts.staying where school_year = 'ALL'").pl()
+    assert staying.height == 1 and 0.5 < staying["share_stayed_supported"][0] <= 1.0
+    event = con.sql("select * from marts.event_study").pl()
+    supported = dict(event.filter(pl.col("group") == "supported").select("rel_month", "mean_grade").iter_rows())
+    comparison = dict(event.filter(pl.col("group") == "comparison").select("rel_month", "mean_grade").iter_rows())
+    # before the start the two groups track each other; after it the supported are ahead
+    assert abs(supported[-3] - comparison[-3]) < 0.3
+    assert supported[1] - comparison[1] > 0.3
+
+
+def test_empty_warehouse_writes_empty_marts_with_the_export_columns():
+    empty = {
+        "schools": pl.DataFrame(schema={"school_id": pl.String, "school_name": pl.String, "municipality": pl.String}),
+        "pupils": pl.DataFrame(
+            schema={
+                "pupil_id": pl.String, "school_id": pl.String, "school_year": pl.String, "grade_level": pl.Int32,
+                "left_on": pl.Date, "leaving_reason": pl.String,
+            }
+        ),
+        "plans": pl.DataFrame(
+            schema={"pupil_id": pl.String, "school_id": pl.String, "plan_start": pl.Date, "plan_end": pl.Date,
+                    "project_code": pl.String}
+        ),
+        "consultations": pl.DataFrame(
+            schema={
+                "date": pl.Date, "school_year": pl.String, "semester": pl.Int32, "pupil_id": pl.String,
+                "school_id": pl.String, "municipality": pl.String, "staff_id": pl.String, "staff_role": pl.String,
+                "subject": pl.String, "minutes": pl.Float64, "mode": pl.String, "group_size": pl.Int32,
+                "project_code": pl.String,
+            }
+        ),
+        "grades": pl.DataFrame(
+            schema={
+                "date": pl.Date, "school_year": pl.String, "semester": pl.Int32, "pupil_id": pl.String,
+                "school_id": pl.String, "municipality": pl.String, "subject": pl.String, "grade_kind": pl.String,
+                "grade_score": pl.Int32, "grade_percent": pl.Float64, "assessment_type": pl.String,
+            }
+        ),
+    }  # fmt: skip
+    con = core_connection(empty)
+    result = run_evaluate(con, Settings(evaluate=EvaluateSettings()))
+
+    assert list(effectiveness_table(con).columns) == EXPORT_COLUMNS
+    assert result.headline_effect is None
