@@ -1,0 +1,60 @@
+"""Per-school feedback CSVs: what each school should fix in its next export.
+
+Format chosen for Latvian Excel: UTF-8 with a BOM (so Excel reads ā, č, ņ correctly) and `;` as
+separator (Latvian Windows uses `,` as the decimal mark, so Excel expects `;` between fields).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.validate.suites import MASKED_COLUMNS
+
+FEEDBACK_SQL = Path(__file__).with_name("sql") / "feedback.sql"
+FEEDBACK_COLUMNS = ("file", "line", "column", "value", "severity", "reason_code", "message_lv", "message_en")
+UNKNOWN_SCHOOL_FILE = "_unknown_school"
+SAFE_NAME = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[Path]:
+    """One CSV per registry school (header only when there is nothing to fix, so a school can tell
+    "no problems" from "no feedback"), one per other school named in a problem, and one for rows
+    that name no school. CSVs left from earlier runs for schools no longer present are removed."""
+    issues = con.sql(FEEDBACK_SQL.read_text(encoding="utf-8"), params={"masked_columns": sorted(MASKED_COLUMNS)}).pl()
+    registry = [r[0] for r in con.execute("select distinct school_id from staging.schools").fetchall()]
+    files = feedback_by_file(issues, registry)
+
+    feedback_dir = Path(feedback_dir)
+    feedback_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in sorted(files.items()):
+        path = feedback_dir / f"{name}.csv"
+        frame.write_csv(path, separator=";", include_bom=True)
+        written.append(path)
+    for stale in feedback_dir.glob("*.csv"):
+        if stale not in written:
+            stale.unlink()
+    return written
+
+
+def feedback_by_file(issues: pl.DataFrame, registry: list[str | None]) -> dict[str, pl.DataFrame]:
+    """File stem -> that school's rows, in FEEDBACK_COLUMNS order and the order the SQL sorted."""
+    safe = pl.col("school_id").str.contains(f"^{SAFE_NAME.pattern}$").fill_null(False)
+    keyed = issues.with_columns(
+        pl.when(safe).then(pl.col("school_id")).otherwise(pl.lit(UNKNOWN_SCHOOL_FILE)).alias("stem")
+    )
+    out = {file_stem(s): keyed.clear().select(FEEDBACK_COLUMNS) for s in registry if s is not None}
+    for (stem,), frame in keyed.group_by("stem", maintain_order=True):
+        out[str(stem)] = frame.select(FEEDBACK_COLUMNS)
+    return out
+
+
+def file_stem(school_id: str | None) -> str:
+    """A school id as a file name; anything that is not a plain code goes to the no-school file."""
+    if school_id is None or not SAFE_NAME.fullmatch(school_id):
+        return UNKNOWN_SCHOOL_FILE
+    return school_id

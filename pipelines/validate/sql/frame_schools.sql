@@ -1,0 +1,21 @@
+-- Frame judged by expectations/schools.*.json: one row per staging.schools row.
+-- The registry is dated by delivery (the month its file was ingested).
+with schools as (
+    select * from staging.schools
+),
+
+files as (
+    select file_path, ingested_at from meta.files
+),
+
+final as (
+    select
+        row_number() over (order by s.source_file, s.source_line) as rid,
+        'schools' as kind,
+        s.source_file, s.source_line, s.row_key, s.school_id,
+        coalesce(strftime(f.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month
+    from schools s
+    left join files f on f.file_path = s.source_file
+)
+
+select * from final

@@ -1,0 +1,215 @@
+"""Great Expectations around the suites in `expectations/`: load them, run them on pandas chunks,
+and turn each failing expectation into rows that name the reason, severity and message.
+
+The suite files are the rule book: every expectation carries in its `meta` the reason code,
+severity (`error` quarantines the row, `warning` flags it), the column shown to the school, the
+frame column whose value is shown, and the message in Latvian and English. Nothing here knows a
+rule; it only runs GX and reads `meta`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+SEVERITIES = ("error", "warning")
+GX_SEVERITY = {"error": "critical", "warning": "warning"}
+META_KEYS = ("reason_code", "severity", "column_name", "value_column", "message_lv", "message_en")
+ID_COLUMNS = ("kind", "source_file", "source_line", "row_key", "school_id", "month")
+HIT_COLUMNS = (*ID_COLUMNS, "severity", "reason_code", "column_name", "value", "message_lv", "message_en")
+MASK = "***"
+
+
+def masked_columns() -> frozenset[str]:
+    """Column names whose values are never shown: personal columns under every accepted spelling,
+    and the pseudonyms (they identify a pupil across files just as well)."""
+    names = {"pupil_id", "staff_id", *PERSONAL_COLUMNS}
+    for columns in COLUMNS.values():
+        for col in columns:
+            if col.name in PERSONAL_COLUMNS:
+                names.update((col.latvian, *col.aliases))
+    return frozenset(names)
+
+
+MASKED_COLUMNS = masked_columns()
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One suite file: its name (`grades.critical`), the frame it judges, and its JSON."""
+
+    name: str
+    frame: str
+    severity: str
+    definition: dict[str, Any]
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        return [e["meta"] for e in self.definition["expectations"]]
+
+
+def load_suites(directory: Path = SUITES_DIR) -> list[Suite]:
+    """Read every `<name>.<severity>.json`; fail loudly on a rule without its meta, since a rule
+    that cannot say why it fired would quarantine rows silently."""
+    suites = []
+    for path in sorted(Path(directory).glob("*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        name = path.stem
+        severity = name.rsplit(".", 1)[-1].replace("critical", "error")
+        frame = definition.get("meta", {}).get("frame")
+        if definition.get("name") != name or not frame or severity not in SEVERITIES:
+            raise ValueError(
+                f"{path.name}: expected name '{name}', meta.frame, and a name ending in .critical or .warning"
+            )
+        for i, expectation in enumerate(definition["expectations"]):
+            meta = expectation.get("meta", {})
+            missing = [k for k in META_KEYS if not meta.get(k)]
+            if missing or meta["severity"] != severity or expectation.get("severity") != GX_SEVERITY[severity]:
+                raise ValueError(f"{path.name}: expectation {i} lacks {missing} or its severity differs from the suite")
+        suites.append(Suite(name=name, frame=frame, severity=severity, definition=definition))
+    if not suites:
+        raise FileNotFoundError(f"No expectation suites in {directory}")
+    return suites
+
+
+@contextmanager
+def quiet_gx() -> Iterator[None]:
+    """GX logs and warns freely; none of it helps the analyst, so keep the console clean."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+class SuiteRunner:
+    """An ephemeral GX context (no `gx/` folder, no analytics, no progress bars) with every suite
+    registered once, validating pandas frames whose index is the frame's row id."""
+
+    def __init__(self, suites: list[Suite]) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        with quiet_gx():
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import (
+                DataContextConfig,
+                InMemoryStoreBackendDefaults,
+                ProgressBarsConfig,
+            )
+
+            # in-memory stores and no docs site: nothing is written anywhere, not even to /tmp
+            config = DataContextConfig(
+                store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                analytics_enabled=False,
+                progress_bars=ProgressBarsConfig(globally=False),
+            )
+            self._context = gx.get_context(mode="ephemeral", project_config=config)
+            self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            batch = (
+                self._context.data_sources.add_pandas("atbalsts")
+                .add_dataframe_asset("frame")
+                .add_batch_definition_whole_dataframe("chunk")
+            )
+            # each GX run costs ~0.3 s whatever the size, so the suites judging one frame run as one
+            self.frames = sorted({s.frame for s in suites})
+            self._batch = batch
+            self._suites = {}
+            self._expectations: dict[str, list[dict[str, Any]]] = {}
+            for frame in self.frames:
+                expectations = [e for s in suites if s.frame == frame for e in s.definition["expectations"]]
+                self._expectations[frame] = expectations
+                self._suites[frame] = self._context.suites.add(
+                    gx.ExpectationSuite(name=frame, expectations=expectations)
+                )
+
+    def columns_for(self, frame: str, available: list[str]) -> list[str]:
+        """The frame columns a chunk needs: identities, what the expectations read (columns, row
+        conditions) and the values they show. Fewer columns make every GX pass cheaper."""
+        needed = set(ID_COLUMNS)
+        for expectation in self._expectations[frame]:
+            kwargs, meta = expectation["kwargs"], expectation["meta"]
+            needed.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
+            needed.add(meta["value_column"])
+            needed.update(re.findall(r"[A-Za-z_]\w*", str(kwargs.get("row_condition", ""))))
+        return [c for c in available if c in needed]
+
+    def run(self, frame: str, chunk: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:
+        """Validate one chunk of a frame with all its suites; one row per failing (row, expectation)."""
+        with quiet_gx():
+            # Batch.validate, not ValidationDefinition.run: the latter serialises every result
+            # (with its row indices) into the context's results store, costing time and memory
+            result = self._batch.get_batch(batch_parameters={"dataframe": chunk}).validate(
+                self._suites[frame],
+                expectation_parameters=dict(parameters),
+                result_format={
+                    "result_format": "COMPLETE",
+                    "partial_unexpected_count": 0,
+                    "return_unexpected_index_query": False,
+                },
+            )
+        parts = []
+        for outcome in result.results:
+            meta = outcome.expectation_config.meta
+            if _raised(outcome.exception_info):
+                raise RuntimeError(f"Frame {frame}, rule {meta.get('reason_code')}: {outcome.exception_info}")
+            if outcome.success:
+                continue
+            index = outcome.result.get("unexpected_index_list") or []
+            if index:
+                parts.append(hits_from(chunk, index, meta, parameters))
+        return pd.concat(parts, ignore_index=True) if parts else empty_hits()
+
+
+def _raised(info: Any) -> bool:
+    """GX reports exceptions per expectation, or per metric as a dict of dicts."""
+    if not info:
+        return False
+    if "raised_exception" in info:
+        return bool(info["raised_exception"])
+    return any(isinstance(v, Mapping) and v.get("raised_exception") for v in info.values())
+
+
+def hits_from(
+    chunk: pd.DataFrame, index: list[Any], meta: Mapping[str, Any], parameters: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The failing rows' identity plus what the rule's meta says about them."""
+    rows = chunk.loc[index]
+    column = meta["column_name"]
+    masked = column in MASKED_COLUMNS or meta["value_column"] in MASKED_COLUMNS
+    values = [MASK] * len(rows) if masked else values_text(rows[meta["value_column"]])
+    out = pd.DataFrame({c: rows[c].to_numpy(dtype=object) for c in ID_COLUMNS})
+    out["severity"] = meta["severity"]
+    out["reason_code"] = meta["reason_code"]
+    out["column_name"] = column
+    out["value"] = values
+    out["message_lv"] = meta["message_lv"].format_map(parameters)
+    out["message_en"] = meta["message_en"].format_map(parameters)
+    return out
+
+
+def empty_hits() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in HIT_COLUMNS})
+
+
+def values_text(column: pd.Series) -> list[str | None]:
+    """Values as the school would recognise them: dates as ISO, whole numbers without '.0'."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        text = column.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(column):
+        whole = column.notna() & (column % 1 == 0)
+        text = column.astype(str).where(~whole, column.where(whole).astype("Int64").astype(str))
+    else:
+        text = column.astype(str)
+    return [str(t) if present else None for t, present in zip(text, column.notna(), strict=True)]
