@@ -248,40 +248,102 @@ def _short(counts: dict[str, Any]) -> str:
 
 
 def _print_summary(settings: Settings, out: Output) -> None:
-    """The closing table: what happened to the files, and where the results are."""
+    """The closing tables: what happened to the files, what was quarantined where, the headline."""
     path = settings.run_summary_path
     if not path.exists() or out.quiet or out.json_log:
         return
     summary = json.loads(path.read_text(encoding="utf-8"))
     totals = summary["totals"]
-    table = Table(title="Kopsavilkums / summary", show_header=True)
-    for col in (
-        "faili / files",
-        "ielādēti / loaded",
-        "nemainīti / unchanged",
-        "noraidīti / rejected",
-        "izlaisti / skipped",
-        "rindas / rows",
-        "karantīnā / quarantined",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            f"{totals[k]:,}".replace(",", " ")
-            for k in ("files", "loaded", "unchanged", "rejected", "skipped", "rows_read", "rows_quarantined")
-        )
-    )
+    table = Table(title="Kopsavilkums / summary", show_header=False)
+    table.add_column("")
+    table.add_column("", justify="right")
+    labels = {
+        "files": "faili / files",
+        "loaded": "ielādēti / loaded",
+        "unchanged": "nemainīti / unchanged",
+        "rejected": "noraidīti / rejected",
+        "skipped": "izlaisti / skipped",
+        "rows_read": "rindas / rows read",
+        "rows_loaded": "ielādētas rindas / rows loaded",
+        "rows_quarantined": "karantīnā / quarantined",
+    }
+    for key, label in labels.items():
+        table.add_row(label, _thousands(totals[key]))
     out.table(table)
     problems = [f for f in summary["files"] if f["status"] in ("rejected", "skipped")]
     if problems:
         ptable = Table(title="Faili, kas netika ielādēti / files not loaded")
-        ptable.add_column("fails / file")
-        ptable.add_column("statuss / status")
-        ptable.add_column("iemesls / reason")
+        for col in ("fails / file", "statuss / status", "iemesls / reason"):
+            ptable.add_column(col)
         for f in problems:
             ptable.add_row(f["path"], f["status"], f["reason"] or "")
         out.table(ptable)
-    out.say(f"Rezultāti / results: {settings.out_dir}  (run_summary.json, exports/, reports/, feedback/)")
+    if settings.warehouse.exists():
+        con = open_warehouse(settings, read_only=True)
+        try:
+            _print_quarantine_by_school(con, out)
+            _print_headline(con, out)
+        finally:
+            con.close()
+    out.say(f"Rezultāti / results: {settings.out_dir}  (run_summary.json, feedback/, exports/, reports/)")
+
+
+def _thousands(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _print_quarantine_by_school(con: Any, out: Output) -> None:
+    rows = con.execute(
+        """
+        with issues as (
+            select school_id, reason_code, 'kļūda / error' as severity, count(distinct (source_file, source_line)) as n
+            from quarantine.rows group by all
+            union all
+            select school_id, reason_code, 'brīdinājums / warning', count(*) from validation.flags group by all
+        )
+        select coalesce(i.school_id, '—'), coalesce(s.school_name, ''), i.severity, i.reason_code, i.n
+        from issues i left join (select distinct school_id, school_name from staging.schools) s using (school_id)
+        order by 1, 3, 4
+        """
+    ).fetchall()
+    if not rows:
+        return
+    table = Table(title="Problēmas pa skolām / issues by school (feedback/<kods>.csv)")
+    table.add_column("skola / school")
+    table.add_column("iemesls / reason")
+    table.add_column("kļūdas / errors", justify="right")
+    table.add_column("brīdin. / warnings", justify="right")
+    pivot: dict[tuple[str, str], list[int]] = {}
+    for school_id, name, severity, reason, n in rows:
+        cell = pivot.setdefault((f"{name or school_id}", reason), [0, 0])
+        cell[0 if severity.startswith("kļūda") else 1] += n
+    for (school, reason), (errors, warnings) in pivot.items():
+        table.add_row(school, reason, _thousands(errors) if errors else "", _thousands(warnings) if warnings else "")
+    out.table(table)
+
+
+def _print_headline(con: Any, out: Output) -> None:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'effectiveness'"
+    ).fetchall()[0][0]
+    if not exists:
+        return
+    row = con.execute(
+        "select n_pupils, effect, ci_low, ci_high, naive_change from marts.effectiveness "
+        "where project_code = 'ALL' and municipality = 'ALL' and subject = 'ALL' and school_year = 'ALL'"
+    ).fetchall()
+    if not row or row[0][1] is None:
+        return
+    n, effect, low, high, naive = row[0]
+
+    def num(x: float) -> str:
+        return f"{x:+.2f}".replace(".", ",")
+
+    out.say(
+        f"Efekts pret salīdzinājuma grupu / effect against a comparison group: [bold]{num(effect)}[/] atzīmes "
+        f"(95% TI {num(low)}…{num(high)}), {n} atbalstīti skolēni-priekšmeti; naivā izmaiņa / naive change "
+        f"{num(naive)} (pārvērtē / overstates: regression to the mean)."
+    )
 
 
 # --- commands ----------------------------------------------------------------------------------

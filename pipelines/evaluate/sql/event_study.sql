@@ -20,7 +20,8 @@ relative as (
 
 final as (
     select grp as "group", rel_month,
-           (sum(weight * grade_score) / sum(weight))::double as mean_grade,
+           -- decimal sums are exact, so the mean does not depend on DuckDB's thread order
+           (sum((weight * grade_score)::decimal(18, 9)) / sum(weight::decimal(18, 9)))::double as mean_grade,
            count(*)::bigint as n_marks,
            count(distinct (pupil_id, subject, ref_date))::bigint as n_pupil_subjects
     from relative

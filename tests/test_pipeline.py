@@ -1,0 +1,237 @@
+"""The whole monthly job on a small seeded sample, run as the analyst runs it.
+
+One module-scoped run feeds several checks: counts add up, nothing personal leaks anywhere,
+a repeat run changes nothing, a corrected file re-loads only itself, a killed run recovers to
+the same result as a clean one, and a second run on a locked warehouse is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.runner import warehouse_lock
+from pipelines.sample import simulate, write_sample
+from pipelines.stamps import STAGE_TABLES, table_checksum
+
+SCHOOLS, SEED = 3, 7
+ATBALSTS = str(Path(sys.executable).with_name("atbalsts"))
+runner = CliRunner()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([ATBALSTS, *args], capture_output=True, text=True, timeout=600, check=False)
+
+
+def checksums(warehouse: Path) -> dict[str, dict]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [t for stage in ("ingest", "validate", "transform") for t in STAGE_TABLES[stage]]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select 'marts.' || table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        return {t: table_checksum(con, t) for t in (*tables, *sorted(marts))}
+    finally:
+        con.close()
+
+
+def export_bytes(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "exports").glob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def sample_raw(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("sample") / "raw"
+    write_sample(raw, schools=SCHOOLS, seed=SEED)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def first_run(sample_raw, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    result = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_every_row_is_loaded_or_quarantined_and_bad_files_are_named(first_run):
+    summary = json.loads((first_run / "run_summary.json").read_text(encoding="utf-8"))
+    by_status: dict[str, list[str]] = {}
+    for f in summary["files"]:
+        by_status.setdefault(f["status"], []).append(f["path"])
+        assert f["rows_read"] == f["rows_loaded"] + f["rows_quarantined"], f
+    assert "SAMPLE_README.md" in by_status["skipped"]
+    assert any(p.endswith(".txt") for p in by_status["skipped"])
+    assert len(by_status["rejected"]) == 1  # the consultation log without "Ilgums (min)"
+    rejected = next(f for f in summary["files"] if f["status"] == "rejected")
+    assert "Ilgums" in rejected["reason"]
+    assert summary["totals"]["rows_quarantined"] > 0
+    assert summary["totals"]["rows_loaded"] > 10_000
+
+
+def test_no_personal_code_or_name_leaves_the_raw_folder(first_run):
+    sim = simulate(schools=SCHOOLS, seed=SEED)
+    codes = set(sim.pupils["pupil_code"].to_list())
+    secrets = codes | {c.replace("-", "") for c in codes}
+    names = set(sim.pupils["last_name"].to_list()) | set(sim.consultations["staff_name"].drop_nulls().to_list())
+    names = {n for n in names if len(n) > 3}
+
+    con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
+    columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog')"
+    ).fetchall()
+    for schema, table, column in columns:
+        values = {r[0] for r in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()}
+        assert not values & secrets, f"personal code in {schema}.{table}.{column}"
+        assert not values & names, f"name in {schema}.{table}.{column}"
+    con.close()
+
+    texts = [p for p in first_run.rglob("*") if p.is_file() and p.suffix in {".json", ".csv", ".log", ".md", ".html"}]
+    assert texts
+    blob = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in texts)
+    digits_found = [c for c in codes if c in blob or c.replace("-", "") in blob]
+    assert not digits_found
+    assert not [n for n in names if n in blob]
+
+
+def test_repeat_run_changes_nothing(first_run, sample_raw):
+    before = checksums(first_run / "warehouse.duckdb")
+    exports = export_bytes(first_run)
+    result = run_cli("run", "--raw", str(sample_raw), "--out", str(first_run), "--demo-key", "--no-reports")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((first_run / "run_summary.json").read_text(encoding="utf-8"))
+    assert {f["status"] for f in summary["files"]} <= {"unchanged", "skipped", "rejected"}
+    assert checksums(first_run / "warehouse.duckdb") == before
+    assert export_bytes(first_run) == exports
+
+
+def test_corrected_file_replaces_only_its_own_rows(sample_raw, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_raw, raw)
+    out = tmp_path / "out"
+    assert run_cli("run", "--raw", str(raw), "--out", str(out), "--demo-key", "--no-reports").returncode == 0
+    roster = sorted(raw.rglob("sk*lēni_*.csv"))[0]
+    lines = roster.read_bytes().splitlines(keepends=True)
+    roster.write_bytes(b"".join(lines[:-1]))  # the school corrects its roster: one pupil fewer
+
+    result = run_cli("run", "--raw", str(raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    loaded = [f["path"] for f in summary["files"] if f["status"] == "loaded"]
+    assert loaded == [roster.relative_to(raw).as_posix()]
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    in_staging = con.execute(
+        "select count(*) from staging.pupils where source_file = ?", [roster.relative_to(raw).as_posix()]
+    ).fetchall()[0][0]
+    con.close()
+    assert in_staging == len(lines) - 2  # header and the removed line
+
+
+@pytest.mark.parametrize("kill_after_event", ["file", "validate"])
+def test_killed_run_then_rerun_equals_a_clean_run(first_run, sample_raw, tmp_path, kill_after_event):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [ATBALSTS, "run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports", "--json-log"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    files_seen = 0
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "file":
+            files_seen += 1
+        if (kill_after_event == "file" and files_seen == 5) or (
+            kill_after_event == "validate" and event["event"] == "stage" and event["name"] == "validate"
+        ):
+            proc.send_signal(signal.SIGKILL)  # mid-ingest, or as the transform starts
+            break
+    proc.wait(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+
+    result = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert result.returncode == 0, result.stderr
+    assert checksums(out / "warehouse.duckdb") == checksums(first_run / "warehouse.duckdb")
+    assert export_bytes(out) == export_bytes(first_run)
+
+
+def test_second_run_on_a_locked_warehouse_is_refused_with_a_message(first_run, sample_raw):
+    with warehouse_lock(first_run / "warehouse.duckdb"):
+        result = run_cli("run", "--raw", str(sample_raw), "--out", str(first_run), "--demo-key")
+    assert result.returncode == 2
+    assert "another atbalsts run" in result.stderr.replace("\n", " ")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.delenv("ATBALSTS_PSEUDONYM_KEY", raising=False)
+    missing = runner.invoke(app, ["ingest", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert missing.exit_code == 2
+    assert "nope" in missing.output and "Traceback" not in missing.output
+
+    (tmp_path / "raw").mkdir()
+    params = tmp_path / "params.yaml"
+    params.write_text(f"ingest:\n  pseudonym_key_file: {tmp_path / 'none.key'}\n")
+    no_key = runner.invoke(
+        app, ["ingest", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "o"), "--params", str(params)]
+    )
+    assert no_key.exit_code == 2
+    assert "ATBALSTS_PSEUDONYM_KEY" in no_key.output
+
+
+def test_runs_table_records_each_run(first_run):
+    con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
+    runs = con.execute(
+        "select command, outcome, params_hash, stage_counts from meta.runs order by started_at"
+    ).fetchall()
+    con.close()
+    assert runs and all(r[1] == "completed" for r in runs if r[0] == "run")
+    counts = json.loads(runs[0][3])
+    assert set(counts) == {"ingest", "validate", "transform", "evaluate", "export"}
+
+
+@pytest.mark.skipif(shutil.which("dvc", path=os.path.dirname(sys.executable)) is None, reason="dvc not installed")
+def test_dvc_repro_twice_second_is_a_noop(sample_raw, tmp_path):
+    repo = Path(__file__).parents[1]
+    work = tmp_path / "project"
+    work.mkdir()
+    for name in ("pipelines", "notebooks", "expectations"):
+        shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(repo / "dvc.yaml", work)
+    shutil.copytree(sample_raw, work / "data" / "raw")
+    (work / "params.yaml").write_text((repo / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "DVC_NO_ANALYTICS": "1",
+        "ATBALSTS_PSEUDONYM_KEY": "test-key-for-dvc",
+    }
+    dvc = str(Path(sys.executable).with_name("dvc"))
+
+    def repro() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [dvc, "repro"], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
+
+    subprocess.run([dvc, "init", "--no-scm", "-q"], cwd=work, env=env, check=True)
+    first = repro()
+    assert first.returncode == 0, first.stdout + first.stderr
+    stamps = {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")}
+    second = repro()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Running stage" not in second.stdout
+    assert {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")} == stamps
