@@ -1,0 +1,250 @@
+# Atbalsta efektivitāte / Effectiveness: izpilda `atbalsts report` (papermill), koda šūnas pārskatā ir paslēptas;
+# visi teksti nāk no pipelines/report/labels.py, visi vaicājumi no pipelines/report/queries.py.
+
+# %% tags=["parameters"]
+warehouse = "data/processed/warehouse.duckdb"
+municipality = ""
+school_year = ""
+lang = "lv"
+k = 5
+
+# %%
+import pandas as pd
+
+from pipelines.report import plots
+from pipelines.report import queries as q
+from pipelines.report.fmt import WITHHELD
+from pipelines.report.labels import label_or, mode_name, role_name, subject_name
+from pipelines.report.nb import Report
+
+R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
+R.h1("title_effectiveness")
+R.filters_line()
+R.text("ef_intro")
+overall = q.effectiveness(R.con, R.k, "overall", R.municipality, R.school_year)
+EFFECT_COLS = {
+    "n_pupils": R.t("pupils_supported"),
+    "n_comparison": R.t("n_comparison"),
+    "naive_change": R.t("naive"),
+    "effect": R.t("adjusted"),
+    "ci": R.t("ci95"),
+    "hedges_g": R.t("hedges_g"),
+}
+EFFECT_FORMATS = {
+    "n_pupils": R.fmt_count(),
+    "n_comparison": R.fmt_count(),
+    "naive_change": R.fmt_signed(2),
+    "effect": R.fmt_signed(2),
+    "ci": str,
+    "hedges_g": R.fmt_signed(2),
+}
+
+
+def with_ci(frame):
+    """The interval as one readable cell; "[c]" where the row is withheld."""
+    withheld = frame["suppressed"].fillna(False) if "suppressed" in frame else [False] * len(frame)
+    cells = [
+        WITHHELD if w else R.interval(lo, hi)
+        for lo, hi, w in zip(frame["ci_low"], frame["ci_high"], withheld, strict=True)
+    ]
+    return frame.assign(ci=cells)
+
+
+# %%
+R.h2("ef_summary")
+if overall.empty:
+    R.note("not_available")
+else:
+    row = overall.iloc[0]
+    if pd.isna(row["effect"]):
+        R.note("no_data")
+    else:
+        values = {"effect": R.signed(row["effect"]), "low": R.signed(row["ci_low"]), "high": R.signed(row["ci_high"])}
+        key = "ef_summary_unclear"
+        if row["ci_low"] > 0 or row["ci_high"] < 0:  # the sentence carries the direction, the number its size
+            key = "ef_summary_positive" if row["ci_low"] > 0 else "ef_summary_negative"
+            values["effect"] = R.num(abs(row["effect"]), 2)
+        R.text(key, **values)
+        R.text("ef_summary_naive", naive=R.signed(row["naive_change"]))
+        R.text("ef_summary_count", n=R.count(row["n_pupils"]), m=R.count(row["n_comparison"]))
+    R.h2("ef_caveats_title")
+    R.text("ef_caveats")
+
+# %%
+if not overall.empty:
+    R.h2("ef_overall")
+    R.table(with_ci(overall), EFFECT_COLS, EFFECT_FORMATS, count_cols=("n_pupils", "n_comparison"))
+    R.suppressed_note()
+
+# %%
+R.h2("ef_forest_subject")
+by_subject = q.effectiveness(R.con, R.k, "subject", R.municipality, R.school_year)
+if by_subject.empty:
+    R.note("not_available")
+else:
+    by_subject["name"] = [subject_name(c, lang) for c in by_subject["subject"]]
+    if by_subject["effect"].notna().any():
+        R.figure(
+            plots.forest(
+                by_subject, "name", R.t("ef_forest_subject"), R.t("ef_forest_x"), lang, R.t("naive"), R.t("adjusted")
+            )
+        )
+        R.note("ef_forest_note")
+    R.table(
+        with_ci(by_subject),
+        {"name": R.t("subject"), **EFFECT_COLS},
+        EFFECT_FORMATS,
+        count_cols=("n_pupils", "n_comparison"),
+    )
+
+# %%
+R.h2("ef_forest_municipality")
+by_muni = q.effectiveness(R.con, R.k, "municipality", None, R.school_year)
+if by_muni.empty:
+    R.note("not_available")
+else:
+    if by_muni["effect"].notna().any():
+        R.figure(
+            plots.forest(
+                by_muni,
+                "municipality",
+                R.t("ef_forest_municipality"),
+                R.t("ef_forest_x"),
+                lang,
+                R.t("naive"),
+                R.t("adjusted"),
+            )
+        )
+    R.table(
+        with_ci(by_muni),
+        {"municipality": R.t("municipality"), **EFFECT_COLS},
+        EFFECT_FORMATS,
+        count_cols=("n_pupils", "n_comparison"),
+    )
+
+# %%
+R.h2("ef_balance")
+parts = []
+if not overall.empty:
+    parts.append(overall.assign(name=R.t("project_wide") if not R.municipality else R.municipality))
+if not by_subject.empty:
+    parts.append(by_subject.assign(name=by_subject["name"]))
+if not by_muni.empty and not R.municipality:
+    parts.append(by_muni.assign(name=by_muni["municipality"]))
+if parts:
+    balance = pd.concat(parts, ignore_index=True)
+    verdict = {"satisfied": "balance_ok", "adjustment_required": "balance_adjust", "not_satisfied": "balance_bad"}
+    codes = balance["wwc_equivalence"] if "wwc_equivalence" in balance else [None] * len(balance)
+    balance["verdict"] = [
+        label_or(verdict.get(code, ""), lang, "–") if pd.notna(diff) else "–"  # no verdict on a withheld cell
+        for code, diff in zip(codes, balance["baseline_std_diff"], strict=True)
+    ]
+    R.table(
+        balance,
+        {
+            "name": "",
+            "n_pupils": R.t("pupils_supported"),
+            "baseline_std_diff": R.t("baseline_std_diff"),
+            "verdict": R.t("balance_verdict"),
+        },
+        {"n_pupils": R.fmt_count(), "baseline_std_diff": R.fmt_num(2)},
+        count_cols=("n_pupils",),
+    )
+    R.note("ef_balance_note")
+else:
+    R.note("not_available")
+
+# %%
+R.h2("ef_dose")
+dose = q.dose_response(R.con, R.k, "hours_band")
+if dose.empty:
+    R.note("not_available")
+else:
+    dose["name"] = [f"{band.replace('-', '–')} h" for band in dose["level"]]
+    shown = dose.dropna(subset=["effect"])
+    if not shown.empty:
+        R.figure(plots.dose(shown, "name", R.t("ef_dose"), R.t("ef_dose_x"), R.t("ef_forest_x"), lang))
+    R.table(
+        with_ci(dose),
+        {"name": R.t("ef_dose_x"), **{c: v for c, v in EFFECT_COLS.items() if c != "naive_change"}},
+        EFFECT_FORMATS,
+        count_cols=("n_pupils", "n_comparison"),
+    )
+    by_mode = q.dose_response(R.con, R.k, "main_mode")
+    if not by_mode.empty:
+        by_mode["name"] = [mode_name(c, lang) if c != "unknown" else R.t("unknown") for c in by_mode["level"]]
+        R.table(
+            with_ci(by_mode),
+            {"name": R.t("mode"), **{c: v for c, v in EFFECT_COLS.items() if c != "naive_change"}},
+            EFFECT_FORMATS,
+            count_cols=("n_pupils", "n_comparison"),
+        )
+    by_role = q.dose_response(R.con, R.k, "main_role")
+    if not by_role.empty:
+        by_role["name"] = [role_name(c, lang) for c in by_role["level"]]
+        R.table(
+            with_ci(by_role),
+            {"name": R.t("role"), **{c: v for c, v in EFFECT_COLS.items() if c != "naive_change"}},
+            EFFECT_FORMATS,
+            count_cols=("n_pupils", "n_comparison"),
+        )
+
+# %%
+R.h2("ef_event")
+event = q.event_study(R.con, R.k)
+if event.empty:
+    R.note("not_available")
+else:
+    series = {}
+    for group, key in (("supported", "supported"), ("comparison", "comparison")):
+        part = event[event["group"] == group].set_index("rel_month")["mean_grade"]
+        series[R.t(key)] = part
+    months = sorted(event["rel_month"].unique())
+    R.figure(
+        plots.lines(
+            months,
+            {name: (s.reindex(months), None, None) for name, s in series.items()},
+            R.t("ef_event"),
+            R.t("ef_event_x"),
+            R.t("ef_event_y"),
+            lang,
+            vline=0,
+        )
+    )
+    R.note("ef_event_note", k=R.k)
+
+# %%
+R.h2("ef_staying")
+stay = q.staying(R.con, R.k)
+if stay.empty:
+    R.note("not_available")
+else:
+    stay["name"] = stay["school_year"].replace({"ALL": R.t("total")})
+    stay["pct_t"] = 100 * stay["mean_treated"]
+    stay["pct_c"] = 100 * stay["mean_comparison"]
+    stay["diff"] = 100 * stay["effect"]
+    stay["ci"] = [R.interval(100 * lo, 100 * hi, 1) for lo, hi in zip(stay["ci_low"], stay["ci_high"], strict=True)]
+    R.table(
+        stay,
+        {
+            "name": R.t("school_year"),
+            "n_pupils": R.t("pupils_supported"),
+            "n_comparison": R.t("n_comparison"),
+            "pct_t": f"{R.t('stayed')}: {R.t('supported').lower()} (%)",
+            "pct_c": f"{R.t('stayed')}: {R.t('comparison').lower()} (%)",
+            "diff": f"{R.t('effect')} (p.p.)",
+            "ci": R.t("ci95"),
+        },
+        {
+            "n_pupils": R.fmt_count(),
+            "n_comparison": R.fmt_count(),
+            "pct_t": R.fmt_num(1),
+            "pct_c": R.fmt_num(1),
+            "diff": R.fmt_signed(1),
+            "ci": str,
+        },
+        count_cols=("n_pupils", "n_comparison"),
+        total=R.t("total"),
+    )
+    R.note("ef_staying_note")
+R.close()

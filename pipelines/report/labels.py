@@ -1,0 +1,311 @@
+"""The one dictionary of report labels (Latvian first, English alongside).
+
+Notebooks never spell a heading, axis label or sentence themselves: they call `t(key, lang)`,
+so a wording change or a new language touches this file only. Subject, role and mode names
+come from `pipelines.contract`, the same dictionaries ingest uses.
+"""
+
+from __future__ import annotations
+
+from pipelines.contract import MODES, PROJECTS, STAFF_ROLES, SUBJECTS
+
+LANGS: tuple[str, ...] = ("lv", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # report titles
+    "title_index": ("Atbalsta programmu pārskati", "Support programme reports"),
+    "title_data_quality": ("Datu kvalitāte", "Data quality"),
+    "title_support_overview": ("Atbalsta pārskats", "Support overview"),
+    "title_effectiveness": ("Atbalsta efektivitāte", "Effectiveness of support"),
+    "title_municipality": ("Pašvaldības pārskats", "Municipality report"),
+    # index page
+    "index_run_date": ("Pārskati izveidoti", "Reports created"),
+    "index_run_id": ("Palaišanas ID", "Run ID"),
+    "index_period": ("Datu periods", "Data period"),
+    "index_files": ("Ielādētās datnes", "Files loaded"),
+    "index_rows": ("Ielādētās rindas", "Rows loaded"),
+    "index_reports": ("Pārskati", "Reports"),
+    "index_municipalities": ("Pašvaldību pārskati", "Municipality reports"),
+    "index_note": (
+        "Visi skaitļi ir apkopoti; skaiti, kas mazāki par {k}, nav parādīti.",
+        "All figures are aggregated; counts below {k} are not shown.",
+    ),
+    # common
+    "filters": ("Atlase", "Filter"),
+    "all": ("Visi", "All"),
+    "total": ("Kopā", "Total"),
+    "period": ("Periods", "Period"),
+    "no_data": ("Šai sadaļai datu nav.", "There are no data for this section."),
+    "not_available": (
+        "Šī sadaļa vēl nav pieejama: novērtējuma tabula nav izveidota.",
+        "This section is not available yet: the evaluation table has not been built.",
+    ),
+    "suppressed_note": (
+        "„[c]” — slēpts skaitlis: skolēnu skaits no 1 līdz {km1} vai skaitlis, no kura to varētu aprēķināt, "
+        "kā arī visi no šiem skolēniem aprēķinātie rādītāji. Tā neviens skolēns nav atpazīstams.",
+        "“[c]”: a withheld figure — a count of 1 to {km1} pupils or a figure from which it could be worked out, "
+        "and every measure computed from those pupils. This way no pupil can be identified.",
+    ),
+    "school": ("Skola", "School"),
+    "municipality": ("Pašvaldība", "Municipality"),
+    "month": ("Mēnesis", "Month"),
+    "school_year": ("Mācību gads", "School year"),
+    "semester": ("Semestris", "Semester"),
+    "semester_short": ("sem.", "sem."),
+    "subject": ("Mācību priekšmets", "Subject"),
+    "role": ("Amats", "Role"),
+    "mode": ("Forma", "Mode"),
+    "project": ("Projekts", "Project"),
+    "other_support": ("Bez priekšmeta / cits atbalsts", "No subject / other support"),
+    "unknown": ("Nav norādīts", "Not given"),
+    "project_wide": ("Projektā kopā", "Whole project"),
+    "this_municipality": ("Šī pašvaldība", "This municipality"),
+    # measures
+    "pupils": ("Skolēni", "Pupils"),
+    "pupils_supported": ("Atbalstītie skolēni", "Pupils supported"),
+    "consultations": ("Konsultācijas", "Consultations"),
+    "hours": ("Stundas", "Hours"),
+    "hours_unit": ("Stundas (h)", "Hours (h)"),
+    "staff": ("Darbinieki", "Staff"),
+    "plans": ("Individuālie plāni", "Individual plans"),
+    "plans_total": ("Skolēni ar plānu, visi gadi", "Pupils with a plan, all years"),
+    "share": ("Daļa", "Share"),
+    "share_pct": ("Daļa (%)", "Share (%)"),
+    "share_hours_pct": ("Daļa no atbalsta stundām (%)", "Share of support hours (%)"),
+    "rows": ("Rindas", "Rows"),
+    "rows_received": ("Saņemtās rindas", "Rows received"),
+    "rows_loaded": ("Ielādētās rindas", "Rows loaded"),
+    "rows_quarantined": ("Karantīnā", "Quarantined"),
+    "warnings": ("Brīdinājumi", "Warnings"),
+    "reason": ("Iemesls", "Reason"),
+    "stage": ("Posms", "Stage"),
+    "kind": ("Datu veids", "Data kind"),
+    "column": ("Kolonna", "Column"),
+    "reason_code": ("Kods", "Code"),
+    "kind_schools": ("Skolas", "Schools"),
+    "kind_pupils": ("Skolēnu saraksti", "Pupil rosters"),
+    "kind_plans": ("Atbalsta plāni", "Support plans"),
+    "kind_consultations": ("Konsultācijas", "Consultations"),
+    "kind_grades": ("Vērtējumi", "Grades"),
+    "status": ("Statuss", "Status"),
+    "files": ("Datnes", "Files"),
+    "growth": ("Pieaugums", "Growth"),
+    # data quality
+    "dq_intro": (
+        "Cik datu skolas iesūtīja, cik rindu netika ielādētas un kāpēc, kādi ir brīdinājumi "
+        "un kuras skolas nav iesūtījušas datus.",
+        "How much data the schools delivered, how many rows were not loaded and why, which warnings "
+        "were raised and which schools did not deliver.",
+    ),
+    "dq_files": ("Datnes pēc statusa", "Files by status"),
+    "dq_deliveries": ("Piegādes pa skolām un mēnešiem", "Deliveries per school and month"),
+    "dq_deliveries_chart": ("Saņemtās rindas pa mēnešiem", "Rows received per month"),
+    "dq_deliveries_note": (
+        "Attēlā — saņemto rindu skaits katrai skolai katrā mēnesī; balts lauciņš nozīmē, ka dati netika saņemti.",
+        "The chart shows rows received per school and month; a white cell means nothing was received.",
+    ),
+    "dq_quarantine": ("Karantīnā ievietotās rindas pēc iemesla", "Quarantined rows by reason"),
+    "dq_warnings": ("Brīdinājumi pēc iemesla", "Warnings by reason"),
+    "dq_missing": ("Skolas, kas nav iesūtījušas datus", "Schools that did not deliver"),
+    "dq_missing_note": (
+        "Skola, kurai kādā perioda mēnesī nav konsultāciju vai vērtējumu datu.",
+        "A school with no consultation or grade data in some month of the period.",
+    ),
+    "dq_missing_months": ("Mēneši bez datiem", "Months without data"),
+    "dq_last_month": ("Pēdējais mēnesis ar datiem", "Last month with data"),
+    "dq_first_month": ("Pirmais mēnesis ar datiem", "First month with data"),
+    "dq_months_with_data": ("Mēneši ar datiem", "Months with data"),
+    "dq_none_missing": ("Visas skolas iesūtīja datus par visiem mēnešiem.", "Every school delivered every month."),
+    "status_loaded": ("ielādēta", "loaded"),
+    "status_unchanged": ("bez izmaiņām", "unchanged"),
+    "status_rejected": ("noraidīta", "rejected"),
+    "status_skipped": ("izlaista", "skipped"),
+    "stage_ingest": ("nolasīšana", "reading"),
+    "stage_validate": ("pārbaude", "validation"),
+    # support overview
+    "so_intro": (
+        "Cik skolēnu saņēma atbalstu, cik konsultāciju un stundu notika, kas tās vadīja, kādos "
+        "priekšmetos un kādā formā — pa semestriem.",
+        "How many pupils were supported, how many consultations and hours took place, who led them, "
+        "in which subjects and in which form — per semester.",
+    ),
+    "so_totals": ("Kopsavilkums", "Summary"),
+    "so_by_semester": ("Atbalsts pa semestriem", "Support per semester"),
+    "so_pupils_chart": ("Atbalstītie skolēni pa semestriem", "Pupils supported per semester"),
+    "so_hours_chart": ("Atbalsta stundas pa semestriem", "Support hours per semester"),
+    "so_roles": ("Darbinieki pēc amata", "Staff by role"),
+    "so_subjects": ("Mācību priekšmeti", "Subjects"),
+    "so_roles_chart": ("Atbalsta stundas pēc amata", "Support hours by role"),
+    "so_subjects_chart": ("Atbalsta stundas pēc mācību priekšmeta", "Support hours by subject"),
+    "so_modes": ("Klātienē un attālināti", "In person and remote"),
+    "so_modes_chart": ("Konsultāciju stundas pēc formas", "Consultation hours by mode"),
+    "so_plans": ("Individuālo plānu skaita pieaugums pa skolām", "Growth of individual plans per school"),
+    "so_plans_note": (
+        "Jauno individuālo atbalsta plānu skaits katrā mācību gadā; pieaugums — pret iepriekšējo gadu.",
+        "New individual support plans per school year; growth is against the previous year.",
+    ),
+    # effectiveness
+    "ef_intro": (
+        "Vai atbalstītie skolēni uzlaboja vērtējumus vairāk nekā līdzīgi skolēni, kuri atbalstu nesaņēma.",
+        "Did supported pupils improve their grades more than similar pupils who did not receive support.",
+    ),
+    "ef_summary": ("Kopsavilkums vienkāršā valodā", "Summary in plain language"),
+    "ef_overall": ("Kopējais novērtējums", "Overall estimate"),
+    "ef_forest_subject": ("Ietekme pēc mācību priekšmeta", "Effect by subject"),
+    "ef_forest_municipality": ("Ietekme pēc pašvaldības", "Effect by municipality"),
+    "ef_forest_x": ("Vērtējuma izmaiņas (balles, 10 ballu skala)", "Change in grade (points, 10-point scale)"),
+    "ef_forest_note": (
+        "Punkts — novērtējums, līnija — 95 % ticamības intervāls. Ja intervāls šķērso nulli, "
+        "ietekme nav droši atšķirama no nulles.",
+        "Dot: estimate; line: 95% confidence interval. An interval that crosses zero means the effect "
+        "cannot be told apart from zero.",
+    ),
+    "naive": ("Vienkāršās izmaiņas", "Naive change"),
+    "adjusted": ("Koriģētā ietekme", "Adjusted effect"),
+    "effect": ("Ietekme", "Effect"),
+    "ci95": ("95 % TI", "95% CI"),
+    "ci_low": ("TI apakšā", "CI low"),
+    "ci_high": ("TI augšā", "CI high"),
+    "hedges_g": ("Hedža g", "Hedges' g"),
+    "n_comparison": ("Salīdzinājuma skolēni", "Comparison pupils"),
+    "improvement_index": ("Uzlabojuma indekss", "Improvement index"),
+    "ef_balance": ("Sākotnējā līdzvērtība", "Baseline equivalence"),
+    "ef_balance_note": (
+        "Standartizētā atšķirība sākotnējos vērtējumos starp atbalstītajiem un salīdzinājuma skolēniem. "
+        "Līdz 0,05 — līdzvērtīgi; 0,05–0,25 — nepieciešama korekcija; virs 0,25 — nav līdzvērtīgi.",
+        "Standardised difference in baseline grades between supported and comparison pupils. "
+        "Up to 0.05: equivalent; 0.05–0.25: adjustment needed; above 0.25: not equivalent.",
+    ),
+    "baseline_std_diff": ("Standartizētā atšķirība", "Standardised difference"),
+    "balance_verdict": ("Vērtējums", "Verdict"),
+    "balance_ok": ("līdzvērtīgi", "equivalent"),
+    "balance_adjust": ("nepieciešama korekcija", "adjustment needed"),
+    "balance_bad": ("nav līdzvērtīgi", "not equivalent"),
+    "ef_dose": ("Ietekme pēc atbalsta apjoma", "Effect by amount of support"),
+    "ef_dose_x": ("Atbalsta stundas", "Hours of support"),
+    "ef_event": ("Vērtējumi ap atbalsta sākumu", "Grades around the start of support"),
+    "ef_event_x": ("Mēneši no atbalsta sākuma", "Months from the start of support"),
+    "ef_event_y": ("Vidējais vērtējums (balles)", "Mean grade (points)"),
+    "ef_event_note": (
+        "Mēnesis 0 ir pirmais atbalsta mēnesis. Salīdzinājuma skolēniem atskaites datums ir viņu grupas "
+        "atbalstīto skolēnu atbalsta sākuma mediāna. Mēneši, kuros ir mazāk nekā {k} skolēnu, nav attēloti.",
+        "Month 0 is the first month of support. For comparison pupils the reference date is the median start of "
+        "support of the supported pupils in their group. Months with fewer than {k} pupils are not shown.",
+    ),
+    "supported": ("Atbalstītie", "Supported"),
+    "comparison": ("Salīdzinājuma grupa", "Comparison group"),
+    "ef_staying": ("Palikšana skolā", "Staying in school"),
+    "ef_staying_y": ("Skolā palikušo daļa (%)", "Share still in school (%)"),
+    "stayed": ("Palika skolā", "Stayed in school"),
+    "ef_staying_note": (
+        "Daļa skolēnu, kuri mācību gada beigās joprojām mācās. Starpība — procentpunktos (p.p.).",
+        "Share of pupils still enrolled at the end of the school year. Difference in percentage points (p.p.).",
+    ),
+    "ef_caveats_title": ("Ko šie skaitļi nerāda", "What these numbers do not show"),
+    "ef_caveats": (
+        "Salīdzinājums ir novērojums, nevis eksperiments: atbalstu saņēma skolēni, kurus skola izvēlējās, "
+        "un salīdzinājuma grupa var atšķirties arī tajā, ko dati neapraksta (motivācija, ģimene, veselība). "
+        "Vērtējumi ir skolu liktas atzīmes, nevis vienots tests. Mazās grupās novērtējums ir neprecīzs, "
+        "tāpēc skatieties uz intervāliem, nevis tikai uz punktu.",
+        "This is an observational comparison, not an experiment: pupils received support because their school "
+        "chose them, and the comparison group may differ in things the data do not record (motivation, family, "
+        "health). Grades are marks given by schools, not a common test. In small groups the estimate is "
+        "imprecise, so read the intervals, not only the point.",
+    ),
+    "ef_summary_positive": (
+        "Atbalstītie skolēni vidēji uzlaboja vērtējumus par {effect} ballēm vairāk nekā līdzīgi skolēni bez "
+        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Intervāls neietver nulli, tāpēc "
+        "ietekme, visticamāk, ir pozitīva.",
+        "Supported pupils improved their grades by {effect} points more than similar pupils without support "
+        "(95% confidence interval {low} to {high}). The interval does not include zero, so the effect is "
+        "most likely positive.",
+    ),
+    "ef_summary_negative": (
+        "Atbalstīto skolēnu vērtējumi mainījās par {effect} ballēm sliktāk nekā līdzīgiem skolēniem bez "
+        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Tas var nozīmēt, ka atbalstu saņēma "
+        "skolēni ar pieaugošām grūtībām, ko dati neapraksta.",
+        "Supported pupils' grades changed by {effect} points less than those of similar pupils without support "
+        "(95% confidence interval {low} to {high}). This may mean that support went to pupils whose "
+        "difficulties were growing in ways the data do not record.",
+    ),
+    "ef_summary_unclear": (
+        "Atšķirība starp atbalstītajiem un līdzīgiem skolēniem bez atbalsta ir {effect} balles (95 % "
+        "ticamības intervāls no {low} līdz {high}). Intervāls ietver nulli: ar šiem datiem nevar droši "
+        "apgalvot, ka atbalsts mainīja vērtējumus.",
+        "The difference between supported pupils and similar pupils without support is {effect} points (95% "
+        "confidence interval {low} to {high}). The interval includes zero: these data cannot show with "
+        "confidence that support changed grades.",
+    ),
+    "ef_summary_naive": (
+        "Bez salīdzinājuma (vienkārši „pirms” un „pēc”) atbalstīto vērtējumi mainījās par {naive} ballēm; "
+        "šis skaitlis ietver arī to, kas būtu noticis bez atbalsta.",
+        "Without a comparison (simply “before” and “after”), supported pupils' grades changed by {naive} "
+        "points; that figure also contains what would have happened without support.",
+    ),
+    "ef_summary_count": (
+        "Novērtējums balstās uz {n} atbalstītajiem un {m} salīdzinājuma skolēniem.",
+        "The estimate rests on {n} supported and {m} comparison pupils.",
+    ),
+    # municipality
+    "mu_intro": (
+        "Pašvaldības skaitļi blakus visa projekta skaitļiem.",
+        "This municipality's figures next to those of the whole project.",
+    ),
+    "mu_key_figures": ("Galvenie rādītāji", "Key figures"),
+    "mu_measure": ("Rādītājs", "Measure"),
+    "mu_share_of_project": ("Daļa no projekta (%)", "Share of project (%)"),
+    "hours_per_pupil": ("Stundas uz skolēnu", "Hours per pupil"),
+    "remote_share": ("Attālināto stundu daļa (%)", "Share of remote hours (%)"),
+    "schools": ("Skolas", "Schools"),
+}
+
+STATUS_KEYS = {"loaded", "unchanged", "rejected", "skipped"}
+
+
+def check_lang(lang: str | None) -> str:
+    """Default Latvian; anything else but the two known languages is a user error."""
+    lang = (lang or "lv").lower()
+    if lang not in LANGS:
+        raise ValueError(f"Nezināma valoda / unknown language: {lang!r} (lv, en)")
+    return lang
+
+
+def t(key: str, lang: str = "lv", **values: object) -> str:
+    """The label for `key` in `lang`, with `{placeholders}` filled from `values`."""
+    lv, en = LABELS[key]
+    text = en if check_lang(lang) == "en" else lv
+    return text.format(**values) if values else text
+
+
+def label_or(key: str, lang: str, fallback: str) -> str:
+    """The label when the dictionary has one, else `fallback` (e.g. a code from the data)."""
+    return t(key, lang) if key in LABELS else fallback
+
+
+def _name(table: dict[str, tuple[str, str, tuple[str, ...]]], code: str | None, lang: str, fallback: str) -> str:
+    if code == "ALL":
+        return t("total", lang)
+    if code is None or code not in table:
+        return t(fallback, lang) if code in (None, "", "NONE") else str(code)
+    lv, en, _ = table[code]
+    return en if lang == "en" else lv
+
+
+def subject_name(code: str | None, lang: str = "lv") -> str:
+    """Subject code -> its name; null means non-subject support."""
+    return _name(SUBJECTS, code, lang, "other_support")
+
+
+def role_name(code: str | None, lang: str = "lv") -> str:
+    return _name(STAFF_ROLES, code, lang, "unknown")
+
+
+def mode_name(code: str | None, lang: str = "lv") -> str:
+    return _name(MODES, code, lang, "unknown")
+
+
+def project_name(code: str | None, lang: str = "lv") -> str:
+    """Project names are written in Latvian only (they are official titles)."""
+    if code in (None, "", "ALL"):
+        return t("all", lang)
+    return f"{code} {PROJECTS[code]}" if code in PROJECTS else str(code)

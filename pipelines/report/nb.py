@@ -1,0 +1,123 @@
+"""What a report notebook needs in one object: the read-only warehouse, the language, k and
+the filters, plus helpers that display headings, tables and figures the house way.
+
+Notebooks stay narrative: `R = Report(warehouse, lang=..., k=...)`, then `R.h2("key")`,
+`R.table(...)`, `R.figure(fig)`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+from matplotlib.figure import Figure
+
+from pipelines.report import fmt, labels, plots
+from pipelines.report.disclosure import assert_no_small
+
+
+class Report:
+    """Context for one notebook run."""
+
+    def __init__(
+        self,
+        warehouse: str | Path,
+        lang: str = "lv",
+        k: int = 5,
+        municipality: str | None = None,
+        school_year: str | None = None,
+    ) -> None:
+        self.lang = labels.check_lang(lang)
+        self.k = int(k)
+        self.municipality = municipality or None
+        self.school_year = school_year or None
+        # Not warehouse.connect(): inside a Jupyter kernel DuckDB refuses any progress-bar setting
+        # without ipywidgets ("required package 'ipywidgets' is missing"); report queries are short.
+        self.con = duckdb.connect(str(Path(warehouse)), read_only=True)
+        plots.use_style()
+
+    # labels and numbers -------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return labels.t(key, self.lang, **values)
+
+    def num(self, value: object, decimals: int = 0) -> str:
+        return fmt.number(value, self.lang, decimals)
+
+    def count(self, value: object) -> str:
+        return fmt.count(value, self.lang, self.k)
+
+    def signed(self, value: object, decimals: int = 2) -> str:
+        return fmt.signed(value, self.lang, decimals)
+
+    def interval(self, low: object, high: object, decimals: int = 2) -> str:
+        return fmt.interval(low, high, self.lang, decimals)
+
+    def fmt_num(self, decimals: int = 0) -> fmt.Formatter:
+        return lambda v: fmt.number(v, self.lang, decimals)
+
+    def fmt_count(self) -> fmt.Formatter:
+        return lambda v: fmt.count(v, self.lang, self.k)
+
+    def fmt_withheld(self, decimals: int = 0) -> fmt.Formatter:
+        """For figures that are only missing when withheld (totals of a filtered slice)."""
+        return lambda v: fmt.WITHHELD if fmt.is_missing(v) else fmt.number(v, self.lang, decimals)
+
+    def fmt_signed(self, decimals: int = 2) -> fmt.Formatter:
+        return lambda v: fmt.signed(v, self.lang, decimals)
+
+    def fmt_pct(self, decimals: int = 1) -> fmt.Formatter:
+        return lambda v: fmt.percent(v, self.lang, decimals)
+
+    # display --------------------------------------------------------------------------
+    def h1(self, key: str, suffix: str = "") -> None:
+        display(Markdown(f"# {self.t(key)}{suffix}"))
+
+    def h2(self, key: str) -> None:
+        display(Markdown(f"## {self.t(key)}"))
+
+    def text(self, key: str, **values: object) -> None:
+        display(Markdown(self.t(key, **values)))
+
+    def note(self, key: str, **values: object) -> None:
+        display(HTML(f'<p style="color:#555;font-size:12px">{self.t(key, **values)}</p>'))
+
+    def filters_line(self) -> None:
+        """Which slice of the data the report shows."""
+        parts = [f"{self.t('municipality')}: {self.municipality or self.t('all')}"]
+        if self.school_year:
+            parts.append(f"{self.t('school_year')}: {self.school_year}")
+        display(Markdown(f"*{self.t('filters')}: {'; '.join(parts)}*"))
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        columns: Mapping[str, str],
+        formats: Mapping[str, fmt.Formatter] | None = None,
+        count_cols: tuple[str, ...] = (),
+        total: str | None = None,
+    ) -> None:
+        """Show a formatted table; refuses (AssertionError) a pupil count below k."""
+        if frame.empty:
+            self.note("no_data")
+            return
+        assert_no_small(frame, count_cols, self.k)
+        withheld = frame.get("suppressed", None)
+        display(HTML(fmt.html_table(frame, columns, formats, total_first_col=total, withheld=withheld)))
+
+    def figure(self, fig: Figure) -> None:
+        """Embed a figure as PNG and close it (so the inline backend does not show it twice)."""
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+        display(Image(data=buf.getvalue(), format="png"))
+
+    def suppressed_note(self) -> None:
+        self.note("suppressed_note", k=self.k, km1=self.k - 1)
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,135 @@
+"""Execute the report notebooks with papermill and render them to standalone HTML.
+
+All notebooks run from this one Python process (papermill starts a kernel per notebook);
+nbconvert renders them with the code hidden and with a template that drops the CDN scripts
+(require.js, MathJax, Mermaid) of the stock `lab` template, so a report opens offline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jupytext
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+
+from pipelines.contract import normalise_text
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
+
+PAGE_CSS = """
+<style>
+body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; }
+main { max-width: 980px; margin: 0 auto; padding: 1em 1.5em 3em 1.5em; }
+.jp-RenderedHTMLCommon h1 { font-size: 1.8em; margin-top: 0.6em; }
+.jp-RenderedHTMLCommon h2 { font-size: 1.3em; margin-top: 1.6em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
+.jp-RenderedHTMLCommon p { max-width: 46em; line-height: 1.5; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jp-OutputPrompt, .jp-InputPrompt { display: none; }
+</style>
+"""
+
+TEMPLATE = (
+    "{%- extends 'index.html.j2' -%}\n"
+    "{% block html_head_js_requirejs %}{% endblock html_head_js_requirejs %}\n"
+    "{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}\n"
+    "{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}\n"
+    "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
+    "{% block extra_css %}" + PAGE_CSS + "{% endblock extra_css %}\n"
+)
+
+EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def slug(name: str) -> str:
+    """'Rīgas valstspilsēta' -> 'rigas-valstspilseta' (file-name safe, stable)."""
+    return re.sub(r"[^a-z0-9]+", "-", normalise_text(name)).strip("-") or "nezinama"
+
+
+def load_notebook(path: Path) -> nbformat.NotebookNode:
+    """A jupytext percent script as a notebook papermill can run (it needs the kernelspec)."""
+    nb = jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    return nb
+
+
+def execute(source: Path, executed: Path, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """Run one notebook with `parameters`; the executed copy is written to `executed`."""
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    return papermill.execute_notebook(
+        load_notebook(source),
+        str(executed),
+        parameters=dict(parameters),
+        kernel_name="python3",
+        language="python",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(NOTEBOOK_DIR.parent),
+        # The kernel's own start-up chatter (e.g. "running over TCP without encryption") is not for
+        # the analyst's console; cell errors still arrive as messages and fail the run.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+    )
+
+
+def exporter(lang: str) -> HTMLExporter:
+    html = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"atbalsts.html.j2": TEMPLATE})],
+        template_file="atbalsts.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    html.language_code = lang
+    return html
+
+
+def to_html(nb: nbformat.NotebookNode, title: str, lang: str) -> str:
+    """Standalone HTML of an executed notebook, code hidden; fails if anything points online."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    body, _ = exporter(lang).from_notebook_node(nb)
+    external = EXTERNAL_URL.findall(body)
+    if external:
+        raise RuntimeError(f"Pārskatā ir ārēja saite / the report links outside: {external[:3]}")
+    return body
+
+
+INDEX_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 820px; margin: 2em auto; padding: 0 1.5em;
+       color: #222; line-height: 1.5; }
+h1 { font-size: 1.7em; } h2 { font-size: 1.25em; margin-top: 1.5em; border-bottom: 1px solid #ccc; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 0.3em 1.5em; }
+dt { font-weight: 600; } dd { margin: 0; } li { margin: 0.25em 0; }
+a { color: #0072B2; } .note { color: #555; font-size: 0.9em; }
+"""
+
+
+def index_html(
+    title: str,
+    facts: list[tuple[str, str]],
+    sections: list[tuple[str, list[tuple[str, str]]]],
+    note: str,
+    lang: str,
+) -> str:
+    """The landing page: run facts as a definition list, then one list of links per section."""
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    parts = []
+    for heading, links in sections:
+        items = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for text, href in links)
+        parts.append(f"<h2>{escape(heading)}</h2><ul>{items}</ul>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        f"<title>{escape(title)}</title><style>{INDEX_CSS}</style></head>"
+        f"<body><h1>{escape(title)}</h1><dl>{dl}</dl>{''.join(parts)}"
+        f'<p class="note">{escape(note)}</p></body></html>\n'
+    )

@@ -1,0 +1,162 @@
+"""A small warehouse for the report tests, built in SQL (no pupil is real; ids are hashes).
+
+Six schools in four municipalities; Ludzas novads has only three supported pupils, so every
+table about it must show "[c]" rather than 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.warehouse import connect, ensure_schema
+
+SCHOOLS = [
+    ("9000000001", "Rīgas 1. vidusskola", "Rīgas valstspilsēta"),
+    ("9000000002", "Rīgas Ķengaraga pamatskola", "Rīgas valstspilsēta"),
+    ("9000000003", "Daugavpils Saules skola", "Daugavpils valstspilsēta"),
+    ("9000000004", "Daugavpils 9. vidusskola", "Daugavpils valstspilsēta"),
+    ("9000000005", "Ludzas pamatskola", "Ludzas novads"),
+    ("9000000006", "Cēsu Valsts ģimnāzija", "Cēsu novads"),
+]
+SMALL_MUNICIPALITY = "Ludzas novads"
+
+BUILD_SQL = """
+create table core.schools as select 'schools.csv' source_file, 1 source_line, school_id row_key, *
+    from (values {schools}) v(school_id, school_name, municipality);
+
+create table core.pupils as
+select 'pupils.csv' source_file, i source_line, md5(school_id || i || y) row_key,
+       left(md5(school_id || '-' || i), 16) pupil_id, school_id, y school_year, '7.a' class_raw, 7 grade_level,
+       'a' class_letter, case when i % 2 = 0 then 'F' else 'M' end gender,
+       case when i % 29 = 0 and y = '2024/2025' then date '2025-02-01' end left_on, null leaving_reason
+from core.schools, range(60) r(i), (values ('2023/2024'), ('2024/2025')) yy(y);
+
+create table core.plans as
+select 'plans.csv' source_file, i source_line, md5('plan' || school_id || i) row_key,
+       left(md5(school_id || '-' || i), 16) pupil_id, school_id,
+       date '2023-10-01' + to_months(cast(i % 14 as int)) plan_start, null::date plan_end,
+       '8.3.4.0/16/I/001' project_code, null risk_factors,
+       case when i % 14 >= 11 then '2024/2025' else '2023/2024' end school_year
+from core.schools, range(60) r(i)
+where i % 3 = 0 and (school_id <> '9000000005' or i < 9);
+
+create table core.consultations as
+with base as (
+    select p.pupil_id, p.school_id, s.municipality, p.plan_start + to_months(cast(m as int))
+               + to_days(cast(hash(p.pupil_id) % 20 as int)) date,
+           m, cast(hash(p.pupil_id || m) % 1000003 as bigint) h
+    from core.plans p join core.schools s using (school_id), range(8) r(m)
+    where p.plan_start + to_months(cast(m as int)) < date '2025-06-01'
+)
+select 'consultations.csv' source_file, row_number() over () source_line, md5(pupil_id || m) row_key,
+       date, case when month(date) >= 9 then year(date) || '/' || (year(date) + 1)
+                  else (year(date) - 1) || '/' || year(date) end school_year,
+       case when month(date) >= 9 then 1 else 2 end semester,
+       pupil_id, school_id, left(md5(school_id || (h % 3)), 16) staff_id,
+       ['teacher', 'teaching_assistant', 'psychologist', 'social_pedagogue'][1 + h % 4] staff_role, null staff_role_raw,
+       ['mathematics', 'latvian', 'english', null][1 + (h // 7) % 4] subject, null subject_raw,
+       40.0 + 5 * (h % 5) as minutes, case when h % 4 = 0 then 'remote' else 'in_person' end mode, null mode_raw,
+       null::integer group_size, '8.3.4.0/16/I/001' project_code, municipality
+from base;
+
+create table core.grades as
+with base as (
+    select p.pupil_id, p.school_id, s.municipality, date '2023-09-15' + to_months(cast(m as int)) date, subj,
+           cast(hash(p.pupil_id || m || subj) % 1000003 as bigint) h
+    from core.pupils p join core.schools s using (school_id), range(21) r(m),
+         (values ('mathematics'), ('latvian')) su(subj)
+    where p.school_year = '2023/2024' and month(date '2023-09-15' + to_months(cast(m as int))) not in (6, 7, 8)
+)
+select 'grades.csv' source_file, row_number() over () source_line, md5(pupil_id || date || subj) row_key,
+       date, case when month(date) >= 9 then year(date) || '/' || (year(date) + 1)
+                  else (year(date) - 1) || '/' || year(date) end school_year,
+       case when month(date) >= 9 then 1 else 2 end semester, pupil_id, school_id, subj subject, null subject_raw,
+       cast(4 + h % 6 as varchar) grade_raw, 'score' grade_kind, cast(4 + h % 6 as integer) grade_score,
+       null grade_level_code, null::boolean passed, null::double grade_percent, 'summative' assessment_type,
+       null assessment_type_raw, municipality
+from base;
+
+insert into validation.quality
+select school_id, strftime(date, '%Y-%m') as month, count(*) + 2, count(*), 2, 1,
+       true, true, bool_or(kind = 'c'), bool_or(kind = 'g')
+from (select school_id, date, 'c' kind from core.consultations union all
+      select school_id, date, 'g' kind from core.grades)
+where not (school_id = '9000000004' and strftime(date, '%Y-%m') in ('2024-11', '2024-12'))
+group by all;
+
+insert into quarantine.rows values
+  ('rīga/grades_2024-10.csv', 14, 'grades', '9000000001', 'validate', 'grade', '12', 'grade_out_of_range',
+   'Vērtējums ārpus skalas', 'Grade out of range', 'k1', 'r1'),
+  ('rīga/grades_2024-10.csv', 15, 'grades', '9000000001', 'validate', 'grade', '11', 'grade_out_of_range',
+   'Vērtējums ārpus skalas', 'Grade out of range', 'k2', 'r1'),
+  ('ludza/cons.csv', 3, 'consultations', '9000000005', 'ingest', 'pupil_code', '***', 'invalid_personal_code',
+   'Nederīgs personas kods', 'Invalid personal code', null, 'r1'),
+  ('ludza/cons.csv', 4, 'consultations', '9000000005', 'ingest', 'date', '31.02.2024', 'unparseable_date',
+   'Nesaprotams datums', 'Unparseable date', null, 'r1');
+
+insert into validation.flags values
+  ('rīga/cons.csv', 7, 'consultations', '9000000001', 'k9', 'warning', 'long_consultation', 'minutes', '200',
+   'Ilga konsultācija', 'Long consultation', 'r1'),
+  ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject', 'Šahs',
+   'Nezināms priekšmets', 'Unknown subject', 'r1');
+
+insert into meta.files values
+  ('rīga/cons.csv', 'a1', 'consultations', 'loaded', 1200, 1190, 10, null, 'utf-8', ';', now()::timestamp, 'r1'),
+  ('rīga/grades_2024-10.csv', 'a2', 'grades', 'loaded', 3000, 2998, 2, null, 'cp1257', ';', now()::timestamp, 'r1'),
+  ('ludza/cons.csv', 'a3', 'consultations', 'unchanged', 40, 38, 2, null, 'xlsx', null, now()::timestamp, 'r0'),
+  ('notes.txt', 'a4', null, 'skipped', 0, 0, 0, 'not a data file', null, null, now()::timestamp, 'r1');
+"""
+
+MARTS_SQL = """
+create table marts.effectiveness as
+select * from (values
+  ('ALL', 'ALL', 'ALL', 'ALL', 150, 420, 0.62, 0.31, 0.12, 0.50, 0.21, 0.03, 8.3, false),
+  ('ALL', 'ALL', 'mathematics', 'ALL', 90, 260, 0.70, 0.41, 0.15, 0.67, 0.27, 0.04, 10.6, false),
+  ('ALL', 'ALL', 'latvian', 'ALL', 60, 160, 0.48, 0.18, -0.10, 0.46, 0.12, 0.09, 4.8, false),
+  ('ALL', 'ALL', 'physics', 'ALL', 3, 9, 0.48, 0.18, -0.10, 0.46, 0.12, 0.09, 4.8, false),
+  ('ALL', 'Rīgas valstspilsēta', 'ALL', 'ALL', 60, 170, 0.66, 0.35, 0.05, 0.65, 0.23, 0.02, 9.1, false),
+  ('ALL', 'Daugavpils valstspilsēta', 'ALL', 'ALL', 60, 160, 0.55, 0.22, -0.08, 0.52, 0.15, 0.06, 6.0, false),
+  ('ALL', 'Cēsu novads', 'ALL', 'ALL', 20, 60, 0.80, -0.05, -0.60, 0.50, -0.03, 0.30, -1.2, false),
+  ('ALL', 'Ludzas novads', 'ALL', 'ALL', null, null, null, null, null, null, null, null, null, true),
+  ('ALL', 'Rīgas valstspilsēta', 'mathematics', 'ALL', 35, 100, 0.72, 0.45, 0.05, 0.85, 0.30, 0.03, 11.0, false)
+) v(project_code, municipality, subject, school_year, n_pupils, n_comparison, naive_change, effect, ci_low, ci_high,
+    hedges_g, baseline_std_diff, improvement_index, suppressed);
+
+create table marts.dose_response as
+select * from (values
+  ('hours_band', '0-5', 0, 40, 120, 0.10, -0.20, 0.40, false),
+  ('hours_band', '5-10', 1, 50, 150, 0.25, 0.00, 0.50, false),
+  ('hours_band', '10-20', 2, 40, 110, 0.40, 0.10, 0.70, false),
+  ('hours_band', '20+', 3, 20, 60, 0.55, 0.05, 1.05, false),
+  ('main_mode', 'in_person', 0, 120, 330, 0.33, 0.10, 0.56, false),
+  ('main_mode', 'remote', 1, 30, 90, 0.20, -0.20, 0.60, false)
+) v(dimension, level, level_order, n_pupils, n_comparison, effect, ci_low, ci_high, suppressed);
+
+create table marts.event_study as
+select grp as "group", rel as rel_month,
+       6.0 + 0.02 * rel + case when grp = 'supported' and rel >= 0 then 0.05 * rel else 0 end as mean_grade,
+       n * 3 as n_marks, case when rel = 6 and grp = 'supported' then 3 else n end as n_pupil_subjects
+from (values ('supported', 150), ('comparison', 420)) g(grp, n), range(-6, 7) r(rel);
+
+create table marts.staying as
+select * from (values
+  ('ALL', 150, 420, 0.94, 0.93, 0.01, -0.03, 0.05, false),
+  ('2023/2024', 80, 220, 0.95, 0.93, 0.02, -0.03, 0.07, false),
+  ('2024/2025', 70, 200, 0.943, 0.92, 0.023, -0.03, 0.07, false)
+) v(school_year, n_pupils, n_comparison, share_stayed_supported, share_stayed_comparison, difference, ci_low, ci_high,
+    suppressed);
+"""
+
+
+def build_warehouse(path: Path, marts: bool = True) -> Path:
+    """Write the small warehouse to `path` and return it; `marts=False` is the state before evaluate."""
+    schools = ", ".join(f"('{a}', '{b}', '{c}')" for a, b, c in SCHOOLS)
+    con = connect(path)
+    try:
+        ensure_schema(con)
+        con.execute(BUILD_SQL.format(schools=schools))
+        if marts:
+            con.execute(MARTS_SQL)
+    finally:
+        con.close()
+    return path

@@ -1,0 +1,137 @@
+"""The report queries on the small warehouse: right numbers, and no small count ever leaves."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from report_fixtures import SMALL_MUNICIPALITY
+
+from pipelines.report import queries as q
+from pipelines.report.disclosure import assert_no_small, protect, small_mask, suppress_small
+
+K = 5
+
+
+def test_lineage_facts(con: duckdb.DuckDBPyConnection) -> None:
+    lo, _hi = q.data_period(con)
+    assert (lo.date() if hasattr(lo, "date") else lo) == date(2023, 9, 15)
+    assert q.file_totals(con) == (3, 4226)  # loaded + unchanged files; the skipped one is not counted
+    assert q.municipalities(con) == ["Cēsu novads", "Daugavpils valstspilsēta", "Ludzas novads", "Rīgas valstspilsēta"]
+
+
+def test_data_quality_queries(con: duckdb.DuckDBPyConnection) -> None:
+    missing = q.missing_deliveries(con)
+    assert missing["school_name"].tolist() == ["Daugavpils 9. vidusskola"]
+    assert missing["missing_months"].iloc[0] == "2024-11, 2024-12"
+    assert q.missing_deliveries(con, "Rīgas valstspilsēta").empty
+    quar = q.quarantine_reasons(con)
+    assert quar.set_index("reason_code")["n_rows"].to_dict() == {
+        "grade_out_of_range": 2,
+        "invalid_personal_code": 1,
+        "unparseable_date": 1,
+    }
+    assert "value" not in quar.columns  # reasons, never the offending values
+    assert q.quarantine_reasons(con, SMALL_MUNICIPALITY)["n_rows"].sum() == 2
+    assert q.warning_reasons(con)["n_rows"].sum() == 2
+    deliv = q.deliveries(con)
+    assert deliv["month"].nunique() == 21
+    assert set(q.files_by_status(con)["status"]) == {"loaded", "unchanged", "skipped"}
+
+
+def test_support_totals_match_core(con: duckdb.DuckDBPyConnection) -> None:
+    pupils, minutes = con.execute("select count(distinct pupil_id), sum(minutes) from core.consultations").fetchall()[0]
+    tot = q.support_totals(con, K).iloc[0]
+    assert tot["pupils"] == pupils == 103
+    assert tot["hours"] == pytest.approx(minutes / 60)
+    assert tot["schools"] == 6
+
+
+def test_small_municipality_is_withheld(con: duckdb.DuckDBPyConnection) -> None:
+    tot = q.support_totals(con, K, SMALL_MUNICIPALITY).iloc[0]
+    assert math.isnan(tot["pupils"]) and math.isnan(tot["hours"]) and math.isnan(tot["plans"])
+    roles = q.staff_by_role(con, K, SMALL_MUNICIPALITY)
+    assert roles["pupils"].isna().all() and roles["hours"].isna().all()
+    assert roles["suppressed"].all()
+
+
+def test_complementary_suppression_in_plans(con: duckdb.DuckDBPyConnection) -> None:
+    plans = q.plans_by_school(con, K).set_index(["school_name", "school_year"])["plans"]
+    # Rīgas 1. vidusskola: 16 plans in 2023/2024 and 4 in 2024/2025, total 20 published: the 16 goes too.
+    assert math.isnan(plans[("Rīgas 1. vidusskola", "2024/2025")])
+    assert math.isnan(plans[("Rīgas 1. vidusskola", "2023/2024")])
+    assert plans[("Rīgas 1. vidusskola", "ALL")] == 20
+    assert plans[("ALL", "ALL")] == 103
+
+
+@pytest.mark.parametrize("municipality", [None, SMALL_MUNICIPALITY, "Rīgas valstspilsēta"])
+def test_no_query_returns_a_small_count(con: duckdb.DuckDBPyConnection, municipality: str | None) -> None:
+    frames = {
+        "totals": q.support_totals(con, K, municipality),
+        "semester": q.support_by_semester(con, K, municipality),
+        "roles": q.staff_by_role(con, K, municipality),
+        "subjects": q.support_by_subject(con, K, municipality),
+        "modes": q.support_by_mode(con, K, municipality),
+        "plans": q.plans_by_school(con, K, municipality),
+        "effect": q.effectiveness(con, K, "subject", municipality),
+        "effect_m": q.effectiveness(con, K, "municipality"),
+        "dose": q.dose_response(con, K),
+        "event": q.event_study(con, K),
+        "staying": q.staying(con, K),
+    }
+    for name, frame in frames.items():
+        assert_no_small(frame, ("pupils", "plans", "n_pupils", "n_comparison"), K), name
+
+
+def test_effectiveness_breakdowns(con: duckdb.DuckDBPyConnection) -> None:
+    subjects = q.effectiveness(con, K, "subject").set_index("subject")
+    assert subjects.loc["mathematics", "effect"] == pytest.approx(0.41)
+    assert subjects.loc["mathematics", "wwc_equivalence"] == "satisfied"  # |0.04| <= 0.05
+    assert subjects.loc["latvian", "wwc_equivalence"] == "adjustment_required"  # 0.09
+    assert math.isnan(subjects.loc["physics", "effect"])  # 3 supported pupils: withheld with its estimate
+    munis = q.effectiveness(con, K, "municipality").set_index("municipality")
+    assert math.isnan(munis.loc[SMALL_MUNICIPALITY, "n_pupils"])
+    riga = q.effectiveness(con, K, "overall", "Rīgas valstspilsēta")
+    assert riga["effect"].tolist() == [pytest.approx(0.35)]
+    riga_subjects = q.effectiveness(con, K, "subject", "Rīgas valstspilsēta")
+    assert riga_subjects["subject"].tolist() == ["mathematics"]
+
+
+def test_marts_for_effectiveness(con: duckdb.DuckDBPyConnection) -> None:
+    dose = q.dose_response(con, K)
+    assert dose["level"].tolist() == ["0-5", "5-10", "10-20", "20+"]
+    event = q.event_study(con, K)
+    last = event[(event["group"] == "supported") & (event["rel_month"] == 6)]
+    assert math.isnan(last["mean_grade"].iloc[0])  # 3 pupil-subjects that month
+    stay = q.staying(con, K).set_index("school_year")
+    assert math.isnan(stay.loc["2023/2024", "mean_treated"])  # 80 × 5 % = 4 leavers would show
+    assert math.isnan(stay.loc["2024/2025", "mean_treated"])  # else ALL minus it gives the 4 away
+    assert stay["suppressed"].tolist() == [True, True, False]
+    assert stay.loc["ALL", "mean_treated"] == pytest.approx(0.94)
+    assert stay.loc["2023/2024", "effect"] == pytest.approx(0.02)
+
+
+def test_missing_mart_gives_empty_frame(tmp_path) -> None:
+    from pipelines.warehouse import connect, ensure_schema
+
+    c = connect(tmp_path / "w.duckdb")
+    ensure_schema(c)
+    assert q.effectiveness(c, K).empty and q.dose_response(c, K).empty and q.staying(c, K).empty
+    c.close()
+
+
+def test_protect_and_primary_suppression_do_not_mutate() -> None:
+    frame = pd.DataFrame({"g": ["a", "b", "ALL"], "pupils": [3, 40, 43], "hours": [2.0, 30.0, 32.0]})
+    before = frame.copy()
+    out = protect(frame, ["g"], ["pupils"], 5, ["hours"])
+    pd.testing.assert_frame_equal(frame, before)
+    assert out["pupils"].isna().tolist() == [True, True, False]  # b withheld too: 43 − 40 = 3
+    assert out["hours"].isna().tolist() == [True, True, False]
+    simple = suppress_small(frame, "pupils", 5, ["hours"])
+    assert simple["pupils"].isna().tolist() == [True, False, False]
+    assert small_mask(pd.Series([0, 1, 4, 5, None]), 5).tolist() == [False, True, True, False, False]
+    with pytest.raises(AssertionError, match="below 5"):
+        assert_no_small(frame, ("pupils",), 5)
