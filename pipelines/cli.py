@@ -244,7 +244,13 @@ def _run_stages(
 
 
 def _short(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in counts.items() if not isinstance(v, dict | list))
+    """One line of counts for the progress display; floats rounded, flags left to the summary."""
+    parts = []
+    for key, value in counts.items():
+        if isinstance(value, bool | dict | list):
+            continue
+        parts.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(parts)
 
 
 def _print_summary(settings: Settings, out: Output) -> None:
@@ -341,7 +347,7 @@ def _print_headline(con: Any, out: Output) -> None:
 
     out.say(
         f"Efekts pret salīdzinājuma grupu / effect against a comparison group: [bold]{num(effect)}[/] atzīmes "
-        f"(95% TI {num(low)}…{num(high)}), {n} atbalstīti skolēni-priekšmeti; naivā izmaiņa / naive change "
+        f"(95% TI {num(low)}…{num(high)}), {n} atbalstīti skolēni / supported pupils; naivā izmaiņa / naive change "
         f"{num(naive)} (pārvērtē / overstates: regression to the mean)."
     )
 
