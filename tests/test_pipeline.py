@@ -235,3 +235,11 @@ def test_dvc_repro_twice_second_is_a_noop(sample_raw, tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Running stage" not in second.stdout
     assert {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")} == stamps
+
+
+def test_status_lists_runs_files_and_schools(first_run):
+    result = runner.invoke(app, ["status", "--out", str(first_run)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "completed" in result.output
+    assert "grades" in result.output and "consultations" in result.output
+    assert "Balvu pamatskola" in result.output  # the schools table names each school
