@@ -54,7 +54,7 @@ def run_report(
     """Execute and render every report into `settings.reports_dir`; returns the files written."""
     started = datetime.now()
     lang = check_lang(lang or settings.report.lang)
-    out_dir = settings.reports_dir
+    out_dir = settings.reports_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     warehouse = Path(settings.warehouse).resolve()
     # Load

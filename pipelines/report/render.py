@@ -72,7 +72,8 @@ def execute(source: Path, executed: Path, parameters: Mapping[str, Any]) -> nbfo
         language="python",
         progress_bar=False,
         log_output=False,
-        cwd=str(NOTEBOOK_DIR.parent),
+        # No `cwd`: papermill would chdir the whole process, which races with the other
+        # notebook thread's relative paths. Notebooks get absolute paths as parameters instead.
         # The kernel's own start-up chatter (e.g. "running over TCP without encryption") is not for
         # the analyst's console; cell errors still arrive as messages and fail the run.
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
