@@ -209,24 +209,7 @@ else:
     R.text("ef_caveats")
 
 # %%
-R.h2("so_plans")
-plans = q.plans_by_school(R.con, R.k, R.municipality, R.school_year)
-if plans.empty:
-    R.note("no_data")
-else:
-    wide = plans.pivot(index="school_name", columns="school_year", values="plans").reset_index()
-    years = [c for c in wide.columns if c not in ("school_name", "ALL")]
-    wide["suppressed"] = wide[years].isna().any(axis=1)  # a growth from a withheld count is withheld too
-    cols = {"school_name": R.t("school"), **{y: y for y in years}, "ALL": R.t("plans_total")}
-    formats = {y: R.fmt_count() for y in [*years, "ALL"]}
-    if len(years) >= 2:
-        wide["growth"] = 100 * (wide[years[-1]] - wide[years[-2]]) / wide[years[-2]]
-        cols["growth"] = f"{R.t('growth')} {years[-2]} → {years[-1]} (%)"
-        formats["growth"] = R.fmt_signed(0)
-    wide["school_name"] = wide["school_name"].replace({"ALL": R.t("total")})
-    wide = pd.concat([wide[wide["school_name"] != R.t("total")], wide[wide["school_name"] == R.t("total")]])
-    R.table(wide, cols, formats, count_cols=(*years, "ALL"), total=R.t("total"))
-    R.note("so_plans_note")
+R.plans_by_school_section()
 
 # %%
 R.h2("dq_missing")

@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
-from pipelines.report import fmt, labels, plots
+from pipelines.report import fmt, labels, plots, queries
 from pipelines.report.disclosure import assert_no_small
 
 
@@ -118,6 +118,28 @@ class Report:
 
     def suppressed_note(self) -> None:
         self.note("suppressed_note", k=self.k, km1=self.k - 1)
+
+    def plans_by_school_section(self) -> None:
+        """Support plans per school and school year, with the growth between the last two years."""
+        self.h2("so_plans")
+        plans = queries.plans_by_school(self.con, self.k, self.municipality, self.school_year)
+        if plans.empty:
+            self.note("no_data")
+            return
+        wide = plans.pivot(index="school_name", columns="school_year", values="plans").reset_index()
+        years = [c for c in wide.columns if c not in ("school_name", "ALL")]
+        wide["suppressed"] = wide[years].isna().any(axis=1)  # a growth from a withheld count is withheld too
+        cols = {"school_name": self.t("school"), **{y: y for y in years}, "ALL": self.t("plans_total")}
+        formats = {y: self.fmt_count() for y in [*years, "ALL"]}
+        if len(years) >= 2:
+            wide["growth"] = 100 * (wide[years[-1]] - wide[years[-2]]) / wide[years[-2]]
+            cols["growth"] = f"{self.t('growth')} {years[-2]} → {years[-1]} (%)"
+            formats["growth"] = self.fmt_signed(0)
+        total = self.t("total")
+        wide["school_name"] = wide["school_name"].replace({"ALL": total})
+        wide = pd.concat([wide[wide["school_name"] != total], wide[wide["school_name"] == total]])
+        self.table(wide, cols, formats, count_cols=(*years, "ALL"), total=total)
+        self.note("so_plans_note")
 
     def close(self) -> None:
         self.con.close()
