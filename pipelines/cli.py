@@ -355,6 +355,9 @@ def _print_headline(con: Any, out: Output) -> None:
 # --- commands ----------------------------------------------------------------------------------
 
 
+SCALES = {"regional": (60, 22_000), "national": (600, 220_000)}
+
+
 @app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Kur rakstīt parauga failus / where to write the files.")] = Path(
@@ -363,11 +366,25 @@ def sample(
     schools: Annotated[int, typer.Option(help="Skolu skaits / number of schools.")] = 9,
     seed: Annotated[int, typer.Option(help="Nejaušības sēkla / random seed (same seed, same files).")] = 42,
     effect: Annotated[float, typer.Option(help="Iestādītais efekts / planted effect (grade points).")] = 0.6,
+    scale: Annotated[
+        str,
+        typer.Option(help="small (messy demo), regional or national (one clean school year, streamed)."),
+    ] = "small",
+    months: Annotated[int | None, typer.Option(help="regional/national: only the first N months.")] = None,
 ) -> None:
     """Izveido reālistiskus parauga datus / write a realistic, seeded sample of school exports."""
-    from pipelines.sample import write_sample
+    if scale == "small":
+        from pipelines.sample import write_sample
 
-    summary = write_sample(out, schools=schools, seed=seed, effect=effect)
+        summary: Any = write_sample(out, schools=schools, seed=seed, effect=effect)
+    elif scale in SCALES:
+        from pipelines.sample import write_national
+
+        n_schools, n_pupils = SCALES[scale]
+        summary = write_national(out, schools=n_schools, pupils=n_pupils, seed=seed, effect=effect, months=months)
+    else:
+        err_console.print("--scale: small, regional vai/or national")
+        raise typer.Exit(2)
     console.print(f"Parauga dati ierakstīti / sample written: {out}  {summary}")
 
 

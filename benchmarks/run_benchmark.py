@@ -1,0 +1,395 @@
+"""Benchmark atbalsts on generated data: the DuckDB floor, each stage, the whole run and a monthly increment.
+
+    .venv/bin/python benchmarks/run_benchmark.py --scale regional --workdir /tmp/atbalsts-bench
+
+Every measured command runs as its own process; wall time comes from the clock and peak memory
+(RSS) from `os.wait4`, which reports the child's high-water mark (the largest process of its tree
+that was waited for, so a notebook kernel counts when the report stage waits for it). The floor is
+DuckDB's own `read_csv` of every raw file into a table, nothing else. Results go to stdout, to
+`<workdir>/results-<scale>.json` and, unless `--no-markdown`, into this scale's section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make `pipelines` importable
+    sys.path.insert(0, str(REPO))
+
+SCALES: dict[str, dict[str, int]] = {
+    "ci": {"schools": 4, "pupils": 1_200, "months": 3},
+    "regional": {"schools": 60, "pupils": 22_000, "months": 9},
+    "national": {"schools": 600, "pupils": 220_000, "months": 9},
+}
+PIPELINE_STAGES = ("ingest", "validate", "transform", "evaluate", "export")
+MEMORY_LIMIT = "4GB"  # the same limit params.yaml gives the pipeline's DuckDB
+# pipelines.sample.national.FILE_STEMS (a test keeps them equal). The parent process imports neither duckdb nor
+# polars: Linux reports a child's peak RSS as at least its parent's at fork, so the parent must stay small.
+KIND_OF_STEM = {
+    "skoleni": "pupils",
+    "iap": "plans",
+    "konsultacijas": "consultations",
+    "vertejumi": "grades",
+    "skolu_registrs": "schools",
+}
+
+
+@dataclass
+class Measure:
+    """One measured command: what, how long, how many input rows, peak memory."""
+
+    name: str
+    seconds: float
+    rows: int
+    peak_rss_mb: float
+    ok: bool = True
+    note: str = ""
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class Results:
+    scale: str
+    sizes: dict[str, int]
+    machine: dict[str, str]
+    rows: dict[str, int] = field(default_factory=dict)
+    increment_rows: dict[str, int] = field(default_factory=dict)
+    measures: list[Measure] = field(default_factory=list)
+
+    def get(self, name: str) -> Measure | None:
+        return next((m for m in self.measures if m.name == name), None)
+
+    @property
+    def floor(self) -> float:
+        m = self.get("floor: duckdb read_csv")
+        return m.seconds if m else float("nan")
+
+    @property
+    def pipeline_seconds(self) -> float:
+        """ingest + validate + transform + evaluate + export, stage by stage (each its own process)."""
+        return sum(m.seconds for s in PIPELINE_STAGES if (m := self.get(f"stage: {s}")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.floor_only:  # internal: the floor measured in a child process of its own
+        raw, db = args.floor_only
+        print(json.dumps(read_csv_floor(Path(raw), Path(db))))
+        return 0
+    if args.generate_only:  # internal: the generator in a child process of its own
+        raw, schools, pupils, months, year = args.generate_only
+        print(json.dumps(generate(Path(raw), int(schools), int(pupils), int(months), year)))
+        return 0
+    results = run_benchmark(
+        args.scale,
+        Path(args.workdir),
+        stages=not args.no_stages,
+        reports=not args.no_reports,
+        increment=not args.no_increment,
+        pipeline=not args.no_pipeline,
+    )
+    print(format_table(results))
+    if not args.no_markdown:
+        update_markdown(Path(args.markdown), results)
+        print(f"→ {args.markdown}")
+    return 0 if all(m.ok for m in results.measures) else 1
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="atbalsts benchmark at ci, regional or national scale")
+    p.add_argument("--scale", choices=sorted(SCALES), default="ci")
+    p.add_argument("--workdir", default="/tmp/atbalsts-bench")
+    p.add_argument("--markdown", default=str(REPO / "BENCHMARKS.md"))
+    p.add_argument("--no-markdown", action="store_true", help="print only, leave BENCHMARKS.md alone")
+    p.add_argument("--no-stages", action="store_true", help="skip the stage-by-stage pass (whole run only)")
+    p.add_argument("--no-reports", action="store_true", help="skip the HTML reports")
+    p.add_argument("--no-increment", action="store_true", help="skip the monthly increment")
+    p.add_argument("--no-pipeline", action="store_true", help="generate and measure the floor only")
+    p.add_argument("--floor-only", nargs=2, metavar=("RAW", "DB"), help=argparse.SUPPRESS)
+    p.add_argument("--generate-only", nargs=5, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def run_benchmark(
+    scale: str,
+    workdir: Path,
+    *,
+    stages: bool = True,
+    reports: bool = True,
+    increment: bool = True,
+    pipeline: bool = True,
+) -> Results:
+    """Generate → floor → stages → whole run (+ reports) → monthly increment, each measured."""
+    size = SCALES[scale]
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    raw = workdir / "raw"
+    results = Results(scale, dict(size), machine_info())
+
+    generated = measure_generate(raw, size["schools"], size["pupils"], size["months"], "2025/2026")
+    results.measures.append(generated)
+    results.rows = json.loads(generated.note or "{}")
+    generated.note = ""
+    total = generated.rows
+
+    results.measures.append(measure_floor(raw, workdir / "floor.duckdb", total))
+    if not pipeline:
+        save_json(workdir / f"results-{scale}.json", results)
+        return results
+
+    if stages:
+        out = workdir / "out-stages"
+        for stage in PIPELINE_STAGES:
+            extra = ["--raw", str(raw), "--demo-key"] if stage == "ingest" else []
+            results.measures.append(measure(f"stage: {stage}", [stage, "--out", str(out), *extra], total))
+        if reports:
+            results.measures.append(measure("stage: report", ["report", "--out", str(out)], total))
+
+    out = workdir / "out-run"
+    run_args = ["run", "--raw", str(raw), "--out", str(out), "--demo-key", "--no-reports", "--json-log"]
+    results.measures.append(measure("run --no-reports", run_args, total))
+    if reports:
+        results.measures.append(measure("report (after run)", ["report", "--out", str(out)], total))
+
+    if increment:
+        # September of the next school year: new rosters, plans, consultations and marks for one month.
+        inc = measure_generate(raw, size["schools"], size["pupils"], 1, "2026/2027")
+        results.increment_rows = json.loads(inc.note or "{}")
+        inc_total = inc.rows
+        results.measures.append(measure("increment: run --no-reports", run_args, inc_total))
+        if reports:
+            results.measures.append(measure("increment: report", ["report", "--out", str(out)], inc_total))
+    save_json(workdir / f"results-{scale}.json", results)
+    return results
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def atbalsts() -> str:
+    """The console script next to this interpreter (the project's venv)."""
+    candidate = Path(sys.executable).with_name("atbalsts")
+    return str(candidate) if candidate.exists() else "atbalsts"
+
+
+def measure(name: str, args: list[str], rows: int) -> Measure:
+    """Run `atbalsts <args>` as a child process; wall time and the child's peak RSS."""
+    seconds, rss, code, output = run_child([atbalsts(), *args])
+    note = "" if code == 0 else f"exit {code}: {tail(output)}"
+    return Measure(name, seconds, rows, rss, ok=code == 0, note=note)
+
+
+def run_child(cmd: list[str]) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, exit code, captured output) of one child process."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    started = time.perf_counter()
+    with open(os.devnull, "rb") as stdin:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        output = proc.stdout.read().decode("utf-8", errors="replace") if proc.stdout else ""
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, output
+
+
+def tail(text: str, lines: int = 5) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:])
+
+
+def measure_generate(raw: Path, schools: int, pupils: int, months: int, year: str) -> Measure:
+    """write_national in a child process; the rows per kind travel back in the note (JSON)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--generate-only", str(raw)]
+    seconds, rss, code, output = run_child([*cmd, str(schools), str(pupils), str(months), year])
+    name = f"generate {year} ({months} months)"
+    if code != 0:
+        return Measure(name, seconds, 0, rss, ok=False, note=tail(output))
+    rows = json.loads(output.strip().splitlines()[-1])
+    return Measure(name, seconds, sum(rows.values()), rss, note=json.dumps(rows))
+
+
+def generate(raw: Path, schools: int, pupils: int, months: int, year: str) -> dict[str, int]:
+    from pipelines.sample.national import write_national
+
+    return write_national(raw, schools=schools, pupils=pupils, months=months, school_year=year).rows
+
+
+def measure_floor(raw: Path, db: Path, rows: int) -> Measure:
+    """The floor in its own process, so its peak RSS is its own."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-only", str(raw), str(db)]
+    seconds, rss, code, output = run_child(cmd)
+    if code != 0:
+        return Measure("floor: duckdb read_csv", seconds, rows, rss, ok=False, note=tail(output))
+    loaded = json.loads(output.strip().splitlines()[-1])
+    note = "" if loaded["rows"] == rows else f"read {loaded['rows']} rows, generator wrote {rows}"
+    return Measure("floor: duckdb read_csv", loaded["seconds"], rows, rss, ok=not note, note=note)
+
+
+def read_csv_floor(raw: Path, db: Path) -> dict[str, float | int]:
+    """DuckDB's `read_csv` of every raw CSV into a table per kind and delimiter, all text, no pipeline logic."""
+    import duckdb
+
+    groups = csv_groups(raw)
+    if db.exists():
+        db.unlink()
+    started = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("set enable_progress_bar = false")
+    rows = 0
+    for (kind, delimiter), files in sorted(groups.items()):
+        table = f"{kind}_{'semicolon' if delimiter == ';' else 'comma'}"
+        con.execute(
+            f"create table {table} as select * from read_csv(?, all_varchar = true, header = true, "
+            f"delim = '{delimiter}', union_by_name = false)",
+            [[f.as_posix() for f in files]],
+        )
+        rows += int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+    con.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def csv_groups(raw: Path) -> dict[tuple[str, str], list[Path]]:
+    """Raw CSVs grouped by kind (from the generator's file stem) and delimiter (from the header line)."""
+    out: dict[tuple[str, str], list[Path]] = {}
+    for path in sorted(raw.rglob("*.csv")):
+        stem = re.sub(r"_\d{4}(-\d{2,4})?(_\d+)?$", "", path.stem)
+        kind = KIND_OF_STEM.get(stem)
+        if kind is None:
+            continue
+        with path.open(encoding="utf-8") as f:
+            header = f.readline()
+        out.setdefault((kind, ";" if header.count(";") > header.count(",") else ","), []).append(path)
+    return out
+
+
+def machine_info() -> dict[str, str]:
+    from importlib.metadata import version
+
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cores": str(os.cpu_count()),
+        "memory_gb": f"{mem_kb / 1024**2:.1f}",
+        "python": platform.python_version(),
+        "duckdb": version("duckdb"),
+        "polars": version("polars"),
+    }
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+
+def rows_of(results: Results) -> list[tuple[str, str, str, str, str, str]]:
+    """(what, seconds, rows, rows/s, peak RSS MB, × floor) per measure, plus the pipeline total."""
+    floor = results.floor
+    out = []
+    for m in results.measures:
+        ratio = (
+            f"{m.seconds / floor:.1f}"
+            if floor == floor and floor > 0 and m.name.startswith(("stage", "run", "report"))
+            else ""
+        )
+        status = "" if m.ok else " ✗"
+        out.append((m.name + status, f"{m.seconds:.1f}", f"{m.rows:,}", f"{m.rows_per_s:,.0f}",
+                    f"{m.peak_rss_mb:,.0f}", ratio))  # fmt: skip
+    if results.get("stage: ingest"):
+        total = results.pipeline_seconds
+        peak = max(m.peak_rss_mb for m in results.measures if m.name.startswith("stage") and m.name != "stage: report")
+        rows = sum(results.rows.values())
+        out.append(("ingest…export (sum of stages)", f"{total:.1f}", f"{rows:,}", f"{rows / total:,.0f}",
+                    f"{peak:,.0f}", f"{total / floor:.1f}"))  # fmt: skip
+    return out
+
+
+HEADERS = ("what", "seconds", "input rows", "rows/s", "peak RSS MB", "× floor")
+
+
+def format_table(results: Results) -> str:
+    rows = [HEADERS, *rows_of(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
+    lines = [f"atbalsts benchmark — scale {results.scale} {results.sizes}"]
+    for r in rows:
+        lines.append(
+            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
+    notes = [f"  ✗ {m.name}: {m.note}" for m in results.measures if m.note]
+    return "\n".join(lines + notes)
+
+
+def markdown_section(results: Results) -> str:
+    m = results.machine
+    size = results.sizes
+    rows = results.rows
+    lines = [
+        f"### Scale `{results.scale}`: {size['schools']} schools, {size['pupils']:,} pupils, {size['months']} months",
+        "",
+        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['platform']}; "
+        f"Python {m['python']}, DuckDB {m['duckdb']}, polars {m['polars']}.",
+        "",
+        f"Input rows: {counts(rows)}"
+        + (f"; increment: {counts(results.increment_rows)}" if results.increment_rows else ""),
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "---|" * len(HEADERS),
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows_of(results)]
+    notes = [f"- ✗ {m.name}: {m.note}" for m in results.measures if m.note]
+    return "\n".join(lines + (["", *notes] if notes else []))
+
+
+def counts(rows: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in rows.items())
+
+
+def update_markdown(path: Path, results: Results) -> None:
+    """Replace this scale's section between its markers; everything else in the file stays as written."""
+    begin, end = f"<!-- results:{results.scale} -->", f"<!-- /results:{results.scale} -->"
+    block = f"{begin}\n{markdown_section(results)}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def save_json(path: Path, results: Results) -> None:
+    data = asdict(results)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
