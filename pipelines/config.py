@@ -37,7 +37,7 @@ class EvaluateSettings:
     min_baseline_grades: int = 2
     min_outcome_grades: int = 2
     hours_bands: tuple[float, ...] = (0, 5, 10, 20)
-    bootstrap_replicates: int = 0
+    bootstrap_replicates: int = 40
     seed: int = 20240901
 
 

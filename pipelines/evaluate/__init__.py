@@ -26,6 +26,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate.bootstrap import bootstrap_draws
 from pipelines.evaluate.cells import ALL, estimate_groups
 from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
@@ -130,8 +131,18 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
 }
 DESIGN = (
     "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
-    "WLS ANCOVA with stratum FE, school-clustered SE, t(G-1)"
+    "WLS ANCOVA with stratum FE; {interval}"
 )
+
+
+def design_text(cfg: EvaluateSettings) -> str:
+    """What the `design` column says, including how the interval was made."""
+    interval = (
+        f"SE from a school bootstrap re-running the matching ({cfg.bootstrap_replicates} replicates), t(G-1)"
+        if cfg.bootstrap_replicates > 0
+        else "school-clustered CR1 SE, t(G-1)"
+    )
+    return DESIGN.format(k=cfg.n_matches, caliper=cfg.caliper_sd, interval=interval)
 
 
 @dataclass
@@ -191,15 +202,28 @@ def evaluate_frames(
         pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
     )
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    boot = (
+        bootstrap_draws(
+            sample,
+            CELL_KEYS,
+            replicates=cfg.bootstrap_replicates,
+            seed=cfg.seed,
+            caliper_sd=cfg.caliper_sd,
+            n_matches=cfg.n_matches,
+            min_supported=cfg.min_supported_for_estimate,
+        )
+        if cfg.bootstrap_replicates > 0
+        else None
+    )
     cells = estimate_groups(
         sample,
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
-        bootstrap_replicates=cfg.bootstrap_replicates,
-        seed=cfg.seed,
+        boot_draws=boot,
+        boot_replicates=cfg.bootstrap_replicates,
     )
-    cells = conform(cells, DETAIL_SCHEMA, design=DESIGN.format(k=cfg.n_matches, caliper=cfg.caliper_sd))
+    cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
     stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations), episodes)

@@ -7,9 +7,10 @@ matched comparison of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import combinations
 
+import numpy as np
 import polars as pl
 
 from pipelines.evaluate.estimate import estimate_cell
@@ -22,20 +23,15 @@ def grouping_sets(columns: Sequence[str]) -> list[tuple[str, ...]]:
     return [subset for size in range(len(columns), -1, -1) for subset in combinations(columns, size)]
 
 
-def estimate_groups(
+def cell_frames(
     sample: pl.DataFrame,
     pairs: pl.DataFrame,
     columns: Sequence[str],
-    *,
     sets: list[tuple[str, ...]] | None = None,
-    min_supported: int,
-    bootstrap_replicates: int = 0,
-    seed: int = 0,
-) -> pl.DataFrame:
-    """One row per cell with the key columns (`ALL` where totalled) and the Estimate fields.
+) -> Iterator[tuple[dict[str, str], dict[str, int], pl.DataFrame]]:
+    """Each cell's label (`ALL` where totalled), its counts of supported in the sample, and its matched frame.
 
-    sample: analysis rows (key, treated, outcome, baselines, change, stratum, school_id, pupil_id)
-    where treated rows carry the key columns. pairs: from match_within_strata.
+    Shared by the estimates and the bootstrap, so both cut the matched sample the same way.
     """
     columns = list(columns)
     sets = grouping_sets(columns) if sets is None else sets
@@ -46,20 +42,13 @@ def estimate_groups(
     )
     pair_cells = pairs.join(treated.select("key", *columns), left_on="treated_key", right_on="key")
     comparison = sample.filter(~pl.col("treated")).drop([c for c in columns if c in sample.columns])
-    rows: list[dict] = []
+    counts = [
+        pl.col("pupil_id").n_unique().alias("n_supported_in_sample"),
+        pl.len().alias("n_supported_rows_in_sample"),
+    ]
     for subset in sets:
         keys = list(subset)
-        cells = (
-            treated.group_by(keys).agg(
-                pl.col("pupil_id").n_unique().alias("n_supported_in_sample"),
-                pl.len().alias("n_supported_rows_in_sample"),
-            )
-            if keys
-            else treated.select(
-                pl.col("pupil_id").n_unique().alias("n_supported_in_sample"),
-                pl.len().alias("n_supported_rows_in_sample"),
-            )
-        )
+        cells = treated.group_by(keys).agg(counts) if keys else treated.select(counts)
         weights = pair_cells.group_by([*keys, "comparison_key"]).agg(pl.col("weight").sum())
         comp = comparison.join(weights, left_on="key", right_on="comparison_key")
         frame = pl.concat([matched_t.select(comp.columns), comp], how="vertical_relaxed")
@@ -70,19 +59,31 @@ def estimate_groups(
         )
         for cell in cells.iter_rows(named=True):
             values = tuple(cell[k] for k in keys)
-            part = parts.get(values, frame.clear())
-            est = estimate_cell(
-                part,
-                min_supported=min_supported,
-                bootstrap_replicates=bootstrap_replicates,
-                seed=seed,
-            )
             label = {c: (cell[c] if c in keys else ALL) for c in columns}
-            rows.append(
-                {
-                    **label,
-                    **est.as_dict(),
-                    **{k: cell[k] for k in ("n_supported_in_sample", "n_supported_rows_in_sample")},
-                }
-            )
+            sizes = {k: cell[k] for k in ("n_supported_in_sample", "n_supported_rows_in_sample")}
+            yield label, sizes, parts.get(values, frame.clear())
+
+
+def estimate_groups(
+    sample: pl.DataFrame,
+    pairs: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    sets: list[tuple[str, ...]] | None = None,
+    min_supported: int,
+    boot_draws: Mapping[tuple[str, ...], np.ndarray] | None = None,
+    boot_replicates: int = 0,
+) -> pl.DataFrame:
+    """One row per cell with the key columns (`ALL` where totalled) and the Estimate fields.
+
+    sample: analysis rows (key, treated, outcome, baselines, change, stratum, school_id, pupil_id)
+    where treated rows carry the key columns. pairs: from match_within_strata. boot_draws: the
+    cell's effect in each school-bootstrap replicate (bootstrap.bootstrap_draws), keyed by label values.
+    """
+    columns = list(columns)
+    rows: list[dict] = []
+    for label, sizes, part in cell_frames(sample, pairs, columns, sets):
+        draws = None if boot_draws is None else boot_draws.get(tuple(label[c] for c in columns), np.empty(0))
+        est = estimate_cell(part, min_supported=min_supported, boot_draws=draws, boot_replicates=boot_replicates)
+        rows.append({**label, **est.as_dict(), **sizes})
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

@@ -1,10 +1,11 @@
-"""The estimators: weighted ANCOVA on the matched sample with school-clustered errors, plus WWC statistics.
+"""The estimators: weighted ANCOVA on the matched sample, its intervals, plus WWC statistics.
 
 Model (per cell): outcome ~ treated + baseline_subject + baseline_overall + stratum fixed effects,
-weighted by the matching weights, standard errors clustered by school, t distribution with G−1
-degrees of freedom (G = schools in the cell). Stratum effects are absorbed by weighted demeaning
-within strata (Frisch–Waugh–Lovell), which gives the same coefficient as explicit dummies without
-building a dummy matrix as wide as the number of strata.
+weighted by the matching weights. Stratum effects are absorbed by weighted demeaning within strata
+(Frisch–Waugh–Lovell), which gives the same coefficient as explicit dummies without building a
+dummy matrix as wide as the number of strata. Interval: effect ± t(G−1) × SE, G = schools in the
+cell; the SE is the SD of a school bootstrap that re-runs the matching (bootstrap.py) when given,
+else the school-clustered CR1 SE, which ignores the matching's own variance (docs/method.md).
 """
 
 from __future__ import annotations
@@ -157,33 +158,50 @@ def ancova(data: CellData) -> tuple[float, float | None, int]:
     return float(fit.params[0]), float(fit.bse[0]), n_clusters
 
 
-def cluster_bootstrap(data: CellData, replicates: int, seed: int) -> tuple[float | None, float | None]:
-    """Percentile 95% CI from resampling whole schools with replacement (the matched sample held fixed)."""
-    if replicates <= 0:
-        return None, None
-    rng = np.random.default_rng(seed)
-    n_schools = int(data.school.max()) + 1
-    rows_of = [np.flatnonzero(data.school == s) for s in range(n_schools)]
-    draws = []
-    for _ in range(replicates):
-        rows = np.concatenate([rows_of[s] for s in rng.integers(0, n_schools, n_schools)])
-        boot = data.subset(rows)
-        if boot.treated.all() or not boot.treated.any():
-            continue
-        y, x = boot.design()
-        sw = np.sqrt(boot.weight)
-        draws.append(float(np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)[0][0]))
-    if len(draws) < 2:
-        return None, None
+def point_effect(data: CellData) -> float | None:
+    """The ANCOVA treatment coefficient alone (numpy least squares), for bootstrap replicates."""
+    if data.treated.all() or not data.treated.any():
+        return None
+    y, x = data.design()
+    sw = np.sqrt(data.weight)
+    coef, _, rank, _ = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)
+    return float(coef[0]) if rank == x.shape[1] else None
+
+
+def bootstrap_interval(
+    effect: float, draws: np.ndarray, n_clusters: int
+) -> tuple[float, float, float, float, float, float]:
+    """SE = SD of the school-bootstrap draws; CI and p from t(G−1); plus the percentile interval.
+
+    The draws re-run the matching on resampled schools, so the SE includes the variance the
+    matching adds, which the regression's sandwich (weights held fixed) leaves out.
+    """
+    se = float(np.std(draws, ddof=1))
+    crit = float(stats.t.ppf(0.975, n_clusters - 1))
+    p_value = float(2 * stats.t.sf(abs(effect / se), n_clusters - 1)) if se > 0 else float(effect == 0)
     low, high = np.percentile(draws, [2.5, 97.5])
-    return float(low), float(high)
+    return se, effect - crit * se, effect + crit * se, p_value, float(low), float(high)
 
 
-def estimate_cell(frame: pl.DataFrame, *, min_supported: int, bootstrap_replicates: int = 0, seed: int = 0) -> Estimate:
+def enough_draws(draws: np.ndarray | None, replicates: int) -> bool:
+    """A bootstrap SE needs the cell in at least half of the replicates (and 10 of them)."""
+    return draws is not None and len(draws) >= max(10, replicates / 2)
+
+
+def estimate_cell(
+    frame: pl.DataFrame,
+    *,
+    min_supported: int,
+    boot_draws: np.ndarray | None = None,
+    boot_replicates: int = 0,
+) -> Estimate:
     """All statistics for one cell of the matched sample (treated rows and their weighted matches).
 
     frame: pupil_id, school_id, stratum, treated (bool), weight, outcome, baseline_subject,
     baseline_overall, change. Fewer than min_supported distinct supported pupils: counts only.
+    boot_draws: the cell's effect in each school-bootstrap replicate (None: no bootstrap asked). With
+    enough draws the SE and interval come from them; otherwise from CR1 with t(G−1), which is too
+    narrow with few schools (docs/method.md, "Intervals").
     """
     t, c = frame.filter(pl.col("treated")), frame.filter(~pl.col("treated"))
     counts = {
@@ -203,17 +221,20 @@ def estimate_cell(frame: pl.DataFrame, *, min_supported: int, bootstrap_replicat
     mean_c, var_c = weighted_mean_var(y_c, w_c)
     data = CellData.from_frame(frame)
     effect, se, n_clusters = ancova(data)
-    ci_low = ci_high = p_value = None
+    ci_low = ci_high = p_value = boot_low = boot_high = None
     note = ""
-    if se is not None and se > 0:
+    if n_clusters >= 2 and enough_draws(boot_draws, boot_replicates):
+        se, ci_low, ci_high, p_value, boot_low, boot_high = bootstrap_interval(effect, boot_draws, n_clusters)
+    elif se is not None and se > 0:
         crit = float(stats.t.ppf(0.975, n_clusters - 1))
         ci_low, ci_high = effect - crit * se, effect + crit * se
         p_value = float(2 * stats.t.sf(abs(effect / se), n_clusters - 1))
+        if boot_draws is not None:
+            note = "too_few_bootstrap_draws_cr1_interval"
     else:
         note = "one_school_no_interval"
     g = hedges_g(effect, var_t, t.height, var_c, c.height)
     base_d = baseline_difference(t, c, "baseline_subject")
-    boot_low, boot_high = cluster_bootstrap(data, bootstrap_replicates, seed) if n_clusters >= 2 else (None, None)
     return Estimate(
         **counts,
         suppressed=False,

@@ -8,6 +8,8 @@ overall mean, among those whose baseline subject mean is within caliper × poole
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import polars as pl
 
@@ -40,14 +42,21 @@ def match_within_strata(sample: pl.DataFrame, *, caliper_sd: float, n_matches: i
     sd_subject = pooled_sd(sample["baseline_subject"].to_numpy(), treated_all)
     sd_overall = pooled_sd(sample["baseline_overall"].to_numpy(), treated_all)
     caliper = caliper_sd * sd_subject
-    parts: list[pl.DataFrame] = []
-    for stratum in sample.sort("stratum", "key").partition_by("stratum", maintain_order=True):
-        is_t = stratum["treated"].to_numpy()
+    ordered = sample.sort("stratum", "key")
+    keys = ordered["key"].to_numpy()
+    is_treated = ordered["treated"].to_numpy().astype(bool)
+    subject = ordered["baseline_subject"].to_numpy().astype(float)
+    overall = ordered["baseline_overall"].to_numpy().astype(float)
+    codes = ordered["stratum"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    out_t, out_c, out_w, out_d = [], [], [], []
+    for lo, hi in pairwise(bounds.tolist()):
+        is_t = is_treated[lo:hi]
         if not is_t.any() or is_t.all():
             continue
-        t, c = stratum.filter(pl.Series(is_t)), stratum.filter(pl.Series(~is_t))
-        ds = t["baseline_subject"].to_numpy()[:, None] - c["baseline_subject"].to_numpy()[None, :]
-        do = t["baseline_overall"].to_numpy()[:, None] - c["baseline_overall"].to_numpy()[None, :]
+        t_idx, c_idx = lo + np.flatnonzero(is_t), lo + np.flatnonzero(~is_t)
+        ds = subject[t_idx][:, None] - subject[c_idx][None, :]
+        do = overall[t_idx][:, None] - overall[c_idx][None, :]
         dist = np.sqrt((ds / sd_subject) ** 2 + (do / sd_overall) ** 2)
         dist = np.where(np.abs(ds) <= caliper + 1e-12, dist, np.inf)
         k = min(n_matches, dist.shape[1])
@@ -56,20 +65,14 @@ def match_within_strata(sample: pl.DataFrame, *, caliper_sd: float, n_matches: i
         ok = np.isfinite(chosen)
         found = ok.sum(axis=1)
         rows_t, cols = np.nonzero(ok)
-        if len(rows_t) == 0:
-            continue
-        parts.append(
-            pl.DataFrame(
-                {
-                    "treated_key": t["key"].to_numpy()[rows_t],
-                    "comparison_key": c["key"].to_numpy()[nearest[rows_t, cols]],
-                    "weight": 1.0 / found[rows_t],
-                    "distance": chosen[rows_t, cols],
-                },
-                schema=PAIR_SCHEMA,
-            )
-        )
-    return pl.concat(parts) if parts else pl.DataFrame(schema=PAIR_SCHEMA)
+        out_t.append(keys[t_idx][rows_t])
+        out_c.append(keys[c_idx][nearest[rows_t, cols]])
+        out_w.append(1.0 / found[rows_t])
+        out_d.append(chosen[rows_t, cols])
+    if not out_t or not sum(len(x) for x in out_t):
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    columns = [np.concatenate(x) for x in (out_t, out_c, out_w, out_d)]
+    return pl.DataFrame(dict(zip(PAIR_SCHEMA, columns, strict=True)), schema=PAIR_SCHEMA)
 
 
 def matched_rows(sample: pl.DataFrame, pairs: pl.DataFrame, treated_keys: pl.Series | None = None) -> pl.DataFrame:

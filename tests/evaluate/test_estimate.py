@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from pipelines.evaluate.estimate import (
+    bootstrap_interval,
     estimate_cell,
     hedges_g,
     improvement_index,
@@ -79,10 +80,29 @@ def test_ancova_recovers_the_effect_adjusting_for_baseline_and_strata():
     assert est.improvement_index == pytest.approx(improvement_index(est.hedges_g))
 
 
-def test_cluster_bootstrap_interval_is_reported_when_asked():
-    est = estimate_cell(cell(60, 0.6), min_supported=10, bootstrap_replicates=50, seed=1)
+def test_bootstrap_interval_is_the_t_interval_on_the_sd_of_the_draws():
+    # SD of 1..5 = sqrt(2.5) = 1.581139; t(5) 97.5% = 2.570582; half-width 4.064447
+    se, low, high, p_value, p_low, p_high = bootstrap_interval(0.5, np.arange(1.0, 6.0), n_clusters=6)
 
-    assert est.boot_ci_low < est.effect < est.boot_ci_high
+    assert se == pytest.approx(1.581139, abs=1e-6)
+    assert (low, high) == pytest.approx((0.5 - 4.064447, 0.5 + 4.064447), abs=1e-6)
+    assert p_value == pytest.approx(0.764605, abs=1e-5)  # t = 0.316228 on 5 df
+    assert (p_low, p_high) == pytest.approx((1.1, 4.9))
+
+
+def test_enough_bootstrap_draws_give_the_interval_and_too_few_fall_back_to_cr1():
+    frame = cell(60, 0.6)
+    plain = estimate_cell(frame, min_supported=10)
+    draws = np.random.default_rng(3).normal(0.6, 0.2, 40)
+    boot = estimate_cell(frame, min_supported=10, boot_draws=draws, boot_replicates=40)
+    few = estimate_cell(frame, min_supported=10, boot_draws=draws[:15], boot_replicates=40)
+
+    assert boot.effect == plain.effect  # the point estimate never comes from the bootstrap
+    assert boot.se == pytest.approx(np.std(draws, ddof=1))
+    assert boot.ci_high - boot.ci_low == pytest.approx(2 * 2.570582 * boot.se, rel=1e-6)
+    assert boot.boot_ci_low == pytest.approx(np.percentile(draws, 2.5)) and boot.note == ""
+    assert few.se == plain.se and few.ci_low == plain.ci_low
+    assert few.note == "too_few_bootstrap_draws_cr1_interval" and few.boot_ci_low is None
 
 
 def test_fewer_supported_than_the_minimum_gives_counts_but_no_estimate():
