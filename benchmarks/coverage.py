@@ -23,7 +23,6 @@ from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 from scipy import stats
@@ -32,22 +31,9 @@ from pipelines.config import Settings
 from pipelines.evaluate import CELL_KEYS, run_evaluate
 from pipelines.evaluate.estimate import CellData, ancova, point_effect
 from pipelines.sample import simulate
-from pipelines.warehouse import SCHEMAS
+from pipelines.sample.core import core_connection, simulation_frames
 
 OUT = Path(__file__).with_name("COVERAGE.md")
-CORE_COLUMNS = {
-    "schools": ["school_id", "school_name", "municipality"],
-    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "left_on", "leaving_reason"],
-    "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code"],
-    "consultations": [
-        "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
-        "subject", "minutes", "mode", "group_size", "project_code",
-    ],
-    "grades": [
-        "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "subject", "grade_kind",
-        "grade_score", "grade_percent", "assessment_type",
-    ],
-}  # fmt: skip
 HEADLINE = " and ".join(f"{k} = 'ALL'" for k in CELL_KEYS)
 
 
@@ -56,7 +42,7 @@ HEADLINE = " and ".join(f"{k} = 'ALL'" for k in CELL_KEYS)
 
 def run_seed(schools: int, seed: int, effect: float, replicates: int) -> dict:
     """The headline of one simulated world: the stage's interval, CR1 on the same sample, and wave estimates."""
-    con = core_connection(simulate(schools=schools, seed=seed, effect=effect))
+    con = core_connection(simulation_frames(simulate(schools=schools, seed=seed, effect=effect)))
     base = Settings()
     settings = replace(base, evaluate=replace(base.evaluate, bootstrap_replicates=replicates))
     started = time.perf_counter()
@@ -80,22 +66,6 @@ def run_seed(schools: int, seed: int, effect: float, replicates: int) -> dict:
         "waves": wave_effects(matched),
         "seconds": seconds,
     }
-
-
-def core_connection(sim) -> duckdb.DuckDBPyConnection:
-    """core.* tables straight from the simulation's clean frames (as tests/evaluate/conftest.py does)."""
-    con = duckdb.connect()
-    for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {schema}")
-    municipality = sim.schools.select("school_id", "municipality")
-    for name, columns in CORE_COLUMNS.items():
-        frame = getattr(sim, name)
-        if "municipality" in columns and "municipality" not in frame.columns:
-            frame = frame.join(municipality, on="school_id", how="left")
-        con.register("_f", frame.select(columns).to_arrow())
-        con.execute(f"create table core.{name} as select * from _f")
-        con.unregister("_f")
-    return con
 
 
 def wave_effects(matched: pl.DataFrame) -> dict[str, float | None]:

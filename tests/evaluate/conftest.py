@@ -3,50 +3,13 @@
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
-from pipelines.warehouse import SCHEMAS
+from pipelines.sample.core import core_connection, simulation_frames
 
-CORE_COLUMNS = {
-    "schools": ["school_id", "school_name", "municipality"],
-    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "left_on", "leaving_reason"],
-    "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code"],
-    "consultations": [
-        "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
-        "subject", "minutes", "mode", "group_size", "project_code",
-    ],
-    "grades": [
-        "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "subject", "grade_kind",
-        "grade_score", "grade_percent", "assessment_type",
-    ],
-}  # fmt: skip
-
-
-def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse with core.* tables made from the given frames (no personal columns)."""
-    con = duckdb.connect()
-    for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {schema}")
-    municipality = frames["schools"].select("school_id", "municipality")
-    for name, columns in CORE_COLUMNS.items():
-        frame = frames[name]
-        if name in ("consultations", "grades") and "municipality" not in frame.columns:
-            frame = frame.join(municipality, on="school_id", how="left")
-        con.register("_f", frame.select(columns).to_arrow())
-        con.execute(f"create table core.{name} as select * from _f")
-        con.unregister("_f")
-    return con
+__all__ = ["core_connection", "simulation_connection"]
 
 
 def simulation_connection(**kwargs) -> duckdb.DuckDBPyConnection:
     from pipelines.sample import simulate
 
-    sim = simulate(**kwargs)
-    frames = {
-        "schools": sim.schools,
-        "pupils": sim.pupils,
-        "plans": sim.plans,
-        "consultations": sim.consultations,
-        "grades": sim.grades,
-    }
-    return core_connection(frames)
+    return core_connection(simulation_frames(simulate(**kwargs)))
