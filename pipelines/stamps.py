@@ -26,7 +26,7 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "evaluate": (),  # every marts.* table the evaluation owns, found at run time
 }
 # Columns that record when or by which run something happened: not content.
-VOLATILE_COLUMNS = frozenset({"ingested_at", "run_id", "status"})
+VOLATILE_COLUMNS = frozenset({"ingested_at", "run_id", "status", "file_size", "file_mtime_ns"})
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:

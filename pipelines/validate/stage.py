@@ -3,12 +3,20 @@
 Per-row facts (roster membership, plan coverage, days after the reference date, ...) are
 derived in DuckDB SQL (`sql/frame_*.sql`) into one temporary frame per input kind; GX then
 judges those frames in pandas chunks. Errors go to `quarantine.rows` (stage `validate`),
-warnings to `validation.flags`. Each run recomputes everything from the current staging
-tables, so the outcome depends only on the data and the settings.
+warnings to `validation.flags`.
+
+Incremental by default, with the same outcome as a full re-validation: cross-table rules (roster
+membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TABLE_COLUMNS) are
+judged on every row every run; row-local rules only on the rows of files not judged before in
+their current version with the same rules and parameters. Their hits are kept, before any
+error/warning suppression, in validation.local_hits, and validation.judged_files records which
+file versions they cover. The outcome therefore depends only on the data and the settings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +34,19 @@ from pipelines.warehouse import ensure_schema
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
 FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "monthly_volume")
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 200_000
+# Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
+HITS_VERSION = "1"
+STATE_SQL = """
+create table if not exists validation.judged_files (
+    file_path varchar primary key, sha256 varchar, ingested_at timestamp, fingerprint varchar not null
+);
+create table if not exists validation.local_hits (
+    source_file varchar not null, source_line integer not null, kind varchar, school_id varchar, row_key varchar,
+    month varchar, severity varchar not null, reason_code varchar not null, column_name varchar, value varchar,
+    message_lv varchar not null, message_en varchar not null
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -49,19 +69,23 @@ def run_validate(
     runner: SuiteRunner | None = None,
     suites_dir: Path = SUITES_DIR,
     chunk_rows: int = CHUNK_ROWS,
+    incremental: bool = True,
 ) -> ValidateResult:
-    """Re-validate all staging rows, replace this stage's quarantine rows, flags and quality
+    """Validate the staging rows, replace this stage's quarantine rows, flags and quality
     summary, refresh meta.files counts, write feedback CSVs and the run summary.
 
     `runner` lets tests share one GX context; normally the suites are read from `suites_dir`.
+    `incremental=False` judges every rule on every row (the result is the same, only slower).
     """
     ensure_schema(con)
+    con.execute(STATE_SQL)
     parameters = suite_parameters(settings.validate)
     runner = runner or SuiteRunner(load_suites(suites_dir))
 
     try:
-        # Load: derive the frames the suites judge
+        # Load: derive the frames the suites judge and which files' row-local rules to judge
         n_checked = build_frames(con, parameters)
+        select_files(con, fingerprint(runner, parameters), incremental)
         # Process: GX judges them chunk by chunk
         hits = judge_frames(con, runner, parameters, chunk_rows)
         # Save
@@ -115,6 +139,53 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
 def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
     for frame in FRAMES:
         con.execute(f"drop table if exists validate_frame_{frame}")
+    for table in ("validate_files", "validate_fingerprint", "validate_todo", "validate_hit_rows", "validate_new_hits"):
+        con.execute(f"drop table if exists {table}")
+
+
+def fingerprint(runner: SuiteRunner, parameters: dict[str, Any]) -> str:
+    """What a row-local outcome depends on besides the row: rules, parameters, frame SQL, hit code.
+    Not the reference date: the rules reading it are cross-table (suites.CROSS_TABLE_COLUMNS), so
+    a monthly run on another day still keeps the row-local outcomes of unchanged files."""
+    frames = [sql_file(f"frame_{frame}") for frame in FRAMES]
+    fixed = {k: v for k, v in parameters.items() if k != "reference_date"}
+    text = json.dumps([HITS_VERSION, runner.fingerprint, fixed, frames], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def select_files(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: bool) -> int:
+    """Temp table validate_files: each file with rows, its version, and whether to judge its
+    row-local rules this run. Returns how many files are to be judged."""
+    sql = sql_file("files_to_judge")
+    con.execute(
+        f"create or replace temp table validate_files as {sql}",
+        {"fingerprint": fingerprint, "incremental": incremental},
+    )
+    con.execute("create or replace temp table validate_fingerprint as select ? as fingerprint", [fingerprint])
+    return scalar(con, "select count(*) from validate_files where to_judge")
+
+
+def chunk_query(con: duckdb.DuckDBPyConnection, frame: str, part: str, columns: str) -> tuple[int, int, str]:
+    """(first bound, last bound, chunk query taking two bounds) for one part of a frame.
+
+    A staging frame's rid is its staging row's rowid (unique, not dense: no sort of the whole
+    table to number it), so cross-table chunks step through rid values. Row-local rules see only
+    the rows of files to judge, numbered densely in a temp table so their chunks stay full."""
+    if part == "cross":
+        low, high = con.execute(
+            f"select coalesce(min(rid) - 1, 0), coalesce(max(rid), 0) from validate_frame_{frame}"
+        ).fetchall()[0]
+        return int(low), int(high), f"select rid, {columns} from validate_frame_{frame} where rid > ? and rid <= ?"
+    con.execute(
+        f"""create or replace temp table validate_todo as
+            select row_number() over (order by f.rid) as n, f.rid
+            from validate_frame_{frame} f
+            semi join (select source_file from validate_files where to_judge) j using (source_file)"""
+    )
+    chunk = f"""select f.rid, {", ".join(f"f.{c}" for c in columns.split(", "))}
+                from validate_todo t join validate_frame_{frame} f using (rid)
+                where t.n > ? and t.n <= ?"""
+    return 0, scalar(con, "select count(*) from validate_todo"), chunk
 
 
 def judge_frames(
@@ -128,18 +199,54 @@ def judge_frames(
     for frame in FRAMES:
         if frame not in runner.frames:
             continue
-        total = scalar(con, f"select count(*) from validate_frame_{frame}")
         available = con.table(f"validate_frame_{frame}").columns
-        columns = ", ".join(f'"{c}"' for c in runner.columns_for(frame, available))
-        for start in range(0, total, chunk_rows):
-            chunk = con.execute(
-                f"select rid, {columns} from validate_frame_{frame} where rid > ? and rid <= ? order by rid",
-                [start, start + chunk_rows],
-            ).df()
-            chunk.index = chunk.pop("rid").to_numpy()
-            parts.append(runner.run(frame, chunk, parameters))
-    hits = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_hits()
-    return hits.astype({"source_line": "int64"})[list(HIT_COLUMNS)]
+        for part in runner.parts(frame):
+            columns = ", ".join(f'"{c}"' for c in runner.columns_for(frame, available, part))
+            low, high, chunk_sql = chunk_query(con, frame, part, columns)
+            for start in range(low, high, chunk_rows):
+                chunk = con.execute(chunk_sql, [start, start + chunk_rows]).df()
+                if chunk.empty:
+                    continue
+                chunk.index = chunk.pop("rid").to_numpy()
+                hits = runner.run(frame, chunk, parameters, part)
+                parts.append(hits.assign(part=part))
+    found = [p for p in parts if len(p)]
+    hits = pd.concat(found, ignore_index=True) if found else empty_hits().assign(part=pd.Series([], dtype=object))
+    return hits.astype({"rid": "int64"})[[*HIT_COLUMNS, "part"]]
+
+
+def hit_rows_sql(frames: list[str]) -> str:
+    """The hits with their rows' identity, joined back from the frames by row id."""
+    parts = [
+        f"""select f.kind, f.source_file, f.source_line, f.row_key, f.school_id, f.month,
+                   h.severity, h.reason_code, h.column_name, h.value, h.message_lv, h.message_en, h.part
+            from validate_hits h
+            join validate_frame_{frame} f on f.rid = h.rid
+            where h.frame = '{frame}'"""
+        for frame in frames
+    ]
+    return " union all ".join(parts)
+
+
+# The row-local hits of files not judged this run are taken over from validation.local_hits.
+SAVE_LOCAL_SQL = """
+delete from validation.local_hits
+where source_file not in (select source_file from validate_files where not to_judge);
+insert into validation.local_hits
+select source_file, source_line, kind, school_id, row_key, month, severity, reason_code, column_name, value,
+       message_lv, message_en
+from validate_new_hits where part = 'local';
+delete from validation.judged_files;
+insert into validation.judged_files
+select f.source_file, f.sha256, f.ingested_at, p.fingerprint
+from validate_files f, validate_fingerprint p;
+create or replace temp table validate_hit_rows as
+select * exclude (part) from validate_new_hits where part = 'cross'
+union all
+select kind, source_file, source_line, row_key, school_id, month, severity, reason_code, column_name, value,
+       message_lv, message_en
+from validation.local_hits;
+"""
 
 
 def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str, parameters: dict[str, Any]) -> None:
@@ -147,8 +254,10 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
     quality_sql = sql_file("quality")
     counts_sql = sql_file("file_counts")
     con.register("validate_hits", hits)
+    con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
     con.execute("begin transaction")
     try:
+        con.execute(SAVE_LOCAL_SQL)
         con.execute("delete from quarantine.rows where stage = 'validate'")
         con.execute("delete from validation.flags")
         con.execute(
@@ -157,7 +266,7 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
                 reason_code, message_lv, message_en, row_key, run_id)
                select source_file, source_line, kind, school_id, 'validate', column_name, value,
                       reason_code, message_lv, message_en, row_key, $run_id
-               from validate_hits where severity = 'error'
+               from validate_hit_rows where severity = 'error'
                order by source_file, source_line, reason_code, column_name""",
             {"run_id": run_id},
         )
@@ -167,11 +276,11 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
                 column_name, value, message_lv, message_en, run_id)
                select source_file, source_line, kind, school_id, row_key, severity, reason_code,
                       column_name, value, message_lv, message_en, $run_id
-               from validate_hits w
+               from validate_hit_rows w
                where severity = 'warning'
                  -- a quarantined row is not kept, so its warnings would only be noise
                  and not exists (
-                     select 1 from validate_hits e
+                     select 1 from validate_hit_rows e
                      where e.severity = 'error' and e.source_file = w.source_file and e.source_line = w.source_line
                  )
                order by source_file, source_line, reason_code, column_name, value""",
@@ -189,6 +298,8 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
         raise
     finally:
         con.unregister("validate_hits")
+        con.execute("drop table if exists validate_hit_rows")
+        con.execute("drop table if exists validate_new_hits")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

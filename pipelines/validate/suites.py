@@ -9,6 +9,7 @@ rule; it only runs GX and reads `meta`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -30,8 +31,29 @@ SEVERITIES = ("error", "warning")
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
 META_KEYS = ("reason_code", "severity", "column_name", "value_column", "message_lv", "message_en")
 ID_COLUMNS = ("kind", "source_file", "source_line", "row_key", "school_id", "month")
-HIT_COLUMNS = (*ID_COLUMNS, "severity", "reason_code", "column_name", "value", "message_lv", "message_en")
+# A hit names its row by frame and row id only; the identity columns (long strings) are joined back
+# in SQL for the few failing rows, so the chunks GX judges carry only the columns the rules read.
+HIT_COLUMNS = ("frame", "rid", "severity", "reason_code", "column_name", "value", "message_lv", "message_en")
 MASK = "***"
+
+# Frame columns the frame SQL (sql/frame_*.sql) derives from *other* rows or tables, or from the
+# run's reference date (today, unless set). A rule reading one of them (or showing it as its value)
+# is cross-table: it can change when another file arrives or a day passes, so it is judged on every
+# row every run. All other rules are row-local: their outcome depends only on the row itself (its
+# file's ingest record and the other parameters), so a row of a file judged before with the same
+# rules and parameters keeps its earlier outcome (stage.py, incremental mode).
+CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
+    "consultations": frozenset(
+        {"school_known", "on_roster", "in_plan", "consultations_same_day", "days_after_reference"}
+    ),
+    "grades": frozenset({"school_known", "on_roster", "grade_level", "days_after_reference"}),
+    "plans": frozenset({"school_known", "on_roster", "days_after_reference"}),
+    "pupils": frozenset({"school_known", "days_after_reference"}),
+    "schools": frozenset(),
+}
+# frames of aggregates over many files: every rule on them is cross-table
+CROSS_TABLE_FRAMES = frozenset({"monthly_volume"})
+PARTS = ("local", "cross")
 
 
 def masked_columns() -> frozenset[str]:
@@ -122,36 +144,48 @@ class SuiteRunner:
                 .add_dataframe_asset("frame")
                 .add_batch_definition_whole_dataframe("chunk")
             )
-            # each GX run costs ~0.3 s whatever the size, so the suites judging one frame run as one
+            # each GX run costs ~0.3 s whatever the size, so the suites judging one frame run as
+            # one GX suite per part (row-local rules, cross-table rules)
             self.frames = sorted({s.frame for s in suites})
             self._batch = batch
             self._suites = {}
-            self._expectations: dict[str, list[dict[str, Any]]] = {}
+            self._expectations: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for frame in self.frames:
-                expectations = [e for s in suites if s.frame == frame for e in s.definition["expectations"]]
-                self._expectations[frame] = expectations
-                self._suites[frame] = self._context.suites.add(
-                    gx.ExpectationSuite(name=frame, expectations=expectations)
+                for expectation in (e for s in suites if s.frame == frame for e in s.definition["expectations"]):
+                    self._expectations.setdefault((frame, part_of(frame, expectation)), []).append(expectation)
+            for (frame, part), expectations in self._expectations.items():
+                self._suites[frame, part] = self._context.suites.add(
+                    gx.ExpectationSuite(name=f"{frame}.{part}", expectations=expectations)
                 )
+            self.fingerprint = hashlib.sha256(
+                json.dumps([s.definition for s in suites], sort_keys=True, default=str).encode()
+            ).hexdigest()
 
-    def columns_for(self, frame: str, available: list[str]) -> list[str]:
-        """The frame columns a chunk needs: identities, what the expectations read (columns, row
-        conditions) and the values they show. Fewer columns make every GX pass cheaper."""
-        needed = set(ID_COLUMNS)
-        for expectation in self._expectations[frame]:
-            kwargs, meta = expectation["kwargs"], expectation["meta"]
-            needed.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
-            needed.add(meta["value_column"])
-            needed.update(re.findall(r"[A-Za-z_]\w*", str(kwargs.get("row_condition", ""))))
+    def parts(self, frame: str) -> list[str]:
+        """Which parts (`local`, `cross`) the frame has rules in."""
+        return [p for p in PARTS if (frame, p) in self._expectations]
+
+    def columns_for(self, frame: str, available: list[str], part: str | None = None) -> list[str]:
+        """The frame columns a chunk needs: what the expectations read (columns, row conditions) and
+        the values they show. No identities (see HIT_COLUMNS): fewer columns, less memory per chunk."""
+        needed: set[str] = set()
+        for p in [part] if part else self.parts(frame):
+            for expectation in self._expectations[frame, p]:
+                needed.update(columns_read(expectation, shown=not masked(expectation["meta"])))
         return [c for c in available if c in needed]
 
-    def run(self, frame: str, chunk: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:
-        """Validate one chunk of a frame with all its suites; one row per failing (row, expectation)."""
+    def run(
+        self, frame: str, chunk: pd.DataFrame, parameters: Mapping[str, Any], part: str | None = None
+    ) -> pd.DataFrame:
+        """Validate one chunk of a frame with the suite of one part (both parts when none is given);
+        one row per failing (row, expectation)."""
+        if part is None:
+            return pd.concat([self.run(frame, chunk, parameters, p) for p in self.parts(frame)], ignore_index=True)
         with quiet_gx():
             # Batch.validate, not ValidationDefinition.run: the latter serialises every result
             # (with its row indices) into the context's results store, costing time and memory
             result = self._batch.get_batch(batch_parameters={"dataframe": chunk}).validate(
-                self._suites[frame],
+                self._suites[frame, part],
                 expectation_parameters=dict(parameters),
                 result_format={
                     "result_format": "COMPLETE",
@@ -168,8 +202,25 @@ class SuiteRunner:
                 continue
             index = outcome.result.get("unexpected_index_list") or []
             if index:
-                parts.append(hits_from(chunk, index, meta, parameters))
+                parts.append(hits_from(frame, chunk, index, meta, parameters))
         return pd.concat(parts, ignore_index=True) if parts else empty_hits()
+
+
+def columns_read(expectation: Mapping[str, Any], *, shown: bool = True) -> set[str]:
+    """Frame columns an expectation reads (columns, row condition) and, if `shown`, its value column."""
+    kwargs, meta = expectation["kwargs"], expectation["meta"]
+    names = {str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs}
+    if shown:
+        names.add(meta["value_column"])
+    names.update(re.findall(r"[A-Za-z_]\w*", str(kwargs.get("row_condition", ""))))
+    return names
+
+
+def part_of(frame: str, expectation: Mapping[str, Any]) -> str:
+    """`cross` when the rule depends on other rows or tables, else `local` (see CROSS_TABLE_COLUMNS)."""
+    if frame in CROSS_TABLE_FRAMES or frame not in CROSS_TABLE_COLUMNS:  # a new frame is cross until declared
+        return "cross"
+    return "cross" if columns_read(expectation) & CROSS_TABLE_COLUMNS[frame] else "local"
 
 
 def _raised(info: Any) -> bool:
@@ -182,14 +233,13 @@ def _raised(info: Any) -> bool:
 
 
 def hits_from(
-    chunk: pd.DataFrame, index: list[Any], meta: Mapping[str, Any], parameters: Mapping[str, Any]
+    frame: str, chunk: pd.DataFrame, index: list[Any], meta: Mapping[str, Any], parameters: Mapping[str, Any]
 ) -> pd.DataFrame:
-    """The failing rows' identity plus what the rule's meta says about them."""
+    """The failing rows' frame and row id (the chunk's index) plus what the rule's meta says about them."""
     rows = chunk.loc[index]
     column = meta["column_name"]
-    masked = column in MASKED_COLUMNS or meta["value_column"] in MASKED_COLUMNS
-    values = [MASK] * len(rows) if masked else values_text(rows[meta["value_column"]])
-    out = pd.DataFrame({c: rows[c].to_numpy(dtype=object) for c in ID_COLUMNS})
+    values = [MASK] * len(rows) if masked(meta) else values_text(rows[meta["value_column"]])
+    out = pd.DataFrame({"frame": frame, "rid": rows.index.to_numpy(dtype="int64")})
     out["severity"] = meta["severity"]
     out["reason_code"] = meta["reason_code"]
     out["column_name"] = column
@@ -199,8 +249,13 @@ def hits_from(
     return out
 
 
+def masked(meta: Mapping[str, Any]) -> bool:
+    """A rule whose value is never shown (a personal column or a pseudonym): its value column is not even fetched."""
+    return meta["column_name"] in MASKED_COLUMNS or meta["value_column"] in MASKED_COLUMNS
+
+
 def empty_hits() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=object) for c in HIT_COLUMNS})
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "rid" else object) for c in HIT_COLUMNS})
 
 
 def values_text(column: pd.Series) -> list[str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -567,3 +568,68 @@ def test_school_registry_loads_and_a_markdown_note_is_skipped(tmp_path):
         ("2713968911", "Rēzeknes valstspilsēta")
     ]
     assert reports["README.md"].status == "skipped"
+
+
+# --- per-run costs (national scale: 15,000+ files) -------------------------------------------
+
+
+def count_hashes(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = ingest.content_hash
+
+    def counting(data: bytes) -> str:
+        calls.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(ingest, "content_hash", counting)
+    return calls
+
+
+def test_untouched_file_is_not_even_hashed_and_a_touched_one_is(con, tmp_path, monkeypatch) -> None:
+    raw = tmp_path / "raw"
+    g = write(raw / "g.csv", GRADES_HEADER_EN, [["15.01.2024", ANNA, SCHOOL, "Fizika", "8", ""]])
+    h = write(raw / "h.csv", GRADES_HEADER_EN, [["15.01.2024", BERTS, SCHOOL, "Fizika", "7", ""]])
+    ingest_dir(con, raw, "r1")
+    stat = g.stat()
+    assert rows(con, "select file_size, file_mtime_ns from meta.files where file_path = 'g.csv'") == [
+        (stat.st_size, stat.st_mtime_ns)
+    ]
+    hashed = count_hashes(monkeypatch)
+    reports = ingest_dir(con, raw, "r2")
+    assert hashed == []
+    assert (reports["g.csv"].status, reports["g.csv"].rows_loaded, reports["g.csv"].kind) == ("unchanged", 1, "grades")
+    assert rows(con, "select status, run_id from meta.files order by 1") == [("unchanged", "r1")] * 2
+
+    # same bytes, new mtime: hashed once, still unchanged, and the new stat is remembered
+    os.utime(g, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    # new bytes of the same size: hashed and loaded
+    old = h.stat()
+    write(h, GRADES_HEADER_EN, [["15.01.2024", BERTS, SCHOOL, "Fizika", "9", ""]])
+    os.utime(h, ns=(old.st_atime_ns, old.st_mtime_ns + 5_000_000_000))  # a coarse clock could repeat the mtime
+    reports = ingest_dir(con, raw, "r3")
+    assert sorted(hashed) == [g.stat().st_size, h.stat().st_size]
+    assert (reports["g.csv"].status, reports["h.csv"].status) == ("unchanged", "loaded")
+    assert rows(con, "select grade_raw from staging.grades order by 1") == [("8",), ("9",)]
+    assert rows(con, "select file_mtime_ns from meta.files where file_path = 'g.csv'") == [(g.stat().st_mtime_ns,)]
+    hashed.clear()
+    ingest_dir(con, raw, "r4")
+    assert hashed == []
+
+
+def test_old_warehouse_gains_the_stat_columns_and_settings_are_restored(con, tmp_path) -> None:
+    raw = tmp_path / "raw"
+    write(raw / "g.csv", GRADES_HEADER_EN, [["15.01.2024", ANNA, SCHOOL, "Fizika", "8", ""]])
+    ingest.ensure_schema(con)  # meta.files as schema.sql creates it, without file_size / file_mtime_ns
+    con.execute("insert into meta.files (file_path, sha256, kind, status) values ('gone.csv', 'x', 'grades', 'loaded')")
+    before = rows(con, "select current_setting('checkpoint_threshold')")
+    ingest_dir(con, raw)
+    assert rows(con, "select current_setting('checkpoint_threshold')") == before
+    assert rows(con, "select file_path, file_size is null from meta.files order by 1") == [
+        ("g.csv", False),
+        ("gone.csv", True),
+    ]
+    # a table with no ingest errors gets no quarantine insert, a file of only errors no staging insert
+    write(raw / "bad.csv", GRADES_HEADER_EN, [["15.01.2024", BAD_CHECK, SCHOOL, "Fizika", "8", ""]])
+    reports = ingest_dir(con, raw, "r2")
+    assert (reports["bad.csv"].rows_loaded, reports["bad.csv"].rows_quarantined) == (0, 1)
+    assert rows(con, "select source_file, count(*) from quarantine.rows group by 1") == [("bad.csv", 1)]

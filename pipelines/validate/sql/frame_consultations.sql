@@ -3,6 +3,7 @@
 -- columns: registry and roster membership, plan coverage, same-day repeats, days ahead.
 with consultations as (
     select
+        rowid as rid,
         * exclude (mode_raw, subject_raw),
         nullif(trim(mode_raw), '') as mode_raw,
         nullif(trim(subject_raw), '') as subject_raw,
@@ -43,7 +44,7 @@ same_day as (
 
 final as (
     select
-        row_number() over (order by c.source_file, c.source_line) as rid,
+        c.rid,
         'consultations' as kind,
         c.source_file, c.source_line, c.row_key, c.school_id,
         strftime(c.date, '%Y-%m') as month,

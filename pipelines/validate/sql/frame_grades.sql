@@ -2,7 +2,7 @@
 -- grade level from the roster of that school and school year (null when not on the roster:
 -- then the notation cannot be judged against the level, only against its own range).
 with grades as (
-    select * exclude (subject_raw), nullif(trim(subject_raw), '') as subject_raw
+    select rowid as rid, * exclude (subject_raw), nullif(trim(subject_raw), '') as subject_raw
     from staging.grades
 ),
 
@@ -19,7 +19,7 @@ rosters as (
 
 final as (
     select
-        row_number() over (order by g.source_file, g.source_line) as rid,
+        g.rid,
         'grades' as kind,
         g.source_file, g.source_line, g.row_key, g.school_id,
         strftime(g.date, '%Y-%m') as month,

@@ -2,6 +2,7 @@
 -- roster membership (roster of the plan's school year) and the plan length in days.
 with plans as (
     select
+        rowid as rid,
         *,
         coalesce(
             school_year,
@@ -21,7 +22,7 @@ rosters as (
 
 final as (
     select
-        row_number() over (order by p.source_file, p.source_line) as rid,
+        p.rid,
         'plans' as kind,
         p.source_file, p.source_line, p.row_key, p.school_id,
         strftime(p.plan_start, '%Y-%m') as month,

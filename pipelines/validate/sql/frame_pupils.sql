@@ -2,7 +2,7 @@
 -- the rules compare (registry membership, the school year of the leaving date, days ahead).
 -- Rosters are dated by delivery (the month their file was ingested).
 with pupils as (
-    select * from staging.pupils
+    select rowid as rid, * from staging.pupils
 ),
 
 schools as (
@@ -27,7 +27,7 @@ derived as (
 
 final as (
     select
-        row_number() over (order by d.source_file, d.source_line) as rid,
+        d.rid,
         'pupils' as kind,
         d.source_file, d.source_line, d.row_key, d.school_id,
         coalesce(strftime(d.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month,

@@ -1,7 +1,7 @@
 -- Frame judged by expectations/schools.*.json: one row per staging.schools row.
 -- The registry is dated by delivery (the month its file was ingested).
 with schools as (
-    select * from staging.schools
+    select rowid as rid, * from staging.schools
 ),
 
 files as (
@@ -10,7 +10,7 @@ files as (
 
 final as (
     select
-        row_number() over (order by s.source_file, s.source_line) as rid,
+        s.rid,
         'schools' as kind,
         s.source_file, s.source_line, s.row_key, s.school_id,
         coalesce(strftime(f.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month

@@ -1,7 +1,7 @@
 -- validation.quality: one row per school × month (the row's date; rosters and the registry by
 -- delivery month; rows rejected at ingest by their file's delivery month). Reads the frames
 -- this run built and the quarantine and flags it just wrote.
-with staged as (
+with staged as not materialized (
     select kind, source_file, source_line, school_id, month, null as school_year from validate_frame_schools
     union all
     select kind, source_file, source_line, school_id, month, school_year from validate_frame_pupils
@@ -29,7 +29,7 @@ validate_rejected as (
     select distinct source_file, source_line from quarantine.rows where stage = 'validate'
 ),
 
-received as (
+received as not materialized (
     select
         s.kind, s.source_file, s.source_line, s.school_id, s.month, s.school_year,
         v.source_file is not null as quarantined
