@@ -20,6 +20,7 @@ from pipelines.ingest import values
 
 SQL_DIR = Path(__file__).with_name("sql")
 TYPED_TABLE = "ingest_typed"
+OTHER_CELLS = "_filled_elsewhere"
 
 
 def sql_text(name: str) -> str:
@@ -30,26 +31,42 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("macros"))
 
 
-def data_rows(raw: pl.DataFrame) -> pl.DataFrame:
-    """Data rows (header dropped) with their spreadsheet line; rows blank in every cell are not data."""
-    body = raw.slice(1).with_row_index("source_line", offset=2)
-    cells = [c for c in body.columns if c != "source_line"]
-    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells)
-    return body.filter(~blank)
-
-
 def prepare(raw: pl.DataFrame, kind: str, positions: dict[str, int], key: bytes) -> pl.DataFrame:
     """`raw_*` text columns for the kind's columns plus pseudonyms and parsed codes; no personal column."""
-    rows = data_rows(raw)
+    return map_values(clean_cells(select_cells(raw, kind, positions)), kind, key)
+
+
+def select_cells(raw: pl.DataFrame, kind: str, positions: dict[str, int]) -> pl.DataFrame:
+    """One file's rows under the kind's `raw_<column>` names, whatever its column order, with their
+    spreadsheet line. Only renames here (cheap per file); clean_cells then works on a whole batch."""
+    body = raw.slice(1).with_row_index("source_line", offset=2)
     names = raw.columns
     cells = [pl.col("source_line").cast(pl.Int32)]
     for col in COLUMNS[kind]:
         if col.name in positions:
-            text = pl.col(names[positions[col.name]]).str.strip_chars()
-            cells.append(pl.when(text == "").then(None).otherwise(text).alias(f"raw_{col.name}"))
+            cells.append(pl.col(names[positions[col.name]]).alias(f"raw_{col.name}"))
         else:
             cells.append(pl.lit(None, dtype=pl.String).alias(f"raw_{col.name}"))
-    frame = rows.select(cells).with_columns(
+    # a row filled only in columns of no known meaning is still a row (quarantined, not dropped)
+    other = [names[i] for i in range(len(names)) if i not in set(positions.values())]
+    filled = pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in other) if other else pl.lit(False)
+    return body.select(*cells, filled.fill_null(False).alias(OTHER_CELLS))
+
+
+def clean_cells(cells: pl.DataFrame) -> pl.DataFrame:
+    """Trimmed text, blank cells null, and rows blank in every cell dropped (they are not data)."""
+    raw = [c for c in cells.columns if c.startswith("raw_")]
+    trimmed = cells.with_columns(
+        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+        for c in raw
+    )
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in raw) & ~pl.col(OTHER_CELLS)
+    return trimmed.filter(~blank).drop(OTHER_CELLS)
+
+
+def map_values(cells: pl.DataFrame, kind: str, key: bytes) -> pl.DataFrame:
+    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped."""
+    frame = cells.with_columns(
         # Excel hands a numeric registration number over as `2712900123.0`.
         pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
     )
@@ -129,10 +146,12 @@ def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame)
     """Fill the temp table ingest_typed: typed staging columns, error_column/error_reason, row_key.
 
     row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
-    this file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
-    Only the few repeated contents are numbered by a window (a window over every row cost ~20 %
-    of the typing); all others are occurrence 1.
+    its file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
+    The input holds one or more files (column `source_file`, else one file). On a batch of files one
+    window over every row is cheaper than first finding the few repeated contents (measured).
     """
+    if "source_file" not in prepared.columns:
+        prepared = prepared.with_columns(pl.lit(None, dtype=pl.String).alias("source_file"))
     con.register("ingest_src", prepared)
     try:
         con.execute(
@@ -140,23 +159,13 @@ def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame)
             create or replace temp table {TYPED_TABLE} as
             with typed as ({sql_text(kind)}),
 
-            repeated as (
-                select key_text from typed where error_reason is null group by key_text having count(*) > 1
-            ),
-
-            occurrence as (
-                select t.source_line, row_number() over (partition by t.key_text order by t.source_line) as n
-                from typed t
-                semi join repeated r on r.key_text = t.key_text
-                where t.error_reason is null
-            ),
-
             final as (
                 select
                     t.*,
-                    case when t.error_reason is null then sha256(t.key_text) || '#' || coalesce(o.n, 1) end as row_key
+                    case when t.error_reason is null then sha256(t.key_text) || '#' || row_number() over (
+                        partition by t.source_file, t.key_text, t.error_reason is null order by t.source_line
+                    ) end as row_key
                 from typed t
-                left join occurrence o on o.source_line = t.source_line
             )
 
             select * from final

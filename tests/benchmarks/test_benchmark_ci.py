@@ -39,6 +39,10 @@ def test_ci_benchmark_within_generous_bounds(tmp_path: Path) -> None:
     run = results.get("run --no-reports")
     increment = results.get("increment: run --no-reports")
     assert floor and run and increment
+    # the run's own stage times (its --json-log events) are listed under it and add up to at most the run
+    in_run = [results.get(f"run --no-reports › {stage}") for stage in bench.PIPELINE_STAGES]
+    assert all(in_run) and 0 < sum(m.seconds for m in in_run) <= run.seconds
+    assert "ingest…export (within the run)" in format_table(results)
     assert floor.seconds < 10
     # ~15 s here today, most of it interpreter and library start-up; 110k rows at n² would take hours.
     assert run.seconds < 60 and run.rows_per_s > 2_000

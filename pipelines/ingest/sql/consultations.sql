@@ -1,4 +1,4 @@
--- One file's consultation rows typed for staging.consultations (see grades.sql for the shape).
+-- One or more files' consultation rows typed for staging.consultations (see grades.sql for the shape).
 with src as (
     select * from ingest_src
 ),
@@ -30,6 +30,7 @@ checked as (
 
 final as (
     select
+        source_file,
         source_line,
         -- dates
         date_value as date,

@@ -1,4 +1,4 @@
--- One file's support-plan rows typed for staging.plans (see grades.sql for the shape).
+-- One or more files' support-plan rows typed for staging.plans (see grades.sql for the shape).
 -- A plan's school year is the one its start date falls in.
 with src as (
     select * from ingest_src
@@ -29,6 +29,7 @@ checked as (
 
 final as (
     select
+        source_file,
         source_line,
         -- ids
         pupil_id,

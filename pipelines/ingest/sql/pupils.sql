@@ -1,4 +1,4 @@
--- One file's roster rows typed for staging.pupils (see grades.sql for the shape).
+-- One or more files' roster rows typed for staging.pupils (see grades.sql for the shape).
 -- Names were dropped before this query: only the pseudonym arrives here.
 with src as (
     select * from ingest_src
@@ -31,6 +31,7 @@ checked as (
 
 final as (
     select
+        source_file,
         source_line,
         -- ids
         pupil_id,

@@ -1,4 +1,4 @@
--- One file's school-registry rows typed for staging.schools (see grades.sql for the shape).
+-- One or more files' school-registry rows typed for staging.schools (see grades.sql for the shape).
 with src as (
     select * from ingest_src
 ),
@@ -18,6 +18,7 @@ checked as (
 
 final as (
     select
+        source_file,
         source_line,
         raw_school_id as school_id,
         raw_school_name as school_name,
