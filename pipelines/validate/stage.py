@@ -35,6 +35,10 @@ SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
 FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "monthly_volume")
 CHUNK_ROWS = 200_000
+# The grades frame (tens of millions of rows) is a view, not a temp table: materialised, the national
+# one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
+# handful of scans); GX's chunks come from a temp table of only the rows to judge.
+VIEW_FRAMES = frozenset({"grades"})
 # Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
 HITS_VERSION = "1"
 STATE_SQL = """
@@ -87,7 +91,7 @@ def run_validate(
         n_checked = build_frames(con, parameters)
         select_files(con, fingerprint(runner, parameters), incremental)
         # Process: GX judges them chunk by chunk
-        hits = judge_frames(con, runner, parameters, chunk_rows)
+        hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental)
         # Save
         save_results(con, hits, run_id, parameters)
         feedback_files = write_feedback(con, settings.feedback_dir)
@@ -129,17 +133,40 @@ def sql_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
 
 def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
     """One temporary table per frame; returns how many staging rows they hold."""
+    counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
+    con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
-        con.execute(f"create or replace temp table validate_frame_{frame} as {sql}", sql_parameters(sql, parameters))
+        if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
+            sql = re.sub(r"\$(\w+)", lambda m: sql_literal(parameters[m.group(1)]), sql)
+            con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
+        else:
+            sql = f"create or replace temp table validate_frame_{frame} as {sql}"
+            con.execute(sql, sql_parameters(sql, parameters))
     staged = " union all ".join(f"select count(*) from validate_frame_{f}" for f in FRAMES if f != "monthly_volume")
     return scalar(con, f"select sum(n) from ({staged}) t(n)")
 
 
+def sql_literal(value: Any) -> str:
+    """A parameter as SQL text, for the frames that are views."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
     for frame in FRAMES:
-        con.execute(f"drop table if exists validate_frame_{frame}")
-    for table in ("validate_files", "validate_fingerprint", "validate_todo", "validate_hit_rows", "validate_new_hits"):
+        con.execute(f"drop {'view' if frame in VIEW_FRAMES else 'table'} if exists validate_frame_{frame}")
+    for table in (
+        "validate_files",
+        "validate_fingerprint",
+        "validate_todo",
+        "validate_hit_rows",
+        "validate_new_hits",
+        "validate_monthly_counts",
+    ):
         con.execute(f"drop table if exists {table}")
 
 
@@ -165,33 +192,48 @@ def select_files(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: 
     return scalar(con, "select count(*) from validate_files where to_judge")
 
 
-def chunk_query(con: duckdb.DuckDBPyConnection, frame: str, part: str, columns: str) -> tuple[int, int, str]:
+def chunk_query(
+    con: duckdb.DuckDBPyConnection, frame: str, part: str, columns: str, candidates: str | None
+) -> tuple[int, int, str]:
     """(first bound, last bound, chunk query taking two bounds) for one part of a frame.
 
     A staging frame's rid is its staging row's rowid (unique, not dense: no sort of the whole
-    table to number it), so cross-table chunks step through rid values. Row-local rules see only
-    the rows of files to judge, numbered densely in a temp table so their chunks stay full."""
-    if part == "cross":
+    table to number it), so a part judged on every row steps through rid values. Otherwise the
+    rows to judge (row-local rules: rows of files to judge; any part: rows some rule could fail,
+    `candidates`) are numbered densely in a temp table so their chunks stay full."""
+    if part == "cross" and candidates is None and frame not in VIEW_FRAMES:
         low, high = con.execute(
             f"select coalesce(min(rid) - 1, 0), coalesce(max(rid), 0) from validate_frame_{frame}"
         ).fetchall()[0]
         return int(low), int(high), f"select rid, {columns} from validate_frame_{frame} where rid > ? and rid <= ?"
+    files = (
+        "semi join (select source_file from validate_files where to_judge) j using (source_file)"
+        if part == "local"
+        else ""
+    )
     con.execute(
         f"""create or replace temp table validate_todo as
-            select row_number() over (order by f.rid) as n, f.rid
+            select row_number() over (order by f.rid) as n, f.rid, {", ".join(f"f.{c}" for c in columns.split(", "))}
             from validate_frame_{frame} f
-            semi join (select source_file from validate_files where to_judge) j using (source_file)"""
+            {files}
+            where {candidates or "true"}"""
     )
-    chunk = f"""select f.rid, {", ".join(f"f.{c}" for c in columns.split(", "))}
-                from validate_todo t join validate_frame_{frame} f using (rid)
-                where t.n > ? and t.n <= ?"""
+    chunk = f"select rid, {columns} from validate_todo where n > ? and n <= ?"
     return 0, scalar(con, "select count(*) from validate_todo"), chunk
 
 
 def judge_frames(
-    con: duckdb.DuckDBPyConnection, runner: SuiteRunner, parameters: dict[str, Any], chunk_rows: int
+    con: duckdb.DuckDBPyConnection,
+    runner: SuiteRunner,
+    parameters: dict[str, Any],
+    chunk_rows: int,
+    *,
+    narrow: bool = True,
 ) -> pd.DataFrame:
-    """Run every suite on its frame in chunks of `chunk_rows` (bounded memory at any scale)."""
+    """Run every suite on its frame in chunks of `chunk_rows` (bounded memory at any scale).
+
+    `narrow`: GX sees only the rows SQL finds some rule could fail (SuiteRunner.candidates_sql);
+    at national scale that spares pandas tens of millions of rows that pass every rule."""
     unknown = set(runner.frames) - set(FRAMES)
     if unknown:
         raise ValueError(f"Suites name frames that no SQL builds: {sorted(unknown)}")
@@ -202,7 +244,8 @@ def judge_frames(
         available = con.table(f"validate_frame_{frame}").columns
         for part in runner.parts(frame):
             columns = ", ".join(f'"{c}"' for c in runner.columns_for(frame, available, part))
-            low, high, chunk_sql = chunk_query(con, frame, part, columns)
+            candidates = runner.candidates_sql(frame, part, parameters) if narrow else None
+            low, high, chunk_sql = chunk_query(con, frame, part, columns, candidates)
             for start in range(low, high, chunk_rows):
                 chunk = con.execute(chunk_sql, [start, start + chunk_rows]).df()
                 if chunk.empty:

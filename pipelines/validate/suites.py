@@ -174,6 +174,15 @@ class SuiteRunner:
                 needed.update(columns_read(expectation, shown=not masked(expectation["meta"])))
         return [c for c in available if c in needed]
 
+    def candidates_sql(self, frame: str, part: str, parameters: Mapping[str, Any]) -> str | None:
+        """A DuckDB condition true for every row any rule of this part could fail (and few others),
+        or None when some rule cannot be narrowed so (then GX sees every row). GX still judges the
+        candidates: the SQL only spares it the rows that pass every rule for certain."""
+        conditions = [candidate_condition(e, parameters) for e in self._expectations[frame, part]]
+        if any(c is None for c in conditions):
+            return None
+        return " or ".join(f"coalesce({c}, false)" for c in conditions)
+
     def run(
         self, frame: str, chunk: pd.DataFrame, parameters: Mapping[str, Any], part: str | None = None
     ) -> pd.DataFrame:
@@ -204,6 +213,74 @@ class SuiteRunner:
             if index:
                 parts.append(hits_from(frame, chunk, index, meta, parameters))
         return pd.concat(parts, ignore_index=True) if parts else empty_hits()
+
+
+_CONDITION_COMPARISON = re.compile(r"\s*([A-Za-z_]\w*)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*")
+_BOUNDS = (("min_value", "strict_min", "<", "<="), ("max_value", "strict_max", ">", ">="))
+_CONDITION_NOTNA = re.compile(r"\s*([A-Za-z_]\w*)\.notna\(\)\s*")
+
+
+def candidate_condition(expectation: Mapping[str, Any], parameters: Mapping[str, Any]) -> str | None:
+    """SQL that is true (or null) wherever this rule could find the row unexpected; None if unknown.
+
+    Only for row-by-row rules whose outcome for one row does not depend on the others (no `mostly`).
+    Nulls are not unexpected for these GX rules except `not_null`, as GX itself treats them. A row
+    condition it cannot read is left out, which only widens the candidates."""
+    kind, kwargs = expectation["type"], expectation["kwargs"]
+    if "mostly" in kwargs or "column" not in kwargs:
+        return None
+    column = _quoted(kwargs["column"])
+    if kind == "expect_column_values_to_not_be_null":
+        fails = f"{column} is null"
+    elif kind == "expect_column_values_to_be_in_set":
+        literals = [_literal(v) for v in kwargs["value_set"]]
+        if not literals or any(v is None for v in literals):
+            return None
+        fails = f"{column} not in ({', '.join(literals)})"  # type: ignore[arg-type]
+    elif kind == "expect_column_values_to_be_between":
+        bounds = []
+        for key, strict_key, below, at in _BOUNDS:
+            value = kwargs.get(key)
+            if isinstance(value, Mapping):
+                value = parameters.get(value.get("$PARAMETER", ""))
+            if value is None:
+                continue
+            literal = _literal(value)
+            if literal is None:
+                return None
+            bounds.append(f"{column} {at if kwargs.get(strict_key) else below} {literal}")
+        if not bounds:
+            return None
+        fails = "(" + " or ".join(bounds) + ")"
+    else:
+        return None
+    condition = _row_condition_sql(kwargs.get("row_condition"))
+    return f"({condition} and {fails})" if condition else fails
+
+
+def _row_condition_sql(condition: Any) -> str | None:
+    if not condition:
+        return None
+    if match := _CONDITION_NOTNA.fullmatch(str(condition)):
+        return f"{_quoted(match.group(1))} is not null"
+    if match := _CONDITION_COMPARISON.fullmatch(str(condition)):
+        op = "=" if match.group(2) == "==" else match.group(2)
+        return f"{_quoted(match.group(1))} {op} {match.group(3)}"
+    return None
+
+
+def _quoted(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def columns_read(expectation: Mapping[str, Any], *, shown: bool = True) -> set[str]:

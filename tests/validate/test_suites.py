@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +124,69 @@ def test_a_rule_that_cannot_run_stops_the_stage_instead_of_passing(runner):
     chunk["source_line"] = [2]
     with pytest.raises(RuntimeError, match="Frame grades, rule x"):
         SuiteRunner([broken]).run("grades", chunk, {})
+
+
+# --- narrowing: SQL picks the rows GX must see ----------------------------------------------------
+
+
+def edge_frame(runner: SuiteRunner, frame: str, parameters: dict, rows: int = 3_000) -> pd.DataFrame:
+    """Random rows built from every value the frame's rules turn on: set members and a stranger,
+    each bound, one past it and on it, nulls, both booleans."""
+    import random
+
+    pools: dict[str, set] = {}
+    for part in runner.parts(frame):
+        for e in runner._expectations[frame, part]:
+            kwargs = e["kwargs"]
+            for name in (kwargs.get(k) for k in ("column", "column_A", "column_B") if k in kwargs):
+                pool = pools.setdefault(name, {None})
+                if "value_set" in kwargs:
+                    values = kwargs["value_set"]
+                    pool.update(values)
+                    pool.add(not values[0] if isinstance(values[0], bool) else "zzz")
+                for bound in ("min_value", "max_value"):
+                    value = kwargs.get(bound)
+                    value = parameters[value["$PARAMETER"]] if isinstance(value, dict) else value
+                    if value is not None:
+                        pool.update({value - 1, value, value + 1})
+                if "regex" in kwargs:
+                    pool.update({"2024/2025", "2024-25"})
+            condition = str(kwargs.get("row_condition", ""))
+            for name, number in re.findall(r"(\w+)\s*[<>=!]=?\s*(\d+)", condition):
+                pools.setdefault(name, {None}).update({int(number) - 1, int(number), int(number) + 1})
+            if ".notna()" in condition:
+                pools.setdefault(condition.split(".")[0], {None}).add("Xyz")
+            pools.setdefault(e["meta"]["value_column"], {None, "shown"})
+    rng = random.Random(5)
+    typed = {c: sorted((v for v in pool if v is not None), key=repr) for c, pool in pools.items()}
+    data = {c: [rng.choice([None, *values]) for _ in range(rows)] for c, values in typed.items()}
+    chunk = pd.DataFrame(data)
+    for c, values in typed.items():  # numbers as numbers, so GX compares them as numbers
+        if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            chunk[c] = pd.to_numeric(chunk[c])
+    chunk.index = range(1, rows + 1)
+    return chunk
+
+
+@pytest.mark.parametrize("frame", ["consultations", "grades", "plans", "pupils", "schools", "monthly_volume"])
+def test_sql_candidates_contain_every_row_gx_finds_unexpected(frame):
+    """The narrowing is safe only if no row GX would flag is left out; it is useful only if it
+    leaves out the rows that pass. Checked rule by rule on rows built from every edge value."""
+    import duckdb
+
+    runner = SuiteRunner(load_suites())
+    parameters = suite_parameters(ValidateSettings(today=date(2025, 3, 15)))
+    chunk = edge_frame(runner, frame, parameters)
+    con = duckdb.connect()
+    con.register("edge", chunk.reset_index(names="rid"))
+    narrowed = 0
+    for part in runner.parts(frame):
+        hits = set(runner.run(frame, chunk, parameters, part)["rid"])
+        candidates_sql = runner.candidates_sql(frame, part, parameters)
+        if candidates_sql is None:
+            continue
+        narrowed += 1
+        candidates = {r for (r,) in con.execute(f"select rid from edge where {candidates_sql}").fetchall()}
+        assert hits <= candidates, f"{frame}/{part}: GX flags rows SQL left out: {sorted(hits - candidates)[:5]}"
+        assert hits and len(candidates) < len(chunk)
+    assert narrowed or frame in ("pupils", "schools")  # regex and column-pair rules are not narrowed

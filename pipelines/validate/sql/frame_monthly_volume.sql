@@ -7,27 +7,8 @@
 -- date, which is still incomplete. Rows dated after the reference date are left out (they are
 -- quarantined as date_in_future and would stretch the calendar), and so are schools missing
 -- from the registry (their rows are quarantined as unknown_school).
-with registry as (
-    select distinct school_id from staging.schools
-),
-
-events as (
-    select 'consultations' as kind, school_id, date, row_key, source_file
-    from staging.consultations
-    where school_id in (select school_id from registry) and date <= $reference_date::date
-    union all
-    select 'grades' as kind, school_id, date, row_key, source_file
-    from staging.grades
-    where school_id in (select school_id from registry) and date <= $reference_date::date
-),
-
-monthly as (
-    select
-        kind, school_id, date_trunc('month', date) as month_start,
-        count(distinct row_key) as row_count,  -- a re-delivered row counts once
-        min(source_file) as source_file
-    from events
-    group by all
+with monthly as (
+    select * from validate_monthly_counts
 ),
 
 school_span as (
