@@ -56,7 +56,7 @@ class IngestResult:
 
 
 # While ingesting, DuckDB checkpoints only when the WAL passes this size (default 16 MiB: every few
-# files), and once at the end. Each file is still its own committed transaction in the WAL.
+# files), and once at the end. Each batch is still its own committed transaction in the WAL.
 INGEST_CHECKPOINT_THRESHOLD = "1GB"
 UNCHANGED_BATCH = 500  # unchanged files are marked in one update per this many files
 # Files of one kind are typed and saved together, up to this many rows or files per batch: per-file SQL,

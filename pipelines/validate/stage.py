@@ -132,7 +132,7 @@ def sql_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
-    """One temporary table per frame; returns how many staging rows they hold."""
+    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
     for frame in FRAMES:
