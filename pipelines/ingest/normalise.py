@@ -1,7 +1,8 @@
 """From a frame of text cells to typed rows: personal data out, codes and dates in.
 
-prepare() works in polars: it trims cells, drops the personal columns after turning them into
-pseudonyms, and joins the parsed value of each distinct code (values.py). type_rows() runs the
+In polars: select_cells() puts one file's columns under the kind's names; clean_cells() trims a
+batch of files' cells; map_values() drops the personal columns after turning them into
+pseudonyms and joins the parsed value of each distinct code (values.py). type_rows() runs the
 kind's SQL file in DuckDB for dates and numbers, picks each row's first error and hashes the
 row_key. Nothing personal ever reaches DuckDB.
 """
@@ -29,11 +30,6 @@ def sql_text(name: str) -> str:
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("macros"))
-
-
-def prepare(raw: pl.DataFrame, kind: str, positions: dict[str, int], key: bytes) -> pl.DataFrame:
-    """`raw_*` text columns for the kind's columns plus pseudonyms and parsed codes; no personal column."""
-    return map_values(clean_cells(select_cells(raw, kind, positions)), kind, key)
 
 
 def select_cells(raw: pl.DataFrame, kind: str, positions: dict[str, int]) -> pl.DataFrame:
