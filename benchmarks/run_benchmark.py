@@ -34,7 +34,7 @@ SCALES: dict[str, dict[str, int]] = {
     "national": {"schools": 600, "pupils": 220_000, "months": 9},
 }
 PIPELINE_STAGES = ("ingest", "validate", "transform", "evaluate", "export")
-MEMORY_LIMIT = "4GB"  # the same limit params.yaml gives the pipeline's DuckDB
+MEMORY_LIMIT = "4GB"  # the floor's DuckDB limit (the floor streams; its numbers so far were taken at 4GB)
 # pipelines.sample.national.FILE_STEMS (a test keeps them equal). The parent process imports neither duckdb nor
 # polars: Linux reports a child's peak RSS as at least its parent's at fork, so the parent must stay small.
 KIND_OF_STEM = {

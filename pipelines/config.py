@@ -16,7 +16,7 @@ DEFAULT_PARAMS = Path("params.yaml")
 @dataclass(frozen=True)
 class IngestSettings:
     pseudonym_key_file: str = "~/.config/atbalsts/pseudonym.key"
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "2GB"
 
 
 @dataclass(frozen=True)
