@@ -243,7 +243,7 @@ def examine_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, stat
     try:
         return read_file(con, rel, data, digest, previous, state, stat)
     except Exception as exc:  # one bad file must not stop the others; no data in the message
-        return reject_internal(con, _Pending(rel, digest, "", pl.DataFrame(), None, None, previous, stat), state, exc)
+        return reject_internal(con, rel, digest, previous, state, exc)
 
 
 def content_hash(data: bytes) -> str:
@@ -300,22 +300,30 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, key: bytes, state:
         return type_and_save(con, batch.kind, batch.files, key, state)
     except Exception as exc:
         if len(batch.files) == 1:
-            return [reject_internal(con, batch.files[0], state, exc)]
+            only = batch.files[0]
+            return [reject_internal(con, only.rel, only.digest, only.previous, state, exc)]
     reports = []
     for pending in batch.files:
         try:
             reports.extend(type_and_save(con, batch.kind, [pending], key, state))
         except Exception as exc:
-            reports.append(reject_internal(con, pending, state, exc))
+            reports.append(reject_internal(con, pending.rel, pending.digest, pending.previous, state, exc))
     return reports
 
 
-def reject_internal(con: duckdb.DuckDBPyConnection, pending: _Pending, state: _RunState, exc: Exception) -> FileReport:
+def reject_internal(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    digest: str,
+    previous: _Previous | None,
+    state: _RunState,
+    exc: Exception,
+) -> FileReport:
     """A file the code failed on: reported with the error's type only (no data in the message)."""
     reason = f"Iekšēja kļūda, fails netika ielādēts / Internal error, the file was not loaded ({type(exc).__name__})"
-    if pending.previous is None:  # keep an earlier good version's rows and record intact
-        save_file(con, pending.rel, pending.digest, None, "rejected", reason, None, None, state, None, _Stat())
-    return FileReport(pending.rel, None, "rejected", reason=reason)
+    if previous is None:  # keep an earlier good version's rows and record intact
+        save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat())
+    return FileReport(rel, None, "rejected", reason=reason)
 
 
 def type_and_save(
@@ -331,28 +339,26 @@ def type_and_save(
             f"count(*) filter (where error_reason is not null) from {normalise.TYPED_TABLE} group by source_file"
         ).fetchall()
     }
+    reports = []
+    for p in files:
+        loaded, quarantined = counts.get(p.rel, (0, 0))
+        reports.append(FileReport(p.rel, kind, "loaded", loaded + quarantined, loaded, quarantined))
+    now = datetime.now()
+    records = [
+        (p.rel, p.digest, kind, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, None, p.encoding,
+         p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns)
+        for p, r in zip(files, reports, strict=True)
+    ]  # fmt: skip
     con.execute("begin transaction")
     try:
         for previous_kind, paths in _by_previous_kind(files).items():
             remove_rows(con, paths, previous_kind)
-        insert_rows(con, kind, state, any(q for _, q in counts.values()))
-        now = datetime.now()
-        records = []
-        for p in files:
-            loaded, quarantined = counts.get(p.rel, (0, 0))
-            records.append(
-                (p.rel, p.digest, kind, "loaded", loaded + quarantined, loaded, quarantined, None, p.encoding,
-                 p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns)
-            )  # fmt: skip
+        insert_rows(con, kind, state, any(r.rows_quarantined for r in reports))
         upsert_files(con, records)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    reports = []
-    for p in files:
-        loaded, quarantined = counts.get(p.rel, (0, 0))
-        reports.append(FileReport(p.rel, kind, "loaded", loaded + quarantined, loaded, quarantined))
     return reports
 
 

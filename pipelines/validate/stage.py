@@ -28,7 +28,7 @@ import pandas as pd
 from pipelines.config import Settings, ValidateSettings
 from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
-from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites
+from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
 from pipelines.warehouse import ensure_schema
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -138,7 +138,7 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
-            sql = re.sub(r"\$(\w+)", lambda m: sql_literal(parameters[m.group(1)]), sql)
+            sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
             con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
         else:
             sql = f"create or replace temp table validate_frame_{frame} as {sql}"
@@ -147,13 +147,12 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     return scalar(con, f"select sum(n) from ({staged}) t(n)")
 
 
-def sql_literal(value: Any) -> str:
+def parameter_literal(value: Any) -> str:
     """A parameter as SQL text, for the frames that are views."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    literal = sql_literal(value)
+    if literal is None:
+        raise TypeError(f"No SQL literal for a parameter of type {type(value).__name__}")
+    return literal
 
 
 def drop_frames(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +234,7 @@ def candidate_condition(expectation: Mapping[str, Any], parameters: Mapping[str,
     if kind == "expect_column_values_to_not_be_null":
         fails = f"{column} is null"
     elif kind == "expect_column_values_to_be_in_set":
-        literals = [_literal(v) for v in kwargs["value_set"]]
+        literals = [sql_literal(v) for v in kwargs["value_set"]]
         if not literals or any(v is None for v in literals):
             return None
         fails = f"{column} not in ({', '.join(literals)})"  # type: ignore[arg-type]
@@ -245,7 +246,7 @@ def candidate_condition(expectation: Mapping[str, Any], parameters: Mapping[str,
                 value = parameters.get(value.get("$PARAMETER", ""))
             if value is None:
                 continue
-            literal = _literal(value)
+            literal = sql_literal(value)
             if literal is None:
                 return None
             bounds.append(f"{column} {at if kwargs.get(strict_key) else below} {literal}")
@@ -273,11 +274,14 @@ def _quoted(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _literal(value: Any) -> str | None:
+def sql_literal(value: Any) -> str | None:
+    """A Python value as DuckDB literal text; None for a type it does not know (the caller decides)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return None
