@@ -95,3 +95,99 @@ def test_rerun_gives_identical_tables(con):
     first = con.execute("select * from core.grades").fetchall()
     run_transform(con)
     assert con.execute("select * from core.grades").fetchall() == first
+
+
+# --- incremental: core.grades and core.consultations are rebuilt only for keys that may have changed ---------
+
+
+def register(con, path: str, version: str) -> None:
+    """meta.files as ingest leaves it: the file's version is its sha256 and ingested_at."""
+    con.execute(
+        "insert or replace into meta.files (file_path, sha256, kind, status, ingested_at) "
+        "values (?, ?, 'grades', 'loaded', timestamp '2025-01-01')",
+        [path, version],
+    )
+
+
+def deliver(con, path: str, version: str, rows: list[tuple]) -> None:
+    """A new version of a file replaces its staging rows, as ingest does."""
+    con.execute("delete from staging.grades where source_file = ?", [path])
+    insert_grades(con, rows)
+    register(con, path, version)
+
+
+def core_rows(con) -> dict[str, list[tuple]]:
+    return {
+        table: con.execute(f"select * from core.{table} order by all").fetchall()
+        for table in ("schools", "pupils", "plans", "consultations", "grades")
+    }
+
+
+def incremental_equals_whole(con) -> dict:
+    """Transform incrementally, then check a whole rebuild gives exactly the same tables."""
+    counts = run_transform(con)
+    incremental = core_rows(con)
+    assert run_transform(con, incremental=False)["rebuilt"] == "all"
+    assert core_rows(con) == incremental
+    return counts
+
+
+def lineage(con) -> dict[str, str]:
+    return dict(con.execute("select row_key, source_file from core.grades").fetchall())
+
+
+def quarantine(con, path: str, line: int) -> None:
+    con.execute(
+        "insert into quarantine.rows (source_file, source_line, kind, school_id, stage, reason_code, "
+        "message_lv, message_en) values (?, ?, 'grades', '2712900001', 'validate', 'x', 'x', 'x')",
+        [path, line],
+    )
+
+
+def test_incremental_transform_rebuilds_only_changed_keys_and_equals_a_whole_rebuild(con):
+    october = [_grade("2024-10.csv", 2, "a#1", 7), _grade("2024-10.csv", 3, "a#2", 7)]
+    november = [_grade("2024-11.csv", 2, "b#1", 5)]
+    june = [_grade("2025-06.csv", n, k, 6) for n, k in [(2, "a#1"), (3, "a#2"), (4, "b#1"), (5, "c#1")]]
+    deliver(con, "2024-10.csv", "v1", october)
+    deliver(con, "2024-11.csv", "v1", november)
+    deliver(con, "2025-06.csv", "v1", june)
+    assert run_transform(con)["rebuilt"] == "all"  # no record of an earlier transform
+    assert lineage(con) == {"a#1": "2024-10.csv", "a#2": "2024-10.csv", "b#1": "2024-11.csv", "c#1": "2025-06.csv"}
+
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 0  # nothing changed
+
+    # October is corrected: its marks get new keys, so a#1 and a#2 now come from June
+    deliver(con, "2024-10.csv", "v2", [_grade("2024-10.csv", 2, "d#1", 9)])
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 3  # d#1 new; a#1, a#2 from the old version
+    assert lineage(con) == {"a#1": "2025-06.csv", "a#2": "2025-06.csv", "b#1": "2024-11.csv",
+                            "c#1": "2025-06.csv", "d#1": "2024-10.csv"}  # fmt: skip
+
+    # validation quarantines one row, then (after the school fixed the roster) releases it
+    quarantine(con, "2025-06.csv", 5)
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert "c#1" not in lineage(con)
+    con.execute("delete from quarantine.rows")
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert lineage(con)["c#1"] == "2025-06.csv"
+
+    # a file disappears: its mark survives from the cumulative June file
+    con.execute("delete from staging.grades where source_file = '2024-11.csv'")
+    con.execute("delete from meta.files where file_path = '2024-11.csv'")
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert lineage(con)["b#1"] == "2025-06.csv"
+
+    # rows from a file ingest has no record of are always read again
+    insert_grades(con, [_grade("extra.csv", 2, "e#1", 3)])
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert lineage(con)["e#1"] == "extra.csv"
+
+
+def test_a_school_moving_municipality_rebuilds_the_keyed_tables_whole(con):
+    deliver(con, "2024-10.csv", "v1", [_grade("2024-10.csv", 2, "a#1", 7)])
+    run_transform(con)
+    con.execute("update staging.schools set municipality = 'Rēzeknes novads'")
+    counts = run_transform(con)
+    assert counts["rebuilt"] == "all"
+    assert con.execute("select municipality from core.grades").fetchall() == [("Rēzeknes novads",)]
+    assert run_transform(con)["rebuilt_keys"] == 0

@@ -1,12 +1,14 @@
 -- core.consultations: one row per consultation. Cumulative re-deliveries repeat the same
 -- row_key and are kept once (the earliest file/line keeps the lineage).
+-- {scope}: `true` to rebuild the table, else the row_keys to rebuild (see transform/__init__.py).
 with staged as (
     select * from staging.consultations s
-    where not exists (
-        select 1 from quarantine.rows q
-        where q.stage = 'validate' and q.kind = 'consultations'
-          and q.source_file = s.source_file and q.source_line = s.source_line
-    )
+    where {scope}
+      and not exists (
+          select 1 from quarantine.rows q
+          where q.stage = 'validate' and q.kind = 'consultations'
+            and q.source_file = s.source_file and q.source_line = s.source_line
+      )
 ),
 
 deduplicated as (

@@ -1,12 +1,14 @@
 -- core.grades: one row per mark. Cumulative re-deliveries repeat the same row_key and are
 -- kept once; two identical marks on one day in one file have different keys and stay two.
+-- {scope}: `true` to rebuild the table, else the row_keys to rebuild (see transform/__init__.py).
 with staged as (
     select * from staging.grades s
-    where not exists (
-        select 1 from quarantine.rows q
-        where q.stage = 'validate' and q.kind = 'grades'
-          and q.source_file = s.source_file and q.source_line = s.source_line
-    )
+    where {scope}
+      and not exists (
+          select 1 from quarantine.rows q
+          where q.stage = 'validate' and q.kind = 'grades'
+            and q.source_file = s.source_file and q.source_line = s.source_line
+      )
 ),
 
 deduplicated as (
