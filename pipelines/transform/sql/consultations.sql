@@ -1,7 +1,7 @@
 -- core.consultations: one row per consultation. Cumulative re-deliveries repeat the same
 -- row_key and are kept once (the earliest file/line keeps the lineage).
 -- {scope}: `true` to rebuild the table, else the row_keys to rebuild (see transform/__init__.py).
-with staged as (
+with staged as not materialized (
     select * from staging.consultations s
     where {scope}
       and not exists (
@@ -11,9 +11,22 @@ with staged as (
       )
 ),
 
+-- Only keys that occur more than once need the window (tens of millions of rows otherwise
+-- sorted for nothing). A 64-bit hash finds them; a collision only sends a few more rows through
+-- the window, which compares the keys themselves.
+repeated as (
+    select hash(row_key) as key_hash from staged group by key_hash having count(*) > 1
+),
+
 deduplicated as (
-    select *, row_number() over (partition by row_key order by source_file, source_line) as pick
-    from staged
+    select * from staged where hash(row_key) not in (select key_hash from repeated)
+    union all
+    select * exclude (pick) from (
+        select *, row_number() over (partition by row_key order by source_file, source_line) as pick
+        from staged
+        where hash(row_key) in (select key_hash from repeated)
+    )
+    where pick = 1
 ),
 
 schools as (
@@ -28,7 +41,6 @@ final as (
            d.minutes, d.mode, d.mode_raw, d.group_size, d.project_code
     from deduplicated d
     left join schools s using (school_id)
-    where d.pick = 1
 )
 
 select * from final
