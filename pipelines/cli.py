@@ -31,6 +31,7 @@ from pipelines.runner import (
     warehouse_lock,
 )
 from pipelines.stamps import write_stamp
+from pipelines.warehouse import release_cache
 
 app = typer.Typer(
     help=(
@@ -217,6 +218,7 @@ def _run_stages(
                 with out.spinner(name):
                     outcome = timed_stage(ctx, name, lambda name=name: steps[name](con))
                     write_stamp(con, settings.stamps_dir, name)
+                    release_cache(con, settings.ingest.duckdb_memory_limit)  # not under the next stage's frames
                 out.say(f"[green]✓[/] {name:<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
                 out.event("stage", name=name, seconds=round(outcome.seconds, 2), counts=outcome.counts)
                 if name == "validate" and strict and outcome.counts.get("has_errors"):

@@ -34,6 +34,7 @@ from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.runner import UserError
+from pipelines.warehouse import release_cache
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -166,12 +167,14 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     cfg = settings.evaluate
     # Load
     inputs = load_inputs(con)
+    release_cache(con, settings.ingest.duckdb_memory_limit)
     # Process (the outcome windows depend on the episodes, so their marks are read in between)
     episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
     candidates = build_candidates(
         episodes, baseline_panel(inputs["marks"]), inputs["pupils"], min_baseline_grades=cfg.min_baseline_grades
     )
     outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
+    release_cache(con, settings.ingest.duckdb_memory_limit)
     marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
     marts["event_study"] = load_event_study(con, marts["evaluation_sample"])
     # Save

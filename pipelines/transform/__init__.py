@@ -99,7 +99,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "select coalesce(string_agg(school_id || '=' || coalesce(municipality, ''), chr(31) order by school_id), '') "
         "from core.schools"
     ).fetchall()[0][0]
-    text = chr(30).join([*(sql_file(t) for t in KEYED_TABLES), sql_file("keys_to_rebuild"), mapping])
+    sql_texts = [sql_file(name) for name in (*KEYED_TABLES, "changes", "keys_to_rebuild")]
+    text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
