@@ -42,13 +42,14 @@ def match_within_strata(sample: pl.DataFrame, *, caliper_sd: float, n_matches: i
     sd_subject = pooled_sd(sample["baseline_subject"].to_numpy(), treated_all)
     sd_overall = pooled_sd(sample["baseline_overall"].to_numpy(), treated_all)
     caliper = caliper_sd * sd_subject
-    ordered = sample.sort("stratum", "key")
-    keys = ordered["key"].to_numpy()
+    ordered = sample.select("key", "stratum", "treated", "baseline_subject", "baseline_overall").sort("stratum", "key")
     is_treated = ordered["treated"].to_numpy().astype(bool)
     subject = ordered["baseline_subject"].to_numpy().astype(float)
     overall = ordered["baseline_overall"].to_numpy().astype(float)
-    codes = ordered["stratum"].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    # strata as row ranges; keys stay in polars and are gathered once at the end (string
+    # columns to numpy cost more than the matching itself in the bootstrap)
+    new_stratum = ordered.select(pl.col("stratum").ne_missing(pl.col("stratum").shift(1)).fill_null(True))
+    bounds = np.flatnonzero(np.r_[new_stratum.to_series().to_numpy(), True])
     found_pairs = []
     for lo, hi in pairwise(bounds.tolist()):
         is_t = is_treated[lo:hi]
@@ -60,11 +61,20 @@ def match_within_strata(sample: pl.DataFrame, *, caliper_sd: float, n_matches: i
             scale=(sd_subject, sd_overall), caliper=caliper, k=n_matches,
         )  # fmt: skip
         found = np.bincount(rows_t, minlength=len(t_idx))
-        found_pairs.append((keys[t_idx][rows_t], keys[c_idx][c_pos], 1.0 / found[rows_t], dist))
+        found_pairs.append((t_idx[rows_t], c_idx[c_pos], 1.0 / found[rows_t], dist))
     if not sum(len(p[0]) for p in found_pairs):
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    columns = [np.concatenate(x) for x in zip(*found_pairs, strict=True)]
-    return pl.DataFrame(dict(zip(PAIR_SCHEMA, columns, strict=True)), schema=PAIR_SCHEMA)
+    t_rows, c_rows, weight, distance = (np.concatenate(x) for x in zip(*found_pairs, strict=True))
+    keys = ordered["key"]
+    return pl.DataFrame(
+        {
+            "treated_key": keys.gather(t_rows),
+            "comparison_key": keys.gather(c_rows),
+            "weight": weight,
+            "distance": distance,
+        },
+        schema=PAIR_SCHEMA,
+    )
 
 
 def nearest_within_caliper(
