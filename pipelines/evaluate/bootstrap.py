@@ -20,6 +20,17 @@ from pipelines.evaluate.estimate import CellData, point_effect
 from pipelines.evaluate.matching import match_within_strata
 
 REPLICA_COLUMNS = ("key", "pupil_id", "school_id")
+# What matching, the cell cut and the point estimate read: a replicate copies only these.
+MODEL_COLUMNS = (
+    "key",
+    "pupil_id",
+    "school_id",
+    "stratum",
+    "treated",
+    "baseline_subject",
+    "baseline_overall",
+    "outcome",
+)
 
 
 def resample_schools(sample: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
@@ -52,6 +63,7 @@ def bootstrap_draws(
     min_supported supported pupils in a replicate are skipped there, as in the estimate itself.
     """
     columns = list(columns)
+    sample = sample.select(*dict.fromkeys([*MODEL_COLUMNS, *columns]))
     rng = np.random.default_rng(seed)
     draws: dict[tuple[str, ...], list[float]] = {}
     for _ in range(replicates):
