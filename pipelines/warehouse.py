@@ -44,8 +44,10 @@ def release_cache(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     Why: after a query over tens of millions of rows DuckDB keeps what it read cached, up to its
     memory limit, and the Python frames of the next step come on top of it (at national scale
     ~0.7 GB of evaluate's peak). Lowering the limit for a moment evicts the cache; nothing is
-    lost, only read again if needed.
+    lost, only read again if needed. Without a configured limit there is nothing to set back: no-op.
     """
+    if not limit:
+        return
     try:
         con.execute("SET memory_limit = '64MB'")
     except duckdb.Error:  # more than that is in use and cannot be evicted: keep it

@@ -27,20 +27,21 @@ last_read as (
 ),
 
 final as (
-    select n.kind, n.source_file from current_files n
-    where n.sha256 is null or not exists (
-        select 1 from last_read b
-        where b.kind = n.kind and b.source_file = n.source_file
-          and b.sha256 = n.sha256 and b.ingested_at is not distinct from n.ingested_at
+    select cur.kind, cur.source_file from current_files cur
+    where cur.sha256 is null or not exists (
+        select 1 from last_read prev
+        where prev.kind = cur.kind and prev.source_file = cur.source_file
+          and prev.sha256 = cur.sha256 and prev.ingested_at is not distinct from cur.ingested_at
     )
     union
-    select b.kind, b.source_file from last_read b
+    select prev.kind, prev.source_file from last_read prev
     where not exists (
-        select 1 from current_files n
-        where n.kind = b.kind and n.source_file = b.source_file
-          and n.sha256 = b.sha256 and n.ingested_at is not distinct from b.ingested_at
+        select 1 from current_files cur
+        where cur.kind = prev.kind and cur.source_file = prev.source_file
+          and cur.sha256 = prev.sha256 and cur.ingested_at is not distinct from prev.ingested_at
     )
 )
+
 select * from final;
 
 -- transform_quarantine: rows validation quarantines now; transform_changed_lines: rows it
