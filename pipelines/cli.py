@@ -232,10 +232,7 @@ def _run_stages(
                 con = open_warehouse(settings)
             finish_run(con, ctx, "completed")
         except BaseException:
-            try:
-                finish_run(con, ctx, "failed")
-            except Exception:  # the connection may be gone; the log still has the traceback
-                log.exception("could not record the failed run")
+            con = _record_failed_run(con, settings, ctx)
             raise
         finally:
             con.close()
@@ -243,6 +240,27 @@ def _run_stages(
     if "ingest" in stages or "validate" in stages:
         _print_summary(settings, out)
     return exit_code
+
+
+def _record_failed_run(con: Any, settings: Settings, ctx: RunContext) -> Any:
+    """Mark the run failed in meta.runs; returns the connection to close.
+
+    A stage that failed inside DuckDB (out of memory, full disk) can leave its connection
+    unusable, so a second try goes through a fresh one. If that fails too, the log has the
+    traceback and the run stays `running` in meta.runs."""
+    try:
+        finish_run(con, ctx, "failed")
+        return con
+    except Exception:
+        log.warning("could not record the failed run on the stage's connection; reopening", exc_info=True)
+    with contextlib.suppress(Exception):
+        con.close()
+    try:
+        con = open_warehouse(settings)
+        finish_run(con, ctx, "failed")
+    except Exception:
+        log.exception("could not record the failed run")
+    return con
 
 
 def _short(counts: dict[str, Any]) -> str:

@@ -193,6 +193,24 @@ def test_user_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
     assert "ATBALSTS_PSEUDONYM_KEY" in no_key.output
 
 
+def test_a_stage_that_breaks_its_connection_still_records_the_failed_run(tmp_path, monkeypatch):
+    """As after DuckDB runs out of memory: the stage's connection is unusable when the run is recorded."""
+    import pipelines.cli
+
+    def broken_transform(con, ctx, out):
+        con.close()
+        raise RuntimeError("simulated fatal DuckDB error")
+
+    monkeypatch.setattr(pipelines.cli, "_step_transform", broken_transform)
+    result = runner.invoke(app, ["transform", "--out", str(tmp_path / "o")])
+
+    assert result.exit_code == 1
+    assert "simulated fatal DuckDB error" in result.output and "Traceback" not in result.output
+    con = duckdb.connect(str(tmp_path / "o" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select command, outcome from meta.runs").fetchall() == [("transform", "failed")]
+    con.close()
+
+
 def test_runs_table_records_each_run(first_run):
     con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
     runs = con.execute(
