@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from pipelines.contract import KINDS
-from pipelines.ingest import normalise
+from pipelines.ingest import normalise, values
 from pipelines.ingest.kinds import recognise
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells, read_table
@@ -119,6 +119,7 @@ class _RunState:
     run_id: str
     previous: dict[str, _Previous]
     columns: dict[str, list[str]]
+    pupil_ids: Callable[[str | None], tuple] | None = None  # values.PupilIds for this run's key
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
 
 
@@ -137,7 +138,7 @@ def run_ingest(
     migrate_meta_files(con)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
-    state = _RunState(run_id, previous_versions(con), staging_columns(con))
+    state = _RunState(run_id, previous_versions(con), staging_columns(con), values.PupilIds(key))
     result = IngestResult()
     batches: dict[str, _Batch] = {}
 
@@ -331,7 +332,7 @@ def type_and_save(
 ) -> list[FileReport]:
     """Process (pseudonyms, codes, typing SQL) the files' rows together, then Save them in one transaction."""
     cells = pl.concat([p.cells.with_columns(pl.lit(p.rel).alias("source_file")) for p in files], how="vertical")
-    normalise.type_rows(con, kind, normalise.map_values(normalise.clean_cells(cells), kind, key))
+    normalise.type_rows(con, kind, normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids))
     counts = {
         path: (int(loaded), int(quarantined))
         for path, loaded, quarantined in con.execute(

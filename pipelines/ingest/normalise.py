@@ -60,14 +60,18 @@ def clean_cells(cells: pl.DataFrame) -> pl.DataFrame:
     return trimmed.filter(~blank).drop(OTHER_CELLS)
 
 
-def map_values(cells: pl.DataFrame, kind: str, key: bytes) -> pl.DataFrame:
-    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped."""
+def map_values(
+    cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: Callable[[str | None], tuple] | None = None
+) -> pl.DataFrame:
+    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped.
+
+    `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
     frame = cells.with_columns(
         # Excel hands a numeric registration number over as `2712900123.0`.
         pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
     )
     if "raw_pupil_code" in frame.columns:  # the school registry has no pupils
-        frame = add_mapped(frame, ["raw_pupil_code"], partial(values.pupil_pseudonym, key), PUPIL_SCHEMA)
+        frame = add_mapped(frame, ["raw_pupil_code"], pupil_ids or values.PupilIds(key), PUPIL_SCHEMA)
     if kind == "consultations":
         staff = partial(values.staff_pseudonym, key)
         frame = add_mapped(frame, ["raw_school_id", "raw_staff_name"], staff, {"staff_id": pl.String})

@@ -135,6 +135,27 @@ def pupil_pseudonym(key: bytes, raw: str | None) -> tuple[str | None, str | None
     return pseudonym(key, digits, "pupil"), None
 
 
+class PupilIds:
+    """pupil_pseudonym remembered for one run.
+
+    Why: a pupil appears in every monthly file of a run, and checking the same code again with
+    python-stdnum for each batch was a fifth of ingest at national scale. The codes stay in
+    this process's memory for the run only, as they already are in the files' cells.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._seen: dict[str, tuple[str | None, str | None]] = {}
+
+    def __call__(self, raw: str | None) -> tuple[str | None, str | None]:
+        if raw is None:
+            return pupil_pseudonym(self.key, raw)
+        found = self._seen.get(raw)
+        if found is None:
+            found = self._seen[raw] = pupil_pseudonym(self.key, raw)
+        return found
+
+
 def staff_pseudonym(key: bytes, school_id: str | None, name: str | None) -> str | None:
     """The same person in the same school gets one id however the name is capitalised."""
     if not school_id or not name or not normalise_text(name):

@@ -8,10 +8,11 @@ import duckdb
 import pytest
 
 from pipelines.contract import school_year_of, semester_of
-from pipelines.ingest import normalise
+from pipelines.ingest import normalise, values
 from pipelines.ingest.values import (
     SUBJECT_LOOKUP,
     Grade,
+    PupilIds,
     lookup_code,
     parse_class,
     parse_gender,
@@ -104,6 +105,22 @@ def test_pupil_pseudonym_both_formats_and_reasons() -> None:
     assert pupil_pseudonym(KEY, bad_check) == (None, "invalid_personal_code_checksum")
     assert pupil_pseudonym(KEY, "123") == (None, "invalid_personal_code_format")
     assert pupil_pseudonym(KEY, None) == (None, "missing_required")
+
+
+def test_pupil_ids_answer_as_pupil_pseudonym_and_check_each_code_once_per_run(monkeypatch) -> None:
+    old, new = make_old_code(15, 3, 2012, 123), make_new_code(4567)
+    bad = old[:-1] + str((int(old[-1]) + 1) % 10)
+    expected = [pupil_pseudonym(KEY, c) for c in (old, new, bad, None, "123")]
+    checked: list[str | None] = []
+    real = values.compact_personal_code
+    monkeypatch.setattr(values, "compact_personal_code", lambda raw: checked.append(raw) or real(raw))
+    ids = PupilIds(KEY)
+    first = [ids(code) for code in (old, new, bad, None, "123")]
+    again = [ids(code) for code in (old, new, bad, "123")]  # the next batch of the same run
+
+    assert first == expected
+    assert again == expected[:3] + expected[4:]
+    assert checked.count(old) == checked.count(new) == checked.count(bad) == checked.count("123") == 1
 
 
 def test_staff_pseudonym_ignores_case_and_diacritics() -> None:
