@@ -139,8 +139,9 @@ class PupilIds:
     """pupil_pseudonym remembered for one run.
 
     Why: a pupil appears in every monthly file of a run, and checking the same code again with
-    python-stdnum for each batch was a fifth of ingest at national scale. The codes stay in
-    this process's memory for the run only, as they already are in the files' cells.
+    python-stdnum for each batch of files cost ~9 % of a national month's ingest. The codes stay
+    in this process's memory for the run only (~100 MB for a national year), as they already are
+    in the files' cells.
     """
 
     def __init__(self, key: bytes) -> None:
