@@ -140,7 +140,7 @@ class PupilIds:
 
     Why: a pupil appears in every monthly file of a run, and checking the same code again with
     python-stdnum for each batch of files cost ~9 % of a national month's ingest. The codes stay
-    in this process's memory for the run only (~100 MB for a national year), as they already are
+    in this process's memory for the run only (~50 MB for a national year), as they already are
     in the files' cells.
     """
 
