@@ -31,7 +31,7 @@ from pipelines.runner import (
     warehouse_lock,
 )
 from pipelines.stamps import write_stamp
-from pipelines.warehouse import release_cache
+from pipelines.warehouse import release_cache, table_exists
 
 app = typer.Typer(
     help=(
@@ -349,10 +349,7 @@ def _print_quarantine_by_school(con: Any, out: Output) -> None:
 
 
 def _print_headline(con: Any, out: Output) -> None:
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'effectiveness'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "marts", "effectiveness"):
         return
     row = con.execute(
         "select n_pupils, effect, ci_low, ci_high, naive_change from marts.effectiveness "

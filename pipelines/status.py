@@ -7,13 +7,7 @@ from typing import Any
 import duckdb
 from rich.table import Table
 
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-        ).fetchall()[0][0]
-    )
+from pipelines.warehouse import table_exists
 
 
 def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[tuple]:
@@ -26,7 +20,7 @@ def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[tuple]:
 
 def deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Per school: months with consultations and grades, and the last month delivered."""
-    if not _table_exists(con, "core", "schools"):
+    if not table_exists(con, "core", "schools"):
         return []
     return con.execute(
         """

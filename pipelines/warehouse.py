@@ -37,6 +37,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The single value of a count-like query (0 when it is null)."""
+    return int(con.execute(sql).fetchall()[0][0] or 0)
+
+
 def release_cache(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Hand DuckDB's cached buffers back to the system; `limit` is the connection's memory
     limit, set again afterwards (as configured: DuckDB only reports it rounded).

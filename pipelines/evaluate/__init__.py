@@ -34,7 +34,7 @@ from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.runner import UserError
-from pipelines.warehouse import release_cache
+from pipelines.warehouse import release_cache, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -309,11 +309,6 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         ).pl(),
         "marks": con.sql(sql("marks_by_semester")).pl(),
     }
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
 
 
 def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.DataFrame:

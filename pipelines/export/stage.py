@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.runner import UserError
+from pipelines.warehouse import table_exists
 
 from .disclosure import ALL, apply_pattern, linked_patterns, sort_rows, suppress
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
@@ -78,16 +79,11 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
 # --- Load -------------------------------------------------------------------------------------
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
-
-
 def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.DataFrame:
     """The support cube broken down by `subject` or `staff_role`, margins included (small frame)."""
     if breakdown not in ("subject", "staff_role"):
         raise ValueError(f"unknown breakdown {breakdown!r}")
-    if not _table_exists(con, "core", "consultations"):
+    if not table_exists(con, "core", "consultations"):
         raise UserError(
             "Noliktavā nav core.consultations: vispirms palaidiet `atbalsts transform` / "
             "core.consultations is missing: run `atbalsts transform` first"
@@ -107,7 +103,7 @@ def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.Data
 def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """marts.effectiveness with its `suppressed` renamed to `estimate_withheld`; empty when not built."""
     columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
-    if not _table_exists(con, "marts", "effectiveness"):
+    if not table_exists(con, "marts", "effectiveness"):
         log.warning("marts.effectiveness nav izveidota; effectiveness.csv būs tukša / not built; file will be empty")
         return pd.DataFrame({**{c: pd.Series(dtype="object") for c in columns}, "estimate_withheld": []})
     frame = con.execute(f"select {', '.join(columns)}, suppressed as estimate_withheld from marts.effectiveness").df()

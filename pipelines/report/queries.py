@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipelines.evaluate.estimate import wwc_equivalence
 from pipelines.report.disclosure import protect, suppress_small
+from pipelines.warehouse import table_exists
 
 Con = duckdb.DuckDBPyConnection
 
@@ -30,11 +31,6 @@ def _params(municipality: str | None, school_year: str | None) -> dict[str, Any]
 
 def _df(con: Con, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     return con.execute(sql, params or {}).df()
-
-
-def table_exists(con: Con, schema: str, table: str) -> bool:
-    sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
 
 
 def columns_of(con: Con, schema: str, table: str) -> list[str]:

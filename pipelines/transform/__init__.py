@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import ensure_schema
+from pipelines.warehouse import ensure_schema, scalar, table_exists
 
 log = logging.getLogger("atbalsts.transform")
 
@@ -58,7 +58,11 @@ def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -
             if table not in KEYED_TABLES:
                 con.execute(f"create or replace table core.{table} as {core_sql(table)}")
         now = fingerprint(con)
-        whole = not incremental or not keyed_tables_exist(con) or last_fingerprint(con) != now
+        whole = (
+            not incremental
+            or not all(table_exists(con, "core", t) for t in KEYED_TABLES)
+            or last_fingerprint(con) != now
+        )
         con.execute(sql_file("changes"))
         rebuilt = 0
         for table in KEYED_TABLES:
@@ -109,11 +113,6 @@ def last_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
-def keyed_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    query = "select count(*) from information_schema.tables where table_schema = 'core' and table_name in ?"
-    return con.execute(query, [list(KEYED_TABLES)]).fetchall()[0][0] == len(KEYED_TABLES)
-
-
 def save_state(con: duckdb.DuckDBPyConnection, now: str) -> None:
     """Record what this transform read, for the next one to compare with."""
     con.execute("delete from meta.transform_files")
@@ -122,7 +121,3 @@ def save_state(con: duckdb.DuckDBPyConnection, now: str) -> None:
     con.execute("insert into meta.transform_quarantine select * from transform_quarantine")
     con.execute("delete from meta.transform_state")
     con.execute("insert into meta.transform_state values (?)", [now])
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchall()[0][0] or 0)

@@ -29,7 +29,7 @@ from pipelines.config import Settings, ValidateSettings
 from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
-from pipelines.warehouse import ensure_schema
+from pipelines.warehouse import ensure_schema, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
@@ -342,10 +342,6 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
         con.unregister("validate_hits")
         con.execute("drop table if exists validate_hit_rows")
         con.execute("drop table if exists validate_new_hits")
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchall()[0][0] or 0)
 
 
 def summary_counts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
