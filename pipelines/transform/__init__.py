@@ -28,7 +28,7 @@ log = logging.getLogger("atbalsts.transform")
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters: consultations and grades take the municipality from core.schools.
 CORE_TABLES: tuple[str, ...] = ("schools", "pupils", "plans", "consultations", "grades")
-# Rebuilt by key; their SQL has a `{scope}` for the rows to read.
+# Rebuilt by key: their SQL reads sql/validated_rows.sql, which has a `{scope}` for the rows to read.
 KEYED_TABLES: tuple[str, ...] = ("consultations", "grades")
 WHOLE = "true"
 BY_KEY = "s.row_key in (select row_key from transform_keys)"
@@ -41,7 +41,9 @@ def sql_file(name: str) -> str:
 def core_sql(table: str, scope: str = WHOLE) -> str:
     """The SELECT that builds core.<table>; for a keyed table, over the staging rows in `scope`."""
     text = sql_file(table)
-    return text.format(scope=scope) if table in KEYED_TABLES else text
+    if table not in KEYED_TABLES:
+        return text
+    return text.format(validated_rows=sql_file("validated_rows").format(table=table, scope=scope))
 
 
 def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -> dict[str, int | str]:
@@ -103,7 +105,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "select coalesce(string_agg(school_id || '=' || coalesce(municipality, ''), chr(31) order by school_id), '') "
         "from core.schools"
     ).fetchall()[0][0]
-    sql_texts = [sql_file(name) for name in (*KEYED_TABLES, "changes", "keys_to_rebuild")]
+    sql_texts = [sql_file(name) for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild")]
     text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()
 

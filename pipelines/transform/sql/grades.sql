@@ -1,32 +1,8 @@
 -- core.grades: one row per mark. Cumulative re-deliveries repeat the same row_key and are
 -- kept once; two identical marks on one day in one file have different keys and stay two.
--- {scope}: `true` to rebuild the table, else the row_keys to rebuild (see transform/__init__.py).
-with staged as not materialized (
-    select * from staging.grades s
-    where {scope}
-      and not exists (
-          select 1 from quarantine.rows q
-          where q.stage = 'validate' and q.kind = 'grades'
-            and q.source_file = s.source_file and q.source_line = s.source_line
-      )
-),
-
--- Only keys that occur more than once need the window (tens of millions of rows otherwise
--- sorted for nothing). A 64-bit hash finds them; a collision only sends a few more rows through
--- the window, which compares the keys themselves.
-repeated as (
-    select hash(row_key) as key_hash from staged group by key_hash having count(*) > 1
-),
-
-deduplicated as (
-    select * from staged where hash(row_key) not in (select key_hash from repeated)
-    union all
-    select * exclude (pick) from (
-        select *, row_number() over (partition by row_key order by source_file, source_line) as pick
-        from staged
-        where hash(row_key) in (select key_hash from repeated)
-    )
-    where pick = 1
+with deduplicated as (
+    -- validated_rows.sql for this table: validated rows, each row_key once
+    {validated_rows}
 ),
 
 schools as (
