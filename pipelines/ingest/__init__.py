@@ -119,7 +119,7 @@ class _RunState:
     run_id: str
     previous: dict[str, _Previous]
     columns: dict[str, list[str]]
-    pupil_ids: Callable[[str | None], tuple] | None = None  # values.PupilIds for this run's key
+    pupil_ids: values.PupilIds  # this run's key; each personal code checked once per run
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
 
 

@@ -60,9 +60,7 @@ def clean_cells(cells: pl.DataFrame) -> pl.DataFrame:
     return trimmed.filter(~blank).drop(OTHER_CELLS)
 
 
-def map_values(
-    cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: Callable[[str | None], tuple] | None = None
-) -> pl.DataFrame:
+def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.PupilIds | None = None) -> pl.DataFrame:
     """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped.
 
     `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
