@@ -150,11 +150,13 @@ def apply_pattern(
     pattern: Mapping[str, np.ndarray],
     derived_columns: Sequence[str] = (),
     derived_from: Sequence[str] | None = None,
+    derived_extra: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A copy with withheld cells blank and a `suppressed` flag (any figure in the row withheld).
 
     Derived columns are blanked wherever any of `derived_from` (default: every count column in the
-    pattern) is withheld, since they are computed from the same people.
+    pattern) is withheld, since they are computed from the same people, and where `derived_extra`
+    withholds them on their own (the linear-programming audit).
     """
     out = frame.copy()
     any_withheld = np.zeros(len(frame), dtype=bool)
@@ -168,7 +170,9 @@ def apply_pattern(
         blank |= pattern[column]
     for column in derived_columns:
         out[column] = frame[column].astype("Float64")
-        out.loc[blank, column] = pd.NA
+        alone = np.asarray((derived_extra or {}).get(column, np.zeros(len(frame), dtype=bool)), dtype=bool)
+        out.loc[blank | alone, column] = pd.NA
+        any_withheld |= alone
     out["suppressed"] = any_withheld | blank
     return out
 
@@ -194,19 +198,26 @@ def suppress(
 
 
 def linked_patterns(
-    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str]],
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
     count_columns: Sequence[str],
     k: int = 5,
     *,
     primary: str | None = None,
+    start: Sequence[Mapping[str, np.ndarray]] | None = None,
     all_value: str = ALL,
 ) -> list[dict[str, np.ndarray]]:
     """Suppression patterns for tables that publish the same cells, withheld alike in all of them.
 
     Each table is (frame, keys, breakdown key); its rows with the breakdown at `all_value` are the
     shared cells (e.g. the summary table repeated inside the by-subject and by-role tables).
-    Without this, a cell withheld in one file could be read off another.
+    Without this, a cell withheld in one file could be read off another. A single table may have
+    no breakdown (None). `start` (one mapping per table) adds cells withheld for other reasons,
+    such as the linear-programming audit.
     """
+    if len(tables) == 1 and tables[0][2] is None:
+        frame, keys, _ = tables[0]
+        first = dict(start[0]) if start else None
+        return [suppression_pattern(frame, keys, count_columns, k, primary=primary, start=first, all_value=all_value)]
     positions: list[np.ndarray] = []
     shared_keys: list[tuple[str, ...]] | None = None
     for frame, keys, breakdown in tables:
@@ -221,16 +232,22 @@ def linked_patterns(
     n_shared = len(shared_keys or [])
     shared = {column: np.zeros(n_shared, dtype=bool) for column in count_columns}
     patterns: list[dict[str, np.ndarray]] = [
-        {column: np.zeros(len(frame), dtype=bool) for column in count_columns} for frame, _, _ in tables
+        {
+            column: np.asarray((start[i] if start else {}).get(column, np.zeros(len(frame), dtype=bool)), dtype=bool)
+            for column in count_columns
+        }
+        for i, (frame, _, _) in enumerate(tables)
     ]
     changed = True
     while changed:
         changed = False
         for i, (frame, keys, _) in enumerate(tables):
-            start = {column: patterns[i][column].copy() for column in count_columns}
+            begin = {column: patterns[i][column].copy() for column in count_columns}
             for column in count_columns:
-                start[column][positions[i]] |= shared[column]
-            patterns[i] = suppression_pattern(frame, keys, count_columns, k, primary=primary, start=start)
+                begin[column][positions[i]] |= shared[column]
+            patterns[i] = suppression_pattern(
+                frame, keys, count_columns, k, primary=primary, start=begin, all_value=all_value
+            )
             for column in count_columns:
                 grown = shared[column] | patterns[i][column][positions[i]]
                 if (grown != shared[column]).any():

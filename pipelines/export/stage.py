@@ -18,7 +18,8 @@ from pipelines.config import Settings
 from pipelines.runner import UserError
 from pipelines.warehouse import table_exists
 
-from .disclosure import ALL, apply_pattern, linked_patterns, sort_rows, suppress
+from .audit import ColumnRule, Protected, RowBound, audited_patterns
+from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .tables import (
     DICTIONARY_NAME,
@@ -57,7 +58,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     by_role = load_support_cube(con, "staff_role")
     effectiveness = load_effectiveness(con)
     # Process
-    tables = protect_tables(by_subject, by_role, effectiveness, k)
+    tables = protect_tables(by_subject, by_role, effectiveness, k, settings.validate.max_consultation_minutes)
     contents, rows = render_files(tables, k, run_id, excel)
     # Save
     out_dir = settings.exports_dir
@@ -113,31 +114,79 @@ def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # --- Process ----------------------------------------------------------------------------------
 
 
+def support_rules(max_minutes: float) -> tuple[tuple[ColumnRule, ...], tuple[RowBound, ...]]:
+    """What an attacker knows about the figures about pupils: which margins are exact sums, which
+    are unions (a pupil can be in several cells), and how the figures of one row bound each other.
+
+    Staff and school counts are not audited: they keep the k threshold and the one-equation rule.
+    """
+    rules = (
+        ColumnRule("n_pupils_supported", exact=False),
+        ColumnRule("n_consultations", exact=True),
+        ColumnRule("consultation_hours", exact=True, decimals=1, count=False),
+    )
+    bounds = (
+        RowBound("n_consultations", "n_pupils_supported"),
+        RowBound("n_consultations", "consultation_hours", 60.0 / max_minutes),  # no record is longer
+    )
+    return rules, bounds
+
+
+EFFECTIVENESS_RULES = (ColumnRule("n_pupils", exact=False), ColumnRule("n_comparison", exact=False))
+
+
 def protect_tables(
-    by_subject: pd.DataFrame, by_role: pd.DataFrame, effectiveness: pd.DataFrame, k: int
+    by_subject: pd.DataFrame,
+    by_role: pd.DataFrame,
+    effectiveness: pd.DataFrame,
+    k: int,
+    max_minutes: float = 240.0,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
-    """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns."""
+    """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
+
+    Complementary suppression, then the LP audit across all three support files at once (they
+    share their summary rows), adding cells until no withheld cell can be narrowed too far.
+    """
     by_subject = sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys)
     by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
     counts = SUPPORT_SUMMARY.counts
-    subject_pattern, role_pattern = linked_patterns(
+    rules, bounds = support_rules(max_minutes)
+    support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,
         k,
+        rules,
+        bounds,
     )
+    log_audit("support", support)
+    (subject_pattern, role_pattern), (subject_extra, role_extra) = support.counts, support.derived
     derived_from = [counts[0]]
-    subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from)
-    role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from)
+    subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from, subject_extra)
+    role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from, role_extra)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
-    effect_out = suppress(
-        prepare_effectiveness(effectiveness), EFFECTIVENESS.keys, EFFECTIVENESS.counts, EFFECTIVENESS.derived, k
-    )
+    prepared = prepare_effectiveness(effectiveness)
+    effect = audited_patterns([(prepared, EFFECTIVENESS.keys, None)], EFFECTIVENESS.counts, k, EFFECTIVENESS_RULES)
+    log_audit("effectiveness", effect)
+    effect_out = apply_pattern(prepared, effect.counts[0], EFFECTIVENESS.derived)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
         (SUPPORT_BY_ROLE, role_out),
         (EFFECTIVENESS, effect_out),
     ]
+
+
+def log_audit(name: str, protected: Protected) -> None:
+    result = protected.audit
+    log.info(
+        "LP audits %s: %d kārtas / rounds, +%d šūnas / cells, %d LP, %d bloki / blocks (lielākais / largest %d)",
+        name,
+        protected.rounds,
+        protected.added,
+        result.lps,
+        result.blocks,
+        result.largest_block,
+    )
 
 
 def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:

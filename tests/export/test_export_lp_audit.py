@@ -1,0 +1,116 @@
+"""The linear-programming attack on the published files, and the audit that defeats it.
+
+An attacker holding every export solves all published margins at once (lp_attack.py, written
+independently of the module). Before the audit, withheld `n_consultations` of small groups were
+recovered exactly; now every withheld figure about fewer than k pupils keeps an interval at least
+max(3, 20 % of its value) wide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lp_attack import ALL, BASE, protection, support_intervals
+from test_export_stage import consultations, settings
+
+from pipelines.export import run_export
+from pipelines.export.audit import ColumnRule, audit, audited_patterns, linked_system
+from pipelines.export.disclosure import linked_patterns
+from pipelines.export.stage import load_support_cube
+from pipelines.warehouse import connect
+
+K = 5
+
+
+def several_projects(path: Path):
+    """A warehouse whose consultations spread over three projects and four municipalities."""
+    con = connect(path)
+    frame = consultations(seed=11, n=500)
+    con.register("frame", frame)
+    con.execute(
+        "create table core.consultations as select * exclude (semester), cast(semester as integer) as semester "
+        "from frame"
+    )
+    return con
+
+
+def truth_by_key(cube: pd.DataFrame, breakdown: str) -> dict[tuple, pd.Series]:
+    out = {}
+    for _, row in cube.iterrows():
+        value = str(row[breakdown])
+        key = (*(str(row[k]) for k in BASE), breakdown if value != ALL else None, value)
+        out[key] = row
+    return out
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple, pd.Series]]:
+    tmp = tmp_path_factory.mktemp("lp")
+    con = several_projects(tmp / "w.duckdb")
+    truth = {**truth_by_key(load_support_cube(con, "subject"), "subject")}
+    truth.update(truth_by_key(load_support_cube(con, "staff_role"), "staff_role"))
+    run_export(con, settings(tmp), "run-lp")
+    con.close()
+    return tmp / "out" / "exports", truth
+
+
+@pytest.mark.parametrize(("column", "exact"), [("n_consultations", True), ("n_pupils_supported", False)])
+def test_lp_attack_cannot_narrow_a_withheld_figure_about_few_pupils(attacked, column: str, exact: bool) -> None:
+    exports, truth = attacked
+    intervals = support_intervals(exports, column, exact)
+    checked = 0
+    for key, low, high in intervals.itertuples(index=False):
+        row = truth[key]
+        pupils, value = float(row["n_pupils_supported"]), float(row[column])
+        if not (1 <= pupils <= K - 1 or 1 <= value <= K - 1):
+            continue  # a complementary cell about k or more pupils: an unknown, not a secret
+        checked += 1
+        assert low <= value <= high, (key, low, value, high)
+        width = np.floor(high + 1e-6) - np.ceil(low - 1e-6)
+        assert width >= protection(value) - 1e-6, f"{column} {key}: {value} known to lie in [{low}, {high}]"
+    assert checked > 20  # the fixture really withholds figures about small groups
+
+
+def test_hand_made_table_gets_the_extra_cell_worked_out_by_hand() -> None:
+    # k = 3 (counts of 1–2 withheld). Two projects × two municipalities with every margin:
+    #        m1   m2   ALL
+    #   p1    1   30    31
+    #   p2    3    7    10
+    #   ALL   4   37    41
+    # The one-equation rule withholds the 1, its partners 30 (row) and 3 (column), and 7: a square.
+    # Solving the margins together: p1m1 = 1 + s, p2m1 = 3 − s, p1m2 = 30 − s, p2m2 = 7 + s, and a
+    # withheld count is ≥ 1 (zeros are published), so s ∈ [0, 2]: the 1 is known to lie in [1, 3],
+    # narrower than 3. Every cell of its two equations is withheld, so the cheapest published
+    # partner is a margin: ALL/m1 = 4 (not p1/ALL = 31). Redoing the one-equation rule from the
+    # start with ALL/m1 withheld pairs the 1 with ALL/m1 in column m1 (the 3 and the 7 are no
+    # longer needed) and ALL/m1 with ALL/m2 in the ALL row. Then p1m1 ∈ [1, 30]: protected.
+    rows = [
+        ("p1", "m1", 1),
+        ("p1", "m2", 30),
+        ("p2", "m1", 3),
+        ("p2", "m2", 7),
+        ("p1", ALL, 31),
+        ("p2", ALL, 10),
+        (ALL, "m1", 4),
+        (ALL, "m2", 37),
+        (ALL, ALL, 41),
+    ]
+    k = 3
+    frame = pd.DataFrame(rows, columns=["p", "m", "n"]).astype({"n": float})
+    tables = [(frame, ("p", "m"), None)]
+    rules = [ColumnRule("n", exact=True)]
+    before = linked_patterns(tables, ["n"], k)[0]["n"]
+    assert before.tolist() == [True, True, True, True, False, False, False, False, False]
+    system, _ = linked_system(tables, [{"n": before}], rules, "n", k)
+    first = audit(system, rules)
+    assert (first.low["n"][0], first.high["n"][0]) == (1, 3)
+    assert first.exposed["n"].tolist() == [True, False, False, False, False, False, False, False, False]
+    protected = audited_patterns(tables, ["n"], k, rules)
+    assert protected.counts[0]["n"].tolist() == [True, True, False, False, False, False, True, True, False]
+    assert protected.added == 1 and protected.rounds == 2
+    final = protected.audit
+    assert not final.exposed["n"].any()
+    assert final.high["n"][0] - final.low["n"][0] >= 3
