@@ -16,8 +16,8 @@ disclosure control" guidance), with Eurostat-style hypercube secondary suppressi
   margin propagates upwards.
 
 Distinct counts (pupils, staff) are not exact sums of their cells; they are protected as if they
-were, which is conservative. The method guards against recovery from any one equation; it does
-not run a linear-programming audit across several equations at once (documented limitation).
+were, which is conservative. The method guards against recovery from any one equation; the
+linear-programming audit across all equations and files at once is in audit.py.
 
 Everything here is pure: small pandas frames in, new frames out; the input is never changed.
 """

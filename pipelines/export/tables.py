@@ -317,16 +317,18 @@ def suppression_rule(k: int) -> dict[str, str]:
         "lv": (
             f"Jebkurš skaits no 1 līdz {k - 1} netiek publicēts (tukša šūna, `suppressed` = true), un kopā ar "
             "to tiek aizklāti visi rindas rādītāji, kas aprēķināti no tiem pašiem cilvēkiem. Papildu "
-            "(komplementārā) aizklāšana nodrošina, ka nevienu aizklātu šūnu nevar atrēķināt, atņemot "
-            "publicētās šūnas no publicētas kopsummas pa kādu vienu dimensiju. Nulles tiek publicētas. "
+            "(komplementārā) aizklāšana un lineārās programmēšanas audits nodrošina, ka nevienu aizklātu "
+            "skaitu par mazāk nekā k skolēniem nevar sašaurināt, risinot visas publicētās kopsummas kopā, "
+            "šaurāk par max(3, 20 %). Nulles tiek publicētas. "
             "Noteikumu kopa: Apvienotās Karalistes GSS / DfE prakse skolēnu skaitiem (k = "
             f"{k}), ar Eurostat hiperkuba papildu aizklāšanu."
         ),
         "en": (
             f"Any count from 1 to {k - 1} is not published (empty cell, `suppressed` = true), and every figure "
-            "in the row computed from the same people is withheld with it. Complementary suppression makes "
-            "sure no withheld cell can be recovered by subtracting the published cells from a published total "
-            "along any one dimension. Zeros are published. Rule set: UK GSS / DfE practice for pupil counts "
+            "in the row computed from the same people is withheld with it. Complementary suppression and a "
+            "linear-programming audit make sure no withheld figure about fewer than k pupils can be narrowed, "
+            "by solving all published totals together, to less than max(3, 20 %). Zeros are published. Rule "
+            "set: UK GSS / DfE practice for pupil counts "
             f"(k = {k}), with Eurostat-style hypercube secondary suppression."
         ),
     }
@@ -451,14 +453,38 @@ def render_dictionary(k: int) -> str:
         "locekli aizklāj mazāko publicēto šūnu, kas nav nulle (kopsummu tikai tad, ja šūnas nav), vienādības "
         "gadījumā — pirmo atslēgu secībā; atkārto, līdz neviens vienādojums nav ar tieši vienu aizklātu locekli. "
         "Atšķirīgu skaitu kopsummas nav precīzas summas; tās aizsargā tāpat (konservatīvi). Nulles tiek "
-        "publicētas kā 0 (DfE praksē patiesas nulles neatklāj personas). Ierobežojums: netiek veikts "
-        "lineārās programmēšanas audits vairāku vienādojumu kombinācijām.",
+        "publicētas kā 0 (DfE praksē patiesas nulles neatklāj personas).",
+        "- LV: lineārās programmēšanas (LP) audits: uzbrucējs, kam ir visi faili, var risināt visas kopsummas "
+        "kopā. Tāpēc katrai aizklātai šūnai, kas raksturo mazāk nekā k skolēnus (`n_pupils_supported`, "
+        "`n_consultations`, `consultation_hours` rindās ar 1–4 skolēniem, un katram aizklātam skaitam 1–4), "
+        "aprēķina mazāko un lielāko vērtību, kas saskan ar visu publicēto visos trijos atbalsta failos (LP, "
+        "HiGHS); starpībai jābūt vismaz max(3, 20 % no patiesās vērtības) (Hundepool u.c., *Statistical "
+        "Disclosure Control*, 2012, 4. nod.: „slīdošais” aizsardzības līmenis). Ja nav, aizklāj lētāko "
+        "publicēto partneri (mazāko vērtību, vienādības gadījumā — atslēgu secībā) un atkārto līdz "
+        "līdzsvaram. Ierakstu skaits un stundas ir precīzas summas (stundas ± 0,05 noapaļošanas dēļ); "
+        "atšķirīgu skolēnu skaits kopsummā ir starp lielāko šūnu un šūnu summu. Rindā: ieraksti ≥ skolēni, "
+        "ieraksti ≥ stundas × 60 / 240. Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
+        "skaitus auditē atsevišķi. SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
+        "mikrodatu krustabulām, bet neveic komplementāro aizklāšanu un pārrēķina kopsummas bez "
+        "aizklātajām šūnām, tāpēc netiek izmantots.",
         "- EN: complementary cell: in an equation (total = sum of cells along one dimension) with exactly one "
         "withheld member, the smallest non-zero published cell is withheld (the total only when no cell "
         "qualifies), ties broken by key order; repeated until no equation has exactly one withheld member. "
         "Totals of distinct counts are not exact sums; they are protected the same way (conservative). Zeros are "
-        "published as 0 (true zeros are not disclosive in DfE practice). Limitation: no linear-programming audit "
-        "of combinations of several equations is run.",
+        "published as 0 (true zeros are not disclosive in DfE practice).",
+        "- EN: linear-programming (LP) audit: an attacker holding every file can solve all margins at once. So "
+        "for every withheld figure about fewer than k pupils (`n_pupils_supported`, `n_consultations`, "
+        "`consultation_hours` in rows with 1–4 pupils, and every withheld count of 1–4), the smallest and "
+        "largest value consistent with everything published in all three support files is computed (LP, "
+        "HiGHS); they must differ by at least max(3, 20 % of the true value) (Hundepool et al., *Statistical "
+        "Disclosure Control*, 2012, ch. 4: a 'sliding' protection level, since a count of 1–4 cannot have a "
+        "lower protection level of 3). Where they do not, the cheapest published partner (smallest value, "
+        "ties by key order) is withheld too, repeated to a fixed point. Records and hours are exact sums "
+        "(hours within ±0.05 of rounding); a distinct pupil total lies between its largest cell and the sum "
+        "of its cells. Within a row: records ≥ pupils, records ≥ hours × 60 / 240. Staff and school counts "
+        "are not LP-audited. `effectiveness.csv` counts are audited on their own. SACRO's `acro` 1.0.2 was "
+        "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
+        "suppression and recomputes totals without the suppressed cells, so it is not used.",
         "",
     ]
     for table in TABLES:
