@@ -25,6 +25,7 @@ COVARIATES = ("baseline_subject", "baseline_overall")
 SCHOOL_BOOTSTRAP = "school_bootstrap"  # SE = SD of the school bootstrap that re-runs the matching, t(G−1)
 CLUSTER_ROBUST = "cluster_robust"  # the regression's school-clustered CR1 SE, t(G−1): too narrow after matching
 NO_INTERVAL = "none"  # one school, or no estimate
+INTERVAL_METHODS = (SCHOOL_BOOTSTRAP, CLUSTER_ROBUST, NO_INTERVAL)  # the export's enum; add a new method here
 
 
 @dataclass(frozen=True)
