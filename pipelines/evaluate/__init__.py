@@ -11,7 +11,10 @@ Marts written here (grain):
   exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
 - marts.dose_response: dimension (hours band, mode, staff role) × level.
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
-- marts.event_study: group × month relative to the start of support (−6 … +6).
+- marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
+  the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
+The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
+flow) are in diagnostics.py; they are columns of marts.effectiveness_detail.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate.bootstrap import bootstrap_draws
-from pipelines.evaluate.cells import ALL, estimate_groups
+from pipelines.evaluate.bootstrap import bootstrap_statistics
+from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
+from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
+from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
 from pipelines.evaluate.matching import match_within_strata, matched_rows
@@ -54,6 +59,13 @@ EFFECTIVENESS_SCHEMA: dict[str, pl.DataType] = {
     "hedges_g": pl.Float64(),
     "baseline_std_diff": pl.Float64(),
     "improvement_index": pl.Float64(),
+    "n_supported_total": pl.Int64(),
+    "interval_method": pl.String(),
+    "placebo_effect": pl.Float64(),
+    "placebo_ci_low": pl.Float64(),
+    "placebo_ci_high": pl.Float64(),
+    "robustness_value": pl.Float64(),
+    "design_warning": pl.Boolean(),
     "suppressed": pl.Boolean(),
 }
 DETAIL_SCHEMA: dict[str, pl.DataType] = {
@@ -62,6 +74,9 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "n_comparison": pl.Int64(),
     "n_treated_rows": pl.Int64(),
     "n_comparison_rows": pl.Int64(),
+    "n_episodes": pl.Int64(),
+    "n_with_baseline": pl.Int64(),
+    "n_supported_total": pl.Int64(),
     "n_supported_in_sample": pl.Int64(),
     "n_supported_rows_in_sample": pl.Int64(),
     "n_clusters": pl.Int64(),
@@ -75,6 +90,13 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "improvement_index": pl.Float64(),
     "boot_ci_low": pl.Float64(),
     "boot_ci_high": pl.Float64(),
+    "interval_method": pl.String(),
+    **DIAGNOSIS_SCHEMA,
+    "effect_all_supported": pl.Float64(),
+    "ci_low_all_supported": pl.Float64(),
+    "ci_high_all_supported": pl.Float64(),
+    "interval_method_all_supported": pl.String(),
+    "n_comparison_pool": pl.Int64(),
     "mean_treated": pl.Float64(),
     "mean_comparison": pl.Float64(),
     "baseline_std_diff": pl.Float64(),
@@ -123,13 +145,6 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
-EVENT_SCHEMA: dict[str, pl.DataType] = {
-    "group": pl.String(),
-    "rel_month": pl.Int32(),
-    "mean_grade": pl.Float64(),
-    "n_marks": pl.Int64(),
-    "n_pupil_subjects": pl.Int64(),
-}
 DESIGN = (
     "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
     "WLS ANCOVA with stratum FE; {interval}"
@@ -176,7 +191,6 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
     release_cache(con, settings.ingest.duckdb_memory_limit)
     marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
-    marts["event_study"] = load_event_study(con, marts["evaluation_sample"])
     # Save
     write_marts(con, marts)
     return summarise(marts)
@@ -205,8 +219,8 @@ def evaluate_frames(
         pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
     )
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
-    boot = (
-        bootstrap_draws(
+    draws = (
+        bootstrap_statistics(
             sample,
             CELL_KEYS,
             replicates=cfg.bootstrap_replicates,
@@ -223,9 +237,21 @@ def evaluate_frames(
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
-        boot_draws=boot,
+        boot_draws=None if draws is None else draws["effect"],
         boot_replicates=cfg.bootstrap_replicates,
+        diagnose=True,
+        diagnostic_draws=draws,
     )
+    sets = grouping_sets(CELL_KEYS)
+    if not cells.is_empty():
+        keys = list(CELL_KEYS)
+        flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
+        pool = all_supported_estimates(sample, keys, sets, cfg.min_supported_for_estimate)
+        cells = (
+            cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
+            .join(pool, on=keys, how="left", nulls_equal=True)
+            .with_columns(pl.col("n_supported_in_sample").alias("n_supported_total"))
+        )
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
@@ -240,6 +266,11 @@ def evaluate_frames(
         "effectiveness_detail": cells,
         "dose_response": conform(dose, DOSE_SCHEMA),
         "staying": conform(staying, STAYING_SCHEMA),
+        "event_study": event_study(
+            matched_rows(sample, pairs),
+            None if draws is None else {name: d.get((ALL,) * len(CELL_KEYS)) for name, d in draws.items()},
+            cfg.bootstrap_replicates,
+        ),
     }
 
 
@@ -318,23 +349,6 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.D
         return con.sql(sql("outcome_window")).pl()
     finally:
         con.unregister("outcome_windows")
-
-
-def load_event_study(con: duckdb.DuckDBPyConnection, sample: pl.DataFrame) -> pl.DataFrame:
-    """Mean mark by month around the start of support: supported vs their matched comparisons."""
-    units = sample.filter(pl.col("matched")).select(
-        "pupil_id",
-        "subject",
-        pl.col("window_start").alias("ref_date"),
-        pl.when(pl.col("treated")).then(pl.lit("supported")).otherwise(pl.lit("comparison")).alias("grp"),
-        "weight",
-    )
-    con.register("event_units", units.to_arrow())
-    try:
-        frame = con.sql(sql("event_study")).pl()
-    finally:
-        con.unregister("event_units")
-    return conform(frame, EVENT_SCHEMA).sort("group", "rel_month", descending=[True, False])
 
 
 def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) -> None:
