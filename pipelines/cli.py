@@ -388,14 +388,28 @@ def sample(
         typer.Option(help="small (messy demo), regional or national (one clean school year, streamed)."),
     ] = "small",
     months: Annotated[int | None, typer.Option(help="regional/national: only the first N months.")] = None,
+    world: Annotated[
+        str,
+        typer.Option(
+            help="small: baseline, school_effects, heterogeneous, term_trend vai/or dip (docs/sample-data.md)."
+        ),
+    ] = "baseline",
 ) -> None:
     """Izveido reālistiskus parauga datus / write a realistic, seeded sample of school exports."""
     if scale == "small":
         from pipelines.sample import write_sample
+        from pipelines.sample.world import WORLDS
 
-        summary: Any = write_sample(out, schools=schools, seed=seed, effect=effect)
+        if world not in WORLDS:
+            err_console.print(f"--world: {', '.join(WORLDS)}")
+            raise typer.Exit(2)
+        summary: Any = write_sample(out, schools=schools, seed=seed, effect=effect, world_name=world)
     elif scale in SCALES:
         from pipelines.sample import write_national
+
+        if world != "baseline":
+            err_console.print("--world: tikai/only with --scale small")
+            raise typer.Exit(2)
 
         n_schools, n_pupils = SCALES[scale]
         summary = write_national(out, schools=n_schools, pupils=n_pupils, seed=seed, effect=effect, months=months)

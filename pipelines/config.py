@@ -29,6 +29,11 @@ class ValidateSettings:
         return self.today or date.today()
 
 
+# evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
+# the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
+INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
+
+
 @dataclass(frozen=True)
 class EvaluateSettings:
     min_supported_for_estimate: int = 10
@@ -39,6 +44,14 @@ class EvaluateSettings:
     hours_bands: tuple[float, ...] = (0, 5, 10, 20)
     bootstrap_replicates: int = 40
     seed: int = 20240901
+    # How a cell's 95 % interval is made (estimate.INTERVAL_METHODS; chosen on benchmarks/COVERAGE.md).
+    interval_method: str = "school_bootstrap"
+
+    def __post_init__(self) -> None:
+        if self.interval_method not in INTERVAL_METHODS:
+            raise ValueError(
+                f"params.yaml: evaluate.interval_method {self.interval_method!r} is not one of {list(INTERVAL_METHODS)}"
+            )
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate.bootstrap import bootstrap_statistics
+from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
 from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
+from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
@@ -151,13 +152,23 @@ DESIGN = (
 )
 
 
+INTERVAL_TEXT = {
+    "school_bootstrap": "SE from a school bootstrap re-running the matching ({replicates} replicates), t(G-1)",
+    "school_jackknife": "SE from a delete-one-school jackknife re-running the matching, t(G-1)",
+    "cluster_robust": "school-clustered CR1 SE, t(G-1)",
+    "cr2": "school-clustered CR2 SE, Bell-McCaffrey degrees of freedom",
+    "cr3": "school-clustered CR3 (leave-one-school-out) SE, t(G-1)",
+    "wild_cluster_bootstrap": "wild cluster bootstrap-t (WCR, Webb weights, 999 draws), interval by test inversion",
+}
+
+
 def design_text(cfg: EvaluateSettings) -> str:
-    """What the `design` column says, including how the interval was made."""
-    interval = (
-        f"SE from a school bootstrap re-running the matching ({cfg.bootstrap_replicates} replicates), t(G-1)"
-        if cfg.bootstrap_replicates > 0
-        else "school-clustered CR1 SE, t(G-1)"
-    )
+    """What the `design` column says, including how the interval was made (cells that fell back to CR1
+    say so in `interval_method` and `note`)."""
+    method = cfg.interval_method
+    if method in REPLICATE_METHODS and cfg.bootstrap_replicates <= 0:
+        method = "cluster_robust"
+    interval = INTERVAL_TEXT[method].format(replicates=cfg.bootstrap_replicates)
     return DESIGN.format(k=cfg.n_matches, caliper=cfg.caliper_sd, interval=interval)
 
 
@@ -180,20 +191,32 @@ class EvaluateResult:
 def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> EvaluateResult:
     """Build the evaluation marts from the core tables."""
     cfg = settings.evaluate
-    # Load
-    inputs = load_inputs(con)
-    release_cache(con, settings.ingest.duckdb_memory_limit)
-    # Process (the outcome windows depend on the episodes, so their marks are read in between)
-    episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
-    candidates = build_candidates(
-        episodes, baseline_panel(inputs["marks"]), inputs["pupils"], min_baseline_grades=cfg.min_baseline_grades
-    )
-    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
-    release_cache(con, settings.ingest.duckdb_memory_limit)
+    # Load (and the episodes and candidates: the outcome windows depend on them)
+    inputs, episodes, candidates, outcomes = load_analysis(con, settings)
+    # Process
     marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
     # Save
     write_marts(con, marts)
     return summarise(marts)
+
+
+def load_analysis(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Inputs, episodes, candidates and their outcome windows: everything evaluate_frames needs
+    (the coverage study, benchmarks/coverage.py, starts from here too)."""
+    inputs = load_inputs(con)
+    release_cache(con, settings.ingest.duckdb_memory_limit)
+    episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
+    candidates = build_candidates(
+        episodes,
+        baseline_panel(inputs["marks"]),
+        inputs["pupils"],
+        min_baseline_grades=settings.evaluate.min_baseline_grades,
+    )
+    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
+    release_cache(con, settings.ingest.duckdb_memory_limit)
+    return inputs, episodes, candidates, outcomes
 
 
 # --- pure core ---------------------------------------------------------------------------------------
@@ -208,28 +231,22 @@ def evaluate_frames(
     cfg: EvaluateSettings,
 ) -> dict[str, pl.DataFrame]:
     """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
-    sample = attach_outcomes(candidates, outcomes, min_outcome_grades=cfg.min_outcome_grades).join(
-        episodes.select("pupil_id", "subject", "project_code", "hours", "main_mode", "main_role"),
-        on=["pupil_id", "subject"],
-        how="left",
-    )
-    # Attributes of support belong to the supported row only; comparisons get them from their cell.
-    support_cols = ["project_code", "hours", "main_mode", "main_role"]
-    sample = sample.with_columns(
-        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
-    )
+    sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
+    replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
     draws = (
         bootstrap_statistics(
             sample,
             CELL_KEYS,
-            replicates=cfg.bootstrap_replicates,
+            replicates=replicates,
             seed=cfg.seed,
             caliper_sd=cfg.caliper_sd,
             n_matches=cfg.n_matches,
             min_supported=cfg.min_supported_for_estimate,
+            scheme=scheme,
         )
-        if cfg.bootstrap_replicates > 0
+        if cfg.interval_method in REPLICATE_METHODS and cfg.bootstrap_replicates > 0
         else None
     )
     cells = estimate_groups(
@@ -238,9 +255,10 @@ def evaluate_frames(
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
         boot_draws=None if draws is None else draws["effect"],
-        boot_replicates=cfg.bootstrap_replicates,
+        boot_replicates=replicates,
         diagnose=True,
         diagnostic_draws=draws,
+        interval_method=cfg.interval_method,
     )
     sets = grouping_sets(CELL_KEYS)
     if not cells.is_empty():
@@ -269,9 +287,26 @@ def evaluate_frames(
         "event_study": event_study(
             matched_rows(sample, pairs),
             None if draws is None else {name: d.get((ALL,) * len(CELL_KEYS)) for name, d in draws.items()},
-            cfg.bootstrap_replicates,
+            replicates,
+            cfg.interval_method,
         ),
     }
+
+
+def analysis_rows(
+    episodes: pl.DataFrame, candidates: pl.DataFrame, outcomes: pl.DataFrame, cfg: EvaluateSettings
+) -> pl.DataFrame:
+    """The analysis rows before matching: candidates with an outcome, supported rows with their support."""
+    sample = attach_outcomes(candidates, outcomes, min_outcome_grades=cfg.min_outcome_grades).join(
+        episodes.select("pupil_id", "subject", "project_code", "hours", "main_mode", "main_role"),
+        on=["pupil_id", "subject"],
+        how="left",
+    )
+    # Attributes of support belong to the supported row only; comparisons get them from their cell.
+    support_cols = ["project_code", "hours", "main_mode", "main_role"]
+    return sample.with_columns(
+        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
+    )
 
 
 def analysis_sample(sample: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:

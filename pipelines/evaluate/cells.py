@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.evaluate.diagnostics import diagnose_cell
-from pipelines.evaluate.estimate import estimate_cell
+from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, estimate_cell
 
 ALL = "ALL"
 
@@ -79,6 +79,7 @@ def estimate_groups(
     boot_replicates: int = 0,
     diagnose: bool = False,
     diagnostic_draws: Mapping[str, Mapping[tuple[str, ...], np.ndarray]] | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> pl.DataFrame:
     """One row per cell with the key columns (`ALL` where totalled) and the Estimate fields.
 
@@ -86,7 +87,9 @@ def estimate_groups(
     where treated rows carry the key columns. pairs: from match_within_strata. boot_draws: the
     cell's effect in each school-bootstrap replicate (bootstrap.bootstrap_draws), keyed by label values.
     diagnose: add the design diagnostics (diagnostics.diagnose_cell), with their bootstrap draws per
-    statistic in `diagnostic_draws` (bootstrap.bootstrap_statistics).
+    statistic in `diagnostic_draws` (bootstrap.bootstrap_statistics). interval_method: the interval
+    for the effect and the placebos (estimate.interval_for); boot_replicates is then the number of
+    replicates the draws came from (the schools, for the jackknife).
     """
     columns = list(columns)
     rows: list[dict] = []
@@ -99,6 +102,7 @@ def estimate_groups(
             boot_draws=draws,
             boot_replicates=boot_replicates,
             naive_change=sizes.get("naive_change_all"),
+            interval_method=interval_method,
         )
         row = {**label, **est.as_dict(), **{k: v for k, v in sizes.items() if k != "naive_change_all"}}
         if diagnose:
@@ -107,6 +111,13 @@ def estimate_groups(
                 if diagnostic_draws is None
                 else {name: d.get(values, np.empty(0)) for name, d in diagnostic_draws.items()}
             )
-            row |= diagnose_cell(part, est, min_supported=min_supported, draws=by_stat, replicates=boot_replicates)
+            row |= diagnose_cell(
+                part,
+                est,
+                min_supported=min_supported,
+                draws=by_stat,
+                replicates=boot_replicates,
+                interval_method=interval_method,
+            )
         rows.append(row)
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

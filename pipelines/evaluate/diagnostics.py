@@ -31,6 +31,7 @@ import polars as pl
 
 from pipelines.evaluate.estimate import (
     NO_INTERVAL,
+    SCHOOL_BOOTSTRAP,
     CellData,
     Estimate,
     Interval,
@@ -116,13 +117,15 @@ def placebo_estimate(
     min_supported: int,
     draws: np.ndarray | None,
     replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> Placebo:
     """The ANCOVA on the placebo outcome, with the headline's kind of interval."""
     sub = placebo_data(data, column_values(frame, [column])[column], min_supported)
     if sub is None:
         return Placebo()
     effect, cr1_se, n_clusters = ancova(sub)
-    return Placebo(effect, interval_for(effect, cr1_se, n_clusters, draws, replicates), len(sub.outcome))
+    interval = interval_for(effect, cr1_se, n_clusters, draws, replicates, method=interval_method, data=sub)
+    return Placebo(effect, interval, len(sub.outcome))
 
 
 def warning_reasons(effect: float | None, placebos: Mapping[str, Placebo]) -> list[str]:
@@ -180,6 +183,7 @@ def diagnose_cell(
     min_supported: int,
     draws: Mapping[str, np.ndarray] | None,
     replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> dict[str, object]:
     """The design diagnostics of one estimated cell (all null for a cell without an estimate)."""
     out: dict[str, object] = dict.fromkeys(DIAGNOSIS_SCHEMA)
@@ -194,6 +198,7 @@ def diagnose_cell(
             min_supported=min_supported,
             draws=None if draws is None else draws.get(name, np.empty(0)),
             replicates=replicates,
+            interval_method=interval_method,
         )
         for name, column in PLACEBOS.items()
     }
@@ -434,7 +439,12 @@ def weighted_gap(values: np.ndarray, treated: np.ndarray, weight: np.ndarray) ->
     return float(values[t].mean() - np.average(values[c], weights=weight[c]))
 
 
-def event_study(frame: pl.DataFrame, draws: Mapping[str, np.ndarray] | None, replicates: int) -> pl.DataFrame:
+def event_study(
+    frame: pl.DataFrame,
+    draws: Mapping[str, np.ndarray] | None,
+    replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> pl.DataFrame:
     """One row per step (s−2 … s+1) of the matched headline sample: both groups' means, the gap and
     its 95 % interval (school bootstrap draws of the gap when given, else none: a CR1 band would be
     the too-narrow kind the headline avoids)."""
@@ -458,7 +468,7 @@ def event_study(frame: pl.DataFrame, draws: Mapping[str, np.ndarray] | None, rep
         schools = len(np.unique(data.school[ok]))
         gap_draws = None if draws is None else draws.get(f"gap_{label}")
         if gap is not None and gap_draws is not None:
-            interval = interval_for(gap, None, schools, gap_draws, replicates)
+            interval = interval_for(gap, None, schools, gap_draws, replicates, method=interval_method)
             row |= {"ci_low": interval.ci_low, "ci_high": interval.ci_high, "interval_method": interval.method}
         rows.append(row)
     return pl.DataFrame(rows, schema=EVENT_SCHEMA)

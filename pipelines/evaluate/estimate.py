@@ -18,6 +18,8 @@ import polars as pl
 import statsmodels.api as sm
 from scipy import stats
 
+from pipelines.evaluate import intervals
+
 EQUIVALENCE_OK = 0.05
 EQUIVALENCE_MAX = 0.25
 COVARIATES = ("baseline_subject", "baseline_overall")
@@ -25,7 +27,13 @@ COVARIATES = ("baseline_subject", "baseline_overall")
 SCHOOL_BOOTSTRAP = "school_bootstrap"  # SE = SD of the school bootstrap that re-runs the matching, t(G−1)
 CLUSTER_ROBUST = "cluster_robust"  # the regression's school-clustered CR1 SE, t(G−1): too narrow after matching
 NO_INTERVAL = "none"  # one school, or no estimate
-INTERVAL_METHODS = (SCHOOL_BOOTSTRAP, CLUSTER_ROBUST, NO_INTERVAL)  # the export's enum; add a new method here
+SCHOOL_JACKKNIFE = "school_jackknife"  # leave each school out, re-match, re-estimate; jackknife SE, t(G−1)
+CR2 = "cr2"  # CR2 sandwich on the matched sample, Bell–McCaffrey degrees of freedom
+CR3 = "cr3"  # CR3 (leave-one-school-out) sandwich on the matched sample, t(G−1)
+WILD_CLUSTER_BOOTSTRAP = "wild_cluster_bootstrap"  # WCR bootstrap-t, Webb weights, interval by test inversion
+# The methods `evaluate.interval_method` may name (intervals.py; chosen on benchmarks/COVERAGE.md).
+REPLICATE_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE)  # need re-matched replicate draws (bootstrap.py)
+INTERVAL_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE, CLUSTER_ROBUST, CR2, CR3, WILD_CLUSTER_BOOTSTRAP)
 
 
 @dataclass(frozen=True)
@@ -75,19 +83,67 @@ class Interval:
 
 
 def interval_for(
-    effect: float, cr1_se: float | None, n_clusters: int, draws: np.ndarray | None, replicates: int
+    effect: float,
+    cr1_se: float | None,
+    n_clusters: int,
+    draws: np.ndarray | None,
+    replicates: int,
+    *,
+    method: str = SCHOOL_BOOTSTRAP,
+    data: CellData | None = None,
 ) -> Interval:
-    """The interval the stage publishes for a coefficient: school bootstrap when it has enough draws,
-    else CR1 with t(G−1) (noted when a bootstrap was asked for), else none (one school)."""
-    if n_clusters >= 2 and enough_draws(draws, replicates):
-        se, low, high, p_value, boot_low, boot_high = bootstrap_interval(effect, draws, n_clusters)
-        return Interval(se, low, high, p_value, SCHOOL_BOOTSTRAP, boot_low, boot_high)
+    """The interval the stage publishes for a coefficient, by `method` (INTERVAL_METHODS).
+
+    Replicate methods use `draws` (the coefficient in each re-matched replicate) when there are
+    enough; regression methods use `data` (the cell's design). Otherwise CR1 with t(G−1) (noted
+    when another method was asked for), and no interval with one school.
+    """
+    if n_clusters >= 2:
+        if method == SCHOOL_BOOTSTRAP and enough_draws(draws, replicates):
+            se, low, high, p_value, boot_low, boot_high = bootstrap_interval(effect, draws, n_clusters)
+            return Interval(se, low, high, p_value, SCHOOL_BOOTSTRAP, boot_low, boot_high)
+        if method == SCHOOL_JACKKNIFE and draws is not None and replicates >= 2 and len(draws) == replicates:
+            se = intervals.jackknife_se(draws)
+            if se > 0:
+                return Interval(se, *intervals.t_interval(effect, se, n_clusters - 1), SCHOOL_JACKKNIFE)
+        if method in (CR2, CR3, WILD_CLUSTER_BOOTSTRAP) and data is not None:
+            regression = regression_interval(effect, data, method)
+            if regression is not None:
+                return regression
     if cr1_se is not None and cr1_se > 0 and n_clusters >= 2:
-        crit = float(stats.t.ppf(0.975, n_clusters - 1))
-        p_value = float(2 * stats.t.sf(abs(effect / cr1_se), n_clusters - 1))
-        note = "too_few_bootstrap_draws_cr1_interval" if draws is not None else ""
-        return Interval(cr1_se, effect - crit * cr1_se, effect + crit * cr1_se, p_value, CLUSTER_ROBUST, note=note)
+        low, high, p_value = intervals.t_interval(effect, cr1_se, n_clusters - 1)
+        return Interval(cr1_se, low, high, p_value, CLUSTER_ROBUST, note=fallback_note(method, draws))
     return Interval(cr1_se, note="one_school_no_interval")
+
+
+def fallback_note(method: str, draws: np.ndarray | None) -> str:
+    """Why a cell got CR1 instead of the method asked for ("" when CR1 was asked, or no replicates were run)."""
+    if method == CLUSTER_ROBUST or (method in REPLICATE_METHODS and draws is None):
+        return ""
+    if method == SCHOOL_BOOTSTRAP:
+        return "too_few_bootstrap_draws_cr1_interval"
+    if method == SCHOOL_JACKKNIFE:
+        return "too_few_jackknife_draws_cr1_interval"
+    return f"{method}_unavailable_cr1_interval"
+
+
+def regression_interval(effect: float, data: CellData, method: str) -> Interval | None:
+    """CR2, CR3 or the wild cluster bootstrap on the cell's weighted, stratum-demeaned design."""
+    y, x = data.design()
+    sw = np.sqrt(data.weight)
+    fit = intervals.Fit.of(y * sw, x * sw[:, None], data.school)
+    if fit.n_clusters < 2:
+        return None
+    if method == CR2:
+        se, dof = intervals.cr2(fit)
+    elif method == CR3:
+        se, dof = intervals.cr3(fit), float(fit.n_clusters - 1)
+    else:
+        wild = intervals.wild_cluster_bootstrap(fit)
+        return Interval(wild.se, wild.ci_low, wild.ci_high, wild.p_value, WILD_CLUSTER_BOOTSTRAP)
+    if not se > 0:
+        return None
+    return Interval(se, *intervals.t_interval(effect, se, dof), method)
 
 
 def small_sample_correction(n_total: int) -> float:
@@ -231,14 +287,15 @@ def estimate_cell(
     boot_draws: np.ndarray | None = None,
     boot_replicates: int = 0,
     naive_change: float | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> Estimate:
     """All statistics for one cell of the matched sample (treated rows and their weighted matches).
 
     frame: pupil_id, school_id, stratum, treated (bool), weight, outcome, baseline_subject,
     baseline_overall, change. Fewer than min_supported distinct supported pupils: counts only.
-    boot_draws: the cell's effect in each school-bootstrap replicate (None: no bootstrap asked). With
-    enough draws the SE and interval come from them; otherwise from CR1 with t(G−1), which is too
-    narrow with few schools (docs/method.md, "Intervals").
+    boot_draws: the cell's effect in each re-matched replicate (None: none asked), for the replicate
+    interval methods. interval_method: see interval_for; CR1 with t(G−1) when the method cannot be
+    applied, which is too narrow with few schools (docs/method.md, "Intervals").
     naive_change: the naive change of ALL supported rows of the cell with a baseline and an outcome
     (matched or not, as docs/method.md defines it); without it, the frame's supported rows.
     """
@@ -260,7 +317,7 @@ def estimate_cell(
     mean_c, var_c = weighted_mean_var(y_c, w_c)
     data = CellData.from_frame(frame)
     effect, cr1_se, n_clusters = ancova(data)
-    interval = interval_for(effect, cr1_se, n_clusters, boot_draws, boot_replicates)
+    interval = interval_for(effect, cr1_se, n_clusters, boot_draws, boot_replicates, method=interval_method, data=data)
     g = hedges_g(effect, var_t, t.height, var_c, c.height)
     base_d = baseline_difference(t, c, "baseline_subject")
     return Estimate(

@@ -310,12 +310,14 @@ EFFECTIVENESS = TableSpec(
         ColumnSpec(
             "interval_method",
             "string",
-            f"Kā iegūts `ci_low`/`ci_high`: `{SCHOOL_BOOTSTRAP}` — skolu bootstrap, kas atkārto atlasi; "
-            f"`{CLUSTER_ROBUST}` — regresijas skolu klasteru (CR1) kļūda, par šauru; `{NO_INTERVAL}` — nav intervāla",
+            f"Kā iegūts `ci_low`/`ci_high` (sk. docs/method.md, „Intervāli”): `{SCHOOL_BOOTSTRAP}` — skolu "
+            f"bootstrap, kas atkārto atlasi; `{CLUSTER_ROBUST}` — regresijas skolu klasteru (CR1) kļūda, par šauru; "
+            f"`{NO_INTERVAL}` — nav intervāla; citas vērtības — pārējās metodes, ko var izvēlēties "
+            "`evaluate.interval_method`",
             f"How `ci_low`/`ci_high` were made: `{SCHOOL_BOOTSTRAP}` — school bootstrap re-running the matching; "
             f"`{CLUSTER_ROBUST}` — the regression's school-clustered (CR1) SE, too narrow; "
-            f"`{NO_INTERVAL}` — no interval",
-            enum=INTERVAL_METHODS,
+            f"`{NO_INTERVAL}` — no interval; other values — the other methods `evaluate.interval_method` may name",
+            enum=(*INTERVAL_METHODS, NO_INTERVAL),
         ),
         ColumnSpec(
             "placebo_effect",

@@ -104,6 +104,15 @@ PROJECT_P = (0.75, 0.15, 0.10)
 
 SCHOOL_YEARS = ("2024/2025", "2025/2026")
 
+# The data-generating processes `simulate(world_name=...)` knows (docs/sample-data.md, "Worlds").
+WORLDS = (
+    "baseline",  # the world the estimator is built for: selection on the previous semester only
+    "school_effects",  # school intercepts (SD 0.3) and an effect that varies by school
+    "heterogeneous",  # a larger effect for weaker pupils
+    "term_trend",  # marks rise within each term
+    "dip",  # selection also on a dip in the start term, unseen by a match on the previous semester
+)
+
 
 def _days(start: date, end: date, breaks: tuple[tuple[date, date], ...], holidays: tuple[date, ...]) -> np.ndarray:
     out: list[date] = []
