@@ -326,17 +326,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "B: izmaiņa no semestra s−2 uz s−1",
         "B: the change from semester s−2 to s−1",
     ),
-    "ef_placebo_ok": ("atšķirības nav", "no difference"),
+    "ef_placebo_ok": ("nav skaidras atšķirības", "no clear difference"),
     "ef_placebo_bad": ("atšķiras — brīdinājums", "differs — warning"),
     "ef_placebo_small": ("niecīga atšķirība", "a negligible difference"),
     "ef_placebo_na": ("nav aprēķināms", "cannot be computed"),
     "ef_placebo_note": (
         "Atbalsts nevar mainīt atzīmes, kas liktas pirms tā sākuma, tāpēc godīgā salīdzinājumā šīm starpībām "
         "jābūt ap nulli. Intervāli — tāpat kā galvenajam novērtējumam. Brīdinājums tiek dots, ja intervāls "
-        "neietver nulli un starpība ir vismaz 0,05 balles vai vismaz puse no efekta.",
+        "neietver nulli un starpība ir vismaz 0,05 balles vai vismaz puse no efekta. Ja brīdinājuma nav, tas "
+        "nepierāda, ka grupas ir salīdzināmas: platā intervālā var slēpties atšķirība.",
         "Support cannot change marks given before it began, so in a fair comparison these differences are near "
         "zero. Intervals are made as for the headline. A warning is given when an interval excludes zero and the "
-        "difference is at least 0.05 points or at least half the effect.",
+        "difference is at least 0.05 points or at least half the effect. No warning does not prove the groups "
+        "comparable: a wide interval can hide a difference.",
     ),
     "ef_sensitivity": (
         "{name}: lai šo efektu izskaidrotu nenovērots faktors (piemēram, motivācija), tam jāizskaidro vismaz "
