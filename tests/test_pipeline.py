@@ -221,12 +221,13 @@ def test_status_during_a_run_and_a_killed_run_is_interrupted(sample_raw, tmp_pat
             if json.loads(line)["event"] == "file":  # ingest under way: the warehouse is open for writing
                 break
         during = run_cli("status", "--out", str(out))
-        started = json.loads((out / "warehouse.duckdb.lock").read_text(encoding="utf-8"))["started_at"]
+        lock = (out / "warehouse.duckdb.lock").read_text(encoding="utf-8")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=120)
     host, warehouse = socket.gethostname(), out / "warehouse.duckdb"
     assert during.returncode == 0, during.stderr
+    started = json.loads(lock)["started_at"]  # the lock file says who holds it
     assert during.stdout.strip() == (
         f"Notiek palaišana (sākts {started}, PID {proc.pid}, dators {host}); statuss būs redzams, kad tā beigsies. / "
         f"A run is in progress (started at {started}, PID {proc.pid} on {host}); the status can be shown when it "

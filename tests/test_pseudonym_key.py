@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.personal_code import make_old_code
-from pipelines.pseudonym import DEMO_KEY, KEY_ENV, key_fingerprint
+from pipelines.pseudonym import DEMO_KEY, KEY_ENV
 
 runner = CliRunner()
 KEY_A = "k" * 31 + "A"  # 32 characters: the shortest accepted
@@ -97,6 +97,8 @@ def test_a_second_key_on_the_same_warehouse_is_refused_and_nothing_doubles(proje
 
 
 def test_the_warehouse_stores_a_fingerprint_never_the_key(project):
+    from pipelines.pseudonym import key_fingerprint
+
     assert ingest(project, key=KEY_A).exit_code == 0
     con = duckdb.connect(str(project / "out" / "warehouse.duckdb"), read_only=True)
     stored = con.execute("select fingerprint, demo from meta.pseudonym_key").fetchall()
