@@ -1,6 +1,7 @@
 """Run safety: one run at a time, stamps that only change when content changes, and faults of
 the machine (read-only folder, damaged warehouse) told in one line."""
 
+import errno
 import os
 import subprocess
 import sys
@@ -8,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.config import Settings
 from pipelines.personal_code import make_old_code
 from pipelines.pseudonym import KEY_ENV
-from pipelines.runner import WarehouseLockedError, warehouse_lock
+from pipelines.runner import WarehouseLockedError, explain_failure, warehouse_lock
 from pipelines.stamps import table_checksum, write_stamp
 from pipelines.warehouse import connect, ensure_schema
 
@@ -101,3 +103,14 @@ def test_a_damaged_warehouse_says_restore_or_delete_and_rerun(tmp_path, damage):
         result = atbalsts(*command, "--out", str(out))
         assert result.returncode == 2
         assert result.stderr.strip() == expected, command
+
+
+def test_no_permission_names_the_path_and_an_unknown_error_is_not_explained(tmp_path):
+    """As root, permissions cannot be denied for real: the error the OS raises is built here instead."""
+    settings = Settings(out_dir=tmp_path / "out")
+    denied = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "out" / "logs"))
+    assert explain_failure(denied, settings) == (
+        f"Nav atļaujas piekļūt {tmp_path / 'out' / 'logs'}: labojiet tiesības vai izvēlieties citu --out mapi. / "
+        f"Permission denied on {tmp_path / 'out' / 'logs'}: fix its permissions or choose another --out folder."
+    )
+    assert explain_failure(ValueError("a bug"), settings) is None
