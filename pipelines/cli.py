@@ -256,8 +256,9 @@ def _record_failed_run(con: Any, settings: Settings, ctx: RunContext) -> Any:
     """Mark the run failed in meta.runs; returns the connection to close.
 
     A stage that failed inside DuckDB (out of memory, full disk) can leave its connection
-    unusable, so a second try goes through a fresh one. If that fails too, the log has the
-    traceback and the run stays `running` in meta.runs."""
+    unusable, so a second try goes through a fresh one. If that fails too (a full disk), the log
+    has the traceback and the run stays `running` in meta.runs until the next run marks it
+    `interrupted`."""
     try:
         finish_run(con, ctx, "failed")
         return con
