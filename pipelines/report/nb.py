@@ -143,8 +143,9 @@ class Report:
         self.note("so_plans_note")
 
     # design diagnostics (shared by the effectiveness and municipality reports) ---------------
-    def warning_box(self, diag: Mapping[str, object]) -> None:
-        """Above the headline: the plain-words warning when a placebo says the comparison is not fair."""
+    def warning_box(self, diag: Mapping[str, object], name: str | None = None) -> None:
+        """Above the headline: the plain-words warning when a placebo says the comparison is not fair
+        (`name`: whose estimate, where a report shows more than one)."""
         if not diag or diag.get("design_warning") is not True:
             return
         reasons = str(diag.get("design_warning_reason") or "").split(",")
@@ -159,11 +160,12 @@ class Report:
             high=self.signed(diag.get(f"{prefix}ci_high")),
             direction=self.t(direction or "ef_warning_none"),
         )
+        title = self.t("ef_warning_title") + (f" — {name}" if name else "")
         display(
             HTML(
                 '<div role="alert" style="border:2px solid #D55E00;background:#fff4ec;padding:0.8em 1em;'
                 f'margin:1em 0;max-width:46em"><p style="margin:0 0 0.4em 0;font-weight:700;color:#a33f00">'
-                f'⚠ {escape(self.t("ef_warning_title"))}</p><p style="margin:0">{escape(text)}</p></div>'
+                f'⚠ {escape(title)}</p><p style="margin:0">{escape(text)}</p></div>'
             )
         )
 
