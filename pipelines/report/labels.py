@@ -252,12 +252,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Warning: the comparison is probably not fair",
     ),
     "ef_warning_box": (
-        "Pārbaude ar atzīmēm, ko atbalsts nevarēja ietekmēt, rāda, ka atbalstītie skolēni jau pirms atbalsta "
+        "Pārbaude ar atzīmēm, ko atbalsts nevarēja ietekmēt, rāda, ka atbalstītie skolēni jau "
         "atšķīrās no salīdzinājuma grupas {what}: {placebo} balles (95 % TI {low} līdz {high}). Tāpēc "
         "salīdzinājuma grupa, visticamāk, nav salīdzināma, un zemāk norādītais efekts, visticamāk, ir "
         "nobīdīts: {direction} Neuzskatiet šo skaitli par atbalsta efektu.",
         "A check on marks that support cannot have changed shows that the supported pupils already differed "
-        "from the comparison group before support began {what}: {placebo} points (95% CI {low} to {high}). "
+        "from the comparison group {what}: {placebo} points (95% CI {low} to {high}). "
         "The comparison group is therefore probably not comparable, and the effect below is probably biased: "
         "{direction} Do not read this figure as the effect of support.",
     ),
