@@ -16,8 +16,9 @@ whose size and mtime_ns are those recorded with its last hash.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,11 +28,15 @@ import polars as pl
 from pipelines.contract import KINDS
 from pipelines.ingest import normalise, values
 from pipelines.ingest.kinds import recognise
+from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
+from pipelines.ingest.paths import PathScrubber, ensure_tables
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells, read_table
 from pipelines.warehouse import ensure_schema
 
 __all__ = ["FileReport", "IngestResult", "run_ingest"]
+
+log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 
@@ -50,6 +55,8 @@ class FileReport:
 @dataclass
 class IngestResult:
     files: list[FileReport] = field(default_factory=list)
+    # (path as stored, sha256) of this run's files whose names held personal data (see paths.py)
+    personal_names: list[tuple[str, str | None]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -120,7 +127,15 @@ class _RunState:
     previous: dict[str, _Previous]
     columns: dict[str, list[str]]
     pupil_ids: values.PupilIds  # this run's key; each personal code checked once per run
+    scrubber: PathScrubber
+    identities: dict[str, str]  # raw relative path -> the path as stored and shown (paths.py)
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+
+    def identity_of(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
+        """The stored path of a raw relative path (listed ones were looked up at the start)."""
+        if raw not in self.identities:
+            self.identities.update(self.scrubber.identities(con, [raw]))
+        return self.identities[raw]
 
 
 def run_ingest(
@@ -136,16 +151,23 @@ def run_ingest(
     """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest."""
     ensure_schema(con)
     migrate_meta_files(con)
+    ensure_tables(con)
+    migrate_free_text(con, key)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
-    state = _RunState(run_id, previous_versions(con), staging_columns(con), values.PupilIds(key))
+    files = list_files(raw_dir)
+    raws = [path.relative_to(raw_dir).as_posix() for path in files]
+    scrubber = PathScrubber(key)
+    scrubber.rescrub_stored(con, raws)  # names stored by an interrupted run; paths from before the rule
+    state = _RunState(
+        run_id, previous_versions(con), staging_columns(con), values.PupilIds(key), scrubber,
+        scrubber.identities(con, raws),
+    )  # fmt: skip
     result = IngestResult()
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
         result.files.append(found)
-        if on_file is not None:
-            on_file(found)
 
     def flush(kind: str) -> None:
         batch = batches.pop(kind, None)
@@ -156,7 +178,7 @@ def run_ingest(
     threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
     con.execute(f"SET checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
     try:
-        for path in list_files(raw_dir):
+        for path in files:
             examined = examine_file(con, raw_dir, path, state)
             if isinstance(examined, FileReport):
                 report(examined)
@@ -173,9 +195,25 @@ def run_ingest(
         flush_unchanged(con, state)
         con.execute(f"drop table if exists {normalise.TYPED_TABLE}")
         con.execute(f"SET checkpoint_threshold = '{threshold.replace(' ', '')}'")
+    finish_paths(con, state, raws, result)
     con.execute("CHECKPOINT")
     result.files.sort(key=lambda f: f.path)
+    if on_file is not None:  # after finish_paths: a name learned late in the run is never shown
+        for found in result.files:
+            on_file(found)
     return result
+
+
+def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[str], result: IngestResult) -> None:
+    """Rename paths holding a name learned this run (a file read before the roster that names its
+    pupil), and list this run's files whose names held personal data, for the analyst."""
+    renames = state.scrubber.rescrub_stored(con, raws)
+    result.files = [replace(f, path=renames.get(f.path, f.path)) for f in result.files]
+    digests = dict(con.execute("select file_path, sha256 from meta.files").fetchall())
+    stored = {raw: renames.get(state.identities[raw], state.identities[raw]) for raw in raws}
+    result.personal_names = sorted((path, digests.get(path)) for raw, path in stored.items() if path != raw)
+    for path, digest in result.personal_names:
+        log.warning("file name holds personal data, stored as %s (sha256 %s)", path, digest)
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
@@ -226,7 +264,7 @@ def list_files(raw_dir: Path) -> list[Path]:
 def examine_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, state: _RunState) -> FileReport | _Pending:
     """Read one file and decide: unchanged, skipped or rejected (recorded at once), or rows to load
     (returned, to be typed and saved with other files of its kind). Errors become a report, never a traceback."""
-    rel = path.relative_to(raw_dir).as_posix()
+    rel = state.identity_of(con, path.relative_to(raw_dir).as_posix())
     previous = state.previous.get(rel)
     current = (previous is not None) and previous.status in ("loaded", "unchanged")
     try:
@@ -332,6 +370,7 @@ def type_and_save(
 ) -> list[FileReport]:
     """Process (pseudonyms, codes, typing SQL) the files' rows together, then Save them in one transaction."""
     cells = pl.concat([p.cells.with_columns(pl.lit(p.rel).alias("source_file")) for p in files], how="vertical")
+    state.scrubber.record_names(con, cells)  # names seen before they are dropped: paths holding them are masked
     normalise.type_rows(con, kind, normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids))
     counts = {
         path: (int(loaded), int(quarantined))
