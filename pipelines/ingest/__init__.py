@@ -32,7 +32,8 @@ from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.paths import PathScrubber, ensure_tables
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells, read_table
-from pipelines.warehouse import ensure_schema
+from pipelines.pseudonym import check_warehouse_key
+from pipelines.warehouse import ensure_schema, machine_failure, rollback
 
 __all__ = ["FileReport", "IngestResult", "run_ingest"]
 
@@ -150,6 +151,7 @@ def run_ingest(
 ) -> IngestResult:
     """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest."""
     ensure_schema(con)
+    check_warehouse_key(con, key, run_id)  # a weak key, or not the one the warehouse was built with: refused
     migrate_meta_files(con)
     ensure_tables(con)
     migrate_free_text(con, key)
@@ -358,7 +360,11 @@ def reject_internal(
     state: _RunState,
     exc: Exception,
 ) -> FileReport:
-    """A file the code failed on: reported with the error's type only (no data in the message)."""
+    """A file the code failed on: reported with the error's type only (no data in the message).
+    A failure to write the warehouse (full disk) is not the file's: it stops the run, called here
+    from the handler so the original traceback is kept."""
+    if machine_failure(exc):
+        raise exc
     reason = f"Iekšēja kļūda, fails netika ielādēts / Internal error, the file was not loaded ({type(exc).__name__})"
     if previous is None:  # keep an earlier good version's rows and record intact
         save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat())
@@ -397,7 +403,7 @@ def type_and_save(
         upsert_files(con, records)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return reports
 
@@ -469,7 +475,7 @@ def save_file(
         upsert_files(con, [record])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return FileReport(rel, kind, status, 0, 0, 0, reason)
 
