@@ -268,12 +268,14 @@ def decode(data: bytes) -> tuple[bytes, str]:
 
 
 def header_cells(data: bytes) -> list[str]:
-    """The first line split on its own delimiter: enough to tell a data export from a note."""
+    """The first line split on its own delimiter: enough to tell a data export from a note, also
+    when the rest of the file cannot be decoded or split."""
+    line = data[:65536].split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf")
     try:
-        utf8, _ = decode(data)
-    except (NotData, Unreadable):
-        return []
-    header = first_line(utf8[:65536].decode("utf-8", errors="replace"))
+        header = line.decode("utf-8")
+    except UnicodeDecodeError:
+        header = line.decode("cp1257", errors="replace")
+    header = header.rstrip("\r")
     return header.split(detect_delimiter(header))
 
 
