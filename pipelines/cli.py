@@ -126,7 +126,7 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
 
 
 def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
-    from pipelines.ingest import run_ingest
+    from pipelines.ingest import ArchiveLimits, run_ingest
     from pipelines.pseudonym import MissingKeyError, load_key
     from pipelines.run_summary import write_run_summary
 
@@ -144,7 +144,9 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
     def on_file(report: Any) -> None:
         out.event("file", path=report.path, kind=report.kind, status=report.status, rows_read=report.rows_read)
 
-    result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file)
+    ingest = ctx.settings.ingest
+    limits = ArchiveLimits(ingest.archive_max_total_mb, ingest.archive_max_members, ingest.archive_max_depth)
+    result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file, archive_limits=limits)
     write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
     statuses = [f.status for f in result.files]
     return {

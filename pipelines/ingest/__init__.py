@@ -595,7 +595,6 @@ def type_and_save(
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
         normalise.add_typed(con, kind, prepared)
         del cells, prepared
-    normalise.finish_typed(con)
     counts = {
         path: (int(loaded), int(quarantined))
         for path, loaded, quarantined in con.execute(
@@ -627,15 +626,15 @@ def type_and_save(
 
 
 def chunked_cells(files: list[_Pending], chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """The files' cells (with source_file) in frames of up to about chunk_rows rows: many small
-    files make one frame, a huge file many."""
+    """The files' cells (with source_file) in frames: small files together, up to about chunk_rows
+    rows a frame; a huge file (streamed) one chunk at a time."""
     group: list[pl.DataFrame] = []
     rows = 0
     for pending in files:
         for frame in pending.frames():
             group.append(frame.with_columns(pl.lit(pending.rel).alias("source_file")))
             rows += frame.height
-            if rows >= chunk_rows:
+            if rows >= chunk_rows or pending.stream is not None:
                 yield pl.concat(group, how="vertical")
                 group, rows = [], 0
     if group:
@@ -742,10 +741,7 @@ def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | No
 def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, state: _RunState, any_quarantined: bool) -> None:
     """Valid rows to staging.<kind>, the others to quarantine.rows with what to fix."""
     columns = ", ".join(state.columns[kind])
-    con.execute(
-        f"insert into staging.{kind} ({columns}) select {columns} from {normalise.TYPED_TABLE} "
-        "where error_reason is null"
-    )
+    con.execute(f"insert into staging.{kind} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
     if any_quarantined:
         insert_quarantine(con, kind, state.run_id)
 

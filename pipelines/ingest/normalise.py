@@ -3,8 +3,8 @@
 In polars: select_cells() puts one file's columns under the kind's names; clean_cells() trims a
 batch of files' cells; map_values() drops the personal columns after turning them into
 pseudonyms and joins the parsed value of each distinct code (values.py). type_rows() runs the
-kind's SQL file in DuckDB for dates and numbers, picks each row's first error and hashes the
-row_key. Nothing personal ever reaches DuckDB.
+kind's SQL file in DuckDB for dates and numbers and picks each row's first error; keyed_rows_sql()
+numbers the row_key as rows go to staging. Nothing personal ever reaches DuckDB.
 """
 
 from __future__ import annotations
@@ -157,78 +157,75 @@ def _school_year(raw: str | None) -> str | None:
     return None if raw is None else values.parse_school_year(raw)
 
 
-PARTS_TABLE = "ingest_typed_parts"
 ROW_PROBLEMS = (readers.TOO_MANY_FIELDS, readers.INVALID_ENCODING)
 
 
 def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
-    """Fill the temp table ingest_typed from one frame (begin_typed, add_typed, finish_typed)."""
+    """Fill the temp table ingest_typed from one frame (begin_typed, then add_typed)."""
     begin_typed(con)
     add_typed(con, kind, prepared)
-    finish_typed(con)
 
 
 def begin_typed(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"drop table if exists {PARTS_TABLE}")
+    con.execute(f"drop table if exists {TYPED_TABLE}")
 
 
 def add_typed(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
     """Type one chunk of rows (one or more files, or part of a huge one) with the kind's SQL file and
-    append it to a temp table: DuckDB holds the typed rows (spilling to disk past its memory limit),
-    so Python only ever holds one chunk. A row problem found while reading (too many fields,
-    undecodable bytes) replaces the row's first error: the row cannot be trusted at all."""
+    append it to the temp table ingest_typed: DuckDB holds the typed rows (spilling to disk past its
+    memory limit), so Python only ever holds one chunk.
+
+    A row problem found while reading (too many fields, undecodable bytes) replaces the row's first
+    error: the row cannot be trusted at all. Kept slim for a huge file: a valid row keeps only the
+    hash of its key_text (key_hash) and no raw cells (those only explain quarantined rows)."""
     if "source_file" not in prepared.columns:
         prepared = prepared.with_columns(pl.lit(None, dtype=pl.String).alias("source_file"))
     for name in readers.PROBLEM_SCHEMA:
         if f"raw_{name}" not in prepared.columns:
             prepared = prepared.with_columns(pl.lit(None, dtype=pl.String).alias(f"raw_{name}"))
     exists = con.execute(
-        "select count(*) from duckdb_tables() where temporary and table_name = ?", [PARTS_TABLE]
+        "select count(*) from duckdb_tables() where temporary and table_name = ?", [TYPED_TABLE]
     ).fetchall()[0][0]
+    valid = "coalesce(raw_row_problem, error_reason) is null"
+    raw = [c for c in prepared.columns if c.startswith("raw_")]
     con.register("ingest_src", prepared)
     try:
         query = f"""
             with typed as ({sql_text(kind)})
-            select * replace (
+            select * exclude (key_text) replace (
                 case when raw_row_problem is null then error_column end as error_column,
-                coalesce(raw_row_problem, error_reason) as error_reason
-            )
+                coalesce(raw_row_problem, error_reason) as error_reason,
+                {", ".join(f"case when {valid} then null else {c} end as {c}" for c in raw)}
+            ),
+            case when {valid} then sha256(key_text) end as key_hash
             from typed
         """
         if exists:
-            con.execute(f"insert into {PARTS_TABLE} by name {query}")
+            con.execute(f"insert into {TYPED_TABLE} by name {query}")
         else:
-            con.execute(f"create temp table {PARTS_TABLE} as {query}")
+            con.execute(f"create temp table {TYPED_TABLE} as {query}")
     finally:
         con.unregister("ingest_src")
 
 
-def finish_typed(con: duckdb.DuckDBPyConnection) -> None:
-    """ingest_typed: the typed rows with their row_key.
+def keyed_rows_sql() -> str:
+    """ingest_typed's valid rows with their row_key, for the insert into staging.
 
     row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
     its file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
-    Numbered over all chunks of a file at once, so chunking never changes a key. On a batch of files
-    one window over every row is cheaper than first finding the few repeated contents (measured).
+    Numbered over all chunks of a file at once (chunking never changes a key), while the rows are
+    inserted, so the typed rows are never copied. On a batch of files one window over every row is
+    cheaper than first finding the few repeated contents (measured).
     """
-    con.execute(
-        f"""
-        create or replace temp table {TYPED_TABLE} as
-        with typed as (select * from {PARTS_TABLE}),
-
-        final as (
-            select
-                t.*,
-                case when t.error_reason is null then sha256(t.key_text) || '#' || row_number() over (
-                    partition by t.source_file, t.key_text, t.error_reason is null order by t.source_line
-                ) end as row_key
-            from typed t
-        )
-
-        select * from final
-        """
-    )
-    con.execute(f"drop table if exists {PARTS_TABLE}")
+    return f"""
+        select
+            t.*,
+            t.key_hash || '#' || row_number() over (
+                partition by t.source_file, t.key_hash order by t.source_line
+            ) as row_key
+        from {TYPED_TABLE} t
+        where t.error_reason is null
+    """
 
 
 def quarantine_value_sql(kind: str) -> str:

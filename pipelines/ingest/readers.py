@@ -25,7 +25,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 XLSX_MAGIC = ZIP_MAGIC  # kept for callers that named it so
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
 DELIMITERS: tuple[str, ...] = (";", "\t", ",")  # preference on a tie in the header
-CHUNK_BYTES = 32 * 1024 * 1024  # a text file is parsed this many bytes (whole records) at a time
+CHUNK_BYTES = 8 * 1024 * 1024  # a text file is parsed this many bytes (whole records) at a time
 
 # Row problems (reason codes in messages.REASONS); the row is quarantined, the file loads.
 TOO_MANY_FIELDS = "too_many_fields"
