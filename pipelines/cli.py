@@ -146,7 +146,9 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
 
     ingest = ctx.settings.ingest
     limits = ArchiveLimits(ingest.archive_max_total_mb, ingest.archive_max_members, ingest.archive_max_depth)
-    result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file, archive_limits=limits)
+    result = run_ingest(
+        con, raw_dir, key, ctx.run_id, on_file=on_file, archive_limits=limits, memory_limit=ingest.duckdb_memory_limit
+    )
     write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
     statuses = [f.status for f in result.files]
     return {

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +68,11 @@ UNCHANGED_BATCH = 500  # unchanged files are marked in one update per this many 
 # commits and pseudonyms of the same pupils month after month were most of ingest's time.
 BATCH_ROWS = 500_000
 BATCH_FILES = 400
+# While one huge file is typed, DuckDB keeps its typed rows within this much memory and spills the
+# rest to its temp folder (pseudonymised rows only): with Python's chunks beside it, a 3-million-row
+# export ingests in ~1.4 GB RSS instead of 2.3 GB at the 2 GB limit (BENCHMARKS.md, issue 13).
+STREAM_MEMORY_LIMIT = "1GB"
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 @dataclass(frozen=True)
@@ -166,11 +173,13 @@ def run_ingest(
     batch_files: int = BATCH_FILES,
     chunk_bytes: int = readers.CHUNK_BYTES,
     archive_limits: ArchiveLimits | None = None,
+    memory_limit: str | None = None,
 ) -> IngestResult:
     """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest.
 
     `chunk_bytes`: a text file larger than this is read and typed chunk by chunk (bounded memory),
-    still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits)."""
+    still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits).
+    `memory_limit`: the connection's configured DuckDB limit, set back after a huge file."""
     ensure_schema(con)
     migrate_meta_files(con)
     normalise.install_macros(con)
@@ -208,8 +217,9 @@ def run_ingest(
                 if isinstance(examined, FileReport):
                     report(examined)
                 elif examined.stream is not None:  # a huge file: typed chunk by chunk, on its own
-                    for found in load_batch(con, _Batch(examined.kind, [examined]), key, state):
-                        report(found)
+                    with memory_at_most(con, STREAM_MEMORY_LIMIT, memory_limit):
+                        for found in load_batch(con, _Batch(examined.kind, [examined]), key, state):
+                            report(found)
                 else:
                     batch = batches.setdefault(examined.kind, _Batch(examined.kind))
                     batch.add(examined)
@@ -226,6 +236,26 @@ def run_ingest(
     con.execute("CHECKPOINT")
     result.files.sort(key=lambda f: f.path)
     return result
+
+
+@contextmanager
+def memory_at_most(con: duckdb.DuckDBPyConnection, limit: str, configured: str | None = None) -> Iterator[None]:
+    """DuckDB's memory limit lowered to `limit` (never raised) for a while, then set back to
+    `configured` (DuckDB only reports the limit rounded), else to what it reports."""
+    before = configured or con.execute("select current_setting('memory_limit')").fetchall()[0][0].replace(" ", "")
+    lower = _bytes(limit) < _bytes(before)
+    if lower:
+        con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute(f"SET memory_limit = '{before}'")
+
+
+def _bytes(size: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)\s*([A-Za-z]*)", size.strip()).groups()
+    return float(number) * _UNITS.get(unit.lower() or "b", 1)
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:

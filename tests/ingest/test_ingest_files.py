@@ -405,3 +405,21 @@ def test_a_failure_in_a_late_chunk_leaves_nothing_of_the_file(con, tmp_path, mon
     )
     assert len(seen) == 4
     assert snapshot(con) == before  # the earlier version's rows and record, exactly
+
+
+def test_duckdb_memory_is_lowered_for_a_huge_file_and_set_back(con, tmp_path, monkeypatch) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "g.csv").write_bytes(big_grades(2000))
+    con.execute("SET memory_limit = '2GB'")
+    limits: list[str] = []
+    real = normalise.add_typed
+
+    def recording(con, kind, prepared):
+        limits.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return real(con, kind, prepared)
+
+    monkeypatch.setattr(normalise, "add_typed", recording)
+    ingest_dir(con, raw, chunk_bytes=8_000, memory_limit="2GB")
+    assert set(limits) == {"953.6 MiB"}  # ingest.STREAM_MEMORY_LIMIT, 1 GB
+    assert rows(con, "select current_setting('memory_limit')") == [("1.8 GiB",)]  # 2 GB again
