@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
@@ -127,6 +128,7 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
 
 def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
     from pipelines.ingest import ArchiveLimits, run_ingest
+    from pipelines.ingest.paths import personal_name_warning
     from pipelines.pseudonym import MissingKeyError, load_key
     from pipelines.run_summary import write_run_summary
 
@@ -150,6 +152,9 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
         con, raw_dir, key, ctx.run_id, on_file=on_file, archive_limits=limits, memory_limit=ingest.duckdb_memory_limit
     )
     write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
+    for path, digest in result.personal_names:
+        out.event("personal_data_in_file_name", path=path, sha256=digest)
+        out.say(f"[yellow]![/] {escape(personal_name_warning(path, digest))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),

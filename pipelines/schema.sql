@@ -46,7 +46,8 @@ create table if not exists staging.pupils (
 create table if not exists staging.plans (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     pupil_id varchar, school_id varchar, plan_start date, plan_end date,
-    project_code varchar, risk_factors varchar, school_year varchar
+    project_code varchar, risk_factors varchar, school_year varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
 create table if not exists staging.consultations (
@@ -55,7 +56,8 @@ create table if not exists staging.consultations (
     pupil_id varchar, school_id varchar, staff_id varchar,
     staff_role varchar, staff_role_raw varchar,
     subject varchar, subject_raw varchar,
-    minutes double, mode varchar, mode_raw varchar, group_size integer, project_code varchar
+    minutes double, mode varchar, mode_raw varchar, group_size integer, project_code varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
 create table if not exists staging.grades (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.contract import PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 
 from .disclosure import ALL
 
@@ -66,8 +66,10 @@ _KEY_COLUMNS = (
     ColumnSpec(
         "project_code",
         "string",
-        f"ES fonda projekta numurs; `{NO_PROJECT}` — nav piesaistīts projektam; `{ALL}` — visi kopā",
-        f"EU fund project number; `{NO_PROJECT}` — not attributed to a project; `{ALL}` — all together",
+        f"ES fonda projekta numurs; `{OTHER_PROJECT}` — skolas norādītais projekts nav atpazīts; "
+        f"`{NO_PROJECT}` — nav piesaistīts projektam; `{ALL}` — visi kopā",
+        f"EU fund project number; `{OTHER_PROJECT}` — the project the school gave is not recognised; "
+        f"`{NO_PROJECT}` — not attributed to a project; `{ALL}` — all together",
     ),
     ColumnSpec(
         "municipality",
@@ -480,8 +482,10 @@ def render_dictionary(k: int) -> str:
     out += ["## Kodi / Codes", "", "### `subject`", "", *_codes_table(SUBJECTS, extra_subject), ""]
     out += ["### `staff_role`", "", *_codes_table(STAFF_ROLES, extra_role), ""]
     out += ["### `project_code`", "", "| kods / code | nosaukums / name |", "|---|---|"]
-    out += [f"| `{code}` | {name} |" for code, name in PROJECTS.items()]
+    out += [f"| `{code}` | {lv} / {en} |" for code, (lv, en, _more) in PROJECTS.items()]
     out += [
+        f"| `{OTHER_PROJECT}` | Skolas norādītais projekts nav atpazīts (teksts netiek glabāts) / "
+        "the project the school gave is not recognised (the text is not kept) |",
         f"| `{NO_PROJECT}` | Nav piesaistīts projektam / not attributed to a project |",
         f"| `{ALL}` | Visi / all |",
         "",

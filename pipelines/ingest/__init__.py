@@ -16,11 +16,12 @@ whose size and mtime_ns are those recorded with its last hash.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -31,12 +32,16 @@ from pipelines.contract import KINDS
 from pipelines.ingest import containers, normalise, readers, values
 from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
+from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
+from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.warehouse import ensure_schema
 
 __all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
+
+log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 
@@ -55,6 +60,8 @@ class FileReport:
 @dataclass
 class IngestResult:
     files: list[FileReport] = field(default_factory=list)
+    # (path as stored, sha256) of this run's files whose names held personal data (see paths.py)
+    personal_names: list[tuple[str, str | None]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -155,11 +162,26 @@ class _RunState:
     previous: dict[str, _Previous]
     columns: dict[str, list[str]]
     pupil_ids: values.PupilIds  # this run's key; each personal code checked once per run
+    scrubber: PathScrubber
+    identities: dict[str, str]  # raw relative path -> the path as stored and shown (paths.py)
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
     chunk_bytes: int = readers.CHUNK_BYTES
     chunk_rows: int = BATCH_ROWS
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     parts: dict[str, list[str]] = field(default_factory=dict)  # container path -> its sheets / members last run
+    part_raws: list[str] = field(default_factory=list)  # raw paths of this run's sheets and members
+
+    def identity_of(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
+        """The stored path of a raw relative path (listed ones were looked up at the start)."""
+        if raw not in self.identities:
+            self.identities.update(self.scrubber.identities(con, [raw]))
+        return self.identities[raw]
+
+    def part_identity(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
+        """The stored path of a sheet or archive member (`book.xlsx#Lapa1`, `a.zip/x.csv`)."""
+        if raw not in self.identities:
+            self.part_raws.append(raw)
+        return self.identity_of(con, raw)
 
 
 def run_ingest(
@@ -182,26 +204,31 @@ def run_ingest(
     `memory_limit`: the connection's configured DuckDB limit, set back after a huge file."""
     ensure_schema(con)
     migrate_meta_files(con)
+    ensure_tables(con)
+    migrate_free_text(con, key)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
     entries = list_entries(raw_dir)
+    raws = [e.rel for e in entries]
+    scrubber = PathScrubber(key)
+    scrubber.rescrub_stored(con, raws)  # names stored by an interrupted run; paths from before the rule
     state = _RunState(
         run_id,
         previous_versions(con),
         staging_columns(con),
         values.PupilIds(key),
+        scrubber,
+        scrubber.identities(con, raws),
         chunk_bytes=chunk_bytes,
         chunk_rows=batch_rows,
         archive_limits=archive_limits or ArchiveLimits(),
     )
-    state.parts = container_parts(state.previous, {e.rel for e in entries})
+    state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
     result = IngestResult()
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
         result.files.append(found)
-        if on_file is not None:
-            on_file(found)
 
     def flush(kind: str) -> None:
         batch = batches.pop(kind, None)
@@ -233,8 +260,12 @@ def run_ingest(
         flush_unchanged(con, state)
         con.execute(f"drop table if exists {normalise.TYPED_TABLE}")
         con.execute(f"SET checkpoint_threshold = '{threshold.replace(' ', '')}'")
+    finish_paths(con, state, [*raws, *state.part_raws], result)
     con.execute("CHECKPOINT")
     result.files.sort(key=lambda f: f.path)
+    if on_file is not None:  # after finish_paths: a name learned late in the run is never shown
+        for found in result.files:
+            on_file(found)
     return result
 
 
@@ -256,6 +287,18 @@ def memory_at_most(con: duckdb.DuckDBPyConnection, limit: str, configured: str |
 def _bytes(size: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)\s*([A-Za-z]*)", size.strip()).groups()
     return float(number) * _UNITS.get(unit.lower() or "b", 1)
+
+
+def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[str], result: IngestResult) -> None:
+    """Rename paths holding a name learned this run (a file read before the roster that names its
+    pupil), and list this run's files whose names held personal data, for the analyst."""
+    renames = state.scrubber.rescrub_stored(con, raws)
+    result.files = [replace(f, path=renames.get(f.path, f.path)) for f in result.files]
+    digests = dict(con.execute("select file_path, sha256 from meta.files").fetchall())
+    stored = {raw: renames.get(state.identities[raw], state.identities[raw]) for raw in raws}
+    result.personal_names = sorted((path, digests.get(path)) for raw, path in stored.items() if path != raw)
+    for path, digest in result.personal_names:
+        log.warning("file name holds personal data, stored as %s (sha256 %s)", path, digest)
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
@@ -307,29 +350,37 @@ def container_parts(previous: dict[str, _Previous], on_disk: set[str]) -> dict[s
     """Container path -> the sheets and members recorded for it (`book.xlsx#Lapa1`, `a.zip/x.csv`).
 
     A recorded path that is no file on disk belongs to the longest path on disk it starts with,
-    followed by `#` or `/` (a file path is never also a folder, so this cannot mistake a file)."""
+    followed by `#` or `/` (a file path is never also a folder, so this cannot mistake a file).
+    Paths are compared as shown, without the tag a path with personal data carries (paths.py)."""
+    shown = {_shown(path): path for path in on_disk}
     parts: dict[str, list[str]] = {}
     for path in previous:
         if path in on_disk:
             continue
-        cuts = [i for i, ch in enumerate(path) if ch in (containers.SHEET_MARK, containers.MEMBER_MARK)]
-        owner = next((path[:i] for i in reversed(cuts) if path[:i] in on_disk), None)
+        text = _shown(path)
+        cuts = [i for i, ch in enumerate(text) if ch in (containers.SHEET_MARK, containers.MEMBER_MARK)]
+        owner = next((shown[text[:i]] for i in reversed(cuts) if text[:i] in shown), None)
         if owner is not None:
             parts.setdefault(owner, []).append(path)
     return parts
 
 
+def _shown(identity: str) -> str:
+    match = IDENTITY.match(identity)
+    return match.group("shown") if match else identity
+
+
 def examine_entry(con: duckdb.DuckDBPyConnection, entry: Entry, state: _RunState) -> list[FileReport | _Pending]:
     """One path under the raw folder: a link (skipped), a file, or a container of sheets / members.
     Sheets and members recorded last run and not found now are removed (the file was replaced)."""
-    rel = entry.rel
+    rel = state.identity_of(con, entry.rel)
     if entry.skip_reason is not None:
         digest = content_hash(os.fsencode(os.readlink(entry.path)))
         found: list[FileReport | _Pending] = [
             save_file(con, rel, digest, None, "skipped", entry.skip_reason, None, None, state, state.previous.get(rel))
         ]
     else:
-        found = examine_file(con, entry.path, rel, state)
+        found = examine_file(con, entry.path, entry.rel, rel, state)
     produced = {f.path if isinstance(f, FileReport) else f.rel for f in found}
     stale = [p for p in [rel, *state.parts.get(rel, [])] if p not in produced and p in state.previous]
     if stale:
@@ -337,7 +388,9 @@ def examine_entry(con: duckdb.DuckDBPyConnection, entry: Entry, state: _RunState
     return found
 
 
-def examine_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, state: _RunState) -> list[FileReport | _Pending]:
+def examine_file(
+    con: duckdb.DuckDBPyConnection, path: Path, raw: str, rel: str, state: _RunState
+) -> list[FileReport | _Pending]:
     """Read one file and decide: unchanged, skipped or rejected (recorded at once), or rows to load
     (returned, to be typed and saved with other files of its kind). Errors become a report, never a traceback."""
     previous = state.previous.get(rel)
@@ -356,11 +409,12 @@ def examine_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, state: _R
             FileReport(rel, None, "rejected", reason=f"Failu nevar nolasīt / Cannot read the file ({exc.strerror})")
         ]
     budget = containers.new_budget(state.archive_limits)
-    return examine_bytes(con, rel, data, content_hash(data), stat, state, 0, budget)
+    return examine_bytes(con, raw, rel, data, content_hash(data), stat, state, 0, budget)
 
 
 def examine_bytes(
     con: duckdb.DuckDBPyConnection,
+    raw: str,
     rel: str,
     data: bytes,
     digest: str,
@@ -370,14 +424,15 @@ def examine_bytes(
     budget: containers.Budget,
 ) -> list[FileReport | _Pending]:
     """A file's bytes (on disk or an archive member): text, a workbook (a file per sheet) or an
-    archive (a file per member, recursively up to ArchiveLimits.max_depth)."""
+    archive (a file per member, recursively up to ArchiveLimits.max_depth). `raw` is its path as
+    found, `rel` as stored (without personal data: paths.py)."""
     previous = state.previous.get(rel)
     try:
         kind = containers.container_kind(data)
         if kind == "xlsx":
-            return examine_workbook(con, rel, data, digest, stat, state)
+            return examine_workbook(con, raw, rel, data, digest, stat, state)
         if kind == "zip":
-            return examine_archive(con, rel, data, stat, state, depth, budget)
+            return examine_archive(con, raw, rel, data, stat, state, depth, budget)
         if previous is not None and previous.status in CURRENT and previous.sha256 == digest:
             return [mark_unchanged(state, rel, previous, stat)]
         if kind == "document":
@@ -389,7 +444,7 @@ def examine_bytes(
 
 
 def examine_workbook(
-    con: duckdb.DuckDBPyConnection, rel: str, data: bytes, digest: str, stat: _Stat, state: _RunState
+    con: duckdb.DuckDBPyConnection, raw: str, rel: str, data: bytes, digest: str, stat: _Stat, state: _RunState
 ) -> list[FileReport | _Pending]:
     """Every sheet is a file of its own, `book.xlsx#<sheet>`; its hash is the workbook's and its name's."""
     try:
@@ -400,7 +455,7 @@ def examine_workbook(
         ]
     found: list[FileReport | _Pending] = []
     for sheet in sheets:
-        srel = f"{rel}{containers.SHEET_MARK}{sheet.name}"
+        srel = state.part_identity(con, f"{raw}{containers.SHEET_MARK}{sheet.name}")
         sdigest = content_hash(f"{digest}{containers.SHEET_MARK}{sheet.name}".encode())
         previous = state.previous.get(srel)
         if previous is not None and previous.status in CURRENT and previous.sha256 == sdigest:
@@ -429,6 +484,7 @@ def examine_workbook(
 
 def examine_archive(
     con: duckdb.DuckDBPyConnection,
+    raw: str,
     rel: str,
     data: bytes,
     stat: _Stat,
@@ -449,7 +505,8 @@ def examine_archive(
     found: list[FileReport | _Pending] = []
     try:
         for member in containers.archive_members(data, budget):
-            mrel = f"{rel}{containers.MEMBER_MARK}{member.name}"
+            mraw = f"{raw}{containers.MEMBER_MARK}{member.name}"
+            mrel = state.part_identity(con, mraw)
             if member.data is None:
                 mdigest = content_hash(mrel.encode())
                 found.append(
@@ -460,7 +517,7 @@ def examine_archive(
                 )  # fmt: skip
             else:
                 mdigest = content_hash(member.data)
-                found += examine_bytes(con, mrel, member.data, mdigest, stat, state, depth + 1, budget)
+                found += examine_bytes(con, mraw, mrel, member.data, mdigest, stat, state, depth + 1, budget)
     except containers.ArchiveRejected as exc:
         return [save_file(con, rel, digest, None, "rejected", str(exc), "zip", None, state, previous, stat)]
     if not found:
@@ -622,6 +679,7 @@ def type_and_save(
     them in one transaction: a failure in any chunk leaves nothing of these files."""
     normalise.begin_typed(con)
     for cells in chunked_cells(files, state.chunk_rows):
+        state.scrubber.record_names(con, cells)  # names seen before they are dropped: paths holding them are masked
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
         normalise.add_typed(con, kind, prepared)
         del cells, prepared

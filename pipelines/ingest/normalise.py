@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
+from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -78,7 +78,8 @@ def clean_cells(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.PupilIds | None = None) -> pl.DataFrame:
-    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped.
+    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal
+    and free-text columns dropped (contract.FREE_TEXT_COLUMNS become codes first).
 
     `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
     frame = cells.with_columns(
@@ -94,16 +95,21 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
         if f"raw_{column}" in frame.columns:
             schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
             frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+    if "raw_project_code" in frame.columns:
+        frame = add_mapped(frame, ["raw_project_code"], partial(values.project_code, key), PROJECT_SCHEMA)
+    if "raw_risk_factors" in frame.columns:
+        frame = add_mapped(frame, ["raw_risk_factors"], values.risk_factor_codes, {"risk_factor_codes": pl.String})
     if kind == "grades":
         frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
     if kind == "pupils":
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
         frame = add_mapped(frame, ["raw_school_year"], _school_year, {"school_year_value": pl.String})
-    personal = [f"raw_{c}" for c in PERSONAL_COLUMNS if f"raw_{c}" in frame.columns]
-    return frame.drop(personal)
+    dropped = [f"raw_{c}" for c in sorted(PERSONAL_COLUMNS | FREE_TEXT_COLUMNS) if f"raw_{c}" in frame.columns]
+    return frame.drop(dropped)
 
 
+PROJECT_SCHEMA = {"project_code_value": pl.String, "project_text_hash": pl.String}
 PUPIL_SCHEMA = {"pupil_id": pl.String, "pupil_error": pl.String}
 GRADE_SCHEMA = {
     "grade_kind": pl.String,
@@ -229,11 +235,11 @@ def keyed_rows_sql() -> str:
 
 
 def quarantine_value_sql(kind: str) -> str:
-    """The offending cell as written, except that a personal column's value is never stored,
+    """The offending cell as written, except that a personal or free-text column's value is never stored,
     nor anything shaped like a personal code (a shifted column can put one under `Klase`)."""
+    hidden = PERSONAL_COLUMNS | FREE_TEXT_COLUMNS
     arms = " ".join(
-        f"when '{col.name}' then " + ("'***'" if col.name in PERSONAL_COLUMNS else f"raw_{col.name}")
-        for col in COLUMNS[kind]
+        f"when '{col.name}' then " + ("'***'" if col.name in hidden else f"raw_{col.name}") for col in COLUMNS[kind]
     )
     value = f"case error_column {arms} end"
     problems = ", ".join(f"'{p}'" for p in ROW_PROBLEMS)

@@ -7,7 +7,7 @@ come from `pipelines.contract`, the same dictionaries ingest uses.
 
 from __future__ import annotations
 
-from pipelines.contract import MODES, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import MODES, OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 
 LANGS: tuple[str, ...] = ("lv", "en")
 
@@ -308,4 +308,6 @@ def project_name(code: str | None, lang: str = "lv") -> str:
     """Project names are written in Latvian only (they are official titles)."""
     if code in (None, "", "ALL"):
         return t("all", lang)
-    return f"{code} {PROJECTS[code]}" if code in PROJECTS else str(code)
+    if code == OTHER_PROJECT:
+        return "cits projekts / other project"
+    return f"{code} {PROJECTS[code][0]}" if code in PROJECTS else str(code)

@@ -8,6 +8,8 @@ nbconvert renders them with the code hidden and with a template that drops the C
 from __future__ import annotations
 
 import re
+import tempfile
+import uuid
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -17,7 +19,9 @@ import jinja2
 import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
+from traitlets import CaselessStrEnum
 
 from pipelines.contract import normalise_text
 
@@ -53,6 +57,22 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", normalise_text(name)).strip("-") or "nezinama"
 
 
+class UnixSocketKernelManager(AsyncKernelManager):
+    """A kernel that talks over Unix sockets named after its own connection file.
+
+    Over TCP, jupyter_client picks five free ports and only then lets the kernel bind them; two
+    kernels started side by side (two notebooks at once, or two runs on one machine) can pick the
+    same port and one dies with "Address already in use". Socket files cannot collide that way.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    def _ip_default(self) -> str:
+        # The stock default, "kernel-ipc" in the working folder, is shared by every kernel whose
+        # connection file is not named yet: side by side they would bind one another's sockets.
+        return str(Path(tempfile.gettempdir()) / f"atbalsts-kernel-{uuid.uuid4().hex[:12]}")
+
+
 def load_notebook(path: Path) -> nbformat.NotebookNode:
     """A jupytext percent script as a notebook papermill can run (it needs the kernelspec)."""
     nb = jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
@@ -69,6 +89,7 @@ def execute(source: Path, executed: Path, parameters: Mapping[str, Any]) -> nbfo
         str(executed),
         parameters=dict(parameters),
         kernel_name="python3",
+        kernel_manager_class=UnixSocketKernelManager,
         language="python",
         progress_bar=False,
         log_output=False,

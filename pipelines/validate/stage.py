@@ -135,6 +135,8 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
+    # read by frame_plans and frame_consultations
+    con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
@@ -165,6 +167,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_hit_rows",
         "validate_new_hits",
         "validate_monthly_counts",
+        "validate_unknown_projects",
     ):
         con.execute(f"drop table if exists {table}")
 
