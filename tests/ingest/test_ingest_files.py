@@ -423,3 +423,24 @@ def test_duckdb_memory_is_lowered_for_a_huge_file_and_set_back(con, tmp_path, mo
     ingest_dir(con, raw, chunk_bytes=8_000, memory_limit="2GB")
     assert set(limits) == {"953.6 MiB"}  # ingest.STREAM_MEMORY_LIMIT, 1 GB
     assert rows(con, "select current_setting('memory_limit')") == [("1.8 GiB",)]  # 2 GB again
+
+
+def test_a_personal_code_in_an_archive_or_member_name_is_never_stored(con, tmp_path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    code = "160411-28446"
+    (raw / f"IAP {code}.zip").write_bytes(zip_bytes({f"{code}.csv": csv_bytes(GRADES, [ROW]), "b.csv": b"x\n"}))
+    first = ingest_dir(con, raw)
+    assert code not in json.dumps(list(first)) and len(first) == 2
+    stored = rows(con, "select file_path, status from meta.files order by 1")
+    assert not [p for p, _ in stored if code in p or code.replace("-", "") in p]
+    assert rows(con, "select count(*) from staging.grades where source_file like 'IAP ***.zip/***.csv%'") == [(1,)]
+    # the next run finds the same stored paths: unchanged, nothing removed or doubled
+    second = ingest_dir(con, raw, "r2")
+    assert set(second) == set(first)
+    assert rows(con, "select count(*) from staging.grades") == [(1,)]
+    # the archive replaced without that member: its rows go
+    (raw / f"IAP {code}.zip").write_bytes(zip_bytes({"b.csv": b"x\n"}))
+    ingest_dir(con, raw, "r3")
+    assert rows(con, "select count(*) from staging.grades") == [(0,)]
+    assert len(rows(con, "select * from meta.files")) == 1
