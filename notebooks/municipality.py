@@ -17,7 +17,7 @@ from pipelines.report.labels import subject_name
 from pipelines.report.nb import Report
 
 R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
-R.h1("title_municipality", f": {municipality}" if municipality else "")
+R.h1("title_municipality", municipality)
 R.filters_line()
 R.text("mu_intro")
 R.suppressed_note()

@@ -26,9 +26,16 @@ create table if not exists meta.runs (
     code_version  varchar,
     params_hash   varchar,
     command       varchar,
-    outcome       varchar,               -- running | completed | failed
+    outcome       varchar,               -- running | completed | failed | interrupted
     stage_counts  json,
     input_hashes  json
+);
+
+create table if not exists meta.pseudonym_key (
+    fingerprint  varchar not null,       -- HMAC-SHA256 of a fixed label with the key; never the key
+    demo         boolean not null,       -- the public demo key (--demo-key)
+    first_run_id varchar,
+    recorded_at  timestamp
 );
 
 create table if not exists staging.schools (

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.pseudonym import KEY_ENV
 from pipelines.runner import warehouse_lock
 from pipelines.sample import simulate, write_sample
 from pipelines.stamps import STAGE_TABLES, table_checksum
@@ -30,8 +33,10 @@ ATBALSTS = str(Path(sys.executable).with_name("atbalsts"))
 runner = CliRunner()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ATBALSTS, *args], capture_output=True, text=True, timeout=600, check=False)
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """The installed command, as the analyst runs it; no real key in its environment (--demo-key refuses one)."""
+    environ = {k: v for k, v in os.environ.items() if k != KEY_ENV} | env
+    return subprocess.run([ATBALSTS, *args], capture_output=True, text=True, timeout=600, check=False, env=environ)
 
 
 def checksums(warehouse: Path) -> dict[str, dict]:
@@ -238,6 +243,68 @@ def test_second_run_on_a_locked_warehouse_is_refused_with_a_message(first_run, s
     assert result.returncode == 2
     assert "another atbalsts run" in result.stderr.replace("\n", " ")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_full_disk_is_one_line_and_the_next_run_recovers(first_run, sample_raw, tmpfs):
+    """A real full disk: no "Logging error" flood, no file blamed for it (rejected as an internal
+    error), the cause not hidden behind a failed rollback; with space again, the same result."""
+    disk = tmpfs.mount("3m")
+    out = disk / "out"
+    result = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert result.returncode == 2
+    message = (
+        f"Kļūda / error: Disks ir pilns (rakstot {out}): atbrīvojiet vietu vai izvēlieties citu --out mapi un "
+        f"palaidiet vēlreiz. / The disk is full (writing {out}): free some space or choose another --out folder, "
+        f"then run again."
+    )  # and where the details are, if the log could still be written
+    assert re.fullmatch(
+        re.escape(message) + f"( Sīkāk / details: {re.escape(str(out / 'logs' / 'atbalsts.log'))})?",
+        result.stderr.strip(),
+    )
+
+    tmpfs.remount(disk, "size=300m")
+    again = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    assert not [f for f in summary["files"] if "Internal error" in (f["reason"] or "")]
+    assert checksums(out / "warehouse.duckdb") == checksums(first_run / "warehouse.duckdb")
+
+
+def test_status_during_a_run_and_a_killed_run_is_interrupted(sample_raw, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [ATBALSTS, "run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports", "--json-log"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != KEY_ENV},
+    )
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "file":  # ingest under way: the warehouse is open for writing
+                break
+        during = run_cli("status", "--out", str(out))
+        lock = (out / "warehouse.duckdb.lock").read_text(encoding="utf-8")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=120)
+    host, warehouse = socket.gethostname(), out / "warehouse.duckdb"
+    assert during.returncode == 0, during.stderr
+    started = json.loads(lock)["started_at"]  # the lock file says who holds it
+    assert during.stdout.strip() == (
+        f"Notiek palaišana (sākts {started}, PID {proc.pid}, dators {host}); statuss būs redzams, kad tā beigsies. / "
+        f"A run is in progress (started at {started}, PID {proc.pid} on {host}); the status can be shown when it "
+        f"has finished ({warehouse})."
+    )
+
+    after = run_cli("status", "--out", str(out), COLUMNS="200")
+    assert after.returncode == 0, after.stderr
+    assert "interrupted" in after.stdout and "running" not in after.stdout
+    assert run_cli("ingest", "--raw", str(sample_raw), "--out", str(out), "--demo-key").returncode == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    runs = con.execute("select command, outcome from meta.runs order by started_at").fetchall()
+    con.close()
+    assert runs == [("run", "interrupted"), ("ingest", "completed")]
 
 
 def test_user_errors_are_one_line_without_traceback(tmp_path, monkeypatch):

@@ -419,6 +419,14 @@ def render_dictionary(k: int) -> str:
         "- EN: CSV, UTF-8 (no BOM), comma-separated, header row; dot decimals; ISO dates (`2024-09-30`); an empty "
         "cell is withheld or not applicable. Rows are sorted by the keys, `ALL` last within each key. The same "
         "inputs give byte-identical files.",
+        "- LV: teksta šūna, kas sākas ar `=`, `+`, `-`, `@`, tabulāciju vai rindas atgriezi (CR), tiek rakstīta ar "
+        "apostrofu priekšā (`=1+2` → `'=1+2`), lai izklājlapa to neizpildītu kā formulu (OWASP ieteikums pret CSV "
+        "injekciju); skaitļi (arī negatīvi, piem., `-0.30`) netiek mainīti. `atbalsts.xlsx` teksts ir teksta šūnās, "
+        "kas nekad nav formulas, tāpēc bez apostrofa.",
+        "- EN: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading "
+        "apostrophe (`=1+2` → `'=1+2`) so that a spreadsheet does not run it as a formula (OWASP advice against CSV "
+        "injection); numbers (negative ones too, e.g. `-0.30`) are never changed. In `atbalsts.xlsx` text is in "
+        "text cells, which are never formulas, so it carries no apostrophe.",
         "- LV: noapaļošana: stundas līdz 0,1; daļas līdz 0,001; efekti un efekta lielumi līdz 0,01. "
         "EN: rounding: hours to 0.1; shares to 0.001; effects and effect sizes to 0.01.",
         "- `datapackage.json`: Frictionless Table Schema katram failam / for every file; "

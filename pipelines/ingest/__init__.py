@@ -37,7 +37,8 @@ from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
-from pipelines.warehouse import ensure_schema
+from pipelines.pseudonym import check_warehouse_key
+from pipelines.warehouse import ensure_schema, machine_failure, rollback
 
 __all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
 
@@ -203,6 +204,7 @@ def run_ingest(
     still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits).
     `memory_limit`: the connection's configured DuckDB limit, set back after a huge file."""
     ensure_schema(con)
+    check_warehouse_key(con, key, run_id)  # a weak key, or not the one the warehouse was built with: refused
     migrate_meta_files(con)
     ensure_tables(con)
     migrate_free_text(con, key)
@@ -665,7 +667,11 @@ def reject_internal(
     rows: int = 0,
 ) -> FileReport:
     """A file the code failed on: reported with the error's type only (no data in the message).
-    Its rows count as read and quarantined (none of them is loaded)."""
+    Its rows count as read and quarantined (none of them is loaded). A failure to write the
+    warehouse (full disk) is not the file's: it stops the run, called here from the handler so
+    the original traceback is kept."""
+    if machine_failure(exc):
+        raise exc
     reason = f"Iekšēja kļūda, fails netika ielādēts / Internal error, the file was not loaded ({type(exc).__name__})"
     if previous is None:  # keep an earlier good version's rows and record intact
         save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat(), rows)
@@ -708,7 +714,7 @@ def type_and_save(
         upsert_files(con, records)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return reports
 
@@ -800,7 +806,7 @@ def save_file(
         upsert_files(con, [record])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return FileReport(rel, kind, status, rows, 0, rows, reason)
 
@@ -815,7 +821,7 @@ def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunSt
         con.execute("delete from meta.files where file_path in (select unnest(?))", [paths])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 

@@ -74,23 +74,28 @@ class Report:
         return lambda v: fmt.percent(v, self.lang, decimals)
 
     # display --------------------------------------------------------------------------
-    def h1(self, key: str, suffix: str = "") -> None:
-        display(Markdown(f"# {self.t(key)}{suffix}"))
+    # Labels are ours and may use Markdown; every value from the data goes through `fmt.inert`,
+    # so a name such as `<img src=x onerror=...>` or `http://...` is shown as text, never markup.
+    def h1(self, key: str, name: str = "") -> None:
+        """The page title; `name` (e.g. the municipality) follows it as plain text."""
+        display(Markdown(f"# {self.t(key)}{': ' + fmt.inert(name) if name else ''}"))
 
     def h2(self, key: str) -> None:
         display(Markdown(f"## {self.t(key)}"))
 
     def text(self, key: str, **values: object) -> None:
-        display(Markdown(self.t(key, **values)))
+        display(Markdown(self.t(key, **{k: fmt.inert(v) for k, v in values.items()})))
 
     def note(self, key: str, **values: object) -> None:
-        display(HTML(f'<p style="color:#555;font-size:12px">{self.t(key, **values)}</p>'))
+        text = self.t(key, **{k: fmt.inert(v) for k, v in values.items()})
+        display(HTML(f'<p style="color:#555;font-size:12px">{text}</p>'))
 
     def filters_line(self) -> None:
         """Which slice of the data the report shows."""
-        parts = [f"{self.t('municipality')}: {self.municipality or self.t('all')}"]
+        municipality = fmt.inert(self.municipality) if self.municipality else self.t("all")
+        parts = [f"{self.t('municipality')}: {municipality}"]
         if self.school_year:
-            parts.append(f"{self.t('school_year')}: {self.school_year}")
+            parts.append(f"{self.t('school_year')}: {fmt.inert(self.school_year)}")
         display(Markdown(f"*{self.t('filters')}: {'; '.join(parts)}*"))
 
     def table(

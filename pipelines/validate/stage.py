@@ -29,7 +29,7 @@ from pipelines.config import Settings, ValidateSettings
 from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
-from pipelines.warehouse import ensure_schema, scalar
+from pipelines.warehouse import ensure_schema, rollback, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
@@ -339,7 +339,7 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
         con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        rollback(con)
         raise
     finally:
         con.unregister("validate_hits")

@@ -17,7 +17,7 @@ from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.run_summary import write_run_summary
 from pipelines.warehouse import connect
 
-KEY = b"test-key"
+KEY = b"test-key-32-characters-or-longer!"
 SCHOOL = "2712900123"
 ANNA = make_old_code(15, 3, 2012, 123)
 BERTS = make_new_code(4567)

@@ -19,7 +19,7 @@ from pipelines.pseudonym import pseudonym
 from pipelines.run_summary import write_run_summary
 from pipelines.warehouse import connect
 
-KEY = b"test-key"
+KEY = b"test-key-32-characters-or-longer!"
 SCHOOL = "2712900123"
 ANNA = make_old_code(15, 3, 2012, 123)  # DDMMYY-CNNNC
 BERTS = make_new_code(4567)  # 32NNNN-NNNNN
@@ -580,7 +580,7 @@ def test_school_registry_loads_and_a_markdown_note_is_skipped(tmp_path):
     )
     (raw / "README.md").write_text("# Piezīmes\n\nŠis fails, ar komatiem, nav dati; tikai teksts.\n", encoding="utf-8")
     con = connect(tmp_path / "w.duckdb")
-    reports = {f.path: f for f in run_ingest(con, raw, b"k", "r1").files}
+    reports = {f.path: f for f in run_ingest(con, raw, KEY, "r1").files}
     assert reports["skolu_registrs.csv"].status == "loaded"
     assert con.execute("select school_id, municipality from staging.schools").fetchall() == [
         ("2713968911", "Rēzeknes valstspilsēta")

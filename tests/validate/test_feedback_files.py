@@ -10,7 +10,7 @@ from pipelines.ingest import run_ingest
 from pipelines.personal_code import make_old_code
 from pipelines.validate import run_validate
 
-KEY = b"test-key"
+KEY = b"test-key-32-characters-or-longer!"
 ANNA = make_old_code(15, 3, 2012, 123)
 SCHOOL = "2712900123"
 OTHER = "2712900456"
