@@ -17,6 +17,10 @@ DEFAULT_PARAMS = Path("params.yaml")
 class IngestSettings:
     pseudonym_key_file: str = "~/.config/atbalsts/pseudonym.key"
     duckdb_memory_limit: str = "2GB"
+    # zip archives (pipelines/ingest/containers.py): limits against zip bombs
+    archive_max_total_mb: int = 2048
+    archive_max_members: int = 10_000
+    archive_max_depth: int = 2
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class ValidateSettings:
         return self.today or date.today()
 
 
+# evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
+# the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
+INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
+
+
 @dataclass(frozen=True)
 class EvaluateSettings:
     min_supported_for_estimate: int = 10
@@ -39,6 +48,14 @@ class EvaluateSettings:
     hours_bands: tuple[float, ...] = (0, 5, 10, 20)
     bootstrap_replicates: int = 40
     seed: int = 20240901
+    # How a cell's 95 % interval is made (estimate.INTERVAL_METHODS; chosen on benchmarks/COVERAGE.md).
+    interval_method: str = "school_bootstrap"
+
+    def __post_init__(self) -> None:
+        if self.interval_method not in INTERVAL_METHODS:
+            raise ValueError(
+                f"params.yaml: evaluate.interval_method {self.interval_method!r} is not one of {list(INTERVAL_METHODS)}"
+            )
 
 
 @dataclass(frozen=True)

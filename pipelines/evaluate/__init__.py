@@ -11,7 +11,10 @@ Marts written here (grain):
   exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
 - marts.dose_response: dimension (hours band, mode, staff role) × level.
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
-- marts.event_study: group × month relative to the start of support (−6 … +6).
+- marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
+  the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
+The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
+flow) are in diagnostics.py; they are columns of marts.effectiveness_detail.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate.bootstrap import bootstrap_draws
-from pipelines.evaluate.cells import ALL, estimate_groups
+from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
+from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
+from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
+from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
+from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.runner import UserError
-from pipelines.warehouse import release_cache, table_exists
+from pipelines.warehouse import release_cache, rollback, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -54,6 +60,13 @@ EFFECTIVENESS_SCHEMA: dict[str, pl.DataType] = {
     "hedges_g": pl.Float64(),
     "baseline_std_diff": pl.Float64(),
     "improvement_index": pl.Float64(),
+    "n_supported_total": pl.Int64(),
+    "interval_method": pl.String(),
+    "placebo_effect": pl.Float64(),
+    "placebo_ci_low": pl.Float64(),
+    "placebo_ci_high": pl.Float64(),
+    "robustness_value": pl.Float64(),
+    "design_warning": pl.Boolean(),
     "suppressed": pl.Boolean(),
 }
 DETAIL_SCHEMA: dict[str, pl.DataType] = {
@@ -62,6 +75,9 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "n_comparison": pl.Int64(),
     "n_treated_rows": pl.Int64(),
     "n_comparison_rows": pl.Int64(),
+    "n_episodes": pl.Int64(),
+    "n_with_baseline": pl.Int64(),
+    "n_supported_total": pl.Int64(),
     "n_supported_in_sample": pl.Int64(),
     "n_supported_rows_in_sample": pl.Int64(),
     "n_clusters": pl.Int64(),
@@ -75,6 +91,13 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "improvement_index": pl.Float64(),
     "boot_ci_low": pl.Float64(),
     "boot_ci_high": pl.Float64(),
+    "interval_method": pl.String(),
+    **DIAGNOSIS_SCHEMA,
+    "effect_all_supported": pl.Float64(),
+    "ci_low_all_supported": pl.Float64(),
+    "ci_high_all_supported": pl.Float64(),
+    "interval_method_all_supported": pl.String(),
+    "n_comparison_pool": pl.Int64(),
     "mean_treated": pl.Float64(),
     "mean_comparison": pl.Float64(),
     "baseline_std_diff": pl.Float64(),
@@ -123,26 +146,29 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
-EVENT_SCHEMA: dict[str, pl.DataType] = {
-    "group": pl.String(),
-    "rel_month": pl.Int32(),
-    "mean_grade": pl.Float64(),
-    "n_marks": pl.Int64(),
-    "n_pupil_subjects": pl.Int64(),
-}
 DESIGN = (
     "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
     "WLS ANCOVA with stratum FE; {interval}"
 )
 
 
+INTERVAL_TEXT = {
+    "school_bootstrap": "SE from a school bootstrap re-running the matching ({replicates} replicates), t(G-1)",
+    "school_jackknife": "SE from a delete-one-school jackknife re-running the matching, t(G-1)",
+    "cluster_robust": "school-clustered CR1 SE, t(G-1)",
+    "cr2": "school-clustered CR2 SE, Bell-McCaffrey degrees of freedom",
+    "cr3": "school-clustered CR3 (leave-one-school-out) SE, t(G-1)",
+    "wild_cluster_bootstrap": "wild cluster bootstrap-t (WCR, Webb weights, 999 draws), interval by test inversion",
+}
+
+
 def design_text(cfg: EvaluateSettings) -> str:
-    """What the `design` column says, including how the interval was made."""
-    interval = (
-        f"SE from a school bootstrap re-running the matching ({cfg.bootstrap_replicates} replicates), t(G-1)"
-        if cfg.bootstrap_replicates > 0
-        else "school-clustered CR1 SE, t(G-1)"
-    )
+    """What the `design` column says, including how the interval was made (cells that fell back to CR1
+    say so in `interval_method` and `note`)."""
+    method = cfg.interval_method
+    if method in REPLICATE_METHODS and cfg.bootstrap_replicates <= 0:
+        method = "cluster_robust"
+    interval = INTERVAL_TEXT[method].format(replicates=cfg.bootstrap_replicates)
     return DESIGN.format(k=cfg.n_matches, caliper=cfg.caliper_sd, interval=interval)
 
 
@@ -165,21 +191,32 @@ class EvaluateResult:
 def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> EvaluateResult:
     """Build the evaluation marts from the core tables."""
     cfg = settings.evaluate
-    # Load
-    inputs = load_inputs(con)
-    release_cache(con, settings.ingest.duckdb_memory_limit)
-    # Process (the outcome windows depend on the episodes, so their marks are read in between)
-    episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
-    candidates = build_candidates(
-        episodes, baseline_panel(inputs["marks"]), inputs["pupils"], min_baseline_grades=cfg.min_baseline_grades
-    )
-    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
-    release_cache(con, settings.ingest.duckdb_memory_limit)
+    # Load (and the episodes and candidates: the outcome windows depend on them)
+    inputs, episodes, candidates, outcomes = load_analysis(con, settings)
+    # Process
     marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
-    marts["event_study"] = load_event_study(con, marts["evaluation_sample"])
     # Save
     write_marts(con, marts)
     return summarise(marts)
+
+
+def load_analysis(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Inputs, episodes, candidates and their outcome windows: everything evaluate_frames needs
+    (the coverage study, benchmarks/coverage.py, starts from here too)."""
+    inputs = load_inputs(con)
+    release_cache(con, settings.ingest.duckdb_memory_limit)
+    episodes = build_episodes(inputs["consultations"], inputs["plans"], inputs["pupils"])
+    candidates = build_candidates(
+        episodes,
+        baseline_panel(inputs["marks"]),
+        inputs["pupils"],
+        min_baseline_grades=settings.evaluate.min_baseline_grades,
+    )
+    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
+    release_cache(con, settings.ingest.duckdb_memory_limit)
+    return inputs, episodes, candidates, outcomes
 
 
 # --- pure core ---------------------------------------------------------------------------------------
@@ -194,28 +231,22 @@ def evaluate_frames(
     cfg: EvaluateSettings,
 ) -> dict[str, pl.DataFrame]:
     """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
-    sample = attach_outcomes(candidates, outcomes, min_outcome_grades=cfg.min_outcome_grades).join(
-        episodes.select("pupil_id", "subject", "project_code", "hours", "main_mode", "main_role"),
-        on=["pupil_id", "subject"],
-        how="left",
-    )
-    # Attributes of support belong to the supported row only; comparisons get them from their cell.
-    support_cols = ["project_code", "hours", "main_mode", "main_role"]
-    sample = sample.with_columns(
-        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
-    )
+    sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
-    boot = (
-        bootstrap_draws(
+    scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
+    replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
+    draws = (
+        bootstrap_statistics(
             sample,
             CELL_KEYS,
-            replicates=cfg.bootstrap_replicates,
+            replicates=replicates,
             seed=cfg.seed,
             caliper_sd=cfg.caliper_sd,
             n_matches=cfg.n_matches,
             min_supported=cfg.min_supported_for_estimate,
+            scheme=scheme,
         )
-        if cfg.bootstrap_replicates > 0
+        if cfg.interval_method in REPLICATE_METHODS and cfg.bootstrap_replicates > 0
         else None
     )
     cells = estimate_groups(
@@ -223,9 +254,22 @@ def evaluate_frames(
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
-        boot_draws=boot,
-        boot_replicates=cfg.bootstrap_replicates,
+        boot_draws=None if draws is None else draws["effect"],
+        boot_replicates=replicates,
+        diagnose=True,
+        diagnostic_draws=draws,
+        interval_method=cfg.interval_method,
     )
+    sets = grouping_sets(CELL_KEYS)
+    if not cells.is_empty():
+        keys = list(CELL_KEYS)
+        flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
+        pool = all_supported_estimates(sample, keys, sets, cfg.min_supported_for_estimate)
+        cells = (
+            cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
+            .join(pool, on=keys, how="left", nulls_equal=True)
+            .with_columns(pl.col("n_supported_in_sample").alias("n_supported_total"))
+        )
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
@@ -240,7 +284,29 @@ def evaluate_frames(
         "effectiveness_detail": cells,
         "dose_response": conform(dose, DOSE_SCHEMA),
         "staying": conform(staying, STAYING_SCHEMA),
+        "event_study": event_study(
+            matched_rows(sample, pairs),
+            None if draws is None else {name: d.get((ALL,) * len(CELL_KEYS)) for name, d in draws.items()},
+            replicates,
+            cfg.interval_method,
+        ),
     }
+
+
+def analysis_rows(
+    episodes: pl.DataFrame, candidates: pl.DataFrame, outcomes: pl.DataFrame, cfg: EvaluateSettings
+) -> pl.DataFrame:
+    """The analysis rows before matching: candidates with an outcome, supported rows with their support."""
+    sample = attach_outcomes(candidates, outcomes, min_outcome_grades=cfg.min_outcome_grades).join(
+        episodes.select("pupil_id", "subject", "project_code", "hours", "main_mode", "main_role"),
+        on=["pupil_id", "subject"],
+        how="left",
+    )
+    # Attributes of support belong to the supported row only; comparisons get them from their cell.
+    support_cols = ["project_code", "hours", "main_mode", "main_role"]
+    return sample.with_columns(
+        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
+    )
 
 
 def analysis_sample(sample: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -320,23 +386,6 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.D
         con.unregister("outcome_windows")
 
 
-def load_event_study(con: duckdb.DuckDBPyConnection, sample: pl.DataFrame) -> pl.DataFrame:
-    """Mean mark by month around the start of support: supported vs their matched comparisons."""
-    units = sample.filter(pl.col("matched")).select(
-        "pupil_id",
-        "subject",
-        pl.col("window_start").alias("ref_date"),
-        pl.when(pl.col("treated")).then(pl.lit("supported")).otherwise(pl.lit("comparison")).alias("grp"),
-        "weight",
-    )
-    con.register("event_units", units.to_arrow())
-    try:
-        frame = con.sql(sql("event_study")).pl()
-    finally:
-        con.unregister("event_units")
-    return conform(frame, EVENT_SCHEMA).sort("group", "rel_month", descending=[True, False])
-
-
 def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) -> None:
     """Replace every mart in one transaction, so readers never see a half-written evaluation."""
     con.execute("create schema if not exists marts")
@@ -348,7 +397,7 @@ def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) 
             con.unregister("_evaluate_frame")
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 

@@ -10,12 +10,13 @@ school (a pupil's several subjects and semesters, shared teachers).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import polars as pl
 
 from pipelines.evaluate.cells import cell_frames
+from pipelines.evaluate.diagnostics import DIAGNOSTIC_COLUMNS, replicate_statistics
 from pipelines.evaluate.estimate import CellData, point_effect
 from pipelines.evaluate.matching import match_within_strata
 
@@ -62,12 +63,44 @@ def bootstrap_draws(
     sample: the analysis rows before matching (as evaluate_frames builds them). Cells with fewer than
     min_supported supported pupils in a replicate are skipped there, as in the estimate itself.
     """
+    return bootstrap_statistics(
+        sample,
+        columns,
+        replicates=replicates,
+        seed=seed,
+        caliper_sd=caliper_sd,
+        n_matches=n_matches,
+        min_supported=min_supported,
+        sets=sets,
+        diagnostics=False,
+    )["effect"]
+
+
+def bootstrap_statistics(
+    sample: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    replicates: int,
+    seed: int,
+    caliper_sd: float,
+    n_matches: int,
+    min_supported: int,
+    sets: list[tuple[str, ...]] | None = None,
+    diagnostics: bool = True,
+    scheme: str = "bootstrap",
+) -> dict[str, dict[tuple[str, ...], np.ndarray]]:
+    """Per statistic ("effect", and with `diagnostics` both placebos and the event-study gaps, see
+    diagnostics.replicate_statistics): each cell's value in every replicate where it can be computed.
+
+    The placebos ride on the same resampled schools and the same re-run matching as the effect, so
+    their intervals come from the same inference as the headline. scheme "jackknife": one replicate
+    per school, that school left out (`replicates` is then ignored; see replicate_count).
+    """
     columns = list(columns)
-    sample = sample.select(*dict.fromkeys([*MODEL_COLUMNS, *columns]))
-    rng = np.random.default_rng(seed)
-    draws: dict[tuple[str, ...], list[float]] = {}
-    for _ in range(replicates):
-        replica = resample_schools(sample, rng)
+    extra = [c for c in DIAGNOSTIC_COLUMNS if diagnostics and c in sample.columns]
+    sample = sample.select(*dict.fromkeys([*MODEL_COLUMNS, *extra, *columns]))
+    draws: dict[str, dict[tuple[str, ...], list[float]]] = {"effect": {}}
+    for replica in replicas(sample, scheme=scheme, replicates=replicates, seed=seed):
         pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
         if pairs.is_empty():
             continue
@@ -76,7 +109,29 @@ def bootstrap_draws(
                 continue
             if frame.filter(pl.col("treated"))["pupil_id"].n_unique() < min_supported:
                 continue
-            effect = point_effect(CellData.from_frame(frame))
-            if effect is not None:
-                draws.setdefault(tuple(label[c] for c in columns), []).append(effect)
-    return {label: np.array(values) for label, values in draws.items()}
+            data = CellData.from_frame(frame)
+            effect = point_effect(data)
+            if effect is None:
+                continue
+            key = tuple(label[c] for c in columns)
+            values = {"effect": effect, **(replicate_statistics(frame, data, min_supported) if diagnostics else {})}
+            for name, value in values.items():
+                if value is not None:
+                    draws.setdefault(name, {}).setdefault(key, []).append(value)
+    return {name: {label: np.array(v) for label, v in by_label.items()} for name, by_label in draws.items()}
+
+
+def replicas(sample: pl.DataFrame, *, scheme: str, replicates: int, seed: int) -> Iterator[pl.DataFrame]:
+    """The resampled analysis rows: `replicates` school-bootstrap draws, or each school left out once."""
+    if scheme == "jackknife":
+        for school in sample["school_id"].unique().sort():
+            yield sample.filter(pl.col("school_id") != school)
+        return
+    rng = np.random.default_rng(seed)
+    for _ in range(replicates):
+        yield resample_schools(sample, rng)
+
+
+def replicate_count(sample: pl.DataFrame, *, scheme: str, replicates: int) -> int:
+    """How many replicates `replicas` yields: the schools for the jackknife, else `replicates`."""
+    return sample["school_id"].n_unique() if scheme == "jackknife" else replicates

@@ -13,7 +13,8 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
-from pipelines.evaluate.estimate import estimate_cell
+from pipelines.evaluate.diagnostics import diagnose_cell
+from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, estimate_cell
 
 ALL = "ALL"
 
@@ -46,6 +47,8 @@ def cell_frames(
         pl.col("pupil_id").n_unique().alias("n_supported_in_sample"),
         pl.len().alias("n_supported_rows_in_sample"),
     ]
+    if "change" in sample.columns:  # the naive change is over all supported with baseline and outcome
+        counts.append(pl.col("change").mean().alias("naive_change_all"))
     for subset in sets:
         keys = list(subset)
         cells = treated.group_by(keys).agg(counts) if keys else treated.select(counts)
@@ -60,7 +63,8 @@ def cell_frames(
         for cell in cells.iter_rows(named=True):
             values = tuple(cell[k] for k in keys)
             label = {c: (cell[c] if c in keys else ALL) for c in columns}
-            sizes = {k: cell[k] for k in ("n_supported_in_sample", "n_supported_rows_in_sample")}
+            sizes = {k: cell.get(k) for k in ("n_supported_in_sample", "n_supported_rows_in_sample")}
+            sizes["naive_change_all"] = cell.get("naive_change_all")
             yield label, sizes, parts.get(values, frame.clear())
 
 
@@ -73,17 +77,47 @@ def estimate_groups(
     min_supported: int,
     boot_draws: Mapping[tuple[str, ...], np.ndarray] | None = None,
     boot_replicates: int = 0,
+    diagnose: bool = False,
+    diagnostic_draws: Mapping[str, Mapping[tuple[str, ...], np.ndarray]] | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> pl.DataFrame:
     """One row per cell with the key columns (`ALL` where totalled) and the Estimate fields.
 
     sample: analysis rows (key, treated, outcome, baselines, change, stratum, school_id, pupil_id)
     where treated rows carry the key columns. pairs: from match_within_strata. boot_draws: the
     cell's effect in each school-bootstrap replicate (bootstrap.bootstrap_draws), keyed by label values.
+    diagnose: add the design diagnostics (diagnostics.diagnose_cell), with their bootstrap draws per
+    statistic in `diagnostic_draws` (bootstrap.bootstrap_statistics). interval_method: the interval
+    for the effect and the placebos (estimate.interval_for); boot_replicates is then the number of
+    replicates the draws came from (the schools, for the jackknife).
     """
     columns = list(columns)
     rows: list[dict] = []
     for label, sizes, part in cell_frames(sample, pairs, columns, sets):
-        draws = None if boot_draws is None else boot_draws.get(tuple(label[c] for c in columns), np.empty(0))
-        est = estimate_cell(part, min_supported=min_supported, boot_draws=draws, boot_replicates=boot_replicates)
-        rows.append({**label, **est.as_dict(), **sizes})
+        values = tuple(label[c] for c in columns)
+        draws = None if boot_draws is None else boot_draws.get(values, np.empty(0))
+        est = estimate_cell(
+            part,
+            min_supported=min_supported,
+            boot_draws=draws,
+            boot_replicates=boot_replicates,
+            naive_change=sizes.get("naive_change_all"),
+            interval_method=interval_method,
+        )
+        row = {**label, **est.as_dict(), **{k: v for k, v in sizes.items() if k != "naive_change_all"}}
+        if diagnose:
+            by_stat = (
+                None
+                if diagnostic_draws is None
+                else {name: d.get(values, np.empty(0)) for name, d in diagnostic_draws.items()}
+            )
+            row |= diagnose_cell(
+                part,
+                est,
+                min_supported=min_supported,
+                draws=by_stat,
+                replicates=boot_replicates,
+                interval_method=interval_method,
+            )
+        rows.append(row)
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

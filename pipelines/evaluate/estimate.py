@@ -18,9 +18,22 @@ import polars as pl
 import statsmodels.api as sm
 from scipy import stats
 
+import pipelines.evaluate.intervals as intervals
+
 EQUIVALENCE_OK = 0.05
 EQUIVALENCE_MAX = 0.25
 COVARIATES = ("baseline_subject", "baseline_overall")
+# The words `interval_method` publishes (docs/data-dictionary.md); every interval is named here only.
+SCHOOL_BOOTSTRAP = "school_bootstrap"  # SE = SD of the school bootstrap that re-runs the matching, t(G−1)
+CLUSTER_ROBUST = "cluster_robust"  # the regression's school-clustered CR1 SE, t(G−1): too narrow after matching
+NO_INTERVAL = "none"  # one school, or no estimate
+SCHOOL_JACKKNIFE = "school_jackknife"  # leave each school out, re-match, re-estimate; jackknife SE, t(G−1)
+CR2 = "cr2"  # CR2 sandwich on the matched sample, Bell–McCaffrey degrees of freedom
+CR3 = "cr3"  # CR3 (leave-one-school-out) sandwich on the matched sample, t(G−1)
+WILD_CLUSTER_BOOTSTRAP = "wild_cluster_bootstrap"  # WCR bootstrap-t, Webb weights, interval by test inversion
+# The methods `evaluate.interval_method` may name (intervals.py; chosen on benchmarks/COVERAGE.md).
+REPLICATE_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE)  # need re-matched replicate draws (bootstrap.py)
+INTERVAL_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE, CLUSTER_ROBUST, CR2, CR3, WILD_CLUSTER_BOOTSTRAP)
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,89 @@ class Estimate:
     mean_comparison: float | None = None
     boot_ci_low: float | None = None
     boot_ci_high: float | None = None
+    interval_method: str = NO_INTERVAL
     note: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95 % interval for one coefficient and the method that made it (`method`, one of the words above)."""
+
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    method: str = NO_INTERVAL
+    boot_ci_low: float | None = None
+    boot_ci_high: float | None = None
+    note: str = ""
+
+
+def interval_for(
+    effect: float,
+    cr1_se: float | None,
+    n_clusters: int,
+    draws: np.ndarray | None,
+    replicates: int,
+    *,
+    method: str = SCHOOL_BOOTSTRAP,
+    data: CellData | None = None,
+) -> Interval:
+    """The interval the stage publishes for a coefficient, by `method` (INTERVAL_METHODS).
+
+    Replicate methods use `draws` (the coefficient in each re-matched replicate) when there are
+    enough; regression methods use `data` (the cell's design). Otherwise CR1 with t(G−1) (noted
+    when another method was asked for), and no interval with one school.
+    """
+    if n_clusters >= 2:
+        if method == SCHOOL_BOOTSTRAP and enough_draws(draws, replicates):
+            se, low, high, p_value, boot_low, boot_high = bootstrap_interval(effect, draws, n_clusters)
+            return Interval(se, low, high, p_value, SCHOOL_BOOTSTRAP, boot_low, boot_high)
+        if method == SCHOOL_JACKKNIFE and draws is not None and replicates >= 2 and len(draws) == replicates:
+            se = intervals.jackknife_se(draws)
+            if se > 0:
+                return Interval(se, *intervals.t_interval(effect, se, n_clusters - 1), SCHOOL_JACKKNIFE)
+        if method in (CR2, CR3, WILD_CLUSTER_BOOTSTRAP) and data is not None:
+            regression = regression_interval(effect, data, method)
+            if regression is not None:
+                return regression
+    if cr1_se is not None and cr1_se > 0 and n_clusters >= 2:
+        low, high, p_value = intervals.t_interval(effect, cr1_se, n_clusters - 1)
+        return Interval(cr1_se, low, high, p_value, CLUSTER_ROBUST, note=fallback_note(method, draws))
+    return Interval(cr1_se, note="one_school_no_interval")
+
+
+def fallback_note(method: str, draws: np.ndarray | None) -> str:
+    """Why a cell got CR1 instead of the method asked for ("" when CR1 was asked, or no replicates were run)."""
+    if method == CLUSTER_ROBUST or (method in REPLICATE_METHODS and draws is None):
+        return ""
+    if method == SCHOOL_BOOTSTRAP:
+        return "too_few_bootstrap_draws_cr1_interval"
+    if method == SCHOOL_JACKKNIFE:
+        return "too_few_jackknife_draws_cr1_interval"
+    return f"{method}_unavailable_cr1_interval"
+
+
+def regression_interval(effect: float, data: CellData, method: str) -> Interval | None:
+    """CR2, CR3 or the wild cluster bootstrap on the cell's weighted, stratum-demeaned design."""
+    y, x = data.design()
+    sw = np.sqrt(data.weight)
+    fit = intervals.Fit.of(y * sw, x * sw[:, None], data.school)
+    if fit.n_clusters < 2:
+        return None
+    if method == CR2:
+        se, dof = intervals.cr2(fit)
+    elif method == CR3:
+        se, dof = intervals.cr3(fit), float(fit.n_clusters - 1)
+    else:
+        wild = intervals.wild_cluster_bootstrap(fit)
+        return Interval(wild.se, wild.ci_low, wild.ci_high, wild.p_value, WILD_CLUSTER_BOOTSTRAP)
+    if not se > 0:
+        return None
+    return Interval(se, *intervals.t_interval(effect, se, dof), method)
 
 
 def small_sample_correction(n_total: int) -> float:
@@ -194,14 +286,18 @@ def estimate_cell(
     min_supported: int,
     boot_draws: np.ndarray | None = None,
     boot_replicates: int = 0,
+    naive_change: float | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> Estimate:
     """All statistics for one cell of the matched sample (treated rows and their weighted matches).
 
     frame: pupil_id, school_id, stratum, treated (bool), weight, outcome, baseline_subject,
     baseline_overall, change. Fewer than min_supported distinct supported pupils: counts only.
-    boot_draws: the cell's effect in each school-bootstrap replicate (None: no bootstrap asked). With
-    enough draws the SE and interval come from them; otherwise from CR1 with t(G−1), which is too
-    narrow with few schools (docs/method.md, "Intervals").
+    boot_draws: the cell's effect in each re-matched replicate (None: none asked), for the replicate
+    interval methods. interval_method: see interval_for; CR1 with t(G−1) when the method cannot be
+    applied, which is too narrow with few schools (docs/method.md, "Intervals").
+    naive_change: the naive change of ALL supported rows of the cell with a baseline and an outcome
+    (matched or not, as docs/method.md defines it); without it, the frame's supported rows.
     """
     t, c = frame.filter(pl.col("treated")), frame.filter(~pl.col("treated"))
     counts = {
@@ -213,26 +309,15 @@ def estimate_cell(
     }
     if counts["n_pupils"] < min_supported:
         return Estimate(**counts, suppressed=True, note="fewer_supported_than_minimum")
-    naive = t["change"].mean() if t["change"].null_count() < t.height else None
+    naive = naive_change if naive_change is not None else mean_or_none(t["change"])
     if c.is_empty():
         return Estimate(**counts, suppressed=False, naive_change=naive, note="no_comparison_matched")
     y_t, y_c, w_c = t["outcome"].to_numpy(), c["outcome"].to_numpy(), c["weight"].to_numpy()
     mean_t, var_t = float(y_t.mean()), float(np.var(y_t, ddof=1)) if len(y_t) > 1 else 0.0
     mean_c, var_c = weighted_mean_var(y_c, w_c)
     data = CellData.from_frame(frame)
-    effect, se, n_clusters = ancova(data)
-    ci_low = ci_high = p_value = boot_low = boot_high = None
-    note = ""
-    if n_clusters >= 2 and enough_draws(boot_draws, boot_replicates):
-        se, ci_low, ci_high, p_value, boot_low, boot_high = bootstrap_interval(effect, boot_draws, n_clusters)
-    elif se is not None and se > 0:
-        crit = float(stats.t.ppf(0.975, n_clusters - 1))
-        ci_low, ci_high = effect - crit * se, effect + crit * se
-        p_value = float(2 * stats.t.sf(abs(effect / se), n_clusters - 1))
-        if boot_draws is not None:
-            note = "too_few_bootstrap_draws_cr1_interval"
-    else:
-        note = "one_school_no_interval"
+    effect, cr1_se, n_clusters = ancova(data)
+    interval = interval_for(effect, cr1_se, n_clusters, boot_draws, boot_replicates, method=interval_method, data=data)
     g = hedges_g(effect, var_t, t.height, var_c, c.height)
     base_d = baseline_difference(t, c, "baseline_subject")
     return Estimate(
@@ -240,10 +325,10 @@ def estimate_cell(
         suppressed=False,
         naive_change=naive,
         effect=effect,
-        se=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
+        se=interval.se,
+        ci_low=interval.ci_low,
+        ci_high=interval.ci_high,
+        p_value=interval.p_value,
         hedges_g=g,
         baseline_std_diff=base_d,
         overall_baseline_std_diff=baseline_difference(t, c, "baseline_overall"),
@@ -251,10 +336,15 @@ def estimate_cell(
         wwc_equivalence=wwc_equivalence(base_d),
         mean_treated=mean_t,
         mean_comparison=mean_c,
-        boot_ci_low=boot_low,
-        boot_ci_high=boot_high,
-        note=note,
+        boot_ci_low=interval.boot_ci_low,
+        boot_ci_high=interval.boot_ci_high,
+        interval_method=interval.method,
+        note=interval.note,
     )
+
+
+def mean_or_none(values: pl.Series) -> float | None:
+    return float(values.mean()) if values.null_count() < len(values) else None
 
 
 def baseline_difference(t: pl.DataFrame, c: pl.DataFrame, column: str) -> float | None:

@@ -5,6 +5,9 @@ Baseline (semester s−1): the pupil's mean 10-point mark in the subject, and th
 across subjects. Outcome (semester s): the mean of the subject's marks dated on/after the window
 start — the first consultation for a supported pupil; the median first consultation of the
 supported pupils in the same stratum for a comparison, so both windows cover the same weeks.
+For the design diagnostics (diagnostics.py) each row also carries what support cannot have changed:
+the start term's marks dated before the window start (placebo A) and the subject mean of semester
+s−2 (placebo B), plus the next semester's mean for the semester-aligned event study.
 """
 
 from __future__ import annotations
@@ -91,6 +94,13 @@ def build_candidates(
         pl.col("n_marks").alias("n_baseline_marks"),
         pl.col("overall_mean").alias("baseline_overall"),
     )
+    # semester s−2 needs as many marks as a baseline to count; s+1 is description only
+    prior = lazy_panel.filter(pl.col("n_marks") >= min_baseline_grades).select(
+        "pupil_id", "subject", (pl.col("period") + 2).alias("period"), pl.col("subject_mean").alias("prior_subject")
+    )
+    following = lazy_panel.select(
+        "pupil_id", "subject", (pl.col("period") - 1).alias("period"), pl.col("subject_mean").alias("next_subject")
+    )
     rows = (
         current.join(
             eps.select("pupil_id", "subject", "start_period", "start_date"), on=["pupil_id", "subject"], how="left"
@@ -100,6 +110,8 @@ def build_candidates(
         .join(previous, on=["pupil_id", "subject", "period"], how="inner")
         .filter(pl.col("n_baseline_marks") >= min_baseline_grades)
         .join(levels, on=["pupil_id", "school_year"], how="left")
+        .join(prior, on=["pupil_id", "subject", "period"], how="left")
+        .join(following, on=["pupil_id", "subject", "period"], how="left")
         .with_columns(grade_band_expr())
         .filter(pl.col("grade_band").is_not_null() & pl.col("municipality").is_not_null())
         .collect()
@@ -139,6 +151,8 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "baseline_subject": pl.Float64(),
     "n_baseline_marks": pl.Int64(),
     "baseline_overall": pl.Float64(),
+    "prior_subject": pl.Float64(),
+    "next_subject": pl.Float64(),
 }
 
 
@@ -151,10 +165,13 @@ def stratum_expr() -> pl.Expr:
 
 
 def attach_outcomes(candidates: pl.DataFrame, outcomes: pl.DataFrame, *, min_outcome_grades: int) -> pl.DataFrame:
-    """Keep candidates with ≥ min_outcome_grades marks in their outcome window; adds outcome, key."""
+    """Keep candidates with ≥ min_outcome_grades marks in their outcome window; adds outcome, key, change,
+    and the two placebo outcomes: `pre_window` (start-term mean before the window, null without a mark
+    there) and `pre_change` (s−1 mean − s−2 mean, null without s−2 history)."""
+    columns = (*ROW_KEYS, "n_outcome_marks", "outcome", "n_pre_window_marks", "pre_window")
     return (
         candidates.join(
-            outcomes.select(*ROW_KEYS, "n_outcome_marks", "outcome").cast({"semester": pl.Int32}),
+            outcomes.select(columns).cast({"semester": pl.Int32}),
             on=list(ROW_KEYS),
             how="inner",
         )
@@ -162,5 +179,6 @@ def attach_outcomes(candidates: pl.DataFrame, outcomes: pl.DataFrame, *, min_out
         .with_columns(
             pl.concat_str(["pupil_id", "subject", "period"], separator="|").alias("key"),
             (pl.col("outcome") - pl.col("baseline_subject")).alias("change"),
+            (pl.col("baseline_subject") - pl.col("prior_subject")).alias("pre_change"),
         )
     )

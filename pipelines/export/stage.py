@@ -24,6 +24,7 @@ from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic
 from .tables import (
     DICTIONARY_NAME,
     EFFECTIVENESS,
+    EFFECTIVENESS_DESCRIPTIVE,
     NO_PROJECT,
     SUPPORT_BY_ROLE,
     SUPPORT_BY_SUBJECT,
@@ -132,7 +133,12 @@ def support_rules(max_minutes: float) -> tuple[tuple[ColumnRule, ...], tuple[Row
     return rules, bounds
 
 
-EFFECTIVENESS_RULES = (ColumnRule("n_pupils", exact=False), ColumnRule("n_comparison", exact=False))
+EFFECTIVENESS_RULES = (
+    ColumnRule("n_pupils", exact=False),
+    ColumnRule("n_comparison", exact=False),
+    ColumnRule("n_supported_total", exact=False),
+)
+EFFECTIVENESS_BOUNDS = (RowBound("n_supported_total", "n_pupils"),)  # the evaluated are among them
 
 
 def protect_tables(
@@ -164,10 +170,7 @@ def protect_tables(
     subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from, subject_extra)
     role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from, role_extra)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
-    prepared = prepare_effectiveness(effectiveness)
-    effect = audited_patterns([(prepared, EFFECTIVENESS.keys, None)], EFFECTIVENESS.counts, k, EFFECTIVENESS_RULES)
-    log_audit("effectiveness", effect)
-    effect_out = apply_pattern(prepared, effect.counts[0], EFFECTIVENESS.derived)
+    effect_out = protect_effectiveness(prepare_effectiveness(effectiveness), k)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
@@ -189,6 +192,21 @@ def log_audit(name: str, protected: Protected) -> None:
     )
 
 
+def protect_effectiveness(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The counts and derived figures as every export (LP-audited on their own); the interval method
+    and the design warning are withheld wherever the estimate they describe is."""
+    effect = audited_patterns(
+        [(frame, EFFECTIVENESS.keys, None)], EFFECTIVENESS.counts, k, EFFECTIVENESS_RULES, EFFECTIVENESS_BOUNDS
+    )
+    log_audit("effectiveness", effect)
+    pattern = effect.counts[0]
+    out = apply_pattern(frame, pattern, EFFECTIVENESS.derived)
+    blank = np.logical_or.reduce([pattern[c] for c in EFFECTIVENESS.counts])
+    for column in EFFECTIVENESS_DESCRIPTIVE:
+        out[column] = frame[column].astype(object).where(~blank, None)
+    return out
+
+
 def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:
     """Keys as text (nulls named), estimates as floats, rows in key order."""
     out = frame.copy()
@@ -198,7 +216,8 @@ def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:
     for column in EFFECTIVENESS.derived:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     out["estimate_withheld"] = out["estimate_withheld"].fillna(False).astype(bool)
-    out = out.astype({"n_pupils": float, "n_comparison": float})
+    out = out.astype({column: float for column in EFFECTIVENESS.counts})
+    out["design_warning"] = out["design_warning"].astype(object).where(out["design_warning"].notna(), None)
     return sort_rows(out, EFFECTIVENESS.keys)
 
 

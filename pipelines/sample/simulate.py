@@ -42,9 +42,21 @@ GRADE_COLUMNS = (
 )  # fmt: skip
 EPISODE_COLUMNS = (
     "pupil_id", "school_id", "subject", "school_year", "semester", "first_consultation", "baseline_mean",
-    "plan_start", "plan_end",
+    "plan_start", "plan_end", "true_effect",
 )  # fmt: skip
+EPISODE_COLUMNS_BY_INDEX = [
+    "pupil_id", "school_idx", "subject", "first_consultation", "baseline_mean", "plan_start", "plan_end",
+    "true_effect",
+]  # fmt: skip
 VOLUME_DROP = (0, "2025-11", 0.3)  # (school index, month, share of consultations kept): a reporting gap
+# The harder worlds (docs/sample-data.md, "Worlds"). Their extra draws come from their own stream
+# (WORLD_STREAM), so the baseline world's draws, frames and files stay exactly what they were.
+WORLD_STREAM = 3  # 2 is the writers' stream (writers.build_files)
+SD_SCHOOL = 0.3  # school_effects: school intercept u_j ~ N(0, 0.3), added to every latent mark
+SD_SCHOOL_EFFECT = 0.4  # school_effects: effect in school j = effect · max(0, 1 + v_j), v_j ~ N(0, 0.4)
+HET_SLOPE = 0.3  # heterogeneous: effect for pupil i, subject s = effect · max(0, 1 − 0.3 · (a_i + b_is))
+TERM_TREND = 1.0  # term_trend: marks rise by this much from a semester's first to its last school day
+DIP = 0.7  # dip: selection adds −DIP · e_ist, the start term's (unobserved) shock, to the logit
 
 
 @dataclass(frozen=True)
@@ -56,15 +68,55 @@ class Simulation:
     plans: pl.DataFrame
     consultations: pl.DataFrame
     grades: pl.DataFrame
-    episodes: pl.DataFrame  # one row per supported pupil × subject: when support began and the baseline mean
+    episodes: pl.DataFrame  # one row per supported pupil × subject: when support began, baseline mean, true effect
     staff: pl.DataFrame  # staff_id, school_id, staff_name, staff_role, subject
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-def simulate(schools: int = 9, seed: int = 42, effect: float = 0.6, staying_effect: float = 0.5) -> Simulation:
+@dataclass(frozen=True)
+class WorldTerms:
+    """What a world adds to the baseline model; the baseline's terms change nothing (zeros and ones)."""
+
+    name: str
+    school_intercept: np.ndarray  # per school, added to every latent mark
+    school_effect_scale: np.ndarray  # per school, multiplies the effect
+    effect_scale: np.ndarray  # pupil × subject, multiplies the effect (school scale included)
+    shift: np.ndarray  # per pupil, added to every latent mark (the school intercept)
+    trend: float  # rise in marks from the first to the last school day of a semester
+    dip: float  # weight of the start term's shock in the selection logit (with a minus sign)
+
+
+def world_terms(name: str, p: dict[str, np.ndarray], n_schools: int, seed: int) -> WorldTerms:
+    """The named world's terms (docs/sample-data.md, "Worlds"), drawn from the world's own stream."""
+    if name not in world.WORLDS:
+        raise ValueError(f"Nezināma pasaule / unknown world {name!r}: {', '.join(world.WORLDS)}")
+    rng = np.random.Generator(np.random.PCG64([seed, WORLD_STREAM]))
+    n = len(p["level0"])
+    intercept, school_scale = np.zeros(n_schools), np.ones(n_schools)
+    pupil_scale = np.ones((n, len(world.SUBJECT_CODES)))
+    if name == "school_effects":
+        intercept = rng.normal(0.0, SD_SCHOOL, n_schools)
+        school_scale = np.maximum(0.0, 1.0 + rng.normal(0.0, SD_SCHOOL_EFFECT, n_schools))
+    if name == "heterogeneous":
+        pupil_scale = np.maximum(0.0, 1.0 - HET_SLOPE * (p["ability"][:, None] + p["offset"]))
+    return WorldTerms(
+        name=name,
+        school_intercept=intercept,
+        school_effect_scale=school_scale,
+        effect_scale=pupil_scale * school_scale[p["school_idx"]][:, None],
+        shift=intercept[p["school_idx"]],
+        trend=TERM_TREND if name == "term_trend" else 0.0,
+        dip=DIP if name == "dip" else 0.0,
+    )
+
+
+def simulate(
+    schools: int = 9, seed: int = 42, effect: float = 0.6, staying_effect: float = 0.5, world_name: str = "baseline"
+) -> Simulation:
     """Simulate two school years of rosters, support plans, consultations and marks.
 
-    Pure and deterministic: the same arguments always give the same frames.
+    Pure and deterministic: the same arguments always give the same frames. `world_name` picks the
+    data-generating process (world.WORLDS); "baseline" is the one the estimator is built for.
     """
     if schools < 1:
         raise ValueError("Skolu skaitam jābūt vismaz 1 / schools must be at least 1")
@@ -72,8 +124,9 @@ def simulate(schools: int = 9, seed: int = 42, effect: float = 0.6, staying_effe
     calendar = world.semester_calendar()
     school_frame = make_schools(schools, rng)
     pupils = make_pupils(school_frame, rng)
+    terms = world_terms(world_name, pupils, schools, seed)
     staff = make_staff(school_frame, rng)
-    state = run_semesters(pupils, staff, calendar, rng, effect, staying_effect)
+    state = run_semesters(pupils, staff, calendar, rng, effect, staying_effect, terms)
     grades = plant_identical_marks(state["grades"], rng)
     consultations = drop_reporting_month(state["consultations"], school_frame)
     truth = {
@@ -99,6 +152,7 @@ def simulate(schools: int = 9, seed: int = 42, effect: float = 0.6, staying_effe
         },
         "leaving": {"base_per_semester": LEAVE_BASE, "ability_coefficient": LEAVE_ABILITY, "grades": [7, 12]},
         "volume_drop": {"school_id": school_frame["school_id"][VOLUME_DROP[0]], "month": VOLUME_DROP[1]},
+        "world": world_truth(terms, school_frame, state["episodes"], effect),
     }
     return Simulation(
         schools=school_frame,
@@ -110,6 +164,28 @@ def simulate(schools: int = 9, seed: int = 42, effect: float = 0.6, staying_effe
         staff=staff,
         truth=truth,
     )
+
+
+def world_truth(terms: WorldTerms, schools: pl.DataFrame, episodes: pl.DataFrame, effect: float) -> dict[str, Any]:
+    """The world's name, parameters and the realised average effect on the supported (ATT)."""
+    params: dict[str, Any] = {}
+    if terms.name == "school_effects":
+        params = {
+            "sd_school_intercept": SD_SCHOOL,
+            "sd_school_effect_multiplier": SD_SCHOOL_EFFECT,
+            "school_intercept": dict(zip(schools["school_id"], terms.school_intercept.tolist(), strict=True)),
+            "school_effect": dict(
+                zip(schools["school_id"], (effect * terms.school_effect_scale).tolist(), strict=True)
+            ),
+        }
+    elif terms.name == "heterogeneous":
+        params = {"rule": "effect_is = effect * max(0, 1 - slope * (a_i + b_is))", "slope": HET_SLOPE}
+    elif terms.name == "term_trend":
+        params = {"rise_per_semester": TERM_TREND}
+    elif terms.name == "dip":
+        params = {"rule": "selection logit adds -dip * e_ist (start-term shock)", "dip": DIP}
+    att = float(episodes["true_effect"].mean()) if episodes.height else None
+    return {"name": terms.name, "parameters": params, "expected_effect": effect, "att_supported": att}
 
 
 # --- schools, pupils, staff ------------------------------------------------------------------------
@@ -258,6 +334,7 @@ def run_semesters(
     rng: np.random.Generator,
     effect: float,
     staying_effect: float,
+    terms: WorldTerms,
 ) -> dict[str, pl.DataFrame]:
     """Semester by semester, because who is supported depends on the marks of the semester before."""
     n_subjects = len(world.SUBJECT_CODES)
@@ -273,17 +350,18 @@ def run_semesters(
         )
         pairs_p, pairs_s = subject_pairs(np.flatnonzero(active), level)
         if s in SELECTION_SEMESTERS and previous_marks is not None:
-            episodes = select_for_support(pairs_p, pairs_s, level, previous_marks, first_consult, cal, rng)
+            dip = dip_shock(p, pairs_p, pairs_s, s, terms)
+            episodes = select_for_support(pairs_p, pairs_s, level, previous_marks, first_consult, cal, rng, dip)
             first_consult[episodes["p"], episodes["s"]] = episodes["first_consult"]
             ever_supported[episodes["p"]] = True
         else:
             episodes = None
         draw_leaving(p, active & (level >= 7), ever_supported, first_consult, cal, rng, staying_effect)
-        marks = draw_marks(p, pairs_p, pairs_s, level, first_consult, s, cal, rng, effect)
+        marks = draw_marks(p, pairs_p, pairs_s, level, first_consult, s, cal, rng, effect, terms)
         grade_parts.append(marks)
         previous_marks = marks
         if episodes is not None and len(episodes["p"]):
-            plans, eps, consults = support_records(p, episodes, staff, calendar, s, rng)
+            plans, eps, consults = support_records(p, episodes, staff, calendar, s, rng, effect * terms.effect_scale)
             plan_parts.append(plans)
             episode_parts.append(eps)
             consult_parts.append(consults)
@@ -322,8 +400,13 @@ def select_for_support(
     first_consult: np.ndarray,
     cal: dict,
     rng: np.random.Generator,
+    dip: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """New support episodes at the start of a semester, selected on last semester's visible marks."""
+    """New support episodes at the start of a semester, selected on last semester's visible marks.
+
+    dip (the dip world only): a per-pair term added to the logit, what teachers see in the start
+    term's first weeks and the evaluation cannot (it matches on the previous semester).
+    """
     n_subjects = first_consult.shape[1]
     visible = (previous["kind"] == "score") & np.isin(previous["assessment"], ("formative", "summative"))
     key = previous["p"][visible] * n_subjects + previous["s"][visible]
@@ -335,7 +418,10 @@ def select_for_support(
     has_marks = count[pair_key] > 0
     eligible = eligible_subject & has_marks & (level[pairs_p] >= 4) & (first_consult[pairs_p, pairs_s] == NEVER)
     m = np.where(has_marks, total[pair_key] / np.maximum(count[pair_key], 1), np.nan)
-    chance = 1.0 / (1.0 + np.exp(-(ALPHA + BETA * (THRESHOLD - np.nan_to_num(m, nan=THRESHOLD)))))
+    logit = ALPHA + BETA * (THRESHOLD - np.nan_to_num(m, nan=THRESHOLD))
+    if dip is not None:
+        logit = logit + dip
+    chance = 1.0 / (1.0 + np.exp(-logit))
     chosen = eligible & (rng.random(len(pairs_p)) < chance)
     idx = np.flatnonzero(chosen)
     days = cal["school_days"]
@@ -343,6 +429,15 @@ def select_for_support(
     target = cal["start"] + (7 * weeks).astype("timedelta64[D]") + rng.integers(0, 5, len(idx)).astype("timedelta64[D]")
     first = days[np.minimum(np.searchsorted(days, target), len(days) - 1)]
     return {"p": pairs_p[idx], "s": pairs_s[idx], "m": m[idx], "first_consult": day_number(first)}
+
+
+def dip_shock(
+    p: dict[str, np.ndarray], pairs_p: np.ndarray, pairs_s: np.ndarray, s: int, terms: WorldTerms
+) -> np.ndarray | None:
+    """−dip × the start term's shock e_ist per pair (None outside the dip world): a low term is picked."""
+    if terms.dip == 0:
+        return None
+    return -terms.dip * p["shock"][pairs_p, pairs_s, s]
 
 
 def draw_leaving(
@@ -385,6 +480,7 @@ def draw_marks(
     cal: dict,
     rng: np.random.Generator,
     effect: float,
+    terms: WorldTerms,
 ) -> dict[str, np.ndarray]:
     """Marks of one semester: 4–6 per pupil × subject, a term grade, a pass/fail for computing."""
     days = cal["school_days"]
@@ -398,9 +494,12 @@ def draw_marks(
     mark_day = day_number(days[rng.integers(0, len(days) - 1, n)])  # the last day is kept for term grades
     summative = rng.random(n) < 0.3
     treated = mark_day >= first_consult[mp, ms]
-    latent = (
-        BASE + p["ability"][mp] + p["offset"][mp, ms] + p["shock"][mp, ms, s] + rng.normal(0, SD_MARK, n)
-    ) + effect * treated
+    latent = BASE + p["ability"][mp] + p["offset"][mp, ms] + p["shock"][mp, ms, s] + rng.normal(0, SD_MARK, n)
+    if terms.name != "baseline":  # kept out of the baseline so its arithmetic, and its files, stay unchanged
+        latent = latent + terms.shift[mp] + terms.trend * term_phase(mark_day, days)
+        latent = latent + effect * terms.effect_scale[mp, ms] * treated
+    else:
+        latent = latent + effect * treated
     score = np.clip(round_half_up(latent), 1, 10)
     early = level[mp] <= 3
     level_idx = np.searchsorted(np.array(LEVEL_CUTS), latent, side="right")  # 0..3 -> S T A P
@@ -425,8 +524,14 @@ def draw_marks(
     }
     marks = {k: v[alive] for k, v in marks.items()}
     term = term_grades(marks, p, first_consult.shape[1], int(day_number(days[-1])))
-    passfail = pass_fail(p, pairs_p[~graded], pairs_s[~graded], s, int(day_number(days[-4])), rng)
+    passfail = pass_fail(p, pairs_p[~graded], pairs_s[~graded], s, days, rng, terms)
     return {k: np.concatenate([marks[k], term[k], passfail[k]]) for k in marks}
+
+
+def term_phase(day: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Position within the semester's school days, −0.5 on the first day to +0.5 on the last."""
+    first, last = int(day_number(days[0])), int(day_number(days[-1]))
+    return (np.asarray(day, dtype=float) - first) / max(last - first, 1) - 0.5
 
 
 def term_grades(marks: dict[str, np.ndarray], p: dict[str, np.ndarray], n_subjects: int, day: int) -> dict:
@@ -455,13 +560,22 @@ def term_grades(marks: dict[str, np.ndarray], p: dict[str, np.ndarray], n_subjec
 
 
 def pass_fail(
-    p: dict[str, np.ndarray], pp: np.ndarray, ss: np.ndarray, s: int, day: int, rng: np.random.Generator
+    p: dict[str, np.ndarray],
+    pp: np.ndarray,
+    ss: np.ndarray,
+    s: int,
+    days: np.ndarray,
+    rng: np.random.Generator,
+    terms: WorldTerms,
 ) -> dict[str, np.ndarray]:
     """Computing is an "ieskaite": one i/ni per semester, failed when the latent value is below 4."""
+    day = int(day_number(days[-4]))
     keep = p["left_day"][pp] > day
     pp, ss = pp[keep], ss[keep]
     k = len(pp)
     latent = BASE + p["ability"][pp] + p["offset"][pp, ss] + p["shock"][pp, ss, s] + rng.normal(0, SD_MARK, k)
+    if terms.name != "baseline":
+        latent = latent + terms.shift[pp] + terms.trend * term_phase(np.full(k, day), days)
     return {
         "p": pp,
         "s": ss,
@@ -526,8 +640,12 @@ def support_records(
     calendar: list[dict],
     s: int,
     rng: np.random.Generator,
+    true_effect: np.ndarray,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One plan per pupil per semester, weekly consultations in each supported subject until the plan's end."""
+    """One plan per pupil per semester, weekly consultations in each supported subject until the plan's end.
+
+    true_effect: pupil × subject, the effect planted on the marks from the first consultation on.
+    """
     cal = calendar[s]
     ids = school_ids(staff)
     posts: dict[tuple[str, str, str | None], list[dict]] = {}
@@ -558,7 +676,7 @@ def support_records(
             first = int(episodes["first_consult"][e])
             episode_rows.append(
                 (p["pupil_id"][pupil], p["school_idx"][pupil], subject, first, float(episodes["m"][e]), plan_start,
-                 plan_end)
+                 plan_end, float(true_effect[pupil, episodes["s"][e]]))
             )  # fmt: skip
             teachers = posts[(school_id, "teacher", subject)]
             assistants = posts[(school_id, "teaching_assistant", None)]
@@ -586,7 +704,7 @@ def support_records(
     )
     eps = pl.DataFrame(
         episode_rows,
-        schema=["pupil_id", "school_idx", "subject", "first_consultation", "baseline_mean", "plan_start", "plan_end"],
+        schema=EPISODE_COLUMNS_BY_INDEX,
         orient="row",
     ).with_columns(
         pl.col("first_consultation", "plan_start", "plan_end").cast(pl.Date),

@@ -66,9 +66,11 @@ class Planted:
     file_stem: str | None = None  # for whole-file errors
 
 
-def write_sample(out_dir: Path, schools: int = 9, seed: int = 42, effect: float = 0.6) -> SampleSummary:
+def write_sample(
+    out_dir: Path, schools: int = 9, seed: int = 42, effect: float = 0.6, world_name: str = "baseline"
+) -> SampleSummary:
     """Simulate, then write the messy export files under out_dir (Load → Process → Save)."""
-    sim = simulate(schools=schools, seed=seed, effect=effect)
+    sim = simulate(schools=schools, seed=seed, effect=effect, world_name=world_name)
     files, rows, planted = build_files(sim, seed)
     out_dir = Path(out_dir)
     for rel, data in files.items():
@@ -353,6 +355,8 @@ def value_texts(part: pl.DataFrame, kind: str, dialect: str) -> pl.DataFrame:
         exprs.append(
             pl.col("_assessment").replace_strict(types, default=None, return_dtype=pl.String).alias("assessment_type")
         )
+    if kind in ("plans", "consultations") and dialect in world.PROJECT_SPELLINGS:
+        exprs.append(pl.col("project_code").replace(world.PROJECT_SPELLINGS[dialect]))
     if kind == "pupils" and dialect == "cp1257":
         exprs.append(pl.col("gender").replace_strict({"M": "V", "F": "S"}, default=None).alias("gender"))  # vīr./siev.
     if english and kind in ("pupils", "plans", "consultations", "grades"):
@@ -433,6 +437,16 @@ def xlsx_bytes(part: pl.DataFrame, kind: str, columns: list[str]) -> bytes:
 # --- the ground-truth note ------------------------------------------------------------------------
 
 
+def world_lines(truth: dict) -> list[str]:
+    """The README line naming a harder world (none for the baseline, whose README stays as it was)."""
+    if truth["name"] == "baseline":
+        return []
+    return [
+        f"- Pasaule / world: `{truth['name']}` {truth['parameters']}; vidējais efekts atbalstītajiem / average "
+        f"effect on the supported: {truth['att_supported']:.3f} (docs/sample-data.md, „Worlds”)"
+    ]
+
+
 def readme(sim: Simulation, planted: list[Planted], dialects: dict[tuple[int, str | None], str]) -> str:
     """SAMPLE_README.md: what this is, the seed, the planted effect and selection rule, the planted errors."""
     t = sim.truth
@@ -457,6 +471,7 @@ def readme(sim: Simulation, planted: list[Planted], dialects: dict[tuple[int, st
         f"{sel['m']}; semestri / semesters: {', '.join(sel['semesters'])}",
         "- Tāpēc naivs „pirms–pēc” salīdzinājums pārspīlē efektu (regresija uz vidējo) / A naive before–after "
         "comparison therefore overstates the effect (regression to the mean).",
+        *world_lines(t["world"]),
         f"- Mēneša apjoma kritums / monthly volume drop: iestāde / school {t['volume_drop']['school_id']}, "
         f"{t['volume_drop']['month']}",
         "- Divas identiskas atzīmes vienā dienā ir likumīgas (abas skaitās) / identical marks on one day are "

@@ -1,0 +1,489 @@
+"""Design diagnostics: can this cell's comparison be trusted, and how much would it take to overturn it?
+
+The headline estimate is right when, given the previous semester's marks, supported and comparison
+pupils would have had the same marks without support. Nothing in the estimate itself can tell when
+that fails (e.g. teachers pick pupils on a dip that already shows in the weeks before support). So:
+
+- Placebo A: the same estimator with the start term's marks dated *before* the window start as the
+  outcome (supported: before the first consultation; comparisons: before their stratum's window
+  start). Support cannot have caused a difference there.
+- Placebo B: the change from semester s−2 to s−1 (where the pupil has s−2 marks), on the same matched
+  rows. Matched on s−1, the groups should not differ in where they came from.
+- design_warning: a placebo that is clearly non-zero and large enough to matter (`warning_reasons`).
+- Robustness value (Cinelli & Hazlett 2020) of the treatment coefficient, with the pupil's overall
+  baseline mean as the benchmark for a hidden factor.
+- The effect on all supported pupils with a baseline and an outcome (no caliper, no matching): a
+  sensitivity estimate beside the headline, which covers only supported pupils with comparable peers.
+- The sample flow per cell, and the semester-aligned event study (s−2 … s+1) with 95 % bands.
+
+Placebos and event-study gaps get their intervals from the same inference as the headline
+(estimate.interval_for with the school-bootstrap draws of bootstrap.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import polars as pl
+
+from pipelines.evaluate.estimate import (
+    NO_INTERVAL,
+    SCHOOL_BOOTSTRAP,
+    CellData,
+    Estimate,
+    Interval,
+    ancova,
+    demean_within,
+    interval_for,
+    point_effect,
+)
+
+# Placebo name -> the sample column used as its outcome.
+PLACEBOS: dict[str, str] = {"placebo_a": "pre_window", "placebo_b": "pre_change"}
+# The semester-aligned event study: (step, label, sample column). s−1 is what the matching used.
+EVENT_STEPS: tuple[tuple[int, str, str], ...] = (
+    (-3, "s-2", "prior_subject"),
+    (-2, "s-1", "baseline_subject"),
+    (-1, "s_before", "pre_window"),
+    (0, "s_after", "outcome"),
+    (1, "s+1", "next_subject"),
+)
+MATCHED_STEP = "s-1"
+DIAGNOSTIC_COLUMNS = ("pre_window", "pre_change", "prior_subject", "next_subject")
+# The design warning (docs/method.md, "Design diagnostics"): a placebo warns when its 95 % interval
+# excludes zero AND it is material: at least MIN_PLACEBO grade points (a smaller pre-difference is no
+# practical threat, however precisely a national sample measures it) or at least half the effect.
+# A large but insignificant placebo alone does not warn: in small cells noise alone exceeds half the
+# effect often (measured: tests/evaluate/test_diagnostics.py and docs/method.md).
+MIN_PLACEBO = 0.05
+HALF_EFFECT = 0.5
+# Benchmark for the sensitivity sentence: a hidden factor as strong as this covariate (kd = ky = 1).
+BENCHMARK = "baseline_overall"
+
+
+# --- placebos --------------------------------------------------------------------------------------------
+
+
+def placebo_data(data: CellData, values: np.ndarray, min_supported: int) -> CellData | None:
+    """The cell's rows that have the placebo outcome, with it as the outcome; None when fewer than
+    min_supported supported rows (pupil-subjects) or no comparison have it."""
+    rows = np.flatnonzero(np.isfinite(values))
+    treated = data.treated[rows]
+    if treated.sum() < min_supported or treated.all():
+        return None
+    return replace(data, outcome=values).subset(rows)
+
+
+def column_values(frame: pl.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Float columns as numpy with NaN for missing, in one conversion (a column the frame lacks: all NaN)."""
+    present = [c for c in columns if c in frame.columns]
+    matrix = (
+        frame.select(pl.col(c).cast(pl.Float64) for c in present).to_numpy() if present else np.empty((frame.height, 0))
+    )
+    out = {c: matrix[:, i] for i, c in enumerate(present)}
+    return {c: out.get(c, np.full(frame.height, np.nan)) for c in columns}
+
+
+STATISTIC_COLUMNS = tuple(dict.fromkeys([*PLACEBOS.values(), *(column for _, _, column in EVENT_STEPS)]))
+
+
+def replicate_statistics(frame: pl.DataFrame, data: CellData, min_supported: int) -> dict[str, float | None]:
+    """What one bootstrap replicate records besides the effect: both placebos and the event-study gaps."""
+    values = column_values(frame, STATISTIC_COLUMNS)
+    out: dict[str, float | None] = {}
+    for name, column in PLACEBOS.items():
+        sub = placebo_data(data, values[column], min_supported)
+        out[name] = None if sub is None else point_effect(sub)
+    for _, label, column in EVENT_STEPS:
+        out[f"gap_{label}"] = weighted_gap(values[column], data.treated, data.weight)
+    return out
+
+
+@dataclass(frozen=True)
+class Placebo:
+    effect: float | None = None
+    interval: Interval = field(default_factory=Interval)
+    n_rows: int = 0
+
+
+def placebo_estimate(
+    frame: pl.DataFrame,
+    data: CellData,
+    column: str,
+    *,
+    min_supported: int,
+    draws: np.ndarray | None,
+    replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> Placebo:
+    """The ANCOVA on the placebo outcome, with the headline's kind of interval."""
+    sub = placebo_data(data, column_values(frame, [column])[column], min_supported)
+    if sub is None:
+        return Placebo()
+    effect, cr1_se, n_clusters = ancova(sub)
+    interval = interval_for(effect, cr1_se, n_clusters, draws, replicates, method=interval_method, data=sub)
+    return Placebo(effect, interval, len(sub.outcome))
+
+
+def warning_reasons(effect: float | None, placebos: Mapping[str, Placebo]) -> list[str]:
+    """Which placebos raise the design warning (empty: no warning). A placebo warns when its 95 %
+    interval excludes zero and it is material: at least MIN_PLACEBO grade points, or at least half
+    the effect (which matters when the effect itself is small). Docs: docs/method.md."""
+    reasons = []
+    for name, placebo in placebos.items():
+        p, iv = placebo.effect, placebo.interval
+        if p is None or iv.ci_low is None or iv.ci_high is None:
+            continue
+        material = abs(p) >= MIN_PLACEBO or (effect is not None and abs(p) >= HALF_EFFECT * abs(effect))
+        if (iv.ci_low > 0 or iv.ci_high < 0) and material:
+            reasons.append(name)
+    return reasons
+
+
+def bias_direction(placebos: Mapping[str, Placebo], reasons: Sequence[str]) -> str | None:
+    """'down' when the supported were already behind before support (the effect is then probably
+    understated, if that gap persisted), 'up' when ahead; from the first placebo that warned."""
+    for name in PLACEBOS:
+        if name in reasons:
+            effect = placebos[name].effect
+            return None if effect is None else ("down" if effect < 0 else "up")
+    return None
+
+
+DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
+    "placebo_effect": pl.Float64(),
+    "placebo_se": pl.Float64(),
+    "placebo_ci_low": pl.Float64(),
+    "placebo_ci_high": pl.Float64(),
+    "placebo_interval_method": pl.String(),
+    "placebo_n_rows": pl.Int64(),
+    "placebo_b_effect": pl.Float64(),
+    "placebo_b_se": pl.Float64(),
+    "placebo_b_ci_low": pl.Float64(),
+    "placebo_b_ci_high": pl.Float64(),
+    "placebo_b_n_rows": pl.Int64(),
+    "design_warning": pl.Boolean(),
+    "design_warning_reason": pl.String(),
+    "bias_direction": pl.String(),
+    "robustness_value": pl.Float64(),
+    "benchmark_r2dz": pl.Float64(),
+    "benchmark_r2yz": pl.Float64(),
+    "benchmark_adjusted_effect": pl.Float64(),
+    "benchmark_explains_away": pl.Boolean(),
+}
+
+
+def diagnose_cell(
+    frame: pl.DataFrame,
+    est: Estimate,
+    *,
+    min_supported: int,
+    draws: Mapping[str, np.ndarray] | None,
+    replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> dict[str, object]:
+    """The design diagnostics of one estimated cell (all null for a cell without an estimate)."""
+    out: dict[str, object] = dict.fromkeys(DIAGNOSIS_SCHEMA)
+    if est.suppressed or est.effect is None:
+        return out
+    data = CellData.from_frame(frame)
+    placebos = {
+        name: placebo_estimate(
+            frame,
+            data,
+            column,
+            min_supported=min_supported,
+            draws=None if draws is None else draws.get(name, np.empty(0)),
+            replicates=replicates,
+            interval_method=interval_method,
+        )
+        for name, column in PLACEBOS.items()
+    }
+    reasons = warning_reasons(est.effect, placebos)
+    a, b = placebos["placebo_a"], placebos["placebo_b"]
+    sens = sensitivity(data)
+    return out | {
+        "placebo_effect": a.effect,
+        "placebo_se": a.interval.se,
+        "placebo_ci_low": a.interval.ci_low,
+        "placebo_ci_high": a.interval.ci_high,
+        "placebo_interval_method": a.interval.method,
+        "placebo_n_rows": a.n_rows,
+        "placebo_b_effect": b.effect,
+        "placebo_b_se": b.interval.se,
+        "placebo_b_ci_low": b.interval.ci_low,
+        "placebo_b_ci_high": b.interval.ci_high,
+        "placebo_b_n_rows": b.n_rows,
+        "design_warning": bool(reasons),
+        "design_warning_reason": ",".join(reasons),
+        "bias_direction": bias_direction(placebos, reasons),
+        "robustness_value": sens.robustness_value,
+        "benchmark_r2dz": sens.benchmark_r2dz,
+        "benchmark_r2yz": sens.benchmark_r2yz,
+        "benchmark_adjusted_effect": sens.benchmark_adjusted,
+        "benchmark_explains_away": sens.benchmark_explains_away,
+    }
+
+
+# --- sensitivity to a hidden factor (Cinelli & Hazlett 2020) ----------------------------------------------
+
+
+def partial_r2(t_value: float, dof: float) -> float:
+    """Partial R² of a regressor from its t-statistic and the residual degrees of freedom."""
+    return t_value**2 / (t_value**2 + dof)
+
+
+def robustness_value(t_value: float, dof: float, q: float = 1.0) -> float:
+    """RV_q: the partial R² a hidden factor needs with both treatment and outcome to move the estimate
+    by q × 100 % (q = 1: to zero). Cinelli & Hazlett (2020), eq. 18: ½(√(f⁴ + 4f²) − f²), f = q|t|/√dof."""
+    f = q * abs(t_value) / math.sqrt(dof)
+    return 0.5 * (math.sqrt(f**4 + 4 * f**2) - f**2)
+
+
+def benchmark_bounds(r2dxj_x: float, r2yxj_dx: float, kd: float = 1.0, ky: float = 1.0) -> tuple[float, float]:
+    """(R²_{D~Z|X}, R²_{Y~Z|D,X}) of a hidden factor Z kd / ky times as strong as covariate X_j
+    (Cinelli & Hazlett 2020, sec. 6.1; sensemakr's ovb_partial_r2_bound)."""
+    r2dz_x = kd * r2dxj_x / (1 - r2dxj_x)
+    if r2dz_x >= 1:
+        return 1.0, 1.0
+    r2zxj_xd = kd * r2dxj_x**2 / ((1 - kd * r2dxj_x) * (1 - r2dxj_x))
+    if r2zxj_xd >= 1:
+        return r2dz_x, 1.0
+    r2yz_dx = ((math.sqrt(ky) + math.sqrt(r2zxj_xd)) / math.sqrt(1 - r2zxj_xd)) ** 2 * (r2yxj_dx / (1 - r2yxj_dx))
+    return r2dz_x, min(r2yz_dx, 1.0)
+
+
+def adjusted_estimate(estimate: float, se: float, dof: float, r2dz_x: float, r2yz_dx: float) -> float:
+    """The estimate after removing the largest bias such a hidden factor could cause (towards zero)."""
+    if r2dz_x >= 1:
+        return 0.0
+    bias = se * math.sqrt(dof) * math.sqrt(r2yz_dx * r2dz_x / (1 - r2dz_x))
+    return math.copysign(1.0, estimate) * (abs(estimate) - bias)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    robustness_value: float | None = None
+    benchmark_r2dz: float | None = None
+    benchmark_r2yz: float | None = None
+    benchmark_adjusted: float | None = None
+    benchmark_explains_away: bool | None = None
+
+
+def classical_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, absorbed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted least squares with classical (homoskedastic) SEs; dof net of `absorbed` fixed effects.
+
+    Cinelli & Hazlett's formulas are identities of the classical OLS t-statistics, so these, not the
+    clustered ones, enter the robustness value (as in sensemakr).
+    """
+    sw = np.sqrt(w)
+    xw, yw = x * sw[:, None], y * sw
+    coef, *_ = np.linalg.lstsq(xw, yw, rcond=None)
+    dof = len(y) - x.shape[1] - absorbed
+    sigma2 = float(np.sum((yw - xw @ coef) ** 2)) / dof
+    se = np.sqrt(np.diag(np.linalg.pinv(xw.T @ xw)) * sigma2)
+    return coef, se, float(dof)
+
+
+def sensitivity(data: CellData) -> Sensitivity:
+    """Robustness value of the treatment coefficient and the baseline_overall benchmark (kd = ky = 1).
+
+    The model is the headline's: outcome ~ treated + baseline_subject + baseline_overall + stratum
+    effects, weighted; the treatment model regresses treated on the covariates and stratum effects.
+    """
+    y, x = data.design()
+    n_strata = len(np.unique(data.stratum))
+    if len(y) - 3 - n_strata < 2 or data.treated.all() or not data.treated.any():
+        return Sensitivity()
+    coef, se, dof = classical_fit(y, x, data.weight, n_strata)
+    if not np.all(np.isfinite(se)) or se[0] <= 0:
+        return Sensitivity()
+    t_effect = coef[0] / se[0]
+    rv = robustness_value(t_effect, dof)
+    # benchmark: baseline_overall (column 2 of x; column 1 in the treatment model)
+    d = demean_within(data.treated.astype(float), data.weight, data.stratum)
+    dcoef, dse, ddof = classical_fit(d, x[:, 1:], data.weight, n_strata)
+    if not (np.all(np.isfinite(dse)) and dse[1] > 0 and se[2] > 0):
+        return Sensitivity(robustness_value=float(rv))
+    r2dxj = partial_r2(dcoef[1] / dse[1], ddof)
+    r2yxj = partial_r2(coef[2] / se[2], dof)
+    r2dz, r2yz = benchmark_bounds(r2dxj, r2yxj)
+    adjusted = adjusted_estimate(float(coef[0]), float(se[0]), dof, r2dz, r2yz)
+    explains = adjusted <= 0 if coef[0] > 0 else adjusted >= 0
+    return Sensitivity(float(rv), float(r2dz), float(r2yz), float(adjusted), bool(explains))
+
+
+# --- the whole pool: every supported pupil with baseline and outcome, no caliper -------------------------
+
+
+def pool_frames(
+    sample: pl.DataFrame, columns: Sequence[str], sets: Sequence[tuple[str, ...]]
+) -> Iterator[tuple[tuple[str | None, ...], tuple[str, ...], pl.DataFrame]]:
+    """Per cell: all its supported rows and every comparison in the strata they are in (weight 1)."""
+    treated = sample.filter(pl.col("treated"))
+    comparison = sample.filter(~pl.col("treated")).drop([c for c in columns if c in sample.columns])
+    for subset in sets:
+        keys = list(subset)
+        strata = treated.select(*keys, "stratum").unique()
+        comp = comparison.join(strata, on="stratum")
+        frame = pl.concat([treated.select(comp.columns), comp], how="vertical_relaxed").with_columns(
+            pl.lit(1.0).alias("weight")
+        )
+        if not keys:
+            yield (), subset, frame
+            continue
+        for values, part in frame.partition_by(keys, as_dict=True, maintain_order=True).items():
+            yield tuple(values), subset, part
+
+
+def all_supported_effect(frame: pl.DataFrame, min_supported: int) -> dict[str, float | int | str | None]:
+    """The ANCOVA on the whole pool; CR1 interval with t(G−1) (without matching the regression's SE
+    is close to right: SD/SE ≈ 1.06 in the coverage study)."""
+    t = frame.filter(pl.col("treated"))
+    empty = {"effect_all_supported": None, "ci_low_all_supported": None, "ci_high_all_supported": None}
+    if t["pupil_id"].n_unique() < min_supported or t.height == frame.height:
+        return {**empty, "interval_method_all_supported": NO_INTERVAL}
+    effect, cr1_se, n_clusters = ancova(CellData.from_frame(frame))
+    interval = interval_for(effect, cr1_se, n_clusters, None, 0)
+    return {
+        "effect_all_supported": effect,
+        "ci_low_all_supported": interval.ci_low,
+        "ci_high_all_supported": interval.ci_high,
+        "interval_method_all_supported": interval.method if interval.ci_low is not None else NO_INTERVAL,
+        "n_comparison_pool": frame.filter(~pl.col("treated"))["pupil_id"].n_unique(),
+    }
+
+
+def all_supported_estimates(
+    sample: pl.DataFrame, columns: Sequence[str], sets: Sequence[tuple[str, ...]], min_supported: int
+) -> pl.DataFrame:
+    """One row per cell label (`ALL` where totalled) with the no-caliper effect and its interval."""
+    from pipelines.evaluate.cells import ALL
+
+    rows = []
+    for values, subset, frame in pool_frames(sample, columns, sets):
+        label = dict(zip(subset, values, strict=True))
+        rows.append({c: label.get(c, ALL) for c in columns} | all_supported_effect(frame, min_supported))
+    schema = {c: pl.String() for c in columns} | {
+        "effect_all_supported": pl.Float64(),
+        "ci_low_all_supported": pl.Float64(),
+        "ci_high_all_supported": pl.Float64(),
+        "interval_method_all_supported": pl.String(),
+        "n_comparison_pool": pl.Int64(),
+    }
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema)
+
+
+# --- sample flow -----------------------------------------------------------------------------------------
+
+
+def sample_flow(
+    episodes: pl.DataFrame,
+    candidates: pl.DataFrame,
+    sample: pl.DataFrame,
+    pairs: pl.DataFrame,
+    columns: Sequence[str],
+    sets: Sequence[tuple[str, ...]],
+) -> pl.DataFrame:
+    """Distinct supported pupils per cell at each step: episode → baseline → outcome → matched.
+
+    A pupil-subject keeps one set of cell keys throughout (the municipality of its marks where it has
+    a baseline row, else of its first consultation), so every step is a subset of the one before.
+    """
+    from pipelines.evaluate.cells import ALL
+
+    base = candidates.filter(pl.col("treated")).select(
+        "pupil_id", "subject", pl.col("municipality").alias("_muni"), pl.lit(True).alias("has_baseline")
+    )
+    outcome = sample.filter(pl.col("treated")).select("pupil_id", "subject", "key", pl.lit(True).alias("has_outcome"))
+    matched = pairs.select(pl.col("treated_key").unique().alias("key"), pl.lit(True).alias("matched"))
+    units = (
+        episodes.select("pupil_id", "subject", "project_code", "municipality", "school_year")
+        .join(base, on=["pupil_id", "subject"], how="left")
+        .join(outcome, on=["pupil_id", "subject"], how="left")
+        .join(matched, on="key", how="left")
+        .with_columns(
+            pl.coalesce("_muni", "municipality").alias("municipality"),
+            *(pl.col(c).fill_null(False) for c in ("has_baseline", "has_outcome", "matched")),
+        )
+    )
+    counts = [
+        pl.col("pupil_id").n_unique().alias("n_episodes"),
+        pl.col("pupil_id").filter("has_baseline").n_unique().alias("n_with_baseline"),
+        pl.col("pupil_id").filter("has_outcome").n_unique().alias("n_with_outcome"),
+        pl.col("pupil_id").filter("matched").n_unique().alias("n_matched"),
+    ]
+    parts = []
+    for subset in sets:
+        keys = list(subset)
+        grouped = units.group_by(keys).agg(counts) if keys else units.select(counts)
+        totalled = grouped.with_columns(pl.lit(ALL).alias(c) for c in columns if c not in keys)
+        parts.append(totalled.select(*columns, *(c for c in grouped.columns if c not in keys)))
+    return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+
+
+# --- semester-aligned event study ------------------------------------------------------------------------
+
+
+def weighted_gap(values: np.ndarray, treated: np.ndarray, weight: np.ndarray) -> float | None:
+    """Mean of the supported − weighted mean of the comparisons, over rows that have the value."""
+    ok = np.isfinite(values)
+    t, c = ok & treated, ok & ~treated
+    if not t.any() or not c.any() or weight[c].sum() <= 0:
+        return None
+    return float(values[t].mean() - np.average(values[c], weights=weight[c]))
+
+
+def event_study(
+    frame: pl.DataFrame,
+    draws: Mapping[str, np.ndarray] | None,
+    replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> pl.DataFrame:
+    """One row per step (s−2 … s+1) of the matched headline sample: both groups' means, the gap and
+    its 95 % interval (school bootstrap draws of the gap when given, else none: a CR1 band would be
+    the too-narrow kind the headline avoids)."""
+    data = CellData.from_frame(frame) if frame.height else None
+    rows = []
+    columns = column_values(frame, STATISTIC_COLUMNS)
+    for step, label, column in EVENT_STEPS:
+        values = columns[column]
+        ok = np.isfinite(values)
+        row: dict[str, object] = {"step": step, "period": label, "matched_on": label == MATCHED_STEP}
+        if data is None or not ok.any():
+            rows.append(row)
+            continue
+        t, c = ok & data.treated, ok & ~data.treated
+        row["n_supported"] = int(t.sum())
+        row["n_comparison"] = int(c.sum())
+        row["mean_supported"] = float(values[t].mean()) if t.any() else None
+        row["mean_comparison"] = float(np.average(values[c], weights=data.weight[c])) if c.any() else None
+        gap = weighted_gap(values, data.treated, data.weight)
+        row["difference"] = gap
+        schools = len(np.unique(data.school[ok]))
+        gap_draws = None if draws is None else draws.get(f"gap_{label}")
+        if gap is not None and gap_draws is not None:
+            interval = interval_for(gap, None, schools, gap_draws, replicates, method=interval_method)
+            row |= {"ci_low": interval.ci_low, "ci_high": interval.ci_high, "interval_method": interval.method}
+        rows.append(row)
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA)
+
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "step": pl.Int32(),
+    "period": pl.String(),
+    "matched_on": pl.Boolean(),
+    "n_supported": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "mean_supported": pl.Float64(),
+    "mean_comparison": pl.Float64(),
+    "difference": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "interval_method": pl.String(),
+}
