@@ -11,7 +11,7 @@ published) and, for records, at least the published number of pupils in the row.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +66,11 @@ def equations(keys: Sequence[tuple]) -> list[tuple[tuple, list[tuple]]]:
     return out
 
 
-def support_intervals(exports: Path, column: str, exact: bool) -> pd.DataFrame:
-    """The attacker's [low, high] for every withheld `column` cell of the support files."""
+def support_intervals(
+    exports: Path, column: str, exact: bool, wanted: Callable[[tuple], bool] = lambda key: True
+) -> pd.DataFrame:
+    """The attacker's [low, high] for every withheld `column` cell of the support files (only the
+    `wanted` ones are solved for; every withheld cell stays an unknown of the system)."""
     cells = support_cells(exports)
     keys = list(cells)
     unknown = [key for key in keys if cells[key][column] == ""]
@@ -116,7 +119,7 @@ def support_intervals(exports: Path, column: str, exact: bool) -> pd.DataFrame:
                 if row:
                     ub_rows.append(row)
                     ub_rhs.append(m_const - value)
-    return _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs)
+    return _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs, wanted)
 
 
 def _matrix(rows: list[dict[int, float]], n: int):
@@ -128,7 +131,7 @@ def _matrix(rows: list[dict[int, float]], n: int):
     return coo_matrix((v, (r, c)), shape=(len(rows), n)).tocsr()
 
 
-def _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs) -> pd.DataFrame:
+def _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs, wanted) -> pd.DataFrame:
     n = len(unknown)
     a_eq, a_ub = _matrix(eq_rows, n), _matrix(ub_rows, n)
     b_eq = np.array(eq_rhs) if eq_rows else None
@@ -136,6 +139,8 @@ def _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs) -> pd.DataFrame:
     bounds = [(lo, None) for lo in lower]
     out = []
     for i, key in enumerate(unknown):
+        if not wanted(key):
+            continue
         limits = []
         for sign in (1.0, -1.0):
             c = np.zeros(n)

@@ -60,7 +60,12 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple
 @pytest.mark.parametrize(("column", "exact"), [("n_consultations", True), ("n_pupils_supported", False)])
 def test_lp_attack_cannot_narrow_a_withheld_figure_about_few_pupils(attacked, column: str, exact: bool) -> None:
     exports, truth = attacked
-    intervals = support_intervals(exports, column, exact)
+
+    def about_few(key: tuple) -> bool:
+        row = truth[key]
+        return bool(1 <= float(row["n_pupils_supported"]) <= K - 1 or 1 <= float(row[column]) <= K - 1)
+
+    intervals = support_intervals(exports, column, exact, about_few)
     checked = 0
     for key, low, high in intervals.itertuples(index=False):
         row = truth[key]
