@@ -185,6 +185,16 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
     assert [s.scrub(p, known) for p in clean] == clean
 
 
+def test_scrub_masks_a_code_written_with_a_space_as_the_contract_accepts_it() -> None:
+    """`160411 28446` is a valid code in a code column (the dash or a space may separate the parts),
+    so a file name holding it in that spelling is masked too."""
+    s = PathScrubber(KEY)
+    spaced = OSKARS.replace("-", " ")
+    assert s.scrub(f"M.Ozols {spaced}.csv", set()) == f"M.Ozols {MASK}.csv"
+    assert s.scrub(f"{NEW.replace('-', ' ')}/iap.csv", set()) == f"{MASK}/iap.csv"
+    assert s.scrub("2024 12345.csv", set()) == "2024 12345.csv"  # not eleven digits
+
+
 def test_identity_keeps_clean_paths_and_tells_scrubbed_ones_apart() -> None:
     s = PathScrubber(KEY)
     assert s.identity("2024/atzimes.csv", set()) == "2024/atzimes.csv"
