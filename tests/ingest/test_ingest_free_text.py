@@ -149,6 +149,52 @@ def test_plans_and_consultations_keep_codes_not_text(con, tmp_path) -> None:
     ]
 
 
+def test_a_personal_code_in_any_kept_text_cell_is_not_stored(con, tmp_path) -> None:
+    """Subject, role, mode, class and assessment-type cells are kept as written for the school's
+    feedback; one holding a personal code (with a dash, a space or none) is stored as `***`."""
+    raw = tmp_path / "raw"
+    other = make_old_code(1, 1, 2010, 123)
+    spaced, bare = other.replace("-", " "), other.replace("-", "")
+    write(
+        raw / "k.csv",
+        [*CONSULT_HEADER, "Amats", "Mācību priekšmets", "Forma"],
+        [
+            [
+                "15.10.2024",
+                NEW,
+                SCHOOL,
+                "Ilze Ozoliņa",
+                "40",
+                "PuMPuRS",
+                f"Pedagogs {other}",
+                f"Matemātika {spaced}",
+                "klātienē",
+            ],
+            ["16.10.2024", NEW, SCHOOL, "Ilze Ozoliņa", "40", "PuMPuRS", "Pedagogs", "Matemātika", f"klātienē {bare}"],
+        ],
+    )
+    write(
+        raw / "v.csv",
+        ["Datums", "Personas kods", "Iestādes kods", "Mācību priekšmets", "Vērtējums", "Vērtējuma veids"],
+        [["15.10.2024", NEW, SCHOOL, f"Fizika {other}", "7", f"Summatīvais {other}"]],
+    )
+    write(raw / "s.csv", ROSTER_HEADER, [[NEW, "Anna", "Liepa", SCHOOL, f"7.b {other}", "2024/2025"]])
+    run_ingest(con, raw, KEY, "r1")
+    digits = other.replace("-", "")
+    for schema, table, column in rows(
+        con, "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    ):
+        only_digits = f"regexp_replace(\"{column}\", '[^0-9]', '', 'g')"
+        found = rows(con, f'select "{column}" from "{schema}"."{table}" where {only_digits} like ?', [f"%{digits}%"])
+        assert not found, (schema, table, column, found)
+    assert rows(
+        con, "select subject_raw, staff_role_raw, mode_raw from staging.consultations order by source_line"
+    ) == [
+        (MASK, MASK, "klātienē"),
+        ("Matemātika", "Pedagogs", MASK),
+    ]
+
+
 def test_a_warehouse_from_before_codes_is_mapped_in_place(con) -> None:
     ensure_schema(con)
     con.execute("alter table staging.plans drop column project_text_hash")
