@@ -365,23 +365,30 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         )
     con.execute(f"create or replace temp view scored_marks as {sql('scored_marks')}")
     return {
-        "consultations": con.sql(
+        "consultations": ordered(
+            con,
             "select date, school_year, semester, pupil_id, school_id, municipality, staff_role, subject, "
-            "minutes, mode, group_size, project_code from core.consultations"
-        ).pl(),
-        "plans": con.sql("select pupil_id, school_id, plan_start, plan_end, project_code from core.plans").pl(),
-        "pupils": con.sql(
-            "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
-        ).pl(),
-        "marks": con.sql(sql("marks_by_semester")).pl(),
+            "minutes, mode, group_size, project_code from core.consultations",
+        ),
+        "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
+        "pupils": ordered(
+            con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+        ),
+        "marks": ordered(con, sql("marks_by_semester")),
     }
+
+
+def ordered(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    """A query's rows in one fixed order: floating sums (weights, bootstrap means) then add up in the
+    same order whatever order a re-delivered or resumed load left the core rows in."""
+    return con.sql(f"select * from ({query}) order by all").pl()
 
 
 def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.DataFrame:
     """Outcome-window means over the row-level marks, computed in DuckDB."""
     con.register("outcome_windows", windows.to_arrow())
     try:
-        return con.sql(sql("outcome_window")).pl()
+        return ordered(con, sql("outcome_window"))
     finally:
         con.unregister("outcome_windows")
 
