@@ -5,7 +5,8 @@ that support helped (and helped enough to matter), and partial pooling of small 
 - MDES: (t(1−α/2, df) + t(power, df)) × SE, 80 % power, two-sided 5 % (Bloom 1995), with the cell's
   own SE and the degrees of freedom of its published interval.
 - Probabilities: a sceptical normal prior N(0, prior_sd²) on the effect, updated with the estimate
-  and its SE as a normal likelihood (normal–normal conjugate posterior).
+  as a normal likelihood (normal–normal conjugate posterior) whose SE is widened to match the
+  published t interval (normal_se).
 - Partial pooling: within a family of cells (same project, same breakdown: municipality, subject,
   school year or their combinations), each cell's estimate is shrunk towards the project's total by
   normal–normal empirical Bayes, τ² by the method of moments around that total.
@@ -36,7 +37,7 @@ def interval_dof(effect: float, se: float, ci_low: float, ci_high: float) -> flo
     """Degrees of freedom of a published effect ± t(df) × se interval (G−1, Bell–McCaffrey …), read back
     from its width so that every interval method gives its own; infinite when it is as narrow as normal."""
     crit = (ci_high - ci_low) / (2 * se)
-    if crit <= Z975 * (1 + 1e-9):
+    if crit <= float(stats.t.ppf(0.975, MAX_DOF)):
         return math.inf
     if crit > float(stats.t.ppf(0.975, 0.2)):  # wider than any t we can invert: the smallest df
         return 0.2
@@ -89,8 +90,9 @@ def decision_columns(
         if not usable(effect, se) or low is None or high is None:
             continue
         out["mdes"][i] = mdes(se, interval_dof(effect, se, low, high))
-        out["prob_positive"][i] = prob_above(effect, se, prior_sd)
-        out["prob_above_threshold"][i] = prob_above(effect, se, prior_sd, threshold)
+        wide = normal_se(low, high)  # a t with few df is wider than N(effect, se²): keep its width
+        out["prob_positive"][i] = prob_above(effect, wide, prior_sd)
+        out["prob_above_threshold"][i] = prob_above(effect, wide, prior_sd, threshold)
     project, rest = keys[0], keys[1:]
     totals = {row[project]: row for row in rows if all(row[k] == all_label for k in rest)}
     families: dict[tuple, list[int]] = {}
@@ -103,14 +105,27 @@ def decision_columns(
         if parent is None or parent["effect"] is None or len(members) < MIN_FAMILY:
             continue
         effects = np.array([rows[i]["effect"] for i in members], dtype=float)
-        ses = np.array([rows[i]["se"] for i in members], dtype=float)
-        parent_se = parent["se"] if usable(parent["effect"], parent["se"]) else None
+        ses = np.array([normal_se(rows[i]["ci_low"], rows[i]["ci_high"]) for i in members], dtype=float)
+        parent_se = (
+            normal_se(parent["ci_low"], parent["ci_high"])
+            if usable(parent["effect"], parent["se"]) and parent["ci_low"] is not None
+            else None
+        )
         pooled, pooled_se, _ = shrink(effects, ses, float(parent["effect"]), parent_se)
         for i, value, s in zip(members, pooled, pooled_se, strict=True):
             out["effect_pooled"][i] = float(value)
             out["ci_low_pooled"][i] = float(value - Z975 * s)
             out["ci_high_pooled"][i] = float(value + Z975 * s)
     return cells.with_columns(pl.Series(c, v, dtype=pl.Float64) for c, v in out.items())
+
+
+def normal_se(ci_low: float, ci_high: float) -> float:
+    """The SE a normal interval as wide as the published one would have: (high − low) / (2 × 1.96).
+
+    The published interval is effect ± t(df) × SE; with 2–6 schools t(df) is 2.6–12.7, so treating the
+    estimate as N(effect, SE²) would claim far more certainty than the interval does. Equals SE for
+    large df."""
+    return (ci_high - ci_low) / (2 * Z975)
 
 
 def usable(effect: float | None, se: float | None) -> bool:

@@ -83,3 +83,14 @@ def test_decision_columns_pool_each_family_towards_its_project_total() -> None:
     assert p2a["effect_pooled"] is None and p2a["prob_positive"] is not None
     assert c["prob_above_threshold"] < c["prob_positive"] < 0.5
     assert c["mdes"] == pytest.approx(mdes(0.3, 9))
+
+
+def test_few_schools_do_not_make_the_probability_overconfident() -> None:
+    # 2 schools: the interval is effect ± 12.7 × SE. The probability must reflect that width, not the SE.
+    two_schools, many_schools = cell("P", "ALL", 0.55, 0.1, dof=1), cell("P", "ALL", 0.55, 0.1, dof=1e6)
+    out = decision_columns(pl.DataFrame([two_schools]), ("project_code", "municipality", "subject", "school_year"),
+                           "ALL", prior_sd=0.3, threshold=0.2).row(0, named=True)  # fmt: skip
+    wide_se = (two_schools["ci_high"] - two_schools["ci_low"]) / (2 * stats.norm.ppf(0.975))
+    assert out["prob_positive"] == pytest.approx(prob_above(0.55, wide_se, 0.3))
+    assert out["prob_positive"] < 0.9 < prob_above(0.55, 0.1, 0.3)
+    assert interval_dof(0.55, 0.1, many_schools["ci_low"], many_schools["ci_high"]) > 1e4
