@@ -137,7 +137,7 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
 
 
 def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
-    from pipelines.ingest import run_ingest
+    from pipelines.ingest import ArchiveLimits, run_ingest
     from pipelines.ingest.paths import personal_name_warning
     from pipelines.pseudonym import KeyProblem, load_key
     from pipelines.run_summary import write_run_summary
@@ -152,9 +152,19 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
     def on_file(report: Any) -> None:
         out.event("file", path=report.path, kind=report.kind, status=report.status, rows_read=report.rows_read)
 
+    ingest = ctx.settings.ingest
+    limits = ArchiveLimits(ingest.archive_max_total_mb, ingest.archive_max_members, ingest.archive_max_depth)
     try:
-        key = load_key(ctx.settings.ingest.pseudonym_key_file, demo=demo_key)
-        result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file)
+        key = load_key(ingest.pseudonym_key_file, demo=demo_key)
+        result = run_ingest(
+            con,
+            raw_dir,
+            key,
+            ctx.run_id,
+            on_file=on_file,
+            archive_limits=limits,
+            memory_limit=ingest.duckdb_memory_limit,
+        )
     except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
         raise UserError(str(exc)) from exc
     write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)

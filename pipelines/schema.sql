@@ -13,7 +13,10 @@ create table if not exists meta.files (
     encoding         varchar,
     delimiter        varchar,
     ingested_at      timestamp,
-    run_id           varchar
+    run_id           varchar,
+    file_size        bigint,               -- with file_mtime_ns: the stat recorded with sha256
+    file_mtime_ns    bigint,
+    school_id        varchar               -- a rejected or skipped file's school, when its rows name one
 );
 
 create table if not exists meta.runs (
