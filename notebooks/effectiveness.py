@@ -51,7 +51,9 @@ def with_ci(frame):
 
 
 # %%
+diag = q.design_diagnostics(R.con, R.k, R.municipality, R.school_year)
 R.h2("ef_summary")
+R.warning_box(diag)  # above the headline: a placebo says the comparison is not fair
 if overall.empty:
     R.note("not_available")
 else:
@@ -67,8 +69,14 @@ else:
         R.text(key, **values)
         R.text("ef_summary_naive", naive=R.signed(row["naive_change"]))
         R.text("ef_summary_count", n=R.count(row["n_pupils"]), m=R.count(row["n_comparison"]))
+        R.sensitivity_sentence(diag, R.municipality or R.t("project_wide"))
     R.h2("ef_caveats_title")
     R.text("ef_caveats")
+
+# %%
+R.estimates_table(diag)
+R.flow_section(diag)
+R.placebo_section(diag)
 
 # %%
 if not overall.empty:
@@ -195,23 +203,34 @@ event = q.event_study(R.con, R.k)
 if event.empty:
     R.note("not_available")
 else:
-    series = {}
-    for group, key in (("supported", "supported"), ("comparison", "comparison")):
-        part = event[event["group"] == group].set_index("rel_month")["mean_grade"]
-        series[R.t(key)] = part
-    months = sorted(event["rel_month"].unique())
+    names = dict(zip(["s-2", "s-1", "s_before", "s_after", "s+1"], R.t("ef_event_periods").split("|"), strict=True))
+    labels = [names.get(p, p) for p in event["period"]]
     R.figure(
-        plots.lines(
-            months,
-            {name: (s.reindex(months), None, None) for name, s in series.items()},
+        plots.event_steps(
+            labels,
+            {R.t("supported"): event["mean_supported"], R.t("comparison"): event["mean_comparison"]},
+            (event["difference"], event["ci_low"], event["ci_high"]),
+            list(event["matched_on"].fillna(False)),
             R.t("ef_event"),
-            R.t("ef_event_x"),
+            R.t("ef_event_diff"),
             R.t("ef_event_y"),
             lang,
-            vline=0,
         )
     )
-    R.note("ef_event_note", k=R.k)
+    event["name"] = labels
+    event["ci"] = [R.interval(lo, hi) for lo, hi in zip(event["ci_low"], event["ci_high"], strict=True)]
+    R.table(
+        event,
+        {
+            "name": R.t("ef_event_x_sem"),
+            "mean_supported": R.t("supported"),
+            "mean_comparison": R.t("comparison"),
+            "difference": R.t("ef_event_diff"),
+            "ci": R.t("ci95"),
+        },
+        {"mean_supported": R.fmt_num(2), "mean_comparison": R.fmt_num(2), "difference": R.fmt_signed(2), "ci": str},
+    )
+    R.note("ef_event_note_sem", k=R.k)
 
 # %%
 R.h2("ef_staying")

@@ -172,6 +172,9 @@ else:
 R.h2("title_effectiveness")
 eff_here = q.effectiveness(R.con, R.k, "overall", R.municipality, R.school_year)
 eff_project = q.effectiveness(R.con, R.k, "overall", None, R.school_year)
+diag_here = q.design_diagnostics(R.con, R.k, R.municipality, R.school_year)
+diag_project = q.design_diagnostics(R.con, R.k, None, R.school_year)
+R.warning_box(diag_here)  # above the figures: a placebo says this comparison is not fair
 if eff_project.empty:
     R.note("not_available")
 else:
@@ -206,7 +209,12 @@ else:
         },
         count_cols=("n_pupils", "n_comparison"),
     )
+    R.sensitivity_sentence(diag_here, municipality or R.t("this_municipality"))
+    R.sensitivity_sentence(diag_project, R.t("project_wide"))
     R.text("ef_caveats")
+    R.estimates_table(diag_here)
+    R.flow_section(diag_here)
+    R.placebo_section(diag_here)
 
 # %%
 R.plans_by_school_section()

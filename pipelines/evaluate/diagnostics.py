@@ -261,7 +261,7 @@ def adjusted_estimate(estimate: float, se: float, dof: float, r2dz_x: float, r2y
     if r2dz_x >= 1:
         return 0.0
     bias = se * math.sqrt(dof) * math.sqrt(r2yz_dx * r2dz_x / (1 - r2dz_x))
-    return math.copysign(abs(estimate) - bias, estimate)
+    return math.copysign(1.0, estimate) * (abs(estimate) - bias)
 
 
 @dataclass(frozen=True)
@@ -307,13 +307,13 @@ def sensitivity(data: CellData) -> Sensitivity:
     d = demean_within(data.treated.astype(float), data.weight, data.stratum)
     dcoef, dse, ddof = classical_fit(d, x[:, 1:], data.weight, n_strata)
     if not (np.all(np.isfinite(dse)) and dse[1] > 0 and se[2] > 0):
-        return Sensitivity(robustness_value=rv)
+        return Sensitivity(robustness_value=float(rv))
     r2dxj = partial_r2(dcoef[1] / dse[1], ddof)
     r2yxj = partial_r2(coef[2] / se[2], dof)
     r2dz, r2yz = benchmark_bounds(r2dxj, r2yxj)
     adjusted = adjusted_estimate(float(coef[0]), float(se[0]), dof, r2dz, r2yz)
     explains = adjusted <= 0 if coef[0] > 0 else adjusted >= 0
-    return Sensitivity(rv, r2dz, r2yz, adjusted, bool(explains))
+    return Sensitivity(float(rv), float(r2dz), float(r2yz), float(adjusted), bool(explains))
 
 
 # --- the whole pool: every supported pupil with baseline and outcome, no caliper -------------------------

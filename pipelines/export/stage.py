@@ -18,11 +18,12 @@ from pipelines.config import Settings
 from pipelines.runner import UserError
 from pipelines.warehouse import table_exists
 
-from .disclosure import ALL, apply_pattern, linked_patterns, sort_rows, suppress
+from .disclosure import ALL, apply_pattern, linked_patterns, sort_rows, suppression_pattern
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .tables import (
     DICTIONARY_NAME,
     EFFECTIVENESS,
+    EFFECTIVENESS_DESCRIPTIVE,
     NO_PROJECT,
     SUPPORT_BY_ROLE,
     SUPPORT_BY_SUBJECT,
@@ -129,15 +130,24 @@ def protect_tables(
     subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from)
     role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
-    effect_out = suppress(
-        prepare_effectiveness(effectiveness), EFFECTIVENESS.keys, EFFECTIVENESS.counts, EFFECTIVENESS.derived, k
-    )
+    effect_out = protect_effectiveness(prepare_effectiveness(effectiveness), k)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
         (SUPPORT_BY_ROLE, role_out),
         (EFFECTIVENESS, effect_out),
     ]
+
+
+def protect_effectiveness(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The counts and derived figures as every export; the interval method and the design warning are
+    withheld wherever the estimate they describe is."""
+    pattern = suppression_pattern(frame, EFFECTIVENESS.keys, EFFECTIVENESS.counts, k)
+    out = apply_pattern(frame, pattern, EFFECTIVENESS.derived)
+    blank = np.logical_or.reduce([pattern[c] for c in EFFECTIVENESS.counts])
+    for column in EFFECTIVENESS_DESCRIPTIVE:
+        out[column] = frame[column].astype(object).where(~blank, None)
+    return out
 
 
 def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +159,8 @@ def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:
     for column in EFFECTIVENESS.derived:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     out["estimate_withheld"] = out["estimate_withheld"].fillna(False).astype(bool)
-    out = out.astype({"n_pupils": float, "n_comparison": float})
+    out = out.astype({column: float for column in EFFECTIVENESS.counts})
+    out["design_warning"] = out["design_warning"].astype(object).where(out["design_warning"].notna(), None)
     return sort_rows(out, EFFECTIVENESS.keys)
 
 

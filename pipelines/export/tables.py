@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.contract import PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.evaluate.estimate import CLUSTER_ROBUST, INTERVAL_METHODS, NO_INTERVAL, SCHOOL_BOOTSTRAP
 
 from .disclosure import ALL
 
@@ -297,6 +298,75 @@ EFFECTIVENESS = TableSpec(
             decimals=2,
         ),
         ColumnSpec(
+            "n_supported_total",
+            "integer",
+            "Atbalstītie skolēni ar bāzes un rezultāta atzīmēm pirms salīdzināmo atlases (`n_pupils` ≤ šis skaits; "
+            "starpība — skolēni bez salīdzināma vienaudža, parasti ar viszemākajām atzīmēm)",
+            "Supported pupils with baseline and outcome marks before matching (`n_pupils` ≤ this; the difference "
+            "is pupils without a comparable peer, usually those with the very lowest marks)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "interval_method",
+            "string",
+            f"Kā iegūts `ci_low`/`ci_high` (sk. docs/method.md, „Intervāli”): `{SCHOOL_BOOTSTRAP}` — skolu "
+            f"bootstrap, kas atkārto atlasi; `{CLUSTER_ROBUST}` — regresijas skolu klasteru (CR1) kļūda, par šauru; "
+            f"`{NO_INTERVAL}` — nav intervāla; citas vērtības — pārējās metodes, ko var izvēlēties "
+            "`evaluate.interval_method`",
+            f"How `ci_low`/`ci_high` were made: `{SCHOOL_BOOTSTRAP}` — school bootstrap re-running the matching; "
+            f"`{CLUSTER_ROBUST}` — the regression's school-clustered (CR1) SE, too narrow; "
+            f"`{NO_INTERVAL}` — no interval; other values — the other methods `evaluate.interval_method` may name",
+            enum=(*INTERVAL_METHODS, NO_INTERVAL),
+        ),
+        ColumnSpec(
+            "placebo_effect",
+            "number",
+            "Placebo A: tas pats novērtējums ar sākuma semestra atzīmēm pirms atbalsta sākuma kā rezultātu; "
+            "atbalsts tās nevarēja ietekmēt, tāpēc jābūt ap nulli",
+            "Placebo A: the same estimate with the start term's marks from before support began as the outcome; "
+            "support cannot have changed them, so it should be near zero",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "placebo_ci_low",
+            "number",
+            "Placebo A 95% TI apakšējā robeža (tā pati metode kā `interval_method`)",
+            "Lower bound of placebo A's 95% CI (the same method as `interval_method`)",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "placebo_ci_high",
+            "number",
+            "Placebo A 95% TI augšējā robeža",
+            "Upper bound of placebo A's 95% CI",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "robustness_value",
+            "number",
+            "Noturības vērtība (Cinelli & Hazlett 2020): daļa no atlikušās dispersijas, kas nenovērotam faktoram "
+            "jāizskaidro gan atbalsta piešķiršanā, gan rezultātā, lai efekts kļūtu nulle",
+            "Robustness value (Cinelli & Hazlett 2020): the share of residual variance a hidden factor must explain "
+            "in both who got support and the outcome to bring the effect to zero",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        ColumnSpec(
+            "design_warning",
+            "boolean",
+            "`true`, ja placebo pārbaude (A vai B) liecina, ka salīdzinājuma grupa, visticamāk, nav salīdzināma "
+            "un efekts ir nobīdīts (sk. docs/method.md)",
+            "`true` when a placebo check (A or B) says the comparison group is probably not comparable and the "
+            "effect probably biased (see docs/method.md)",
+        ),
+        ColumnSpec(
             "estimate_withheld",
             "boolean",
             "`true`, ja novērtēšanas posms novērtējumu nesniedza (par maz skolēnu novērtējumam)",
@@ -304,9 +374,14 @@ EFFECTIVENESS = TableSpec(
         ),
         _SUPPRESSED,
     ),
-    counts=("n_pupils", "n_comparison"),
-    derived=("naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index"),
+    counts=("n_pupils", "n_comparison", "n_supported_total"),
+    derived=(
+        *("naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index"),
+        *("placebo_effect", "placebo_ci_low", "placebo_ci_high", "robustness_value"),
+    ),
 )
+# Text and flag columns withheld with the derived figures (they describe the same people's estimate).
+EFFECTIVENESS_DESCRIPTIVE = ("interval_method", "design_warning")
 
 TABLES: tuple[TableSpec, ...] = (SUPPORT_SUMMARY, SUPPORT_BY_SUBJECT, SUPPORT_BY_ROLE, EFFECTIVENESS)
 

@@ -246,6 +246,134 @@ LABELS: dict[str, tuple[str, str]] = {
         "Novērtējums balstās uz {n} atbalstītajiem un {m} salīdzinājuma skolēniem.",
         "The estimate rests on {n} supported and {m} comparison pupils.",
     ),
+    # design diagnostics (docs/method.md, "Design diagnostics")
+    "ef_warning_title": (
+        "Brīdinājums: salīdzinājums, visticamāk, nav godīgs",
+        "Warning: the comparison is probably not fair",
+    ),
+    "ef_warning_box": (
+        "Pārbaude ar atzīmēm, ko atbalsts nevarēja ietekmēt, rāda, ka atbalstītie skolēni jau pirms atbalsta "
+        "atšķīrās no salīdzinājuma grupas {what}: {placebo} balles (95 % TI {low} līdz {high}). Tāpēc "
+        "salīdzinājuma grupa, visticamāk, nav salīdzināma, un zemāk norādītais efekts, visticamāk, ir "
+        "nobīdīts: {direction} Neuzskatiet šo skaitli par atbalsta efektu.",
+        "A check on marks that support cannot have changed shows that the supported pupils already differed "
+        "from the comparison group before support began {what}: {placebo} points (95% CI {low} to {high}). "
+        "The comparison group is therefore probably not comparable, and the effect below is probably biased: "
+        "{direction} Do not read this figure as the effect of support.",
+    ),
+    "ef_warning_what_a": ("sākuma semestra atzīmēs pirms atbalsta", "in the start term's marks before support"),
+    "ef_warning_what_b": (
+        "atzīmju izmaiņā starp diviem semestriem pirms atbalsta",
+        "in how their marks changed over the two semesters before support",
+    ),
+    "ef_warning_down": (
+        "atbalstītie jau atpalika, tāpēc efekts, visticamāk, ir novērtēts par zemu (ja šī atšķirība "
+        "saglabājās, patiesais efekts ir lielāks).",
+        "the supported were already behind, so the effect is probably understated (if that gap persisted, the "
+        "true effect is larger).",
+    ),
+    "ef_warning_up": (
+        "atbalstītie jau bija priekšā, tāpēc efekts, visticamāk, ir novērtēts par augstu (patiesais efekts var "
+        "būt mazāks vai nulle).",
+        "the supported were already ahead, so the effect is probably overstated (the true effect may be smaller "
+        "or zero).",
+    ),
+    "ef_warning_none": ("virziens nav zināms.", "the direction is unknown."),
+    "ef_flow": ("Kuri atbalstītie skolēni ir novērtējumā", "Which supported pupils the estimate covers"),
+    "ef_flow_step": ("Solis", "Step"),
+    "ef_flow_share": ("Daļa no atbalstītajiem (%)", "Share of the supported (%)"),
+    "ef_flow_episodes": ("Atbalstīti kādā mācību priekšmetā", "Supported in a subject"),
+    "ef_flow_baseline": (
+        "… ar atzīmēm iepriekšējā semestrī (bāze)",
+        "… with marks in the previous semester (baseline)",
+    ),
+    "ef_flow_outcome": (
+        "… un ar atzīmēm pēc atbalsta sākuma (rezultāts)",
+        "… and with marks after support began (outcome)",
+    ),
+    "ef_flow_matched": (
+        "… un ar salīdzināmu vienaudzi (novērtējumā)",
+        "… and with a comparable peer (in the estimate)",
+    ),
+    "ef_flow_chart": ("Skolēnu plūsma līdz novērtējumam", "From supported pupils to the estimate"),
+    "ef_flow_note": (
+        "Bez bāzes paliek skolēni, kuriem iepriekšējā semestrī priekšmetā nav 10 ballu atzīmju (piem., pirmajā "
+        "datu semestrī vai 1.–3. klasē). Bez salīdzināma vienaudža parasti paliek skolēni ar viszemākajām "
+        "atzīmēm: galvenais novērtējums uz viņiem neattiecas. Tāpēc blakus ir arī efekts visiem atbalstītajiem "
+        "ar bāzi un rezultātu (regresija visā salīdzinājuma kopā, bez atlases).",
+        "Pupils without marks in the subject in the previous semester (e.g. the first semester of the data, or "
+        "grades 1–3) have no baseline. Pupils without a comparable peer are usually those with the very lowest "
+        "marks: the headline does not cover them. So the effect on all supported pupils with a baseline and an "
+        "outcome (a regression on the whole comparison pool, no matching) is shown beside it.",
+    ),
+    "ef_estimates": ("Novērtējumi blakus", "The estimates side by side"),
+    "ef_est_headline": (
+        "Galvenais: atbalstītie ar salīdzināmu vienaudzi (atlase + regresija)",
+        "Headline: supported with a comparable peer (matching + regression)",
+    ),
+    "ef_est_all": (
+        "Jutīgums: visi atbalstītie ar bāzi un rezultātu (regresija, bez atlases)",
+        "Sensitivity: all supported with baseline and outcome (regression, no matching)",
+    ),
+    "ef_est_naive": ("Vienkāršās izmaiņas (bez salīdzinājuma)", "Naive change (no comparison)"),
+    "ef_est_what": ("Novērtējums", "Estimate"),
+    "ef_placebo": ("Pārbaude: vai grupas atšķīrās jau pirms atbalsta?", "Check: did the groups differ before support?"),
+    "ef_placebo_a": (
+        "A: sākuma semestra atzīmes pirms atbalsta sākuma",
+        "A: the start term's marks before support began",
+    ),
+    "ef_placebo_b": (
+        "B: izmaiņa no semestra s−2 uz s−1",
+        "B: the change from semester s−2 to s−1",
+    ),
+    "ef_placebo_ok": ("atšķirības nav", "no difference"),
+    "ef_placebo_bad": ("atšķiras — brīdinājums", "differs — warning"),
+    "ef_placebo_small": ("niecīga atšķirība", "a negligible difference"),
+    "ef_placebo_na": ("nav aprēķināms", "cannot be computed"),
+    "ef_placebo_note": (
+        "Atbalsts nevar mainīt atzīmes, kas liktas pirms tā sākuma, tāpēc godīgā salīdzinājumā šīm starpībām "
+        "jābūt ap nulli. Intervāli — tāpat kā galvenajam novērtējumam. Brīdinājums tiek dots, ja intervāls "
+        "neietver nulli un starpība ir vismaz 0,05 balles vai vismaz puse no efekta.",
+        "Support cannot change marks given before it began, so in a fair comparison these differences are near "
+        "zero. Intervals are made as for the headline. A warning is given when an interval excludes zero and the "
+        "difference is at least 0.05 points or at least half the effect.",
+    ),
+    "ef_sensitivity": (
+        "{name}: lai šo efektu izskaidrotu nenovērots faktors (piemēram, motivācija), tam jāizskaidro vismaz "
+        "{rv} % no atlikušās atšķirības gan tajā, kurš saņem atbalstu, gan rezultātā (noturības vērtība). "
+        "Faktors, kas ir tikpat spēcīgs kā skolēna kopējais vidējais vērtējums iepriekšējā semestrī, {verdict}",
+        "{name}: to explain this effect away, a hidden factor (such as motivation) would have to explain at "
+        "least {rv}% of the remaining variation in both who was supported and the outcome (robustness value). "
+        "A factor as strong as the pupil's overall mean mark in the previous semester {verdict}",
+    ),
+    "ef_sensitivity_away": (
+        "efektu izskaidrotu — novērtējums nav noturīgs.",
+        "would explain it away — the estimate is fragile.",
+    ),
+    "ef_sensitivity_stays": (
+        "efektu neizskaidrotu (tas samazinātos līdz {adjusted} ballēm).",
+        "would not explain it away (it would shrink to {adjusted} points).",
+    ),
+    "ef_event_diff": ("Starpība: atbalstītie − salīdzinājuma grupa", "Gap: supported − comparison group"),
+    "ef_event_periods": (
+        "s−2|s−1 (atlase)|sākuma sem. pirms|sākuma sem. no atbalsta|s+1",
+        "s−2|s−1 (matched)|start term before|start term from support|s+1",
+    ),
+    "ef_event_x_sem": ("Semestris attiecībā pret atbalsta sākumu (s)", "Semester relative to the start of support (s)"),
+    "ef_event_note_sem": (
+        "Skolēni ir izlīdzināti pēc semestra: s — semestris, kurā sākās atbalsts, s−1 — iepriekšējais. "
+        "Salīdzinājuma grupa atlasīta pēc s−1 vidējām atzīmēm (viss iepriekšējais semestris: janvāris–augusts, "
+        "ja atbalsts sākās septembrī–decembrī; septembris–decembris, ja janvārī–augustā), tāpēc tur grupas "
+        "sakrīt pēc konstrukcijas. s−2 un sākuma semestris pirms atbalsta atlasē nav izmantoti: starpība tur "
+        "liecina, ka salīdzinājums nav godīgs. Josla — 95 % intervāls (kā galvenajam novērtējumam). Soļi, kuros "
+        "ir mazāk nekā {k} skolēnu, nav attēloti.",
+        "Pupils are aligned by semester: s is the semester in which support began, s−1 the one before. The "
+        "comparison group was matched on the mean marks of s−1 (the whole previous semester: January–August for "
+        "a start in September–December; September–December for a start in January–August), so the groups agree "
+        "there by construction. s−2 and the start term before support were not used for matching: a gap there "
+        "means the comparison is not fair. Bars: 95% interval (as for the headline). Steps with fewer than {k} "
+        "pupils are not shown.",
+    ),
     # municipality
     "mu_intro": (
         "Pašvaldības skaitļi blakus visa projekta skaitļiem.",

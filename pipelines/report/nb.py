@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -140,6 +141,143 @@ class Report:
         wide = pd.concat([wide[wide["school_name"] != total], wide[wide["school_name"] == total]])
         self.table(wide, cols, formats, count_cols=(*years, "ALL"), total=total)
         self.note("so_plans_note")
+
+    # design diagnostics (shared by the effectiveness and municipality reports) ---------------
+    def warning_box(self, diag: Mapping[str, object]) -> None:
+        """Above the headline: the plain-words warning when a placebo says the comparison is not fair."""
+        if not diag or diag.get("design_warning") is not True:
+            return
+        reasons = str(diag.get("design_warning_reason") or "").split(",")
+        which = "b" if reasons[0] == "placebo_b" else "a"
+        prefix = "placebo_b_" if which == "b" else "placebo_"
+        direction = {"down": "ef_warning_down", "up": "ef_warning_up"}.get(str(diag.get("bias_direction")))
+        text = self.t(
+            "ef_warning_box",
+            what=self.t(f"ef_warning_what_{which}"),
+            placebo=self.signed(diag.get(f"{prefix}effect")),
+            low=self.signed(diag.get(f"{prefix}ci_low")),
+            high=self.signed(diag.get(f"{prefix}ci_high")),
+            direction=self.t(direction or "ef_warning_none"),
+        )
+        display(
+            HTML(
+                '<div role="alert" style="border:2px solid #D55E00;background:#fff4ec;padding:0.8em 1em;'
+                f'margin:1em 0;max-width:46em"><p style="margin:0 0 0.4em 0;font-weight:700;color:#a33f00">'
+                f'⚠ {escape(self.t("ef_warning_title"))}</p><p style="margin:0">{escape(text)}</p></div>'
+            )
+        )
+
+    def flow_section(self, diag: Mapping[str, object]) -> None:
+        """Supported pupils → with a baseline → with an outcome → matched, as a table and a chart."""
+        self.h2("ef_flow")
+        steps = [
+            ("n_episodes", "ef_flow_episodes"),
+            ("n_with_baseline", "ef_flow_baseline"),
+            ("n_supported_total", "ef_flow_outcome"),
+            ("n_pupils", "ef_flow_matched"),
+        ]
+        if not diag or all(diag.get(column) is None for column, _ in steps):
+            self.note("no_data")
+            return
+        first = diag.get("n_episodes")
+        frame = pd.DataFrame(
+            {
+                "step": [self.t(label) for _, label in steps],
+                "pupils": [diag.get(column) for column, _ in steps],
+            }
+        )
+        frame["share"] = [None if v is None or not first else 100 * float(v) / float(first) for v in frame["pupils"]]
+        frame["suppressed"] = frame["pupils"].isna()
+        frame["pupils"] = pd.to_numeric(frame["pupils"], errors="coerce")
+        self.figure(
+            plots.bars(list(frame["step"]), list(frame["pupils"]), self.t("ef_flow_chart"), self.t("pupils"), self.lang)
+        )
+        self.table(
+            frame,
+            {"step": self.t("ef_flow_step"), "pupils": self.t("pupils"), "share": self.t("ef_flow_share")},
+            {"pupils": self.fmt_count(), "share": self.fmt_num(0)},
+            count_cols=("pupils",),
+        )
+        self.note("ef_flow_note")
+
+    def estimates_table(self, diag: Mapping[str, object]) -> None:
+        """The headline, the all-supported (no matching) estimate and the naive change, side by side."""
+        if not diag or diag.get("effect") is None:
+            return
+        self.h2("ef_estimates")
+        rows = [
+            ("ef_est_headline", diag.get("effect"), diag.get("ci_low"), diag.get("ci_high"), diag.get("n_pupils")),
+            (
+                "ef_est_all",
+                diag.get("effect_all_supported"),
+                diag.get("ci_low_all_supported"),
+                diag.get("ci_high_all_supported"),
+                diag.get("n_supported_total"),
+            ),
+            ("ef_est_naive", diag.get("naive_change"), None, None, diag.get("n_supported_total")),
+        ]
+        frame = pd.DataFrame(
+            {
+                "what": [self.t(key) for key, *_ in rows],
+                "effect": [r[1] for r in rows],
+                "ci": [self.interval(r[2], r[3]) for r in rows],
+                "pupils": pd.to_numeric(pd.Series([r[4] for r in rows]), errors="coerce"),
+            }
+        )
+        frame["suppressed"] = frame["pupils"].isna()
+        self.table(
+            frame,
+            {
+                "what": self.t("ef_est_what"),
+                "effect": self.t("effect"),
+                "ci": self.t("ci95"),
+                "pupils": self.t("pupils"),
+            },
+            {"effect": self.fmt_signed(2), "ci": str, "pupils": self.fmt_count()},
+            count_cols=("pupils",),
+        )
+
+    def placebo_section(self, diag: Mapping[str, object]) -> None:
+        """Both placebo checks with their intervals and a verdict each."""
+        self.h2("ef_placebo")
+        if not diag or diag.get("effect") is None:
+            self.note("no_data")
+            return
+        reasons = str(diag.get("design_warning_reason") or "").split(",")
+        rows = []
+        for name, prefix, label in (
+            ("placebo_a", "placebo_", "ef_placebo_a"),
+            ("placebo_b", "placebo_b_", "ef_placebo_b"),
+        ):
+            effect, low, high = (diag.get(f"{prefix}{part}") for part in ("effect", "ci_low", "ci_high"))
+            if effect is None or low is None or high is None:
+                verdict = "ef_placebo_na"
+            elif name in reasons:
+                verdict = "ef_placebo_bad"
+            elif low > 0 or high < 0:
+                verdict = "ef_placebo_small"
+            else:
+                verdict = "ef_placebo_ok"
+            rows.append((self.t(label), effect, self.interval(low, high), self.t(verdict)))
+        frame = pd.DataFrame(rows, columns=["check", "effect", "ci", "verdict"])
+        self.table(
+            frame,
+            {"check": "", "effect": self.t("effect"), "ci": self.t("ci95"), "verdict": self.t("balance_verdict")},
+            {"effect": self.fmt_signed(2), "ci": str},
+        )
+        self.note("ef_placebo_note")
+
+    def sensitivity_sentence(self, diag: Mapping[str, object], name: str) -> None:
+        """One sentence: the robustness value and whether a factor like the overall baseline explains it away."""
+        rv = diag.get("robustness_value") if diag else None
+        if rv is None or diag.get("benchmark_explains_away") is None:
+            return
+        verdict = (
+            self.t("ef_sensitivity_away")
+            if diag["benchmark_explains_away"]
+            else self.t("ef_sensitivity_stays", adjusted=self.signed(diag.get("benchmark_adjusted_effect")))
+        )
+        self.text("ef_sensitivity", name=name, rv=self.num(100 * float(rv), 1), verdict=verdict)
 
     def close(self) -> None:
         self.con.close()

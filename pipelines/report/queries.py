@@ -311,6 +311,50 @@ def effectiveness(
     return suppress_small(out, "n_comparison", k)
 
 
+DIAGNOSTIC_MEASURES = [
+    "effect", "ci_low", "ci_high", "naive_change", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
+    "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
+    "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
+]  # fmt: skip
+FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
+DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
+
+
+def design_diagnostics(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> dict:
+    """The headline cell's design diagnostics (placebos, warning, robustness, all-supported effect) and
+    its sample flow, from marts.effectiveness_detail; {} when there is none.
+
+    Disclosure: the flow's counts are pupils, and so are the differences between steps (pupils dropped
+    at a step). Walking the steps, a count that is 1..k-1, or whose drop from the last shown step is,
+    is withheld (None); every figure is withheld when the estimate's own pupils are (n_pupils).
+    """
+    if not table_exists(con, "marts", "effectiveness_detail"):
+        return {}
+    where = "project_code = 'ALL' and subject = 'ALL'"
+    where += " and municipality = $municipality" if municipality else " and municipality = 'ALL'"
+    where += " and school_year = $school_year" if school_year else " and school_year = 'ALL'"
+    params = {k_: v for k_, v in _params(municipality, school_year).items() if v}
+    available = set(columns_of(con, "marts", "effectiveness_detail"))
+    wanted = [c for c in [*FLOW_STEPS, *DIAGNOSTIC_MEASURES, *DIAGNOSTIC_FLAGS, "suppressed"] if c in available]
+    rows = _df(con, f"select {', '.join(wanted)} from marts.effectiveness_detail where {where}", params)
+    if rows.empty:
+        return {}
+    row = {c: (None if pd.isna(v) else v) for c, v in rows.iloc[0].items()}
+    hidden = bool(row.get("suppressed")) or row.get("n_pupils") is None or 0 < row["n_pupils"] < k
+    if hidden:
+        return {c: None for c in row} | {"suppressed": True}
+    shown = None
+    for step in FLOW_STEPS:
+        value = row.get(step)
+        small = value is not None and 0 < value < k
+        small_drop = value is not None and shown is not None and 0 < shown - value < k
+        if small or small_drop:
+            row[step] = None
+        elif value is not None:
+            shown = value
+    return row
+
+
 def _blank_suppressed(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     out = frame.copy()
     mask = out["suppressed"].fillna(False).astype(bool).to_numpy()
@@ -340,16 +384,17 @@ def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFra
 
 
 def event_study(con: Con, k: int) -> pd.DataFrame:
-    """Mean grade per group (supported / comparison) and month from the start of support.
+    """The semester-aligned event study (s−2 … s+1): both groups' means, the gap and its 95 % interval.
 
-    A month resting on fewer than k pupil-subjects is left out of the chart.
+    A step resting on fewer than k supported or k comparison pupil-subjects is left out (its figures blank).
     """
     out = _mart(con, "event_study")
-    if out.empty:
-        return out
-    out = out.rename(columns={"n_pupil_subjects": "n_pupils"})
-    out = suppress_small(out, "n_pupils", k, ["mean_grade"])
-    return out.sort_values(["group", "rel_month"]).reset_index(drop=True)
+    if out.empty or "step" not in out:
+        return pd.DataFrame()
+    measures = ["mean_supported", "mean_comparison", "difference", "ci_low", "ci_high"]
+    out = suppress_small(out, "n_supported", k, measures)
+    out = suppress_small(out, "n_comparison", k, measures)
+    return out.sort_values("step").reset_index(drop=True)
 
 
 STAYING_NAMES = {

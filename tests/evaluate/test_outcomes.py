@@ -67,6 +67,8 @@ def test_outcome_window_counts_marks_on_and_after_its_start(con):
     out = load_outcomes(con, windows)
 
     assert out.select("n_outcome_marks", "outcome").row(0) == (2, 7.5)
+    # placebo A: the same term's mark before the window start, which support cannot have changed
+    assert out.select("n_pre_window_marks", "pre_window").row(0) == (1, 3.0)
 
 
 def panel_row(pupil: str, year: str, semester: int, n: int, mean: float, subject: str = "mathematics") -> dict:
@@ -132,6 +134,7 @@ def test_outcomes_below_the_minimum_number_of_marks_drop_the_row():
     outcomes = cand.select(
         "pupil_id", "subject", "school_year", "semester",
         pl.Series("n_outcome_marks", [2, 1, 3, 2]), pl.Series("outcome", [6.0, 7.0, 5.0, 6.5]),
+        pl.Series("n_pre_window_marks", [1, 0, 0, 2]), pl.Series("pre_window", [5.0, None, None, 6.0]),
     )  # fmt: skip
     out = attach_outcomes(cand, outcomes, min_outcome_grades=2)
 

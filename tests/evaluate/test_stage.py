@@ -16,7 +16,9 @@ from .conftest import core_connection, simulation_connection
 
 EXPORT_COLUMNS = [
     "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",
-    "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index", "suppressed",
+    "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index", "n_supported_total",
+    "interval_method", "placebo_effect", "placebo_ci_low", "placebo_ci_high", "robustness_value", "design_warning",
+    "suppressed",
 ]  # fmt: skip
 
 
@@ -88,12 +90,15 @@ def test_marts_hold_no_personal_data_and_the_side_tables_are_filled(planted):
     assert set(dose["dimension"]) == {"hours_band", "main_mode", "main_role"}
     staying = con.sql("select * from marts.staying where school_year = 'ALL'").pl()
     assert staying.height == 1 and 0.5 < staying["share_stayed_supported"][0] <= 1.0
-    event = con.sql("select * from marts.event_study").pl()
-    supported = dict(event.filter(pl.col("group") == "supported").select("rel_month", "mean_grade").iter_rows())
-    comparison = dict(event.filter(pl.col("group") == "comparison").select("rel_month", "mean_grade").iter_rows())
-    # before the start the two groups track each other; after it the supported are ahead
-    assert abs(supported[-3] - comparison[-3]) < 0.3
-    assert supported[1] - comparison[1] > 0.3
+    event = {row["period"]: row for row in con.sql("select * from marts.event_study").pl().iter_rows(named=True)}
+    assert list(event) == ["s-2", "s-1", "s_before", "s_after", "s+1"]
+    assert [p for p, row in event.items() if row["matched_on"]] == ["s-1"]
+    # before the start (s−2, and the start term before support) the groups track each other within
+    # the 95 % band; from the start of support the supported are ahead
+    for period in ("s-2", "s_before"):
+        assert event[period]["ci_low"] <= 0 <= event[period]["ci_high"], period
+    assert event["s_after"]["ci_low"] > 0.3
+    assert event["s-2"]["n_supported"] < event["s-1"]["n_supported"]  # s−2 exists only after the first wave
 
 
 def test_empty_warehouse_writes_empty_marts_with_the_export_columns():

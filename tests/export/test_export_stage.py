@@ -79,6 +79,13 @@ def effectiveness() -> pd.DataFrame:
             0.3,
             0.05,
             11.8,
+            34,
+            "school_bootstrap",
+            -0.03,
+            -0.2,
+            0.14,
+            0.081,
+            False,
             False,
         ),
         (
@@ -90,6 +97,13 @@ def effectiveness() -> pd.DataFrame:
             9,
             None,
             None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            3,
+            "none",
             None,
             None,
             None,
@@ -111,9 +125,19 @@ def effectiveness() -> pd.DataFrame:
             0.1,
             0.0,
             4.0,
+            15,
+            "cluster_robust",
+            -0.4,
+            -0.7,
+            -0.1,
+            0.05,
+            True,
             False,
         ),
-        ("8.3.4.0/16/I/001", ALL, "mathematics", "2024/2025", 45, 103, 0.35, 0.21, 0.05, 0.37, 0.25, 0.04, 9.9, False),
+        (
+            *("8.3.4.0/16/I/001", ALL, "mathematics", "2024/2025", 45, 103, 0.35, 0.21, 0.05, 0.37, 0.25, 0.04, 9.9),
+            *(52, "school_bootstrap", 0.01, -0.1, 0.12, 0.21, False, False),
+        ),
     ]
     columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
     return pd.DataFrame(rows, columns=[*columns, "suppressed"])
@@ -217,6 +241,28 @@ def test_effectiveness_is_protected_and_estimates_blanked(exported) -> None:
     assert pd.isna(frame.loc["Ludzas novads", "n_pupils"]) and pd.isna(frame.loc["Ludzas novads", "effect"])
     assert frame.loc[ALL, "n_pupils"] == "45" and frame.loc[ALL, "hedges_g"] == "0.25"
     assert frame.loc[ALL, "improvement_index"] == "9.90" and frame.loc[ALL, "suppressed"] == "false"
+
+
+def test_effectiveness_diagnostics_follow_the_suppression_of_their_estimate(exported) -> None:
+    out, _, _ = exported
+    frame = read(out / "effectiveness.csv").set_index("municipality")
+    columns = list(frame.reset_index().columns)
+    added = columns[columns.index("improvement_index") + 1 : columns.index("estimate_withheld")]
+    assert added == [
+        "n_supported_total", "interval_method", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
+        "robustness_value", "design_warning",
+    ]  # fmt: skip
+    riga = frame.loc["Rīga"]
+    assert (riga["n_supported_total"], riga["interval_method"], riga["placebo_effect"]) == (
+        "34",
+        "school_bootstrap",
+        "-0.03",
+    )
+    assert (riga["robustness_value"], riga["design_warning"]) == ("0.081", "false")
+    # Ludzas is withheld as Cēsu's complementary cell: its warning and method would describe hidden pupils
+    ludzas = frame.loc["Ludzas novads"]
+    assert ludzas[["n_supported_total", "interval_method", "placebo_effect", "design_warning"]].isna().all()
+    assert frame.loc["Cēsu novads"][["n_supported_total", "design_warning"]].isna().all()
 
 
 def test_manifest_hashes_and_row_counts(exported) -> None:

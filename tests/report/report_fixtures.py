@@ -133,10 +133,29 @@ select * from (values
 ) v(dimension, level, level_order, n_pupils, n_comparison, effect, ci_low, ci_high, suppressed);
 
 create table marts.event_study as
-select grp as "group", rel as rel_month,
-       6.0 + 0.02 * rel + case when grp = 'supported' and rel >= 0 then 0.05 * rel else 0 end as mean_grade,
-       n * 3 as n_marks, case when rel = 6 and grp = 'supported' then 3 else n end as n_pupil_subjects
-from (values ('supported', 150), ('comparison', 420)) g(grp, n), range(-6, 7) r(rel);
+select * from (values
+  (-3, 's-2', false, 80, 240, 5.40, 5.35, 0.05, -0.10, 0.20, 'school_bootstrap'),
+  (-2, 's-1', true, 150, 420, 4.40, 4.42, -0.02, -0.04, 0.00, 'school_bootstrap'),
+  (-1, 's_before', false, 3, 200, 5.10, 5.12, -0.02, -0.25, 0.21, 'school_bootstrap'),
+  (0, 's_after', false, 150, 420, 5.75, 5.15, 0.60, 0.48, 0.72, 'school_bootstrap'),
+  (1, 's+1', false, 90, 250, 5.70, 5.25, 0.45, 0.22, 0.68, 'school_bootstrap')
+) v(step, period, matched_on, n_supported, n_comparison, mean_supported, mean_comparison, difference, ci_low,
+    ci_high, interval_method);
+
+-- Rīga's comparison failed the placebo (a dip before support); Cēsu's flow drops 2 pupils at the caliper.
+create table marts.effectiveness_detail as
+select * from (values
+  ('ALL', 'ALL', 'ALL', 'ALL', 190, 180, 170, 150, 0.31, 0.12, 0.50, 0.62, 0.03, -0.10, 0.16, -0.02, -0.12,
+   0.08, false, '', null, 0.21, 0.30, false, 0.33, 0.14, 0.52, false),
+  ('ALL', 'Rīgas valstspilsēta', 'ALL', 'ALL', 80, 75, 70, 60, 0.35, 0.05, 0.65, 0.66, -0.40, -0.70, -0.10,
+   0.01, -0.15, 0.17, true, 'placebo_a', 'down', 0.12, 0.20, false, 0.30, 0.02, 0.58, false),
+  ('ALL', 'Cēsu novads', 'ALL', 'ALL', 30, 25, 22, 20, -0.05, -0.60, 0.50, 0.80, 0.10, -0.30, 0.50,
+   null, null, null, false, '', null, 0.01, null, null, 0.02, -0.40, 0.44, false)
+) v(project_code, municipality, subject, school_year, n_episodes, n_with_baseline, n_supported_total, n_pupils,
+    effect, ci_low, ci_high, naive_change, placebo_effect, placebo_ci_low, placebo_ci_high, placebo_b_effect,
+    placebo_b_ci_low, placebo_b_ci_high, design_warning, design_warning_reason, bias_direction, robustness_value,
+    benchmark_adjusted_effect, benchmark_explains_away, effect_all_supported, ci_low_all_supported,
+    ci_high_all_supported, suppressed);
 
 create table marts.staying as
 select * from (values

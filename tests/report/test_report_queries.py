@@ -103,15 +103,30 @@ def test_effectiveness_breakdowns(con: duckdb.DuckDBPyConnection) -> None:
 def test_marts_for_effectiveness(con: duckdb.DuckDBPyConnection) -> None:
     dose = q.dose_response(con, K)
     assert dose["level"].tolist() == ["0-5", "5-10", "10-20", "20+"]
-    event = q.event_study(con, K)
-    last = event[(event["group"] == "supported") & (event["rel_month"] == 6)]
-    assert math.isnan(last["mean_grade"].iloc[0])  # 3 pupil-subjects that month
+    event = q.event_study(con, K).set_index("period")
+    assert list(event.index) == ["s-2", "s-1", "s_before", "s_after", "s+1"]
+    assert math.isnan(event.loc["s_before", "difference"])  # 3 supported pupil-subjects in that step
+    assert math.isnan(event.loc["s_before", "ci_low"]) and event.loc["s_after", "ci_low"] == pytest.approx(0.48)
     stay = q.staying(con, K).set_index("school_year")
     assert math.isnan(stay.loc["2023/2024", "mean_treated"])  # 80 × 5 % = 4 leavers would show
     assert math.isnan(stay.loc["2024/2025", "mean_treated"])  # else ALL minus it gives the 4 away
     assert stay["suppressed"].tolist() == [True, True, False]
     assert stay.loc["ALL", "mean_treated"] == pytest.approx(0.94)
     assert stay.loc["2023/2024", "effect"] == pytest.approx(0.02)
+
+
+def test_design_diagnostics_of_the_headline_cell(con: duckdb.DuckDBPyConnection) -> None:
+    project = q.design_diagnostics(con, K)
+    assert project["design_warning"] is False or project["design_warning"] == 0
+    assert [project[c] for c in q.FLOW_STEPS] == [190, 180, 170, 150]
+    riga = q.design_diagnostics(con, K, "Rīgas valstspilsēta")
+    assert bool(riga["design_warning"]) and riga["bias_direction"] == "down"
+    assert riga["placebo_effect"] == pytest.approx(-0.40)
+    # Cēsu: 30 → 25 → 22 → 20; the drops 3 and 2 would count pupils, so those steps are withheld and
+    # every shown drop is 0 or at least k
+    cesu = q.design_diagnostics(con, K, "Cēsu novads")
+    assert [cesu[c] for c in q.FLOW_STEPS] == [30, 25, None, 20]
+    assert q.design_diagnostics(con, K, SMALL_MUNICIPALITY) == {}
 
 
 def test_missing_mart_gives_empty_frame(tmp_path) -> None:

@@ -121,3 +121,21 @@ def test_a_failing_cell_fails_the_run(tmp_path: Path) -> None:
     source.write_text('# %% tags=["parameters"]\nx = 1\n\n# %%\nraise ValueError("salūza")\n', encoding="utf-8")
     with pytest.raises(PapermillExecutionError, match="salūza"):
         render.execute(source, tmp_path / "broken.ipynb", {"x": 2})
+
+
+def test_the_design_warning_stands_above_the_headline_only_where_a_placebo_failed(
+    run: tuple[Settings, ReportResult],
+) -> None:
+    _, result = run
+    folder = result.index.parent
+    riga = (folder / "municipality_rigas-valstspilseta.html").read_text(encoding="utf-8")
+    project = (folder / "effectiveness.html").read_text(encoding="utf-8")
+    title = "Brīdinājums: salīdzinājums, visticamāk, nav godīgs"
+    assert title in riga and "novērtēts par zemu" in riga  # the supported were already behind
+    assert riga.index(title) < riga.index("Koriģētā ietekme")  # above the headline figures
+    assert title not in project
+    for html in (riga, project):
+        for heading in ("Kuri atbalstītie skolēni ir novērtējumā", "vai grupas atšķīrās jau pirms atbalsta"):
+            assert heading in html
+        assert "noturības vērtība" in html  # the sensitivity sentence
+    assert "s−1 (atlase)" in project  # the event study names the matched semester

@@ -1,0 +1,477 @@
+"""Design diagnostics: placebos and the design warning, the robustness value, sample flow, all-supported estimate.
+
+The stage tests run the sample world as it is (the design holds: no warning, placebo around zero) and
+its `dip` world, where teachers pick pupils on a dip in the start term that already shows before
+support (the threat the headline cannot see: the warning must fire).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+import pytest
+
+from pipelines.config import Settings
+from pipelines.evaluate import CELL_KEYS, run_evaluate
+from pipelines.evaluate.diagnostics import (
+    Placebo,
+    adjusted_estimate,
+    benchmark_bounds,
+    robustness_value,
+    sensitivity,
+    warning_reasons,
+)
+from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, CellData, Interval
+from pipelines.sample import simulate
+from pipelines.sample.core import core_connection, simulation_frames
+
+# A small dataset and what PySensemakr 0.0.8 says about it (computed once, pandas 2.1 / numpy 1.26):
+#   fit = smf.ols("outcome ~ treated + b_subject + b_overall + C(stratum)", data=df).fit()
+#   s = sensemakr.Sensemakr(model=fit, treatment="treated", benchmark_covariates=["b_overall"], kd=[1], ky=[1])
+STRATUM = [
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "a",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "b",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+    "c",
+]
+B_SUBJECT = [
+    5.0,
+    5.3,
+    4.73,
+    4.11,
+    4.55,
+    4.01,
+    5.06,
+    6.34,
+    4.51,
+    4.38,
+    5.49,
+    5.36,
+    5.11,
+    4.07,
+    4.97,
+    5.7,
+    3.66,
+    4.54,
+    3.1,
+    3.71,
+    3.16,
+    4.76,
+    3.73,
+    5.27,
+    5.16,
+    4.81,
+    2.48,
+    4.46,
+    4.95,
+    5.11,
+    3.47,
+    4.52,
+    4.02,
+    4.19,
+    6.06,
+    4.19,
+    4.97,
+    5.88,
+    4.42,
+    4.89,
+    5.11,
+    5.06,
+    3.77,
+    5.08,
+    6.36,
+    3.45,
+    5.86,
+    5.12,
+    4.36,
+    7.0,
+    5.76,
+    3.8,
+    5.07,
+    5.58,
+    4.81,
+    5.68,
+    4.93,
+    5.67,
+    6.44,
+    4.32,
+]
+B_OVERALL = [
+    5.62,
+    5.37,
+    5.44,
+    4.34,
+    4.93,
+    4.89,
+    6.07,
+    6.86,
+    4.46,
+    4.71,
+    6.13,
+    4.48,
+    5.28,
+    4.98,
+    6.24,
+    6.26,
+    4.63,
+    5.05,
+    4.4,
+    5.77,
+    4.32,
+    5.2,
+    5.08,
+    5.56,
+    5.46,
+    4.74,
+    4.23,
+    4.96,
+    6.17,
+    5.95,
+    4.72,
+    5.66,
+    4.81,
+    5.73,
+    6.03,
+    5.45,
+    4.71,
+    6.15,
+    4.2,
+    4.22,
+    5.37,
+    4.99,
+    4.98,
+    6.89,
+    5.68,
+    4.35,
+    6.05,
+    5.86,
+    5.07,
+    6.38,
+    6.3,
+    5.21,
+    4.91,
+    5.74,
+    5.43,
+    5.21,
+    5.62,
+    5.32,
+    6.8,
+    5.28,
+]
+TREATED = [
+    0,
+    0,
+    0,
+    0,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0,
+    0,
+    1,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    1,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    1,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+]
+OUTCOME = [
+    5.92,
+    5.76,
+    5.12,
+    4.36,
+    6.21,
+    5.13,
+    6.24,
+    7.38,
+    6.49,
+    5.59,
+    6.44,
+    5.61,
+    5.04,
+    5.7,
+    6.63,
+    6.19,
+    5.02,
+    5.86,
+    4.84,
+    5.69,
+    4.23,
+    7.53,
+    4.16,
+    6.92,
+    6.53,
+    6.91,
+    6.16,
+    6.75,
+    5.3,
+    5.4,
+    5.55,
+    5.0,
+    5.25,
+    6.3,
+    5.53,
+    4.36,
+    6.5,
+    7.31,
+    5.62,
+    6.13,
+    4.99,
+    4.32,
+    5.12,
+    5.34,
+    5.21,
+    4.78,
+    6.28,
+    6.66,
+    4.35,
+    6.59,
+    5.55,
+    4.13,
+    6.17,
+    5.94,
+    6.3,
+    6.24,
+    7.26,
+    4.88,
+    8.11,
+    5.1,
+]
+SENSEMAKR = {
+    "estimate": 0.6181764944389323,
+    "t_statistic": 2.9962981417123915,
+    "dof": 54,
+    "rv_q": 0.3330041899207138,
+    "r2dz_x": 0.04354111788174331,
+    "r2yz_dx": 0.03908065677229508,
+    "adjusted_estimate": 0.5542292397704909,
+}
+
+
+def sensemakr_cell() -> CellData:
+    n = len(OUTCOME)
+    frame = pl.DataFrame(
+        {
+            "outcome": OUTCOME,
+            "treated": [bool(t) for t in TREATED],
+            "baseline_subject": B_SUBJECT,
+            "baseline_overall": B_OVERALL,
+            "weight": [1.0] * n,
+            "stratum": STRATUM,
+            "school_id": [f"S{i % 5}" for i in range(n)],
+        }
+    )
+    return CellData.from_frame(frame)
+
+
+def test_robustness_value_and_the_baseline_benchmark_match_pysensemakr():
+    result = sensitivity(sensemakr_cell())
+
+    assert result.robustness_value == pytest.approx(SENSEMAKR["rv_q"], rel=1e-9)
+    assert result.benchmark_r2dz == pytest.approx(SENSEMAKR["r2dz_x"], rel=1e-9)
+    assert result.benchmark_r2yz == pytest.approx(SENSEMAKR["r2yz_dx"], rel=1e-9)
+    assert result.benchmark_adjusted == pytest.approx(SENSEMAKR["adjusted_estimate"], rel=1e-9)
+    assert result.benchmark_explains_away is False
+    assert robustness_value(SENSEMAKR["t_statistic"], SENSEMAKR["dof"]) == pytest.approx(SENSEMAKR["rv_q"])
+
+
+def test_a_hidden_factor_strong_enough_explains_the_effect_away():
+    assert robustness_value(0.0, 100) == 0.0
+    # a benchmark covariate that predicts both treatment and outcome strongly
+    r2dz, r2yz = benchmark_bounds(0.3, 0.5)
+    assert adjusted_estimate(0.2, 0.05, 200, r2dz, r2yz) < 0
+
+
+def placebo(effect: float, low: float, high: float) -> Placebo:
+    return Placebo(effect, Interval(se=(high - low) / 4, ci_low=low, ci_high=high, method=SCHOOL_BOOTSTRAP), 100)
+
+
+@pytest.mark.parametrize(
+    ("effect", "placebo_a", "placebo_b", "expected"),
+    [
+        (0.6, placebo(0.05, -0.1, 0.2), placebo(-0.02, -0.2, 0.16), []),  # both around zero
+        (0.2, placebo(-0.4, -0.7, -0.1), placebo(0.0, -0.1, 0.1), ["placebo_a"]),  # the dip: clear and large
+        (0.6, placebo(0.03, 0.01, 0.05), placebo(0.0, -0.1, 0.1), []),  # significant but trivial (national scale)
+        (0.04, placebo(0.03, 0.01, 0.05), placebo(0.0, -0.1, 0.1), ["placebo_a"]),  # ... unless the effect is as small
+        (0.6, placebo(0.45, -0.2, 1.1), placebo(0.0, -0.1, 0.1), []),  # large but noise: a small cell
+        (0.6, placebo(0.0, -0.1, 0.1), placebo(0.3, 0.1, 0.5), ["placebo_b"]),  # history differs (s−2)
+    ],
+)
+def test_design_warning_needs_a_placebo_that_is_both_clear_and_material(effect, placebo_a, placebo_b, expected):
+    assert warning_reasons(effect, {"placebo_a": placebo_a, "placebo_b": placebo_b}) == expected
+
+
+def test_no_placebo_interval_means_no_warning():
+    assert warning_reasons(0.5, {"placebo_a": Placebo(), "placebo_b": Placebo(-1.0, Interval(), 3)}) == []
+
+
+# --- the stage on generated worlds ------------------------------------------------------------------------
+
+REPLICATES = 20  # enough for a bootstrap SE at the headline; keeps each run to seconds
+
+
+def headline(sim) -> dict:
+    con = core_connection(simulation_frames(sim))
+    base = Settings()
+    run_evaluate(con, replace(base, evaluate=replace(base.evaluate, bootstrap_replicates=REPLICATES)))
+    where = " and ".join(f"{k} = 'ALL'" for k in CELL_KEYS)
+    row = con.sql(f"select * from marts.effectiveness_detail where {where}").pl().row(0, named=True)
+    export_row = con.sql(f"select * from marts.effectiveness where {where}").pl().row(0, named=True)
+    con.close()
+    return row | {"export": export_row}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_where_the_design_holds_the_placebo_is_around_zero_and_nothing_warns(seed):
+    row = headline(simulate(schools=9, seed=seed, effect=0.6))
+
+    assert row["placebo_ci_low"] <= 0 <= row["placebo_ci_high"]
+    assert row["placebo_b_ci_low"] <= 0 <= row["placebo_b_ci_high"]
+    assert row["design_warning"] is False and row["export"]["design_warning"] is False
+    assert row["interval_method"] == row["placebo_interval_method"] == SCHOOL_BOOTSTRAP
+    # sample flow: each step a subset of the one before; the caliper drops some supported pupils
+    assert row["n_episodes"] >= row["n_with_baseline"] >= row["n_supported_total"] >= row["n_pupils"]
+    assert row["export"]["n_supported_total"] > row["n_pupils"]
+    # the effect on all supported with baseline and outcome (no caliper) exists and is near the planted one
+    assert row["ci_low_all_supported"] <= 0.6 <= row["ci_high_all_supported"]
+    assert 0 < row["robustness_value"] < 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+def test_pupils_picked_on_a_dip_before_support_raise_the_design_warning(seed):
+    row = headline(simulate(schools=9, seed=seed, effect=0.6, world_name="dip"))
+
+    assert row["ci_high"] < 0.6  # the headline is biased and its interval cannot tell
+    assert row["placebo_ci_high"] < 0  # ... but the start-term marks before support already differ
+    assert row["design_warning"] is True and row["design_warning_reason"] == "placebo_a"
+    assert row["bias_direction"] == "down"
+    assert row["export"]["design_warning"] is True
+
+
+def test_naive_change_covers_all_supported_with_baseline_and_outcome():
+    from pipelines.evaluate.cells import estimate_groups
+    from pipelines.evaluate.matching import match_within_strata
+
+    rows = []
+    for i in range(24):
+        treated = i < 12
+        rows.append(
+            {
+                "key": f"k{i}", "pupil_id": f"p{i}", "school_id": f"s{i % 3}", "stratum": "x", "treated": treated,
+                "subject": "mathematics" if treated else None,
+                # supported p0 has no comparable peer (baseline 1.0): out of the match, in the naive change
+                "baseline_subject": 1.0 if i == 0 else 5.0 + (i % 4) * 0.1, "baseline_overall": 5.0,
+                "outcome": 9.0 if i == 0 else 5.5 + 0.3 * treated,
+            }
+        )  # fmt: skip
+    sample = pl.DataFrame(rows).with_columns((pl.col("outcome") - pl.col("baseline_subject")).alias("change"))
+    pairs = match_within_strata(sample, caliper_sd=0.25, n_matches=1)
+    cell = estimate_groups(sample, pairs, ["subject"], sets=[()], min_supported=5).row(0, named=True)
+
+    supported = sample.filter("treated")
+    assert cell["n_pupils"] == 11 and cell["n_supported_in_sample"] == 12
+    assert cell["naive_change"] == pytest.approx(supported["change"].mean())
