@@ -17,7 +17,7 @@ from pipelines.report.labels import subject_name
 from pipelines.report.nb import Report
 
 R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
-R.h1("title_municipality", f": {municipality}" if municipality else "")
+R.h1("title_municipality", municipality)
 R.filters_line()
 R.text("mu_intro")
 R.suppressed_note()
@@ -174,7 +174,9 @@ eff_here = q.effectiveness(R.con, R.k, "overall", R.municipality, R.school_year)
 eff_project = q.effectiveness(R.con, R.k, "overall", None, R.school_year)
 diag_here = q.design_diagnostics(R.con, R.k, R.municipality, R.school_year)
 diag_project = q.design_diagnostics(R.con, R.k, None, R.school_year)
-R.warning_box(diag_here)  # above the figures: a placebo says this comparison is not fair
+# above the figures: a placebo says the comparison is not fair, here or in the project estimate shown beside it
+R.warning_box(diag_here, municipality or R.t("this_municipality"))
+R.warning_box(diag_project, R.t("project_wide"))
 if eff_project.empty:
     R.note("not_available")
 else:

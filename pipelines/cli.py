@@ -16,15 +16,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
 from pipelines.runner import (
     RunContext,
     UserError,
+    WarehouseLockedError,
+    explain_failure,
     finish_run,
+    log_written,
     new_run_id,
     open_warehouse,
+    run_holder,
+    run_in_progress_message,
     setup_logging,
     start_run,
     timed_stage,
@@ -97,25 +103,30 @@ def _settings(params: Path | None, raw: Path | None, out: Path | None, warehouse
 def _guarded(settings: Settings, func: Callable[[], int]) -> None:
     """Run a command; known problems become one line, anything else a pointer to the log."""
     log_path = setup_logging(settings.out_dir)
+
+    def details() -> str:  # only when the log really holds them (not on a full or read-only disk)
+        return f" Sīkāk / details: {log_path}" if log_written(log_path) else ""
+
     try:
         code = func()
     except UserError as exc:
         log.exception("stopped: %s", exc)
-        err_console.print(f"[bold red]Kļūda / error:[/] {exc}")
+        err_console.print(f"[bold red]Kļūda / error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         log.warning("interrupted by the user")
         err_console.print("Pārtraukts; noliktava ir tāda, kāda bija pirms pēdējā faila. / Interrupted; safe to re-run.")
         raise typer.Exit(130) from None
-    except OSError as exc:
-        log.exception("OS error")
-        hint = "Disks ir pilns / the disk is full" if getattr(exc, "errno", None) == 28 else str(exc)
-        err_console.print(f"[bold red]Kļūda / error:[/] {hint}. Sīkāk / details: {log_path}")
-        raise typer.Exit(2) from None
     except Exception as exc:
+        explained = explain_failure(exc, settings)  # full disk, read-only folder, damaged warehouse
+        if explained is not None:
+            log.exception("stopped: %s", explained)
+            err_console.print(f"[bold red]Kļūda / error:[/] {explained}{details()}", soft_wrap=True, markup=True)
+            raise typer.Exit(2) from None
         log.exception("unexpected failure")
         err_console.print(
-            f"[bold red]Negaidīta kļūda / unexpected error:[/] {type(exc).__name__}: {exc}. Sīkāk / details: {log_path}"
+            f"[bold red]Negaidīta kļūda / unexpected error:[/] {type(exc).__name__}: {exc}.{details()}",
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
     if code:
@@ -126,8 +137,9 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
 
 
 def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
-    from pipelines.ingest import run_ingest
-    from pipelines.pseudonym import MissingKeyError, load_key
+    from pipelines.ingest import ArchiveLimits, run_ingest
+    from pipelines.ingest.paths import personal_name_warning
+    from pipelines.pseudonym import KeyProblem, load_key
     from pipelines.run_summary import write_run_summary
 
     raw_dir = ctx.settings.raw_dir
@@ -136,16 +148,29 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
             f"Nav mapes {raw_dir}: izveidojiet to un ielieciet tajā skolu failus (vai norādiet --raw). / "
             f"No folder {raw_dir}: create it and put the schools' files in it (or pass --raw)."
         )
-    try:
-        key = load_key(ctx.settings.ingest.pseudonym_key_file, demo=demo_key)
-    except MissingKeyError as exc:
-        raise UserError(str(exc)) from exc
 
     def on_file(report: Any) -> None:
         out.event("file", path=report.path, kind=report.kind, status=report.status, rows_read=report.rows_read)
 
-    result = run_ingest(con, raw_dir, key, ctx.run_id, on_file=on_file)
+    ingest = ctx.settings.ingest
+    limits = ArchiveLimits(ingest.archive_max_total_mb, ingest.archive_max_members, ingest.archive_max_depth)
+    try:
+        key = load_key(ingest.pseudonym_key_file, demo=demo_key)
+        result = run_ingest(
+            con,
+            raw_dir,
+            key,
+            ctx.run_id,
+            on_file=on_file,
+            archive_limits=limits,
+            memory_limit=ingest.duckdb_memory_limit,
+        )
+    except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
+        raise UserError(str(exc)) from exc
     write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
+    for path, digest in result.personal_names:
+        out.event("personal_data_in_file_name", path=path, sha256=digest)
+        out.say(f"[yellow]![/] {escape(personal_name_warning(path, digest))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),
@@ -246,8 +271,9 @@ def _record_failed_run(con: Any, settings: Settings, ctx: RunContext) -> Any:
     """Mark the run failed in meta.runs; returns the connection to close.
 
     A stage that failed inside DuckDB (out of memory, full disk) can leave its connection
-    unusable, so a second try goes through a fresh one. If that fails too, the log has the
-    traceback and the run stays `running` in meta.runs."""
+    unusable, so a second try goes through a fresh one. If that fails too (a full disk), the log
+    has the traceback and the run stays `running` in meta.runs until the next run marks it
+    `interrupted`."""
     try:
         finish_run(con, ctx, "failed")
         return con
@@ -521,9 +547,16 @@ def status(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt
     settings = _settings(params, None, out, warehouse)
 
     def show() -> int:
-        con = open_warehouse(settings, read_only=True)
+        holder = run_holder(settings.warehouse)
         try:
-            for block in render_status(con):
+            con = open_warehouse(settings, read_only=True)
+        except WarehouseLockedError:
+            if holder is None:
+                raise
+            console.print(run_in_progress_message(settings.warehouse, holder), soft_wrap=True)
+            return 0
+        try:
+            for block in render_status(con, run_in_progress=holder is not None):
                 console.print(block)
         finally:
             con.close()

@@ -17,6 +17,10 @@ DEFAULT_PARAMS = Path("params.yaml")
 class IngestSettings:
     pseudonym_key_file: str = "~/.config/atbalsts/pseudonym.key"
     duckdb_memory_limit: str = "2GB"
+    # zip archives (pipelines/ingest/containers.py): limits against zip bombs
+    archive_max_total_mb: int = 2048
+    archive_max_members: int = 10_000
+    archive_max_depth: int = 2
 
 
 @dataclass(frozen=True)

@@ -82,12 +82,57 @@ SIGNATURE: dict[str, frozenset[str]] = {
 
 # Columns holding personal data: never stored, logged or shown.
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"pupil_code", "first_name", "last_name", "staff_name"})
+# Free text mapped to codes at ingest (PROJECTS, RISK_FACTORS); the text itself is never stored.
+FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors"})
 
-PROJECTS: dict[str, str] = {
-    "8.3.4.0/16/I/001": "PuMPuRS — Atbalsts priekšlaicīgas mācību pārtraukšanas samazināšanai",
-    "8.3.2.2/16/I/001": "Atbalsts izglītojamo individuālo kompetenču attīstībai",
-    "4.2.3.1/1/24/I/001": "Skola – kopienā (ESF+)",
+# The EU fund projects a plan or consultation may belong to: canonical code -> (Latvian name,
+# English name, further accepted spellings). Schools type the number, the programme's name or its
+# nickname; anything else is stored as OTHER_PROJECT (never as the text: it may hold a name).
+PROJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "8.3.4.0/16/I/001": (
+        "PuMPuRS — Atbalsts priekšlaicīgas mācību pārtraukšanas samazināšanai",
+        "PuMPuRS — Support for reducing early school leaving",
+        ("PuMPuRS", "projekts PuMPuRS", "Atbalsts priekšlaicīgas mācību pārtraukšanas samazināšanai", "8.3.4.0"),
+    ),
+    "8.3.2.2/16/I/001": (
+        "Atbalsts izglītojamo individuālo kompetenču attīstībai",
+        "Support for the development of learners' individual competences",
+        ("Individuālo kompetenču attīstība", "8.3.2.2"),
+    ),
+    "4.2.3.1/1/24/I/001": (
+        "Skola – kopienā (ESF+)",
+        "School – in the community (ESF+)",
+        ("Skola – kopienā", "ESF+ Skola – kopienā", "projekts Skola – kopienā", "4.2.3.1"),
+    ),
 }
+OTHER_PROJECT = "other"  # a project value that is none of PROJECTS (schools are told, see validation rules)
+
+# Risk factors recorded in a support plan (`Riska faktori`, a list separated by `;` or `,`):
+# canonical code -> (Latvian, English, accepted spellings). An item that is none of these is kept
+# as `other`; the text itself is never stored.
+RISK_FACTORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "learning_difficulties": (
+        "Mācību grūtības",
+        "Learning difficulties",
+        ("mācīšanās grūtības", "zemas sekmes", "nepietiekami vērtējumi", "learning difficulty"),
+    ),
+    "absences": ("Kavējumi", "Absences", ("stundu kavējumi", "neattaisnoti kavējumi", "absence", "absenteeism")),
+    "behaviour": ("Uzvedība", "Behaviour", ("uzvedības problēmas", "uzvedības grūtības", "behavior")),
+    "socio_economic": (
+        "Sociālekonomiskie apstākļi",
+        "Socio-economic circumstances",
+        ("materiālās grūtības", "sociālie apstākļi", "sociālekonomiskā situācija", "socio-economic", "socioeconomic"),
+    ),
+    "family": ("Ģimenes situācija", "Family situation", ("ģimenes apstākļi", "family")),
+    "health": ("Veselība", "Health", ("veselības problēmas", "veselības stāvoklis", "health problems")),
+    "psycho_emotional": (
+        "Psihoemocionālās grūtības",
+        "Psycho-emotional difficulties",
+        ("emocionālās grūtības", "psihoemocionālie traucējumi", "psycho-emotional", "psychoemotional"),
+    ),
+    "other": ("Cits", "Other", ("citi", "cits iemesls", "citi apstākļi")),
+}
+RISK_FACTOR_SEPARATORS = r"[;,]"
 
 # canonical code -> (Latvian name, English name, further accepted spellings)
 SUBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -148,7 +193,7 @@ def normalise_text(text: str) -> str:
     text = re.sub(r"\([^)]*\)", " ", str(text))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[_\-–—./]+", " ", text.lower())
+    text = re.sub(r"[_\-\u2010-\u2015\u2212./]+", " ", text.lower())
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -164,6 +209,19 @@ SUBJECT_LOOKUP = _lookup(SUBJECTS)
 ROLE_LOOKUP = _lookup(STAFF_ROLES)
 MODE_LOOKUP = _lookup(MODES)
 ASSESSMENT_LOOKUP = _lookup(ASSESSMENT_TYPES)
+RISK_FACTOR_LOOKUP = _lookup(RISK_FACTORS)
+
+_QUOTES = re.compile("[\"'„“”«»‘’`]")
+
+
+def normalise_project(text: str) -> str:
+    """normalise_text without quotes, which schools put round a programme's name („Skola – kopienā”)."""
+    return normalise_text(_QUOTES.sub(" ", str(text)))
+
+
+PROJECT_LOOKUP: dict[str, str] = {
+    normalise_project(spelling): code for code, (lv, en, more) in PROJECTS.items() for spelling in (code, lv, en, *more)
+}
 
 
 def header_lookup() -> dict[str, str]:

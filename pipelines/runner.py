@@ -7,11 +7,13 @@ lives here.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import logging
 import os
+import socket
 import subprocess
 import time
 import uuid
@@ -26,7 +28,7 @@ import duckdb
 
 from pipelines import __version__
 from pipelines.config import Settings
-from pipelines.warehouse import connect, ensure_schema
+from pipelines.warehouse import DISK_FULL, READ_ONLY, connect, ensure_schema
 
 log = logging.getLogger("atbalsts")
 
@@ -80,45 +82,136 @@ def params_hash(settings: Settings) -> str:
     return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
 
-def setup_logging(out_dir: Path) -> Path:
-    """Full detail (tracebacks included) goes to a log file beside the warehouse."""
+class _LogFile(logging.FileHandler):
+    """The log file; when it cannot be written (full disk), records are dropped without a word.
+
+    Why: logging's default prints "--- Logging error ---" and a traceback to stderr for every
+    record it fails to write, burying the one-line message the analyst needs."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed = True
+
+
+def setup_logging(out_dir: Path) -> Path | None:
+    """Full detail (tracebacks included) goes to a log file beside the warehouse; None when the
+    file cannot be created (a read-only output folder): the command then runs without it."""
     log_path = out_dir / "logs" / "atbalsts.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
-    if not any(
-        isinstance(h, logging.FileHandler) and Path(h.baseFilename) == log_path.resolve() for h in root.handlers
-    ):
-        handler = logging.FileHandler(log_path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
     root.setLevel(logging.INFO)
     for noisy in ("great_expectations", "papermill", "traitlets", "matplotlib", "nbconvert"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler = _log_handler(log_path)
+    if handler is not None:
+        handler.failed = False
+        return log_path
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _LogFile(log_path, encoding="utf-8")
+    except OSError:
+        if not root.handlers:  # else logging's last resort prints every warning and traceback on stderr
+            root.addHandler(logging.NullHandler())
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
     return log_path
+
+
+def _log_handler(log_path: Path) -> _LogFile | None:
+    target = log_path.resolve()
+    for h in logging.getLogger().handlers:
+        if isinstance(h, _LogFile) and Path(h.baseFilename) == target:
+            return h
+    return None
+
+
+def log_written(log_path: Path | None) -> bool:
+    """Whether everything logged so far reached the log file (false on a full disk)."""
+    if log_path is None:
+        return False
+    handler = _log_handler(log_path)
+    if handler is None:
+        return False
+    try:
+        handler.flush()
+    except OSError:
+        handler.failed = True
+    return not handler.failed
+
+
+def _lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
 
 
 @contextmanager
 def warehouse_lock(warehouse: Path) -> Iterator[None]:
-    """One run at a time: a second run on the same warehouse exits with a clear message."""
+    """One run at a time: a second run on the same warehouse exits with a clear message.
+
+    The lock file says who holds it (pid, host, start time) for `atbalsts status`; the kernel
+    releases the lock when the process ends, however it ends, so a killed run never leaves a
+    stale lock behind."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
-    handle = lock_path.open("a+")
+    handle = _lock_path(warehouse).open("a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            holder = run_holder(warehouse)
             raise WarehouseLockedError(
-                f"Noliktavu {warehouse} šobrīd apstrādā cits atbalsts process; pagaidiet, līdz tas beidzas. / "
-                f"The warehouse {warehouse} is in use by another atbalsts run; wait for it to finish."
+                f"Noliktavu {warehouse} šobrīd apstrādā cits atbalsts process{_holder_lv(holder)}; pagaidiet, līdz "
+                f"tas beidzas. / The warehouse {warehouse} is in use by another atbalsts run{_holder_en(holder)}; "
+                f"wait for it to finish."
             ) from exc
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{os.getpid()}\n")
+        started = datetime.now().isoformat(sep=" ", timespec="seconds")
+        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started_at": started}) + "\n")
         handle.flush()
         yield
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
+
+
+def run_holder(warehouse: Path) -> dict[str, Any] | None:
+    """Who is running on this warehouse now (pid, host, started_at from the lock file), or None.
+
+    A shared lock that cannot be taken means a live run holds the exclusive one."""
+    try:
+        handle = _lock_path(warehouse).open("r")
+    except OSError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return dict(json.loads(handle.read()))
+            except (ValueError, TypeError):  # written by an older version: a bare pid
+                return {}
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def _holder_lv(holder: dict[str, Any] | None) -> str:
+    if not holder:
+        return ""
+    return f" (sākts {holder.get('started_at', '?')}, PID {holder.get('pid', '?')}, dators {holder.get('host', '?')})"
+
+
+def _holder_en(holder: dict[str, Any] | None) -> str:
+    if not holder:
+        return ""
+    return f" (started at {holder.get('started_at', '?')}, PID {holder.get('pid', '?')} on {holder.get('host', '?')})"
+
+
+def run_in_progress_message(warehouse: Path, holder: dict[str, Any]) -> str:
+    """What `atbalsts status` says while a run has the warehouse open for writing."""
+    return (
+        f"Notiek palaišana{_holder_lv(holder)}; statuss būs redzams, kad tā beigsies. / "
+        f"A run is in progress{_holder_en(holder)}; the status can be shown when it has finished ({warehouse})."
+    )
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -131,15 +224,15 @@ def open_warehouse(settings: Settings, *, read_only: bool = False) -> duckdb.Duc
     try:
         con = connect(path, read_only=read_only, memory_limit=settings.ingest.duckdb_memory_limit)
     except duckdb.IOException as exc:
-        text = str(exc)
-        if "version" in text.lower():
+        text = str(exc).lower()
+        if "could not set lock" in text:  # checked first: the message names the holder's path, "…/versions/…"
+            raise WarehouseLockedError(
+                f"Noliktavu {path} izmanto cits process. / The warehouse {path} is in use by another process."
+            ) from exc
+        if "version number" in text or "newer version" in text:
             raise UserError(
                 f"Noliktavu {path} ir rakstījusi jaunāka programmas versija; atjauniniet atbalsts. / "
                 f"The warehouse {path} was written by a newer version; update atbalsts."
-            ) from exc
-        if "lock" in text.lower():
-            raise WarehouseLockedError(
-                f"Noliktavu {path} izmanto cits process. / The warehouse {path} is in use by another process."
             ) from exc
         raise
     if not read_only:
@@ -148,6 +241,9 @@ def open_warehouse(settings: Settings, *, read_only: bool = False) -> duckdb.Duc
 
 
 def start_run(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> None:
+    """Record the run; a run still `running` in meta.runs is dead (this one holds the lock): it
+    was killed or lost its machine before it could record its end, so it is marked `interrupted`."""
+    con.execute("update meta.runs set outcome = 'interrupted' where outcome = 'running'")
     con.execute(
         "insert into meta.runs (run_id, started_at, code_version, params_hash, command, outcome) "
         "values (?, now(), ?, ?, ?, 'running')",
@@ -172,3 +268,61 @@ def timed_stage(ctx: RunContext, name: str, func: Callable[[], dict[str, Any]]) 
     ctx.outcomes.append(outcome)
     log.info("run %s: stage %s finished in %.1fs: %s", ctx.run_id, name, outcome.seconds, counts)
     return outcome
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every one it was raised from or while handling, each once."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [current.__cause__, current.__context__]
+    return seen
+
+
+NO_PERMISSION = ("permission denied",)
+CORRUPT = (
+    "not a valid duckdb database file",
+    "could not read enough bytes from file",
+    "corrupt database file",
+)
+
+
+def explain_failure(exc: BaseException, settings: Settings) -> str | None:
+    """One line for a failure of the machine, not of the data: a full disk, an output folder that
+    cannot be written, a damaged warehouse file. None for anything else.
+
+    The whole chain is searched, because the first error is often re-raised under another (a
+    rollback or a "database has been invalidated" that fails after the disk filled up)."""
+    chain = _chain(exc)
+    texts = [str(e).lower() for e in chain]
+    codes = {getattr(e, "errno", None) for e in chain}
+    out, warehouse = settings.out_dir, settings.warehouse
+    if codes & {errno.ENOSPC, errno.EDQUOT} or any(m in t for t in texts for m in DISK_FULL):
+        return (
+            f"Disks ir pilns (rakstot {out}): atbrīvojiet vietu vai izvēlieties citu --out mapi un palaidiet "
+            f"vēlreiz. / The disk is full (writing {out}): free some space or choose another --out folder, then "
+            f"run again."
+        )
+    if errno.EROFS in codes or any(m in t for t in texts for m in READ_ONLY):
+        return (
+            f"Mapē {out} nevar rakstīt (tikai lasāma failu sistēma): izvēlieties citu --out mapi. / "
+            f"Cannot write to {out} (read-only file system): choose another --out folder."
+        )
+    if codes & {errno.EACCES, errno.EPERM} or any(m in t for t in texts for m in NO_PERMISSION):
+        denied = next((e.filename for e in chain if isinstance(e, OSError) and e.filename), out)
+        return (
+            f"Nav atļaujas piekļūt {denied}: labojiet tiesības vai izvēlieties citu --out mapi. / "
+            f"Permission denied on {denied}: fix its permissions or choose another --out folder."
+        )
+    if any(m in t for t in texts for m in CORRUPT) or any("checksum" in t and "does not match" in t for t in texts):
+        return (
+            f"Noliktavas fails {warehouse} ir bojāts vai nepilnīgs: atjaunojiet to no rezerves kopijas vai izdzēsiet "
+            f"to un palaidiet `atbalsts run` vēlreiz (visi faili tiks ielādēti no jauna). / The warehouse file "
+            f"{warehouse} is damaged or truncated: restore it from a backup, or delete it and run `atbalsts run` "
+            f"again (every file is loaded anew)."
+        )
+    return None

@@ -13,7 +13,10 @@ create table if not exists meta.files (
     encoding         varchar,
     delimiter        varchar,
     ingested_at      timestamp,
-    run_id           varchar
+    run_id           varchar,
+    file_size        bigint,               -- with file_mtime_ns: the stat recorded with sha256
+    file_mtime_ns    bigint,
+    school_id        varchar               -- a rejected or skipped file's school, when its rows name one
 );
 
 create table if not exists meta.runs (
@@ -23,9 +26,16 @@ create table if not exists meta.runs (
     code_version  varchar,
     params_hash   varchar,
     command       varchar,
-    outcome       varchar,               -- running | completed | failed
+    outcome       varchar,               -- running | completed | failed | interrupted
     stage_counts  json,
     input_hashes  json
+);
+
+create table if not exists meta.pseudonym_key (
+    fingerprint  varchar not null,       -- HMAC-SHA256 of a fixed label with the key; never the key
+    demo         boolean not null,       -- the public demo key (--demo-key)
+    first_run_id varchar,
+    recorded_at  timestamp
 );
 
 create table if not exists staging.schools (
@@ -43,7 +53,8 @@ create table if not exists staging.pupils (
 create table if not exists staging.plans (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     pupil_id varchar, school_id varchar, plan_start date, plan_end date,
-    project_code varchar, risk_factors varchar, school_year varchar
+    project_code varchar, risk_factors varchar, school_year varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
 create table if not exists staging.consultations (
@@ -52,7 +63,8 @@ create table if not exists staging.consultations (
     pupil_id varchar, school_id varchar, staff_id varchar,
     staff_role varchar, staff_role_raw varchar,
     subject varchar, subject_raw varchar,
-    minutes double, mode varchar, mode_raw varchar, group_size integer, project_code varchar
+    minutes double, mode varchar, mode_raw varchar, group_size integer, project_code varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
 create table if not exists staging.grades (

@@ -10,9 +10,12 @@ from rich.table import Table
 from pipelines.warehouse import table_exists
 
 
-def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[tuple]:
+def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5, *, run_in_progress: bool = False) -> list[tuple]:
+    """The latest runs. Without a run in progress (no one holds the lock), a run still recorded as
+    `running` was killed before it could record its end: it is shown as `interrupted`."""
+    outcome = "outcome" if run_in_progress else "case when outcome = 'running' then 'interrupted' else outcome end"
     return con.execute(
-        "select run_id, command, started_at, finished_at, outcome, code_version from meta.runs "
+        f"select run_id, command, started_at, finished_at, {outcome}, code_version from meta.runs "
         "order by started_at desc limit ?",
         [limit],
     ).fetchall()
@@ -41,12 +44,12 @@ def deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def render_status(con: duckdb.DuckDBPyConnection) -> list[Any]:
+def render_status(con: duckdb.DuckDBPyConnection, *, run_in_progress: bool = False) -> list[Any]:
     blocks: list[Any] = []
     runs = Table(title="Pēdējās palaišanas / last runs")
     for col in ("run", "komanda / command", "sākums / started", "beigas / finished", "rezultāts / outcome", "versija"):
         runs.add_column(col)
-    for row in last_runs(con):
+    for row in last_runs(con, run_in_progress=run_in_progress):
         runs.add_row(*(str(v) if v is not None else "" for v in row))
     blocks.append(runs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 
@@ -35,6 +36,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure without hiding it: when the rollback fails too (the disk is full,
+    the database was invalidated), that is logged and the caller re-raises the first error."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        log.warning("rollback failed after an earlier error (that error is the cause)", exc_info=True)
+
+
+# Text of a failure to write the warehouse, as DuckDB and the OS word it (lower case).
+DISK_FULL = ("no space left on device", "disk quota exceeded")
+READ_ONLY = ("read-only file system",)
+
+
+def machine_failure(exc: BaseException) -> bool:
+    """The warehouse cannot be written (full disk, read-only, an invalidated database): the run
+    must stop, not blame the file it was saving."""
+    if isinstance(exc, duckdb.IOException | duckdb.FatalException):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    text = str(exc).lower()
+    return any(m in text for m in (*DISK_FULL, *READ_ONLY))
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -40,8 +40,10 @@ def test_no_key_is_refused_with_a_message(monkeypatch, tmp_path):
     monkeypatch.delenv(KEY_ENV, raising=False)
     with pytest.raises(MissingKeyError, match=KEY_ENV):
         load_key(tmp_path / "missing.key")
-    (tmp_path / "k.key").write_text("secret\n")
-    assert load_key(tmp_path / "k.key") == b"secret"
-    monkeypatch.setenv(KEY_ENV, "from-env")
-    assert load_key(tmp_path / "k.key") == b"from-env"
-    assert load_key(None, demo=True) == DEMO_KEY.encode()
+    (tmp_path / "k.key").write_text("secret-from-the-key-file-32-chars\n")
+    assert load_key(tmp_path / "k.key") == b"secret-from-the-key-file-32-chars"
+    monkeypatch.setenv(KEY_ENV, "secret-from-the-environment-32-ch")
+    assert load_key(tmp_path / "k.key") == b"secret-from-the-environment-32-ch"
+    monkeypatch.delenv(KEY_ENV)
+    (tmp_path / "k.key").unlink()
+    assert load_key(tmp_path / "k.key", demo=True) == DEMO_KEY.encode()

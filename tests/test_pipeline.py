@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.pseudonym import KEY_ENV
 from pipelines.runner import warehouse_lock
 from pipelines.sample import simulate, write_sample
 from pipelines.stamps import STAGE_TABLES, table_checksum
@@ -29,8 +33,10 @@ ATBALSTS = str(Path(sys.executable).with_name("atbalsts"))
 runner = CliRunner()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ATBALSTS, *args], capture_output=True, text=True, timeout=600, check=False)
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """The installed command, as the analyst runs it; no real key in its environment (--demo-key refuses one)."""
+    environ = {k: v for k, v in os.environ.items() if k != KEY_ENV} | env
+    return subprocess.run([ATBALSTS, *args], capture_output=True, text=True, timeout=600, check=False, env=environ)
 
 
 def checksums(warehouse: Path) -> dict[str, dict]:
@@ -56,7 +62,31 @@ def export_bytes(out: Path) -> dict[str, bytes]:
 def sample_raw(tmp_path_factory) -> Path:
     raw = tmp_path_factory.mktemp("sample") / "raw"
     write_sample(raw, schools=SCHOOLS, seed=SEED)
+    plant_free_text(raw)
     return raw
+
+
+def planted_people() -> tuple[dict, str]:
+    """A pupil of the sample (first and last name, code, school) and a staff member's name."""
+    sim = simulate(schools=SCHOOLS, seed=SEED)
+    pupil = sim.pupils.filter(pl.col("grade_level") >= 4).sort("pupil_code").row(0, named=True)
+    staff = sim.consultations["staff_name"].drop_nulls().sort()[0]
+    return pupil, staff
+
+
+def plant_free_text(raw: Path) -> None:
+    """What a careless school sends: a pupil's name and code in file names and in the free-text
+    project and risk-factor cells (the file sorts before the roster that names the pupil)."""
+    pupil, staff = planted_people()
+    person = f"{pupil['first_name']} {pupil['last_name']}"
+    code = pupil["pupil_code"]
+    header = "Personas kods;Iestādes kods;Sākuma datums;Beigu datums;Projekts;Riska faktori\n"
+    row = f"{code};{pupil['school_id']};01.10.2024;;PuMPuRS {person} {code};kavējumi, {person} {code}\n"
+    folder = raw / "planted"
+    folder.mkdir()
+    (folder / f"IAP {person} {code}.csv").write_text(header + row, encoding="utf-8")
+    row = f"{code};{pupil['school_id']};01.02.2025;;{person};{code}\n"
+    (folder / f"{staff} {code.replace('-', '')}.csv").write_text(header + row, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +94,7 @@ def first_run(sample_raw, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     result = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
     assert result.returncode == 0, result.stdout + result.stderr
+    (out / "logs" / "console.txt").write_text(result.stdout + result.stderr, encoding="utf-8")  # scanned too
     return out
 
 
@@ -106,6 +137,43 @@ def test_no_personal_code_or_name_leaves_the_raw_folder(first_run):
     digits_found = [c for c in codes if c in blob or c.replace("-", "") in blob]
     assert not digits_found
     assert not [n for n in names if n in blob]
+
+
+def test_no_free_text_or_file_name_leaks_the_planted_name_or_code(first_run):
+    """The planted name and code (in file names, project and risk-factor cells) are nowhere: not in any
+    warehouse column (cast to text, as substrings), not in any output file's text or name."""
+    pupil, staff = planted_people()
+    needles = {pupil["pupil_code"], pupil["pupil_code"].replace("-", ""), pupil["first_name"] + " "}
+    needles |= {pupil["last_name"], f"{pupil['first_name']} {pupil['last_name']}", staff}
+    needles = {n.lower() for n in needles}
+
+    con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
+    columns = con.execute(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+        "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+        "where t.table_type = 'BASE TABLE' and c.table_catalog = current_database()"
+    ).fetchall()
+    assert len(columns) > 100
+    for schema, table, column in columns:
+        text = con.execute(
+            f'select lower(string_agg(distinct cast("{column}" as varchar), chr(10))) from "{schema}"."{table}"'
+        ).fetchall()[0][0]
+        found = [n for n in needles if text and n in text]
+        assert not found, f"{schema}.{table}.{column} holds planted personal data"
+    plans = con.execute("select project_code, risk_factors from core.plans where source_file like 'planted/%'")
+    assert sorted(plans.fetchall(), key=str) == [("other", "absences;other"), ("other", "other")]
+    stored = [r[0] for r in con.execute("select file_path from meta.files where file_path like 'planted/%'").fetchall()]
+    con.close()
+    assert sorted(p.split(" #")[0] for p in stored) == ["planted/*** *** ***.csv", "planted/IAP *** *** ***.csv"]
+
+    outputs = [p for p in first_run.rglob("*") if p.is_file() and ".duckdb" not in p.name]
+    assert {"run_summary.json", "atbalsts.log", "console.txt"} <= {p.name for p in outputs}
+    console = (first_run / "logs" / "console.txt").read_text(encoding="utf-8")
+    assert console.count("! Faila nosaukumā ir personas dati") == 2  # one (wrapped) line per file
+    assert any(p.parent.name == "feedback" for p in outputs) and any(p.parent.name == "exports" for p in outputs)
+    for path in outputs:
+        text = (path.relative_to(first_run).as_posix() + "\n" + path.read_bytes().decode("utf-8", "replace")).lower()
+        assert not [n for n in needles if n in text], f"{path.relative_to(first_run)} holds planted personal data"
 
 
 def test_repeat_run_changes_nothing(first_run, sample_raw):
@@ -177,6 +245,68 @@ def test_second_run_on_a_locked_warehouse_is_refused_with_a_message(first_run, s
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_a_full_disk_is_one_line_and_the_next_run_recovers(first_run, sample_raw, tmpfs):
+    """A real full disk: no "Logging error" flood, no file blamed for it (rejected as an internal
+    error), the cause not hidden behind a failed rollback; with space again, the same result."""
+    disk = tmpfs.mount("3m")
+    out = disk / "out"
+    result = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert result.returncode == 2
+    message = (
+        f"Kļūda / error: Disks ir pilns (rakstot {out}): atbrīvojiet vietu vai izvēlieties citu --out mapi un "
+        f"palaidiet vēlreiz. / The disk is full (writing {out}): free some space or choose another --out folder, "
+        f"then run again."
+    )  # and where the details are, if the log could still be written
+    assert re.fullmatch(
+        re.escape(message) + f"( Sīkāk / details: {re.escape(str(out / 'logs' / 'atbalsts.log'))})?",
+        result.stderr.strip(),
+    )
+
+    tmpfs.remount(disk, "size=300m")
+    again = run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    assert not [f for f in summary["files"] if "Internal error" in (f["reason"] or "")]
+    assert checksums(out / "warehouse.duckdb") == checksums(first_run / "warehouse.duckdb")
+
+
+def test_status_during_a_run_and_a_killed_run_is_interrupted(sample_raw, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [ATBALSTS, "run", "--raw", str(sample_raw), "--out", str(out), "--demo-key", "--no-reports", "--json-log"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != KEY_ENV},
+    )
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "file":  # ingest under way: the warehouse is open for writing
+                break
+        during = run_cli("status", "--out", str(out))
+        lock = (out / "warehouse.duckdb.lock").read_text(encoding="utf-8")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=120)
+    host, warehouse = socket.gethostname(), out / "warehouse.duckdb"
+    assert during.returncode == 0, during.stderr
+    started = json.loads(lock)["started_at"]  # the lock file says who holds it
+    assert during.stdout.strip() == (
+        f"Notiek palaišana (sākts {started}, PID {proc.pid}, dators {host}); statuss būs redzams, kad tā beigsies. / "
+        f"A run is in progress (started at {started}, PID {proc.pid} on {host}); the status can be shown when it "
+        f"has finished ({warehouse})."
+    )
+
+    after = run_cli("status", "--out", str(out), COLUMNS="200")
+    assert after.returncode == 0, after.stderr
+    assert "interrupted" in after.stdout and "running" not in after.stdout
+    assert run_cli("ingest", "--raw", str(sample_raw), "--out", str(out), "--demo-key").returncode == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    runs = con.execute("select command, outcome from meta.runs order by started_at").fetchall()
+    con.close()
+    assert runs == [("run", "interrupted"), ("ingest", "completed")]
+
+
 def test_user_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
     monkeypatch.delenv("ATBALSTS_PSEUDONYM_KEY", raising=False)
     missing = runner.invoke(app, ["ingest", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
@@ -224,19 +354,24 @@ def test_runs_table_records_each_run(first_run):
 
 @pytest.mark.skipif(shutil.which("dvc", path=os.path.dirname(sys.executable)) is None, reason="dvc not installed")
 def test_dvc_repro_twice_second_is_a_noop(sample_raw, tmp_path):
+    """The committed DVC repository works as a clone has it: no `dvc init`, data and a key provided."""
     repo = Path(__file__).parents[1]
     work = tmp_path / "project"
     work.mkdir()
-    for name in ("pipelines", "notebooks", "expectations"):
-        shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(repo / "dvc.yaml", work)
+    for name in ("pipelines", "notebooks", "expectations", ".dvc"):
+        shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"):
+        shutil.copy(repo / name, work / name)
     shutil.copytree(sample_raw, work / "data" / "raw")
-    (work / "params.yaml").write_text((repo / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "DVC_NO_ANALYTICS": "1",
-        "ATBALSTS_PSEUDONYM_KEY": "test-key-for-dvc",
+        "ATBALSTS_PSEUDONYM_KEY": "test-key-for-dvc-0123456789abcdefghijkl",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
     }
     dvc = str(Path(sys.executable).with_name("dvc"))
 
@@ -245,7 +380,9 @@ def test_dvc_repro_twice_second_is_a_noop(sample_raw, tmp_path):
             [dvc, "repro"], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
         )
 
-    subprocess.run([dvc, "init", "--no-scm", "-q"], cwd=work, env=env, check=True)
+    subprocess.run(["git", "init", "-q"], cwd=work, env=env, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=work, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "clone"], cwd=work, env=env, check=True)
     first = repro()
     assert first.returncode == 0, first.stdout + first.stderr
     stamps = {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")}

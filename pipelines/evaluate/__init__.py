@@ -40,7 +40,7 @@ from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.runner import UserError
-from pipelines.warehouse import release_cache, table_exists
+from pipelines.warehouse import release_cache, rollback, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -397,7 +397,7 @@ def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) 
             con.unregister("_evaluate_frame")
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 

@@ -18,7 +18,7 @@ import polars as pl
 import statsmodels.api as sm
 from scipy import stats
 
-from pipelines.evaluate import intervals
+import pipelines.evaluate.intervals as intervals
 
 EQUIVALENCE_OK = 0.05
 EQUIVALENCE_MAX = 0.25

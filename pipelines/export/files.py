@@ -6,7 +6,6 @@ each file is written to a temporary name and renamed: a killed run never leaves 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -18,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import polars as pl
 import xlsxwriter
+
+from pipelines.csv_text import safe_text_columns
 
 from .tables import TableSpec
 
@@ -55,15 +57,18 @@ def formatted_rows(frame: pd.DataFrame, spec: TableSpec) -> list[list[str]]:
 
 
 def csv_bytes(rows: list[list[str]], spec: TableSpec) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(spec.column_names)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """The CSV file. Text cells that a spreadsheet would run as a formula get a leading `'`; a cell
+    with a comma, quote or line break (a lone carriage return too) is quoted."""
+    cells = [[v or None for v in row] for row in rows]  # an empty cell is written as nothing, not ""
+    frame = pl.DataFrame(cells, schema=dict.fromkeys(spec.column_names, pl.String), orient="row")
+    text = [c.name for c in spec.columns if c.type == "string"]
+    return safe_text_columns(frame, text).write_csv(line_terminator="\n").encode("utf-8")
 
 
 def xlsx_bytes(tables: Mapping[str, tuple[TableSpec, list[list[str]]]]) -> bytes:
-    """The same tables as one workbook, one sheet per table, numbers as numbers."""
+    """The same tables as one workbook, one sheet per table, numbers as numbers.
+
+    Text goes in with `write_string`, a text cell that Excel never evaluates, so it needs no `'`."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     workbook.set_properties(WORKBOOK_PROPERTIES)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.contract import PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 from pipelines.evaluate.estimate import CLUSTER_ROBUST, INTERVAL_METHODS, NO_INTERVAL, SCHOOL_BOOTSTRAP
 
 from .disclosure import ALL
@@ -67,8 +67,10 @@ _KEY_COLUMNS = (
     ColumnSpec(
         "project_code",
         "string",
-        f"ES fonda projekta numurs; `{NO_PROJECT}` — nav piesaistīts projektam; `{ALL}` — visi kopā",
-        f"EU fund project number; `{NO_PROJECT}` — not attributed to a project; `{ALL}` — all together",
+        f"ES fonda projekta numurs; `{OTHER_PROJECT}` — skolas norādītais projekts nav atpazīts; "
+        f"`{NO_PROJECT}` — nav piesaistīts projektam; `{ALL}` — visi kopā",
+        f"EU fund project number; `{OTHER_PROJECT}` — the project the school gave is not recognised; "
+        f"`{NO_PROJECT}` — not attributed to a project; `{ALL}` — all together",
     ),
     ColumnSpec(
         "municipality",
@@ -492,6 +494,14 @@ def render_dictionary(k: int) -> str:
         "- EN: CSV, UTF-8 (no BOM), comma-separated, header row; dot decimals; ISO dates (`2024-09-30`); an empty "
         "cell is withheld or not applicable. Rows are sorted by the keys, `ALL` last within each key. The same "
         "inputs give byte-identical files.",
+        "- LV: teksta šūna, kas sākas ar `=`, `+`, `-`, `@`, tabulāciju vai rindas atgriezi (CR), tiek rakstīta ar "
+        "apostrofu priekšā (`=1+2` → `'=1+2`), lai izklājlapa to neizpildītu kā formulu (OWASP ieteikums pret CSV "
+        "injekciju); skaitļi (arī negatīvi, piem., `-0.30`) netiek mainīti. `atbalsts.xlsx` teksts ir teksta šūnās, "
+        "kas nekad nav formulas, tāpēc bez apostrofa.",
+        "- EN: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading "
+        "apostrophe (`=1+2` → `'=1+2`) so that a spreadsheet does not run it as a formula (OWASP advice against CSV "
+        "injection); numbers (negative ones too, e.g. `-0.30`) are never changed. In `atbalsts.xlsx` text is in "
+        "text cells, which are never formulas, so it carries no apostrophe.",
         "- LV: noapaļošana: stundas līdz 0,1; daļas līdz 0,001; efekti un efekta lielumi līdz 0,01. "
         "EN: rounding: hours to 0.1; shares to 0.001; effects and effect sizes to 0.01.",
         "- `datapackage.json`: Frictionless Table Schema katram failam / for every file; "
@@ -555,8 +565,10 @@ def render_dictionary(k: int) -> str:
     out += ["## Kodi / Codes", "", "### `subject`", "", *_codes_table(SUBJECTS, extra_subject), ""]
     out += ["### `staff_role`", "", *_codes_table(STAFF_ROLES, extra_role), ""]
     out += ["### `project_code`", "", "| kods / code | nosaukums / name |", "|---|---|"]
-    out += [f"| `{code}` | {name} |" for code, name in PROJECTS.items()]
+    out += [f"| `{code}` | {lv} / {en} |" for code, (lv, en, _more) in PROJECTS.items()]
     out += [
+        f"| `{OTHER_PROJECT}` | Skolas norādītais projekts nav atpazīts (teksts netiek glabāts) / "
+        "the project the school gave is not recognised (the text is not kept) |",
         f"| `{NO_PROJECT}` | Nav piesaistīts projektam / not attributed to a project |",
         f"| `{ALL}` | Visi / all |",
         "",

@@ -16,8 +16,12 @@ whose size and mtime_ns are those recorded with its last hash.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,13 +29,20 @@ import duckdb
 import polars as pl
 
 from pipelines.contract import KINDS
-from pipelines.ingest import normalise, values
+from pipelines.ingest import containers, normalise, readers, values
+from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
+from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
-from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells, read_table
-from pipelines.warehouse import ensure_schema
+from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
+from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
+from pipelines.ingest.sources import Entry, list_entries
+from pipelines.pseudonym import check_warehouse_key
+from pipelines.warehouse import ensure_schema, machine_failure, rollback
 
-__all__ = ["FileReport", "IngestResult", "run_ingest"]
+__all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
+
+log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 
@@ -50,6 +61,8 @@ class FileReport:
 @dataclass
 class IngestResult:
     files: list[FileReport] = field(default_factory=list)
+    # (path as stored, sha256) of this run's files whose names held personal data (see paths.py)
+    personal_names: list[tuple[str, str | None]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -63,6 +76,11 @@ UNCHANGED_BATCH = 500  # unchanged files are marked in one update per this many 
 # commits and pseudonyms of the same pupils month after month were most of ingest's time.
 BATCH_ROWS = 500_000
 BATCH_FILES = 400
+# While one huge file is typed, DuckDB keeps its typed rows within this much memory and spills the
+# rest to its temp folder (pseudonymised rows only): with Python's chunks beside it, a 3-million-row
+# export ingests in ~1.4 GB RSS instead of 2.3 GB at the 2 GB limit (BENCHMARKS.md, issue 13).
+STREAM_MEMORY_LIMIT = "1GB"
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 @dataclass(frozen=True)
@@ -75,10 +93,12 @@ class _Previous:
     rows_quarantined: int = 0
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    encoding: str | None = None
 
     def same_stat(self, stat: _Stat) -> bool:
-        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same."""
-        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns)
+        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same.
+        Not for a workbook recorded whole (before each sheet was a file): it is read again."""
+        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns) and self.encoding != "xlsx"
 
 
 @dataclass(frozen=True)
@@ -89,16 +109,39 @@ class _Stat:
 
 @dataclass(frozen=True)
 class _Pending:
-    """A file read and recognised, waiting in its kind's batch: its cells, not yet typed."""
+    """A file read and recognised, waiting in its kind's batch: its cells, not yet typed.
+
+    A small file's cells are read at once; a file larger than one chunk keeps its TextSource and is
+    read chunk by chunk while it is typed (`stream`), so it never sits in memory as one frame."""
 
     rel: str
     digest: str
     kind: str
-    cells: pl.DataFrame
+    cells: pl.DataFrame | None
     encoding: str | None
     delimiter: str | None
     previous: _Previous | None
     stat: _Stat
+    stream: readers.TextSource | None = None
+    positions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.cells.height if self.cells is not None else BATCH_ROWS
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The file's cells under the kind's names, in one frame or chunk by chunk."""
+        if self.cells is not None:
+            yield self.cells
+            return
+        for part in self.stream.rows():
+            yield normalise.select_rows(part.cells, self.kind, self.positions, part.first_line, part.problems)
+
+    def data_rows(self) -> int:
+        """Rows of the file (for a file rejected after it was read: rows_read = rows_quarantined)."""
+        if self.cells is not None:
+            return self.cells.height
+        return readers.count_data_lines(self.stream.data)
 
 
 @dataclass
@@ -109,7 +152,7 @@ class _Batch:
 
     def add(self, pending: _Pending) -> None:
         self.files.append(pending)
-        self.rows += pending.cells.height
+        self.rows += pending.rows
 
 
 @dataclass
@@ -120,7 +163,26 @@ class _RunState:
     previous: dict[str, _Previous]
     columns: dict[str, list[str]]
     pupil_ids: values.PupilIds  # this run's key; each personal code checked once per run
+    scrubber: PathScrubber
+    identities: dict[str, str]  # raw relative path -> the path as stored and shown (paths.py)
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+    chunk_bytes: int = readers.CHUNK_BYTES
+    chunk_rows: int = BATCH_ROWS
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    parts: dict[str, list[str]] = field(default_factory=dict)  # container path -> its sheets / members last run
+    part_raws: list[str] = field(default_factory=list)  # raw paths of this run's sheets and members
+
+    def identity_of(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
+        """The stored path of a raw relative path (listed ones were looked up at the start)."""
+        if raw not in self.identities:
+            self.identities.update(self.scrubber.identities(con, [raw]))
+        return self.identities[raw]
+
+    def part_identity(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
+        """The stored path of a sheet or archive member (`book.xlsx#Lapa1`, `a.zip/x.csv`)."""
+        if raw not in self.identities:
+            self.part_raws.append(raw)
+        return self.identity_of(con, raw)
 
 
 def run_ingest(
@@ -132,20 +194,43 @@ def run_ingest(
     *,
     batch_rows: int = BATCH_ROWS,
     batch_files: int = BATCH_FILES,
+    chunk_bytes: int = readers.CHUNK_BYTES,
+    archive_limits: ArchiveLimits | None = None,
+    memory_limit: str | None = None,
 ) -> IngestResult:
-    """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest."""
+    """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest.
+
+    `chunk_bytes`: a text file larger than this is read and typed chunk by chunk (bounded memory),
+    still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits).
+    `memory_limit`: the connection's configured DuckDB limit, set back after a huge file."""
     ensure_schema(con)
+    check_warehouse_key(con, key, run_id)  # a weak key, or not the one the warehouse was built with: refused
     migrate_meta_files(con)
+    ensure_tables(con)
+    migrate_free_text(con, key)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
-    state = _RunState(run_id, previous_versions(con), staging_columns(con), values.PupilIds(key))
+    entries = list_entries(raw_dir)
+    raws = [e.rel for e in entries]
+    scrubber = PathScrubber(key)
+    scrubber.rescrub_stored(con, raws)  # names stored by an interrupted run; paths from before the rule
+    state = _RunState(
+        run_id,
+        previous_versions(con),
+        staging_columns(con),
+        values.PupilIds(key),
+        scrubber,
+        scrubber.identities(con, raws),
+        chunk_bytes=chunk_bytes,
+        chunk_rows=batch_rows,
+        archive_limits=archive_limits or ArchiveLimits(),
+    )
+    state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
     result = IngestResult()
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
         result.files.append(found)
-        if on_file is not None:
-            on_file(found)
 
     def flush(kind: str) -> None:
         batch = batches.pop(kind, None)
@@ -156,39 +241,80 @@ def run_ingest(
     threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
     con.execute(f"SET checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
     try:
-        for path in list_files(raw_dir):
-            examined = examine_file(con, raw_dir, path, state)
-            if isinstance(examined, FileReport):
-                report(examined)
-            else:
-                batch = batches.setdefault(examined.kind, _Batch(examined.kind))
-                batch.add(examined)
-                if batch.rows >= batch_rows or len(batch.files) >= batch_files:
-                    flush(examined.kind)
-            if len(state.unchanged) >= UNCHANGED_BATCH:
-                flush_unchanged(con, state)
+        for entry in entries:
+            for examined in examine_entry(con, entry, state):
+                if isinstance(examined, FileReport):
+                    report(examined)
+                elif examined.stream is not None:  # a huge file: typed chunk by chunk, on its own
+                    with memory_at_most(con, STREAM_MEMORY_LIMIT, memory_limit):
+                        for found in load_batch(con, _Batch(examined.kind, [examined]), key, state):
+                            report(found)
+                else:
+                    batch = batches.setdefault(examined.kind, _Batch(examined.kind))
+                    batch.add(examined)
+                    if batch.rows >= batch_rows or len(batch.files) >= batch_files:
+                        flush(examined.kind)
+                if len(state.unchanged) >= UNCHANGED_BATCH:
+                    flush_unchanged(con, state)
         for kind in list(batches):
             flush(kind)
     finally:
         flush_unchanged(con, state)
         con.execute(f"drop table if exists {normalise.TYPED_TABLE}")
         con.execute(f"SET checkpoint_threshold = '{threshold.replace(' ', '')}'")
+    finish_paths(con, state, [*raws, *state.part_raws], result)
     con.execute("CHECKPOINT")
     result.files.sort(key=lambda f: f.path)
+    if on_file is not None:  # after finish_paths: a name learned late in the run is never shown
+        for found in result.files:
+            on_file(found)
     return result
+
+
+@contextmanager
+def memory_at_most(con: duckdb.DuckDBPyConnection, limit: str, configured: str | None = None) -> Iterator[None]:
+    """DuckDB's memory limit lowered to `limit` (never raised) for a while, then set back to
+    `configured` (DuckDB only reports the limit rounded), else to what it reports."""
+    before = configured or con.execute("select current_setting('memory_limit')").fetchall()[0][0].replace(" ", "")
+    lower = _bytes(limit) < _bytes(before)
+    if lower:
+        con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute(f"SET memory_limit = '{before}'")
+
+
+def _bytes(size: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)\s*([A-Za-z]*)", size.strip()).groups()
+    return float(number) * _UNITS.get(unit.lower() or "b", 1)
+
+
+def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[str], result: IngestResult) -> None:
+    """Rename paths holding a name learned this run (a file read before the roster that names its
+    pupil), and list this run's files whose names held personal data, for the analyst."""
+    renames = state.scrubber.rescrub_stored(con, raws)
+    result.files = [replace(f, path=renames.get(f.path, f.path)) for f in result.files]
+    digests = dict(con.execute("select file_path, sha256 from meta.files").fetchall())
+    stored = {raw: renames.get(state.identities[raw], state.identities[raw]) for raw in raws}
+    result.personal_names = sorted((path, digests.get(path)) for raw, path in stored.items() if path != raw)
+    for path, digest in result.personal_names:
+        log.warning("file name holds personal data, stored as %s (sha256 %s)", path, digest)
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
     """Size and mtime_ns recorded with each hash (added to warehouses created before they existed)."""
     con.execute("alter table meta.files add column if not exists file_size bigint")
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
+    con.execute("alter table meta.files add column if not exists school_id varchar")
 
 
 def previous_versions(con: duckdb.DuckDBPyConnection) -> dict[str, _Previous]:
     """Every path's last recorded version, read once per run."""
     rows = con.execute(
-        "select file_path, sha256, kind, status, rows_read, rows_loaded, rows_quarantined, file_size, file_mtime_ns "
-        "from meta.files"
+        "select file_path, sha256, kind, status, rows_read, rows_loaded, rows_quarantined, file_size, file_mtime_ns, "
+        "encoding from meta.files"
     ).fetchall()
     return {row[0]: _Previous(*row[1:]) for row in rows}
 
@@ -218,33 +344,188 @@ def flush_unchanged(con: duckdb.DuckDBPyConnection, state: _RunState) -> None:
     state.unchanged.clear()
 
 
-def list_files(raw_dir: Path) -> list[Path]:
-    """All files, sorted by their relative POSIX path so every run sees them in the same order."""
-    return sorted((p for p in raw_dir.rglob("*") if p.is_file()), key=lambda p: p.relative_to(raw_dir).as_posix())
+CURRENT = ("loaded", "unchanged")
+NO_KNOWN_HEADER = "Nav datu fails (galvene neatbilst nevienam datu veidam) / Not a data file (no known header)"
 
 
-def examine_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, state: _RunState) -> FileReport | _Pending:
+def container_parts(previous: dict[str, _Previous], on_disk: set[str]) -> dict[str, list[str]]:
+    """Container path -> the sheets and members recorded for it (`book.xlsx#Lapa1`, `a.zip/x.csv`).
+
+    A recorded path that is no file on disk belongs to the longest path on disk it starts with,
+    followed by `#` or `/` (a file path is never also a folder, so this cannot mistake a file).
+    Paths are compared as shown, without the tag a path with personal data carries (paths.py)."""
+    shown = {_shown(path): path for path in on_disk}
+    parts: dict[str, list[str]] = {}
+    for path in previous:
+        if path in on_disk:
+            continue
+        text = _shown(path)
+        cuts = [i for i, ch in enumerate(text) if ch in (containers.SHEET_MARK, containers.MEMBER_MARK)]
+        owner = next((shown[text[:i]] for i in reversed(cuts) if text[:i] in shown), None)
+        if owner is not None:
+            parts.setdefault(owner, []).append(path)
+    return parts
+
+
+def _shown(identity: str) -> str:
+    match = IDENTITY.match(identity)
+    return match.group("shown") if match else identity
+
+
+def examine_entry(con: duckdb.DuckDBPyConnection, entry: Entry, state: _RunState) -> list[FileReport | _Pending]:
+    """One path under the raw folder: a link (skipped), a file, or a container of sheets / members.
+    Sheets and members recorded last run and not found now are removed (the file was replaced)."""
+    rel = state.identity_of(con, entry.rel)
+    if entry.skip_reason is not None:
+        digest = content_hash(os.fsencode(os.readlink(entry.path)))
+        found: list[FileReport | _Pending] = [
+            save_file(con, rel, digest, None, "skipped", entry.skip_reason, None, None, state, state.previous.get(rel))
+        ]
+    else:
+        found = examine_file(con, entry.path, entry.rel, rel, state)
+    produced = {f.path if isinstance(f, FileReport) else f.rel for f in found}
+    stale = [p for p in [rel, *state.parts.get(rel, [])] if p not in produced and p in state.previous]
+    if stale:
+        remove_files(con, stale, state)
+    return found
+
+
+def examine_file(
+    con: duckdb.DuckDBPyConnection, path: Path, raw: str, rel: str, state: _RunState
+) -> list[FileReport | _Pending]:
     """Read one file and decide: unchanged, skipped or rejected (recorded at once), or rows to load
     (returned, to be typed and saved with other files of its kind). Errors become a report, never a traceback."""
-    rel = path.relative_to(raw_dir).as_posix()
     previous = state.previous.get(rel)
-    current = (previous is not None) and previous.status in ("loaded", "unchanged")
+    parts = [state.previous[p] for p in state.parts.get(rel, [])]
     try:
         # stat before reading: a file rewritten in between gets a newer mtime and is hashed next time
         st = path.stat()
         stat = _Stat(st.st_size, st.st_mtime_ns)
-        if current and previous.same_stat(stat):
-            return mark_unchanged(state, rel, previous, stat)
+        if parts and previous is None and all(p.status in CURRENT and p.same_stat(stat) for p in parts):
+            return [mark_unchanged(state, p, state.previous[p], stat) for p in state.parts[rel]]
+        if not parts and previous is not None and previous.status in CURRENT and previous.same_stat(stat):
+            return [mark_unchanged(state, rel, previous, stat)]
         data = path.read_bytes()
     except OSError as exc:
-        return FileReport(rel, None, "rejected", reason=f"Failu nevar nolasīt / Cannot read the file ({exc.strerror})")
-    digest = content_hash(data)
-    if current and previous.sha256 == digest:
-        return mark_unchanged(state, rel, previous, stat)
+        return [
+            FileReport(rel, None, "rejected", reason=f"Failu nevar nolasīt / Cannot read the file ({exc.strerror})")
+        ]
+    budget = containers.new_budget(state.archive_limits)
+    return examine_bytes(con, raw, rel, data, content_hash(data), stat, state, 0, budget)
+
+
+def examine_bytes(
+    con: duckdb.DuckDBPyConnection,
+    raw: str,
+    rel: str,
+    data: bytes,
+    digest: str,
+    stat: _Stat,
+    state: _RunState,
+    depth: int,
+    budget: containers.Budget,
+) -> list[FileReport | _Pending]:
+    """A file's bytes (on disk or an archive member): text, a workbook (a file per sheet) or an
+    archive (a file per member, recursively up to ArchiveLimits.max_depth). `raw` is its path as
+    found, `rel` as stored (without personal data: paths.py)."""
+    previous = state.previous.get(rel)
     try:
-        return read_file(con, rel, data, digest, previous, state, stat)
+        kind = containers.container_kind(data)
+        if kind == "xlsx":
+            return examine_workbook(con, raw, rel, data, digest, stat, state)
+        if kind == "zip":
+            return examine_archive(con, raw, rel, data, stat, state, depth, budget)
+        if previous is not None and previous.status in CURRENT and previous.sha256 == digest:
+            return [mark_unchanged(state, rel, previous, stat)]
+        if kind == "document":
+            reason = containers.DOCUMENT_REASON
+            return [save_file(con, rel, digest, None, "skipped", reason, None, None, state, previous, stat)]
+        return [read_file(con, rel, data, digest, previous, state, stat)]
     except Exception as exc:  # one bad file must not stop the others; no data in the message
-        return reject_internal(con, rel, digest, previous, state, exc)
+        return [reject_internal(con, rel, digest, previous, state, exc)]
+
+
+def examine_workbook(
+    con: duckdb.DuckDBPyConnection, raw: str, rel: str, data: bytes, digest: str, stat: _Stat, state: _RunState
+) -> list[FileReport | _Pending]:
+    """Every sheet is a file of its own, `book.xlsx#<sheet>`; its hash is the workbook's and its name's."""
+    try:
+        sheets = containers.read_sheets(data)
+    except Unreadable as exc:
+        return [
+            save_file(con, rel, digest, None, "rejected", str(exc), "xlsx", None, state, state.previous.get(rel), stat)
+        ]
+    found: list[FileReport | _Pending] = []
+    for sheet in sheets:
+        srel = state.part_identity(con, f"{raw}{containers.SHEET_MARK}{sheet.name}")
+        sdigest = content_hash(f"{digest}{containers.SHEET_MARK}{sheet.name}".encode())
+        previous = state.previous.get(srel)
+        if previous is not None and previous.status in CURRENT and previous.sha256 == sdigest:
+            found.append(mark_unchanged(state, srel, previous, stat))
+        elif sheet.table is None:
+            found.append(
+                save_file(
+                    con,
+                    srel,
+                    sdigest,
+                    None,
+                    sheet.status,
+                    sheet.reason,
+                    "xlsx",
+                    None,
+                    state,
+                    previous,
+                    stat,
+                    sheet.rows,
+                )
+            )
+        else:
+            found.append(read_rows(con, srel, sdigest, sheet.table, None, previous, state, stat))
+    return found
+
+
+def examine_archive(
+    con: duckdb.DuckDBPyConnection,
+    raw: str,
+    rel: str,
+    data: bytes,
+    stat: _Stat,
+    state: _RunState,
+    depth: int,
+    budget: containers.Budget,
+) -> list[FileReport | _Pending]:
+    """Every member is a file of its own, `archive.zip/<member>`, read in memory (never extracted)."""
+    digest = content_hash(data)
+    previous = state.previous.get(rel)
+    if depth + 1 > state.archive_limits.max_depth:
+        reason = (
+            f"Arhīvs arhīvā dziļāk par {state.archive_limits.max_depth} līmeņiem: iesūtiet failus bez tik daudz "
+            f"arhīviem / Archives nested deeper than {state.archive_limits.max_depth} levels: send the files "
+            "with fewer archives around them"
+        )
+        return [save_file(con, rel, digest, None, "rejected", reason, "zip", None, state, previous, stat)]
+    found: list[FileReport | _Pending] = []
+    try:
+        for member in containers.archive_members(data, budget):
+            mraw = f"{raw}{containers.MEMBER_MARK}{member.name}"
+            mrel = state.part_identity(con, mraw)
+            if member.data is None:
+                mdigest = content_hash(mrel.encode())
+                found.append(
+                    save_file(
+                        con, mrel, mdigest, None, member.status, member.reason, None, None, state,
+                        state.previous.get(mrel), stat,
+                    )
+                )  # fmt: skip
+            else:
+                mdigest = content_hash(member.data)
+                found += examine_bytes(con, mraw, mrel, member.data, mdigest, stat, state, depth + 1, budget)
+    except containers.ArchiveRejected as exc:
+        return [save_file(con, rel, digest, None, "rejected", str(exc), "zip", None, state, previous, stat)]
+    if not found:
+        reason = "Tukšs arhīvs / Empty archive"
+        return [save_file(con, rel, digest, None, "skipped", reason, "zip", None, state, previous, stat)]
+    return found
 
 
 def content_hash(data: bytes) -> str:
@@ -261,37 +542,99 @@ def read_file(
     state: _RunState,
     stat: _Stat,
 ) -> FileReport | _Pending:
-    """Decode, split and recognise one file; its cells go to a batch, anything else is saved now."""
+    """Decode, split and recognise one text file; its cells go to a batch, anything else is saved now.
+    A file larger than one chunk is only opened here (header, encoding), and read while it is typed."""
     try:
-        table: RawTable = read_table(data)
+        source = readers.open_text(data, state.chunk_bytes)
     except NotData as exc:
         return save_file(con, rel, digest, None, "skipped", str(exc), None, None, state, previous, stat)
     except Unreadable as exc:
         if recognise(header_cells(data)).kind is None:  # a note or README that merely fails to split
-            reason = "Nav datu fails (galvene neatbilst nevienam datu veidam) / Not a data file (no known header)"
-            return save_file(con, rel, digest, None, "skipped", reason, None, None, state, previous, stat)
-        return save_file(con, rel, digest, None, "rejected", str(exc), None, None, state, previous, stat)
-    encoding, delimiter = table.encoding, table.delimiter
-    if table.frame.height == 0:
+            return save_file(con, rel, digest, None, "skipped", NO_KNOWN_HEADER, None, None, state, previous, stat)
+        rows = readers.count_data_lines(data)
+        return save_file(con, rel, digest, None, "rejected", str(exc), None, None, state, previous, stat, rows)
+    if len(data) > state.chunk_bytes:
+        return read_stream(con, rel, digest, source, previous, state, stat)
+    try:
+        parts = list(source.rows())
+    except Unreadable as exc:
+        rows = readers.count_data_lines(data)
+        found = recognise(source.header)
         return save_file(
-            con, rel, digest, None, "skipped", "Tukšs fails / Empty file", encoding, delimiter, state, previous, stat
-        )
+            con, rel, digest, found.kind, "rejected", str(exc), source.encoding.name, source.delimiter, state,
+            previous, stat, rows,
+        )  # fmt: skip
+    header = pl.DataFrame([source.header], schema=list(source.columns), orient="row")
+    frame = pl.concat([header, *(p.cells for p in parts)], how="vertical")
+    problems = pl.concat([header.select(pl.lit(None, pl.String).alias(c) for c in readers.PROBLEM_SCHEMA)]
+                         + [p.problems for p in parts])  # fmt: skip
+    table = RawTable(frame, source.encoding.name, source.delimiter, problems)
+    return read_rows(con, rel, digest, table, None, previous, state, stat)
+
+
+def read_rows(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    digest: str,
+    table: RawTable,
+    stream: readers.TextSource | None,
+    previous: _Previous | None,
+    state: _RunState,
+    stat: _Stat,
+) -> FileReport | _Pending:
+    """Recognise a table by its header row: rows to load, or the file skipped / rejected now.
+    A rejected file counts its data rows as read and quarantined, and names its school if its
+    rows name one (feedback reaches that school)."""
+    encoding, delimiter = table.encoding, table.delimiter
     headers = list(table.frame.row(0))
     found = recognise(headers)
-    if found.kind is None and found.problem:  # data, but the header fits two kinds equally
-        return save_file(con, rel, digest, None, "rejected", found.problem, encoding, delimiter, state, previous, stat)
-    if found.kind is None:
+    if found.kind is None and not found.problem:
         reason = (
             "Galvene neatbilst nevienam datu veidam (nav datu fails?) / "
             "The header matches no kind of export (not a data file?)"
         )
         return save_file(con, rel, digest, None, "skipped", reason, encoding, delimiter, state, previous, stat)
-    if found.problem:
+    if found.problem:  # data, but the header fits two kinds, misses a column or names one twice
+        rows, school = rejected_rows(table, stream, found.positions.get("school_id"))
         return save_file(
-            con, rel, digest, found.kind, "rejected", found.problem, encoding, delimiter, state, previous, stat
-        )
-    cells = normalise.select_cells(table.frame, found.kind, found.positions)
+            con, rel, digest, found.kind, "rejected", found.problem, encoding, delimiter, state, previous, stat,
+            rows, school,
+        )  # fmt: skip
+    if stream is not None:
+        return _Pending(rel, digest, found.kind, None, encoding, delimiter, previous, stat, stream, found.positions)
+    cells = normalise.select_cells(table.frame, found.kind, found.positions, table.problems)
     return _Pending(rel, digest, found.kind, cells, encoding, delimiter, previous, stat)
+
+
+def read_stream(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    digest: str,
+    source: readers.TextSource,
+    previous: _Previous | None,
+    state: _RunState,
+    stat: _Stat,
+) -> FileReport | _Pending:
+    """A file larger than one chunk: recognised by its header now, its rows read while it is typed."""
+    header = pl.DataFrame([source.header], schema=list(source.columns), orient="row")
+    table = RawTable(header, source.encoding.name, source.delimiter)
+    return read_rows(con, rel, digest, table, source, previous, state, stat)
+
+
+def rejected_rows(table: RawTable, stream: readers.TextSource | None, school_at: int | None) -> tuple[int, str | None]:
+    """(data rows that are not blank, the one school id they name or None) of a rejected table."""
+    frames = [table.frame.slice(1)] if stream is None else (p.cells for p in stream.rows())
+    rows, schools = 0, set()
+    try:
+        for frame in frames:
+            filled = frame.filter(pl.any_horizontal(pl.all().str.strip_chars() != ""))
+            rows += filled.height
+            if school_at is not None and len(schools) < 2:
+                column = filled.get_column(filled.columns[school_at]).str.strip_chars()
+                schools.update(column.str.replace(r"^(\d+)\.0+$", "${1}").drop_nulls().unique().to_list())
+    except Unreadable:
+        return readers.count_data_lines(stream.data), None
+    return rows, (schools.pop() if len(schools) == 1 else None)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, key: bytes, state: _RunState) -> list[FileReport]:
@@ -302,13 +645,15 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, key: bytes, state:
     except Exception as exc:
         if len(batch.files) == 1:
             only = batch.files[0]
-            return [reject_internal(con, only.rel, only.digest, only.previous, state, exc)]
+            return [reject_internal(con, only.rel, only.digest, only.previous, state, exc, only.data_rows())]
     reports = []
     for pending in batch.files:
         try:
             reports.extend(type_and_save(con, batch.kind, [pending], key, state))
         except Exception as exc:
-            reports.append(reject_internal(con, pending.rel, pending.digest, pending.previous, state, exc))
+            reports.append(
+                reject_internal(con, pending.rel, pending.digest, pending.previous, state, exc, pending.data_rows())
+            )
     return reports
 
 
@@ -319,20 +664,31 @@ def reject_internal(
     previous: _Previous | None,
     state: _RunState,
     exc: Exception,
+    rows: int = 0,
 ) -> FileReport:
-    """A file the code failed on: reported with the error's type only (no data in the message)."""
+    """A file the code failed on: reported with the error's type only (no data in the message).
+    Its rows count as read and quarantined (none of them is loaded). A failure to write the
+    warehouse (full disk) is not the file's: it stops the run, called here from the handler so
+    the original traceback is kept."""
+    if machine_failure(exc):
+        raise exc
     reason = f"Iekšēja kļūda, fails netika ielādēts / Internal error, the file was not loaded ({type(exc).__name__})"
     if previous is None:  # keep an earlier good version's rows and record intact
-        save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat())
-    return FileReport(rel, None, "rejected", reason=reason)
+        save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat(), rows)
+    return FileReport(rel, None, "rejected", rows, 0, rows, reason)
 
 
 def type_and_save(
     con: duckdb.DuckDBPyConnection, kind: str, files: list[_Pending], key: bytes, state: _RunState
 ) -> list[FileReport]:
-    """Process (pseudonyms, codes, typing SQL) the files' rows together, then Save them in one transaction."""
-    cells = pl.concat([p.cells.with_columns(pl.lit(p.rel).alias("source_file")) for p in files], how="vertical")
-    normalise.type_rows(con, kind, normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids))
+    """Process (pseudonyms, codes, typing SQL) the files' rows together, a chunk at a time, then Save
+    them in one transaction: a failure in any chunk leaves nothing of these files."""
+    normalise.begin_typed(con)
+    for cells in chunked_cells(files, state.chunk_rows):
+        state.scrubber.record_names(con, cells)  # names seen before they are dropped: paths holding them are masked
+        prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
+        normalise.add_typed(con, kind, prepared)
+        del cells, prepared
     counts = {
         path: (int(loaded), int(quarantined))
         for path, loaded, quarantined in con.execute(
@@ -347,7 +703,7 @@ def type_and_save(
     now = datetime.now()
     records = [
         (p.rel, p.digest, kind, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, None, p.encoding,
-         p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns)
+         p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns, None)
         for p, r in zip(files, reports, strict=True)
     ]  # fmt: skip
     con.execute("begin transaction")
@@ -358,9 +714,25 @@ def type_and_save(
         upsert_files(con, records)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return reports
+
+
+def chunked_cells(files: list[_Pending], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The files' cells (with source_file) in frames: small files together, up to about chunk_rows
+    rows a frame; a huge file (streamed) one chunk at a time."""
+    group: list[pl.DataFrame] = []
+    rows = 0
+    for pending in files:
+        for frame in pending.frames():
+            group.append(frame.with_columns(pl.lit(pending.rel).alias("source_file")))
+            rows += frame.height
+            if rows >= chunk_rows or pending.stream is not None:
+                yield pl.concat(group, how="vertical")
+                group, rows = [], 0
+    if group:
+        yield pl.concat(group, how="vertical")
 
 
 def _by_previous_kind(files: list[_Pending]) -> dict[str | None, list[str]]:
@@ -395,6 +767,7 @@ META_SCHEMA = {
     "run_id": pl.String,
     "file_size": pl.Int64,
     "file_mtime_ns": pl.Int64,
+    "school_id": pl.String,  # a skipped or rejected file's school, when its rows name one (feedback)
 }
 
 
@@ -418,21 +791,38 @@ def save_file(
     delimiter: str | None,
     state: _RunState,
     previous: _Previous | None,
-    stat: _Stat,
+    stat: _Stat = _Stat(),
+    rows: int = 0,
+    school_id: str | None = None,
 ) -> FileReport:
-    """A file without rows to load (skipped or rejected), in one transaction: earlier rows out, meta.files in."""
+    """A file without rows to load (skipped or rejected), in one transaction: earlier rows out, meta.files in.
+    `rows`: a rejected file's data rows, counted as read and quarantined (read = loaded + quarantined)."""
     con.execute("begin transaction")
     try:
         if previous is not None:
             remove_rows(con, [rel], previous.kind)
-        record = (rel, digest, kind, status, 0, 0, 0, reason, encoding, delimiter, datetime.now(), state.run_id,
-                  stat.size, stat.mtime_ns)  # fmt: skip
+        record = (rel, digest, kind, status, rows, 0, rows, reason, encoding, delimiter, datetime.now(), state.run_id,
+                  stat.size, stat.mtime_ns, school_id)  # fmt: skip
         upsert_files(con, [record])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
-    return FileReport(rel, kind, status, 0, 0, 0, reason)
+    return FileReport(rel, kind, status, rows, 0, rows, reason)
+
+
+def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunState) -> None:
+    """Sheets or members no longer in their replaced workbook or archive (or a container recorded
+    whole before): their rows and records go, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        for path in paths:
+            remove_rows(con, [path], state.previous[path].kind)
+        con.execute("delete from meta.files where file_path in (select unnest(?))", [paths])
+        con.execute("commit")
+    except BaseException:
+        rollback(con)
+        raise
 
 
 def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | None) -> None:
@@ -445,10 +835,7 @@ def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | No
 def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, state: _RunState, any_quarantined: bool) -> None:
     """Valid rows to staging.<kind>, the others to quarantine.rows with what to fix."""
     columns = ", ".join(state.columns[kind])
-    con.execute(
-        f"insert into staging.{kind} ({columns}) select {columns} from {normalise.TYPED_TABLE} "
-        "where error_reason is null"
-    )
+    con.execute(f"insert into staging.{kind} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
     if any_quarantined:
         insert_quarantine(con, kind, state.run_id)
 
@@ -468,7 +855,8 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) ->
                    coalesce(r.message_en, 'The row was not loaded: ' || t.error_reason),
                    null, ?
             from {normalise.TYPED_TABLE} t
-            left join ingest_reasons r on r.reason_code = t.error_reason and r.column_name = t.error_column
+            left join ingest_reasons r
+                on r.reason_code = t.error_reason and r.column_name is not distinct from t.error_column
             where t.error_reason is not null
             order by t.source_file, t.source_line
             """,

@@ -50,6 +50,18 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Problems of a whole row found while reading the file (readers.py): no column to name.
+ROW_REASONS: dict[str, tuple[str, str]] = {
+    "too_many_fields": (
+        "Rindā ir vairāk lauku nekā galvenē: pārbaudiet atdalītājus (;) un pēdiņas šajā rindā.",
+        "The row has more fields than the header: check the delimiters (;) and quotes in this row.",
+    ),
+    "invalid_encoding": (
+        "Rindā ir baiti, kas nav UTF-8 teksts (pozīcija failā norādīta): saglabājiet failu kā UTF-8.",
+        "The row holds bytes that are not UTF-8 text (offset in the file given): save the file as UTF-8.",
+    ),
+}
+
 
 def reasons_frame(kind: str) -> pl.DataFrame:
     """One message per (reason_code, column_name) of this kind, joined to quarantined rows in SQL."""
@@ -63,4 +75,8 @@ def reasons_frame(kind: str) -> pl.DataFrame:
         for code, (lv, en) in REASONS.items()
         for col in COLUMNS[kind]
     ]
-    return pl.DataFrame(rows)
+    rows += [
+        {"reason_code": code, "column_name": None, "message_lv": lv, "message_en": en}
+        for code, (lv, en) in ROW_REASONS.items()
+    ]
+    return pl.DataFrame(rows, schema={k: pl.String for k in ("reason_code", "column_name", "message_lv", "message_en")})

@@ -3,8 +3,8 @@
 In polars: select_cells() puts one file's columns under the kind's names; clean_cells() trims a
 batch of files' cells; map_values() drops the personal columns after turning them into
 pseudonyms and joins the parsed value of each distinct code (values.py). type_rows() runs the
-kind's SQL file in DuckDB for dates and numbers, picks each row's first error and hashes the
-row_key. Nothing personal ever reaches DuckDB.
+kind's SQL file in DuckDB for dates and numbers and picks each row's first error; keyed_rows_sql()
+numbers the row_key as rows go to staging. Nothing personal ever reaches DuckDB.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
-from pipelines.ingest import values
+from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS
+from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
 TYPED_TABLE = "ingest_typed"
@@ -32,17 +32,34 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("macros"))
 
 
-def select_cells(raw: pl.DataFrame, kind: str, positions: dict[str, int]) -> pl.DataFrame:
-    """One file's rows under the kind's `raw_<column>` names, whatever its column order, with their
-    spreadsheet line. Only renames here (cheap per file); clean_cells then works on a whole batch."""
-    body = raw.slice(1).with_row_index("source_line", offset=2)
-    names = raw.columns
+def select_cells(
+    raw: pl.DataFrame, kind: str, positions: dict[str, int], problems: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """One file's rows (row 0 is its header) under the kind's `raw_<column>` names: see select_rows."""
+    return select_rows(raw.slice(1), kind, positions, 2, None if problems is None else problems.slice(1))
+
+
+def select_rows(
+    rows: pl.DataFrame, kind: str, positions: dict[str, int], first_line: int, problems: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Data rows under the kind's `raw_<column>` names, whatever the file's column order, with their
+    spreadsheet line (the first is `first_line`: a file comes in chunks) and the row problem found
+    while reading (readers.PROBLEM). Only renames here (cheap per file); clean_cells then works on a
+    whole batch."""
+    body = rows.with_row_index("source_line", offset=first_line)
+    if problems is None:
+        problems = pl.DataFrame(
+            {name: [None] * rows.height for name in readers.PROBLEM_SCHEMA}, schema=readers.PROBLEM_SCHEMA
+        )
+    body = pl.concat([body, problems.rename({c: f"_{c}" for c in problems.columns})], how="horizontal")
+    names = rows.columns
     cells = [pl.col("source_line").cast(pl.Int32)]
     for col in COLUMNS[kind]:
         if col.name in positions:
             cells.append(pl.col(names[positions[col.name]]).alias(f"raw_{col.name}"))
         else:
             cells.append(pl.lit(None, dtype=pl.String).alias(f"raw_{col.name}"))
+    cells += [pl.col(f"_{c}").alias(f"raw_{c}") for c in readers.PROBLEM_SCHEMA]
     # a row filled only in columns of no known meaning is still a row (quarantined, not dropped)
     other = [names[i] for i in range(len(names)) if i not in set(positions.values())]
     filled = pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in other) if other else pl.lit(False)
@@ -61,7 +78,8 @@ def clean_cells(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.PupilIds | None = None) -> pl.DataFrame:
-    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal columns dropped.
+    """Pseudonyms and parsed codes joined to the cells (each distinct value parsed once); personal
+    and free-text columns dropped (contract.FREE_TEXT_COLUMNS become codes first).
 
     `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
     frame = cells.with_columns(
@@ -77,16 +95,21 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
         if f"raw_{column}" in frame.columns:
             schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
             frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+    if "raw_project_code" in frame.columns:
+        frame = add_mapped(frame, ["raw_project_code"], partial(values.project_code, key), PROJECT_SCHEMA)
+    if "raw_risk_factors" in frame.columns:
+        frame = add_mapped(frame, ["raw_risk_factors"], values.risk_factor_codes, {"risk_factor_codes": pl.String})
     if kind == "grades":
         frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
     if kind == "pupils":
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
         frame = add_mapped(frame, ["raw_school_year"], _school_year, {"school_year_value": pl.String})
-    personal = [f"raw_{c}" for c in PERSONAL_COLUMNS if f"raw_{c}" in frame.columns]
-    return frame.drop(personal)
+    dropped = [f"raw_{c}" for c in sorted(PERSONAL_COLUMNS | FREE_TEXT_COLUMNS) if f"raw_{c}" in frame.columns]
+    return frame.drop(dropped)
 
 
+PROJECT_SCHEMA = {"project_code_value": pl.String, "project_text_hash": pl.String}
 PUPIL_SCHEMA = {"pupil_id": pl.String, "pupil_error": pl.String}
 GRADE_SCHEMA = {
     "grade_kind": pl.String,
@@ -140,45 +163,87 @@ def _school_year(raw: str | None) -> str | None:
     return None if raw is None else values.parse_school_year(raw)
 
 
-def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
-    """Fill the temp table ingest_typed: typed staging columns, error_column/error_reason, row_key.
+ROW_PROBLEMS = (readers.TOO_MANY_FIELDS, readers.INVALID_ENCODING)
 
-    row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
-    its file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
-    The input holds one or more files (column `source_file`, else one file). On a batch of files one
-    window over every row is cheaper than first finding the few repeated contents (measured).
-    """
+
+def type_rows(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
+    """Fill the temp table ingest_typed from one frame (begin_typed, then add_typed)."""
+    begin_typed(con)
+    add_typed(con, kind, prepared)
+
+
+def begin_typed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"drop table if exists {TYPED_TABLE}")
+
+
+def add_typed(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame) -> None:
+    """Type one chunk of rows (one or more files, or part of a huge one) with the kind's SQL file and
+    append it to the temp table ingest_typed: DuckDB holds the typed rows (spilling to disk past its
+    memory limit), so Python only ever holds one chunk.
+
+    A row problem found while reading (too many fields, undecodable bytes) replaces the row's first
+    error: the row cannot be trusted at all. Kept slim for a huge file: a valid row keeps only the
+    hash of its key_text (key_hash) and no raw cells (those only explain quarantined rows)."""
     if "source_file" not in prepared.columns:
         prepared = prepared.with_columns(pl.lit(None, dtype=pl.String).alias("source_file"))
+    for name in readers.PROBLEM_SCHEMA:
+        if f"raw_{name}" not in prepared.columns:
+            prepared = prepared.with_columns(pl.lit(None, dtype=pl.String).alias(f"raw_{name}"))
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where temporary and table_name = ?", [TYPED_TABLE]
+    ).fetchall()[0][0]
+    valid = "coalesce(raw_row_problem, error_reason) is null"
+    raw = [c for c in prepared.columns if c.startswith("raw_")]
     con.register("ingest_src", prepared)
     try:
-        con.execute(
-            f"""
-            create or replace temp table {TYPED_TABLE} as
-            with typed as ({sql_text(kind)}),
-
-            final as (
-                select
-                    t.*,
-                    case when t.error_reason is null then sha256(t.key_text) || '#' || row_number() over (
-                        partition by t.source_file, t.key_text, t.error_reason is null order by t.source_line
-                    ) end as row_key
-                from typed t
-            )
-
-            select * from final
-            """
-        )
+        query = f"""
+            with typed as ({sql_text(kind)})
+            select * exclude (key_text) replace (
+                case when raw_row_problem is null then error_column end as error_column,
+                coalesce(raw_row_problem, error_reason) as error_reason,
+                {", ".join(f"case when {valid} then null else {c} end as {c}" for c in raw)}
+            ),
+            case when {valid} then sha256(key_text) end as key_hash
+            from typed
+        """
+        if exists:
+            con.execute(f"insert into {TYPED_TABLE} by name {query}")
+        else:
+            con.execute(f"create temp table {TYPED_TABLE} as {query}")
     finally:
         con.unregister("ingest_src")
 
 
+def keyed_rows_sql() -> str:
+    """ingest_typed's valid rows with their row_key, for the insert into staging.
+
+    row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
+    its file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
+    Numbered over all chunks of a file at once (chunking never changes a key), while the rows are
+    inserted, so the typed rows are never copied. On a batch of files one window over every row is
+    cheaper than first finding the few repeated contents (measured).
+    """
+    return f"""
+        select
+            t.*,
+            t.key_hash || '#' || row_number() over (
+                partition by t.source_file, t.key_hash order by t.source_line
+            ) as row_key
+        from {TYPED_TABLE} t
+        where t.error_reason is null
+    """
+
+
 def quarantine_value_sql(kind: str) -> str:
-    """The offending cell as written, except that a personal column's value is never stored,
+    """The offending cell as written, except that a personal or free-text column's value is never stored,
     nor anything shaped like a personal code (a shifted column can put one under `Klase`)."""
+    hidden = PERSONAL_COLUMNS | FREE_TEXT_COLUMNS
     arms = " ".join(
-        f"when '{col.name}' then " + ("'***'" if col.name in PERSONAL_COLUMNS else f"raw_{col.name}")
-        for col in COLUMNS[kind]
+        f"when '{col.name}' then " + ("'***'" if col.name in hidden else f"raw_{col.name}") for col in COLUMNS[kind]
     )
     value = f"case error_column {arms} end"
-    return f"case when regexp_matches({value}, '\\d{{6}}-?\\d{{5}}') then '***' else {value} end"
+    problems = ", ".join(f"'{p}'" for p in ROW_PROBLEMS)
+    return (
+        f"case when error_reason in ({problems}) then raw_row_problem_value "
+        f"when regexp_matches({value}, '\\d{{6}}-?\\d{{5}}') then '***' else {value} end"
+    )

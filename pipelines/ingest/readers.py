@@ -1,20 +1,41 @@
-"""Reading one raw file into a frame of text cells, whatever dialect the school's system wrote.
+"""Reading raw text bytes into frames of text cells, whatever dialect the school's system wrote.
 
-Every cell stays a string here (typing happens later, in SQL), row 0 is the header and the
-frame's row index + 1 is the line a spreadsheet shows. The file's kind is never guessed from
-its name: xlsx is recognised by its zip signature, everything else is tried as delimited text.
+Every cell stays a string here (typing happens later, in SQL); the header is the first record
+and a data row's line is its record number + 1, the row a spreadsheet shows. The file's kind is
+never guessed from its name: zip signatures go to containers.py (xlsx, archives), everything
+else is tried as delimited text.
+
+A text file is parsed in chunks of whole records (TextSource.rows), so one huge export never sits
+in memory as one frame; a small file is one chunk. Rows a file cannot hold are not a reason to
+reject the file: a row with more fields than the header, or with bytes that are not text in the
+file's encoding, comes out with a row problem (quarantined with its line, the rest loads).
 """
 
 from __future__ import annotations
 
+import codecs
 import io
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import polars as pl
 
-XLSX_MAGIC = b"PK\x03\x04"
+ZIP_MAGIC = b"PK\x03\x04"
+XLSX_MAGIC = ZIP_MAGIC  # kept for callers that named it so
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
 DELIMITERS: tuple[str, ...] = (";", "\t", ",")  # preference on a tie in the header
+CHUNK_BYTES = 8 * 1024 * 1024  # a text file is parsed this many bytes (whole records) at a time
+
+# Row problems (reason codes in messages.REASONS); the row is quarantined, the file loads.
+TOO_MANY_FIELDS = "too_many_fields"
+INVALID_ENCODING = "invalid_encoding"
+PROBLEM = "row_problem"
+PROBLEM_VALUE = "row_problem_value"
+PROBLEM_SCHEMA = {PROBLEM: pl.String, PROBLEM_VALUE: pl.String}
+BAD_BYTE = "\ufffd"  # stands in for an undecodable byte while the row is parsed
+UTF8_LATVIAN = re.compile(rb"[\xc4\xc5][\x80-\xbf]")  # ā č ē ģ ī ķ ļ ņ š ū ž (U+0100–U+017F) in UTF-8
+MAX_BAD_BYTES = 100  # more undecodable sequences than this: not "UTF-8 with a few stray bytes"
 
 
 class NotData(Exception):
@@ -27,19 +48,51 @@ class Unreadable(Exception):
 
 @dataclass(frozen=True)
 class RawTable:
-    """All cells as text; row 0 is the header row."""
+    """All cells as text; row 0 is the header row. `problems`: per row (aligned), or None."""
 
     frame: pl.DataFrame
     encoding: str  # utf-8, utf-8-sig, cp1257 or xlsx
     delimiter: str | None  # None for xlsx
+    problems: pl.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Consecutive data rows (no header): cells as text, the line of the first, a problem per row."""
+
+    cells: pl.DataFrame
+    first_line: int
+    problems: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file's bytes decode: its name and the offsets of bytes that are not text in it."""
+
+    name: str  # utf-8, utf-8-sig or cp1257
+    bad_offsets: tuple[int, ...] = ()
 
 
 def read_table(data: bytes) -> RawTable:
-    """Decode and split one file; raises NotData or Unreadable with an 'LV / EN' reason."""
+    """Decode and split one file whole (the first sheet of a workbook); raises NotData or Unreadable."""
+    if data.startswith(ZIP_MAGIC):
+        from pipelines.ingest.containers import first_sheet  # containers imports this module
+
+        return first_sheet(data)
+    source = open_text(data)
+    parts = list(source.rows())
+    header = pl.DataFrame([source.header], schema=list(source.columns), orient="row")
+    frame = pl.concat([header, *(p.cells for p in parts)], how="vertical")
+    problems = pl.concat(
+        [pl.DataFrame([(None, None)], schema=PROBLEM_SCHEMA, orient="row"), *(p.problems for p in parts)]
+    )
+    return RawTable(frame, source.encoding.name, source.delimiter, problems)
+
+
+def check_text(data: bytes) -> None:
+    """Raise NotData for bytes that are no text export at all."""
     if not data.strip():
         raise NotData("Tukšs fails / Empty file")
-    if data.startswith(XLSX_MAGIC):
-        return read_xlsx(data)
     if data.startswith(OLE_MAGIC):
         raise NotData(
             "Vecais Excel .xls formāts netiek atbalstīts: saglabājiet kā .xlsx vai CSV / "
@@ -47,43 +100,182 @@ def read_table(data: bytes) -> RawTable:
         )
     if b"\x00" in data:
         raise NotData("Nav teksta vai .xlsx fails / Not a text or .xlsx file")
-    utf8, encoding = decode(data)
-    text_head = utf8[:65536].decode("utf-8", errors="replace")
-    delimiter = detect_delimiter(first_line(text_head))
-    return RawTable(read_delimited(utf8, delimiter), encoding, delimiter)
+
+
+def open_text(data: bytes, chunk_bytes: int = CHUNK_BYTES) -> TextSource:
+    """The file as delimited text: its encoding, header row and delimiter; rows are parsed lazily."""
+    check_text(data)
+    encoding = decide_encoding(data)
+    start = 3 if encoding.name == "utf-8-sig" else 0
+    header_end = record_end(data, start)
+    header_text = decode_part(data[start:header_end], encoding.name, start, encoding.bad_offsets)[0]
+    delimiter = detect_delimiter(first_line(header_text.decode("utf-8")))
+    header_frame = parse_csv(header_text, delimiter, None)
+    header = list(header_frame.row(0)) if header_frame.height else [None]
+    return TextSource(data, encoding, delimiter, header, start, header_end, chunk_bytes)
+
+
+@dataclass
+class TextSource:
+    """A delimited text file opened: parsed chunk by chunk (whole records) by rows()."""
+
+    data: bytes
+    encoding: Encoding
+    delimiter: str
+    header: list[str | None]
+    start: int  # after a BOM
+    header_end: int  # first byte after the header record
+    chunk_bytes: int = CHUNK_BYTES
+    columns: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.columns = tuple(f"column_{i + 1}" for i in range(len(self.header)))
+
+    def rows(self) -> Iterator[Rows]:
+        """Data rows in chunks of about chunk_bytes; a row's line counts records, blank ones included."""
+        line = 2
+        for begin, end in record_chunks(self.data, self.header_end, self.chunk_bytes):
+            text, bad = decode_part(self.data[begin:end], self.encoding.name, begin, self.encoding.bad_offsets)
+            cells, problems = split_rows(text, self.delimiter, len(self.columns), bad)
+            yield Rows(cells, line, problems)
+            line += cells.height
+
+
+def decide_encoding(data: bytes) -> Encoding:
+    """UTF-8, UTF-8 with a few stray bytes, or Windows-1257; decided on the whole file.
+
+    Strict UTF-8 first: a Windows-1257 file almost never survives that, while a prefix check can be
+    fooled by an ASCII-only first page. A file that is UTF-8 but for a few bytes, and writes Latvian
+    letters as UTF-8, stays UTF-8 (the lines with those bytes are quarantined): decoding it as
+    cp1257 would turn every ā into mojibake. Otherwise cp1257, the Baltic Windows code page. No
+    charset detector: they mistake cp1257 for cp1250. Neither: NotData with the first bad byte.
+    """
+    bom = data.startswith(b"\xef\xbb\xbf")
+    bad = utf8_bad_offsets(data, MAX_BAD_BYTES + 1)
+    if not bad:
+        return Encoding("utf-8-sig" if bom else "utf-8")
+    latvian = len(UTF8_LATVIAN.findall(data))
+    if latvian and len(bad) <= MAX_BAD_BYTES and len(bad) < latvian:
+        return Encoding("utf-8-sig" if bom else "utf-8", tuple(bad))
+    try:
+        data.decode("cp1257")
+    except UnicodeDecodeError as exc:
+        offset = bad[0] if latvian else exc.start
+        raise Unreadable(
+            f"Fails nav ne UTF-8, ne Windows-1257 teksts: nederīgs baits pozīcijā {offset} / "
+            f"The file is neither UTF-8 nor Windows-1257 text: invalid byte at offset {offset}"
+        ) from exc
+    return Encoding("cp1257")
+
+
+def utf8_bad_offsets(data: bytes, limit: int, block: int = 1 << 22) -> list[int]:
+    """Offsets of the first `limit` byte sequences that are not UTF-8 (decoded in blocks: bounded memory)."""
+    bad: list[int] = []
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    pos = 0
+    while pos < len(data) and len(bad) < limit:
+        end = min(pos + block, len(data))
+        try:
+            decoder.decode(data[pos:end], final=end == len(data))
+            pos = end
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes of an incomplete character carried over
+            offset = pos - pending + exc.start
+            bad.append(offset)
+            decoder.reset()
+            pos = offset + max(1, exc.end - exc.start)
+    return bad
+
+
+def decode_part(part: bytes, encoding: str, offset: int, bad: tuple[int, ...]) -> tuple[bytes, list[int]]:
+    """UTF-8 bytes of part of a file, and the file offsets of its undecodable bytes (marked BAD_BYTE)."""
+    if encoding == "cp1257":
+        return part.decode("cp1257").encode("utf-8"), []
+    inside = [b for b in bad if offset <= b < offset + len(part)]
+    if not inside:
+        return part, []
+    return part.decode("utf-8", errors="replace").encode("utf-8"), inside
+
+
+def record_end(data: bytes, pos: int, at: int | None = None) -> int:
+    """The offset after the first record end at or after `at` (default pos), counting quotes from
+    pos (a record start): a newline ends a record when the `"` before it are even in number ("" escapes
+    keep the parity; a stray quote in an unquoted field only makes a chunk longer). Else the end."""
+    newline = data.find(b"\n", pos if at is None else at)
+    quotes = data.count(b'"', pos, newline + 1) if newline >= 0 else 0
+    while newline >= 0 and quotes % 2:
+        following = data.find(b"\n", newline + 1)
+        quotes += data.count(b'"', newline + 1, following + 1 if following >= 0 else len(data))
+        newline = following
+    return len(data) if newline < 0 else newline + 1
+
+
+def record_chunks(data: bytes, pos: int, size: int) -> Iterator[tuple[int, int]]:
+    """(begin, end) of consecutive chunks of about `size` bytes that start and end on a record."""
+    while pos < len(data):
+        end = len(data) if pos + size >= len(data) else record_end(data, pos, pos + size - 1)
+        yield pos, end
+        pos = end
+
+
+def split_rows(text: bytes, delimiter: str, width: int, bad: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows of `width` cells, and per row a problem: more fields than the header, undecodable bytes."""
+    frame = parse_csv(text, delimiter, 2 * width)  # up to as many extra fields as the header has
+    cells = frame.select(frame.columns[:width])
+    extra = frame.columns[width:]
+    too_many = pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in extra).fill_null(False)
+    marks = pl.sum_horizontal(pl.col(c).str.count_matches(BAD_BYTE, literal=True).fill_null(0) for c in frame.columns)
+    flags = frame.select(too_many.alias("too_many"), marks.alias("marks"))
+    problem = [None] * frame.height
+    value: list[str | None] = [None] * frame.height
+    for i in flags.with_row_index().filter(pl.col("too_many")).get_column("index").to_list():
+        problem[i] = TOO_MANY_FIELDS
+    seen = 0
+    for i, n in flags.with_row_index().filter(pl.col("marks") > 0).select("index", "marks").iter_rows():
+        if seen < len(bad):  # the row's first bad byte, as an offset in the file
+            problem[i], value[i] = INVALID_ENCODING, f"baits / byte {bad[seen]}"
+        seen += n
+    problems = pl.DataFrame({PROBLEM: problem, PROBLEM_VALUE: value}, schema=PROBLEM_SCHEMA)
+    return cells.rename(dict(zip(cells.columns, [f"column_{i + 1}" for i in range(width)], strict=True))), problems
+
+
+def parse_csv(text: bytes, delimiter: str, width: int | None) -> pl.DataFrame:
+    """Every field as text; blank lines stay as all-null rows so row numbers match the file.
+    With `width`, rows are cut (or padded) to that many fields; without, the first row decides."""
+    options = {"schema": {f"f{i}": pl.String for i in range(width)}, "truncate_ragged_lines": True} if width else {}
+    try:
+        return pl.read_csv(
+            io.BytesIO(text),
+            separator=delimiter,
+            has_header=False,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+            missing_columns="insert",
+            **options,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.SchemaError) as exc:
+        raise Unreadable(
+            "CSV nevar nolasīt: pēdiņas nav aizvērtas / The CSV cannot be parsed: a quote is not closed"
+        ) from exc
 
 
 def decode(data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes (BOM removed) and the encoding the file was in.
-
-    The whole file is decoded strictly as UTF-8 first: a Windows-1257 file almost never
-    survives that, while a prefix check can be fooled by an ASCII-only first page. Only then
-    cp1257, the Baltic Windows code page. No charset detector: they mistake cp1257 for cp1250.
-    """
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:], "utf-8-sig"
-        return data, "utf-8"
-    try:
-        text = data.decode("cp1257")
-    except UnicodeDecodeError as exc:
-        raise NotData(
-            "Fails nav UTF-8 vai Windows-1257 teksts / The file is neither UTF-8 nor Windows-1257 text"
-        ) from exc
-    return text.encode("utf-8"), "cp1257"
+    """UTF-8 bytes (BOM removed) and the encoding the file was in (see decide_encoding)."""
+    encoding = decide_encoding(data)
+    start = 3 if encoding.name == "utf-8-sig" else 0
+    return decode_part(data[start:], encoding.name, start, encoding.bad_offsets)[0], encoding.name
 
 
 def header_cells(data: bytes) -> list[str]:
-    """The first line split on its own delimiter: enough to tell a data export from a note."""
+    """The first line split on its own delimiter: enough to tell a data export from a note, also
+    when the rest of the file cannot be decoded or split."""
+    line = data[:65536].split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf")
     try:
-        utf8, _ = decode(data)
-    except NotData:
-        return []
-    header = first_line(utf8[:65536].decode("utf-8", errors="replace"))
+        header = line.decode("utf-8")
+    except UnicodeDecodeError:
+        header = line.decode("cp1257", errors="replace")
+    header = header.rstrip("\r")
     return header.split(detect_delimiter(header))
 
 
@@ -108,37 +300,6 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def read_delimited(utf8: bytes, delimiter: str) -> pl.DataFrame:
-    """Every field as text; blank lines stay as all-null rows so row numbers match the file."""
-    try:
-        return pl.read_csv(
-            io.BytesIO(utf8),
-            separator=delimiter,
-            has_header=False,
-            infer_schema=False,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise Unreadable(
-            "CSV nevar nolasīt: rindās atšķiras lauku skaits vai pēdiņas nav aizvērtas / "
-            "The CSV cannot be parsed: rows have more fields than the header or a quote is not closed"
-        ) from exc
-
-
-def read_xlsx(data: bytes) -> RawTable:
-    """The first sheet as text. Date cells come out as `YYYY-MM-DD 00:00:00`, whole numbers without `.0`."""
-    try:
-        frame = pl.read_excel(
-            data,
-            sheet_id=1,
-            has_header=False,
-            infer_schema_length=0,
-            drop_empty_rows=False,
-            drop_empty_cols=False,
-            raise_if_empty=False,
-        )
-    except Exception as exc:  # fastexcel raises its own error types for damaged workbooks
-        raise Unreadable("Excel darbgrāmatu nevar atvērt / The Excel workbook cannot be opened") from exc
-    frame = frame.select(pl.all().cast(pl.String))
-    return RawTable(frame, "xlsx", None)
+def count_data_lines(data: bytes) -> int:
+    """Non-blank lines after the first: the rows of a file that could not be split into records."""
+    return sum(1 for line in data.split(b"\n")[1:] if line.strip())

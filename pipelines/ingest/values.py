@@ -16,9 +16,14 @@ from pipelines.contract import (
     LEARNING_LEVELS,
     MODE_LOOKUP,
     NO_GRADE,
+    OTHER_PROJECT,
     PASS_FAIL,
+    PROJECT_LOOKUP,
+    RISK_FACTOR_LOOKUP,
+    RISK_FACTOR_SEPARATORS,
     ROLE_LOOKUP,
     SUBJECT_LOOKUP,
+    normalise_project,
     normalise_text,
 )
 from pipelines.personal_code import compact_personal_code
@@ -162,3 +167,34 @@ def staff_pseudonym(key: bytes, school_id: str | None, name: str | None) -> str 
     if not school_id or not name or not normalise_text(name):
         return None
     return pseudonym(key, f"{school_id}:{normalise_text(name)}", "staff")
+
+
+PROJECT_TEXT_HASH_DIGITS = 8
+
+
+def project_code(key: bytes, raw: str | None) -> tuple[str | None, str | None]:
+    """(project code, None) for a known spelling; (`other`, short keyed hash of the text) otherwise.
+
+    The whole cell must be a known spelling: `PuMPuRS Jānis Ozols 010110-12345` is `other`, since
+    the text may carry a name or a code. The hash lets a school be told which of its values was not
+    recognised without keeping it; it is keyed, because a plain hash of a short text holding a
+    personal code could be reversed by trying every code."""
+    if raw is None:
+        return None, None
+    norm = normalise_project(raw)
+    if not norm:
+        return None, None
+    code = PROJECT_LOOKUP.get(norm)
+    if code is not None:
+        return code, None
+    return OTHER_PROJECT, pseudonym(key, norm, "project")[:PROJECT_TEXT_HASH_DIGITS]
+
+
+def risk_factor_codes(raw: str | None) -> str | None:
+    """`Kavējumi; ģimenes situācija` -> `absences;family`: the recognised codes, sorted, `;`-joined.
+    An item that is no known spelling counts as `other`; the text is dropped."""
+    if raw is None:
+        return None
+    items = [normalise_text(item) for item in re.split(RISK_FACTOR_SEPARATORS, raw)]
+    codes = {RISK_FACTOR_LOOKUP.get(item, "other") for item in items if item}
+    return ";".join(sorted(codes)) or None

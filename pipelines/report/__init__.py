@@ -63,8 +63,8 @@ def run_report(
     base = {"warehouse": str(warehouse), "lang": lang, "k": settings.export.k, "school_year": school_year or ""}
     jobs = [(name, f"{name}.html", {**base, "municipality": ""}) for name in PROJECT_REPORTS]
     jobs += [
-        ("municipality", f"municipality_{render.slug(m)}.html", {**base, "municipality": m})
-        for m in facts.municipalities
+        ("municipality", file_name, {**base, "municipality": m})
+        for m, file_name in render.municipality_files(facts.municipalities).items()
     ]
     executed_dir = out_dir / "_executed" if keep_executed else Path(tempfile.mkdtemp(prefix="atbalsts-nb-"))
 
@@ -123,11 +123,7 @@ def build_index(facts: WarehouseFacts, written: list[Path], run_id: str, when: d
     ]
     names = {p.name for p in written}
     project = [(t(f"title_{n}", lang), f"{n}.html") for n in PROJECT_REPORTS if f"{n}.html" in names]
-    municipal = [
-        (m, f"municipality_{render.slug(m)}.html")
-        for m in facts.municipalities
-        if f"municipality_{render.slug(m)}.html" in names
-    ]
+    municipal = [(m, f) for m, f in render.municipality_files(facts.municipalities).items() if f in names]
     sections = [(t("index_reports", lang), project)]
     if municipal:
         sections.append((t("index_municipalities", lang), municipal))

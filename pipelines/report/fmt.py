@@ -66,6 +66,17 @@ def interval(low: object, high: object, lang: str = "lv", decimals: int = 2) -> 
     return f"[{signed(low, lang, decimals)}{sep}{signed(high, lang, decimals)}]"
 
 
+def inert(value: object) -> str:
+    """Text from the data (a municipality or school name) made safe to put into Markdown or HTML.
+
+    Every ASCII punctuation mark becomes a numeric character reference (`<` -> `&#60;`). A browser
+    shows the character; Markdown (CommonMark) shows it too and never reads it as markup, so no
+    tag, link, autolinked `http://`, emphasis or heading can come from a name. Letters, digits,
+    spaces and Latvian letters are kept as they are.
+    """
+    return "".join(f"&#{ord(c)};" if c.isascii() and not (c.isalnum() or c == " ") else c for c in str(value))
+
+
 Formatter = Callable[[object], str]
 
 TABLE_CSS = """

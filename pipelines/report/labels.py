@@ -7,7 +7,7 @@ come from `pipelines.contract`, the same dictionaries ingest uses.
 
 from __future__ import annotations
 
-from pipelines.contract import MODES, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import MODES, OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 
 LANGS: tuple[str, ...] = ("lv", "en")
 
@@ -252,12 +252,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Warning: the comparison is probably not fair",
     ),
     "ef_warning_box": (
-        "Pārbaude ar atzīmēm, ko atbalsts nevarēja ietekmēt, rāda, ka atbalstītie skolēni jau pirms atbalsta "
+        "Pārbaude ar atzīmēm, ko atbalsts nevarēja ietekmēt, rāda, ka atbalstītie skolēni jau "
         "atšķīrās no salīdzinājuma grupas {what}: {placebo} balles (95 % TI {low} līdz {high}). Tāpēc "
         "salīdzinājuma grupa, visticamāk, nav salīdzināma, un zemāk norādītais efekts, visticamāk, ir "
         "nobīdīts: {direction} Neuzskatiet šo skaitli par atbalsta efektu.",
         "A check on marks that support cannot have changed shows that the supported pupils already differed "
-        "from the comparison group before support began {what}: {placebo} points (95% CI {low} to {high}). "
+        "from the comparison group {what}: {placebo} points (95% CI {low} to {high}). "
         "The comparison group is therefore probably not comparable, and the effect below is probably biased: "
         "{direction} Do not read this figure as the effect of support.",
     ),
@@ -326,17 +326,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "B: izmaiņa no semestra s−2 uz s−1",
         "B: the change from semester s−2 to s−1",
     ),
-    "ef_placebo_ok": ("atšķirības nav", "no difference"),
+    "ef_placebo_ok": ("nav skaidras atšķirības", "no clear difference"),
     "ef_placebo_bad": ("atšķiras — brīdinājums", "differs — warning"),
     "ef_placebo_small": ("niecīga atšķirība", "a negligible difference"),
     "ef_placebo_na": ("nav aprēķināms", "cannot be computed"),
     "ef_placebo_note": (
         "Atbalsts nevar mainīt atzīmes, kas liktas pirms tā sākuma, tāpēc godīgā salīdzinājumā šīm starpībām "
         "jābūt ap nulli. Intervāli — tāpat kā galvenajam novērtējumam. Brīdinājums tiek dots, ja intervāls "
-        "neietver nulli un starpība ir vismaz 0,05 balles vai vismaz puse no efekta.",
+        "neietver nulli un starpība ir vismaz 0,05 balles vai vismaz puse no efekta. Ja brīdinājuma nav, tas "
+        "nepierāda, ka grupas ir salīdzināmas: platā intervālā var slēpties atšķirība.",
         "Support cannot change marks given before it began, so in a fair comparison these differences are near "
         "zero. Intervals are made as for the headline. A warning is given when an interval excludes zero and the "
-        "difference is at least 0.05 points or at least half the effect.",
+        "difference is at least 0.05 points or at least half the effect. No warning does not prove the groups "
+        "comparable: a wide interval can hide a difference.",
     ),
     "ef_sensitivity": (
         "{name}: lai šo efektu izskaidrotu nenovērots faktors (piemēram, motivācija), tam jāizskaidro vismaz "
@@ -436,4 +438,6 @@ def project_name(code: str | None, lang: str = "lv") -> str:
     """Project names are written in Latvian only (they are official titles)."""
     if code in (None, "", "ALL"):
         return t("all", lang)
-    return f"{code} {PROJECTS[code]}" if code in PROJECTS else str(code)
+    if code == OTHER_PROJECT:
+        return "cits projekts / other project"
+    return f"{code} {PROJECTS[code][0]}" if code in PROJECTS else str(code)

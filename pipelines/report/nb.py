@@ -75,23 +75,28 @@ class Report:
         return lambda v: fmt.percent(v, self.lang, decimals)
 
     # display --------------------------------------------------------------------------
-    def h1(self, key: str, suffix: str = "") -> None:
-        display(Markdown(f"# {self.t(key)}{suffix}"))
+    # Labels are ours and may use Markdown; every value from the data goes through `fmt.inert`,
+    # so a name such as `<img src=x onerror=...>` or `http://...` is shown as text, never markup.
+    def h1(self, key: str, name: str = "") -> None:
+        """The page title; `name` (e.g. the municipality) follows it as plain text."""
+        display(Markdown(f"# {self.t(key)}{': ' + fmt.inert(name) if name else ''}"))
 
     def h2(self, key: str) -> None:
         display(Markdown(f"## {self.t(key)}"))
 
     def text(self, key: str, **values: object) -> None:
-        display(Markdown(self.t(key, **values)))
+        display(Markdown(self.t(key, **{k: fmt.inert(v) for k, v in values.items()})))
 
     def note(self, key: str, **values: object) -> None:
-        display(HTML(f'<p style="color:#555;font-size:12px">{self.t(key, **values)}</p>'))
+        text = self.t(key, **{k: fmt.inert(v) for k, v in values.items()})
+        display(HTML(f'<p style="color:#555;font-size:12px">{text}</p>'))
 
     def filters_line(self) -> None:
         """Which slice of the data the report shows."""
-        parts = [f"{self.t('municipality')}: {self.municipality or self.t('all')}"]
+        municipality = fmt.inert(self.municipality) if self.municipality else self.t("all")
+        parts = [f"{self.t('municipality')}: {municipality}"]
         if self.school_year:
-            parts.append(f"{self.t('school_year')}: {self.school_year}")
+            parts.append(f"{self.t('school_year')}: {fmt.inert(self.school_year)}")
         display(Markdown(f"*{self.t('filters')}: {'; '.join(parts)}*"))
 
     def table(
@@ -143,8 +148,9 @@ class Report:
         self.note("so_plans_note")
 
     # design diagnostics (shared by the effectiveness and municipality reports) ---------------
-    def warning_box(self, diag: Mapping[str, object]) -> None:
-        """Above the headline: the plain-words warning when a placebo says the comparison is not fair."""
+    def warning_box(self, diag: Mapping[str, object], name: str | None = None) -> None:
+        """Above the headline: the plain-words warning when a placebo says the comparison is not fair
+        (`name`: whose estimate, where a report shows more than one)."""
         if not diag or diag.get("design_warning") is not True:
             return
         reasons = str(diag.get("design_warning_reason") or "").split(",")
@@ -159,11 +165,12 @@ class Report:
             high=self.signed(diag.get(f"{prefix}ci_high")),
             direction=self.t(direction or "ef_warning_none"),
         )
+        title = self.t("ef_warning_title") + (f" — {name}" if name else "")
         display(
             HTML(
                 '<div role="alert" style="border:2px solid #D55E00;background:#fff4ec;padding:0.8em 1em;'
                 f'margin:1em 0;max-width:46em"><p style="margin:0 0 0.4em 0;font-weight:700;color:#a33f00">'
-                f'⚠ {escape(self.t("ef_warning_title"))}</p><p style="margin:0">{escape(text)}</p></div>'
+                f'⚠ {escape(title)}</p><p style="margin:0">{escape(text)}</p></div>'
             )
         )
 

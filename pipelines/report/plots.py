@@ -53,6 +53,7 @@ def use_style() -> None:
             "savefig.dpi": 96,
             "figure.constrained_layout.use": True,
             "legend.frameon": False,
+            "text.parse_math": False,  # a name with two `$` is text, not (possibly invalid) maths
         }
     )
 

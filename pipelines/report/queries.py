@@ -339,7 +339,8 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
     rows = _df(con, f"select {', '.join(wanted)} from marts.effectiveness_detail where {where}", params)
     if rows.empty:
         return {}
-    row = {c: (None if pd.isna(v) else v) for c, v in rows.iloc[0].items()}
+    # plain Python values: numpy's bool_ is not `True`, and the notebooks test flags with `is True`
+    row = {c: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for c, v in rows.iloc[0].items()}
     hidden = bool(row.get("suppressed")) or row.get("n_pupils") is None or 0 < row["n_pupils"] < k
     if hidden:
         return {c: None for c in row} | {"suppressed": True}

@@ -7,9 +7,14 @@ nbconvert renders them with the code hidden and with a template that drops the C
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tempfile
+import uuid
+from collections import Counter
 from collections.abc import Mapping
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,9 @@ import jinja2
 import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
+from traitlets import CaselessStrEnum
 
 from pipelines.contract import normalise_text
 
@@ -45,12 +52,42 @@ TEMPLATE = (
     "{% block extra_css %}" + PAGE_CSS + "{% endblock extra_css %}\n"
 )
 
-EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+EXTERNAL_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+SLUG_MAX = 60  # characters; far below any file system's limit on a name
 
 
 def slug(name: str) -> str:
-    """'Rīgas valstspilsēta' -> 'rigas-valstspilseta' (file-name safe, stable)."""
-    return re.sub(r"[^a-z0-9]+", "-", normalise_text(name)).strip("-") or "nezinama"
+    """'Rīgas valstspilsēta' -> 'rigas-valstspilseta' (file-name safe, stable, at most SLUG_MAX long)."""
+    return re.sub(r"[^a-z0-9]+", "-", normalise_text(name))[:SLUG_MAX].strip("-") or "nezinama"
+
+
+def municipality_files(municipalities: list[str]) -> dict[str, str]:
+    """Municipality -> the file name of its report. Names that give the same slug (`Rīga` and
+    `Riga`, or two long names) each get a short hash of the name, so no report overwrites another."""
+    slugs = {m: slug(m) for m in municipalities}
+    uses = Counter(slugs.values())
+    return {
+        m: f"municipality_{s}-{hashlib.sha256(m.encode()).hexdigest()[:8]}.html"
+        if uses[s] > 1
+        else f"municipality_{s}.html"
+        for m, s in slugs.items()
+    }
+
+
+class UnixSocketKernelManager(AsyncKernelManager):
+    """A kernel that talks over Unix sockets named after its own connection file.
+
+    Over TCP, jupyter_client picks five free ports and only then lets the kernel bind them; two
+    kernels started side by side (two notebooks at once, or two runs on one machine) can pick the
+    same port and one dies with "Address already in use". Socket files cannot collide that way.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    def _ip_default(self) -> str:
+        # The stock default, "kernel-ipc" in the working folder, is shared by every kernel whose
+        # connection file is not named yet: side by side they would bind one another's sockets.
+        return str(Path(tempfile.gettempdir()) / f"atbalsts-kernel-{uuid.uuid4().hex[:12]}")
 
 
 def load_notebook(path: Path) -> nbformat.NotebookNode:
@@ -69,6 +106,7 @@ def execute(source: Path, executed: Path, parameters: Mapping[str, Any]) -> nbfo
         str(executed),
         parameters=dict(parameters),
         kernel_name="python3",
+        kernel_manager_class=UnixSocketKernelManager,
         language="python",
         progress_bar=False,
         log_output=False,
@@ -98,10 +136,28 @@ def to_html(nb: nbformat.NotebookNode, title: str, lang: str) -> str:
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     body, _ = exporter(lang).from_notebook_node(nb)
-    external = EXTERNAL_URL.findall(body)
+    external = external_links(body)
     if external:
         raise RuntimeError(f"Pārskatā ir ārēja saite / the report links outside: {external[:3]}")
     return body
+
+
+class _LinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [f"<{tag} {k}={v}>" for k, v in attrs if k in ("src", "href") and EXTERNAL_URL.match(v or "")]
+
+
+def external_links(html: str) -> list[str]:
+    """`src`/`href` attributes of real elements that point to another site (parsed, so a name that
+    merely reads `src=//x` in the text is not one)."""
+    finder = _LinkFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
 
 
 INDEX_CSS = """

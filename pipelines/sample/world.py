@@ -92,14 +92,26 @@ def subjects_for_level(level: int) -> tuple[str, ...]:
 
 LEAVING_REASONS = ("pārtrauca mācības", "pārcēlās uz citu skolu", "izbrauca uz ārzemēm")
 LEAVING_REASON_P = (0.5, 0.35, 0.15)
+# Risk factors as schools type them (a `;` or `,` list): every code of contract.RISK_FACTORS
+# appears, and one item no vocabulary knows (kept as `other`).
 RISK_FACTORS = (
     "zemas sekmes",
-    "zemas sekmes; kavējumi",
-    "zemas sekmes; mācīšanās grūtības",
-    "kavējumi; sociālie apstākļi",
-    "zemas sekmes; motivācijas trūkums",
+    "mācību grūtības; kavējumi",
+    "kavējumi, ģimenes situācija",
+    "uzvedība; psihoemocionālās grūtības; materiālās grūtības",
+    "veselība; motivācijas trūkums",
 )
 PROJECT_CODES = ("8.3.4.0/16/I/001", "8.3.2.2/16/I/001", "4.2.3.1/1/24/I/001")
+# How one school system writes the project instead of the number (others write the number).
+PROJECT_SPELLINGS = {
+    "utf8_bom_en": {"8.3.4.0/16/I/001": "8.3.4.0/16/i/001"},
+    "tab_plain": {
+        "8.3.4.0/16/I/001": "PuMPuRS",
+        "8.3.2.2/16/I/001": "Atbalsts izglitojamo individualo kompetencu attistibai",
+        "4.2.3.1/1/24/I/001": "Skola-kopiena",
+    },
+    "xlsx": {"4.2.3.1/1/24/I/001": "Skola – kopienā"},
+}
 PROJECT_P = (0.75, 0.15, 0.10)
 
 SCHOOL_YEARS = ("2024/2025", "2025/2026")

@@ -355,6 +355,8 @@ def value_texts(part: pl.DataFrame, kind: str, dialect: str) -> pl.DataFrame:
         exprs.append(
             pl.col("_assessment").replace_strict(types, default=None, return_dtype=pl.String).alias("assessment_type")
         )
+    if kind in ("plans", "consultations") and dialect in world.PROJECT_SPELLINGS:
+        exprs.append(pl.col("project_code").replace(world.PROJECT_SPELLINGS[dialect]))
     if kind == "pupils" and dialect == "cp1257":
         exprs.append(pl.col("gender").replace_strict({"M": "V", "F": "S"}, default=None).alias("gender"))  # vīr./siev.
     if english and kind in ("pupils", "plans", "consultations", "grades"):

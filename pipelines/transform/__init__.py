@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import ensure_schema, scalar, table_exists
+from pipelines.warehouse import ensure_schema, rollback, scalar, table_exists
 
 log = logging.getLogger("atbalsts.transform")
 
@@ -78,7 +78,7 @@ def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -
         counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     finally:
         for temp in ("transform_files", "transform_changed_files", "transform_quarantine",

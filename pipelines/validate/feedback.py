@@ -2,6 +2,8 @@
 
 Format chosen for Latvian Excel: UTF-8 with a BOM (so Excel reads ā, č, ņ correctly) and `;` as
 separator (Latvian Windows uses `,` as the decimal mark, so Excel expects `;` between fields).
+A text cell that Excel would run as a formula (a value or file name starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return) is written with a leading `'` (pipelines/csv_text.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.csv_text import safe_text_columns
 from pipelines.validate.suites import MASKED_COLUMNS
 
 FEEDBACK_SQL = Path(__file__).with_name("sql") / "feedback.sql"
@@ -33,7 +36,7 @@ def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[P
     written = []
     for name, frame in sorted(files.items()):
         path = feedback_dir / f"{name}.csv"
-        frame.write_csv(path, separator=";", include_bom=True)
+        safe_text_columns(frame).write_csv(path, separator=";", include_bom=True)
         written.append(path)
     for stale in feedback_dir.glob("*.csv"):
         if stale not in written:

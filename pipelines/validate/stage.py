@@ -29,7 +29,7 @@ from pipelines.config import Settings, ValidateSettings
 from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
-from pipelines.warehouse import ensure_schema, scalar
+from pipelines.warehouse import ensure_schema, rollback, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
@@ -135,6 +135,8 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
+    # read by frame_plans and frame_consultations
+    con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
@@ -165,6 +167,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_hit_rows",
         "validate_new_hits",
         "validate_monthly_counts",
+        "validate_unknown_projects",
     ):
         con.execute(f"drop table if exists {table}")
 
@@ -336,7 +339,7 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
         con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        rollback(con)
         raise
     finally:
         con.unregister("validate_hits")

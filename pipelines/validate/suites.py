@@ -45,10 +45,17 @@ MASK = "***"
 # rules and parameters keeps its earlier outcome (stage.py, incremental mode).
 CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
     "consultations": frozenset(
-        {"school_known", "on_roster", "in_plan", "consultations_same_day", "days_after_reference"}
+        {
+            "school_known",
+            "on_roster",
+            "in_plan",
+            "consultations_same_day",
+            "days_after_reference",
+            "first_unknown_project",
+        }
     ),
     "grades": frozenset({"school_known", "on_roster", "grade_level", "days_after_reference"}),
-    "plans": frozenset({"school_known", "on_roster", "days_after_reference"}),
+    "plans": frozenset({"school_known", "on_roster", "days_after_reference", "first_unknown_project"}),
     "pupils": frozenset({"school_known", "days_after_reference"}),
     "schools": frozenset(),
 }

@@ -82,7 +82,7 @@ def test_increment_is_next_september_with_older_pupils(tmp_path: Path) -> None:
 
 def test_ingest_loads_every_row(small: Path) -> None:
     con = duckdb.connect()
-    result = run_ingest(con, small, b"test-key", "run-1")
+    result = run_ingest(con, small, b"test-key-32-characters-or-longer!", "run-1")
     assert result.count("loaded") == len(list(small.rglob("*.csv")))
     quarantined = con.execute("select count(*) from quarantine.rows").fetchall()[0][0]
     assert quarantined == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.contract import COLUMNS
-from pipelines.ingest.messages import REASONS
+from pipelines.ingest.messages import REASONS, ROW_REASONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "input-contract.md"
 
@@ -16,5 +16,5 @@ def test_doc_lists_every_column_and_reason() -> None:
         assert f"### {kind}" in text
         for col in columns:
             assert f"| `{col.name}` | {col.latvian} |" in text, col.name
-    for code in REASONS:
+    for code in [*REASONS, *ROW_REASONS]:
         assert f"`{code}`" in text, code

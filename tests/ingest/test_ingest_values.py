@@ -24,7 +24,7 @@ from pipelines.ingest.values import (
 from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.pseudonym import pseudonym
 
-KEY = b"test-key"
+KEY = b"test-key-32-characters-or-longer!"
 
 
 @pytest.mark.parametrize(

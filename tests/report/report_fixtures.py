@@ -100,7 +100,8 @@ insert into validation.flags values
   ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject', 'Šahs',
    'Nezināms priekšmets', 'Unknown subject', 'r1');
 
-insert into meta.files values
+insert into meta.files (file_path, sha256, kind, status, rows_read, rows_loaded, rows_quarantined, reason, encoding,
+                        delimiter, ingested_at, run_id) values
   ('rīga/cons.csv', 'a1', 'consultations', 'loaded', 1200, 1190, 10, null, 'utf-8', ';', now()::timestamp, 'r1'),
   ('rīga/grades_2024-10.csv', 'a2', 'grades', 'loaded', 3000, 2998, 2, null, 'cp1257', ';', now()::timestamp, 'r1'),
   ('ludza/cons.csv', 'a3', 'consultations', 'unchanged', 40, 38, 2, null, 'xlsx', null, now()::timestamp, 'r0'),

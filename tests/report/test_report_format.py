@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.contract import MODES, STAFF_ROLES, SUBJECTS
 from pipelines.report import fmt, labels
-from pipelines.report.render import slug
+from pipelines.report.render import external_links, municipality_files, slug
 
 
 @pytest.mark.parametrize(
@@ -89,6 +89,45 @@ def test_slug() -> None:
     assert slug("Rīgas valstspilsēta") == "rigas-valstspilseta"
     assert slug("Ķekavas novads") == "kekavas-novads"
     assert slug("  ") == "nezinama"
+    assert slug("<img src=x onerror=alert(1)>") == "img-src-x-onerror-alert"
+    assert slug("Novads http://evil.example/a") == "novads-http-evil-example-a"
+    assert slug("Ļoti " * 100) == ("loti-" * 12).rstrip("-")  # at most 60 characters
+
+
+def test_municipality_files_never_share_a_name() -> None:
+    files = municipality_files(["Rīga", "Riga", "Cēsu novads", "Ludza (1)", "Ludza (2)"])
+    assert files == {
+        "Rīga": "municipality_riga-b4d4433a.html",
+        "Riga": "municipality_riga-d1199df7.html",
+        "Cēsu novads": "municipality_cesu-novads.html",
+        "Ludza (1)": "municipality_ludza-6ca1ce29.html",
+        "Ludza (2)": "municipality_ludza-8c29456c.html",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+        ("Novads http://evil.example/a", "Novads http://evil.example/a"),
+        ("www.evil.example", "www.evil.example"),
+        ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+        ("**b** a_b_c `c` $x$ # - 1.", "**b** a_b_c `c` $x$ # - 1."),
+        ("Tom &amp; Jerry", "Tom &amp;amp; Jerry"),
+        ("Rēzeknes 5. vidusskola", "Rēzeknes 5. vidusskola"),
+    ],
+)
+def test_inert_text_is_shown_as_it_is_in_markdown(name: str, shown: str) -> None:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    assert markdown2html_mistune(f"*Atlase: {fmt.inert(name)}*") == f"<p><em>Atlase: {shown}</em></p>\n"
+
+
+def test_external_links_are_real_attributes_not_text() -> None:
+    html = '<p>Skola src=//x href=http://y</p><img src="data:image/png;base64,AA"><a href="#top">¶</a>'
+    assert external_links(html) == []
+    html += '<script src="https://cdn.example/x.js"></script><a href="//evil.example">x</a>'
+    assert external_links(html) == ["<script src=https://cdn.example/x.js>", "<a href=//evil.example>"]
 
 
 def test_report_needs_a_transformed_warehouse(tmp_path) -> None:

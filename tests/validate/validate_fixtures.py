@@ -31,6 +31,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "plan_start": date(2024, 10, 1),
         "plan_end": date(2024, 12, 31),
         "project_code": "8.3.4.0/16/I/001",
+        "project_text_hash": None,
         "risk_factors": None,
         "school_year": YEAR,
     },
@@ -50,6 +51,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "mode_raw": "Klātienē",
         "group_size": 1,
         "project_code": "8.3.4.0/16/I/001",
+        "project_text_hash": None,
     },
     "grades": {
         "date": date(2024, 11, 5),

@@ -50,14 +50,15 @@ final as (
         mode_code as mode,
         raw_mode as mode_raw,
         group_size_value as group_size,
-        raw_project_code as project_code,
+        project_code_value as project_code,
+        project_text_hash,
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,
         concat_ws(chr(31), 'consultations', ingest_part(raw_school_id), ingest_part(date_value), ingest_part(pupil_id),
                   ingest_part(staff_id), ingest_part(staff_role_key), ingest_part(subject_key),
                   ingest_part(minutes_value), ingest_part(mode_key), ingest_part(group_size_value),
-                  ingest_part(upper(raw_project_code))) as key_text,
+                  ingest_project_key(project_code_value, project_text_hash)) as key_text,
         columns('^raw_')
     from checked
 )

@@ -23,3 +23,8 @@ create or replace temp macro ingest_semester(d) as
 
 -- Part of the text a row_key is hashed from: nulls become '' so the separator count is fixed.
 create or replace temp macro ingest_part(x) as coalesce(cast(x as varchar), '');
+
+-- The project part of a row_key: the code (as the text was keyed before codes: a canonical number
+-- keeps its old key), or for an unrecognised project its keyed hash, so two unknown values differ.
+create or replace temp macro ingest_project_key(code, text_hash) as
+    coalesce('other:' || text_hash, upper(code), '');

@@ -38,15 +38,16 @@ final as (
         plan_start_value as plan_start,
         plan_end_value as plan_end,
         -- attributes
-        raw_project_code as project_code,
-        raw_risk_factors as risk_factors,
+        project_code_value as project_code,
+        project_text_hash,
+        risk_factor_codes as risk_factors,
         ingest_school_year(plan_start_value) as school_year,
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,
         concat_ws(chr(31), 'plans', ingest_part(raw_school_id), ingest_part(pupil_id), ingest_part(plan_start_value),
-                  ingest_part(plan_end_value), ingest_part(upper(raw_project_code)),
-                  ingest_part(lower(raw_risk_factors))) as key_text,
+                  ingest_part(plan_end_value), ingest_project_key(project_code_value, project_text_hash),
+                  ingest_part(risk_factor_codes)) as key_text,
         columns('^raw_')
     from checked
 )

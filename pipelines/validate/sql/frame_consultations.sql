@@ -49,6 +49,8 @@ final as (
         c.source_file, c.source_line, c.row_key, c.school_id,
         strftime(c.date, '%Y-%m') as month,
         c.pupil_id, c.date, c.minutes, c.group_size, c.mode, c.mode_raw, c.subject, c.subject_raw,
+        c.project_text_hash,
+        u.source_file is not null as first_unknown_project,
         date_diff('day', $reference_date::date, c.date) as days_after_reference,
         s.school_id is not null as school_known,
         r.pupil_id is not null as on_roster,
@@ -62,6 +64,8 @@ final as (
     left join same_day d
         on d.school_id = c.school_id and d.staff_id = c.staff_id and d.pupil_id = c.pupil_id
         and d.date = c.date and d.subject_key is not distinct from c.subject_key
+    left join validate_unknown_projects u
+        on u.kind = 'consultations' and u.source_file = c.source_file and u.source_line = c.source_line
 )
 
 select * from final

@@ -1,0 +1,47 @@
+"""Warehouses written before free text became codes: the same rule applied to what they hold.
+
+Earlier versions stored `project_code` and `risk_factors` as the schools typed them. Each run
+maps any such value still in staging or core to its code (the few distinct values, in place) and
+adds the `project_text_hash` column, so no free text outlives an upgrade. Row keys of those old
+rows are left as they were; a file delivered again is re-keyed when it is read.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.ingest import values
+from pipelines.warehouse import table_exists
+
+TABLES = (("staging", "plans"), ("staging", "consultations"), ("core", "plans"), ("core", "consultations"))
+
+
+def migrate_free_text(con: duckdb.DuckDBPyConnection, key: bytes) -> int:
+    """Map stored free-text project and risk-factor values to codes; returns how many values changed."""
+    for table in ("plans", "consultations"):
+        con.execute(f"alter table staging.{table} add column if not exists project_text_hash varchar")
+    changed = 0
+    for schema, table in TABLES:
+        if not table_exists(con, schema, table):
+            continue
+        has_hash = schema == "staging"
+        for (raw,) in con.execute(
+            f"select distinct project_code from {schema}.{table} where project_code is not null"
+        ).fetchall():
+            code, text_hash = values.project_code(key, raw)
+            if code == raw:
+                continue
+            changed += 1
+            assignments = "project_code = ?" + (", project_text_hash = ?" if has_hash else "")
+            parameters = [code, text_hash] if has_hash else [code]
+            con.execute(f"update {schema}.{table} set {assignments} where project_code = ?", [*parameters, raw])
+        if table != "plans":
+            continue
+        for (raw,) in con.execute(
+            f"select distinct risk_factors from {schema}.{table} where risk_factors is not null"
+        ).fetchall():
+            codes = values.risk_factor_codes(raw)
+            if codes != raw:
+                changed += 1
+                con.execute(f"update {schema}.{table} set risk_factors = ? where risk_factors = ?", [codes, raw])
+    return changed

@@ -1,0 +1,242 @@
+"""File names without personal data: what every stored or printed path is.
+
+Schools name files after pupils (`IAP Oskars Ozols 160411-28446.csv`). A path is stored (meta.files,
+every `source_file` column, meta.runs) and printed (console, run_summary.json, feedback files) as
+its *identity*: personal-code-shaped digits and any first + last name of a pupil or staff member
+known from the rosters and consultation logs are replaced by `***`. Names are compared as keyed
+hashes of name pairs (meta.name_pairs, filled while ingest still sees the names), never kept.
+
+Two raw paths may scrub to the same text, and the identity is also what re-delivery and the
+incremental stages key on, so a scrubbed path carries a keyed hash of its raw path: `<scrubbed>
+#<12 hex>`. A path with nothing to scrub is its own identity (unchanged for clean names).
+
+Names are learned as files are read, so a file read before the roster that names its pupil is
+renamed at the end of the run (rescrub_stored), in every table that holds a path; the next run
+starts from the names stored by then and computes the same identities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from pipelines.contract import normalise_text
+
+MASK = "***"
+# Old codes DDMMYY-CNNNN (day 01–31) and new ones 32xxxx-xxxxx, with or without the dash; not part of
+# a longer number (a timestamp), and not a company's registration number (first digit 4 or more).
+PERSONAL_CODE_SHAPE = re.compile(r"(?<!\d)[0-3]\d{5}[-\u2010-\u2015\u2212]?\d{5}(?!\d)")
+IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
+_WORD = re.compile(r"[^\W\d_]+")
+# Tokens of a path component: words, numbers and masks. Only a run of words is a name, so a
+# number or an earlier mask between two words keeps them apart (scrubbing again changes nothing).
+_TOKEN = re.compile(r"[^\W_]+|\*\*\*")
+PAIR_HEX_DIGITS = 16
+MAX_NAME_WORDS = 2  # first and last names are matched as runs of up to this many words each
+PATH_COLUMNS = ("source_file", "file_path")
+
+NAME_PAIRS_SQL = """
+create table if not exists meta.name_pairs (
+    pair_hash varchar primary key  -- keyed hash of a normalised first|last name pair; never the name
+)
+"""
+
+
+def words(text: str) -> list[str]:
+    """Normalised words (letters only): `Bērziņa-Ozola` -> ['berzina', 'ozola']."""
+    return _WORD.findall(normalise_text(text))
+
+
+@dataclass
+class PathScrubber:
+    """Turns raw relative paths into identities with one keyed hash per candidate name pair."""
+
+    key: bytes
+    _pair: hmac.HMAC = field(init=False, repr=False)
+    _component_candidates: dict[str, dict[str, list[tuple[int, int]]]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._pair = hmac.new(self.key, b"name:", hashlib.sha256)
+
+    def pair_hash(self, first: Iterable[str], last: Iterable[str]) -> str:
+        h = self._pair.copy()
+        h.update(f"{' '.join(first)}|{' '.join(last)}".encode())
+        return h.hexdigest()[:PAIR_HEX_DIGITS]
+
+    def person_hashes(self, first: str | None, last: str | None) -> set[str]:
+        """A person's pairs: the whole first and last names, and each word of one with each of the other."""
+        f, la = words(first or ""), words(last or "")
+        if not f or not la:
+            return set()
+        out = {self.pair_hash(f, la)}
+        if len(f) > 1 or len(la) > 1:
+            out.update(self.pair_hash([a], [b]) for a in f for b in la)
+        return out
+
+    def staff_hashes(self, name: str | None) -> set[str]:
+        """A staff member written as one cell (`Ilze Ozoliņa`): the last word is the surname."""
+        w = words(name or "")
+        return self.person_hashes(" ".join(w[:-1]), w[-1]) if len(w) > 1 else set()
+
+    def path_tag(self, raw: str) -> str:
+        return hmac.new(self.key, f"path:{raw}".encode(), hashlib.sha256).hexdigest()[:12]
+
+    def candidates(self, component: str) -> dict[str, list[tuple[int, int]]]:
+        """Hash -> character spans it would mask, for every run of 1–2 words followed by 1–2 words
+        (both orders: `Ozols Oskars` too) within one path component. Cached per component: folders repeat."""
+        found = self._component_candidates.get(component)
+        if found is not None:
+            return found
+        found = {}
+        spans = [(m.start(), m.end(), _name_word(m.group())) for m in _TOKEN.finditer(component)]
+        for i in range(len(spans)):
+            for a in range(1, MAX_NAME_WORDS + 1):
+                for b in range(1, MAX_NAME_WORDS + 1):
+                    if i + a + b > len(spans) or not all(s[2] for s in spans[i : i + a + b]):
+                        continue
+                    first = [s[2] for s in spans[i : i + a]]
+                    last = [s[2] for s in spans[i + a : i + a + b]]
+                    chars = [(s[0], s[1]) for s in spans[i : i + a + b]]
+                    for h in {self.pair_hash(first, last), self.pair_hash(last, first)}:
+                        found.setdefault(h, []).extend(chars)
+        self._component_candidates[component] = found
+        return found
+
+    def scrub(self, text: str, known: set[str]) -> str:
+        """Personal-code shapes and known name pairs (`known`: matched hashes) replaced by `***`."""
+        parts = []
+        for component in text.split("/"):
+            masked = sorted({span for h, spans in self.candidates(component).items() if h in known for span in spans})
+            out, at = [], 0
+            for start, end in masked:
+                if start >= at:
+                    out += [component[at:start], MASK]
+                    at = end
+            out.append(component[at:])
+            parts.append(PERSONAL_CODE_SHAPE.sub(MASK, "".join(out)))
+        return "/".join(parts)
+
+    def identity(self, raw: str, known: set[str]) -> str:
+        """The raw path if it holds nothing personal, else `<scrubbed> #<keyed hash of the raw path>`."""
+        shown = self.scrub(raw, known)
+        return raw if shown == raw else f"{shown} #{self.path_tag(raw)}"
+
+    def restored(self, stored: str, known: set[str]) -> str:
+        """A stored path scrubbed again with the names known now (an identity keeps its tag)."""
+        match = IDENTITY.fullmatch(stored)
+        if match is None:
+            return self.identity(stored, known)
+        shown = self.scrub(match.group("shown"), known)
+        return f"{shown} #{match.group('tag')}"
+
+    def known_pairs(self, con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> set[str]:
+        """Which candidate hashes of these paths are stored name pairs (one query)."""
+        hashes = {h for text in texts for component in text.split("/") for h in self.candidates(component)}
+        if not hashes:
+            return set()
+        con.register("ingest_path_candidates", pl.DataFrame({"pair_hash": sorted(hashes)}))
+        try:
+            rows = con.execute(
+                "select pair_hash from ingest_path_candidates semi join meta.name_pairs using (pair_hash)"
+            ).fetchall()
+        finally:
+            con.unregister("ingest_path_candidates")
+        return {r[0] for r in rows}
+
+    def identities(self, con: duckdb.DuckDBPyConnection, raws: list[str]) -> dict[str, str]:
+        """Raw relative path -> identity, for a run's listed files."""
+        known = self.known_pairs(con, raws)
+        return {raw: self.identity(raw, known) for raw in raws}
+
+    def record_names(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> None:
+        """Store the name pairs of a batch's rows (rosters: first + last name; logs: staff name)."""
+        hashes: set[str] = set()
+        if {"raw_first_name", "raw_last_name"} <= set(cells.columns):
+            for first, last in cells.select("raw_first_name", "raw_last_name").unique().iter_rows():
+                hashes |= self.person_hashes(first, last)
+        if "raw_staff_name" in cells.columns:
+            for (name,) in cells.select("raw_staff_name").unique().iter_rows():
+                hashes |= self.staff_hashes(name)
+        if not hashes:
+            return
+        con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
+        try:
+            con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
+        finally:
+            con.unregister("ingest_name_pairs")
+
+    def rescrub_stored(self, con: duckdb.DuckDBPyConnection, listed: list[str]) -> dict[str, str]:
+        """Scrub every stored path again with the names stored now, and rename what changed
+        everywhere (one transaction). A stored identity of a file listed this run (`listed`: raw
+        paths; matched by its tag) is computed afresh from the raw path; others are scrubbed as
+        stored. Also turns a warehouse's raw paths from before this rule into identities. Returns old -> new."""
+        stored = [r[0] for r in con.execute("select file_path from meta.files").fetchall()]
+        known = self.known_pairs(con, [*stored, *listed])
+        by_tag = {self.path_tag(raw): raw for raw in listed}
+        renames = {}
+        for old in stored:
+            match = IDENTITY.fullmatch(old)
+            raw = by_tag.get(match.group("tag")) if match else old
+            new = self.identity(raw, known) if raw is not None else self.restored(old, known)
+            if new != old:
+                renames[old] = new
+        if renames:
+            rename_everywhere(con, renames)
+        return renames
+
+
+def personal_name_warning(path: str, digest: str | None) -> str:
+    """The one line the analyst sees for a file whose name held a personal code or name."""
+    found = f" (sha256 {digest[:16]}…)" if digest else ""
+    return (
+        f"Faila nosaukumā ir personas dati; saglabāts kā „{path}”{found}: pārdēvējiet failu. / "
+        f"A file name holds personal data; stored as '{path}'{found}: rename the file."
+    )
+
+
+def _name_word(token: str) -> str | None:
+    """A token that can be part of a name (letters only), normalised; None for numbers and masks."""
+    return normalise_text(token) if _WORD.fullmatch(token) else None
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(NAME_PAIRS_SQL)
+
+
+def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -> None:
+    """Every table column holding a path (`source_file`, `file_path`) and meta.runs' input hashes."""
+    columns = con.execute(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+        "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+        "where t.table_type = 'BASE TABLE' and c.table_catalog = current_database() and c.column_name in (?, ?)",
+        list(PATH_COLUMNS),
+    ).fetchall()
+    frame = pl.DataFrame({"old": list(renames), "new": list(renames.values())})
+    con.register("ingest_renames", frame)
+    con.execute("begin transaction")
+    try:
+        for schema, table, column in columns:
+            con.execute(
+                f'update "{schema}"."{table}" set "{column}" = r.new from ingest_renames r '
+                f'where "{schema}"."{table}"."{column}" = r.old'
+            )
+        for run_id, hashes in con.execute(
+            "select run_id, input_hashes from meta.runs where input_hashes is not null"
+        ).fetchall():
+            old = json.loads(hashes)
+            new = {renames.get(path, path): digest for path, digest in old.items()}
+            if new != old:
+                con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("ingest_renames")

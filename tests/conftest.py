@@ -1,0 +1,44 @@
+"""Shared fixtures: a real small filesystem, for the full-disk and read-only faults."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+class Tmpfs:
+    """Real tmpfs mounts under a test's folder, unmounted afterwards. Needs root (CAP_SYS_ADMIN):
+    a test that asks for one is skipped where mounting is not allowed."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.mounted: list[Path] = []
+
+    def mount(self, size: str) -> Path:
+        """A fresh, empty filesystem of `size` bytes (e.g. "2m")."""
+        point = self.base / f"tmpfs{len(self.mounted)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+        self.mounted.append(point)
+        return point
+
+    @staticmethod
+    def remount(point: Path, options: str) -> None:
+        """Change a mount in place: "ro", "rw", "size=200m"."""
+        subprocess.run(["mount", "-o", f"remount,{options}", str(point)], check=True, capture_output=True)
+
+    def unmount_all(self) -> None:
+        for point in reversed(self.mounted):
+            subprocess.run(["umount", "-l", str(point)], check=False, capture_output=True)
+
+
+@pytest.fixture
+def tmpfs(tmp_path) -> Iterator[Tmpfs]:
+    mounts = Tmpfs(tmp_path)
+    yield mounts
+    mounts.unmount_all()

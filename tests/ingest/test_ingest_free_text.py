@@ -1,0 +1,253 @@
+"""Free text from schools becomes codes at ingest: projects, risk factors and file names.
+
+The project and risk-factor cells map to the contract's vocabularies (the text is never stored);
+file names lose personal codes and known names, yet keep one identity per raw path for
+re-delivery and the incremental stages."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingest import run_ingest
+from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.paths import MASK, PathScrubber
+from pipelines.ingest.values import project_code, risk_factor_codes
+from pipelines.personal_code import make_new_code, make_old_code
+from pipelines.pseudonym import pseudonym
+from pipelines.run_summary import write_run_summary
+from pipelines.warehouse import connect, ensure_schema
+
+KEY = b"test-key-for-free-text-0123456789abcdef"
+SCHOOL = "2712900123"
+OSKARS = make_old_code(16, 4, 2011, 844)
+NEW = make_new_code(98765)
+PLANS_HEADER = ["Personas kods", "Iestādes kods", "Sākuma datums", "Beigu datums", "Projekts", "Riska faktori"]
+ROSTER_HEADER = ["Personas kods", "Vārds", "Uzvārds", "Iestādes kods", "Klase", "Mācību gads"]
+CONSULT_HEADER = ["Datums", "Personas kods", "Iestādes kods", "Pedagogs", "Ilgums", "Projekts"]
+
+
+def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\n").writerows([header, *rows])
+    return path
+
+
+def rows(con, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    yield con
+    con.close()
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("8.3.4.0/16/I/001", "8.3.4.0/16/I/001"),
+        ("8.3.4.0/16/i/001", "8.3.4.0/16/I/001"),
+        (" 8.3.4.0 / 16 / I / 001 ", "8.3.4.0/16/I/001"),
+        ("PuMPuRS", "8.3.4.0/16/I/001"),
+        ("PUMPURS", "8.3.4.0/16/I/001"),
+        ("„PuMPuRS”", "8.3.4.0/16/I/001"),
+        ("8.3.2.2/16/I/001", "8.3.2.2/16/I/001"),
+        ("Atbalsts izglītojamo individuālo kompetenču attīstībai", "8.3.2.2/16/I/001"),
+        ("atbalsts izglitojamo individualo kompetencu attistibai", "8.3.2.2/16/I/001"),
+        ("4.2.3.1/1/24/I/001", "4.2.3.1/1/24/I/001"),
+        ("Skola – kopienā", "4.2.3.1/1/24/I/001"),
+        ("Skola-kopienā", "4.2.3.1/1/24/I/001"),
+        ("Skola\u2011kopienā", "4.2.3.1/1/24/I/001"),
+        ("skola — kopiena", "4.2.3.1/1/24/I/001"),
+        ("Skola – kopienā (ESF+)", "4.2.3.1/1/24/I/001"),
+    ],
+)
+def test_accepted_project_spellings_map_to_the_code(text, code) -> None:
+    assert project_code(KEY, text) == (code, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"PuMPuRS Jānis Ozols {OSKARS}",  # a known spelling plus text is not accepted
+        "8.3.4.0/16/I/001 Jānis",
+        "8.3.4.0/16/I/0011",
+        "Erasmus+",
+        "Jānis Ozols",
+    ],
+)
+def test_anything_else_is_other_with_a_short_keyed_hash_not_the_text(text) -> None:
+    code, text_hash = project_code(KEY, text)
+    assert code == "other"
+    assert text_hash is not None and len(text_hash) == 8 and text_hash not in text
+    assert project_code(b"another-key-0123456789abcdef0123456789", text)[1] != text_hash  # keyed
+    assert project_code(KEY, f"  {text.upper()} ")[1] == text_hash  # one value however it is typed
+
+
+def test_empty_project_is_no_project() -> None:
+    assert project_code(KEY, None) == (None, None)
+    assert project_code(KEY, " – ") == (None, None)
+
+
+# --- risk factors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Kavējumi; ģimenes situācija", "absences;family"),
+        ("ģimenes situācija,kavējumi", "absences;family"),
+        ("mācību grūtības", "learning_difficulties"),
+        ("Materiālās grūtības; sociālekonomiskie apstākļi", "socio_economic"),
+        ("uzvedība, veselība , psihoemocionālās grūtības", "behaviour;health;psycho_emotional"),
+        ("Learning difficulties; absences", "absences;learning_difficulties"),
+        ("kavējumi; tēvs Jānis Ozols cietumā", "absences;other"),
+        (f"{OSKARS}", "other"),
+        ("cits", "other"),
+        (" ; , ", None),
+    ],
+)
+def test_risk_factors_become_sorted_codes(text, codes) -> None:
+    assert risk_factor_codes(text) == codes
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+def test_plans_and_consultations_keep_codes_not_text(con, tmp_path) -> None:
+    raw = tmp_path / "raw"
+    leaky = f"PuMPuRS Jānis Ozols {OSKARS}"
+    write(
+        raw / "plani.csv",
+        PLANS_HEADER,
+        [
+            [OSKARS, SCHOOL, "01.10.2024", "31.12.2024", "PuMPuRS", "Kavējumi; ģimenes situācija"],
+            [NEW, SCHOOL, "01.10.2024", "", leaky, "uzvedība; Jānis Ozols sit"],
+            [OSKARS, SCHOOL, "01.02.2025", "", "Skola – kopienā", ""],
+        ],
+    )
+    write(raw / "k.csv", CONSULT_HEADER, [["15.10.2024", NEW, SCHOOL, "Ilze Ozoliņa", "40", leaky]])
+    run_ingest(con, raw, KEY, "r1")
+    assert rows(
+        con, "select project_code, project_text_hash, risk_factors from staging.plans order by source_line"
+    ) == [
+        ("8.3.4.0/16/I/001", None, "absences;family"),
+        ("other", project_code(KEY, leaky)[1], "behaviour;other"),
+        ("4.2.3.1/1/24/I/001", None, None),
+    ]
+    assert rows(con, "select project_code, project_text_hash from staging.consultations") == [
+        ("other", project_code(KEY, leaky)[1])
+    ]
+
+
+def test_a_warehouse_from_before_codes_is_mapped_in_place(con) -> None:
+    ensure_schema(con)
+    con.execute("alter table staging.plans drop column project_text_hash")
+    con.execute(
+        "insert into staging.plans (source_file, source_line, row_key, project_code, risk_factors) values "
+        "('a.csv', 2, 'k1', 'PuMPuRS Jānis Ozols', 'kavējumi; ģimenes situācija'), "
+        "('a.csv', 3, 'k2', '8.3.4.0/16/I/001', 'absences')"
+    )
+    con.execute("create table core.plans as select * from staging.plans")
+    assert migrate_free_text(con, KEY) == 4  # a project and a risk text, in staging and in core
+    expected = [("other", "absences;family"), ("8.3.4.0/16/I/001", "absences")]
+    assert rows(con, "select project_code, risk_factors from staging.plans order by source_line") == expected
+    assert rows(con, "select project_code, risk_factors from core.plans order by source_line") == expected
+    assert rows(con, "select project_text_hash from staging.plans order by source_line") == [
+        (project_code(KEY, "PuMPuRS Jānis Ozols")[1],),
+        (None,),
+    ]
+    assert migrate_free_text(con, KEY) == 0
+
+
+# --- file names --------------------------------------------------------------------------------
+
+
+def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
+    s = PathScrubber(KEY)
+    known = s.person_hashes("Oskars", "Ozols") | s.staff_hashes("Anna Marija Bērziņa")
+    assert s.scrub(f"IAP Oskars Ozols {OSKARS}.csv", known) == f"IAP {MASK} {MASK} {MASK}.csv"
+    assert s.scrub("2024/ozols_oskars/iap.csv", known) == f"2024/{MASK}_{MASK}/iap.csv"
+    assert s.scrub("Marija Bērziņa.xlsx", known) == f"{MASK} {MASK}.xlsx"
+    assert s.scrub(f"{NEW.replace('-', '')}.csv", known) == f"{MASK}.csv"
+    assert s.scrub(f"x{NEW}.csv", known) == f"x{MASK}.csv"
+    # not names: one name alone, words kept apart by a number, a longer number, a company number
+    clean = ["Ozols.csv", "Oskars 2024 Ozols.csv", "export_20240915123045.csv", "40003032949.csv", "Oskars/Ozols.csv"]
+    assert [s.scrub(p, known) for p in clean] == clean
+
+
+def test_identity_keeps_clean_paths_and_tells_scrubbed_ones_apart() -> None:
+    s = PathScrubber(KEY)
+    assert s.identity("2024/atzimes.csv", set()) == "2024/atzimes.csv"
+    a, b = s.identity(f"IAP {OSKARS}.csv", set()), s.identity(f"IAP {NEW}.csv", set())
+    assert a != b and a.startswith(f"IAP {MASK}.csv #") and b.startswith(f"IAP {MASK}.csv #")
+    assert s.identity(f"IAP {OSKARS}.csv", set()) == a  # stable
+    assert s.restored(a, set()) == a
+
+
+def test_file_names_never_stored_or_shown_and_re_delivery_still_replaces(con, tmp_path) -> None:
+    raw = tmp_path / "raw"
+    # read before the roster that names the pupil (sorted order): renamed at the end of the run
+    plan_a = write(raw / f"a/IAP Oskars Ozols {OSKARS}.csv", PLANS_HEADER, [[OSKARS, SCHOOL, "01.10.2024", "", "", ""]])
+    plan_b = write(raw / f"a/IAP Oskars Ozols {NEW}.csv", PLANS_HEADER, [[NEW, SCHOOL, "01.10.2024", "", "", ""]])
+    write(raw / "b/skoleni.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    write(
+        raw / "c/Ilze Ozoliņa konsultācijas.csv",
+        CONSULT_HEADER,
+        [["15.10.2024", OSKARS, SCHOOL, "Ilze Ozoliņa", "40", ""]],
+    )
+    shown = []
+    result = run_ingest(con, raw, KEY, "r1", on_file=lambda f: shown.append(f.path))
+    paths = sorted(f.path for f in result.files)
+    assert paths == sorted(shown)
+    assert all("Oskars" not in p and "Ozols" not in p and "Ilze" not in p and OSKARS not in p for p in paths)
+    assert sum(p.startswith(f"a/IAP {MASK} {MASK} {MASK}.csv #") for p in paths) == 2  # two files, two identities
+    assert f"c/{MASK} {MASK} konsultācijas.csv" in {p.split(" #")[0] for p in paths}
+    assert len(result.personal_names) == 3 and all(d and len(d) == 64 for _p, d in result.personal_names)
+    assert rows(con, "select count(*) from meta.name_pairs") == [(2,)]  # one keyed hash per person, no names
+
+    # a corrected file at the same raw path replaces its rows; the other keeps its own
+    plan_a.write_text(plan_a.read_text(encoding="utf-8") + f"{OSKARS};{SCHOOL};01.02.2025;;;\n", encoding="utf-8")
+    result = run_ingest(con, raw, KEY, "r2")
+    by_status = {f.status for f in result.files if f.path.startswith("a/")}
+    assert by_status == {"loaded", "unchanged"}
+    assert rows(con, "select count(*) from staging.plans") == [(3,)]
+    assert rows(con, "select count(distinct source_file) from staging.plans") == [(2,)]
+    assert sorted(f.path for f in result.files) == paths  # the same identities run after run
+    assert plan_b.exists()
+
+    write_run_summary(con, tmp_path / "run_summary.json", "r2")
+    stored = " ".join(str(v) for table in ("meta.files", "staging.plans", "staging.consultations", "staging.pupils")
+                      for row in rows(con, f"select * from {table}") for v in row)  # fmt: skip
+    stored += (tmp_path / "run_summary.json").read_text(encoding="utf-8")
+    for needle in ("Oskars", "Ozols", "Ilze", "Ozoliņa", OSKARS, OSKARS.replace("-", ""), NEW):
+        assert needle not in stored
+
+
+def test_a_name_learned_later_renames_the_path_everywhere(con, tmp_path) -> None:
+    raw = tmp_path / "raw"
+    write(raw / "IAP Oskars Ozols.csv", PLANS_HEADER, [[OSKARS, SCHOOL, "01.10.2024", "", "", ""]])
+    run_ingest(con, raw, KEY, "r1")
+    con.execute(
+        "insert into meta.runs (run_id, started_at, input_hashes) values ('r1', now(), ?)",
+        [json.dumps({"IAP Oskars Ozols.csv": "x"})],
+    )
+    assert rows(con, "select source_file from staging.plans") == [("IAP Oskars Ozols.csv",)]  # no name known yet
+    write(raw / "skoleni.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    result = run_ingest(con, raw, KEY, "r2")
+    (identity,) = [f.path for f in result.files if f.kind == "plans"]
+    assert identity.startswith(f"IAP {MASK} {MASK}.csv #")
+    assert {f.status for f in result.files if f.kind == "plans"} == {"unchanged"}
+    assert rows(con, "select source_file from staging.plans") == [(identity,)]
+    assert rows(con, "select file_path from meta.files where kind = 'plans'") == [(identity,)]
+    assert "Oskars" not in rows(con, "select input_hashes from meta.runs")[0][0]
+    assert pseudonym(KEY, "x") not in identity
