@@ -49,7 +49,7 @@ class EvaluateSettings:
     bootstrap_replicates: int = 40
     seed: int = 20240901
     # How a cell's 95 % interval is made (estimate.INTERVAL_METHODS; chosen on benchmarks/COVERAGE.md).
-    interval_method: str = "school_bootstrap"
+    interval_method: str = "school_jackknife"
 
     def __post_init__(self) -> None:
         if self.interval_method not in INTERVAL_METHODS:

@@ -160,3 +160,14 @@ def test_wild_interval_without_a_bracket_is_unavailable_not_endless():
     y, z, cluster = dataset(g=2, per=30)
     wild = wild_cluster_bootstrap(Fit.of(y, z, cluster))
     assert math.isnan(wild.ci_low) and math.isnan(wild.ci_high)
+
+
+def test_jackknife_leaves_out_each_school_or_at_most_replicates_groups():
+    from pipelines.evaluate.bootstrap import jackknife_groups
+
+    schools = [f"S{i:02d}" for i in range(7)]
+    assert jackknife_groups(schools, 40, seed=1) == [[s] for s in schools]
+    many = [f"S{i:03d}" for i in range(95)]
+    groups = jackknife_groups(many, 40, seed=1)
+    assert len(groups) == 40 and sorted(s for g in groups for s in g) == many
+    assert {len(g) for g in groups} == {2, 3} and groups == jackknife_groups(many, 40, seed=1)
