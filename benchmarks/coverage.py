@@ -26,8 +26,9 @@ import json
 import math
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import replace
-from multiprocessing import Pool
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -305,8 +306,11 @@ def run_jobs(args: argparse.Namespace) -> list[dict]:
         if (w, n, seed) not in done
     ]
     results = []
-    with Pool(min(args.workers, 2)) as pool:
-        for result in pool.imap_unordered(star_run, jobs):
+    # spawn, not fork: a forked child of a process whose polars/DuckDB thread pools are running can
+    # deadlock (seen under pytest); one worker runs in this process.
+    pool = get_context("spawn").Pool(min(args.workers, 2)) if args.workers > 1 else None
+    with pool or nullcontext():
+        for result in pool.imap_unordered(star_run, jobs) if pool else map(star_run, jobs):
             result["replicates"] = args.replicates
             results.append(result)
             if args.jsonl:
