@@ -7,6 +7,9 @@ municipality = ""
 school_year = ""
 lang = "lv"
 k = 5
+max_useful_mdes = 0.5  # params.yaml evaluate.*: docs/method.md, "For decisions"
+decision_threshold = 0.2
+prior_sd = 0.3
 
 # %%
 import pandas as pd
@@ -52,7 +55,7 @@ def with_ci(frame):
 
 # %%
 diag = q.design_diagnostics(R.con, R.k, R.municipality, R.school_year)
-R.h2("ef_summary")
+R.h2("ef_primary")
 R.warning_box(diag)  # above the headline: a placebo says the comparison is not fair
 if overall.empty:
     R.note("not_available")
@@ -61,6 +64,8 @@ else:
     if pd.isna(row["effect"]):
         R.note("no_data")
     else:
+        R.decision_lead(row, diag, threshold=decision_threshold, prior_sd=prior_sd)
+        R.h2("ef_summary")
         values = {"effect": R.signed(row["effect"]), "low": R.signed(row["ci_low"]), "high": R.signed(row["ci_high"])}
         key = "ef_summary_unclear"
         if row["ci_low"] > 0 or row["ci_high"] < 0:  # the sentence carries the direction, the number its size
@@ -85,25 +90,62 @@ if not overall.empty:
     R.suppressed_note()
 
 # %%
+by_project = q.effectiveness(R.con, R.k, "project", R.municipality, R.school_year)
+if not by_project.empty and by_project["effect"].notna().any():
+    R.h2("ef_projects")
+    R.table(
+        with_ci(by_project),
+        {"project_code": R.t("project"), **EFFECT_COLS, **R.decision_cols(decision_threshold)},
+        {**EFFECT_FORMATS, **R.decision_formats()},
+        count_cols=("n_pupils", "n_comparison"),
+    )
+
+
+def breakdown_section(frame, label_col, title_key, label_name):
+    """Forest plot (small cells grey, pooled estimate marked), how many cells, which are too small, the table."""
+    if frame["effect"].notna().any():
+        R.figure(
+            plots.forest(
+                frame,
+                label_col,
+                R.t(title_key),
+                R.t("ef_forest_x"),
+                lang,
+                R.t("naive"),
+                R.t("adjusted"),
+                max_mdes=max_useful_mdes,
+                pooled_label=R.t("pooled"),
+            )
+        )
+        R.note("ef_forest_note")
+        R.forest_notes(frame, label_col, max_useful_mdes)
+    R.table(
+        with_pooled_ci(with_ci(frame)),
+        {label_col: label_name, **EFFECT_COLS, "mdes": R.t("mdes"), "pooled": R.t("pooled"),
+         "pooled_ci": R.t("pooled_ci")},  # fmt: skip
+        {**EFFECT_FORMATS, "mdes": R.fmt_num(2), "pooled": R.fmt_signed(2), "pooled_ci": str},
+        count_cols=("n_pupils", "n_comparison"),
+    )
+
+
+def with_pooled_ci(frame):
+    """The pooled estimate and its interval as readable cells ("–" where there is none)."""
+    pooled = frame["effect_pooled"] if "effect_pooled" in frame else pd.Series([None] * len(frame))
+    cells = [
+        "–" if pd.isna(lo) or pd.isna(hi) else R.interval(lo, hi)
+        for lo, hi in zip(frame.get("ci_low_pooled", pooled), frame.get("ci_high_pooled", pooled), strict=True)
+    ]
+    return frame.assign(pooled=pooled, pooled_ci=cells)
+
+
+# %%
 R.h2("ef_forest_subject")
 by_subject = q.effectiveness(R.con, R.k, "subject", R.municipality, R.school_year)
 if by_subject.empty:
     R.note("not_available")
 else:
     by_subject["name"] = [subject_name(c, lang) for c in by_subject["subject"]]
-    if by_subject["effect"].notna().any():
-        R.figure(
-            plots.forest(
-                by_subject, "name", R.t("ef_forest_subject"), R.t("ef_forest_x"), lang, R.t("naive"), R.t("adjusted")
-            )
-        )
-        R.note("ef_forest_note")
-    R.table(
-        with_ci(by_subject),
-        {"name": R.t("subject"), **EFFECT_COLS},
-        EFFECT_FORMATS,
-        count_cols=("n_pupils", "n_comparison"),
-    )
+    breakdown_section(by_subject, "name", "ef_forest_subject", R.t("subject"))
 
 # %%
 R.h2("ef_forest_municipality")
@@ -111,24 +153,8 @@ by_muni = q.effectiveness(R.con, R.k, "municipality", None, R.school_year)
 if by_muni.empty:
     R.note("not_available")
 else:
-    if by_muni["effect"].notna().any():
-        R.figure(
-            plots.forest(
-                by_muni,
-                "municipality",
-                R.t("ef_forest_municipality"),
-                R.t("ef_forest_x"),
-                lang,
-                R.t("naive"),
-                R.t("adjusted"),
-            )
-        )
-    R.table(
-        with_ci(by_muni),
-        {"municipality": R.t("municipality"), **EFFECT_COLS},
-        EFFECT_FORMATS,
-        count_cols=("n_pupils", "n_comparison"),
-    )
+    breakdown_section(by_muni, "municipality", "ef_forest_municipality", R.t("municipality"))
+    R.note("ef_pooled_note")
 
 # %%
 R.h2("ef_balance")

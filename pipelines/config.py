@@ -50,6 +50,11 @@ class EvaluateSettings:
     seed: int = 20240901
     # How a cell's 95 % interval is made (estimate.INTERVAL_METHODS; chosen on benchmarks/COVERAGE.md).
     interval_method: str = "school_jackknife"
+    # For decisions (docs/method.md, "For decisions"): cells whose MDES exceeds this are "too small to
+    # tell"; the probability of an effect above decision_threshold, under a N(0, prior_sd²) prior.
+    max_useful_mdes: float = 0.5
+    decision_threshold: float = 0.2
+    prior_sd: float = 0.3
 
     def __post_init__(self) -> None:
         if self.interval_method not in INTERVAL_METHODS:

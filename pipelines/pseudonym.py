@@ -72,6 +72,12 @@ def load_key(key_file: str | Path | None, *, demo: bool = False) -> bytes:
             f"or put a key in {key_file}; for the sample data use --demo-key."
         )
     text, source = configured
+    if text == DEMO_KEY:  # printed in the code and docs: on real data every pseudonym would be reversible
+        raise KeyProblem(
+            f"Pseidonimizācijas atslēga ({source}) ir publiskā demo atslēga: īstiem datiem izveidojiet savu ar "
+            f"{MAKE_KEY} / The pseudonym key ({source}) is the public demo key: for real data make your own with "
+            f"{MAKE_KEY}"
+        )
     check_key_strength(text.encode(), source)
     return text.encode()
 

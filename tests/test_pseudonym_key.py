@@ -140,3 +140,17 @@ def test_demo_key_is_refused_while_a_real_key_is_configured(project, where):
 
 def test_the_demo_key_itself_is_long_enough():
     assert len(DEMO_KEY) >= 32
+
+
+def test_the_public_demo_key_configured_as_the_real_key_is_refused(project):
+    """The demo key is printed in the code and docs: pasted into the environment or the key file it
+    would pseudonymise real data reversibly, so it is refused as a real key (only --demo-key uses it)."""
+    result = ingest(project, key=DEMO_KEY)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Kļūda / error: Pseidonimizācijas atslēga ({KEY_ENV}) ir publiskā demo atslēga: īstiem datiem izveidojiet "
+        'savu ar python -c "import secrets; print(secrets.token_urlsafe(32))" / The pseudonym key '
+        f"({KEY_ENV}) is the public demo key: for real data make your own with "
+        'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )
+    assert not (project / "out" / "warehouse.duckdb").exists() or pupils_in_staging(project) == 0

@@ -14,7 +14,8 @@ Marts written here (grain):
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
-flow) are in diagnostics.py; they are columns of marts.effectiveness_detail.
+flow) are in diagnostics.py; they are columns of marts.effectiveness_detail. The figures for decisions
+(MDES, probabilities under a sceptical prior, the pooled estimate) are in decide.py.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import polars as pl
 from pipelines.config import EvaluateSettings, Settings
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
+from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
 from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
 from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
@@ -67,6 +69,7 @@ EFFECTIVENESS_SCHEMA: dict[str, pl.DataType] = {
     "placebo_ci_high": pl.Float64(),
     "robustness_value": pl.Float64(),
     "design_warning": pl.Boolean(),
+    **{name: pl.Float64() for name in DECISION_COLUMNS},
     "suppressed": pl.Boolean(),
 }
 DETAIL_SCHEMA: dict[str, pl.DataType] = {
@@ -97,6 +100,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "ci_low_all_supported": pl.Float64(),
     "ci_high_all_supported": pl.Float64(),
     "interval_method_all_supported": pl.String(),
+    **{name: pl.Float64() for name in DECISION_COLUMNS},
     "n_comparison_pool": pl.Int64(),
     "mean_treated": pl.Float64(),
     "mean_comparison": pl.Float64(),
@@ -271,6 +275,7 @@ def evaluate_frames(
             .join(pool, on=keys, how="left", nulls_equal=True)
             .with_columns(pl.col("n_supported_in_sample").alias("n_supported_total"))
         )
+        cells = decision_columns(cells, CELL_KEYS, ALL, prior_sd=cfg.prior_sd, threshold=cfg.decision_threshold)
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
@@ -366,23 +371,30 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         )
     con.execute(f"create or replace temp view scored_marks as {sql('scored_marks')}")
     return {
-        "consultations": con.sql(
+        "consultations": ordered(
+            con,
             "select date, school_year, semester, pupil_id, school_id, municipality, staff_role, subject, "
-            "minutes, mode, group_size, project_code from core.consultations"
-        ).pl(),
-        "plans": con.sql("select pupil_id, school_id, plan_start, plan_end, project_code from core.plans").pl(),
-        "pupils": con.sql(
-            "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
-        ).pl(),
-        "marks": con.sql(sql("marks_by_semester")).pl(),
+            "minutes, mode, group_size, project_code from core.consultations",
+        ),
+        "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
+        "pupils": ordered(
+            con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+        ),
+        "marks": ordered(con, sql("marks_by_semester")),
     }
+
+
+def ordered(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    """A query's rows in one fixed order: floating sums (weights, bootstrap means) then add up in the
+    same order whatever order a re-delivered or resumed load left the core rows in."""
+    return con.sql(f"select * from ({query}) order by all").pl()
 
 
 def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.DataFrame:
     """Outcome-window means over the row-level marks, computed in DuckDB."""
     con.register("outcome_windows", windows.to_arrow())
     try:
-        return con.sql(sql("outcome_window")).pl()
+        return ordered(con, sql("outcome_window"))
     finally:
         con.unregister("outcome_windows")
 

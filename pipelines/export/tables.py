@@ -378,6 +378,69 @@ EFFECTIVENESS = TableSpec(
             "effect probably biased (see docs/method.md)",
         ),
         ColumnSpec(
+            "mdes",
+            "number",
+            "Mazākais efekts, ko šī šūna varētu atklāt (80% jauda, divpusējs 5% tests, no šūnas standartkļūdas): "
+            "mazākus efektus šūna nevar atšķirt no nejaušības; virs `evaluate.max_useful_mdes` — par mazu, "
+            "lai spriestu",
+            "Minimum detectable effect (80% power, two-sided 5% test, from the cell's standard error): the cell "
+            "cannot tell smaller effects from chance; above `evaluate.max_useful_mdes` — too small to tell",
+            *_GRADE_POINTS,
+            decimals=2,
+            minimum=0,
+        ),
+        ColumnSpec(
+            "prob_positive",
+            "number",
+            "Varbūtība, ka atbalsts atzīmes uzlaboja (efekts > 0), ar skeptisku apriorisko sadalījumu N(0; 0,3²) "
+            "(sk. docs/method.md); pieņem, ka salīdzinājums ir godīgs",
+            "Probability that support raised marks (effect > 0) under a sceptical N(0, 0.3²) prior (see "
+            "docs/method.md); assumes the comparison is fair",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        ColumnSpec(
+            "prob_above_threshold",
+            "number",
+            "Varbūtība, ka efekts ir vismaz `evaluate.decision_threshold` (0,2 balles), ar to pašu apriorisko "
+            "sadalījumu",
+            "Probability that the effect is at least `evaluate.decision_threshold` (0.2 grade points), same prior",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        ColumnSpec(
+            "effect_pooled",
+            "number",
+            "Daļēji apvienotais (empīriskā Beisa) efekts: šūnas novērtējums, pievilkts projekta kopējam efektam jo "
+            "vairāk, jo neprecīzāks tas ir; tukšs projekta kopsummām (tās ir galvenais rezultāts)",
+            "Partially pooled (empirical Bayes) effect: the cell's estimate pulled towards its project's total, the "
+            "more the less precise it is; empty for the project totals (they are the primary result)",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_low_pooled",
+            "number",
+            "Apvienotā efekta 95% intervāla apakšējā robeža",
+            "Lower bound of the pooled effect's 95% interval",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_high_pooled",
+            "number",
+            "Apvienotā efekta 95% intervāla augšējā robeža",
+            "Upper bound of the pooled effect's 95% interval",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
             "estimate_withheld",
             "boolean",
             "`true`, ja novērtēšanas posms novērtējumu nesniedza (par maz skolēnu novērtējumam)",
@@ -389,6 +452,7 @@ EFFECTIVENESS = TableSpec(
     derived=(
         *("naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index"),
         *("placebo_effect", "placebo_ci_low", "placebo_ci_high", "robustness_value"),
+        *("mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled"),
     ),
 )
 # Text and flag columns withheld with the derived figures (they describe the same people's estimate).

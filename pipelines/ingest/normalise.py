@@ -243,7 +243,4 @@ def quarantine_value_sql(kind: str) -> str:
     )
     value = f"case error_column {arms} end"
     problems = ", ".join(f"'{p}'" for p in ROW_PROBLEMS)
-    return (
-        f"case when error_reason in ({problems}) then raw_row_problem_value "
-        f"when regexp_matches({value}, '\\d{{6}}-?\\d{{5}}') then '***' else {value} end"
-    )
+    return f"case when error_reason in ({problems}) then raw_row_problem_value else ingest_no_code({value}) end"

@@ -246,6 +246,58 @@ LABELS: dict[str, tuple[str, str]] = {
         "Novērtējums balstās uz {n} atbalstītajiem un {m} salīdzinājuma skolēniem.",
         "The estimate rests on {n} supported and {m} comparison pupils.",
     ),
+    # for decisions (docs/method.md, "For decisions")
+    "ef_primary": ("Galvenais rezultāts", "Primary result"),
+    "ef_primary_probs": (
+        "{pos} % varbūtība, ka atbalsts uzlaboja atzīmes; {above} % — ka tas tās uzlaboja vismaz par {threshold} "
+        "ballēm.",
+        "{pos}% probability that support raised marks; {above}% that it raised them by at least {threshold} points.",
+    ),
+    "ef_primary_mdes": (
+        "Ar šo datu apjomu varēja droši pamanīt tikai efektu, kas lielāks par {mdes} ballēm (80 % jauda); "
+        "mazāku efektu nevar atšķirt no nejaušības.",
+        "With this much data only an effect larger than {mdes} points could be reliably detected (80% power); "
+        "a smaller effect cannot be told apart from chance.",
+    ),
+    "ef_primary_prior": (
+        "Varbūtības sākas no piesardzīga pieņēmuma, ka skolu atbalsta programmas atzīmes parasti maina maz "
+        "(normālsadalījums ap nulli ar standartnovirzi {sd} balles), un tad ņem vērā šos datus. Galvenais "
+        "rezultāts ir visu projektu kopējais efekts; sadalījumi zemāk to tikai paskaidro.",
+        "The probabilities start from the cautious assumption that school-support programmes usually change "
+        "marks little (a normal distribution around zero with a standard deviation of {sd} points) and then "
+        "take these data into account. The primary result is the total effect across projects; the "
+        "breakdowns below only explain it.",
+    ),
+    "ef_primary_warning": (
+        "Uzmanību: šīs varbūtības pieņem, ka salīdzinājums ir godīgs; pārbaudes (sk. brīdinājumu augstāk) "
+        "liecina, ka tas, visticamāk, tā nav.",
+        "Caution: these probabilities assume the comparison is fair; the checks (see the warning above) say it "
+        "probably is not.",
+    ),
+    "ef_projects": ("Galvenais rezultāts pa projektiem", "Primary result by project"),
+    "prob_positive": ("P(efekts > 0), %", "P(effect > 0), %"),
+    "prob_above": ("P(efekts ≥ {threshold}), %", "P(effect ≥ {threshold}), %"),
+    "mdes": ("Mazākais atklājamais efekts", "Minimum detectable effect"),
+    "pooled": ("Apvienotais novērtējums", "Pooled estimate"),
+    "pooled_ci": ("Apvienotā 95 % TI", "Pooled 95% CI"),
+    "ef_forest_tested": (
+        "Attēlā ir {n} novērtējumi. Pat ja atbalsts nekur neko nemainītu, aptuveni katrs divdesmitais "
+        "intervāls nejauši neietvertu nulli, tāpēc atsevišķa „nozīmīga” rinda vēl nav pierādījums. "
+        "Pelēkās rindas ir par mazām, lai spriestu (mazākais atklājamais efekts virs {max} ballēm).",
+        "The chart shows {n} estimates. Even if support changed nothing anywhere, about one interval in twenty "
+        "would exclude zero by chance, so a single “significant” row is not proof. Grey rows are too small to "
+        "tell (minimum detectable effect above {max} points).",
+    ),
+    "ef_too_small": ("Par mazu, lai spriestu: {names}.", "Too small to tell: {names}."),
+    "ef_pooled_note": (
+        "Apvienotais novērtējums pievelk katras rindas novērtējumu kopējam efektam — jo vairāk, jo neprecīzāka "
+        "rinda. Mazām rindām tas ir labāks minējums par neapstrādāto: to novērtējumos liela daļa ir nejaušība, "
+        "un visaugstākie un viszemākie skaitļi parasti ir galēji tieši nejaušības dēļ. Lielas rindas tas maina maz.",
+        "The pooled estimate pulls each row's estimate towards the overall effect — the more, the less precise "
+        "the row. For small rows it is a better guess than the raw one: much of their estimate is chance, and "
+        "the highest and lowest figures are usually extreme precisely because of chance. Large rows it changes "
+        "little.",
+    ),
     # design diagnostics (docs/method.md, "Design diagnostics")
     "ef_warning_title": (
         "Brīdinājums: salīdzinājums, visticamāk, nav godīgs",

@@ -286,5 +286,55 @@ class Report:
         )
         self.text("ef_sensitivity", name=name, rv=self.num(100 * float(rv), 1), verdict=verdict)
 
+    # for decisions (docs/method.md, "For decisions") -------------------------------------------
+    def probability(self, value: object) -> str:
+        """A probability in whole percent; never "0" or "100", which these data cannot support."""
+        if fmt.is_missing(value):
+            return "–"
+        pct = 100 * float(value)
+        if pct > 99.5:
+            return "> 99"
+        if pct < 0.5:
+            return "< 1"
+        return self.num(pct, 0)
+
+    def decision_lead(
+        self, row: Mapping[str, object], diag: Mapping[str, object], *, threshold: float, prior_sd: float
+    ) -> None:
+        """The primary result in plain words: how probable an effect, and one that matters; what the data
+        could detect; the prior; and, under a design warning, that all of this assumes a fair comparison."""
+        if fmt.is_missing(row.get("prob_positive")):
+            return
+        self.text(
+            "ef_primary_probs",
+            pos=self.probability(row["prob_positive"]),
+            above=self.probability(row["prob_above_threshold"]),
+            threshold=self.num(threshold, 1),
+        )
+        if not fmt.is_missing(row.get("mdes")):
+            self.text("ef_primary_mdes", mdes=self.num(row["mdes"], 2))
+        if diag and diag.get("design_warning") is True:
+            self.text("ef_primary_warning")
+        self.note("ef_primary_prior", sd=self.num(prior_sd, 1))
+
+    def decision_cols(self, threshold: float) -> dict[str, str]:
+        return {
+            "prob_positive": self.t("prob_positive"),
+            "prob_above_threshold": self.t("prob_above", threshold=self.num(threshold, 1)),
+            "mdes": self.t("mdes"),
+        }
+
+    def decision_formats(self) -> dict[str, fmt.Formatter]:
+        return {"prob_positive": self.probability, "prob_above_threshold": self.probability, "mdes": self.fmt_num(2)}
+
+    def forest_notes(self, frame: pd.DataFrame, label_col: str, max_mdes: float) -> None:
+        """How many estimates the chart tests at once, and which rows are too small to tell."""
+        shown = frame.dropna(subset=["effect"])
+        self.note("ef_forest_tested", n=len(shown), max=self.num(max_mdes, 1))
+        if "mdes" in shown:
+            small = shown[pd.to_numeric(shown["mdes"], errors="coerce") > max_mdes]
+            if len(small):
+                self.note("ef_too_small", names=", ".join(str(v) for v in small[label_col]))
+
     def close(self) -> None:
         self.con.close()

@@ -33,6 +33,7 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 GREY = "#777777"
+FADED = "#b5b5b5"  # rows too small to tell
 
 
 def use_style() -> None:
@@ -89,17 +90,32 @@ def forest(
     lang: str,
     naive_label: str,
     adjusted_label: str,
+    *,
+    max_mdes: float | None = None,
+    pooled_label: str | None = None,
 ) -> Figure:
-    """Naive change (hollow) and adjusted effect with its 95% interval, one line per row."""
+    """Naive change (hollow) and adjusted effect with its 95% interval, one line per row.
+
+    max_mdes: rows whose minimum detectable effect (`mdes`) exceeds it are drawn grey ("too small to
+    tell"). pooled_label: also mark the partially pooled estimate (`effect_pooled`) as a small bar."""
     data = frame.dropna(subset=["effect"]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, _height(len(data))))
     y = np.arange(len(data))[::-1]
-    ax.hlines(y, data["ci_low"], data["ci_high"], color=OKABE_ITO[0], linewidth=2)
-    ax.plot(data["effect"], y, "o", color=OKABE_ITO[0], markersize=7, label=adjusted_label)
+    grey = np.zeros(len(data), dtype=bool)
+    if max_mdes is not None and "mdes" in data:
+        grey = (pd.to_numeric(data["mdes"], errors="coerce") > max_mdes).to_numpy()
+    colours = [FADED if g else OKABE_ITO[0] for g in grey]
+    ax.hlines(y, data["ci_low"], data["ci_high"], color=colours, linewidth=2)
+    ax.scatter(data["effect"], y, c=colours, s=49, zorder=3, label=adjusted_label)
     if "naive_change" in data:
         ax.plot(data["naive_change"], y + 0.22, "D", mfc="white", color=OKABE_ITO[1], markersize=6, label=naive_label)
+    if pooled_label and "effect_pooled" in data and data["effect_pooled"].notna().any():
+        ax.plot(data["effect_pooled"], y - 0.22, "|", color=OKABE_ITO[2], markersize=12, mew=2.5, label=pooled_label)
     ax.axvline(0, color=GREY, linewidth=1)
     ax.set_yticks(y, data[label_col])
+    for tick, g in zip(ax.get_yticklabels(), grey, strict=True):
+        if g:
+            tick.set_color(FADED)
     ax.set_ylim(-0.7, len(data) - 0.3)
     ax.grid(axis="y", visible=False)
     ax.set_title(title, loc="left")

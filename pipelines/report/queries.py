@@ -272,7 +272,10 @@ def plans_by_school(con: Con, k: int, municipality: str | None = None, school_ye
 
 # ---------------------------------------------------------------- effectiveness (marts built by evaluate)
 
-EFFECT_MEASURES = ["naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index"]
+EFFECT_MEASURES = [
+    "naive_change", "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index",
+    "mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled",
+]  # fmt: skip
 
 
 def effectiveness(
@@ -282,14 +285,16 @@ def effectiveness(
     municipality: str | None = None,
     school_year: str | None = None,
 ) -> pd.DataFrame:
-    """Rows of marts.effectiveness for one breakdown: 'overall', 'subject' or 'municipality'.
+    """Rows of marts.effectiveness for one breakdown: 'overall', 'project' (the primary result of each
+    project), 'subject' or 'municipality'.
 
     'ALL' in a key column marks a total; the breakdown column is the only one not 'ALL'.
     """
     if not table_exists(con, "marts", "effectiveness"):
         return pd.DataFrame()
-    keys = {"overall": (), "subject": ("subject",), "municipality": ("municipality",)}[by]
-    where = ["project_code = 'ALL'"]
+    keys = {"overall": (), "project": ("project_code",), "subject": ("subject",), "municipality": ("municipality",)}
+    keys = keys[by]
+    where = ["project_code <> 'ALL'" if "project_code" in keys else "project_code = 'ALL'"]
     for col in ("subject", "municipality"):
         if col in keys:
             where.append(f"{col} <> 'ALL'")

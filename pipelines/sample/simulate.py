@@ -68,7 +68,8 @@ class Simulation:
     plans: pl.DataFrame
     consultations: pl.DataFrame
     grades: pl.DataFrame
-    episodes: pl.DataFrame  # one row per supported pupil × subject: when support began, baseline mean, true effect
+    # one row per supported pupil × subject: when support began, baseline mean, true effect on marks and on staying
+    episodes: pl.DataFrame
     staff: pl.DataFrame  # staff_id, school_id, staff_name, staff_role, subject
     truth: dict[str, Any] = field(default_factory=dict)
 
@@ -127,6 +128,7 @@ def simulate(
     terms = world_terms(world_name, pupils, schools, seed)
     staff = make_staff(school_frame, rng)
     state = run_semesters(pupils, staff, calendar, rng, effect, staying_effect, terms)
+    state["episodes"] = with_staying_truth(state["episodes"], pupils, calendar, staying_effect)
     grades = plant_identical_marks(state["grades"], rng)
     consultations = drop_reporting_month(state["consultations"], school_frame)
     truth = {
@@ -375,6 +377,30 @@ def run_semesters(
             "date", "school_id", "pupil_id", "subject", nulls_last=True, maintain_order=True
         ),
     }
+
+
+def with_staying_truth(
+    episodes: pl.DataFrame, p: dict[str, np.ndarray], calendar: list[dict], staying_effect: float
+) -> pl.DataFrame:
+    """Add `true_staying_effect`: the planted rise in the pupil's probability of still being enrolled at
+    the end of the episode's school year, (1 − h(1 − e))^m − (1 − h)^m, h = the pupil's leaving hazard per
+    semester (0 below grade 7), m = semesters from the start semester to the year's end (2 from autumn,
+    1 from spring; spring school days all end before 1 June; a supported pupil's start-semester leaving
+    falls after the first consultation, draw_leaving). Meaningful for the pupil's first episode. No random
+    draws: the frames and files stay exactly what they were."""
+    year_index = {c["school_year"]: c["year_index"] for c in calendar}
+    pupils = pl.DataFrame({"pupil_id": p["pupil_id"], "ability": p["ability"], "level0": p["level0"]})
+    level = pl.col("level0") + pl.col("school_year").replace_strict(year_index, return_dtype=pl.Int64)
+    hazard = pl.when(level >= 7).then(LEAVE_BASE * (LEAVE_ABILITY * pl.col("ability")).exp()).otherwise(0.0)
+    semesters = pl.when(pl.col("semester").cast(pl.Int64) == 1).then(2).otherwise(1)
+    stay_with = (1 - pl.col("_h") * (1 - staying_effect)).pow(pl.col("_m"))
+    stay_without = (1 - pl.col("_h")).pow(pl.col("_m"))
+    return (
+        episodes.join(pupils, on="pupil_id", how="left")
+        .with_columns(hazard.alias("_h"), semesters.alias("_m"))
+        .with_columns((stay_with - stay_without).alias("true_staying_effect"))
+        .select(*episodes.columns, "true_staying_effect")
+    )
 
 
 def subject_pairs(pupils: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
+from pipelines.ingest.paths import PERSONAL_CODE_SHAPE
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
@@ -327,6 +328,8 @@ def hits_from(
     rows = chunk.loc[index]
     column = meta["column_name"]
     values = [MASK] * len(rows) if masked(meta) else values_text(rows[meta["value_column"]])
+    # a free-text cell may hold a personal code (`klātienē 160411-28446`): never stored, as at ingest
+    values = [MASK if v is not None and PERSONAL_CODE_SHAPE.search(v) else v for v in values]
     out = pd.DataFrame({"frame": frame, "rid": rows.index.to_numpy(dtype="int64")})
     out["severity"] = meta["severity"]
     out["reason_code"] = meta["reason_code"]

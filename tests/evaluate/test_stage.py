@@ -18,7 +18,7 @@ EXPORT_COLUMNS = [
     "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",
     "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index", "n_supported_total",
     "interval_method", "placebo_effect", "placebo_ci_low", "placebo_ci_high", "robustness_value", "design_warning",
-    "suppressed",
+    "mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled", "suppressed",
 ]  # fmt: skip
 
 

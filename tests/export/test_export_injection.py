@@ -59,7 +59,7 @@ def consultation_rows() -> pd.DataFrame:
 def effectiveness_rows() -> pd.DataFrame:
     columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
     values = [30, 90, -0.3, -0.25, -0.55, 0.05, -0.12, 0.04, -4.8, 34, "school_bootstrap", -0.08, -0.3, 0.14]
-    values += [0.012, False, False]
+    values += [0.012, False, 0.9, 0.3, 0.1, -0.2, -0.5, 0.1, False]  # design_warning, decision columns, suppressed
     rows = [
         ["8.3.4.0/16/I/001", HYPERLINK, "mathematics", "2024/2025", *values],
         ["8.3.4.0/16/I/001", "ALL", "mathematics", "2024/2025", *values],
@@ -116,6 +116,7 @@ def test_effectiveness_prefixes_text_but_not_negative_numbers(exports: Path) -> 
         "0.14",
         "0.012",
         "false",
+        *("0.90", "0.300", "0.100", "-0.20", "-0.50", "0.10"),  # mdes … ci_high_pooled
         "false",
         "false",
     ]

@@ -86,6 +86,7 @@ def effectiveness() -> pd.DataFrame:
             0.14,
             0.081,
             False,
+            *(0.7, 0.97, 0.81, 0.31, 0.05, 0.57),  # mdes, prob_positive, prob_above_threshold, pooled + CI
             False,
         ),
         (
@@ -109,6 +110,7 @@ def effectiveness() -> pd.DataFrame:
             None,
             None,
             None,
+            *(None,) * 6,
             True,
         ),
         (
@@ -132,11 +134,12 @@ def effectiveness() -> pd.DataFrame:
             -0.1,
             0.05,
             True,
+            *(0.9, 0.8, 0.5, 0.21, -0.1, 0.5),
             False,
         ),
         (
             *("8.3.4.0/16/I/001", ALL, "mathematics", "2024/2025", 45, 103, 0.35, 0.21, 0.05, 0.37, 0.25, 0.04, 9.9),
-            *(52, "school_bootstrap", 0.01, -0.1, 0.12, 0.21, False, False),
+            *(52, "school_bootstrap", 0.01, -0.1, 0.12, 0.21, False, 0.45, 0.99, 0.9, None, None, None, False),
         ),
     ]
     columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
@@ -251,6 +254,7 @@ def test_effectiveness_diagnostics_follow_the_suppression_of_their_estimate(expo
     assert added == [
         "n_supported_total", "interval_method", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
         "robustness_value", "design_warning",
+        "mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled",
     ]  # fmt: skip
     riga = frame.loc["Rīga"]
     assert (riga["n_supported_total"], riga["interval_method"], riga["placebo_effect"]) == (
@@ -263,6 +267,10 @@ def test_effectiveness_diagnostics_follow_the_suppression_of_their_estimate(expo
     ludzas = frame.loc["Ludzas novads"]
     assert ludzas[["n_supported_total", "interval_method", "placebo_effect", "design_warning"]].isna().all()
     assert frame.loc["Cēsu novads"][["n_supported_total", "design_warning"]].isna().all()
+    # the figures for decisions are the estimate's too: published with it, withheld with it
+    assert (riga["mdes"], riga["prob_positive"], riga["effect_pooled"]) == ("0.70", "0.970", "0.31")
+    decision = ["mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled"]
+    assert ludzas[decision].isna().all()
 
 
 def test_manifest_hashes_and_row_counts(exported) -> None:

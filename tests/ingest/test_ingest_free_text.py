@@ -149,6 +149,52 @@ def test_plans_and_consultations_keep_codes_not_text(con, tmp_path) -> None:
     ]
 
 
+def test_a_personal_code_in_any_kept_text_cell_is_not_stored(con, tmp_path) -> None:
+    """Subject, role, mode, class and assessment-type cells are kept as written for the school's
+    feedback; one holding a personal code (with a dash, a space or none) is stored as `***`."""
+    raw = tmp_path / "raw"
+    other = make_old_code(1, 1, 2010, 123)
+    spaced, bare = other.replace("-", " "), other.replace("-", "")
+    write(
+        raw / "k.csv",
+        [*CONSULT_HEADER, "Amats", "Mācību priekšmets", "Forma"],
+        [
+            [
+                "15.10.2024",
+                NEW,
+                SCHOOL,
+                "Ilze Ozoliņa",
+                "40",
+                "PuMPuRS",
+                f"Pedagogs {other}",
+                f"Matemātika {spaced}",
+                "klātienē",
+            ],
+            ["16.10.2024", NEW, SCHOOL, "Ilze Ozoliņa", "40", "PuMPuRS", "Pedagogs", "Matemātika", f"klātienē {bare}"],
+        ],
+    )
+    write(
+        raw / "v.csv",
+        ["Datums", "Personas kods", "Iestādes kods", "Mācību priekšmets", "Vērtējums", "Vērtējuma veids"],
+        [["15.10.2024", NEW, SCHOOL, f"Fizika {other}", "7", f"Summatīvais {other}"]],
+    )
+    write(raw / "s.csv", ROSTER_HEADER, [[NEW, "Anna", "Liepa", SCHOOL, f"7.b {other}", "2024/2025"]])
+    run_ingest(con, raw, KEY, "r1")
+    digits = other.replace("-", "")
+    for schema, table, column in rows(
+        con, "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    ):
+        only_digits = f"regexp_replace(\"{column}\", '[^0-9]', '', 'g')"
+        found = rows(con, f'select "{column}" from "{schema}"."{table}" where {only_digits} like ?', [f"%{digits}%"])
+        assert not found, (schema, table, column, found)
+    assert rows(
+        con, "select subject_raw, staff_role_raw, mode_raw from staging.consultations order by source_line"
+    ) == [
+        (MASK, MASK, "klātienē"),
+        ("Matemātika", "Pedagogs", MASK),
+    ]
+
+
 def test_a_warehouse_from_before_codes_is_mapped_in_place(con) -> None:
     ensure_schema(con)
     con.execute("alter table staging.plans drop column project_text_hash")
@@ -183,6 +229,16 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
     # not names: one name alone, words kept apart by a number, a longer number, a company number
     clean = ["Ozols.csv", "Oskars 2024 Ozols.csv", "export_20240915123045.csv", "40003032949.csv", "Oskars/Ozols.csv"]
     assert [s.scrub(p, known) for p in clean] == clean
+
+
+def test_scrub_masks_a_code_written_with_a_space_as_the_contract_accepts_it() -> None:
+    """`160411 28446` is a valid code in a code column (the dash or a space may separate the parts),
+    so a file name holding it in that spelling is masked too."""
+    s = PathScrubber(KEY)
+    spaced = OSKARS.replace("-", " ")
+    assert s.scrub(f"M.Ozols {spaced}.csv", set()) == f"M.Ozols {MASK}.csv"
+    assert s.scrub(f"{NEW.replace('-', ' ')}/iap.csv", set()) == f"{MASK}/iap.csv"
+    assert s.scrub("2024 12345.csv", set()) == "2024 12345.csv"  # not eleven digits
 
 
 def test_identity_keeps_clean_paths_and_tells_scrubbed_ones_apart() -> None:
@@ -251,3 +307,33 @@ def test_a_name_learned_later_renames_the_path_everywhere(con, tmp_path) -> None
     assert rows(con, "select file_path from meta.files where kind = 'plans'") == [(identity,)]
     assert "Oskars" not in rows(con, "select input_hashes from meta.runs")[0][0]
     assert pseudonym(KEY, "x") not in identity
+
+
+@pytest.mark.xfail(strict=True, reason="open: a roster name inside a kept free-text cell is stored as written")
+def test_a_roster_name_in_a_kept_text_cell_is_not_stored(con, tmp_path) -> None:
+    """A subject cell `Matemātika Anna Liepa` names a pupil: it reaches staging/core subject_raw,
+    validation.flags.value and the school's feedback file today."""
+    raw = tmp_path / "raw"
+    write(raw / "s.csv", ROSTER_HEADER, [[NEW, "Anna", "Liepa", SCHOOL, "7.b", "2024/2025"]])
+    write(
+        raw / "k.csv",
+        [*CONSULT_HEADER, "Mācību priekšmets"],
+        [["15.10.2024", NEW, SCHOOL, "Ilze Ozoliņa", "40", "PuMPuRS", "Matemātika Anna Liepa"]],
+    )
+    run_ingest(con, raw, KEY, "r1")
+    assert rows(con, "select count(*) from staging.consultations where subject_raw ilike '%liepa%'") == [(0,)]
+
+
+@pytest.mark.xfail(strict=True, reason="open: a path stored before its name was known stays in freed warehouse blocks")
+def test_a_name_learned_later_leaves_no_trace_in_the_warehouse_file(tmp_path) -> None:
+    """The path is renamed at the end of the run, but the bytes of the first version stay in the
+    .duckdb file's freed blocks, readable with `strings`."""
+    raw, path = tmp_path / "raw", tmp_path / "w.duckdb"
+    write(raw / "IAP Oskars Ozols.csv", PLANS_HEADER, [[OSKARS, SCHOOL, "01.10.2024", "", "", ""]])
+    write(raw / "skoleni.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    con = connect(path)
+    run_ingest(con, raw, KEY, "r1")
+    assert rows(con, "select count(*) from meta.files where file_path like '%Ozols%'") == [(0,)]
+    con.execute("checkpoint")
+    con.close()
+    assert b"Oskars Ozols" not in path.read_bytes()

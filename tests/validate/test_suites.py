@@ -190,3 +190,21 @@ def test_sql_candidates_contain_every_row_gx_finds_unexpected(frame):
         assert hits <= candidates, f"{frame}/{part}: GX flags rows SQL left out: {sorted(hits - candidates)[:5]}"
         assert hits and len(candidates) < len(chunk)
     assert narrowed or frame in ("pupils", "schools")  # regex and column-pair rules are not narrowed
+
+
+def test_a_shown_value_holding_a_personal_code_is_masked():
+    """A free-text cell (`klātienē 160411-28446`) is shown back to the school as its value; the code in it
+    must not reach validation.flags, quarantine.rows or the feedback file."""
+    from pipelines.validate.suites import MASK, hits_from
+
+    chunk = pd.DataFrame({"mode": ["klātienē 160411-28446", "klātienē 32123456789", "attālināti", "Matemātika"]})
+    meta = {
+        "column_name": "mode",
+        "value_column": "mode",
+        "severity": "error",
+        "reason_code": "mode_not_allowed",
+        "message_lv": "x",
+        "message_en": "x",
+    }
+    hits = hits_from("consultations", chunk, [0, 1, 2, 3], meta, {})
+    assert hits["value"].tolist() == [MASK, MASK, "attālināti", "Matemātika"]

@@ -42,13 +42,13 @@ final as (
         staff_id,
         -- what support
         staff_role_code as staff_role,
-        raw_staff_role as staff_role_raw,
+        ingest_no_code(raw_staff_role) as staff_role_raw,
         subject_code as subject,
-        raw_subject as subject_raw,
+        ingest_no_code(raw_subject) as subject_raw,
         -- measures
         minutes_value as minutes,
         mode_code as mode,
-        raw_mode as mode_raw,
+        ingest_no_code(raw_mode) as mode_raw,
         group_size_value as group_size,
         project_code_value as project_code,
         project_text_hash,

@@ -45,11 +45,11 @@ final as (
         ingest_semester(date_value) as semester,
         -- what was assessed
         subject_code as subject,
-        raw_subject as subject_raw,
+        ingest_no_code(raw_subject) as subject_raw,
         assessment_type_code as assessment_type,
-        raw_assessment_type as assessment_type_raw,
+        ingest_no_code(raw_assessment_type) as assessment_type_raw,
         -- the mark
-        raw_grade as grade_raw,
+        ingest_no_code(raw_grade) as grade_raw,
         grade_kind,
         grade_score,
         grade_level_code,

@@ -28,3 +28,8 @@ create or replace temp macro ingest_part(x) as coalesce(cast(x as varchar), '');
 -- keeps its old key), or for an unrecognised project its keyed hash, so two unknown values differ.
 create or replace temp macro ingest_project_key(code, text_hash) as
     coalesce('other:' || text_hash, upper(code), '');
+
+-- A free-text cell kept as written (subject, role, mode, class, assessment type, grade) is stored
+-- as '***' when it holds anything shaped like a personal code (paths.PERSONAL_CODE_SHAPE, any separator).
+create or replace temp macro ingest_no_code(x) as
+    case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;

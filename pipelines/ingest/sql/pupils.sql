@@ -38,7 +38,7 @@ final as (
         raw_school_id as school_id,
         school_year_value as school_year,
         -- class
-        raw_class as class_raw,
+        ingest_no_code(raw_class) as class_raw,
         grade_level,
         class_letter,
         -- attributes
