@@ -49,7 +49,7 @@ class EvaluateSettings:
     bootstrap_replicates: int = 40
     seed: int = 20240901
     # How a cell's 95 % interval is made (estimate.INTERVAL_METHODS; chosen on benchmarks/COVERAGE.md).
-    interval_method: str = "school_bootstrap"
+    interval_method: str = "school_jackknife"
     # For decisions (docs/method.md, "For decisions"): cells whose MDES exceeds this are "too small to
     # tell"; the probability of an effect above decision_threshold, under a N(0, prior_sd²) prior.
     max_useful_mdes: float = 0.5

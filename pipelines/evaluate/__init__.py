@@ -158,7 +158,8 @@ DESIGN = (
 
 INTERVAL_TEXT = {
     "school_bootstrap": "SE from a school bootstrap re-running the matching ({replicates} replicates), t(G-1)",
-    "school_jackknife": "SE from a delete-one-school jackknife re-running the matching, t(G-1)",
+    "school_jackknife": "SE from a delete-one-school jackknife re-running the matching "
+    "(at most {replicates} groups of schools), t(G-1)",
     "cluster_robust": "school-clustered CR1 SE, t(G-1)",
     "cr2": "school-clustered CR2 SE, Bell-McCaffrey degrees of freedom",
     "cr3": "school-clustered CR3 (leave-one-school-out) SE, t(G-1)",
@@ -243,7 +244,7 @@ def evaluate_frames(
         bootstrap_statistics(
             sample,
             CELL_KEYS,
-            replicates=replicates,
+            replicates=cfg.bootstrap_replicates,
             seed=cfg.seed,
             caliper_sd=cfg.caliper_sd,
             n_matches=cfg.n_matches,

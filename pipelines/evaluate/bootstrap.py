@@ -122,16 +122,29 @@ def bootstrap_statistics(
 
 
 def replicas(sample: pl.DataFrame, *, scheme: str, replicates: int, seed: int) -> Iterator[pl.DataFrame]:
-    """The resampled analysis rows: `replicates` school-bootstrap draws, or each school left out once."""
+    """The resampled analysis rows: `replicates` school-bootstrap draws, or the jackknife's.
+
+    Jackknife: each school left out once; with more schools than `replicates`, the schools are dealt
+    (seeded shuffle, round robin) into `replicates` groups and each group is left out once (the
+    delete-a-group jackknife, Kott 2001), so a national run costs no more re-matches than the bootstrap.
+    """
     if scheme == "jackknife":
-        for school in sample["school_id"].unique().sort():
-            yield sample.filter(pl.col("school_id") != school)
+        for group in jackknife_groups(sample["school_id"].unique().sort().to_list(), replicates, seed):
+            yield sample.filter(~pl.col("school_id").is_in(group))
         return
     rng = np.random.default_rng(seed)
     for _ in range(replicates):
         yield resample_schools(sample, rng)
 
 
+def jackknife_groups(schools: list[str], replicates: int, seed: int) -> list[list[str]]:
+    """One school per group when there are at most `replicates` schools, else `replicates` groups."""
+    if len(schools) <= replicates:
+        return [[school] for school in schools]
+    order = np.random.default_rng(seed).permutation(len(schools))
+    return [[schools[i] for i in order[j::replicates]] for j in range(replicates)]
+
+
 def replicate_count(sample: pl.DataFrame, *, scheme: str, replicates: int) -> int:
-    """How many replicates `replicas` yields: the schools for the jackknife, else `replicates`."""
-    return sample["school_id"].n_unique() if scheme == "jackknife" else replicates
+    """How many replicates `replicas` yields: for the jackknife min(schools, replicates), else `replicates`."""
+    return min(sample["school_id"].n_unique(), replicates) if scheme == "jackknife" else replicates

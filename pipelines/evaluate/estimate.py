@@ -140,6 +140,8 @@ def regression_interval(effect: float, data: CellData, method: str) -> Interval 
         se, dof = intervals.cr3(fit), float(fit.n_clusters - 1)
     else:
         wild = intervals.wild_cluster_bootstrap(fit)
+        if not (math.isfinite(wild.ci_low) and math.isfinite(wild.ci_high)):
+            return None
         return Interval(wild.se, wild.ci_low, wild.ci_high, wild.p_value, WILD_CLUSTER_BOOTSTRAP)
     if not se > 0:
         return None

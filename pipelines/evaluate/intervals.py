@@ -31,6 +31,7 @@ import numpy as np
 from scipy import stats
 
 Z975 = 0.975
+MAX_HALF_WIDTH = 50  # in CR1 SEs: a wild interval wider than this is reported as unavailable
 WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 
 
@@ -174,8 +175,10 @@ def wild_cluster_bootstrap(fit: Fit, *, draws: int = 999, seed: int = 0, weights
     def bound(direction: float) -> float:
         inside, step = fit.effect, max(se_hat, 1e-8)
         outside = inside + direction * step
-        while p_value(outside) > 0.05 and abs(outside - inside) < 1e3 * step:
-            inside, outside = outside, outside + direction * step * 2
+        while p_value(outside) > 0.05:
+            if abs(outside - fit.effect) > MAX_HALF_WIDTH * step:
+                return math.nan  # no bracket: with very few schools the test may reject nothing
+            inside, outside = outside, outside + direction * step
         for _ in range(40):  # bisection to ~1e-12 of the bracket
             mid = (inside + outside) / 2
             inside, outside = (mid, outside) if p_value(mid) > 0.05 else (inside, mid)

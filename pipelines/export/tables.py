@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.contract import OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
-from pipelines.evaluate.estimate import CLUSTER_ROBUST, INTERVAL_METHODS, NO_INTERVAL, SCHOOL_BOOTSTRAP
+from pipelines.evaluate.estimate import (
+    CLUSTER_ROBUST,
+    INTERVAL_METHODS,
+    NO_INTERVAL,
+    SCHOOL_BOOTSTRAP,
+    SCHOOL_JACKKNIFE,
+)
 
 from .disclosure import ALL
 
@@ -312,13 +318,16 @@ EFFECTIVENESS = TableSpec(
         ColumnSpec(
             "interval_method",
             "string",
-            f"Kā iegūts `ci_low`/`ci_high` (sk. docs/method.md, „Intervāli”): `{SCHOOL_BOOTSTRAP}` — skolu "
-            f"bootstrap, kas atkārto atlasi; `{CLUSTER_ROBUST}` — regresijas skolu klasteru (CR1) kļūda, par šauru; "
-            f"`{NO_INTERVAL}` — nav intervāla; citas vērtības — pārējās metodes, ko var izvēlēties "
-            "`evaluate.interval_method`",
-            f"How `ci_low`/`ci_high` were made: `{SCHOOL_BOOTSTRAP}` — school bootstrap re-running the matching; "
+            f"Kā iegūts `ci_low`/`ci_high` (sk. docs/method.md, „Intervāli”): `{SCHOOL_JACKKNIFE}` — pa vienai "
+            f"skolai izlaižot un atlasi atkārtojot (noklusējums); `{SCHOOL_BOOTSTRAP}` — skolu bootstrap, kas "
+            f"atkārto atlasi; `{CLUSTER_ROBUST}` — regresijas skolu klasteru (CR1) kļūda, par šauru; "
+            f"`{NO_INTERVAL}` — nav intervāla; citas vērtības (`cr2`, `cr3`, `wild_cluster_bootstrap`) — pārējās "
+            "metodes, ko var izvēlēties `evaluate.interval_method`",
+            f"How `ci_low`/`ci_high` were made: `{SCHOOL_JACKKNIFE}` — leave one school out and re-run the "
+            f"matching (the default); `{SCHOOL_BOOTSTRAP}` — school bootstrap re-running the matching; "
             f"`{CLUSTER_ROBUST}` — the regression's school-clustered (CR1) SE, too narrow; "
-            f"`{NO_INTERVAL}` — no interval; other values — the other methods `evaluate.interval_method` may name",
+            f"`{NO_INTERVAL}` — no interval; other values (`cr2`, `cr3`, `wild_cluster_bootstrap`) — the other "
+            "methods `evaluate.interval_method` may name",
             enum=(*INTERVAL_METHODS, NO_INTERVAL),
         ),
         ColumnSpec(

@@ -431,7 +431,7 @@ def test_where_the_design_holds_the_placebo_is_around_zero_and_nothing_warns(see
     assert row["placebo_ci_low"] <= 0 <= row["placebo_ci_high"]
     assert row["placebo_b_ci_low"] <= 0 <= row["placebo_b_ci_high"]
     assert row["design_warning"] is False and row["export"]["design_warning"] is False
-    assert row["interval_method"] == row["placebo_interval_method"] == SCHOOL_BOOTSTRAP
+    assert row["interval_method"] == row["placebo_interval_method"] == Settings().evaluate.interval_method
     # sample flow: each step a subset of the one before; the caliper drops some supported pupils
     assert row["n_episodes"] >= row["n_with_baseline"] >= row["n_supported_total"] >= row["n_pupils"]
     assert row["export"]["n_supported_total"] > row["n_pupils"]

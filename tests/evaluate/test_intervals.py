@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
+from pipelines.config import INTERVAL_METHODS as config_methods
+from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate import CELL_KEYS, INTERVAL_TEXT, run_evaluate
+from pipelines.evaluate.estimate import INTERVAL_METHODS
 from pipelines.evaluate.intervals import Fit, cr1_se, cr2, cr3, jackknife_se, wild_cluster_bootstrap
+
+from .conftest import simulation_connection
 
 
 def dataset(g: int = 6, per: int = 12, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,8 +93,7 @@ def brute_force_wcr_p(y: np.ndarray, z: np.ndarray, cluster: np.ndarray, theta0:
     return float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-12))
 
 
-@pytest.mark.parametrize("theta0", [0.0, 0.5, 1.5])
-def test_wild_cluster_bootstrap_matches_refitting_every_draw(monkeypatch, theta0):
+def test_wild_cluster_bootstrap_matches_refitting_every_draw(monkeypatch):
     """With all 2^6 Rademacher draws the algebraic shortcut must give the brute-force p-value exactly."""
     import pipelines.evaluate.intervals as iv
 
@@ -102,9 +107,7 @@ def test_wild_cluster_bootstrap_matches_refitting_every_draw(monkeypatch, theta0
     monkeypatch.setattr(iv.np.random, "default_rng", lambda seed: AllSigns())
     fit = Fit.of(y, z, cluster)
     result = wild_cluster_bootstrap(fit, draws=64, weights="rademacher")
-    expected = brute_force_wcr_p(y, z, cluster, theta0)
-    if theta0 == 0.0:
-        assert result.p_value == pytest.approx(expected)
+    assert result.p_value == pytest.approx(brute_force_wcr_p(y, z, cluster, 0.0))
     # the interval is the set the test does not reject: its ends sit where p crosses 0.05
     assert result.ci_low < fit.effect < result.ci_high
     assert brute_force_wcr_p(y, z, cluster, result.ci_low - 1e-6) <= 0.05 + 1e-12
@@ -118,3 +121,53 @@ def test_wild_cluster_bootstrap_webb_is_seeded_and_wider_than_cr1():
     a, b = wild_cluster_bootstrap(fit, seed=7), wild_cluster_bootstrap(fit, seed=7)
     assert a == b
     assert a.ci_high - a.ci_low > 2 * 1.96 * cr1_se(fit)
+
+
+# --- the stage: evaluate.interval_method picks the method for the effect and its placebos ------------
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    con = simulation_connection(schools=4, seed=11, effect=0.6)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("method", INTERVAL_METHODS)
+def test_stage_publishes_the_chosen_method_for_effect_and_placebo(small_world, method):
+    settings = Settings(evaluate=EvaluateSettings(bootstrap_replicates=10, interval_method=method))
+    run_evaluate(small_world, settings)
+    row = (
+        small_world.sql(
+            "select * from marts.effectiveness_detail where " + " and ".join(f"{k} = 'ALL'" for k in CELL_KEYS)
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    assert row["interval_method"] == method and row["placebo_interval_method"] == method
+    assert row["ci_low"] < row["effect"] < row["ci_high"] and row["se"] > 0
+    assert INTERVAL_TEXT[method].format(replicates=10) in row["design"]
+
+
+def test_unknown_interval_method_is_refused_and_the_words_agree():
+    assert config_methods == INTERVAL_METHODS
+    with pytest.raises(ValueError, match="interval_method"):
+        EvaluateSettings(interval_method="magic")
+
+
+def test_wild_interval_without_a_bracket_is_unavailable_not_endless():
+    """Two schools: the WCR test cannot reject anything within 50 SEs; the method gives way to CR1."""
+    y, z, cluster = dataset(g=2, per=30)
+    wild = wild_cluster_bootstrap(Fit.of(y, z, cluster))
+    assert math.isnan(wild.ci_low) and math.isnan(wild.ci_high)
+
+
+def test_jackknife_leaves_out_each_school_or_at_most_replicates_groups():
+    from pipelines.evaluate.bootstrap import jackknife_groups
+
+    schools = [f"S{i:02d}" for i in range(7)]
+    assert jackknife_groups(schools, 40, seed=1) == [[s] for s in schools]
+    many = [f"S{i:03d}" for i in range(95)]
+    groups = jackknife_groups(many, 40, seed=1)
+    assert len(groups) == 40 and sorted(s for g in groups for s in g) == many
+    assert {len(g) for g in groups} == {2, 3} and groups == jackknife_groups(many, 40, seed=1)
