@@ -256,8 +256,11 @@ def markdown(lines: list[dict], rows: list[dict], command: str) -> str:
             "Runs: `python -m benchmarks.coverage --schools 6 9 12 --seeds 30 --jsonl benchmarks/coverage-runs.jsonl`"
             " (one JSON line per seed, resumable: a larger `--seeds` adds only the missing ones); table:",
             f"`{command}`: seeds 1…{seeds} of `simulate()` per world and school count, planted "
-            f"effect {rows[0]['planted']}, school bootstrap with {replicates} replicates (the stage's default); "
+            f"effect {rows[0]['planted']}, the school bootstrap with {replicates} replicates; "
             f"mean time per seed for all methods together {per_seed:.1f} s on a shared 2-core machine.",
+            "",
+            f"The stage's default interval (`evaluate.interval_method`) is `{Settings().evaluate.interval_method}`, "
+            "chosen on these tables (docs/method.md, the section on intervals).",
             "",
             "- **target**: the planted average effect on the matched supported (the estimand of the matched",
             "  estimator): the planted effect, except in `heterogeneous`, where it is the mean over seeds of",
