@@ -45,6 +45,9 @@ __all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
 log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
+# Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
+NAME_SOURCES = ("pupils", "consultations")  # kinds whose rows carry first + last names (paths.record_names)
+KEPT_TEXT_CELLS = ("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type")
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,10 @@ def run_ingest(
                         flush(examined.kind)
                 if len(state.unchanged) >= UNCHANGED_BATCH:
                     flush_unchanged(con, state)
-        for kind in list(batches):
+        # Rosters and logs first: the names they bring are masked in the other kinds' kept cells.
+        for kind in sorted(
+            batches, key=lambda k: (NAME_SOURCES.index(k) if k in NAME_SOURCES else len(NAME_SOURCES), k)
+        ):
             flush(kind)
     finally:
         flush_unchanged(con, state)
@@ -686,6 +692,7 @@ def type_and_save(
     normalise.begin_typed(con)
     for cells in chunked_cells(files, state.chunk_rows):
         state.scrubber.record_names(con, cells)  # names seen before they are dropped: paths holding them are masked
+        cells = state.scrubber.scrub_cells(con, cells, KEPT_TEXT_CELLS)
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
         normalise.add_typed(con, kind, prepared)
         del cells, prepared

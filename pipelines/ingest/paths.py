@@ -173,6 +173,15 @@ class PathScrubber:
         finally:
             con.unregister("ingest_name_pairs")
 
+    def scrub_cells(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+        """Kept free-text cells (subject, role, class, …) with known name pairs masked as in paths: a
+        school may type a pupil's name into any cell that is kept as written. Each distinct value once."""
+        present = [c for c in columns if c in cells.columns]
+        values = {v for c in present for v in cells[c].drop_nulls().unique().to_list()}
+        known = self.known_pairs(con, values) if values else set()
+        changed = {v: masked for v in values if (masked := self.scrub(v, known)) != v} if known else {}
+        return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
+
     def rescrub_stored(self, con: duckdb.DuckDBPyConnection, listed: list[str]) -> dict[str, str]:
         """Scrub every stored path again with the names stored now, and rename what changed
         everywhere (one transaction). A stored identity of a file listed this run (`listed`: raw
