@@ -7,8 +7,16 @@ both forms of a natural person's code (an 11-digit VAT number of a person is the
 
 from __future__ import annotations
 
+import re
+
 from stdnum import exceptions
 from stdnum.lv import pvn
+
+MASK = "***"  # what stands where a personal code or name was
+# Old codes DDMMYY-CNNNN (day 01–31) and new ones 32xxxx-xxxxx, with a dash, a space (a code column accepts
+# both: python-stdnum drops them) or nothing between the parts; not part of
+# a longer number (a timestamp), and not a company's registration number (first digit 4 or more).
+PERSONAL_CODE_SHAPE = re.compile(r"(?<!\d)[0-3]\d{5}[-\u2010-\u2015\u2212 ]?\d{5}(?!\d)")
 
 
 def compact_personal_code(value: str | None) -> tuple[str | None, str | None]:

@@ -28,12 +28,8 @@ import duckdb
 import polars as pl
 
 from pipelines.contract import normalise_text
+from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
 
-MASK = "***"
-# Old codes DDMMYY-CNNNN (day 01–31) and new ones 32xxxx-xxxxx, with a dash, a space (a code column accepts
-# both: python-stdnum drops them) or nothing between the parts; not part of
-# a longer number (a timestamp), and not a company's registration number (first digit 4 or more).
-PERSONAL_CODE_SHAPE = re.compile(r"(?<!\d)[0-3]\d{5}[-\u2010-\u2015\u2212 ]?\d{5}(?!\d)")
 IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+")
 # Tokens of a path component: words, numbers and masks. Only a run of words is a name, so a

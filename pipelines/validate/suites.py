@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
-from pipelines.ingest.paths import PERSONAL_CODE_SHAPE
+from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
@@ -36,7 +36,6 @@ ID_COLUMNS = ("kind", "source_file", "source_line", "row_key", "school_id", "mon
 # A hit names its row by frame and row id only; the identity columns (long strings) are joined back
 # in SQL for the few failing rows, so the chunks GX judges carry only the columns the rules read.
 HIT_COLUMNS = ("frame", "rid", "severity", "reason_code", "column_name", "value", "message_lv", "message_en")
-MASK = "***"
 
 # Frame columns the frame SQL (sql/frame_*.sql) derives from *other* rows or tables, or from the
 # run's reference date (today, unless set). A rule reading one of them (or showing it as its value)
