@@ -47,35 +47,6 @@ def resample_schools(sample: pl.DataFrame, rng: np.random.Generator) -> pl.DataF
     )
 
 
-def bootstrap_draws(
-    sample: pl.DataFrame,
-    columns: Sequence[str],
-    *,
-    replicates: int,
-    seed: int,
-    caliper_sd: float,
-    n_matches: int,
-    min_supported: int,
-    sets: list[tuple[str, ...]] | None = None,
-) -> dict[tuple[str, ...], np.ndarray]:
-    """Each cell's effect in every replicate where it can be estimated, keyed by its label values.
-
-    sample: the analysis rows before matching (as evaluate_frames builds them). Cells with fewer than
-    min_supported supported pupils in a replicate are skipped there, as in the estimate itself.
-    """
-    return bootstrap_statistics(
-        sample,
-        columns,
-        replicates=replicates,
-        seed=seed,
-        caliper_sd=caliper_sd,
-        n_matches=n_matches,
-        min_supported=min_supported,
-        sets=sets,
-        diagnostics=False,
-    )["effect"]
-
-
 def bootstrap_statistics(
     sample: pl.DataFrame,
     columns: Sequence[str],

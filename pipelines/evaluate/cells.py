@@ -85,7 +85,7 @@ def estimate_groups(
 
     sample: analysis rows (key, treated, outcome, baselines, change, stratum, school_id, pupil_id)
     where treated rows carry the key columns. pairs: from match_within_strata. boot_draws: the
-    cell's effect in each school-bootstrap replicate (bootstrap.bootstrap_draws), keyed by label values.
+    cell's effect in each replicate (bootstrap.bootstrap_statistics(...)["effect"]), keyed by label values.
     diagnose: add the design diagnostics (diagnostics.diagnose_cell), with their bootstrap draws per
     statistic in `diagnostic_draws` (bootstrap.bootstrap_statistics). interval_method: the interval
     for the effect and the placebos (estimate.interval_for); boot_replicates is then the number of

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.evaluate.bootstrap import bootstrap_draws, resample_schools
+from pipelines.evaluate.bootstrap import bootstrap_statistics, resample_schools
 from pipelines.evaluate.estimate import CellData, point_effect
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 
@@ -51,8 +51,8 @@ def test_a_school_drawn_twice_enters_as_two_distinct_schools():
 def test_bootstrap_draws_centre_on_the_effect_and_repeat_with_the_seed():
     frame = sample(0.6)
     kwargs = {"replicates": 30, "seed": 7, "caliper_sd": 0.25, "n_matches": 3, "min_supported": 10}
-    draws = bootstrap_draws(frame, ["project_code"], sets=[()], **kwargs)
-    again = bootstrap_draws(frame, ["project_code"], sets=[()], **kwargs)
+    draws = bootstrap_statistics(frame, ["project_code"], sets=[()], diagnostics=False, **kwargs)["effect"]
+    again = bootstrap_statistics(frame, ["project_code"], sets=[()], diagnostics=False, **kwargs)["effect"]
 
     pairs = match_within_strata(frame, caliper_sd=0.25, n_matches=3)
     estimate = point_effect(CellData.from_frame(matched_rows(frame, pairs)))
