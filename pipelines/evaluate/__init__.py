@@ -30,6 +30,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
+from pipelines.errors import UserError
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
@@ -41,7 +42,6 @@ from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
-from pipelines.runner import UserError
 from pipelines.warehouse import release_cache, rollback, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.runner import UserError
+from pipelines.errors import UserError
 from pipelines.warehouse import table_exists
 
 from .audit import ColumnRule, Protected, RowBound, audited_patterns
