@@ -11,6 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+
+import duckdb
 
 KINDS: tuple[str, ...] = ("schools", "pupils", "plans", "consultations", "grades")
 
@@ -246,3 +249,12 @@ def school_year_of(day: date) -> str:
 def semester_of(day: date) -> int:
     """Semester 1 is September–December, semester 2 January–August."""
     return 1 if day.month >= 9 else 2
+
+
+CONTRACT_SQL = Path(__file__).with_name("contract.sql")
+
+
+def install_sql_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """school_year_of(d), semester_of(d), school_year_of_month('YYYY-MM') on this connection: the
+    rule above, for SQL (temp macros: nothing is stored in the warehouse)."""
+    con.execute(CONTRACT_SQL.read_text(encoding="utf-8"))

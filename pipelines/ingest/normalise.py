@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS
+from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS, install_sql_macros
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -29,6 +29,7 @@ def sql_text(name: str) -> str:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    install_sql_macros(con)  # school_year_of / semester_of, which macros.sql uses
     con.execute(sql_text("macros"))
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
+from pipelines.contract import install_sql_macros
 from pipelines.report import fmt, labels, plots, queries
 from pipelines.report.disclosure import assert_no_small
 
@@ -40,6 +41,7 @@ class Report:
         # Not warehouse.connect(): inside a Jupyter kernel DuckDB refuses any progress-bar setting
         # without ipywidgets ("required package 'ipywidgets' is missing"); report queries are short.
         self.con = duckdb.connect(str(Path(warehouse)), read_only=True)
+        install_sql_macros(self.con)
         plots.use_style()
 
     # labels and numbers -------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipelines.deliveries import MISSING_SQL
 from pipelines.evaluate.estimate import wwc_equivalence
 from pipelines.report.disclosure import protect, suppress_small
 from pipelines.warehouse import table_exists
@@ -84,9 +85,7 @@ QUALITY = """
                      from core.schools group by school_id),
     quality as (
         select q.*, s.school_name, s.municipality,
-               case when cast(right(q.month, 2) as int) >= 9
-                    then left(q.month, 4) || '/' || (cast(left(q.month, 4) as int) + 1)
-                    else (cast(left(q.month, 4) as int) - 1) || '/' || left(q.month, 4) end as school_year
+               school_year_of_month(q.month) as school_year
         from validation.quality q left join schools s using (school_id)
     )
 """
@@ -145,34 +144,25 @@ def warning_reasons(con: Con, municipality: str | None = None, lang: str = "lv")
 
 
 def missing_deliveries(con: Con, municipality: str | None = None) -> pd.DataFrame:
-    """Schools with a teaching month without consultations or grades.
-
-    Teaching months are those in which at least half of the schools delivered consultations or
-    grades, so summer, a roster-only delivery month or one stray future date do not count.
-    """
+    """Schools with a teaching month without consultations or grades (pipelines/deliveries.sql,
+    the definition `atbalsts status` uses too)."""
     sql = f"""{QUALITY},
-        months as (
-            select month from validation.quality
-            where coalesce(has_consultations, false) or coalesce(has_grades, false)
-            group by month
-            having count(distinct school_id) >= 0.5 * (select count(distinct school_id) from schools)
-        ),
-        grid as (select s.school_id, s.school_name, s.municipality, m.month from schools s cross join months m),
+        missing as ({MISSING_SQL}),
         delivered as (
-            select school_id, month from validation.quality
+            select school_id, max(month) as last_month from validation.quality
             where coalesce(has_consultations, false) or coalesce(has_grades, false)
             group by all
         ),
         final as (
-            select g.school_name, g.municipality,
-                   count(*) filter (where d.month is null) as months_missing,
-                   string_agg(g.month, ', ' order by g.month) filter (where d.month is null) as missing_months,
-                   max(d.month) as last_month
-            from grid g left join delivered d using (school_id, month)
-            where $municipality is null or g.municipality = $municipality
-            group by all
+            select s.school_name, s.municipality,
+                   count(*) as months_missing,
+                   string_agg(m.month, ', ' order by m.month) as missing_months,
+                   any_value(d.last_month) as last_month
+            from missing m join schools s using (school_id) left join delivered d using (school_id)
+            where $municipality is null or s.municipality = $municipality
+            group by s.school_id, s.school_name, s.municipality
         )
-        select * from final where months_missing > 0 order by months_missing desc, school_name
+        select * from final order by months_missing desc, school_name
     """
     return _df(con, sql, {"municipality": municipality or None})
 

@@ -150,3 +150,12 @@ def test_protect_and_primary_suppression_do_not_mutate() -> None:
     assert small_mask(pd.Series([0, 1, 4, 5, None]), 5).tolist() == [False, True, True, False, False]
     with pytest.raises(AssertionError, match="below 5"):
         assert_no_small(frame, ("pupils",), 5)
+
+
+def test_status_and_the_data_quality_report_name_the_same_missing_months(con: duckdb.DuckDBPyConnection) -> None:
+    """One definition of a missing delivery (pipelines/deliveries.sql) for `atbalsts status` and the report."""
+    from pipelines.status import deliveries
+
+    in_status = {name: ", ".join(months) for _id, name, _m, _c, _g, _last, months in deliveries(con) if months}
+    in_report = dict(q.missing_deliveries(con)[["school_name", "missing_months"]].itertuples(index=False))
+    assert in_status == in_report == {"Daugavpils 9. vidusskola": "2024-11, 2024-12"}

@@ -14,12 +14,10 @@ create or replace temp macro ingest_number(x) as
 create or replace temp macro ingest_integer(x) as
     case when ingest_number(x) = floor(ingest_number(x)) then cast(ingest_number(x) as integer) end;
 
--- Same rule as contract.school_year_of / semester_of (tests check they agree).
-create or replace temp macro ingest_school_year(d) as
-    case when month(d) >= 9 then year(d) || '/' || (year(d) + 1) else (year(d) - 1) || '/' || year(d) end;
+-- The school-year rule lives in pipelines/contract.sql (contract.school_year_of / semester_of).
+create or replace temp macro ingest_school_year(d) as school_year_of(d);
 
-create or replace temp macro ingest_semester(d) as
-    case when month(d) >= 9 then 1 else 2 end;
+create or replace temp macro ingest_semester(d) as semester_of(d);
 
 -- Part of the text a row_key is hashed from: nulls become '' so the separator count is fixed.
 create or replace temp macro ingest_part(x) as coalesce(cast(x as varchar), '');
