@@ -78,6 +78,9 @@ class Settings:
     raw_dir: Path = Path("data/raw")
     out_dir: Path = Path("data/processed")
     warehouse_name: str = "warehouse.duckdb"
+    # Where expectations/, notebooks/ and docs/ are read from; None: the copies installed with the
+    # package (pipelines/resources.py). Set it (`paths.root`) to run with edited suites or notebooks.
+    project_root: Path | None = None
     ingest: IngestSettings = field(default_factory=IngestSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
@@ -100,6 +103,11 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.out_dir / "reports"
+
+    @property
+    def history_dir(self) -> Path:
+        """Each run's exports, kept to say what changed since (pipelines/changes.py)."""
+        return self.out_dir / "history"
 
     @property
     def stamps_dir(self) -> Path:
@@ -134,6 +142,14 @@ def _section(cls: type, data: dict[str, Any] | None) -> Any:
     return cls(**data)
 
 
+def _root(value: str | None, params: Path) -> Path | None:
+    """`paths.root`, relative to the parameters file's folder."""
+    if not value:
+        return None
+    root = Path(value).expanduser()
+    return root if root.is_absolute() else (params.parent / root).resolve()
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read params.yaml (or the defaults when the file is absent, e.g. outside the repo)."""
     path = Path(path) if path else Path(os.environ.get("ATBALSTS_PARAMS", DEFAULT_PARAMS))
@@ -145,6 +161,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raw_dir=Path(paths.get("raw", "data/raw")),
         out_dir=Path(paths.get("out", "data/processed")),
         warehouse_name=str(paths.get("warehouse", "warehouse.duckdb")),
+        project_root=_root(paths.get("root"), path),
         ingest=_section(IngestSettings, raw.get("ingest")),
         validate=_section(ValidateSettings, raw.get("validate")),
         evaluate=_section(EvaluateSettings, raw.get("evaluate")),

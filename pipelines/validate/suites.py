@@ -26,8 +26,9 @@ import pandas as pd
 
 from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
 from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
+from pipelines.resources import PACKAGED
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SUITES_DIR = PACKAGED / "expectations"  # the runner passes resources.resource_dir(...) to honour paths.root
 
 SEVERITIES = ("error", "warning")
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
