@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.changes import DOC_SECTION as CHANGES_DOC_SECTION
 from pipelines.contract import OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 from pipelines.evaluate.estimate import (
     CLUSTER_ROBUST,
@@ -20,6 +21,7 @@ from pipelines.evaluate.estimate import (
     SCHOOL_BOOTSTRAP,
     SCHOOL_JACKKNIFE,
 )
+from pipelines.resources import PACKAGED
 
 from .disclosure import ALL
 
@@ -27,7 +29,7 @@ NO_SUBJECT = "none"  # consultations without a subject: non-subject support (or 
 UNKNOWN = "unknown"  # role, municipality, year or semester not given
 NO_PROJECT = "none"  # consultation not attributed to a project
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+DOCS_PATH = PACKAGED / "docs" / "data-dictionary.md"
 DICTIONARY_NAME = "data-dictionary.md"
 
 
@@ -678,6 +680,7 @@ def render_dictionary(k: int) -> str:
         f"| `{ALL}` | Visi / all |",
         "",
     ]
+    out += CHANGES_DOC_SECTION
     return "\n".join(out)
 
 
