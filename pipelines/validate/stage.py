@@ -26,7 +26,6 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
-from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
 from pipelines.warehouse import ensure_schema, rollback, scalar
@@ -76,7 +75,8 @@ def run_validate(
     incremental: bool = True,
 ) -> ValidateResult:
     """Validate the staging rows, replace this stage's quarantine rows, flags and quality
-    summary, refresh meta.files counts, write feedback CSVs and the run summary.
+    summary, refresh meta.files counts and write feedback CSVs (the runner then rewrites
+    run_summary.json from meta.files).
 
     `runner` lets tests share one GX context; normally the suites are read from `suites_dir`.
     `incremental=False` judges every rule on every row (the result is the same, only slower).
@@ -97,7 +97,6 @@ def run_validate(
         feedback_files = write_feedback(con, settings.feedback_dir)
     finally:
         drop_frames(con)
-    write_run_summary(con, settings.run_summary_path, run_id)
     counts = summary_counts(con)
     return ValidateResult(
         counts=counts,
