@@ -181,6 +181,8 @@ def _print_summary(settings: Settings, out: Output) -> None:
             _print_headline(con, out)
         finally:
             con.close()
+    if summary.get("changes"):
+        out.say(escape(f"{summary['changes']['text_lv']} / {summary['changes']['text_en']}"))
     out.say(f"Rezultāti / results: {settings.out_dir}  (run_summary.json, feedback/, exports/, reports/)")
 
 

@@ -124,7 +124,8 @@ def run_export(con: Any, ctx: RunContext) -> dict[str, Any]:
     result = run_export(con, settings, ctx.run_id, excel=bool(ctx.options.get("excel")))
     changes = record_exports(settings.exports_dir, settings.history_dir, ctx.run_id)
     ctx.summary["changes"] = changes.as_dict()
-    return {"files": len(result.files), "changed_cells": changes.cells_changed, "new_rows": changes.rows_added}
+    counts = {"cells_changed": changes.cells_changed, "rows_added": changes.rows_added}
+    return {"files": len(result.files), "changes": counts}  # the sentence is printed with the summary
 
 
 def run_report(con: Any, ctx: RunContext) -> dict[str, Any]:
