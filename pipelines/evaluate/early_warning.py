@@ -90,6 +90,7 @@ METRICS_SCHEMA: dict[str, pl.DataType] = {
     "n_pupils": pl.Int64(),
     "n_leavers": pl.Int64(),
     "n_flagged": pl.Int64(),
+    "n_flagged_leavers": pl.Int64(),
     "value": pl.Float64(),
     "ci_low": pl.Float64(),
     "ci_high": pl.Float64(),
@@ -468,6 +469,7 @@ def audit_metrics(
                 "n_pupils": int(mask.sum()),
                 "n_leavers": int(y[mask].sum()),
                 "n_flagged": int(flag[mask].sum()),
+                "n_flagged_leavers": int((flag & y)[mask].sum()),
                 "value": None if value is None or np.isnan(value) else float(value),
                 "ci_low": ci[0],
                 "ci_high": ci[1],
@@ -485,6 +487,8 @@ def audit_metrics(
     row("precision_high", "ALL", "ALL", everyone, tp / flag.sum() if flag.sum() else None, wilson(tp, int(flag.sum())))
     row("recall_high", "ALL", "ALL", everyone, tp / n_pos if n_pos else None, wilson(tp, n_pos))
     row("flag_rate", "ALL", "ALL", everyone, flag.mean() if len(y) else None, wilson(int(flag.sum()), len(y)))
+    fp = int(flag.sum()) - tp
+    row("false_positive_rate", "ALL", "ALL", everyone, fp / n_neg if n_neg else None, wilson(fp, n_neg))
     # calibration by decile of the score (ties kept together: ranks first)
     if len(y):
         decile = np.minimum((pd.Series(score).rank(method="first").to_numpy() - 1) * 10 // len(y), 9).astype(int)

@@ -681,7 +681,9 @@ def render_dictionary(k: int) -> str:
         "ierakstu skaits (citādi stundas, kas piesaistītas publicētām kopsummām, prasa desmitiem "
         "papildu kārtu). Ātrums: demonstrācijas paraugā eksporta posms ~9 s (3 kārtas). "
         "Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
-        "skaitus auditē atsevišķi. SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
+        "skaitus auditē atsevišķi, `risk_summary.csv` arī (katrs skolēns tur ir vienā šūnā, tāpēc abi skaiti ir "
+        "precīzas summas; rindā skolēni ≥ skolēni ar plānu). "
+        "SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
         "mikrodatu krustabulām, bet neveic komplementāro aizklāšanu un pārrēķina kopsummas bez "
         "aizklātajām šūnām, tāpēc netiek izmantots.",
         "- EN: complementary cell: in an equation (total = sum of cells along one dimension) with exactly one "
@@ -702,7 +704,9 @@ def render_dictionary(k: int) -> str:
         "is withheld wherever the pupil or record count is (otherwise hours pinned by published totals took "
         "dozens of extra rounds). Speed: on the demo sample the export stage takes ~9 s (3 rounds). "
         "Staff and school counts "
-        "are not LP-audited. `effectiveness.csv` counts are audited on their own. SACRO's `acro` 1.0.2 was "
+        "are not LP-audited. `effectiveness.csv` counts are audited on their own, and so are `risk_summary.csv`'s "
+        "(each pupil is in one cell there, so both counts are exact sums; within a row pupils ≥ pupils with a "
+        "plan). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
         "",

@@ -7,14 +7,19 @@ with snapshots as (
     select school_year, as_of, year_start from ew_snapshots
 ),
 
-monthly as (
+by_month as (
+    -- a pupil's months at two schools (a move) add up
     select s.as_of, a.pupil_id, a.month,
            sum(coalesce(a.unexcused, 0)) as unexcused,
-           sum(coalesce(a.total_missed, 0)) as total_missed,
-           row_number() over (partition by s.as_of, a.pupil_id order by a.month desc) as back
+           sum(coalesce(a.total_missed, 0)) as total_missed
     from core.attendance_monthly a
     join snapshots s on a.month >= date_trunc('month', s.year_start) and a.month <= s.as_of
     group by all
+),
+
+monthly as (
+    select *, row_number() over (partition by as_of, pupil_id order by month desc) as back
+    from by_month
 ),
 
 final as (
