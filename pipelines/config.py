@@ -69,7 +69,8 @@ class EarlyWarningSettings:
 
     snapshot_month_day: str = "10-31"  # indicators read on this day of each school year (MM-DD)
     min_label_days: int = 90  # a year's leaving is known once this many days after its snapshot are in the data
-    recent_days: int = 60  # the "recent" part of the year for the fall in the mean mark
+    recent_days: int = 30  # the "recent" part of the year for the fall in the mean mark (a month: the
+    # October snapshot then compares October with September)
     min_leavers: int = 10  # fewer leavers in the training years: documented indicator rules instead
     leaving_codes: tuple[str, ...] = ("dropout",)  # contract.LEAVING_REASONS codes that count as leaving
     band_high: float = 0.05  # model: risk_score at or above this is `high`

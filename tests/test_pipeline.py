@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -410,19 +411,24 @@ def test_early_warning_lists_point_at_roster_lines_of_their_school(first_run, sa
     lists = sorted((first_run / "early_warning").glob("*.csv"))
     assert [(p.stem, pl.read_csv(p).height) for p in lists] == enrolled
     checked = 0
+    sheets: dict[str, list[tuple]] = {}
     for path in lists:
         frame = pl.read_csv(path, infer_schema_length=0)
         assert frame.columns == list(LIST_COLUMNS)
         for roster_file, line, klass in frame.select("roster_file", "roster_line", "class").iter_rows():
-            source = sample_raw / roster_file
-            assert source.exists(), roster_file
-            if source.suffix.lower() != ".csv":
-                continue  # a workbook sheet: its row is checked through the warehouse lineage above
-            raw = source.read_bytes()
-            text = raw.decode("utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" else raw.decode("utf-8", errors="replace")
-            if "\ufffd" in text:
-                text = raw.decode("cp1257")
-            row = text.splitlines()[int(line) - 1]
+            name, _, sheet = roster_file.partition(".xlsx#")
+            if sheet:  # a workbook sheet: the line is the sheet row
+                if roster_file not in sheets:
+                    book = openpyxl.load_workbook(sample_raw / f"{name}.xlsx", read_only=True)
+                    sheets[roster_file] = [tuple(map(str, r)) for r in book[sheet].iter_rows(values_only=True)]
+                    book.close()
+                row = " ".join(sheets[roster_file][int(line) - 1])
+            else:
+                raw = (sample_raw / roster_file).read_bytes()
+                text = raw.decode("utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" else raw.decode("utf-8", errors="replace")
+                if "\ufffd" in text:
+                    text = raw.decode("cp1257")
+                row = text.splitlines()[int(line) - 1]
             assert path.stem in row and klass in row, (roster_file, line)
             checked += 1
     assert checked > 100
