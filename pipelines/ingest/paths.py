@@ -152,8 +152,8 @@ class PathScrubber:
         known = self.known_pairs(con, raws)
         return {raw: self.identity(raw, known) for raw in raws}
 
-    def record_names(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> None:
-        """Store the name pairs of a batch's rows (rosters: first + last name; logs: staff name)."""
+    def name_hashes(self, cells: pl.DataFrame) -> set[str]:
+        """The name pairs of rows (rosters: `raw_first_name` + `raw_last_name`; logs: `raw_staff_name`)."""
         hashes: set[str] = set()
         if {"raw_first_name", "raw_last_name"} <= set(cells.columns):
             for first, last in cells.select("raw_first_name", "raw_last_name").unique().iter_rows():
@@ -161,13 +161,11 @@ class PathScrubber:
         if "raw_staff_name" in cells.columns:
             for (name,) in cells.select("raw_staff_name").unique().iter_rows():
                 hashes |= self.staff_hashes(name)
-        if not hashes:
-            return
-        con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
-        try:
-            con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
-        finally:
-            con.unregister("ingest_name_pairs")
+        return hashes
+
+    def record_names(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> None:
+        """Store the name pairs of a batch's rows (see name_hashes)."""
+        store_pairs(con, self.name_hashes(cells))
 
     def scrub_cells(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
         """Kept free-text cells (subject, role, class, …) with known name pairs masked as in paths: a
@@ -210,6 +208,17 @@ def personal_name_warning(path: str, digest: str | None) -> str:
 def _name_word(token: str) -> str | None:
     """A token that can be part of a name (letters only), normalised; None for numbers and masks."""
     return normalise_text(token) if _WORD.fullmatch(token) else None
+
+
+def store_pairs(con: duckdb.DuckDBPyConnection, hashes: set[str]) -> None:
+    """Keyed name-pair hashes into meta.name_pairs (the names themselves are never stored)."""
+    if not hashes:
+        return
+    con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
+    try:
+        con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
+    finally:
+        con.unregister("ingest_name_pairs")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
