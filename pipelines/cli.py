@@ -164,6 +164,7 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
             on_file=on_file,
             archive_limits=limits,
             memory_limit=ingest.duckdb_memory_limit,
+            max_line_bytes=ingest.max_line_kb * 1024,
         )
     except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
         raise UserError(str(exc)) from exc

@@ -99,9 +99,8 @@ class _Previous:
     encoding: str | None = None
 
     def same_stat(self, stat: _Stat) -> bool:
-        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same.
-        Not for a workbook recorded whole (before each sheet was a file): it is read again."""
-        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns) and self.encoding != "xlsx"
+        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same."""
+        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -434,10 +433,12 @@ def examine_file(
 
 def known_unchanged(previous: _Previous | None, parts: list[_Previous], stat: _Stat) -> bool:
     """Size and mtime as recorded (for a workbook or archive: with each of its sheets or members):
-    the file is marked unchanged without being read."""
+    the file is marked unchanged without being read. Not a workbook recorded whole (before each
+    sheet was a file): it is read again."""
     if parts and previous is None:
         return all(p.status in CURRENT and p.same_stat(stat) for p in parts)
-    return not parts and previous is not None and previous.status in CURRENT and previous.same_stat(stat)
+    whole = previous is not None and previous.encoding != "xlsx"
+    return not parts and whole and previous.status in CURRENT and previous.same_stat(stat)
 
 
 def to_read(con: duckdb.DuckDBPyConnection, entries: list[Entry], scrubber: PathScrubber) -> Iterator[Path]:
@@ -713,7 +714,8 @@ def reject_internal(
     exc: Exception,
     rows: int = 0,
 ) -> FileReport:
-    """A file the code failed on: reported with the error's type only (no data in the message).
+    """A file the code failed on: reported with the error's type only (no data in the message), or
+    for a file found unreadable while it was read chunk by chunk (readers.Unreadable), with that reason.
     Its rows count as read and quarantined (none of them is loaded). A failure to write the
     warehouse (full disk) is not the file's: it stops the run, called here from the handler so
     the original traceback is kept."""

@@ -65,7 +65,9 @@ class NamePass:
             try:
                 hashes |= self.in_file(path, found)
             except Exception as exc:  # the normal pass reads it again and reports what is wrong
-                log.warning("names could not be learned from one file (%s)", type(exc).__name__)  # no path: it may hold one
+                log.warning(
+                    "names could not be learned from one file (%s)", type(exc).__name__
+                )  # no path: it may hold one
             if len(hashes) >= FLUSH_PAIRS:
                 store_pairs(self.con, hashes)
                 hashes = set()

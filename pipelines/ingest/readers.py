@@ -247,7 +247,7 @@ def record_end(data: bytes, pos: int, at: int | None = None, limit: int | None =
     quotes = data.count(b'"', pos, newline + 1) if newline >= 0 else 0
     while newline >= 0 and quotes % 2:
         if limit is not None and newline - at > limit:
-            raise too_long(data, at, limit)
+            raise too_long(data, open_quote(data, pos, newline), limit)
         following = data.find(b"\n", newline + 1)
         quotes += data.count(b'"', newline + 1, following + 1 if following >= 0 else len(data))
         newline = following
@@ -255,6 +255,17 @@ def record_end(data: bytes, pos: int, at: int | None = None, limit: int | None =
     if limit is not None and end - at > limit + 2:  # (+ a line end)
         raise too_long(data, at, limit)
     return end
+
+
+def open_quote(data: bytes, pos: int, end: int) -> int:
+    """The offset of the quote left open between a record start `pos` and `end` (for the message:
+    its line is where the school should look). Only on the way to an error: a loop over quotes."""
+    at, opened, inside = pos, pos, False
+    while (at := data.find(b'"', at, end)) >= 0:
+        if not inside:
+            opened = at
+        inside, at = not inside, at + 1
+    return opened
 
 
 def record_chunks(data: bytes, pos: int, size: int, limit: int | None = None) -> Iterator[tuple[int, int]]:
