@@ -66,6 +66,8 @@ class IngestResult:
     files: list[FileReport] = field(default_factory=list)
     # (path as stored, sha256) of this run's files whose names held personal data (see paths.py)
     personal_names: list[tuple[str, str | None]] = field(default_factory=list)
+    # paths stored by earlier runs renamed now (a name first known this run): see paths.renamed_warning
+    renamed_stored: int = 0
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -228,7 +230,7 @@ def run_ingest(
         learned.files, learned.name_files, learned.seconds,
     )  # fmt: skip
     # paths stored before a name was known (earlier runs, an interrupted one, warehouses from before the rule)
-    scrubber.rescrub_stored(con, raws)
+    renamed = scrubber.rescrub_stored(con, raws)
     state = _RunState(
         run_id,
         previous_versions(con),
@@ -242,7 +244,7 @@ def run_ingest(
         archive_limits=archive_limits,
     )
     state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
-    result = IngestResult()
+    result = IngestResult(renamed_stored=len(renamed))
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:

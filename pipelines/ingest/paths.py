@@ -205,6 +205,17 @@ def personal_name_warning(path: str, digest: str | None) -> str:
     )
 
 
+def renamed_warning(count: int) -> str:
+    """The one line the analyst sees when paths stored by earlier runs were renamed this run."""
+    return (
+        f"{count} agrāk saglabāti failu ceļi saturēja vārdu, kas kļuva zināms tikai tagad, un ir pārdēvēti; "
+        "vecais teksts var palikt noliktavas faila brīvajā vietā: lai to dzēstu, skatiet docs/warehouse.md, "
+        f"„Brīvā vieta”. / {count} file paths stored by earlier runs held a name first known now and were "
+        "renamed; the old text can remain in the warehouse file's free space: to remove it, see "
+        "docs/warehouse.md, 'Free space'."
+    )
+
+
 def _name_word(token: str) -> str | None:
     """A token that can be part of a name (letters only), normalised; None for numbers and masks."""
     return normalise_text(token) if _WORD.fullmatch(token) else None
