@@ -10,9 +10,10 @@ Two raw paths may scrub to the same text, and the identity is also what re-deliv
 incremental stages key on, so a scrubbed path carries a keyed hash of its raw path: `<scrubbed>
 #<12 hex>`. A path with nothing to scrub is its own identity (unchanged for clean names).
 
-Names are learned as files are read, so a file read before the roster that names its pupil is
-renamed at the end of the run (rescrub_stored), in every table that holds a path; the next run
-starts from the names stored by then and computes the same identities.
+A run learns its names before it stores anything (names.py), so no path is stored holding a name
+the run knows. A path stored by an earlier run, before its name was known, is renamed at the start
+of the run that learns it (rescrub_stored), in every table that holds a path; its old bytes can stay
+in the file's free space, and the analyst is told (renamed_warning).
 """
 
 from __future__ import annotations
