@@ -35,7 +35,7 @@ from pipelines.ingest.kinds import recognise
 from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.names import NamePass
-from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
+from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_code_shapes
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.pseudonym import check_warehouse_key
@@ -48,6 +48,8 @@ log = logging.getLogger("atbalsts.ingest")
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
 KEPT_TEXT_CELLS = ("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type")
+# Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
 
 @dataclass(frozen=True)
@@ -739,6 +741,7 @@ def type_and_save(
     normalise.begin_typed(con)
     for cells in chunked_cells(files, state.chunk_rows):
         cells = state.scrubber.scrub_cells(con, cells, KEPT_TEXT_CELLS)
+        cells = mask_code_shapes(cells, REGISTRY_TEXT_CELLS)
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
         normalise.add_typed(con, kind, prepared)
         del cells, prepared

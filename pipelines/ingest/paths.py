@@ -69,13 +69,16 @@ class PathScrubber:
         return h.hexdigest()[:PAIR_HEX_DIGITS]
 
     def person_hashes(self, first: str | None, last: str | None) -> set[str]:
-        """A person's pairs: the whole first and last names, and each word of one with each of the other."""
+        """A person's pairs: the whole first and last names, each word of one with each of the other,
+        and the same with the first name's initials (`J. Ozols`, `Ozols J`, `A. M. Bērziņa`).
+        A surname alone is no pair: Latvian surnames are often common words (Liepa, Ozols, Kalns)."""
         f, la = words(first or ""), words(last or "")
         if not f or not la:
             return set()
-        out = {self.pair_hash(f, la)}
+        initials = [w[0] for w in f]
+        out = {self.pair_hash(f, la), self.pair_hash(initials, la)}
         if len(f) > 1 or len(la) > 1:
-            out.update(self.pair_hash([a], [b]) for a in f for b in la)
+            out.update(self.pair_hash([a], [b]) for a in [*f, *initials] for b in la)
         return out
 
     def staff_hashes(self, name: str | None) -> set[str]:
@@ -231,6 +234,15 @@ def store_pairs(con: duckdb.DuckDBPyConnection, hashes: set[str]) -> None:
         con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
     finally:
         con.unregister("ingest_name_pairs")
+
+
+def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Personal-code-shaped parts of allowed text (the registry's school and municipality names)
+    replaced by `***`; the rest stays, as reports show these names. Each distinct value once."""
+    present = [c for c in columns if c in cells.columns]
+    values = {v for c in present for v in cells[c].drop_nulls().unique().to_list()}
+    changed = {v: masked for v in values if (masked := PERSONAL_CODE_SHAPE.sub(MASK, v)) != v}
+    return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

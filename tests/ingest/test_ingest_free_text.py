@@ -234,6 +234,24 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
     assert [s.scrub(p, known) for p in clean] == clean
 
 
+def test_scrub_masks_a_known_surname_with_an_initial_but_not_a_surname_alone() -> None:
+    """`O. Ozols`, `Ozols O`, `A. M. Bērziņa` name a known person; `Ozols` alone is left: Latvian
+    surnames are often common words (ozols 'oak', liepa 'linden'), and masking them alone would
+    wreck subjects and folder names (docs/input-contract.md, *File names*)."""
+    s = PathScrubber(KEY)
+    known = s.person_hashes("Oskars", "Ozols") | s.staff_hashes("Anna Marija Bērziņa")
+    masked = {
+        "IAP O. Ozols.csv": f"IAP {MASK}. {MASK}.csv",
+        "ozols_o/iap.csv": f"{MASK}_{MASK}/iap.csv",
+        "O.Ozols.csv": f"{MASK}.{MASK}.csv",
+        "A. M. Bērziņa.xlsx": f"{MASK}. {MASK}. {MASK}.xlsx",
+        "M. Bērziņa.xlsx": f"{MASK}. {MASK}.xlsx",
+    }
+    assert {p: s.scrub(p, known) for p in masked} == masked
+    clean = ["Ozols.csv", "Ozolu iela.csv", "J. Ozols.csv", "7.b Ozols.csv", "Bērziņa.xlsx", "A. Liepa.csv"]
+    assert [s.scrub(p, known) for p in clean] == clean
+
+
 def test_scrub_masks_a_code_written_with_a_space_as_the_contract_accepts_it() -> None:
     """`160411 28446` is a valid code in a code column (the dash or a space may separate the parts),
     so a file name holding it in that spelling is masked too."""
@@ -272,7 +290,7 @@ def test_file_names_never_stored_or_shown_and_re_delivery_still_replaces(con, tm
     assert sum(p.startswith(f"a/IAP {MASK} {MASK} {MASK}.csv #") for p in paths) == 2  # two files, two identities
     assert f"c/{MASK} {MASK} konsultācijas.csv" in {p.split(" #")[0] for p in paths}
     assert len(result.personal_names) == 3 and all(d and len(d) == 64 for _p, d in result.personal_names)
-    assert rows(con, "select count(*) from meta.name_pairs") == [(2,)]  # one keyed hash per person, no names
+    assert rows(con, "select count(*) from meta.name_pairs") == [(4,)]  # per person: name, initial; no names
 
     # a corrected file at the same raw path replaces its rows; the other keeps its own
     plan_a.write_text(plan_a.read_text(encoding="utf-8") + f"{OSKARS};{SCHOOL};01.02.2025;;;\n", encoding="utf-8")
@@ -409,3 +427,29 @@ def test_a_path_renamed_in_a_later_run_leaves_no_trace_after_a_copy_to_a_fresh_f
     con = connect(path)
     assert {f.status for f in run_ingest(con, raw, KEY, "r3").files} == {"unchanged"}
     con.close()
+
+
+def test_registry_names_keep_their_text_but_not_a_personal_code_shape(con, tmp_path) -> None:
+    """School and municipality names are allowed text (reports show them): only the part shaped
+    like a personal code becomes `***`. A kept cell naming a pupil by initial is masked too."""
+    raw = tmp_path / "raw"
+    write(
+        raw / "registrs.csv",
+        ["Iestādes kods", "Nosaukums", "Pašvaldība"],
+        [
+            [SCHOOL, f"Rīgas 1. vidusskola {OSKARS}", f"Rīga {NEW.replace('-', ' ')}"],
+            ["2712900124", "Ozolu pamatskola", "Ādažu novads"],
+        ],
+    )
+    write(raw / "s.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    write(
+        raw / "k.csv",
+        [*CONSULT_HEADER, "Mācību priekšmets"],
+        [["15.10.2024", OSKARS, SCHOOL, "Ilze Ozoliņa", "40", "PuMPuRS", "Matemātika (O. Ozols)"]],
+    )
+    run_ingest(con, raw, KEY, "r1")
+    assert rows(con, "select school_name, municipality from staging.schools order by school_id") == [
+        (f"Rīgas 1. vidusskola {MASK}", f"Rīga {MASK}"),
+        ("Ozolu pamatskola", "Ādažu novads"),
+    ]
+    assert rows(con, "select subject_raw from staging.consultations") == [(f"Matemātika ({MASK}. {MASK})",)]
