@@ -178,6 +178,7 @@ class _RunState:
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     parts: dict[str, list[str]] = field(default_factory=dict)  # container path -> its sheets / members last run
     part_raws: list[str] = field(default_factory=list)  # raw paths of this run's sheets and members
+    learn_on_load: bool = False  # the names pass failed on a file: names are also learned as rows load
 
     def identity_of(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
         """The stored path of a raw relative path (listed ones were looked up at the start)."""
@@ -244,6 +245,7 @@ def run_ingest(
         chunk_rows=batch_rows,
         max_line=max_line_bytes,
         archive_limits=archive_limits,
+        learn_on_load=learned.failed > 0,
     )
     state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
     result = IngestResult(renamed_stored=len(renamed))
@@ -740,6 +742,8 @@ def type_and_save(
     them in one transaction: a failure in any chunk leaves nothing of these files."""
     normalise.begin_typed(con)
     for cells in chunked_cells(files, state.chunk_rows):
+        if state.learn_on_load:  # late, but a path stored before is then renamed at the end (finish_paths)
+            state.scrubber.record_names(con, cells)
         cells = state.scrubber.scrub_cells(con, cells, KEPT_TEXT_CELLS)
         cells = mask_code_shapes(cells, REGISTRY_TEXT_CELLS)
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)

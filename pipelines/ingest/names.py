@@ -12,7 +12,8 @@ meta.name_pairs. No name is kept, and nothing else is written.
 Cost: a file whose header names no one is read up to its header (a text file's first 64 KB; a
 workbook is parsed whole, as calamine does; an archive's members in memory, within the archive
 limits). Files the run will find unchanged (size and mtime as recorded) are not opened: their
-names were learned when they were loaded.
+names were learned when they were loaded. Should the pass fail on a file, the run also learns names
+as rows load (late, so paths stored before are renamed at its end), rather than never.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Learned:
     files: int = 0  # files (sheets, members) looked at
     name_files: int = 0  # of which had name columns
     pairs: int = 0  # name-pair hashes found (before duplicates are dropped)
+    failed: int = 0  # files the pass failed on (the run then also learns names as it loads)
     seconds: float = 0.0
 
 
@@ -66,6 +68,7 @@ class NamePass:
             try:
                 hashes |= self.in_file(path, found)
             except Exception as exc:  # the normal pass reads it again and reports what is wrong
+                found.failed += 1
                 log.warning(
                     "names could not be learned from one file (%s)", type(exc).__name__
                 )  # no path: it may hold one

@@ -17,6 +17,7 @@ import xlsxwriter
 
 from pipelines.ingest import run_ingest
 from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.names import NamePass
 from pipelines.ingest.paths import MASK, PathScrubber
 from pipelines.ingest.values import project_code, risk_factor_codes
 from pipelines.personal_code import make_new_code, make_old_code
@@ -453,3 +454,21 @@ def test_registry_names_keep_their_text_but_not_a_personal_code_shape(con, tmp_p
         ("Ozolu pamatskola", "Ādažu novads"),
     ]
     assert rows(con, "select subject_raw from staging.consultations") == [(f"Matemātika ({MASK}. {MASK})",)]
+
+
+def test_when_the_names_pass_fails_names_are_still_learned_as_rows_load(con, tmp_path, monkeypatch, caplog) -> None:
+    """A file the first pass cannot read (a bug, a file changing under it) must not leave its names
+    unknown for good: the run then also learns names as rows load, and renames at its end."""
+
+    def failing(self, path, found):
+        raise RuntimeError("simulated")
+
+    monkeypatch.setattr(NamePass, "in_file", failing)
+    raw = tmp_path / "raw"
+    write(raw / "IAP Oskars Ozols.csv", PLANS_HEADER, [[OSKARS, SCHOOL, "01.10.2024", "", "", ""]])
+    write(raw / "skoleni.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    with caplog.at_level("WARNING", logger="atbalsts.ingest"):
+        result = run_ingest(con, raw, KEY, "r1")
+    assert "names could not be learned from one file (RuntimeError)" in caplog.text
+    assert [p for p in (f.path for f in result.files) if "Ozols" in p] == []
+    assert rows(con, "select count(*) from meta.files where file_path like '%Ozols%'") == [(0,)]
