@@ -54,7 +54,7 @@ class Stage:
 
 def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
     from pipelines.ingest import ArchiveLimits, run_ingest
-    from pipelines.ingest.paths import personal_name_warning
+    from pipelines.ingest.paths import personal_name_warning, renamed_warning
     from pipelines.pseudonym import KeyProblem, load_key
 
     raw_dir = ctx.settings.raw_dir
@@ -80,12 +80,16 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
             on_file=on_file,
             archive_limits=limits,
             memory_limit=ingest.duckdb_memory_limit,
+            max_line_bytes=ingest.max_line_kb * 1024,
         )
     except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
         raise UserError(str(exc)) from exc
     for path, digest in result.personal_names:
         out.event("personal_data_in_file_name", path=path, sha256=digest)
         out.say(f"[yellow]![/] {escape(personal_name_warning(path, digest))}")
+    if result.renamed_stored:
+        out.event("stored_paths_renamed", count=result.renamed_stored)
+        out.say(f"[yellow]![/] {escape(renamed_warning(result.renamed_stored))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),
@@ -177,12 +181,13 @@ STAGES: tuple[Stage, ...] = (
         "Novērtē atbalsta efektu / estimate the effect of support against a comparison group.",
         reads=("core.*",),
         owns=("marts.*",),
+        outputs=("early_warning",),  # per-school lists for the schools, never published
     ),
     Stage(
         "export",
         run_export,
         "Raksta ministrijas CSV ar datu aizsardzību / write the ministry CSVs with disclosure control.",
-        reads=("core.consultations", "marts.effectiveness"),
+        reads=("core.consultations", "marts.effectiveness", "marts.early_warning"),
         outputs=("exports", "history"),
         options=("excel",),
         refreshes_summary=True,

@@ -148,11 +148,13 @@ def test_registry_names_every_table_a_stage_reads(name: str) -> None:
     earlier = [s.name for s in registry()][: [s.name for s in registry()].index(name)]
     listed = set(stage.reads) | set(stage.owns)
     missing = sorted(
-        f"{schema}.{table}"
-        for schema, table in TABLE.findall(text)
-        if (owner := owner_of(f"{schema}.{table}")) is not None
-        and owner.name in earlier
-        and not {f"{schema}.{table}", f"{schema}.*"} & listed
+        {
+            f"{schema}.{table}"
+            for schema, table in TABLE.findall(text)
+            if (owner := owner_of(f"{schema}.{table}")) is not None
+            and owner.name in earlier
+            and not {f"{schema}.{table}", f"{schema}.*"} & listed
+        }
     )
     assert not missing, f"pipelines/stages.py: stage {name!r} reads {missing} but does not list them in `reads`"
 
