@@ -47,7 +47,10 @@ log = logging.getLogger("atbalsts.ingest")
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
 NAME_SOURCES = ("pupils", "consultations")  # kinds whose rows carry first + last names (paths.record_names)
-KEPT_TEXT_CELLS = ("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type")
+KEPT_TEXT_CELLS = (
+    *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
+    *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category", "raw_municipality"),
+)
 
 
 @dataclass(frozen=True)
