@@ -29,6 +29,9 @@ FINANCIAL_LV = ["Datums", "Personas kods", "Iestādes kods", "Atbalsta veids", "
 FINANCIAL_EN = ["date", "pupil_code", "school_id", "support_type", "amount_eur", "project_code"]
 COSTS_LV = ["Mēnesis", "Projekts", "Pašvaldība", "Izmaksu kategorija", "Summa (EUR)"]
 COSTS_EN = ["month", "project_code", "municipality", "cost_category", "amount_eur"]
+# A bare `Nosaukums` is the registry's school name: in an activities file it is ignored (not stored).
+BARE_TITLE = ["Datums", "Iestādes kods", "Pasākuma ID", "Pasākuma veids", "Nosaukums", "Ilgums", "Projekts",
+              "Dalībnieku skaits"]  # fmt: skip
 ATTENDANCE = ["date", "pupil_code", "school_id", "lessons_missed", "reason", "subject"]
 ATTENDANCE_PERIOD = ["period_start", "period_end", "pupil_code", "school_id", "excused", "unexcused", "illness"]
 
@@ -45,8 +48,7 @@ def write(path: Path, header: list[str], rows: list[list[str]], sep: str, encodi
         (ACTIVITIES_EN, "activities"),
         (ACTIVITIES_LV[:-1], "activities"),  # participants listed only
         ([h for h in ACTIVITIES_LV if h != "Personas kods"], "activities"),  # head counts only
-        (["Datums", "Iestādes kods", "Pasākuma ID", "Pasākuma veids", "Nosaukums", "Ilgums", "Projekts",
-          "Dalībnieku skaits"], "activities"),  # a bare `Nosaukums` (the registry's name) is ignored  # fmt: skip
+        (BARE_TITLE, "activities"),
         (FINANCIAL_LV, "financial_support"),
         (FINANCIAL_EN, "financial_support"),
         (COSTS_LV, "costs"),
@@ -169,7 +171,7 @@ def test_bad_rows_are_quarantined_with_what_to_fix(loaded) -> None:
 def test_an_activity_title_is_stored_nowhere(loaded) -> None:
     con, _ = loaded
     needles = {normalise_text(TITLE), "ozola", "robotikas"}
-    for (schema, table, column) in con.execute(
+    for schema, table, column in con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
         "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog')"
     ).fetchall():
