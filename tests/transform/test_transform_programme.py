@@ -44,18 +44,18 @@ def con(tmp_path):
         activity("jun.csv", 4, "e#1", "R-19", "p3"),
         activity("jun.csv", 5, "f#1", "R-19", None, 4),  # fewer than listed: the listed count wins
     ])  # fmt: skip
+    payment = {"date": date(2025, 2, 3), "school_year": "2024/2025", "semester": 2, "pupil_id": "p1",
+               "school_id": SCHOOL, "support_type": "meals", "amount_eur": 12.5}  # fmt: skip
     insert(con, "financial_support", [
-        {"source_file": "f.csv", "source_line": 2, "row_key": "x#1", "date": date(2025, 2, 3), "school_year": "2024/2025",
-         "semester": 2, "pupil_id": "p1", "school_id": SCHOOL, "support_type": "meals", "amount_eur": 12.5},
-        {"source_file": "f2.csv", "source_line": 2, "row_key": "x#1", "date": date(2025, 2, 3), "school_year": "2024/2025",
-         "semester": 2, "pupil_id": "p1", "school_id": SCHOOL, "support_type": "meals", "amount_eur": 12.5},
+        {"source_file": "f.csv", "source_line": 2, "row_key": "x#1", **payment},
+        {"source_file": "f2.csv", "source_line": 2, "row_key": "x#1", **payment},
     ])  # fmt: skip
+    line = {"month": date(2025, 1, 1), "school_year": "2024/2025", "project_code": "8.3.4.0/16/I/001"}
     insert(con, "costs", [
-        {"source_file": "c.csv", "source_line": 2, "row_key": "c#1", "month": date(2025, 1, 1), "school_year": "2024/2025",
-         "project_code": "8.3.4.0/16/I/001", "municipality": "BALVU NOVADS", "cost_category": "remuneration",
-         "amount_eur": 1000.0},
-        {"source_file": "c.csv", "source_line": 3, "row_key": "c#2", "month": date(2025, 1, 1), "school_year": "2024/2025",
-         "project_code": "8.3.4.0/16/I/001", "municipality": "Atlantīda", "cost_category": "other", "amount_eur": 5.0},
+        {"source_file": "c.csv", "source_line": 2, "row_key": "c#1", **line, "municipality": "BALVU NOVADS",
+         "cost_category": "remuneration", "amount_eur": 1000.0},
+        {"source_file": "c.csv", "source_line": 3, "row_key": "c#2", **line, "municipality": "Atlantīda",
+         "cost_category": "other", "amount_eur": 5.0},
     ])  # fmt: skip
     yield con
     con.close()
