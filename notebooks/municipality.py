@@ -219,6 +219,12 @@ else:
     R.placebo_section(diag_here)
 
 # %%
+R.programme_section()
+
+# %%
+R.costs_section()
+
+# %%
 R.plans_by_school_section()
 
 # %%
