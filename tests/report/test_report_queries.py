@@ -150,3 +150,18 @@ def test_protect_and_primary_suppression_do_not_mutate() -> None:
     assert small_mask(pd.Series([0, 1, 4, 5, None]), 5).tolist() == [False, True, True, False, False]
     with pytest.raises(AssertionError, match="below 5"):
         assert_no_small(frame, ("pupils",), 5)
+
+
+def test_early_warning_audit_withholds_the_hidden_count_behind_recall(con: duckdb.DuckDBPyConnection) -> None:
+    """Boys: 6 leavers, 2 of them flagged. Recall 1/3 × 6 would give the 2 away, so the row is withheld,
+    and the girls' row with it (their counts would be the total minus the boys')."""
+    gender = q.early_warning_audit(con, K, "gender").set_index("group_value")
+    assert math.isnan(gender.loc["M", "recall"]) and math.isnan(gender.loc["M", "n_flagged_leavers"])
+    assert math.isnan(gender.loc["F", "n_flagged_leavers"])
+    assert gender.loc["ALL", "n_pupils"] == 400 and gender.loc["ALL", "recall"] == pytest.approx(0.667)
+    assert q.early_warning_warnings(con) == ["Warning: the list finds 33% of leavers in gender=M"]
+    coverage = q.risk_coverage(con, K, SMALL_MUNICIPALITY).set_index("risk_band")
+    assert math.isnan(coverage.loc["high", "n_pupils"])  # 3 pupils
+    assert coverage.loc["ALL", "n_pupils"] == 40
+    for frame in (gender, coverage):
+        assert_no_small(frame, ("n_pupils", "n_leavers", "n_flagged", "n_flagged_leavers", "n_with_plan"), K)
