@@ -31,3 +31,24 @@ create or replace temp macro ingest_project_key(code, text_hash) as
 -- as '***' when it holds anything shaped like a personal code (personal_code.PERSONAL_CODE_SHAPE, any separator).
 create or replace temp macro ingest_no_code(x) as
     case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
+
+-- A month `2025-01`, `2025.01`, `01.2025` or `1.2025` (also with a Latvian trailing dot) as its first day;
+-- a whole date (a spreadsheet's date cell) gives its month.
+create or replace temp macro ingest_month_of(y, m) as
+    case when m between 1 and 12 then make_date(y, m, 1) end;
+
+create or replace temp macro ingest_month(x) as
+    case
+        when regexp_full_match(x, '\d{4}[-.]\d{1,2}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '^(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^\d{4}[-.](\d{1,2})', 1) as integer))
+        when regexp_full_match(x, '\d{1,2}\.\d{4}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '\.(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^(\d{1,2})', 1) as integer))
+        else cast(date_trunc('month', ingest_date(x)) as date)
+    end;
+
+-- An amount of money: a number as ingest_number, spaces (also non-breaking) as thousands separators
+-- and a trailing `EUR` or `€` allowed: `1 234,50 €` -> 1234.5.
+create or replace temp macro ingest_amount(x) as
+    ingest_number(regexp_replace(regexp_replace(x, '\s*(EUR|eur|€)$', ''), '[\s\x{00a0}]', '', 'g'));
