@@ -91,7 +91,8 @@ create table if not exists validation.flags (
     kind varchar, school_id varchar, row_key varchar,
     severity varchar not null default 'warning',
     reason_code varchar not null, column_name varchar, value varchar,
-    message_lv varchar not null, message_en varchar not null, run_id varchar
+    message_lv varchar not null, message_en varchar not null, run_id varchar,
+    row_count bigint default 1  -- rows one warning stands for (unknown_subject: all rows with that value)
 );
 
 create table if not exists validation.quality (

@@ -39,7 +39,7 @@ from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
 from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
-from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
+from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.runner import UserError
 from pipelines.warehouse import release_cache, rollback, table_exists
@@ -238,11 +238,13 @@ def evaluate_frames(
     """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    # matched within each subject's own strata; the cells then pool subjects no dictionary knows
+    cell_sample = sample.with_columns(cell_subject())
     scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
     replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
     draws = (
         bootstrap_statistics(
-            sample,
+            cell_sample,
             CELL_KEYS,
             replicates=cfg.bootstrap_replicates,
             seed=cfg.seed,
@@ -255,7 +257,7 @@ def evaluate_frames(
         else None
     )
     cells = estimate_groups(
-        sample,
+        cell_sample,
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
@@ -269,7 +271,7 @@ def evaluate_frames(
     if not cells.is_empty():
         keys = list(CELL_KEYS)
         flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
-        pool = all_supported_estimates(sample, keys, sets, cfg.min_supported_for_estimate)
+        pool = all_supported_estimates(cell_sample, keys, sets, cfg.min_supported_for_estimate)
         cells = (
             cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
             .join(pool, on=keys, how="left", nulls_equal=True)

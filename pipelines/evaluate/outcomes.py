@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.contract import FIRST_SCORED_GRADE
+from pipelines.contract import FIRST_SCORED_GRADE, OTHER_SUBJECT, UNKNOWN_SUBJECT_PREFIX
 
 ROW_KEYS = ("pupil_id", "subject", "school_year", "semester")
 STRATUM_COLUMNS = ("subject", "school_year", "semester", "municipality", "grade_band")
@@ -40,6 +40,13 @@ def grade_band_expr(level: str = "grade_level") -> pl.Expr:
         .otherwise(None)
         .alias("grade_band")
     )
+
+
+def cell_subject(column: str = "subject") -> pl.Expr:
+    """The subject a cell is labelled with: a subject no dictionary knows (`~text`) is `other`, so
+    its support is estimated and published without the school's text (contract.published_subject)."""
+    col = pl.col(column)
+    return pl.when(col.str.starts_with(UNKNOWN_SUBJECT_PREFIX)).then(pl.lit(OTHER_SUBJECT)).otherwise(col).alias(column)
 
 
 def baseline_panel(marks: pl.DataFrame) -> pl.DataFrame:

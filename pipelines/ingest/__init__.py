@@ -32,7 +32,7 @@ from pipelines.contract import KINDS
 from pipelines.ingest import containers, normalise, readers, values
 from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
-from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
@@ -211,6 +211,7 @@ def run_ingest(
     migrate_meta_files(con)
     ensure_tables(con)
     migrate_free_text(con, key)
+    migrate_subjects(con)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
     entries = list_entries(raw_dir)

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS
+from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS, subject_key
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -94,7 +94,8 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     for column, table in values.DICTIONARIES.items():
         if f"raw_{column}" in frame.columns:
             schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
-            frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+            parse = _subject if column == "subject" else partial(_dictionary, table)
+            frame = add_mapped(frame, [f"raw_{column}"], parse, schema)
     if "raw_project_code" in frame.columns:
         frame = add_mapped(frame, ["raw_project_code"], partial(values.project_code, key), PROJECT_SCHEMA)
     if "raw_risk_factors" in frame.columns:
@@ -142,6 +143,15 @@ def _as_tuple(value: object) -> tuple:
 
 def _dictionary(table: dict[str, str], raw: str | None) -> tuple[str | None, str | None]:
     return (None, None) if raw is None else values.lookup_code(table, raw)
+
+
+def _subject(raw: str | None) -> tuple[str | None, str | None]:
+    """A subject no dictionary knows is kept as `~<normalised text>` (contract.subject_key), so its
+        support and marks still reach the evaluation. Its row_key part is keyed by the vocabulary row keys
+    were first made with (values.ROW_KEY_SUBJECTS), so re-delivered rows keep their keys."""
+    if raw is None:
+        return None, None
+    return subject_key(raw), values.subject_row_key(raw)
 
 
 def _grade(raw: str | None) -> tuple:

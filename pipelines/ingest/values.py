@@ -124,6 +124,35 @@ def lookup_code(table: dict[str, str], raw: str) -> tuple[str | None, str]:
     return code, code or f"~{norm}"
 
 
+# Subjects as row_key knew them before the full curriculum (issue 17): a subject's part of a
+# row_key is its code from this frozen list, else `~` + its normalised text, so a cumulative
+# export delivered again after the vocabulary grew repeats its old keys (counted once).
+ROW_KEY_SUBJECTS: dict[str, str] = {
+    normalise_text(spelling): code
+    for code, spellings in {
+        "mathematics": ("Matemātika", "Mathematics", "math", "maths", "matematika I"),
+        "latvian": ("Latviešu valoda", "Latvian", "latviešu valoda un literatūra", "latvian language"),
+        "literature": ("Literatūra", "Literature"),
+        "english": ("Angļu valoda", "English", "english language"),
+        "physics": ("Fizika", "Physics"),
+        "chemistry": ("Ķīmija", "Chemistry"),
+        "biology": ("Bioloģija", "Biology"),
+        "geography": ("Ģeogrāfija", "Geography"),
+        "science": ("Dabaszinības", "Science", "dabaszinātnes"),
+        "history": ("Vēsture", "History", "latvijas un pasaules vēsture", "latvijas vēsture", "pasaules vēsture"),
+        "social_studies": ("Sociālās zinības", "Social studies", "sociālās zinības un vēsture"),
+        "computing": ("Datorika", "Computing", "informātika", "programmēšana"),
+    }.items()
+    for spelling in (code, *spellings)
+}
+
+
+def subject_row_key(raw: str) -> str:
+    """A subject's part of row_key (see ROW_KEY_SUBJECTS)."""
+    norm = normalise_text(raw)
+    return ROW_KEY_SUBJECTS.get(norm) or f"~{norm}"
+
+
 DICTIONARIES: dict[str, dict[str, str]] = {
     "subject": SUBJECT_LOOKUP,
     "staff_role": ROLE_LOOKUP,

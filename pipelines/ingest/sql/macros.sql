@@ -33,3 +33,8 @@ create or replace temp macro ingest_project_key(code, text_hash) as
 -- as '***' when it holds anything shaped like a personal code (personal_code.PERSONAL_CODE_SHAPE, any separator).
 create or replace temp macro ingest_no_code(x) as
     case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
+
+-- A subject no dictionary knows is kept as `~<normalised text>`; with anything shaped like a
+-- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).
+create or replace temp macro ingest_subject(x) as
+    case when x is not null and ingest_no_code(x) <> x then '~***' else x end;
