@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
         Column("school_name", "Nosaukums", True, ("Iestādes nosaukums",)),
         Column("municipality", "Pašvaldība", True, ("Novads",)),
+        Column("school_type", "Iestādes veids", False, ("Skolas veids", "institution_type")),
     ),
     "pupils": (
         Column("pupil_code", "Personas kods", True, ("personal_code",)),
@@ -73,7 +74,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 
 # Columns that only one kind has; a header is recognised by these, never by the file name.
 SIGNATURE: dict[str, frozenset[str]] = {
-    "schools": frozenset({"school_name", "municipality"}),
+    "schools": frozenset({"school_name", "municipality", "school_type"}),
     "pupils": frozenset({"class", "school_year", "first_name", "last_name", "gender", "left_on", "leaving_reason"}),
     "plans": frozenset({"plan_start", "plan_end", "risk_factors"}),
     "consultations": frozenset({"minutes", "mode", "staff_name", "staff_role", "group_size"}),
@@ -286,6 +287,23 @@ ASSESSMENT_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "year": ("Gada", "Year", ("gada vērtējums", "year")),
 }
 
+# A school's type (`Iestādes veids`, optional): canonical code -> (Latvian, English, accepted spellings).
+SCHOOL_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "general": (
+        "Vispārējā",
+        "General",
+        ("vispārējās izglītības iestāde", "vispārējā izglītība", "vispārizglītojošā", "general education"),
+    ),
+    "vocational": (
+        "Profesionālā",
+        "Vocational",
+        ("profesionālās izglītības iestāde", "profesionālā izglītība", "vocational education", "VET"),
+    ),
+}
+# Vocational schools count course years (`2. kurss`, `K2`, `2.k`), not grades: kept apart from
+# grade_level everywhere (pupils.course_year). PuMPuRS covers courses 1–4.
+COURSE_YEARS = (1, 4)
+
 # Learning levels used in grades 1–3 (sācis apgūt, turpina apgūt, apguvis, apguvis padziļināti).
 LEARNING_LEVELS: tuple[str, ...] = ("S", "T", "A", "P")
 NO_GRADE = "nv"
@@ -318,6 +336,7 @@ SUBJECT_LOOKUP = _lookup(SUBJECTS)
 ROLE_LOOKUP = _lookup(STAFF_ROLES)
 MODE_LOOKUP = _lookup(MODES)
 ASSESSMENT_LOOKUP = _lookup(ASSESSMENT_TYPES)
+SCHOOL_TYPE_LOOKUP = _lookup(SCHOOL_TYPES)
 RISK_FACTOR_LOOKUP = _lookup(RISK_FACTORS)
 
 # A secondary course's level or kind after the subject name: `Matemātika II`, `Fizika I`,

@@ -40,14 +40,16 @@ create table if not exists meta.pseudonym_key (
 
 create table if not exists staging.schools (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
-    school_id varchar, school_name varchar, municipality varchar
+    school_id varchar, school_name varchar, municipality varchar,
+    school_type varchar  -- general | vocational | null (not given or not recognised)
 );
 
 create table if not exists staging.pupils (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     pupil_id varchar, school_id varchar, school_year varchar,
     class_raw varchar, grade_level integer, class_letter varchar,
-    gender varchar, left_on date, leaving_reason varchar
+    gender varchar, left_on date, leaving_reason varchar,
+    course_year integer  -- a vocational course year (1–4); grade_level is then null
 );
 
 create table if not exists staging.plans (

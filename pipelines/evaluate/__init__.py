@@ -113,7 +113,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
 }
 SAMPLE_COLUMNS = (
     "key", "pupil_id", "subject", "school_year", "semester", "school_id", "municipality", "grade_level",
-    "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
+    "course_year", "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
     "n_baseline_marks", "baseline_overall", "outcome", "n_outcome_marks", "change", "matched", "weight",
 )  # fmt: skip
 DOSE_SCHEMA: dict[str, pl.DataType] = {
@@ -380,7 +380,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         ),
         "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
         "pupils": ordered(
-            con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+            con,
+            "select pupil_id, school_id, school_year, grade_level, course_year, left_on, leaving_reason "
+            "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),
     }

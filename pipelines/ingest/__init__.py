@@ -311,10 +311,13 @@ def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[st
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
-    """Size and mtime_ns recorded with each hash (added to warehouses created before they existed)."""
+    """Size and mtime_ns recorded with each hash, a school's type and a pupil's course year (added to
+    warehouses created before they existed)."""
     con.execute("alter table meta.files add column if not exists file_size bigint")
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
+    con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 
 def previous_versions(con: duckdb.DuckDBPyConnection) -> dict[str, _Previous]:

@@ -16,7 +16,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS, subject_key
+from pipelines.contract import (
+    COLUMNS,
+    FREE_TEXT_COLUMNS,
+    PERSONAL_COLUMNS,
+    SCHOOL_TYPE_LOOKUP,
+    normalise_text,
+    subject_key,
+)
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -102,6 +109,8 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
         frame = add_mapped(frame, ["raw_risk_factors"], values.risk_factor_codes, {"risk_factor_codes": pl.String})
     if kind == "grades":
         frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
+    if kind == "schools":
+        frame = add_mapped(frame, ["raw_school_type"], _school_type, {"school_type_value": pl.String})
     if kind == "pupils":
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
@@ -121,7 +130,7 @@ GRADE_SCHEMA = {
     "grade_key": pl.String,
     "grade_error": pl.String,
 }
-CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String}
+CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String, "course_year": pl.Int32}
 
 
 def add_mapped(
@@ -161,8 +170,12 @@ def _grade(raw: str | None) -> tuple:
     return g.kind, g.score, g.level, g.passed, g.percent, g.key, g.error
 
 
-def _class(raw: str | None) -> tuple[int | None, str | None]:
-    return (None, None) if raw is None else values.parse_class(raw)
+def _class(raw: str | None) -> tuple[int | None, str | None, int | None]:
+    return (None, None, None) if raw is None else values.parse_class(raw)
+
+
+def _school_type(raw: str | None) -> str | None:
+    return None if raw is None else SCHOOL_TYPE_LOOKUP.get(normalise_text(raw))
 
 
 def _gender(raw: str | None) -> str | None:

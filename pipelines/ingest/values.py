@@ -76,14 +76,29 @@ def parse_grade(raw: str) -> Grade:
 
 
 _CLASS = re.compile(r"(\d{1,2})\s*\.?\s*([^\W\d_]{0,2})", re.UNICODE)
+# A vocational course year: `2. kurss`, `2.kurss`, `2. kursa`, `2.k`, `2 k.`, `K2`, `K-2`, `k.2`,
+# `2. kurss B` / `K2b` (a group letter). `k` is always `kurss` here, never a class letter: a
+# general school's class is a grade and a letter other than k/K is read as one (`2.b`).
+_COURSE = re.compile(
+    r"(?:(\d{1,2})\s*\.?\s*k(?:urs[sa]?|\.)?|k\s*[.\-]?\s*(\d{1,2}))\s*[.\-]?\s*([^\W\d_])?\.?",
+    re.UNICODE | re.IGNORECASE,
+)
 
 
-def parse_class(raw: str) -> tuple[int | None, str | None]:
-    """`7.b`, `7b`, `7. B`, `12.a` -> (7, 'b'); (None, None) when it is not a class at all."""
-    match = _CLASS.fullmatch(raw.strip())
+def parse_class(raw: str) -> tuple[int | None, str | None, int | None]:
+    """(grade level, class letter, course year): `7.b`, `7b`, `7. B`, `12.a` -> (7, 'b', None);
+    a vocational `2. kurss`, `K2`, `2.k` -> (None, None, 2); (None, None, None) when it is neither.
+
+    Course years are kept apart from grades (a first-year vocational pupil is not in grade 1)."""
+    text = raw.strip()
+    course = _COURSE.fullmatch(text)
+    if course:
+        year = course.group(1) or course.group(2)
+        return None, (course.group(3).lower() if course.group(3) else None), int(year)
+    match = _CLASS.fullmatch(text)
     if not match:
-        return None, None
-    return int(match.group(1)), (match.group(2).lower() or None)
+        return None, None, None
+    return int(match.group(1)), (match.group(2).lower() or None), None
 
 
 _YEAR = re.compile(r"(\d{4})\.?\s*[/\-–]\s*(\d{4}|\d{2})\.?")

@@ -18,7 +18,15 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from pipelines.contract import ASSESSMENT_TYPES, COLUMNS, LEARNING_LEVELS, MODES, STAFF_ROLES, SUBJECTS
+from pipelines.contract import (
+    ASSESSMENT_TYPES,
+    COLUMNS,
+    LEARNING_LEVELS,
+    MODES,
+    SCHOOL_TYPES,
+    STAFF_ROLES,
+    SUBJECTS,
+)
 from pipelines.personal_code import make_old_code
 from pipelines.sample import world
 from pipelines.sample.simulate import Simulation, simulate
@@ -321,8 +329,12 @@ def extra_files(
 
 
 def registry_bytes(schools: pl.DataFrame) -> bytes:
-    """The schools registry: UTF-8, `;`, Latvian headers."""
+    """The schools registry: UTF-8, `;`, Latvian headers; the school type as the registry words it."""
     headers = [c.latvian for c in COLUMNS["schools"]]
+    if "school_type" not in schools.columns:
+        schools = schools.with_columns(pl.lit("general").alias("school_type"))
+    words = {code: lv.lower() for code, (lv, _en, _more) in SCHOOL_TYPES.items()}
+    schools = schools.with_columns(pl.col("school_type").replace_strict(words, default=None))
     frame = schools.select(EXPORT_COLUMNS["schools"])
     frame.columns = headers
     return frame.write_csv(separator=";").encode("utf-8")
