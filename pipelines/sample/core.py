@@ -13,7 +13,7 @@ from pipelines.warehouse import SCHEMAS
 
 CORE_COLUMNS = {
     "schools": ["school_id", "school_name", "municipality"],
-    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "left_on", "leaving_reason"],
+    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "course_year", "left_on", "leaving_reason"],
     "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code"],
     "consultations": [
         "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
@@ -34,6 +34,8 @@ def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnectio
     municipality = frames["schools"].select("school_id", "municipality")
     for name, columns in CORE_COLUMNS.items():
         frame = frames[name]
+        if name == "pupils" and "course_year" not in frame.columns:  # the sample's schools teach grades
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("course_year"))
         if name in ("consultations", "grades") and "municipality" not in frame.columns:
             frame = frame.join(municipality, on="school_id", how="left")
         con.register("_f", frame.select(columns).to_arrow())
