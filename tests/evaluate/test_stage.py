@@ -149,9 +149,8 @@ def test_a_subject_no_dictionary_knows_is_evaluated_in_cells_labelled_other():
     frames = simulation_frames(simulate(schools=3, seed=7, effect=0.6))
     unknown = "~geografijas pulcins"
     for name in ("consultations", "grades"):
-        frames[name] = frames[name].with_columns(
-            pl.when(pl.col("subject") == "geography").then(pl.lit(unknown)).otherwise(pl.col("subject")).alias("subject")
-        )
+        renamed = pl.when(pl.col("subject") == "geography").then(pl.lit(unknown)).otherwise(pl.col("subject"))
+        frames[name] = frames[name].with_columns(renamed.alias("subject"))
     con = core_connection(frames)
     settings = Settings()
     run_evaluate(con, replace(settings, evaluate=replace(settings.evaluate, bootstrap_replicates=0)))
