@@ -156,7 +156,7 @@ def _dictionary(table: dict[str, str], raw: str | None) -> tuple[str | None, str
 
 def _subject(raw: str | None) -> tuple[str | None, str | None]:
     """A subject no dictionary knows is kept as `~<normalised text>` (contract.subject_key), so its
-        support and marks still reach the evaluation. Its row_key part is keyed by the vocabulary row keys
+    support and marks still reach the evaluation. Its row_key part is keyed by the vocabulary row keys
     were first made with (values.ROW_KEY_SUBJECTS), so re-delivered rows keep their keys."""
     if raw is None:
         return None, None
