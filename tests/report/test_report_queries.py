@@ -150,3 +150,21 @@ def test_protect_and_primary_suppression_do_not_mutate() -> None:
     assert small_mask(pd.Series([0, 1, 4, 5, None]), 5).tolist() == [False, True, True, False, False]
     with pytest.raises(AssertionError, match="below 5"):
         assert_no_small(frame, ("pupils",), 5)
+
+
+def test_unknown_subjects_are_one_other_row_labelled_without_their_text() -> None:
+    """Issue 17: consultations in subjects no dictionary knows (`~text` in core) are one `other` row."""
+    from pipelines.report.labels import subject_name
+
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        """create table core.consultations as
+           select 'p' || i as pupil_id, 's1' as staff_id, 40.0 as minutes, 'M' as municipality,
+                  '2024/2025' as school_year, ['~robotika', '~sahs', 'mathematics'][1 + i % 3] as subject
+           from range(30) t(i)"""
+    )
+    out = q.support_by_subject(con, K).set_index("subject")
+    assert set(out.index) == {"other", "mathematics", "ALL"}
+    assert out.loc["other", "pupils"] == 20 and out.loc["ALL", "pupils"] == 30
+    assert subject_name("other") == "Cits priekšmets (nav vārdnīcā)"
