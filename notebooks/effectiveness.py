@@ -292,4 +292,9 @@ else:
         total=R.t("total"),
     )
     R.note("ef_staying_note")
+
+# %%
+R.early_warning_section()
+
+# %%
 R.close()

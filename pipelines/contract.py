@@ -135,6 +135,29 @@ RISK_FACTORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 RISK_FACTOR_SEPARATORS = r"[;,]"
 
+# Why a pupil left (`Atskaitīšanas iemesls`, free text on the roster): code -> (Latvian, English, word
+# stems found in the normalised text). Read by the early-warning model (pipelines/evaluate/early_warning.py)
+# to tell leaving school without finishing from finishing, moving school or emigrating; a text with
+# none of the stems is `other`. The order matters: the first code whose stem occurs wins.
+LEAVING_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "completed": (
+        "Ieguva izglītību",
+        "Completed",
+        ("pabeidz", "pabeig", "absolv", "ieguva", "ieguvis", "beidza skolu", "izsniegt", "sekmigi", "complet"),
+    ),
+    "transfer": (
+        "Pārcēlās uz citu izglītības iestādi",
+        "Moved to another school",
+        ("parcel", "cita skola", "citu skolu", "citu izglitibas", "cita izglitibas", "parvietot", "transfer"),
+    ),
+    "emigrated": ("Izbrauca uz ārzemēm", "Emigrated", ("arzem", "izbrauc", "emigr", "abroad")),
+    "dropout": (
+        "Pārtrauca mācības",
+        "Stopped school without finishing",
+        ("partrauc", "partrauk", "nemacas", "neapmekle", "atbirum", "drop"),
+    ),
+}
+
 # The subjects of the Latvian general-education standards: basic education (Cabinet regulation
 # No. 747 of 27 November 2018, grades 1–9) and general secondary education (No. 416 of 3 September
 # 2019, grades 10–12: basic, advanced and specialised courses), grouped by learning area, plus the
