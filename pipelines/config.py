@@ -30,6 +30,10 @@ class ValidateSettings:
     max_consultation_minutes: int = 240
     volume_drop_share: float = 0.5
     today: date | None = None
+    # Plausibility of the programme kinds (docs/validation-rules.md): beyond these a row is quarantined.
+    max_activity_minutes: int = 480  # one activity (a study visit is a school day at most)
+    max_financial_support_eur: float = 2000.0  # one payment to one pupil
+    max_cost_eur: float = 1_000_000.0  # one cost line: a project × municipality × month × category
 
     def reference_date(self) -> date:
         return self.today or date.today()

@@ -12,7 +12,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-KINDS: tuple[str, ...] = ("schools", "pupils", "plans", "consultations", "grades")
+KINDS: tuple[str, ...] = (
+    "schools",
+    "pupils",
+    "plans",
+    "consultations",
+    "grades",
+    "activities",
+    "financial_support",
+    "costs",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,35 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("grade", "Vērtējums", True),
         Column("assessment_type", "Vērtējuma veids"),
     ),
+    # One row per participant (pupil_code) or one row per activity with a head count (participants).
+    "activities": (
+        Column("date", "Datums", True),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("activity_id", "Pasākuma ID", True, ("Pasākuma identifikators", "Pasākuma numurs")),
+        Column("activity_type", "Pasākuma veids", True, ("Nodarbības veids",)),
+        # Free text: recognised so the column is not mistaken for anything else, never stored.
+        Column("title", "Pasākuma nosaukums", False, ("Nodarbības nosaukums", "Tēma")),
+        Column("subject", "Mācību priekšmets"),
+        Column("minutes", "Ilgums", True, ("duration",)),
+        Column("project_code", "Projekts", True, ("Projekta numurs",)),
+        Column("pupil_code", "Personas kods", False, ("personal_code",)),
+        Column("participants", "Dalībnieku skaits", False, ("Dalībnieki", "participant_count")),
+    ),
+    "financial_support": (
+        Column("date", "Datums", True),
+        Column("pupil_code", "Personas kods", True, ("personal_code",)),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("support_type", "Atbalsta veids", True, ("Atbalsta veids (finansiālais)", "Izdevumu veids")),
+        Column("amount_eur", "Summa (EUR)", True, ("Summa EUR", "Summa euro", "amount")),
+        Column("project_code", "Projekts", False, ("Projekta numurs",)),
+    ),
+    "costs": (
+        Column("month", "Mēnesis", True, ("Pārskata mēnesis",)),
+        Column("project_code", "Projekts", True, ("Projekta numurs",)),
+        Column("municipality", "Pašvaldība", True, ("Novads",)),
+        Column("cost_category", "Izmaksu kategorija", True, ("Izmaksu pozīcija", "Izdevumu kategorija")),
+        Column("amount_eur", "Summa (EUR)", True, ("Summa EUR", "Summa euro", "amount")),
+    ),
 }
 
 # Columns that only one kind has; a header is recognised by these, never by the file name.
@@ -79,12 +117,18 @@ SIGNATURE: dict[str, frozenset[str]] = {
     "plans": frozenset({"plan_start", "plan_end", "risk_factors"}),
     "consultations": frozenset({"minutes", "mode", "staff_name", "staff_role", "group_size"}),
     "grades": frozenset({"grade", "assessment_type"}),
+    # `minutes` (consultations' signature) is in activities too: an activities header still wins,
+    # as it holds at least activity_id and activity_type (kinds.recognise ranks by signature columns).
+    "activities": frozenset({"activity_id", "activity_type", "title", "participants"}),
+    "financial_support": frozenset({"support_type"}),
+    "costs": frozenset({"month", "cost_category"}),
 }
 
 # Columns holding personal data: never stored, logged or shown.
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"pupil_code", "first_name", "last_name", "staff_name"})
 # Free text mapped to codes at ingest (PROJECTS, RISK_FACTORS); the text itself is never stored.
-FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors"})
+# An activity's title is free text that nothing needs: dropped at ingest, never stored.
+FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors", "title"})
 
 # The EU fund projects a plan or consultation may belong to: canonical code -> (Latvian name,
 # English name, further accepted spellings). Schools type the number, the programme's name or its
@@ -105,6 +149,14 @@ PROJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "School – in the community (ESF+)",
         ("Skola – kopienā", "ESF+ Skola – kopienā", "projekts Skola – kopienā", "4.2.3.1"),
     ),
+}
+# The period each project runs (first and last day), inclusive: an activity, a payment or a month of
+# costs outside it is quarantined (validation). Set from the programmes' published terms; widen here
+# when a project is extended.
+PROJECT_PERIODS: dict[str, tuple[date, date]] = {
+    "8.3.4.0/16/I/001": (date(2017, 1, 1), date(2026, 12, 31)),
+    "8.3.2.2/16/I/001": (date(2016, 9, 1), date(2026, 12, 31)),
+    "4.2.3.1/1/24/I/001": (date(2024, 1, 1), date(2029, 12, 31)),
 }
 OTHER_PROJECT = "other"  # a project value that is none of PROJECTS (schools are told, see validation rules)
 
@@ -327,6 +379,60 @@ SCHOOL_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 # grade_level everywhere (pupils.course_year). PuMPuRS covers courses 1–4.
 COURSE_YEARS = (1, 4)
 
+# What an activity was (`Pasākuma veids`): code -> (Latvian, English, accepted spellings).
+ACTIVITY_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "group_lesson": ("Grupu nodarbība", "Group lesson", ("grupas nodarbība", "grupu nodarbības", "group session")),
+    "research_workshop": (
+        "Pētnieciskā darbnīca",
+        "Research workshop",
+        ("pētnieciskās darbnīcas", "pētniecības darbnīca", "research lab"),
+    ),
+    "interdisciplinary": (
+        "Starpdisciplināra nodarbība",
+        "Interdisciplinary session",
+        ("starpdisciplinārā nodarbība", "starpdisciplināras nodarbības", "interdisciplinary lesson"),
+    ),
+    "interest_education": (
+        "Interešu izglītība",
+        "Interest education",
+        ("interešu izglītības programma", "interešu izglītības nodarbība", "interest education programme"),
+    ),
+    "study_visit": (
+        "Mācību ekskursija",
+        "Study visit",
+        ("mācību ekskursijas", "mācību vizīte", "ekskursija", "study trip", "field trip"),
+    ),
+    "mentoring": ("Mentorings", "Mentoring", ("mentora nodarbība", "mentorēšana")),
+    "parent_event": (
+        "Vecāku pasākums",
+        "Parent event",
+        ("vecāku iesaiste", "vecāku sapulce", "parent involvement", "parents event"),
+    ),
+    "other": ("Cits", "Other", ("cits pasākums", "citi")),
+}
+
+# What individual financial support paid for (`Atbalsta veids`).
+SUPPORT_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "transport": ("Transports", "Transport", ("transporta izdevumi", "ceļa izdevumi", "transporta kompensācija")),
+    "meals": ("Ēdināšana", "Meals", ("ēdināšanas izdevumi", "pusdienas", "food")),
+    "dormitory": ("Dienesta viesnīca", "Dormitory", ("dienesta viesnīcas izdevumi", "kopmītne", "boarding")),
+    "school_supplies": (
+        "Mācību piederumi",
+        "School supplies",
+        ("mācību līdzekļi", "skolas piederumi", "learning materials"),
+    ),
+    "other": ("Cits", "Other", ("citi", "citi izdevumi")),
+}
+
+# Cost categories of a project's monthly costs (`Izmaksu kategorija`).
+COST_CATEGORIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "remuneration": ("Atlīdzība", "Remuneration", ("atalgojums", "darba samaksa", "salaries", "pay")),
+    "compensations": ("Kompensācijas", "Compensations", ("kompensācija", "compensation")),
+    "activities": ("Pasākumi", "Activities", ("pasākumu izmaksas", "events")),
+    "administration": ("Administrēšana", "Administration", ("administrācija", "administrēšanas izmaksas", "admin")),
+    "other": ("Cits", "Other", ("citi", "citas izmaksas")),
+}
+
 # Learning levels used in grades 1–3 (sācis apgūt, turpina apgūt, apguvis, apguvis padziļināti).
 LEARNING_LEVELS: tuple[str, ...] = ("S", "T", "A", "P")
 NO_GRADE = "nv"
@@ -361,6 +467,9 @@ MODE_LOOKUP = _lookup(MODES)
 ASSESSMENT_LOOKUP = _lookup(ASSESSMENT_TYPES)
 SCHOOL_TYPE_LOOKUP = _lookup(SCHOOL_TYPES)
 RISK_FACTOR_LOOKUP = _lookup(RISK_FACTORS)
+ACTIVITY_TYPE_LOOKUP = _lookup(ACTIVITY_TYPES)
+SUPPORT_TYPE_LOOKUP = _lookup(SUPPORT_TYPES)
+COST_CATEGORY_LOOKUP = _lookup(COST_CATEGORIES)
 
 # A secondary course's level or kind after the subject name: `Matemātika II`, `Fizika I`,
 # `Bioloģija padziļinātais kurss`; and `val.` written for `valoda`.

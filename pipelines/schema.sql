@@ -79,6 +79,36 @@ create table if not exists staging.grades (
     assessment_type varchar, assessment_type_raw varchar
 );
 
+-- One row per row of an activities file: a participant (pupil_id) or an activity's head count.
+create table if not exists staging.activities (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    school_id varchar, activity_id varchar, pupil_id varchar,
+    activity_type varchar, activity_type_raw varchar,
+    subject varchar, subject_raw varchar,
+    minutes double, participants integer, project_code varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
+);
+
+-- One row per payment of individual financial support to (or for) one pupil.
+create table if not exists staging.financial_support (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    pupil_id varchar, school_id varchar,
+    support_type varchar, support_type_raw varchar,
+    amount_eur double, project_code varchar,
+    project_text_hash varchar
+);
+
+-- One row per reported cost line: project × municipality × month × cost category (not personal data).
+create table if not exists staging.costs (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    month date, school_year varchar,
+    project_code varchar, project_text_hash varchar,
+    municipality varchar, cost_category varchar, cost_category_raw varchar,
+    amount_eur double
+);
+
 create table if not exists quarantine.rows (
     source_file varchar not null, source_line integer not null,
     kind varchar, school_id varchar,

@@ -20,9 +20,15 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
         "staging.plans",
         "staging.consultations",
         "staging.grades",
+        "staging.activities",
+        "staging.financial_support",
+        "staging.costs",
     ),
     "validate": ("quarantine.rows", "validation.flags", "validation.quality"),
-    "transform": ("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
+    "transform": (
+        *("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
+        *("core.activities", "core.activity_participants", "core.financial_support", "core.costs"),
+    ),
     "evaluate": (),  # every marts.* table the evaluation owns, found at run time
 }
 # Columns that record when or by which run something happened: not content.

@@ -402,6 +402,47 @@ def test_status_lists_runs_files_and_schools(first_run):
     assert "Balvu pamatskola" in result.output  # the schools table names each school
 
 
+def all_row(frame: pl.DataFrame, keys: tuple[str, ...]) -> dict:
+    """The grand-total row: `ALL` in every key."""
+    return frame.filter(pl.all_horizontal(pl.col(c) == "ALL" for c in keys)).row(0, named=True)
+
+
+def test_programme_export_totals_equal_hand_sums_of_the_sample(first_run):
+    """The grand totals of activities, financial support and costs equal sums over the sample
+    generator's own rows (cumulative files and dialects in between)."""
+    from pipelines.sample.programme import programme_frames
+
+    frames = programme_frames(simulate(schools=SCHOOLS, seed=SEED), SEED)
+    exports = first_run / "exports"
+    summary = pl.read_csv(exports / "support_summary.csv", infer_schema_length=0)
+    total = all_row(summary, ("project_code", "municipality", "school_year", "semester"))
+    activities = frames["activities"]
+    per_activity = activities.group_by("school_id", "activity_id").agg(
+        pl.col("pupil_code").drop_nulls().n_unique().alias("listed"),
+        pl.col("participants").max(),
+        pl.col("minutes").first(),
+    )
+    head_count = pl.max_horizontal("listed", pl.col("participants").fill_null(0))
+    hours = per_activity.select((head_count * pl.col("minutes")).sum() / 60).item()
+    assert int(total["n_pupils_activities"]) == activities["pupil_code"].drop_nulls().n_unique()
+    assert float(total["activity_hours"]) == pytest.approx(hours, abs=0.05)
+    money = frames["financial_support"]
+    assert int(total["n_pupils_financial_support"]) == money["pupil_code"].n_unique()
+    assert float(total["financial_support_eur"]) == pytest.approx(money["amount_eur"].sum(), abs=0.005)
+    costs = pl.read_csv(exports / "costs.csv", infer_schema_length=0)
+    spent = float(all_row(costs, ("project_code", "municipality", "school_year", "cost_category"))["amount_eur"])
+    assert spent == pytest.approx(frames["costs"]["amount_eur"].sum(), abs=0.005)
+    margin = ("project_code", "municipality", "school_year")
+    by_category = costs.filter(
+        pl.all_horizontal(pl.col(c) == "ALL" for c in margin) & (pl.col("cost_category") != "ALL")
+    )
+    assert by_category["amount_eur"].cast(pl.Float64).sum() == pytest.approx(spent, abs=0.05)
+    whole = all_row(pl.read_csv(exports / "esf_indicators.csv", infer_schema_length=0), ("project_code", "school_year"))
+    assert float(whole["eur_spent"]) == pytest.approx(spent, abs=0.005)
+    assert int(whole["n_pupils_activities"]) == int(total["n_pupils_activities"])
+    assert int(whole["n_pupils_any"]) >= max(int(total["n_pupils_activities"]), int(total["n_pupils_supported"]))
+
+
 def test_early_warning_lists_point_at_roster_lines_of_their_school(first_run, sample_raw):
     """Every row of every per-school list is a line of that school's roster file in the raw folder
     (the school finds the pupil in its own export), with the class that line holds."""

@@ -204,7 +204,9 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     # Load (and the episodes and candidates: the outcome windows depend on them)
     inputs, episodes, candidates, outcomes = load_analysis(con, settings)
     # Process
-    marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
+    marts = evaluate_frames(
+        episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg, activities=inputs["activities"]
+    )
     marts |= early_warning_marts(con, settings.early_warning)
     # Save (the per-school early-warning lists only after their mart is stored)
     write_marts(con, marts)
@@ -241,6 +243,8 @@ def evaluate_frames(
     pupils: pl.DataFrame,
     consultations: pl.DataFrame,
     cfg: EvaluateSettings,
+    *,
+    activities: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
@@ -288,7 +292,7 @@ def evaluate_frames(
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
-    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations), episodes)
+    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes)
     staying = staying_estimates(
         stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
     )
@@ -392,6 +396,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),
+        # listed activity participants: supported too, never a staying comparison after their first activity
+        "activities": ordered(con, "select pupil_id, date from core.activity_participants")
+        if table_exists(con, "core", "activity_participants")
+        else pl.DataFrame(schema={"pupil_id": pl.String, "date": pl.Date}),
     }
 
 

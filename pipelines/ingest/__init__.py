@@ -47,8 +47,12 @@ log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
-KEPT_TEXT_CELLS = ("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type")
+KEPT_TEXT_CELLS = (
+    *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
+    *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category"),
+)
 # Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+# A costs file's municipality is registry text too.
 REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
 

@@ -89,10 +89,10 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     and free-text columns dropped (contract.FREE_TEXT_COLUMNS become codes first).
 
     `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
-    frame = cells.with_columns(
+    frame = cells
+    if "raw_school_id" in frame.columns:  # costs are reported per municipality, not per school
         # Excel hands a numeric registration number over as `2712900123.0`.
-        pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
-    )
+        frame = frame.with_columns(pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}"))
     if "raw_pupil_code" in frame.columns:  # the school registry has no pupils
         frame = add_mapped(frame, ["raw_pupil_code"], pupil_ids or values.PupilIds(key), PUPIL_SCHEMA)
     if kind == "consultations":

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 
 from pipelines.contract import (
+    ACTIVITY_TYPE_LOOKUP,
     ASSESSMENT_LOOKUP,
+    COST_CATEGORY_LOOKUP,
     LEARNING_LEVELS,
     MODE_LOOKUP,
     NO_GRADE,
@@ -23,6 +25,7 @@ from pipelines.contract import (
     RISK_FACTOR_SEPARATORS,
     ROLE_LOOKUP,
     SUBJECT_LOOKUP,
+    SUPPORT_TYPE_LOOKUP,
     normalise_project,
     normalise_text,
 )
@@ -173,6 +176,9 @@ DICTIONARIES: dict[str, dict[str, str]] = {
     "staff_role": ROLE_LOOKUP,
     "mode": MODE_LOOKUP,
     "assessment_type": ASSESSMENT_LOOKUP,
+    "activity_type": ACTIVITY_TYPE_LOOKUP,
+    "support_type": SUPPORT_TYPE_LOOKUP,
+    "cost_category": COST_CATEGORY_LOOKUP,
 }
 
 

@@ -204,6 +204,77 @@ def support_totals(con: Con, k: int, municipality: str | None = None, school_yea
     return suppress_small(out, "plans", k)
 
 
+def _table_or_empty(con: Con, table: str, columns: str) -> str:
+    """core.<table>, or an empty relation with `columns` when a warehouse from before it lacks it."""
+    if table_exists(con, "core", table):
+        return f"core.{table}"
+    names = ", ".join(f"cast(null as {c.split()[1]}) as {c.split()[0]}" for c in columns.split(", "))
+    return f"(select {names} where false)"
+
+
+def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
+    """One row: activities held, pupils listed in them and participant-hours (head counts included);
+    pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
+    activities = _table_or_empty(
+        con, "activities", "municipality varchar, school_year varchar, minutes double, n_participants integer"
+    )
+    participants = _table_or_empty(
+        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
+    )
+    financial = _table_or_empty(
+        con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double"
+    )
+    sql = f"""
+        select (select count(*) from {activities} where {FILTER}) as activities,
+               (select count(distinct pupil_id) from {participants} where {FILTER}) as activity_pupils,
+               (select coalesce(sum(n_participants * minutes), 0) / 60 from {activities} where {FILTER})
+                   as activity_hours,
+               (select count(distinct pupil_id) from {financial} where {FILTER}) as financial_pupils,
+               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur
+    """
+    out = _df(con, sql, _params(municipality, school_year))
+    out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
+    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+
+
+def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
+    """Per municipality (+ 'ALL'): costs as reported, pupils supported in any way, their support
+    hours, EUR per pupil and per hour. The pupils are protected as every table (complementary
+    suppression against the 'ALL' row); EUR per pupil or hour is withheld with them."""
+    costs = _table_or_empty(con, "costs", "municipality varchar, school_year varchar, amount_eur double")
+    participants = _table_or_empty(
+        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar, minutes double"
+    )
+    financial = _table_or_empty(con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar")
+    sql = f"""
+        with supported as (
+            select municipality, pupil_id, minutes / 60.0 as hours from core.consultations where {FILTER}
+            union all
+            select municipality, pupil_id, minutes / 60.0 from {participants} where {FILTER}
+            union all
+            select municipality, pupil_id, 0.0 from {financial} where {FILTER}
+        ),
+        pupils as (
+            select {_margin("municipality", "unknown")}, count(distinct pupil_id) as pupils, sum(hours) as hours
+            from supported group by grouping sets ((municipality), ())
+        ),
+        spent as (
+            select {_margin("municipality", "unknown")}, sum(amount_eur) as eur
+            from {costs} where {FILTER} group by grouping sets ((municipality), ())
+        )
+        select municipality, coalesce(p.pupils, 0) as pupils, coalesce(p.hours, 0) as hours, s.eur
+        from pupils p full join spent s using (municipality)
+        order by municipality = 'ALL', municipality
+    """
+    out = _df(con, sql, _params(None, school_year))
+    if out.empty:
+        return out.assign(eur_per_pupil=pd.Series(dtype=float), eur_per_hour=pd.Series(dtype=float))
+    out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
+    out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
+    return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur_per_pupil", "eur_per_hour"])
+
+
 def _margin(col: str, none: str = "NONE") -> str:
     """A key column of a CUBE / GROUPING SETS query: 'ALL' on margin rows, `none` for null values."""
     return f"case when grouping({col}) = 1 then 'ALL' else coalesce(cast({col} as varchar), '{none}') end as {col}"

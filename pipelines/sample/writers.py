@@ -28,7 +28,7 @@ from pipelines.contract import (
     SUBJECTS,
 )
 from pipelines.personal_code import make_old_code
-from pipelines.sample import world
+from pipelines.sample import programme, world
 from pipelines.sample.simulate import Simulation, simulate
 from pipelines.sample.vocational import vocational_files, vocational_school
 
@@ -42,7 +42,17 @@ DIALECT_TEXT = {
 XLSX_CREATED = datetime(2026, 11, 23, 8, 0, 0)  # fixed document date: the same bytes on every run
 DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on"}
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {kind: tuple(c.name for c in cols) for kind, cols in COLUMNS.items()}
-FILE_STEMS = {"pupils": "skolēni", "plans": "iap", "consultations": "konsultacijas", "grades": "vertejumi"}
+FILE_STEMS = {
+    "pupils": "skolēni",
+    "plans": "iap",
+    "consultations": "konsultacijas",
+    "grades": "vertejumi",
+    "activities": "pasakumi",
+    "financial_support": "finansialais_atbalsts",
+    "costs": "izmaksas",
+}
+# How each project's office writes its costs file (one per project and school year).
+COST_DIALECTS = ("cp1257", "utf8_bom_en", "xlsx")
 README_NAME = "SAMPLE_README.md"
 
 
@@ -125,11 +135,45 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
                 for k in part.filter(pl.col("_planted"))["_planted_id"].to_list():
                     planted[k].files.append(rel)
         files.update(extra_files(i, folder, tables["consultations"], dialects[(i, None)], n_schools))
+    files.update(programme_files(sim, seed, dialects, rows))
     for p in planted:
         if p.file_stem:
             p.files.extend(rel for rel in files if Path(rel).stem == p.file_stem)
     files[README_NAME] = readme(sim, planted, dialects).encode("utf-8")
     return dict(sorted(files.items())), rows, len(planted)
+
+
+def programme_files(
+    sim: Simulation, seed: int, dialects: dict[tuple[int, str | None], str], rows: dict[str, int]
+) -> dict[str, bytes]:
+    """Activities and financial support per school and school year in the school's dialect; each
+    project's costs per school year in its own folder (programme.py draws them on a stream of their own)."""
+    frames = programme.programme_frames(sim, seed)
+    out: dict[str, bytes] = {}
+    for kind in ("activities", "financial_support"):
+        rows[kind] = 0
+        for i, school in enumerate(sim.schools.iter_rows(named=True)):
+            folder = f"{world.MUNICIPALITIES[school['municipality']][1]}/{school['school_id']}"
+            dialect = dialects[(i, None)]
+            for year in world.SCHOOL_YEARS:
+                part = frames[kind].filter((pl.col("_school") == i) & (pl.col("_year") == year))
+                if part.height:
+                    ext = ".xlsx" if dialect == "xlsx" else ".csv"
+                    rel = f"{folder}/{FILE_STEMS[kind]}_{year.replace('/', '-')}{ext}"
+                    out[rel] = render(programme.written(part, kind, dialect), kind, dialect)
+                    rows[kind] += part.height
+    rows["costs"] = 0
+    for j, project in enumerate(sorted(frames["costs"]["project_code"].unique().to_list())):
+        dialect = COST_DIALECTS[j % len(COST_DIALECTS)]
+        for year in world.SCHOOL_YEARS:
+            part = frames["costs"].filter((pl.col("project_code") == project) & (pl.col("_year") == year))
+            if part.height:
+                slug = project.replace("/", "-").lower()
+                ext = ".xlsx" if dialect == "xlsx" else ".csv"
+                rel = f"projekti/{slug}/{FILE_STEMS['costs']}_{year.replace('/', '-')}{ext}"
+                out[rel] = render(programme.written(part, "costs", dialect), "costs", dialect)
+                rows["costs"] += part.height
+    return out
 
 
 def assign_dialects(n_schools: int) -> dict[tuple[int, str | None], str]:

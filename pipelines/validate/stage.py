@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
+from pipelines.contract import PROJECT_PERIODS
 from pipelines.run_summary import write_run_summary
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
@@ -33,7 +34,17 @@ from pipelines.warehouse import ensure_schema, rollback, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
-FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "monthly_volume")
+FRAMES = (
+    "schools",
+    "pupils",
+    "plans",
+    "consultations",
+    "grades",
+    "activities",
+    "financial_support",
+    "costs",
+    "monthly_volume",
+)
 CHUNK_ROWS = 200_000
 # The grades frame (tens of millions of rows) is a view, not a temp table: materialised, the national
 # one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
@@ -120,6 +131,9 @@ def suite_parameters(settings: ValidateSettings) -> dict[str, Any]:
         "max_consultation_minutes": settings.max_consultation_minutes,
         "min_volume_ratio": 1 - settings.volume_drop_share,
         "volume_drop_percent": round(100 * settings.volume_drop_share),
+        "max_activity_minutes": settings.max_activity_minutes,
+        "max_financial_support_eur": settings.max_financial_support_eur,
+        "max_cost_eur": settings.max_cost_eur,
     }
 
 
@@ -136,9 +150,17 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
-    # read by frame_plans and frame_consultations
+    # read by the frames of every kind with a project
     con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
     con.execute(f"create or replace temp table validate_unknown_subjects as {sql_file('unknown_subjects')}")
+    con.execute(
+        "create or replace temp table validate_project_periods "
+        "(project_code varchar, period_start date, period_end date)"
+    )
+    con.executemany(
+        "insert into validate_project_periods values (?, ?, ?)",
+        [(code, start, end) for code, (start, end) in PROJECT_PERIODS.items()],
+    )
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
@@ -171,6 +193,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_monthly_counts",
         "validate_unknown_projects",
         "validate_unknown_subjects",
+        "validate_project_periods",
     ):
         con.execute(f"drop table if exists {table}")
 

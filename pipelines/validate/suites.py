@@ -69,6 +69,14 @@ CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
     "plans": frozenset({"school_known", "on_roster", "days_after_reference", "first_unknown_project"}),
     "pupils": frozenset({"school_known", "days_after_reference"}),
     "schools": frozenset(),
+    # in_project_period reads contract.PROJECT_PERIODS, which no file version fingerprints: judged every run
+    "activities": frozenset(
+        {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
+    ),
+    "financial_support": frozenset(
+        {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
+    ),
+    "costs": frozenset({"municipality_known", "days_after_reference", "first_unknown_project", "in_project_period"}),
 }
 # frames of aggregates over many files: every rule on them is cross-table
 CROSS_TABLE_FRAMES = frozenset({"monthly_volume"})

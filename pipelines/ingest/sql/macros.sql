@@ -38,3 +38,24 @@ create or replace temp macro ingest_no_code(x) as
 -- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).
 create or replace temp macro ingest_subject(x) as
     case when x is not null and ingest_no_code(x) <> x then '~***' else x end;
+
+-- A month `2025-01`, `2025.01`, `01.2025` or `1.2025` (also with a Latvian trailing dot) as its first day;
+-- a whole date (a spreadsheet's date cell) gives its month.
+create or replace temp macro ingest_month_of(y, m) as
+    case when m between 1 and 12 then make_date(y, m, 1) end;
+
+create or replace temp macro ingest_month(x) as
+    case
+        when regexp_full_match(x, '\d{4}[-.]\d{1,2}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '^(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^\d{4}[-.](\d{1,2})', 1) as integer))
+        when regexp_full_match(x, '\d{1,2}\.\d{4}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '\.(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^(\d{1,2})', 1) as integer))
+        else cast(date_trunc('month', ingest_date(x)) as date)
+    end;
+
+-- An amount of money: a number as ingest_number, spaces (also non-breaking) as thousands separators
+-- and a trailing `EUR` or `€` allowed: `1 234,50 €` -> 1234.5.
+create or replace temp macro ingest_amount(x) as
+    ingest_number(regexp_replace(regexp_replace(x, '\s*(EUR|eur|€)$', ''), '[\s\x{00a0}]', '', 'g'));

@@ -13,6 +13,12 @@ with staged as (
         select source_file from validate_frame_consultations
         union all
         select source_file from validate_frame_grades
+        union all
+        select source_file from validate_frame_activities
+        union all
+        select source_file from validate_frame_financial_support
+        union all
+        select source_file from validate_frame_costs
     )
     group by all
 ),

@@ -12,6 +12,12 @@ with present as (
     select source_file from validate_frame_consultations
     union
     select source_file from validate_frame_grades
+    union
+    select source_file from validate_frame_activities
+    union
+    select source_file from validate_frame_financial_support
+    union
+    select source_file from validate_frame_costs
 ),
 
 versions as (

@@ -11,6 +11,10 @@ with staged as not materialized (
     select kind, source_file, source_line, school_id, month, null from validate_frame_consultations
     union all
     select kind, source_file, source_line, school_id, month, null from validate_frame_grades
+    union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_activities
+    union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_financial_support
 ),
 
 ingest_rejected as (
