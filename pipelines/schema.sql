@@ -40,14 +40,16 @@ create table if not exists meta.pseudonym_key (
 
 create table if not exists staging.schools (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
-    school_id varchar, school_name varchar, municipality varchar
+    school_id varchar, school_name varchar, municipality varchar,
+    school_type varchar  -- general | vocational | null (not given or not recognised)
 );
 
 create table if not exists staging.pupils (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     pupil_id varchar, school_id varchar, school_year varchar,
     class_raw varchar, grade_level integer, class_letter varchar,
-    gender varchar, left_on date, leaving_reason varchar
+    gender varchar, left_on date, leaving_reason varchar,
+    course_year integer  -- a vocational course year (1–4); grade_level is then null
 );
 
 create table if not exists staging.plans (
@@ -121,7 +123,8 @@ create table if not exists validation.flags (
     kind varchar, school_id varchar, row_key varchar,
     severity varchar not null default 'warning',
     reason_code varchar not null, column_name varchar, value varchar,
-    message_lv varchar not null, message_en varchar not null, run_id varchar
+    message_lv varchar not null, message_en varchar not null, run_id varchar,
+    row_count bigint default 1  -- rows one warning stands for (unknown_subject: all rows with that value)
 );
 
 create table if not exists validation.quality (

@@ -45,7 +45,7 @@ from pipelines.evaluate.early_warning import early_warning_marts, write_school_l
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
 from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
-from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
+from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.warehouse import release_cache, rollback, table_exists
 
@@ -118,7 +118,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
 }
 SAMPLE_COLUMNS = (
     "key", "pupil_id", "subject", "school_year", "semester", "school_id", "municipality", "grade_level",
-    "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
+    "course_year", "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
     "n_baseline_marks", "baseline_overall", "outcome", "n_outcome_marks", "change", "matched", "weight",
 )  # fmt: skip
 DOSE_SCHEMA: dict[str, pl.DataType] = {
@@ -249,11 +249,13 @@ def evaluate_frames(
     """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    # matched within each subject's own strata; the cells then pool subjects no dictionary knows
+    cell_sample = sample.with_columns(cell_subject())
     scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
     replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
     draws = (
         bootstrap_statistics(
-            sample,
+            cell_sample,
             CELL_KEYS,
             replicates=cfg.bootstrap_replicates,
             seed=cfg.seed,
@@ -266,7 +268,7 @@ def evaluate_frames(
         else None
     )
     cells = estimate_groups(
-        sample,
+        cell_sample,
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
@@ -280,7 +282,7 @@ def evaluate_frames(
     if not cells.is_empty():
         keys = list(CELL_KEYS)
         flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
-        pool = all_supported_estimates(sample, keys, sets, cfg.min_supported_for_estimate)
+        pool = all_supported_estimates(cell_sample, keys, sets, cfg.min_supported_for_estimate)
         cells = (
             cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
             .join(pool, on=keys, how="left", nulls_equal=True)
@@ -389,7 +391,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         ),
         "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
         "pupils": ordered(
-            con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+            con,
+            "select pupil_id, school_id, school_year, grade_level, course_year, left_on, leaving_reason "
+            "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),
         # listed activity participants: supported too, never a staying comparison after their first activity

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.changes import DOC_SECTION as CHANGES_DOC_SECTION
-from pipelines.contract import COST_CATEGORIES, OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import COST_CATEGORIES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 from pipelines.evaluate.estimate import (
     CLUSTER_ROBUST,
     INTERVAL_METHODS,
@@ -25,7 +25,7 @@ from pipelines.resources import PACKAGED
 
 from .disclosure import ALL
 
-NO_SUBJECT = "none"  # consultations without a subject: non-subject support (or subject not recognised)
+NO_SUBJECT = "none"  # consultations without a subject: non-subject support
 UNKNOWN = "unknown"  # role, municipality, year or semester not given
 NO_PROJECT = "none"  # consultation not attributed to a project
 
@@ -68,7 +68,7 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
-SUBJECT_CODES = (*SUBJECTS, NO_SUBJECT, ALL)
+SUBJECT_CODES = (*SUBJECTS, OTHER_SUBJECT, NO_SUBJECT, ALL)
 ROLE_CODES = (*STAFF_ROLES, UNKNOWN, ALL)
 
 _KEY_COLUMNS = (
@@ -949,7 +949,15 @@ def render_dictionary(k: int) -> str:
             unit = f"{c.unit_lv} / {c.unit_en}" if c.unit_en else ""
             out.append(f"| `{c.name}` | {c.type} | {unit} | {c.lv} | {c.en} |")
         out.append("")
-    extra_subject = [(NO_SUBJECT, "Atbalsts bez mācību priekšmeta", "Non-subject support"), (ALL, "Visi", "All")]
+    extra_subject = [
+        (
+            OTHER_SUBJECT,
+            "Priekšmets, kura nav vārdnīcā (teksts netiek publicēts)",
+            "A subject not in the dictionary (the text is not published)",
+        ),
+        (NO_SUBJECT, "Atbalsts bez mācību priekšmeta", "Non-subject support"),
+        (ALL, "Visi", "All"),
+    ]
     extra_role = [(UNKNOWN, "Amats nav norādīts", "Role not given"), (ALL, "Visi", "All")]
     out += ["## Kodi / Codes", "", "### `subject`", "", *_codes_table(SUBJECTS, extra_subject), ""]
     out += ["### `staff_role`", "", *_codes_table(STAFF_ROLES, extra_role), ""]

@@ -32,7 +32,7 @@ from pipelines.contract import KINDS
 from pipelines.ingest import containers, normalise, readers, values
 from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
-from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.names import NamePass
 from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_code_shapes
@@ -225,6 +225,7 @@ def run_ingest(
     migrate_meta_files(con)
     ensure_tables(con)
     migrate_free_text(con, key)
+    migrate_subjects(con)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
     entries = list_entries(raw_dir)
@@ -331,10 +332,13 @@ def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[st
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
-    """Size and mtime_ns recorded with each hash (added to warehouses created before they existed)."""
+    """Size and mtime_ns recorded with each hash, a school's type and a pupil's course year (added to
+    warehouses created before they existed)."""
     con.execute("alter table meta.files add column if not exists file_size bigint")
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
+    con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 
 def previous_versions(con: duckdb.DuckDBPyConnection) -> dict[str, _Previous]:

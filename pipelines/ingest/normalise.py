@@ -16,7 +16,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS, install_sql_macros
+from pipelines.contract import (
+    COLUMNS,
+    FREE_TEXT_COLUMNS,
+    PERSONAL_COLUMNS,
+    SCHOOL_TYPE_LOOKUP,
+    install_sql_macros,
+    normalise_text,
+    subject_key,
+)
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -95,13 +103,16 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     for column, table in values.DICTIONARIES.items():
         if f"raw_{column}" in frame.columns:
             schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
-            frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+            parse = _subject if column == "subject" else partial(_dictionary, table)
+            frame = add_mapped(frame, [f"raw_{column}"], parse, schema)
     if "raw_project_code" in frame.columns:
         frame = add_mapped(frame, ["raw_project_code"], partial(values.project_code, key), PROJECT_SCHEMA)
     if "raw_risk_factors" in frame.columns:
         frame = add_mapped(frame, ["raw_risk_factors"], values.risk_factor_codes, {"risk_factor_codes": pl.String})
     if kind == "grades":
         frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
+    if kind == "schools":
+        frame = add_mapped(frame, ["raw_school_type"], _school_type, {"school_type_value": pl.String})
     if kind == "pupils":
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
@@ -121,7 +132,7 @@ GRADE_SCHEMA = {
     "grade_key": pl.String,
     "grade_error": pl.String,
 }
-CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String}
+CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String, "course_year": pl.Int32}
 
 
 def add_mapped(
@@ -145,6 +156,15 @@ def _dictionary(table: dict[str, str], raw: str | None) -> tuple[str | None, str
     return (None, None) if raw is None else values.lookup_code(table, raw)
 
 
+def _subject(raw: str | None) -> tuple[str | None, str | None]:
+    """A subject no dictionary knows is kept as `~<normalised text>` (contract.subject_key), so its
+    support and marks still reach the evaluation. Its row_key part is keyed by the vocabulary row keys
+    were first made with (values.ROW_KEY_SUBJECTS), so re-delivered rows keep their keys."""
+    if raw is None:
+        return None, None
+    return subject_key(raw), values.subject_row_key(raw)
+
+
 def _grade(raw: str | None) -> tuple:
     if raw is None:
         return (None,) * len(GRADE_SCHEMA)
@@ -152,8 +172,12 @@ def _grade(raw: str | None) -> tuple:
     return g.kind, g.score, g.level, g.passed, g.percent, g.key, g.error
 
 
-def _class(raw: str | None) -> tuple[int | None, str | None]:
-    return (None, None) if raw is None else values.parse_class(raw)
+def _class(raw: str | None) -> tuple[int | None, str | None, int | None]:
+    return (None, None, None) if raw is None else values.parse_class(raw)
+
+
+def _school_type(raw: str | None) -> str | None:
+    return None if raw is None else SCHOOL_TYPE_LOOKUP.get(normalise_text(raw))
 
 
 def _gender(raw: str | None) -> str | None:

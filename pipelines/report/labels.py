@@ -7,7 +7,7 @@ come from `pipelines.contract`, the same dictionaries ingest uses.
 
 from __future__ import annotations
 
-from pipelines.contract import MODES, OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import MODES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS, published_subject
 
 LANGS: tuple[str, ...] = ("lv", "en")
 
@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mode": ("Forma", "Mode"),
     "project": ("Projekts", "Project"),
     "other_support": ("Bez priekšmeta / cits atbalsts", "No subject / other support"),
+    "other_subject": ("Cits priekšmets (nav vārdnīcā)", "Other subject (not in the dictionary)"),
     "unknown": ("Nav norādīts", "Not given"),
     "project_wide": ("Projektā kopā", "Whole project"),
     "this_municipality": ("Šī pašvaldība", "This municipality"),
@@ -555,7 +556,10 @@ def _name(table: dict[str, tuple[str, str, tuple[str, ...]]], code: str | None, 
 
 
 def subject_name(code: str | None, lang: str = "lv") -> str:
-    """Subject code -> its name; null means non-subject support."""
+    """Subject code -> its name; null means non-subject support; a subject no dictionary knows
+    (`other`, or its `~text` in the warehouse) is "other subject", never its text."""
+    if published_subject(code) == OTHER_SUBJECT:
+        return t("other_subject", lang)
     return _name(SUBJECTS, code, lang, "other_support")
 
 

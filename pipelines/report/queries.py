@@ -169,7 +169,11 @@ def missing_deliveries(con: Con, municipality: str | None = None) -> pd.DataFram
 
 # ---------------------------------------------------------------- support overview
 
-CONSULTATIONS = f"(select * from core.consultations where {FILTER})"
+# A subject no dictionary knows (`~text`) is shown as one `other` row, never as the school's text.
+CONSULTATIONS = (
+    "(select * replace (case when subject like '~%' then 'other' else subject end as subject) "
+    f"from core.consultations where {FILTER})"
+)
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:

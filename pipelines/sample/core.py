@@ -15,7 +15,7 @@ CORE_COLUMNS = {
     "schools": ["school_id", "school_name", "municipality"],
     "pupils": [
         "source_file", "source_line", "pupil_id", "school_id", "school_year", "class_raw", "grade_level", "gender",
-        "left_on", "leaving_reason",
+        "left_on", "leaving_reason", "course_year",
     ],
     "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code", "risk_factors"],
     "consultations": [
@@ -37,6 +37,8 @@ def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnectio
     municipality = frames["schools"].select("school_id", "municipality")
     for name, columns in CORE_COLUMNS.items():
         frame = frames[name]
+        if name == "pupils" and "course_year" not in frame.columns:  # the sample's schools teach grades
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("course_year"))
         if name in ("consultations", "grades") and "municipality" not in frame.columns:
             frame = frame.join(municipality, on="school_id", how="left")
         con.register("_f", frame.select(columns).to_arrow())

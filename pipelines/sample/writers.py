@@ -18,10 +18,19 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from pipelines.contract import ASSESSMENT_TYPES, COLUMNS, LEARNING_LEVELS, MODES, STAFF_ROLES, SUBJECTS
+from pipelines.contract import (
+    ASSESSMENT_TYPES,
+    COLUMNS,
+    LEARNING_LEVELS,
+    MODES,
+    SCHOOL_TYPES,
+    STAFF_ROLES,
+    SUBJECTS,
+)
 from pipelines.personal_code import make_old_code
 from pipelines.sample import programme, world
 from pipelines.sample.simulate import Simulation, simulate
+from pipelines.sample.vocational import vocational_files, vocational_school
 
 DIALECTS: tuple[str, ...] = ("cp1257", "utf8_bom_en", "tab_plain", "xlsx")
 DIALECT_TEXT = {
@@ -97,8 +106,21 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
     dialects = assign_dialects(n_schools)
     tables = {kind: export_frame(sim, kind, rng) for kind in ("pupils", "plans", "consultations", "grades")}
     tables, planted = plant_errors(sim, tables, rng)
-    files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(sim.schools)}
-    rows = {"schools": sim.schools.height, "pupils": 0, "plans": 0, "consultations": 0, "grades": 0}
+    # the vocational school comes from its own random stream: the general schools' files do not move
+    vocational = vocational_school(sim.schools, seed)
+    registry = pl.concat(
+        [
+            sim.schools.with_columns(pl.lit("general").alias("school_type")),
+            pl.DataFrame([{**vocational, "school_type": "vocational"}]),
+        ]
+    )
+    files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(registry)}
+    rows = {"schools": registry.height, "pupils": 0, "plans": 0, "consultations": 0, "grades": 0}
+    slug = world.MUNICIPALITIES[vocational["municipality"]][1]
+    codes = set(sim.pupils["pupil_code"].to_list())
+    voc_files, voc_rows = vocational_files(vocational, codes, seed, f"{slug}/{vocational['school_id']}")
+    files.update(voc_files)
+    rows = {kind: n + voc_rows.get(kind, 0) for kind, n in rows.items()}
     for i, school in enumerate(sim.schools.iter_rows(named=True)):
         folder = f"{world.MUNICIPALITIES[school['municipality']][1]}/{school['school_id']}"
         for kind, table in tables.items():
@@ -365,8 +387,12 @@ def extra_files(
 
 
 def registry_bytes(schools: pl.DataFrame) -> bytes:
-    """The schools registry: UTF-8, `;`, Latvian headers."""
+    """The schools registry: UTF-8, `;`, Latvian headers; the school type as the registry words it."""
     headers = [c.latvian for c in COLUMNS["schools"]]
+    if "school_type" not in schools.columns:
+        schools = schools.with_columns(pl.lit("general").alias("school_type"))
+    words = {code: lv.lower() for code, (lv, _en, _more) in SCHOOL_TYPES.items()}
+    schools = schools.with_columns(pl.col("school_type").replace_strict(words, default=None))
     frame = schools.select(EXPORT_COLUMNS["schools"])
     frame.columns = headers
     return frame.write_csv(separator=";").encode("utf-8")

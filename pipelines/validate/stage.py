@@ -52,6 +52,7 @@ VIEW_FRAMES = frozenset({"grades"})
 # Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
 HITS_VERSION = "1"
 STATE_SQL = """
+alter table validation.flags add column if not exists row_count bigint default 1;
 create table if not exists validation.judged_files (
     file_path varchar primary key, sha256 varchar, ingested_at timestamp, fingerprint varchar not null
 );
@@ -150,6 +151,7 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
     # read by the frames of every kind with a project
     con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
+    con.execute(f"create or replace temp table validate_unknown_subjects as {sql_file('unknown_subjects')}")
     con.execute(
         "create or replace temp table validate_project_periods "
         "(project_code varchar, period_start date, period_end date)"
@@ -189,6 +191,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_new_hits",
         "validate_monthly_counts",
         "validate_unknown_projects",
+        "validate_unknown_subjects",
         "validate_project_periods",
     ):
         con.execute(f"drop table if exists {table}")
@@ -352,6 +355,14 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
                  )
                order by source_file, source_line, reason_code, column_name, value""",
             {"run_id": run_id},
+        )
+        # one unknown_subject warning stands for every row of the school with that value
+        con.execute(
+            """update validation.flags set row_count = u.row_count
+               from validate_unknown_subjects u
+               where validation.flags.reason_code = 'unknown_subject'
+                 and validation.flags.source_file = u.source_file
+                 and validation.flags.source_line = u.source_line"""
         )
         con.execute(
             f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined

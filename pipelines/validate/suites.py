@@ -53,9 +53,20 @@ CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
             "consultations_same_day",
             "days_after_reference",
             "first_unknown_project",
+            "first_unknown_subject",
+            "unknown_subject_note",
         }
     ),
-    "grades": frozenset({"school_known", "on_roster", "grade_level", "days_after_reference"}),
+    "grades": frozenset(
+        {
+            "school_known",
+            "on_roster",
+            "grade_level",
+            "days_after_reference",
+            "first_unknown_subject",
+            "unknown_subject_note",
+        }
+    ),
     "plans": frozenset({"school_known", "on_roster", "days_after_reference", "first_unknown_project"}),
     "pupils": frozenset({"school_known", "days_after_reference"}),
     "schools": frozenset(),

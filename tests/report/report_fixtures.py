@@ -129,9 +129,9 @@ insert into quarantine.rows values
 
 insert into validation.flags values
   ('rīga/cons.csv', 7, 'consultations', '9000000001', 'k9', 'warning', 'long_consultation', 'minutes', '200',
-   'Ilga konsultācija', 'Long consultation', 'r1'),
-  ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject', 'Šahs',
-   'Nezināms priekšmets', 'Unknown subject', 'r1');
+   'Ilga konsultācija', 'Long consultation', 'r1', 1),
+  ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject',
+   'Šahs (3 rindas / rows)', 'Nezināms priekšmets', 'Unknown subject', 'r1', 3);
 
 insert into meta.files (file_path, sha256, kind, status, rows_read, rows_loaded, rows_quarantined, reason, encoding,
                         delimiter, ingested_at, run_id) values

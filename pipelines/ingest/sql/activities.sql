@@ -55,7 +55,7 @@ final as (
         -- what the activity was
         activity_type_code as activity_type,
         ingest_no_code(raw_activity_type) as activity_type_raw,
-        subject_code as subject,
+        ingest_subject(subject_code) as subject,
         ingest_no_code(raw_subject) as subject_raw,
         -- measures
         minutes_value as minutes,

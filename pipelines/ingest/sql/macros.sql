@@ -32,6 +32,11 @@ create or replace temp macro ingest_project_key(code, text_hash) as
 create or replace temp macro ingest_no_code(x) as
     case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
 
+-- A subject no dictionary knows is kept as `~<normalised text>`; with anything shaped like a
+-- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).
+create or replace temp macro ingest_subject(x) as
+    case when x is not null and ingest_no_code(x) <> x then '~***' else x end;
+
 -- A month `2025-01`, `2025.01`, `01.2025` or `1.2025` (also with a Latvian trailing dot) as its first day;
 -- a whole date (a spreadsheet's date cell) gives its month.
 create or replace temp macro ingest_month_of(y, m) as
