@@ -145,6 +145,7 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "ci_high": pl.Float64(),
     "p_value": pl.Float64(),
     "n_clusters": pl.Int64(),
+    "interval_method": pl.String(),
     "baseline_std_diff": pl.Float64(),
     "wwc_equivalence": pl.String(),
     "suppressed": pl.Boolean(),
@@ -281,7 +282,13 @@ def evaluate_frames(
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
     stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations), episodes)
     staying = staying_estimates(
-        stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
+        stay_rows,
+        caliper_sd=cfg.caliper_sd,
+        n_matches=cfg.n_matches,
+        min_supported=cfg.min_supported_for_estimate,
+        replicates=cfg.bootstrap_replicates,
+        seed=cfg.seed,
+        interval_method=cfg.interval_method,
     )
     return {
         "episodes": conform(episodes, EPISODE_SCHEMA),

@@ -13,7 +13,7 @@ from pipelines.warehouse import SCHEMAS
 
 CORE_COLUMNS = {
     "schools": ["school_id", "school_name", "municipality"],
-    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "left_on", "leaving_reason"],
+    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "gender", "left_on", "leaving_reason"],
     "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code"],
     "consultations": [
         "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
