@@ -176,7 +176,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFra
     raw_role = load_support_cube(con, "staff_role")
     result = run_export(con, settings(tmp), "run-1", excel=True)
     con.close()
-    assert len(result.files) == 8
+    assert len(result.files) == 9
     return tmp / "out" / "exports", raw_subject, raw_role
 
 
