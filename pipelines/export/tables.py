@@ -724,7 +724,8 @@ def render_dictionary(k: int) -> str:
         "Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
         "skaitus auditē atsevišķi; `effectiveness_subgroups.csv` trīs grupējumus auditē kopā (to `ALL` rindas ir "
         "projektu kopsummas no `effectiveness.csv`, tāpēc abos failos tās aizklātas vienādi; skolēnu skaits pa "
-        "dzimumiem ir precīza summa, jo katram skolēnam ir viens dzimums). SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
+        "dzimumiem ir precīza summa, jo katram skolēnam ir viens dzimums). "
+        "SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
         "mikrodatu krustabulām, bet neveic komplementāro aizklāšanu un pārrēķina kopsummas bez "
         "aizklātajām šūnām, tāpēc netiek izmantots.",
         "- EN: complementary cell: in an equation (total = sum of cells along one dimension) with exactly one "

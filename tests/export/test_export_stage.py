@@ -283,6 +283,7 @@ def test_manifest_hashes_and_row_counts(exported) -> None:
         "support_by_subject.csv",
         "support_by_role.csv",
         "effectiveness.csv",
+        "effectiveness_subgroups.csv",
         "datapackage.json",
         "data-dictionary.md",
         "atbalsts.xlsx",
