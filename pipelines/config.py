@@ -21,6 +21,8 @@ class IngestSettings:
     archive_max_total_mb: int = 2048
     archive_max_members: int = 10_000
     archive_max_depth: int = 2
+    # a text file with a longer line is rejected before it is parsed (pipelines/ingest/readers.py)
+    max_line_kb: int = 1024
 
 
 @dataclass(frozen=True)
