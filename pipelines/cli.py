@@ -189,7 +189,7 @@ def _step_validate(con, ctx: RunContext, out: Output) -> dict[str, Any]:
 def _step_transform(con, ctx: RunContext, out: Output) -> dict[str, Any]:
     from pipelines.transform import run_transform
 
-    return run_transform(con)
+    return run_transform(con, ctx.settings.transform)
 
 
 def _step_evaluate(con, ctx: RunContext, out: Output) -> dict[str, Any]:

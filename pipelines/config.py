@@ -27,6 +27,7 @@ class IngestSettings:
 class ValidateSettings:
     max_consultation_minutes: int = 240
     volume_drop_share: float = 0.5
+    max_lessons_per_day: int = 10  # more lessons missed by one pupil on one day is implausible (attendance)
     today: date | None = None
 
     def reference_date(self) -> date:
@@ -36,6 +37,13 @@ class ValidateSettings:
 # evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
 # the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
 INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
+
+
+@dataclass(frozen=True)
+class TransformSettings:
+    # Cabinet Regulation No. 89 (1 Feb 2011), point 5.3: the school informs the municipality when a pupil
+    # misses more than 20 lessons without a valid reason in a semester (docs/method.md, "Attendance").
+    unexcused_semester_threshold: int = 20
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class Settings:
     warehouse_name: str = "warehouse.duckdb"
     ingest: IngestSettings = field(default_factory=IngestSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
+    transform: TransformSettings = field(default_factory=TransformSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
@@ -147,6 +156,7 @@ def load_settings(path: Path | None = None) -> Settings:
         warehouse_name=str(paths.get("warehouse", "warehouse.duckdb")),
         ingest=_section(IngestSettings, raw.get("ingest")),
         validate=_section(ValidateSettings, raw.get("validate")),
+        transform=_section(TransformSettings, raw.get("transform")),
         evaluate=_section(EvaluateSettings, raw.get("evaluate")),
         export=_section(ExportSettings, raw.get("export")),
         report=_section(ReportSettings, raw.get("report")),

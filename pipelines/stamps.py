@@ -20,9 +20,13 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
         "staging.plans",
         "staging.consultations",
         "staging.grades",
+        "staging.attendance",
     ),
     "validate": ("quarantine.rows", "validation.flags", "validation.quality"),
-    "transform": ("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
+    "transform": (
+        "core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades",
+        "core.attendance", "core.attendance_monthly", "core.unexcused_semester",
+    ),  # fmt: skip
     "evaluate": (),  # every marts.* table the evaluation owns, found at run time
 }
 # Columns that record when or by which run something happened: not content.

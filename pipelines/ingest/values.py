@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pipelines.contract import (
+    ABSENCE_REASON_LOOKUP,
     ASSESSMENT_LOOKUP,
     LEARNING_LEVELS,
     MODE_LOOKUP,
@@ -129,6 +130,7 @@ DICTIONARIES: dict[str, dict[str, str]] = {
     "staff_role": ROLE_LOOKUP,
     "mode": MODE_LOOKUP,
     "assessment_type": ASSESSMENT_LOOKUP,
+    "reason": ABSENCE_REASON_LOOKUP,
 }
 
 

@@ -18,10 +18,10 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from pipelines.contract import ASSESSMENT_TYPES, COLUMNS, LEARNING_LEVELS, MODES, STAFF_ROLES, SUBJECTS
+from pipelines.contract import ABSENCE_REASONS, ASSESSMENT_TYPES, COLUMNS, LEARNING_LEVELS, MODES, STAFF_ROLES, SUBJECTS
 from pipelines.personal_code import make_old_code
 from pipelines.sample import world
-from pipelines.sample.simulate import Simulation, simulate
+from pipelines.sample.simulate import Simulation, lessons_per_day, simulate
 
 DIALECTS: tuple[str, ...] = ("cp1257", "utf8_bom_en", "tab_plain", "xlsx")
 DIALECT_TEXT = {
@@ -31,9 +31,16 @@ DIALECT_TEXT = {
     "xlsx": "Excel .xlsx, īsti datumu lauki, latviskas galvenes",
 }
 XLSX_CREATED = datetime(2026, 11, 23, 8, 0, 0)  # fixed document date: the same bytes on every run
-DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on"}
+DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on", "period_start", "period_end"}
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {kind: tuple(c.name for c in cols) for kind, cols in COLUMNS.items()}
-FILE_STEMS = {"pupils": "skolēni", "plans": "iap", "consultations": "konsultacijas", "grades": "vertejumi"}
+FILE_STEMS = {
+    "pupils": "skolēni", "plans": "iap", "consultations": "konsultacijas", "grades": "vertejumi",
+    "attendance_lessons": "kavejumi", "attendance_periods": "kavejumu_kopsavilkums",
+}  # fmt: skip
+# Attendance shapes (docs/sample-data.md, "Attendance"): school i sends period summaries when i % 3 == 2
+# (monthly with lessons held when i % 6 == 2, per semester without when i % 6 == 5), lesson records otherwise.
+ATTENDANCE_STREAM = 5  # the writers' own stream for attendance: the other files' bytes stay as they were
+COUNT_COLUMNS = ("minutes", "group_size", "lessons_missed", "excused", "unexcused", "illness", "lessons_held")
 README_NAME = "SAMPLE_README.md"
 
 
@@ -87,8 +94,9 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
     dialects = assign_dialects(n_schools)
     tables = {kind: export_frame(sim, kind, rng) for kind in ("pupils", "plans", "consultations", "grades")}
     tables, planted = plant_errors(sim, tables, rng)
+    tables.update(attendance_frames(sim, np.random.Generator(np.random.PCG64([seed, ATTENDANCE_STREAM]))))
     files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(sim.schools)}
-    rows = {"schools": sim.schools.height, "pupils": 0, "plans": 0, "consultations": 0, "grades": 0}
+    rows = {"schools": sim.schools.height} | {kind: 0 for kind in tables}
     for i, school in enumerate(sim.schools.iter_rows(named=True)):
         folder = f"{world.MUNICIPALITIES[school['municipality']][1]}/{school['school_id']}"
         for kind, table in tables.items():
@@ -154,6 +162,86 @@ def export_frame(sim: Simulation, kind: str, rng: np.random.Generator) -> pl.Dat
             pl.lit(False).alias("_planted"),
             pl.lit(None, dtype=pl.Int64).alias("_planted_id"),
         )
+    )
+
+
+def summary_school(i: int) -> bool:
+    return i % 3 == 2
+
+
+def attendance_frames(sim: Simulation, rng: np.random.Generator) -> dict[str, pl.DataFrame]:
+    """Lesson records of the schools that send them, period summaries of the others (every pupil on the
+    roll in the period, zeros included), in the shape export_frame gives the other kinds."""
+    ids = sim.schools.select("school_id", pl.int_range(pl.len()).alias("_school"))
+    marks = [
+        pl.lit(None, dtype=pl.String).alias("_date_text"),
+        pl.lit(False).alias("_planted"),
+        pl.lit(None, dtype=pl.Int64).alias("_planted_id"),
+    ]
+    absences = sim.attendance.join(ids, on="school_id", how="left", maintain_order="left")
+    records = absences.filter(~summary_school_expr()).with_columns(
+        subject_text(absences.filter(~summary_school_expr())["subject"], rng),
+        pl.col("reason").alias("_reason"),
+        pl.col("date").alias("_when"),
+    )
+    lessons = records.select(*EXPORT_COLUMNS["attendance_lessons"], "_reason", "_when", "_school", *marks)
+    periods = period_summaries(sim, absences.filter(summary_school_expr()), ids)
+    return {"attendance_lessons": lessons, "attendance_periods": periods.with_columns(marks)}
+
+
+def summary_school_expr() -> pl.Expr:
+    return pl.col("_school") % 3 == 2
+
+
+def period_summaries(sim: Simulation, absences: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """Per pupil on the roll: one row per month (schools i % 6 == 2, with lessons held) or per semester."""
+    periods = []
+    for cal in world.semester_calendar():
+        days = cal["school_days"].astype("datetime64[D]").astype(date)
+        start, end = days[0], days[-1]
+        periods.append((cal["school_year"], start, end, "semester", len(days)))
+        for month in sorted({(d.year, d.month) for d in days}):
+            first = date(month[0], month[1], 1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            held = sum(first <= d <= last for d in days)
+            periods.append((cal["school_year"], first, last, "month", held))
+    frame = pl.DataFrame(
+        periods, schema=["school_year", "period_start", "period_end", "_granularity", "_school_days"], orient="row"
+    )
+    roster = (
+        sim.pupils.join(ids, on="school_id", how="left")
+        .filter(summary_school_expr())
+        .select("pupil_code", "school_id", "school_year", "grade_level", "left_on", "_school")
+    )
+    wanted = pl.when(pl.col("_school") % 6 == 2).then(pl.lit("month")).otherwise(pl.lit("semester"))
+    rows = (
+        roster.join(frame, on="school_year")
+        .filter((pl.col("_granularity") == wanted) & (pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("period_start"))))
+    )
+    counts = (
+        rows.select("pupil_code", "period_start", "period_end")
+        .join(absences.select("pupil_code", "date", "reason", "lessons_missed"), on="pupil_code")
+        .filter(pl.col("date").is_between(pl.col("period_start"), pl.col("period_end")))
+        .group_by("pupil_code", "period_start")
+        .agg(
+            pl.col("lessons_missed").filter(pl.col("reason") == reason).sum().alias(reason)
+            for reason in ("excused", "unexcused", "illness")
+        )
+    )
+    per_day = pl.Series(lessons_per_day(rows["grade_level"].to_numpy()))
+    return (
+        rows.with_columns(per_day.alias("_per_day"))
+        .join(counts, on=["pupil_code", "period_start"], how="left")
+        .with_columns(
+            pl.col("excused", "unexcused", "illness").fill_null(0).cast(pl.Int64),
+            pl.when(pl.col("_school") % 6 == 2)
+            .then(pl.col("_school_days") * pl.col("_per_day"))
+            .cast(pl.Int64)
+            .alias("lessons_held"),
+            pl.col("period_start").alias("_when"),
+        )
+        .sort("period_start", "school_id", "pupil_code")
+        .select(*EXPORT_COLUMNS["attendance_periods"], "_when", "_school")
     )
 
 
@@ -359,7 +447,12 @@ def value_texts(part: pl.DataFrame, kind: str, dialect: str) -> pl.DataFrame:
         exprs.append(pl.col("project_code").replace(world.PROJECT_SPELLINGS[dialect]))
     if kind == "pupils" and dialect == "cp1257":
         exprs.append(pl.col("gender").replace_strict({"M": "V", "F": "S"}, default=None).alias("gender"))  # vīr./siev.
-    if english and kind in ("pupils", "plans", "consultations", "grades"):
+    if "_reason" in part.columns:
+        reasons = {code: (en if english else lv) for code, (lv, en, _m) in ABSENCE_REASONS.items()}
+        if dialect == "tab_plain":
+            reasons = {k: strip_marks(v) for k, v in reasons.items()}
+        exprs.append(pl.col("_reason").replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"))
+    if english and kind != "schools":
         exprs.append(pl.col("pupil_code").str.replace("-", "", literal=True))  # this system drops the hyphen
     return part.with_columns(exprs) if exprs else part
 
@@ -414,7 +507,7 @@ def xlsx_bytes(part: pl.DataFrame, kind: str, columns: list[str]) -> bytes:
     for col in columns:
         if col in DATE_COLUMNS:
             writers[col] = lambda r, c, v: sheet.write_datetime(r, c, datetime(v.year, v.month, v.day), date_cell)
-        elif col in ("minutes", "group_size"):
+        elif col in COUNT_COLUMNS:
             writers[col] = lambda r, c, v: sheet.write_number(r, c, float(v))
         elif col == "grade":
             writers[col] = lambda r, c, v: (

@@ -33,7 +33,7 @@ from pipelines.warehouse import ensure_schema, rollback, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
-FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "monthly_volume")
+FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "attendance", "monthly_volume")
 CHUNK_ROWS = 200_000
 # The grades frame (tens of millions of rows) is a view, not a temp table: materialised, the national
 # one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
@@ -117,6 +117,7 @@ def suite_parameters(settings: ValidateSettings) -> dict[str, Any]:
     return {
         "reference_date": settings.reference_date(),
         "max_consultation_minutes": settings.max_consultation_minutes,
+        "max_lessons_per_day": settings.max_lessons_per_day,
         "min_volume_ratio": 1 - settings.volume_drop_share,
         "volume_drop_percent": round(100 * settings.volume_drop_share),
     }

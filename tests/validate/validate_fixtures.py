@@ -70,6 +70,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "assessment_type": "summative",
         "assessment_type_raw": "Summatīvais",
     },
+    # a lesson record (shape `lessons`): two lessons missed without a valid reason on a Tuesday
+    "attendance": {
+        "shape": "lessons",
+        "pupil_id": "p2",
+        "school_id": SCHOOL_A,
+        "period_start": date(2024, 11, 5),
+        "period_end": date(2024, 11, 5),
+        "school_year": YEAR,
+        "semester": 1,
+        "reason": "unexcused",
+        "reason_raw": "neattaisnots",
+        "subject": None,
+        "subject_raw": None,
+        "lessons_missed": 2,
+        "excused": 0,
+        "unexcused": 2,
+        "illness": 0,
+        "unknown_reason": 0,
+        "lessons_held": None,
+    },
 }
 
 
@@ -96,7 +116,8 @@ def register_files(con, extra_ingest_rejects: dict[str, int] | None = None) -> N
                  union all select source_file, 'pupils' from staging.pupils
                  union all select source_file, 'plans' from staging.plans
                  union all select source_file, 'consultations' from staging.consultations
-                 union all select source_file, 'grades' from staging.grades)
+                 union all select source_file, 'grades' from staging.grades
+                 union all select source_file, 'attendance_' || shape from staging.attendance)
            group by all""",
         [datetime(2025, 3, 1, 10, 0)],
     )

@@ -13,6 +13,8 @@ with staged as (
         select source_file from validate_frame_consultations
         union all
         select source_file from validate_frame_grades
+        union all
+        select source_file from validate_frame_attendance
     )
     group by all
 ),

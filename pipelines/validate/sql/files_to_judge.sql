@@ -12,6 +12,8 @@ with present as (
     select source_file from validate_frame_consultations
     union
     select source_file from validate_frame_grades
+    union
+    select source_file from validate_frame_attendance
 ),
 
 versions as (

@@ -11,6 +11,8 @@ with staged as not materialized (
     select kind, source_file, source_line, school_id, month, null from validate_frame_consultations
     union all
     select kind, source_file, source_line, school_id, month, null from validate_frame_grades
+    union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_attendance
 ),
 
 ingest_rejected as (
