@@ -24,9 +24,15 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     ),
     "validate": ("quarantine.rows", "validation.flags", "validation.quality"),
     "transform": (
-        "core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades",
-        "core.attendance", "core.attendance_monthly", "core.unexcused_semester",
-    ),  # fmt: skip
+        "core.schools",
+        "core.pupils",
+        "core.plans",
+        "core.consultations",
+        "core.grades",
+        "core.attendance",
+        "core.attendance_monthly",
+        "core.unexcused_semester",
+    ),
     "evaluate": (),  # every marts.* table the evaluation owns, found at run time
 }
 # Columns that record when or by which run something happened: not content.

@@ -539,13 +539,14 @@ def draw_attendance(p: dict[str, np.ndarray], schools: pl.DataFrame, calendar: l
         idx = np.flatnonzero(active)
         on_roll = days[None, :] < p["left_day"][idx][:, None]
         runup = (p["left_day"][idx][:, None] - days[None, :]) <= RUNUP_DAYS
-        p_unexcused = UNEXCUSED_BASE * np.exp(UNEXCUSED_RISK * risk[idx])[:, None] * np.where(runup, UNEXCUSED_RUNUP, 1.0)
+        boost = np.where(runup, UNEXCUSED_RUNUP, 1.0)
+        p_unexcused = np.minimum(UNEXCUSED_BASE * np.exp(UNEXCUSED_RISK * risk[idx])[:, None] * boost, 0.9)
         u = rng.random((4, len(idx), len(days)))
         full = lessons_per_day(level[idx])[:, None] * np.ones((1, len(days)), dtype=np.int64)
         draws = (
             ("illness", u[0] < ILLNESS_P, full),
             ("excused", (u[1] < EXCUSED_P) & (u[0] >= ILLNESS_P), full),
-            ("unexcused", (u[2] < np.minimum(p_unexcused, 0.9)) & (u[0] >= ILLNESS_P), 1 + (u[2] * 1000 % 3).astype(int)),
+            ("unexcused", (u[2] < p_unexcused) & (u[0] >= ILLNESS_P), 1 + (u[2] * 1000 % 3).astype(int)),
             ("unknown", (u[3] < UNKNOWN_P) & (u[0] >= ILLNESS_P), np.ones_like(full)),
         )
         for reason, hit, lessons in draws:

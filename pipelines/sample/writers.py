@@ -214,10 +214,8 @@ def period_summaries(sim: Simulation, absences: pl.DataFrame, ids: pl.DataFrame)
         .select("pupil_code", "school_id", "school_year", "grade_level", "left_on", "_school")
     )
     wanted = pl.when(pl.col("_school") % 6 == 2).then(pl.lit("month")).otherwise(pl.lit("semester"))
-    rows = (
-        roster.join(frame, on="school_year")
-        .filter((pl.col("_granularity") == wanted) & (pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("period_start"))))
-    )
+    on_roll = pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("period_start"))
+    rows = roster.join(frame, on="school_year").filter((pl.col("_granularity") == wanted) & on_roll)
     counts = (
         rows.select("pupil_code", "period_start", "period_end")
         .join(absences.select("pupil_code", "date", "reason", "lessons_missed"), on="pupil_code")

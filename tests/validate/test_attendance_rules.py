@@ -16,6 +16,11 @@ PERIODS_AGAIN = "A/kopsavilkums_v2.csv"
 ROSTER = "A/skolēni.csv"
 
 
+def days(of_november: int) -> dict:
+    """A lesson record's one-day period, in November 2024."""
+    return {"period_start": date(2024, 11, of_november), "period_end": date(2024, 11, of_november)}
+
+
 def period(start: date, end: date, unexcused: int, **more) -> dict:
     return {"shape": "periods", "period_start": start, "period_end": end, "reason": None, "reason_raw": None,
             "lessons_missed": unexcused, "excused": None, "unexcused": unexcused, "illness": None,
@@ -36,7 +41,7 @@ def outcome(tmp_path_factory, runner):
     ensure_schema(con)
     stage(con, "schools", "skolas.csv", [{"school_id": SCHOOL_A}])
     stage(con, "pupils", ROSTER, [{"pupil_id": "p2"}])
-    day = {"period_start": date(2024, 11, 6), "period_end": date(2024, 11, 6)}
+    day = days(6)
     stage(
         con,
         "attendance",
@@ -45,11 +50,9 @@ def outcome(tmp_path_factory, runner):
             {},  # 2 passes
             {**day, "lessons_missed": 8, "unexcused": 8},  # 3 with line 4: 13 lessons on one day
             {**day, "lessons_missed": 5, "unexcused": 5, "reason_raw": "n"},  # 4
-            {"period_start": date(2024, 11, 9), "period_end": date(2024, 11, 9)},  # 5 a Saturday
-            {"period_start": date(2024, 11, 7), "period_end": date(2024, 11, 7), "lessons_missed": 0,
-             "unexcused": 0},  # 6 nothing missed  # fmt: skip
-            {"period_start": date(2024, 11, 8), "period_end": date(2024, 11, 8), "reason": "unknown",
-             "reason_raw": "ārsts", "unexcused": 0, "unknown_reason": 2},  # 7 a reason no vocabulary knows  # fmt: skip
+            days(9),  # 5 a Saturday
+            {**days(7), "lessons_missed": 0, "unexcused": 0},  # 6 nothing missed
+            {**days(8), "reason": "unknown", "reason_raw": "ārsts", "unexcused": 0, "unknown_reason": 2},  # 7
             {"period_start": date(2025, 4, 1), "period_end": date(2025, 4, 1)},  # 8 in the future
         ],
     )
