@@ -64,9 +64,9 @@ ATTENDANCE_STREAM = 4
 # draw_leaving. The same r_i drives unexcused absences: P(unexcused on a school day) =
 # UNEXCUSED_BASE · exp(UNEXCUSED_RISK · r_i), × UNEXCUSED_RUNUP in the RUNUP_DAYS before a pupil leaves.
 UNEXCUSED_BASE = 0.012
-UNEXCUSED_RISK = 1.2
-UNEXCUSED_RUNUP = 4.0
-RUNUP_DAYS = 60
+UNEXCUSED_RISK = 1.5
+UNEXCUSED_RUNUP = 5.0
+RUNUP_DAYS = 90
 ILLNESS_P = 0.03  # a whole day off sick, independent of the risk
 EXCUSED_P = 0.008  # a whole day excused (family, competitions), independent of the risk
 UNKNOWN_P = 0.002  # one lesson missed, reason not recorded
@@ -543,11 +543,14 @@ def draw_attendance(p: dict[str, np.ndarray], schools: pl.DataFrame, calendar: l
         p_unexcused = np.minimum(UNEXCUSED_BASE * np.exp(UNEXCUSED_RISK * risk[idx])[:, None] * boost, 0.9)
         u = rng.random((4, len(idx), len(days)))
         full = lessons_per_day(level[idx])[:, None] * np.ones((1, len(days)), dtype=np.int64)
+        sick = u[0] < ILLNESS_P
+        excused = (u[1] < EXCUSED_P) & ~sick
+        present = ~sick & ~excused  # a day off whole leaves no lesson to skip
         draws = (
-            ("illness", u[0] < ILLNESS_P, full),
-            ("excused", (u[1] < EXCUSED_P) & (u[0] >= ILLNESS_P), full),
-            ("unexcused", (u[2] < p_unexcused) & (u[0] >= ILLNESS_P), 1 + (u[2] * 1000 % 3).astype(int)),
-            ("unknown", (u[3] < UNKNOWN_P) & (u[0] >= ILLNESS_P), np.ones_like(full)),
+            ("illness", sick, full),
+            ("excused", excused, full),
+            ("unexcused", (u[2] < p_unexcused) & present, 1 + (u[2] * 1000 % 3).astype(int)),
+            ("unknown", (u[3] < UNKNOWN_P) & present, np.ones_like(full)),
         )
         for reason, hit, lessons in draws:
             rows, cols = np.nonzero(hit & on_roll)

@@ -179,10 +179,9 @@ def attendance_frames(sim: Simulation, rng: np.random.Generator) -> dict[str, pl
         pl.lit(None, dtype=pl.Int64).alias("_planted_id"),
     ]
     absences = sim.attendance.join(ids, on="school_id", how="left", maintain_order="left")
-    records = absences.filter(~summary_school_expr()).with_columns(
-        subject_text(absences.filter(~summary_school_expr())["subject"], rng),
-        pl.col("reason").alias("_reason"),
-        pl.col("date").alias("_when"),
+    records = absences.filter(~summary_school_expr())
+    records = records.with_columns(
+        subject_text(records["subject"], rng), pl.col("reason").alias("_reason"), pl.col("date").alias("_when")
     )
     lessons = records.select(*EXPORT_COLUMNS["attendance_lessons"], "_reason", "_when", "_school", *marks)
     periods = period_summaries(sim, absences.filter(summary_school_expr()), ids)
