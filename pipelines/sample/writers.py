@@ -566,6 +566,13 @@ def readme(sim: Simulation, planted: list[Planted], dialects: dict[tuple[int, st
         f"{t['volume_drop']['month']}",
         "- Divas identiskas atzīmes vienā dienā ir likumīgas (abas skaitās) / identical marks on one day are "
         "legitimate (both count).",
+        f"- Kavējumi / absences: latentais risks / latent risk r = {t['leaving']['ability_coefficient']} · spējas / "
+        "ability (aiziešanas riska reizinātāja logaritms / log of the leaving-hazard multiplier); neattaisnots "
+        f"kavējums dienā / unexcused absence on a day: {t['attendance']['unexcused_base']} · "
+        f"exp({t['attendance']['unexcused_risk']} · r), × {t['attendance']['runup']} pēdējās / in the last "
+        f"{t['attendance']['runup_days']} dienās pirms aiziešanas / days before leaving. Skolas ar indeksu i mod 3 = 2 "
+        "sūta kopsavilkumus, pārējās — ierakstus / schools with index i mod 3 = 2 send period summaries, the others "
+        "lesson records (docs/sample-data.md, „Attendance”).",
         "",
         "## Dialekti / dialects",
         "",
