@@ -11,6 +11,8 @@ Marts written here (grain):
   exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
 - marts.dose_response: dimension (hours band, mode, staff role) × level.
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
+- marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
+  supported vs matched comparison (absences.py); empty when no school sends attendance.
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
@@ -30,6 +32,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate.absences import absence_estimates, absence_sample
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
@@ -150,6 +153,23 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
+ABSENCES_SCHEMA: dict[str, pl.DataType] = {
+    "school_year": pl.String(),
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "unexcused_per_month_supported": pl.Float64(),
+    "unexcused_per_month_comparison": pl.Float64(),
+    "difference": pl.Float64(),
+    "naive_change": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "p_value": pl.Float64(),
+    "n_clusters": pl.Int64(),
+    "baseline_std_diff": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "note": pl.String(),
+}
 DESIGN = (
     "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
     "WLS ANCOVA with stratum FE; {interval}"
@@ -199,7 +219,9 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     # Load (and the episodes and candidates: the outcome windows depend on them)
     inputs, episodes, candidates, outcomes = load_analysis(con, settings)
     # Process
-    marts = evaluate_frames(episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg)
+    marts = evaluate_frames(
+        episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg, monthly=inputs["absences"]
+    )
     # Save
     write_marts(con, marts)
     return summarise(marts)
@@ -234,8 +256,10 @@ def evaluate_frames(
     pupils: pl.DataFrame,
     consultations: pl.DataFrame,
     cfg: EvaluateSettings,
+    monthly: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
+    """Everything after the marks are read: matching, cell estimates, dose–response, staying, and
+    absences as a second outcome when `monthly` (core.attendance_monthly) has rows."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
     scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
@@ -283,6 +307,15 @@ def evaluate_frames(
     staying = staying_estimates(
         stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
     )
+    absences = absence_estimates(
+        absence_sample(
+            candidates, pl.DataFrame() if monthly is None else monthly, pupils, first_support_dates(consultations),
+            episodes,
+        ),
+        caliper_sd=cfg.caliper_sd,
+        n_matches=cfg.n_matches,
+        min_supported=cfg.min_supported_for_estimate,
+    )  # fmt: skip
     return {
         "episodes": conform(episodes, EPISODE_SCHEMA),
         "evaluation_sample": analysis_sample(sample, pairs),
@@ -290,6 +323,7 @@ def evaluate_frames(
         "effectiveness_detail": cells,
         "dose_response": conform(dose, DOSE_SCHEMA),
         "staying": conform(staying, STAYING_SCHEMA),
+        "effectiveness_absences": conform(absences, ABSENCES_SCHEMA),
         "event_study": event_study(
             matched_rows(sample, pairs),
             None if draws is None else {name: d.get((ALL,) * len(CELL_KEYS)) for name, d in draws.items()},
@@ -381,6 +415,11 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
         ),
         "marks": ordered(con, sql("marks_by_semester")),
+        "absences": (
+            ordered(con, "select pupil_id, month, school_year, semester, unexcused from core.attendance_monthly")
+            if table_exists(con, "core", "attendance_monthly")
+            else pl.DataFrame()
+        ),
     }
 
 

@@ -147,7 +147,9 @@ def test_rules_on_roster_plan_registry_and_volume_are_cross_table(runner):
     assert parts["consultations", "minutes_out_of_range"] == "local"
     assert parts["grades", "unknown_subject"] == "local"
     assert part_of("some_new_frame", {"kwargs": {"column": "x"}, "meta": {"value_column": "x"}}) == "cross"
-    assert set(CROSS_TABLE_COLUMNS) == {"consultations", "grades", "plans", "pupils", "schools"}
+    assert parts["attendance", "periods_overlap"] == parts["attendance", "too_many_lessons_per_day"] == "cross"
+    assert parts["attendance", "implausible_absences"] == "local"
+    assert set(CROSS_TABLE_COLUMNS) == {"consultations", "grades", "plans", "pupils", "schools", "attendance"}
 
 
 def test_a_later_run_with_another_reference_date_equals_a_full_one(tmp_path, settings, runner, judged):
