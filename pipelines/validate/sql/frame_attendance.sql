@@ -72,7 +72,8 @@ final as (
         case when a.shape = 'periods'
             then year(a.period_end - interval 8 month) = year(a.period_start - interval 8 month) end
             as period_in_one_school_year,
-        month(a.period_start) not in (7, 8) and month(a.period_end) not in (7, 8) as in_teaching_months,
+        -- a day, or the start of a period, in July or August (a summary may run to 31 August)
+        month(a.period_start) not in (7, 8) as in_teaching_months,
         case when a.shape = 'lessons' then dayofweek(a.period_start) in (0, 6) end as on_weekend,
         a.reason = 'unknown' and a.reason_raw is not null as reason_unrecognised,
         a.lessons_missed - a.weekdays * $max_lessons_per_day as missed_over_plausible,
