@@ -324,4 +324,9 @@ else:
         total=R.t("total"),
     )
     R.note("ef_absences_note")
+
+# %%
+R.early_warning_section()
+
+# %%
 R.close()

@@ -219,6 +219,9 @@ else:
     R.placebo_section(diag_here)
 
 # %%
+R.early_warning_section()
+
+# %%
 R.plans_by_school_section()
 
 # %%

@@ -138,7 +138,7 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
 
 def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
     from pipelines.ingest import ArchiveLimits, run_ingest
-    from pipelines.ingest.paths import personal_name_warning
+    from pipelines.ingest.paths import personal_name_warning, renamed_warning
     from pipelines.pseudonym import KeyProblem, load_key
     from pipelines.run_summary import write_run_summary
 
@@ -164,6 +164,7 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
             on_file=on_file,
             archive_limits=limits,
             memory_limit=ingest.duckdb_memory_limit,
+            max_line_bytes=ingest.max_line_kb * 1024,
         )
     except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
         raise UserError(str(exc)) from exc
@@ -171,6 +172,9 @@ def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str,
     for path, digest in result.personal_names:
         out.event("personal_data_in_file_name", path=path, sha256=digest)
         out.say(f"[yellow]![/] {escape(personal_name_warning(path, digest))}")
+    if result.renamed_stored:
+        out.event("stored_paths_renamed", count=result.renamed_stored)
+        out.say(f"[yellow]![/] {escape(renamed_warning(result.renamed_stored))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),

@@ -21,6 +21,8 @@ class IngestSettings:
     archive_max_total_mb: int = 2048
     archive_max_members: int = 10_000
     archive_max_depth: int = 2
+    # a text file with a longer line is rejected before it is parsed (pipelines/ingest/readers.py)
+    max_line_kb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,31 @@ class EvaluateSettings:
 
 
 @dataclass(frozen=True)
+class EarlyWarningSettings:
+    """The early-warning model (pipelines/evaluate/early_warning.py; docs/method.md, "Early warning")."""
+
+    snapshot_month_day: str = "10-31"  # indicators read on this day of each school year (MM-DD)
+    min_label_days: int = 90  # a year's leaving is known once this many days after its snapshot are in the data
+    recent_days: int = 30  # the "recent" part of the year for the fall in the mean mark (a month: the
+    # October snapshot then compares October with September)
+    min_leavers: int = 10  # fewer leavers in the training years: documented indicator rules instead
+    leaving_codes: tuple[str, ...] = ("dropout",)  # contract.LEAVING_REASONS codes that count as leaving
+    band_high: float = 0.05  # model: risk_score at or above this is `high`
+    band_medium: float = 0.02  # ... at or above this `medium`, else `low`
+    rule_high_flags: int = 3  # rules: this many indicators or more is `high`
+    rule_medium_flags: int = 2  # ... this many `medium`
+    max_reasons: int = 3  # reasons per pupil (largest positive contributions)
+    inverse_regularisation: float = 1.0  # scikit-learn's C (L2)
+    recall_margin: float = 0.2  # warn when recall differs by more than this between groups
+
+    def __post_init__(self) -> None:
+        if not self.band_high > self.band_medium > 0:
+            raise ValueError("params.yaml: early_warning needs band_high > band_medium > 0")
+        if not self.rule_high_flags > self.rule_medium_flags > 0:
+            raise ValueError("params.yaml: early_warning needs rule_high_flags > rule_medium_flags > 0")
+
+
+@dataclass(frozen=True)
 class ExportSettings:
     k: int = 5
 
@@ -90,6 +117,7 @@ class Settings:
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     transform: TransformSettings = field(default_factory=TransformSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    early_warning: EarlyWarningSettings = field(default_factory=EarlyWarningSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
 
@@ -115,6 +143,11 @@ class Settings:
         return self.out_dir / "stages"
 
     @property
+    def early_warning_dir(self) -> Path:
+        """Per-school early-warning lists: for the schools only, never under exports/ (docs/method.md)."""
+        return self.out_dir / "early_warning"
+
+    @property
     def feedback_dir(self) -> Path:
         return self.out_dir / "feedback"
 
@@ -136,6 +169,8 @@ def _section(cls: type, data: dict[str, Any] | None) -> Any:
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"params.yaml: unknown setting(s) {sorted(unknown)} for {cls.__name__}")
+    if "leaving_codes" in data:
+        data["leaving_codes"] = tuple(str(x) for x in data["leaving_codes"])
     if "hours_bands" in data:
         data["hours_bands"] = tuple(float(x) for x in data["hours_bands"])
     if data.get("today") and isinstance(data["today"], str):
@@ -158,6 +193,7 @@ def load_settings(path: Path | None = None) -> Settings:
         validate=_section(ValidateSettings, raw.get("validate")),
         transform=_section(TransformSettings, raw.get("transform")),
         evaluate=_section(EvaluateSettings, raw.get("evaluate")),
+        early_warning=_section(EarlyWarningSettings, raw.get("early_warning")),
         export=_section(ExportSettings, raw.get("export")),
         report=_section(ReportSettings, raw.get("report")),
     )

@@ -174,6 +174,29 @@ ABSENCE_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 UNKNOWN_REASON = "unknown"
 
+# Why a pupil left (`Atskaitīšanas iemesls`, free text on the roster): code -> (Latvian, English, word
+# stems found in the normalised text). Read by the early-warning model (pipelines/evaluate/early_warning.py)
+# to tell leaving school without finishing from finishing, moving school or emigrating; a text with
+# none of the stems is `other`. The order matters: the first code whose stem occurs wins.
+LEAVING_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "completed": (
+        "Ieguva izglītību",
+        "Completed",
+        ("pabeidz", "pabeig", "absolv", "ieguva", "ieguvis", "beidza skolu", "izsniegt", "sekmigi", "complet"),
+    ),
+    "transfer": (
+        "Pārcēlās uz citu izglītības iestādi",
+        "Moved to another school",
+        ("parcel", "cita skola", "citu skolu", "citu izglitibas", "cita izglitibas", "parvietot", "transfer"),
+    ),
+    "emigrated": ("Izbrauca uz ārzemēm", "Emigrated", ("arzem", "izbrauc", "emigr", "abroad")),
+    "dropout": (
+        "Pārtrauca mācības",
+        "Stopped school without finishing",
+        ("partrauc", "partrauk", "nemacas", "neapmekle", "atbirum", "drop"),
+    ),
+}
+
 # canonical code -> (Latvian name, English name, further accepted spellings)
 SUBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "mathematics": ("Matemātika", "Mathematics", ("math", "maths", "matematika I", "matemātika I")),

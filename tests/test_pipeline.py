@@ -18,11 +18,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.evaluate.early_warning import LIST_COLUMNS
 from pipelines.pseudonym import KEY_ENV
 from pipelines.runner import warehouse_lock
 from pipelines.sample import simulate, write_sample
@@ -398,3 +400,35 @@ def test_status_lists_runs_files_and_schools(first_run):
     assert "completed" in result.output
     assert "grades" in result.output and "consultations" in result.output
     assert "Balvu pamatskola" in result.output  # the schools table names each school
+
+
+def test_early_warning_lists_point_at_roster_lines_of_their_school(first_run, sample_raw):
+    """Every row of every per-school list is a line of that school's roster file in the raw folder
+    (the school finds the pupil in its own export), with the class that line holds."""
+    con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
+    enrolled = con.execute("select school_id, count(*) from marts.early_warning group by 1 order by 1").fetchall()
+    con.close()
+    lists = sorted((first_run / "early_warning").glob("*.csv"))
+    assert [(p.stem, pl.read_csv(p).height) for p in lists] == enrolled
+    checked = 0
+    sheets: dict[str, list[tuple]] = {}
+    for path in lists:
+        frame = pl.read_csv(path, infer_schema_length=0)
+        assert frame.columns == list(LIST_COLUMNS)
+        for roster_file, line, klass in frame.select("roster_file", "roster_line", "class").iter_rows():
+            name, _, sheet = roster_file.partition(".xlsx#")
+            if sheet:  # a workbook sheet: the line is the sheet row
+                if roster_file not in sheets:
+                    book = openpyxl.load_workbook(sample_raw / f"{name}.xlsx", read_only=True)
+                    sheets[roster_file] = [tuple(map(str, r)) for r in book[sheet].iter_rows(values_only=True)]
+                    book.close()
+                row = " ".join(sheets[roster_file][int(line) - 1])
+            else:
+                raw = (sample_raw / roster_file).read_bytes()
+                text = raw.decode("utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" else raw.decode("utf-8", errors="replace")
+                if "\ufffd" in text:
+                    text = raw.decode("cp1257")
+                row = text.splitlines()[int(line) - 1]
+            assert path.stem in row and klass in row, (roster_file, line)
+            checked += 1
+    assert checked > 100

@@ -13,6 +13,10 @@ Marts written here (grain):
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
 - marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
   supported vs matched comparison (absences.py); empty when no school sends attendance.
+- marts.early_warning: pupil enrolled at the latest data date: risk of leaving school without finishing,
+  band, reasons, open plan; marts.early_warning_metrics: its out-of-time evaluation and fairness audit
+  (early_warning.py). The per-school lists `<out>/early_warning/<school_id>.csv` are written here too,
+  for the schools only (never under exports/).
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
@@ -39,6 +43,7 @@ from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
 from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
 from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
+from pipelines.evaluate.early_warning import early_warning_marts, write_school_lists
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
 from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
@@ -222,8 +227,10 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     marts = evaluate_frames(
         episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg, monthly=inputs["absences"]
     )
-    # Save
+    marts |= early_warning_marts(con, settings.early_warning)
+    # Save (the per-school early-warning lists only after their mart is stored)
     write_marts(con, marts)
+    write_school_lists(marts["early_warning"], settings.early_warning_dir)
     return summarise(marts)
 
 

@@ -26,6 +26,7 @@ from .tables import (
     EFFECTIVENESS,
     EFFECTIVENESS_DESCRIPTIVE,
     NO_PROJECT,
+    RISK_SUMMARY,
     SUPPORT_BY_ROLE,
     SUPPORT_BY_SUBJECT,
     SUPPORT_SUMMARY,
@@ -58,8 +59,10 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     by_subject = load_support_cube(con, "subject")
     by_role = load_support_cube(con, "staff_role")
     effectiveness = load_effectiveness(con)
+    risk = load_risk_summary(con)
     # Process
     tables = protect_tables(by_subject, by_role, effectiveness, k, settings.validate.max_consultation_minutes)
+    tables.append((RISK_SUMMARY, protect_risk_summary(risk, k)))
     contents, rows = render_files(tables, k, run_id, excel)
     # Save
     out_dir = settings.exports_dir
@@ -110,6 +113,16 @@ def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return pd.DataFrame({**{c: pd.Series(dtype="object") for c in columns}, "estimate_withheld": []})
     frame = con.execute(f"select {', '.join(columns)}, suppressed as estimate_withheld from marts.effectiveness").df()
     return frame
+
+
+def load_risk_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The early-warning scores as a cube with `ALL` margins; empty when marts.early_warning is not built."""
+    columns = [c for c in RISK_SUMMARY.column_names if c != "suppressed"]
+    if not table_exists(con, "marts", "early_warning"):
+        log.warning("marts.early_warning nav izveidota; risk_summary.csv būs tukša / not built; file will be empty")
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    sql = (SQL_DIR / "risk_summary.sql").read_text(encoding="utf-8")
+    return con.execute(sql).df()[columns]
 
 
 # --- Process ----------------------------------------------------------------------------------
@@ -190,6 +203,26 @@ def log_audit(name: str, protected: Protected) -> None:
         result.blocks,
         result.largest_block,
     )
+
+
+# Each pupil is in exactly one cell of risk_summary (one score per pupil), so both counts are exact sums
+# along every key; a pupil with a plan is a pupil.
+RISK_RULES = (ColumnRule("n_pupils", exact=True), ColumnRule("n_with_plan", exact=True))
+RISK_BOUNDS = (RowBound("n_pupils", "n_with_plan"),)
+
+
+def protect_risk_summary(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Primary and complementary suppression, then the LP audit (an attacker solving every margin at
+    once, audit.py); the share is withheld with either count."""
+    if frame.empty:
+        out = frame.copy()
+        out["suppressed"] = pd.Series(dtype=bool)
+        return out
+    frame = sort_rows(frame.astype({c: float for c in RISK_SUMMARY.counts}), RISK_SUMMARY.keys)
+    frame["share_with_plan"] = pd.to_numeric(frame["share_with_plan"], errors="coerce").astype(float)
+    risk = audited_patterns([(frame, RISK_SUMMARY.keys, None)], RISK_SUMMARY.counts, k, RISK_RULES, RISK_BOUNDS)
+    log_audit("risk_summary", risk)
+    return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)
 
 
 def protect_effectiveness(frame: pd.DataFrame, k: int) -> pd.DataFrame:

@@ -458,7 +458,63 @@ EFFECTIVENESS = TableSpec(
 # Text and flag columns withheld with the derived figures (they describe the same people's estimate).
 EFFECTIVENESS_DESCRIPTIVE = ("interval_method", "design_warning")
 
-TABLES: tuple[TableSpec, ...] = (SUPPORT_SUMMARY, SUPPORT_BY_SUBJECT, SUPPORT_BY_ROLE, EFFECTIVENESS)
+RISK_BANDS = ("high", "medium", "low")
+
+RISK_SUMMARY = TableSpec(
+    name="risk_summary",
+    title_lv="Priekšlaicīgas mācību pārtraukšanas risks un atbalsta plāni",
+    title_en="Risk of leaving school early and support plans",
+    grain_lv="viena rinda uz pašvaldību × mācību gadu × semestri × riska grupu, ar `ALL` kopsummām; skolēni, kas "
+    "mācās jaunākās datu dienas datumā (sk. docs/method.md, „Agrīnā brīdināšana”)",
+    grain_en="one row per municipality × school year × semester × risk band, with `ALL` totals; pupils enrolled "
+    'on the latest data date (see docs/method.md, "Early warning")',
+    keys=("municipality", "school_year", "semester", "risk_band"),
+    columns=(
+        _KEY_COLUMNS[1],
+        _KEY_COLUMNS[2],
+        _KEY_COLUMNS[3],
+        ColumnSpec(
+            "risk_band",
+            "string",
+            "Riska grupa: `high` augsts, `medium` vidējs, `low` zems (robežas `params.yaml` sadaļā "
+            f"`early_warning`); `{ALL}` — visas",
+            f"Risk band: `high`, `medium`, `low` (cut-offs in `params.yaml`, section `early_warning`); `{ALL}` — all",
+            enum=(*RISK_BANDS, ALL),
+        ),
+        ColumnSpec(
+            "n_pupils",
+            "integer",
+            "Skolēni sarakstā jaunākās datu dienas datumā (katrs skolēns vienā šūnā)",
+            "Pupils on the roll on the latest data date (each pupil in one cell)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "n_with_plan",
+            "integer",
+            "No tiem — ar atvērtu individuālo atbalsta plānu tajā dienā",
+            "Of them, with an open individual support plan on that day",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "share_with_plan",
+            "number",
+            "`n_with_plan` / `n_pupils`, noapaļots līdz 0,001: cik no riska grupas atbalsts jau aptver",
+            "`n_with_plan` / `n_pupils`, rounded to 0.001: how much of the band support already covers",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        _SUPPRESSED,
+    ),
+    counts=("n_pupils", "n_with_plan"),
+    derived=("share_with_plan",),
+)
+
+TABLES: tuple[TableSpec, ...] = (SUPPORT_SUMMARY, SUPPORT_BY_SUBJECT, SUPPORT_BY_ROLE, EFFECTIVENESS, RISK_SUMMARY)
 
 
 def suppression_rule(k: int) -> dict[str, str]:
@@ -625,7 +681,9 @@ def render_dictionary(k: int) -> str:
         "ierakstu skaits (citādi stundas, kas piesaistītas publicētām kopsummām, prasa desmitiem "
         "papildu kārtu). Ātrums: demonstrācijas paraugā eksporta posms ~9 s (3 kārtas). "
         "Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
-        "skaitus auditē atsevišķi. SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
+        "skaitus auditē atsevišķi, `risk_summary.csv` arī (katrs skolēns tur ir vienā šūnā, tāpēc abi skaiti ir "
+        "precīzas summas; rindā skolēni ≥ skolēni ar plānu). "
+        "SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
         "mikrodatu krustabulām, bet neveic komplementāro aizklāšanu un pārrēķina kopsummas bez "
         "aizklātajām šūnām, tāpēc netiek izmantots.",
         "- EN: complementary cell: in an equation (total = sum of cells along one dimension) with exactly one "
@@ -646,7 +704,9 @@ def render_dictionary(k: int) -> str:
         "is withheld wherever the pupil or record count is (otherwise hours pinned by published totals took "
         "dozens of extra rounds). Speed: on the demo sample the export stage takes ~9 s (3 rounds). "
         "Staff and school counts "
-        "are not LP-audited. `effectiveness.csv` counts are audited on their own. SACRO's `acro` 1.0.2 was "
+        "are not LP-audited. `effectiveness.csv` counts are audited on their own, and so are `risk_summary.csv`'s "
+        "(each pupil is in one cell there, so both counts are exact sums; within a row pupils ≥ pupils with a "
+        "plan). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
         "",

@@ -34,7 +34,8 @@ from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
 from pipelines.ingest.legacy import migrate_free_text
 from pipelines.ingest.messages import reasons_frame
-from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables
+from pipelines.ingest.names import NamePass
+from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_code_shapes
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.pseudonym import check_warehouse_key
@@ -46,10 +47,11 @@ log = logging.getLogger("atbalsts.ingest")
 
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
-NAME_SOURCES = ("pupils", "consultations")  # kinds whose rows carry first + last names (paths.record_names)
 KEPT_TEXT_CELLS = (
     "raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type", "raw_reason",
 )  # fmt: skip
+# Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class IngestResult:
     files: list[FileReport] = field(default_factory=list)
     # (path as stored, sha256) of this run's files whose names held personal data (see paths.py)
     personal_names: list[tuple[str, str | None]] = field(default_factory=list)
+    # paths stored by earlier runs renamed now (a name first known this run): see paths.renamed_warning
+    renamed_stored: int = 0
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -101,9 +105,8 @@ class _Previous:
     encoding: str | None = None
 
     def same_stat(self, stat: _Stat) -> bool:
-        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same.
-        Not for a workbook recorded whole (before each sheet was a file): it is read again."""
-        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns) and self.encoding != "xlsx"
+        """Size and mtime_ns as recorded with the last hash: the bytes are taken to be the same."""
+        return (self.file_size, self.file_mtime_ns) == (stat.size, stat.mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -173,9 +176,11 @@ class _RunState:
     unchanged: list[tuple[str, int | None, int | None]] = field(default_factory=list)
     chunk_bytes: int = readers.CHUNK_BYTES
     chunk_rows: int = BATCH_ROWS
+    max_line: int = readers.MAX_LINE_BYTES
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     parts: dict[str, list[str]] = field(default_factory=dict)  # container path -> its sheets / members last run
     part_raws: list[str] = field(default_factory=list)  # raw paths of this run's sheets and members
+    learn_on_load: bool = False  # the names pass failed on a file: names are also learned as rows load
 
     def identity_of(self, con: duckdb.DuckDBPyConnection, raw: str) -> str:
         """The stored path of a raw relative path (listed ones were looked up at the start)."""
@@ -202,12 +207,17 @@ def run_ingest(
     chunk_bytes: int = readers.CHUNK_BYTES,
     archive_limits: ArchiveLimits | None = None,
     memory_limit: str | None = None,
+    max_line_bytes: int = readers.MAX_LINE_BYTES,
 ) -> IngestResult:
     """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest.
 
     `chunk_bytes`: a text file larger than this is read and typed chunk by chunk (bounded memory),
     still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits).
-    `memory_limit`: the connection's configured DuckDB limit, set back after a huge file."""
+    `memory_limit`: the connection's configured DuckDB limit, set back after a huge file.
+    `max_line_bytes`: a text file with a longer line is rejected before it is parsed.
+
+    Before anything is stored, the names of this run's rosters and logs are learned (names.py), so
+    no path or kept cell is ever stored holding a name the run knows."""
     ensure_schema(con)
     check_warehouse_key(con, key, run_id)  # a weak key, or not the one the warehouse was built with: refused
     migrate_meta_files(con)
@@ -218,7 +228,14 @@ def run_ingest(
     entries = list_entries(raw_dir)
     raws = [e.rel for e in entries]
     scrubber = PathScrubber(key)
-    scrubber.rescrub_stored(con, raws)  # names stored by an interrupted run; paths from before the rule
+    archive_limits = archive_limits or ArchiveLimits()
+    learned = NamePass(con, scrubber, archive_limits, chunk_bytes, max_line_bytes).run(to_read(con, entries, scrubber))
+    log.info(
+        "names learned first: %d files looked at, %d with names, %.2f s",
+        learned.files, learned.name_files, learned.seconds,
+    )  # fmt: skip
+    # paths stored before a name was known (earlier runs, an interrupted one, warehouses from before the rule)
+    renamed = scrubber.rescrub_stored(con, raws)
     state = _RunState(
         run_id,
         previous_versions(con),
@@ -228,10 +245,12 @@ def run_ingest(
         scrubber.identities(con, raws),
         chunk_bytes=chunk_bytes,
         chunk_rows=batch_rows,
-        archive_limits=archive_limits or ArchiveLimits(),
+        max_line=max_line_bytes,
+        archive_limits=archive_limits,
+        learn_on_load=learned.failed > 0,
     )
     state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
-    result = IngestResult()
+    result = IngestResult(renamed_stored=len(renamed))
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
@@ -261,10 +280,7 @@ def run_ingest(
                         flush(examined.kind)
                 if len(state.unchanged) >= UNCHANGED_BATCH:
                     flush_unchanged(con, state)
-        # Rosters and logs first: the names they bring are masked in the other kinds' kept cells.
-        for kind in sorted(
-            batches, key=lambda k: (NAME_SOURCES.index(k) if k in NAME_SOURCES else len(NAME_SOURCES), k)
-        ):
+        for kind in sorted(batches):
             flush(kind)
     finally:
         flush_unchanged(con, state)
@@ -273,7 +289,7 @@ def run_ingest(
     finish_paths(con, state, [*raws, *state.part_raws], result)
     con.execute("CHECKPOINT")
     result.files.sort(key=lambda f: f.path)
-    if on_file is not None:  # after finish_paths: a name learned late in the run is never shown
+    if on_file is not None:  # after finish_paths (see there)
         for found in result.files:
             on_file(found)
     return result
@@ -300,8 +316,9 @@ def _bytes(size: str) -> float:
 
 
 def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[str], result: IngestResult) -> None:
-    """Rename paths holding a name learned this run (a file read before the roster that names its
-    pupil), and list this run's files whose names held personal data, for the analyst."""
+    """List this run's files whose names held personal data, for the analyst. Names are learned
+    before the run stores anything (names.py); should one still be learned later, the paths holding
+    it are renamed here (rescrub_stored), so none is ever shown."""
     renames = state.scrubber.rescrub_stored(con, raws)
     result.files = [replace(f, path=renames.get(f.path, f.path)) for f in result.files]
     digests = dict(con.execute("select file_path, sha256 from meta.files").fetchall())
@@ -409,9 +426,9 @@ def examine_file(
         # stat before reading: a file rewritten in between gets a newer mtime and is hashed next time
         st = path.stat()
         stat = _Stat(st.st_size, st.st_mtime_ns)
-        if parts and previous is None and all(p.status in CURRENT and p.same_stat(stat) for p in parts):
-            return [mark_unchanged(state, p, state.previous[p], stat) for p in state.parts[rel]]
-        if not parts and previous is not None and previous.status in CURRENT and previous.same_stat(stat):
+        if known_unchanged(previous, parts, stat):
+            if parts:
+                return [mark_unchanged(state, p, state.previous[p], stat) for p in state.parts[rel]]
             return [mark_unchanged(state, rel, previous, stat)]
         data = path.read_bytes()
     except OSError as exc:
@@ -420,6 +437,35 @@ def examine_file(
         ]
     budget = containers.new_budget(state.archive_limits)
     return examine_bytes(con, raw, rel, data, content_hash(data), stat, state, 0, budget)
+
+
+def known_unchanged(previous: _Previous | None, parts: list[_Previous], stat: _Stat) -> bool:
+    """Size and mtime as recorded (for a workbook or archive: with each of its sheets or members):
+    the file is marked unchanged without being read. Not a workbook recorded whole (before each
+    sheet was a file): it is read again."""
+    if parts and previous is None:
+        return all(p.status in CURRENT and p.same_stat(stat) for p in parts)
+    whole = previous is not None and previous.encoding != "xlsx"
+    return not parts and whole and previous.status in CURRENT and previous.same_stat(stat)
+
+
+def to_read(con: duckdb.DuckDBPyConnection, entries: list[Entry], scrubber: PathScrubber) -> Iterator[Path]:
+    """The files this run will read (all but links and files known unchanged), for the names pass."""
+    previous = previous_versions(con)
+    identities = scrubber.identities(con, [e.rel for e in entries])
+    parts = container_parts(previous, set(identities.values()))
+    for entry in entries:
+        if entry.skip_reason is not None:
+            continue
+        rel = identities[entry.rel]
+        try:
+            st = entry.path.stat()
+        except OSError:
+            continue  # the run reports it
+        if not known_unchanged(
+            previous.get(rel), [previous[p] for p in parts.get(rel, [])], _Stat(st.st_size, st.st_mtime_ns)
+        ):
+            yield entry.path
 
 
 def examine_bytes(
@@ -553,11 +599,13 @@ def read_file(
     """Decode, split and recognise one text file; its cells go to a batch, anything else is saved now.
     A file larger than one chunk is only opened here (header, encoding), and read while it is typed."""
     try:
-        source = readers.open_text(data, state.chunk_bytes)
+        source = readers.open_text(data, state.chunk_bytes, state.max_line)
     except NotData as exc:
         return save_file(con, rel, digest, None, "skipped", str(exc), None, None, state, previous, stat)
     except Unreadable as exc:
-        if recognise(header_cells(data)).kind is None:  # a note or README that merely fails to split
+        if (
+            not isinstance(exc, readers.TooLong) and recognise(header_cells(data)).kind is None
+        ):  # a note or README that merely fails to split
             return save_file(con, rel, digest, None, "skipped", NO_KNOWN_HEADER, None, None, state, previous, stat)
         rows = readers.count_data_lines(data)
         return save_file(con, rel, digest, None, "rejected", str(exc), None, None, state, previous, stat, rows)
@@ -674,13 +722,16 @@ def reject_internal(
     exc: Exception,
     rows: int = 0,
 ) -> FileReport:
-    """A file the code failed on: reported with the error's type only (no data in the message).
+    """A file the code failed on: reported with the error's type only (no data in the message), or
+    for a file found unreadable while it was read chunk by chunk (readers.Unreadable), with that reason.
     Its rows count as read and quarantined (none of them is loaded). A failure to write the
     warehouse (full disk) is not the file's: it stops the run, called here from the handler so
     the original traceback is kept."""
     if machine_failure(exc):
         raise exc
     reason = f"Iekšēja kļūda, fails netika ielādēts / Internal error, the file was not loaded ({type(exc).__name__})"
+    if isinstance(exc, Unreadable):  # found while a huge file was read chunk by chunk: what to fix
+        reason = str(exc)
     if previous is None:  # keep an earlier good version's rows and record intact
         save_file(con, rel, digest, None, "rejected", reason, None, None, state, None, _Stat(), rows)
     return FileReport(rel, None, "rejected", rows, 0, rows, reason)
@@ -693,8 +744,10 @@ def type_and_save(
     them in one transaction: a failure in any chunk leaves nothing of these files."""
     normalise.begin_typed(con)
     for cells in chunked_cells(files, state.chunk_rows):
-        state.scrubber.record_names(con, cells)  # names seen before they are dropped: paths holding them are masked
+        if state.learn_on_load:  # late, but a path stored before is then renamed at the end (finish_paths)
+            state.scrubber.record_names(con, cells)
         cells = state.scrubber.scrub_cells(con, cells, KEPT_TEXT_CELLS)
+        cells = mask_code_shapes(cells, REGISTRY_TEXT_CELLS)
         prepared = normalise.map_values(normalise.clean_cells(cells), kind, key, state.pupil_ids)
         normalise.add_typed(con, kind, prepared)
         del cells, prepared

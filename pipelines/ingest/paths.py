@@ -10,9 +10,10 @@ Two raw paths may scrub to the same text, and the identity is also what re-deliv
 incremental stages key on, so a scrubbed path carries a keyed hash of its raw path: `<scrubbed>
 #<12 hex>`. A path with nothing to scrub is its own identity (unchanged for clean names).
 
-Names are learned as files are read, so a file read before the roster that names its pupil is
-renamed at the end of the run (rescrub_stored), in every table that holds a path; the next run
-starts from the names stored by then and computes the same identities.
+A run learns its names before it stores anything (names.py), so no path is stored holding a name
+the run knows. A path stored by an earlier run, before its name was known, is renamed at the start
+of the run that learns it (rescrub_stored), in every table that holds a path; its old bytes can stay
+in the file's free space, and the analyst is told (renamed_warning).
 """
 
 from __future__ import annotations
@@ -68,13 +69,16 @@ class PathScrubber:
         return h.hexdigest()[:PAIR_HEX_DIGITS]
 
     def person_hashes(self, first: str | None, last: str | None) -> set[str]:
-        """A person's pairs: the whole first and last names, and each word of one with each of the other."""
+        """A person's pairs: the whole first and last names, each word of one with each of the other,
+        and the same with the first name's initials (`J. Ozols`, `Ozols J`, `A. M. Bērziņa`).
+        A surname alone is no pair: Latvian surnames are often common words (Liepa, Ozols, Kalns)."""
         f, la = words(first or ""), words(last or "")
         if not f or not la:
             return set()
-        out = {self.pair_hash(f, la)}
+        initials = [w[0] for w in f]
+        out = {self.pair_hash(f, la), self.pair_hash(initials, la)}
         if len(f) > 1 or len(la) > 1:
-            out.update(self.pair_hash([a], [b]) for a in f for b in la)
+            out.update(self.pair_hash([a], [b]) for a in [*f, *initials] for b in la)
         return out
 
     def staff_hashes(self, name: str | None) -> set[str]:
@@ -152,8 +156,8 @@ class PathScrubber:
         known = self.known_pairs(con, raws)
         return {raw: self.identity(raw, known) for raw in raws}
 
-    def record_names(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> None:
-        """Store the name pairs of a batch's rows (rosters: first + last name; logs: staff name)."""
+    def name_hashes(self, cells: pl.DataFrame) -> set[str]:
+        """The name pairs of rows (rosters: `raw_first_name` + `raw_last_name`; logs: `raw_staff_name`)."""
         hashes: set[str] = set()
         if {"raw_first_name", "raw_last_name"} <= set(cells.columns):
             for first, last in cells.select("raw_first_name", "raw_last_name").unique().iter_rows():
@@ -161,13 +165,11 @@ class PathScrubber:
         if "raw_staff_name" in cells.columns:
             for (name,) in cells.select("raw_staff_name").unique().iter_rows():
                 hashes |= self.staff_hashes(name)
-        if not hashes:
-            return
-        con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
-        try:
-            con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
-        finally:
-            con.unregister("ingest_name_pairs")
+        return hashes
+
+    def record_names(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> None:
+        """Store the name pairs of a batch's rows (see name_hashes)."""
+        store_pairs(con, self.name_hashes(cells))
 
     def scrub_cells(self, con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
         """Kept free-text cells (subject, role, class, …) with known name pairs masked as in paths: a
@@ -207,9 +209,40 @@ def personal_name_warning(path: str, digest: str | None) -> str:
     )
 
 
+def renamed_warning(count: int) -> str:
+    """The one line the analyst sees when paths stored by earlier runs were renamed this run."""
+    return (
+        f"{count} agrāk saglabāti failu ceļi saturēja vārdu, kas kļuva zināms tikai tagad, un ir pārdēvēti; "
+        "vecais teksts var palikt noliktavas faila brīvajā vietā: lai to dzēstu, skatiet docs/warehouse.md, "
+        f"„Brīvā vieta”. / {count} file paths stored by earlier runs held a name first known now and were "
+        "renamed; the old text can remain in the warehouse file's free space: to remove it, see "
+        "docs/warehouse.md, 'Free space'."
+    )
+
+
 def _name_word(token: str) -> str | None:
     """A token that can be part of a name (letters only), normalised; None for numbers and masks."""
     return normalise_text(token) if _WORD.fullmatch(token) else None
+
+
+def store_pairs(con: duckdb.DuckDBPyConnection, hashes: set[str]) -> None:
+    """Keyed name-pair hashes into meta.name_pairs (the names themselves are never stored)."""
+    if not hashes:
+        return
+    con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
+    try:
+        con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
+    finally:
+        con.unregister("ingest_name_pairs")
+
+
+def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Personal-code-shaped parts of allowed text (the registry's school and municipality names)
+    replaced by `***`; the rest stays, as reports show these names. Each distinct value once."""
+    present = [c for c in columns if c in cells.columns]
+    values = {v for c in present for v in cells[c].drop_nulls().unique().to_list()}
+    changed = {v: masked for v in values if (masked := PERSONAL_CODE_SHAPE.sub(MASK, v)) != v}
+    return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,6 +26,9 @@ XLSX_MAGIC = ZIP_MAGIC  # kept for callers that named it so
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
 DELIMITERS: tuple[str, ...] = (";", "\t", ",")  # preference on a tie in the header
 CHUNK_BYTES = 8 * 1024 * 1024  # a text file is parsed this many bytes (whole records) at a time
+# A line longer than this rejects the file (params.yaml ingest.max_line_kb): one 300 MB line would be
+# one 300 MB record, parsed in one piece at ~4 GB RSS; no export row comes anywhere near 1 MB.
+MAX_LINE_BYTES = 1024 * 1024
 
 # Row problems (reason codes in messages.REASONS); the row is quarantined, the file loads.
 TOO_MANY_FIELDS = "too_many_fields"
@@ -44,6 +47,29 @@ class NotData(Exception):
 
 class Unreadable(Exception):
     """The file looks like data but cannot be parsed: rejected with this reason."""
+
+
+class TooLong(Unreadable):
+    """A line, or a quoted cell running over lines, longer than the limit: the file is rejected
+    whatever its header says (a note or README is never that long either)."""
+
+
+def too_long(data: bytes, offset: int, limit: int) -> TooLong:
+    """The one-line reason: the line (as a text editor counts them) where the long record is."""
+    line = data.count(b"\n", 0, offset) + 1
+    size = size_text(limit)
+    return TooLong(
+        f"Rinda {line} ir garāka par {size} (vai tajā pēdiņa nav aizvērta): pārbaudiet, vai fails ir eksports "
+        f"ar vienu ierakstu katrā rindā, un iesūtiet to vēlreiz / Line {line} is longer than {size} (or a quote "
+        f"in it is not closed): check that the file is an export with one record per line, and send it again"
+    )
+
+
+def size_text(size: int) -> str:
+    for unit, name in ((1 << 20, "MB"), (1 << 10, "KB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    return f"{size} B"
 
 
 @dataclass(frozen=True)
@@ -91,7 +117,7 @@ def read_table(data: bytes) -> RawTable:
 
 def check_text(data: bytes) -> None:
     """Raise NotData for bytes that are no text export at all."""
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): that copies the file)
         raise NotData("Tukšs fails / Empty file")
     if data.startswith(OLE_MAGIC):
         raise NotData(
@@ -102,17 +128,21 @@ def check_text(data: bytes) -> None:
         raise NotData("Nav teksta vai .xlsx fails / Not a text or .xlsx file")
 
 
-def open_text(data: bytes, chunk_bytes: int = CHUNK_BYTES) -> TextSource:
-    """The file as delimited text: its encoding, header row and delimiter; rows are parsed lazily."""
+def open_text(data: bytes, chunk_bytes: int = CHUNK_BYTES, max_line: int = MAX_LINE_BYTES) -> TextSource:
+    """The file as delimited text: its encoding, header row and delimiter; rows are parsed lazily.
+    TooLong when a line is longer than `max_line` bytes (checked before anything is parsed)."""
     check_text(data)
+    long_line = first_long_line(data, max_line)
+    if long_line is not None:
+        raise too_long(data, long_line, max_line)
     encoding = decide_encoding(data)
     start = 3 if encoding.name == "utf-8-sig" else 0
-    header_end = record_end(data, start)
+    header_end = record_end(data, start, limit=max_line)
     header_text = decode_part(data[start:header_end], encoding.name, start, encoding.bad_offsets)[0]
     delimiter = detect_delimiter(first_line(header_text.decode("utf-8")))
     header_frame = parse_csv(header_text, delimiter, None)
     header = list(header_frame.row(0)) if header_frame.height else [None]
-    return TextSource(data, encoding, delimiter, header, start, header_end, chunk_bytes)
+    return TextSource(data, encoding, delimiter, header, start, header_end, chunk_bytes, max_line)
 
 
 @dataclass
@@ -126,6 +156,7 @@ class TextSource:
     start: int  # after a BOM
     header_end: int  # first byte after the header record
     chunk_bytes: int = CHUNK_BYTES
+    max_line: int = MAX_LINE_BYTES
     columns: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -134,11 +165,19 @@ class TextSource:
     def rows(self) -> Iterator[Rows]:
         """Data rows in chunks of about chunk_bytes; a row's line counts records, blank ones included."""
         line = 2
-        for begin, end in record_chunks(self.data, self.header_end, self.chunk_bytes):
+        for begin, end in record_chunks(self.data, self.header_end, self.chunk_bytes, self.max_line):
             text, bad = decode_part(self.data[begin:end], self.encoding.name, begin, self.encoding.bad_offsets)
             cells, problems = split_rows(text, self.delimiter, len(self.columns), bad)
             yield Rows(cells, line, problems)
             line += cells.height
+
+    def only(self, positions: list[int]) -> Iterator[pl.DataFrame]:
+        """Just the cells at these header positions of every data row, chunk by chunk (`f<position>`):
+        the names a run learns before it stores anything (names.py) cost no more than their columns."""
+        width = len(self.columns)
+        for begin, end in record_chunks(self.data, self.header_end, self.chunk_bytes, self.max_line):
+            text = decode_part(self.data[begin:end], self.encoding.name, begin, self.encoding.bad_offsets)[0]
+            yield parse_csv(text, self.delimiter, width, positions)
 
 
 def decide_encoding(data: bytes) -> Encoding:
@@ -197,25 +236,58 @@ def decode_part(part: bytes, encoding: str, offset: int, bad: tuple[int, ...]) -
     return part.decode("utf-8", errors="replace").encode("utf-8"), inside
 
 
-def record_end(data: bytes, pos: int, at: int | None = None) -> int:
+def record_end(data: bytes, pos: int, at: int | None = None, limit: int | None = None) -> int:
     """The offset after the first record end at or after `at` (default pos), counting quotes from
     pos (a record start): a newline ends a record when the `"` before it are even in number ("" escapes
-    keep the parity; a stray quote in an unquoted field only makes a chunk longer). Else the end."""
-    newline = data.find(b"\n", pos if at is None else at)
+    keep the parity; a stray quote in an unquoted field only makes a chunk longer). Else the end.
+    With `limit`: TooLong when the record runs on more than that many bytes past `at` (a quoted
+    cell over many lines, or a quote never closed), before those bytes are parsed."""
+    at = pos if at is None else at
+    newline = data.find(b"\n", at)
     quotes = data.count(b'"', pos, newline + 1) if newline >= 0 else 0
     while newline >= 0 and quotes % 2:
+        if limit is not None and newline - at > limit:
+            raise too_long(data, open_quote(data, pos, newline), limit)
         following = data.find(b"\n", newline + 1)
         quotes += data.count(b'"', newline + 1, following + 1 if following >= 0 else len(data))
         newline = following
-    return len(data) if newline < 0 else newline + 1
+    end = len(data) if newline < 0 else newline + 1
+    if limit is not None and end - at > limit + 2:  # (+ a line end)
+        raise too_long(data, at, limit)
+    return end
 
 
-def record_chunks(data: bytes, pos: int, size: int) -> Iterator[tuple[int, int]]:
-    """(begin, end) of consecutive chunks of about `size` bytes that start and end on a record."""
+def open_quote(data: bytes, pos: int, end: int) -> int:
+    """The offset of the quote left open between a record start `pos` and `end` (for the message:
+    its line is where the school should look). Only on the way to an error: a loop over quotes."""
+    at, opened, inside = pos, pos, False
+    while (at := data.find(b'"', at, end)) >= 0:
+        if not inside:
+            opened = at
+        inside, at = not inside, at + 1
+    return opened
+
+
+def record_chunks(data: bytes, pos: int, size: int, limit: int | None = None) -> Iterator[tuple[int, int]]:
+    """(begin, end) of consecutive chunks of about `size` bytes that start and end on a record;
+    a chunk passes `size` by at most `limit` bytes (else TooLong, see record_end)."""
     while pos < len(data):
-        end = len(data) if pos + size >= len(data) else record_end(data, pos, pos + size - 1)
+        end = len(data) if pos + size >= len(data) else record_end(data, pos, pos + size - 1, limit)
         yield pos, end
         pos = end
+
+
+def first_long_line(data: bytes, limit: int) -> int | None:
+    """The offset of the first line longer than `limit` bytes (its `\n` not counted), or None.
+    From a line start, the last newline within `limit` bytes is the next place to look from: one
+    C-speed search per `limit` bytes, nothing copied."""
+    pos = 0
+    while len(data) - pos > limit:
+        newline = data.rfind(b"\n", pos, pos + limit + 1)
+        if newline < 0:
+            return pos
+        pos = newline + 1
+    return None
 
 
 def split_rows(text: bytes, delimiter: str, width: int, bad: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -239,10 +311,13 @@ def split_rows(text: bytes, delimiter: str, width: int, bad: list[int]) -> tuple
     return cells.rename(dict(zip(cells.columns, [f"column_{i + 1}" for i in range(width)], strict=True))), problems
 
 
-def parse_csv(text: bytes, delimiter: str, width: int | None) -> pl.DataFrame:
+def parse_csv(text: bytes, delimiter: str, width: int | None, select: list[int] | None = None) -> pl.DataFrame:
     """Every field as text; blank lines stay as all-null rows so row numbers match the file.
-    With `width`, rows are cut (or padded) to that many fields; without, the first row decides."""
+    With `width`, rows are cut (or padded) to that many fields; without, the first row decides.
+    `select`: only the fields at these positions (with `width`; named `f<position>`)."""
     options = {"schema": {f"f{i}": pl.String for i in range(width)}, "truncate_ragged_lines": True} if width else {}
+    if select is not None:
+        options["columns"] = select
     try:
         return pl.read_csv(
             io.BytesIO(text),
@@ -300,6 +375,10 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+_FILLED_LINE = re.compile(rb"\n[ \t\r\f\v]*[^ \t\r\n\f\v]")  # a line end followed by a non-blank line
+
+
 def count_data_lines(data: bytes) -> int:
-    """Non-blank lines after the first: the rows of a file that could not be split into records."""
-    return sum(1 for line in data.split(b"\n")[1:] if line.strip())
+    """Non-blank lines after the first: the rows of a file that could not be split into records.
+    Matched in place, not split (a file of one 300 MB line is not copied)."""
+    return sum(1 for _ in _FILLED_LINE.finditer(data))

@@ -451,6 +451,57 @@ LABELS: dict[str, tuple[str, str]] = {
     "hours_per_pupil": ("Stundas uz skolēnu", "Hours per pupil"),
     "remote_share": ("Attālināto stundu daļa (%)", "Share of remote hours (%)"),
     "schools": ("Skolas", "Schools"),
+    # early warning
+    "ew_title": (
+        "Agrīnā brīdināšana: priekšlaicīgas mācību pārtraukšanas risks",
+        "Early warning: risk of leaving school early",
+    ),
+    "ew_model": (
+        "Risku novērtē loģistiskā regresija pēc rādītājiem, kas skolai bija zināmi momentuzņēmuma dienā (atzīmes, "
+        "`nv`, atkārtota klase, skolas maiņa, riska faktori plānos, kavējumi, ja tie ir). Pārbaude ārpus laika: "
+        "apmācīts {train}, pārbaudīts {test}. Saraksti ar skolēniem ir tikai skolām, nekad pārskatos.",
+        "The risk is estimated by a logistic regression on the indicators a school had on the snapshot day "
+        "(marks, `nv`, repeated grade, school change, risk factors in plans, absences where sent). Checked out of "
+        "time: trained on {train}, tested on {test}. Lists of pupils go to the schools only, never into reports.",
+    ),
+    "ew_rules": (
+        "Aizgājušo skolēnu vēsturē ir par maz modeļa apmācībai, tāpēc risku nosaka dokumentēti rādītāju "
+        "noteikumi (docs/method.md). ({note})",
+        "History holds too few leavers to train a model, so the documented indicator rules set the risk "
+        "(docs/method.md). ({note})",
+    ),
+    "ew_coverage": (
+        "Skolēni pēc riska grupas jaunākajā datu dienā un cik no viem ir atvērts atbalsta plāns.",
+        "Pupils by risk band on the latest data date, and how many of them have an open support plan.",
+    ),
+    "ew_band": ("Riska grupa", "Risk band"),
+    "ew_band_high": ("Augsts", "High"),
+    "ew_band_medium": ("Vidējs", "Medium"),
+    "ew_band_low": ("Zems", "Low"),
+    "ew_band_ALL": ("Kopā", "Total"),
+    "ew_pupils": ("Skolēni", "Pupils"),
+    "ew_with_plan": ("Ar plānu", "With a plan"),
+    "ew_share_with_plan": ("Daļa ar plānu (%)", "Share with a plan (%)"),
+    "ew_auc": (
+        "Pārbaudes gadā {test} modelis sarindo aizgājušos augstāk par palikušajiem ar varbūtību {auc} (AUC; "
+        "95 % TI {ci}; 0,5 — nejauši).",
+        "In the test year {test} the model ranks a leaver above a stayer with probability {auc} (AUC; 95% CI "
+        "{ci}; 0.5 is chance).",
+    ),
+    "ew_by_gender": ("Pēc dzimuma (pārbaudes gads)", "By gender (test year)"),
+    "ew_by_grade_band": ("Pēc klašu grupas (pārbaudes gads)", "By grade band (test year)"),
+    "ew_by_municipality": ("Pēc pašvaldības (pārbaudes gads)", "By municipality (test year)"),
+    "ew_leavers": ("Aizgāja", "Left"),
+    "ew_flagged": ("Augsts risks", "Flagged high"),
+    "ew_flag_rate": ("Atzīmēti (%)", "Flag rate (%)"),
+    "ew_recall": ("Atrasti no aizgājušajiem (%)", "Recall (%)"),
+    "ew_fpr": ("Kļūdaini atzīmēti no palikušajiem (%)", "False-positive rate (%)"),
+    "ew_note": (
+        "Intervāli — Vilsona 95 %. Grupas ar mazāk nekā {k} skolēniem kādā skaitā un to likmes ir aizklātas, "
+        "kā arī papildu šūnas, lai tās nevarētu atrēķināt no kopsummas.",
+        "Intervals: Wilson 95%. Groups with fewer than {k} pupils in any count are withheld with their rates, and "
+        "further cells so that they cannot be recovered from the total.",
+    ),
 }
 
 STATUS_KEYS = {"loaded", "unchanged", "rejected", "skipped"}

@@ -336,5 +336,65 @@ class Report:
             if len(small):
                 self.note("ef_too_small", names=", ".join(str(v) for v in small[label_col]))
 
+    # early warning (shared by the effectiveness and municipality reports) -------------------------
+
+    def early_warning_section(self) -> None:
+        """How well the early-warning list finds the pupils who left, and whom it misses: counts and
+        rates only (the per-school lists never enter a report)."""
+        self.h2("ew_title")
+        method = queries.early_warning_method(self.con)
+        if not method:
+            self.note("not_available")
+            return
+        if method.get("method") == "rules":
+            self.text("ew_rules", note=method.get("note") or "")
+        else:
+            self.text("ew_model", train=method.get("train_years") or "", test=method.get("test_year") or "")
+        coverage = queries.risk_coverage(self.con, self.k, self.municipality)
+        if not coverage.empty:
+            self.text("ew_coverage")
+            coverage["share_with_plan"] = 100 * coverage["share_with_plan"]
+            coverage["risk_band"] = [self.t(f"ew_band_{b}") for b in coverage["risk_band"]]
+            self.table(
+                coverage,
+                {"risk_band": self.t("ew_band"), "n_pupils": self.t("ew_pupils"),
+                 "n_with_plan": self.t("ew_with_plan"), "share_with_plan": self.t("ew_share_with_plan")},
+                {"n_pupils": self.fmt_count(), "n_with_plan": self.fmt_count(), "share_with_plan": self.fmt_pct()},
+                count_cols=("n_pupils", "n_with_plan"),
+                total=self.t("ew_band_ALL"),
+            )  # fmt: skip
+        auc = method.get("value")
+        known = method.get("metric") == "auc" and auc is not None and not pd.isna(auc)
+        if known and (method["n_leavers"] or 0) >= self.k:
+            self.text("ew_auc", auc=self.num(auc, 2), ci=self.interval(method["ci_low"], method["ci_high"]),
+                      test=method.get("test_year") or "")  # fmt: skip
+        for warning in queries.early_warning_warnings(self.con):
+            display(HTML(f'<p style="color:#a00"><b>{escape(warning)}</b></p>'))
+        for dimension in ("gender", "grade_band", "municipality"):
+            audit = queries.early_warning_audit(self.con, self.k, dimension)
+            if audit.empty:
+                continue
+            display(Markdown(f"**{self.t('ew_by_' + dimension)}**"))
+            audit["group_value"] = audit["group_value"].replace({"ALL": self.t("total")})
+            for rate in queries.EW_RATES:
+                audit[f"{rate}_ci"] = [
+                    self.interval(100 * lo, 100 * hi, 1) if not (pd.isna(lo) or pd.isna(hi)) else "–"
+                    for lo, hi in zip(audit[f"{rate}_low"], audit[f"{rate}_high"], strict=True)
+                ]
+                audit[rate] = 100 * audit[rate]
+            self.table(
+                audit,
+                {"group_value": "", "n_pupils": self.t("ew_pupils"), "n_leavers": self.t("ew_leavers"),
+                 "n_flagged": self.t("ew_flagged"), "flag_rate": self.t("ew_flag_rate"), "flag_rate_ci": self.t("ci95"),
+                 "recall": self.t("ew_recall"), "recall_ci": self.t("ci95"),
+                 "false_positive_rate": self.t("ew_fpr"), "false_positive_rate_ci": self.t("ci95")},
+                {"n_pupils": self.fmt_count(), "n_leavers": self.fmt_count(), "n_flagged": self.fmt_count(),
+                 "flag_rate": self.fmt_pct(), "recall": self.fmt_pct(), "false_positive_rate": self.fmt_pct(),
+                 "flag_rate_ci": str, "recall_ci": str, "false_positive_rate_ci": str},
+                count_cols=queries.EW_COUNTS,
+                total=self.t("total"),
+            )  # fmt: skip
+        self.note("ew_note", k=self.k)
+
     def close(self) -> None:
         self.con.close()

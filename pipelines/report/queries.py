@@ -462,3 +462,83 @@ def absences(con: Con, k: int) -> pd.DataFrame:
     if out.loc[years, "mean_treated"].isna().any():
         out.loc[~years, measures] = float("nan")
     return out.sort_values("school_year").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- early warning (counts and rates only)
+
+EW_COUNTS = ("n_pupils", "n_leavers", "n_flagged")
+# Not shown, but recall × leavers would give them away: protected like the shown counts.
+EW_HIDDEN_COUNTS = ("n_flagged_leavers", "n_flagged_stayers")
+EW_RATES = ("flag_rate", "recall", "false_positive_rate")
+
+
+def early_warning_method(con: Con) -> dict[str, Any]:
+    """How the scores were made (model or rules), the years and the AUC with its interval (a rank
+    statistic over the whole test year: no small count behind it unless the year has < k leavers)."""
+    if not table_exists(con, "marts", "early_warning_metrics"):
+        return {}
+    rows = _df(con, "select * from marts.early_warning_metrics where metric in ('auc', 'method')")
+    return rows.iloc[0].to_dict() if len(rows) else {}
+
+
+def early_warning_audit(con: Con, k: int, dimension: str) -> pd.DataFrame:
+    """One row per group of `dimension` (gender, grade_band, municipality) and the `ALL` total: pupils,
+    leavers and flagged pupils with the flag rate, recall and false-positive rate and their intervals.
+    The groups add up to the total, so complementary suppression applies (report.disclosure.protect);
+    every rate and interval is withheld with any of its counts."""
+    if not table_exists(con, "marts", "early_warning_metrics"):
+        return pd.DataFrame()
+    sql = """
+        with m as (
+            select * exclude (group_value), case when dimension = 'ALL' then 'ALL' else group_value end as grp
+            from marts.early_warning_metrics
+            where dimension = $dimension
+               or (dimension = 'ALL' and metric in ('flag_rate', 'recall_high', 'false_positive_rate'))
+        )
+        select grp as group_value,
+               any_value(n_pupils) as n_pupils, any_value(n_leavers) as n_leavers, any_value(n_flagged) as n_flagged,
+               any_value(n_flagged_leavers) as n_flagged_leavers,
+               any_value(n_flagged - n_flagged_leavers) as n_flagged_stayers,
+               any_value(value) filter (where metric = 'flag_rate') as flag_rate,
+               any_value(ci_low) filter (where metric = 'flag_rate') as flag_rate_low,
+               any_value(ci_high) filter (where metric = 'flag_rate') as flag_rate_high,
+               any_value(value) filter (where metric in ('recall', 'recall_high')) as recall,
+               any_value(ci_low) filter (where metric in ('recall', 'recall_high')) as recall_low,
+               any_value(ci_high) filter (where metric in ('recall', 'recall_high')) as recall_high,
+               any_value(value) filter (where metric = 'false_positive_rate') as false_positive_rate,
+               any_value(ci_low) filter (where metric = 'false_positive_rate') as false_positive_rate_low,
+               any_value(ci_high) filter (where metric = 'false_positive_rate') as false_positive_rate_high
+        from m group by grp order by (grp = 'ALL'), grp
+    """
+    frame = _df(con, sql, {"dimension": dimension})
+    if frame.empty or len(frame) < 2:
+        return pd.DataFrame()
+    derived = [c for c in frame.columns if c not in ("group_value", *EW_COUNTS, *EW_HIDDEN_COUNTS)]
+    return protect(frame, ["group_value"], [*EW_COUNTS, *EW_HIDDEN_COUNTS], k, derived)
+
+
+def early_warning_warnings(con: Con) -> list[str]:
+    """The plain-words warnings on recall gaps between groups (no counts in them)."""
+    if not table_exists(con, "marts", "early_warning_metrics"):
+        return []
+    sql = "select note from marts.early_warning_metrics where metric = 'recall_gap' order by dimension, group_value"
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataFrame:
+    """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan."""
+    if not table_exists(con, "marts", "early_warning"):
+        return pd.DataFrame()
+    sql = """
+        select coalesce(risk_band, 'ALL') as risk_band, count(*) as n_pupils,
+               count(*) filter (where has_plan) as n_with_plan,
+               count(*) filter (where has_plan) / count(*) as share_with_plan
+        from marts.early_warning where $municipality is null or municipality = $municipality
+        group by rollup (risk_band)
+    """
+    frame = _df(con, sql, {"municipality": municipality or None})
+    if frame.empty:
+        return frame
+    order = {"high": 0, "medium": 1, "low": 2, "ALL": 3}
+    frame = frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)
+    return protect(frame, ["risk_band"], ["n_pupils", "n_with_plan"], k, ["share_with_plan"])

@@ -13,8 +13,11 @@ from pipelines.warehouse import SCHEMAS
 
 CORE_COLUMNS = {
     "schools": ["school_id", "school_name", "municipality"],
-    "pupils": ["pupil_id", "school_id", "school_year", "grade_level", "left_on", "leaving_reason"],
-    "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code"],
+    "pupils": [
+        "source_file", "source_line", "pupil_id", "school_id", "school_year", "class_raw", "grade_level", "gender",
+        "left_on", "leaving_reason",
+    ],
+    "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code", "risk_factors"],
     "consultations": [
         "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
         "subject", "minutes", "mode", "group_size", "project_code",
@@ -43,4 +46,16 @@ def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnectio
 
 
 def simulation_frames(sim: object) -> dict[str, pl.DataFrame]:
-    return {name: getattr(sim, name) for name in CORE_COLUMNS}
+    """The frames as core tables hold them: a roster line per pupil (`<school>/roster_<year>.csv`, line 2
+    on, as if each school sent one roster a year) and the plans' risk factors as codes."""
+    from pipelines.ingest.values import risk_factor_codes
+
+    frames = {name: getattr(sim, name) for name in CORE_COLUMNS}
+    frames["pupils"] = frames["pupils"].with_columns(
+        pl.format("{}/roster_{}.csv", "school_id", pl.col("school_year").str.replace("/", "-")).alias("source_file"),
+        (pl.int_range(pl.len()).over("school_id", "school_year") + 2).cast(pl.Int32).alias("source_line"),
+    )
+    frames["plans"] = frames["plans"].with_columns(
+        pl.col("risk_factors").map_elements(risk_factor_codes, return_dtype=pl.String)
+    )
+    return frames

@@ -106,13 +106,14 @@ def test_empty_warehouse_writes_empty_marts_with_the_export_columns():
         "schools": pl.DataFrame(schema={"school_id": pl.String, "school_name": pl.String, "municipality": pl.String}),
         "pupils": pl.DataFrame(
             schema={
-                "pupil_id": pl.String, "school_id": pl.String, "school_year": pl.String, "grade_level": pl.Int32,
+                "source_file": pl.String, "source_line": pl.Int32, "pupil_id": pl.String, "school_id": pl.String,
+                "school_year": pl.String, "class_raw": pl.String, "grade_level": pl.Int32, "gender": pl.String,
                 "left_on": pl.Date, "leaving_reason": pl.String,
             }
         ),
         "plans": pl.DataFrame(
             schema={"pupil_id": pl.String, "school_id": pl.String, "plan_start": pl.Date, "plan_end": pl.Date,
-                    "project_code": pl.String}
+                    "project_code": pl.String, "risk_factors": pl.String}
         ),
         "consultations": pl.DataFrame(
             schema={
@@ -135,3 +136,4 @@ def test_empty_warehouse_writes_empty_marts_with_the_export_columns():
 
     assert list(effectiveness_table(con).columns) == EXPORT_COLUMNS
     assert result.headline_effect is None
+    assert con.execute("select count(*) from marts.early_warning").fetchall() == [(0,)]

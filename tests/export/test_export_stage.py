@@ -146,8 +146,24 @@ def effectiveness() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "suppressed"])
 
 
+def risk_scores(seed: int = 5) -> pd.DataFrame:
+    """marts.early_warning as the evaluate stage leaves it (the columns export reads): one row per pupil,
+    municipalities of very different sizes, so risk bands fall around k."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for municipality, size in (("Rīga", 160), ("Cēsu novads", 40), ("Ludzas novads", 9)):
+        for i in range(size):
+            band = rng.choice(["high", "medium", "low"], p=[0.06, 0.14, 0.8])
+            rows.append((f"{municipality[:3]}{i}", municipality, "2025/2026", band, bool(rng.random() < 0.3)))
+    frame = pd.DataFrame(rows, columns=["pupil_id", "municipality", "school_year", "risk_band", "has_plan"])
+    frame["as_of"] = pd.Timestamp("2026-03-31")
+    return frame
+
+
 def warehouse(path: Path, with_effectiveness: bool = True):
     con = connect(path)
+    con.register("scores", risk_scores())
+    con.execute("create table marts.early_warning as select * from scores")
     frame = consultations()
     con.register("frame", frame)
     con.execute(
@@ -176,7 +192,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFra
     raw_role = load_support_cube(con, "staff_role")
     result = run_export(con, settings(tmp), "run-1", excel=True)
     con.close()
-    assert len(result.files) == 8
+    assert len(result.files) == 9
     return tmp / "out" / "exports", raw_subject, raw_role
 
 
@@ -283,6 +299,7 @@ def test_manifest_hashes_and_row_counts(exported) -> None:
         "support_by_subject.csv",
         "support_by_role.csv",
         "effectiveness.csv",
+        "risk_summary.csv",
         "datapackage.json",
         "data-dictionary.md",
         "atbalsts.xlsx",

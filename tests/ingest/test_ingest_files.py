@@ -153,6 +153,29 @@ def test_a_workbook_recorded_whole_before_is_read_again_sheet_by_sheet(con, tmp_
     assert rows(con, "select count(*) from meta.files where file_path = 'book.xlsx'") == [(0,)]
 
 
+def test_an_unchanged_workbook_is_not_opened_again(con, tmp_path, monkeypatch) -> None:
+    """Size and mtime as recorded with its sheets: neither the names pass nor the run parses it
+    (a workbook with a skipped or rejected sheet is read again, as a skipped or rejected file is)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    book = xlsxwriter.Workbook(raw / "book.xlsx")
+    for name, row in (("Janvāris", ROW), ("Februāris", ["15.02.2024", BERTS, SCHOOL, "Fizika", "7", ""])):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, GRADES)
+        sheet.write_row(1, 0, row)
+    book.close()
+    ingest_dir(con, raw)
+    opened: list[int] = []
+    real = ingest.containers.read_sheets
+    monkeypatch.setattr(ingest.containers, "read_sheets", lambda data: opened.append(1) or real(data))
+    reports = ingest_dir(con, raw, "r2")
+    assert opened == []
+    assert {p: r.status for p, r in reports.items()} == {
+        "book.xlsx#Janvāris": "unchanged",
+        "book.xlsx#Februāris": "unchanged",
+    }
+
+
 # --- archives -------------------------------------------------------------------------------
 
 
@@ -444,3 +467,42 @@ def test_a_personal_code_in_an_archive_or_member_name_is_never_stored(con, tmp_p
     ingest_dir(con, raw, "r3")
     assert rows(con, "select count(*) from staging.grades") == [(0,)]
     assert len(rows(con, "select * from meta.files")) == 1
+
+
+# --- one very long line --------------------------------------------------------------------------
+
+
+def too_long(line: int, size: str) -> str:
+    return (
+        f"Rinda {line} ir garāka par {size} (vai tajā pēdiņa nav aizvērta): pārbaudiet, vai fails ir eksports ar "
+        f"vienu ierakstu katrā rindā, un iesūtiet to vēlreiz / Line {line} is longer than {size} (or a quote in it "
+        f"is not closed): check that the file is an export with one record per line, and send it again"
+    )
+
+
+def test_a_line_longer_than_the_limit_rejects_its_file_with_the_line_and_the_others_load(con, tmp_path) -> None:
+    """One huge line would be parsed as one record in one piece (a 300 MB line inside a small zip
+    took 4.3 GB): the file is rejected before it is parsed, with its line; a line of exactly the
+    limit still loads; a quote left open in a file read in chunks names the line it opens on."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    limit = 1024
+    exact = ["15.01.2024", ANNA, SCHOOL, "F" * (limit - 38), "8", ""]
+    assert len(",".join(exact).encode()) == limit
+    (raw / "ok.csv").write_bytes(csv_bytes(GRADES, [ROW, exact]))
+    long_row = ["15.01.2024", ANNA, SCHOOL, "Fizika" + "x" * 5000, "8", ""]
+    member = csv_bytes(GRADES, [ROW, ROW, [], long_row, ROW])
+    with zipfile.ZipFile(raw / "a.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("g.csv", member)
+    (raw / "one_line.txt").write_bytes(b"Datums;Personas kods;" + b"y" * 5000)  # no header it could be: still told
+    open_quote = [ROW, ROW, ["15.01.2024", ANNA, SCHOOL, '"Fizika', "8", ""], *[ROW] * 400]
+    (raw / "quote.csv").write_bytes(csv_bytes(GRADES, open_quote))
+    reports = ingest_dir(con, raw, max_line_bytes=limit, chunk_bytes=8_000)
+    found = {p: (r.status, r.reason, r.rows_read, r.rows_quarantined) for p, r in reports.items()}
+    assert found == {
+        "ok.csv": ("loaded", None, 2, 0),
+        "a.zip/g.csv": ("rejected", too_long(5, "1 KB"), 4, 4),
+        "one_line.txt": ("rejected", too_long(1, "1 KB"), 0, 0),
+        "quote.csv": ("rejected", too_long(4, "1 KB"), 403, 403),
+    }
+    assert rows(con, "select count(*) from staging.grades") == [(2,)]

@@ -165,6 +165,38 @@ select * from (values
   ('2024/2025', 70, 200, 0.943, 0.92, 0.023, -0.03, 0.07, false)
 ) v(school_year, n_pupils, n_comparison, share_stayed_supported, share_stayed_comparison, difference, ci_low, ci_high,
     suppressed);
+
+-- early warning: 40 pupils a school; band by position, every third with a plan
+create table marts.early_warning as
+select 'p' || school_id || '-' || i as pupil_id, school_id, municipality, '2024/2025' as school_year,
+       date '2025-05-20' as as_of, '8.a' as class_raw, 8 as grade_level, 'roster.csv' as source_file,
+       i + 1 as source_line,
+       case when i < 3 then 0.2 when i < 9 then 0.03 else 0.005 end as risk_score,
+       case when i < 3 then 'high' when i < 9 then 'medium' else 'low' end as risk_band,
+       null as reasons, i % 3 = 0 as has_plan, 'logistic_regression' as method
+from core.schools, range(40) r(i);
+
+create table marts.early_warning_metrics as
+select * from (values
+  ('auc', 'ALL', 'ALL', 400, 12, 20, 8, 0.78, 0.65, 0.91),
+  ('flag_rate', 'ALL', 'ALL', 400, 12, 20, 8, 0.05, 0.03, 0.08),
+  ('recall_high', 'ALL', 'ALL', 400, 12, 20, 8, 0.667, 0.39, 0.86),
+  ('false_positive_rate', 'ALL', 'ALL', 400, 12, 20, 8, 0.031, 0.02, 0.05),
+  ('flag_rate', 'gender', 'F', 200, 6, 12, 6, 0.06, 0.03, 0.1),
+  ('recall', 'gender', 'F', 200, 6, 12, 6, 1.0, 0.6, 1.0),
+  ('false_positive_rate', 'gender', 'F', 200, 6, 12, 6, 0.03, 0.01, 0.06),
+  ('flag_rate', 'gender', 'M', 200, 6, 8, 2, 0.04, 0.02, 0.08),
+  ('recall', 'gender', 'M', 200, 6, 8, 2, 0.333, 0.1, 0.7),
+  ('false_positive_rate', 'gender', 'M', 200, 6, 8, 2, 0.03, 0.01, 0.06),
+  ('recall_gap', 'gender', 'F vs M', 400, 12, 20, 8, 0.667, null, null)
+) v(metric, dimension, group_value, n_pupils, n_leavers, n_flagged, n_flagged_leavers, value, ci_low, ci_high);
+alter table marts.early_warning_metrics add column predicted double;
+alter table marts.early_warning_metrics add column method varchar default 'logistic_regression';
+alter table marts.early_warning_metrics add column train_years varchar default '2023/2024';
+alter table marts.early_warning_metrics add column test_year varchar default '2024/2025';
+alter table marts.early_warning_metrics add column note varchar;
+update marts.early_warning_metrics set note = 'Warning: the list finds 33% of leavers in gender=M'
+where metric = 'recall_gap';
 """
 
 

@@ -167,3 +167,18 @@ def test_absences_hide_a_small_year_and_the_total_that_would_give_it_away() -> N
     assert out.loc["2024/2025", "mean_treated"] == 1.2
     assert out.loc[["2025/2026", "ALL"], ["mean_treated", "mean_comparison", "effect"]].isna().all().all()
     assert math.isnan(out.loc["2025/2026", "n_pupils"])
+
+
+def test_early_warning_audit_withholds_the_hidden_count_behind_recall(con: duckdb.DuckDBPyConnection) -> None:
+    """Boys: 6 leavers, 2 of them flagged. Recall 1/3 × 6 would give the 2 away, so the row is withheld,
+    and the girls' row with it (their counts would be the total minus the boys')."""
+    gender = q.early_warning_audit(con, K, "gender").set_index("group_value")
+    assert math.isnan(gender.loc["M", "recall"]) and math.isnan(gender.loc["M", "n_flagged_leavers"])
+    assert math.isnan(gender.loc["F", "n_flagged_leavers"])
+    assert gender.loc["ALL", "n_pupils"] == 400 and gender.loc["ALL", "recall"] == pytest.approx(0.667)
+    assert q.early_warning_warnings(con) == ["Warning: the list finds 33% of leavers in gender=M"]
+    coverage = q.risk_coverage(con, K, SMALL_MUNICIPALITY).set_index("risk_band")
+    assert math.isnan(coverage.loc["high", "n_pupils"])  # 3 pupils
+    assert coverage.loc["ALL", "n_pupils"] == 40
+    for frame in (gender, coverage):
+        assert_no_small(frame, ("n_pupils", "n_leavers", "n_flagged", "n_flagged_leavers", "n_with_plan"), K)

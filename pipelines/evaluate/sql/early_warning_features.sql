@@ -1,0 +1,104 @@
+-- early_warning_features: grain pupil × snapshot (one row per pupil enrolled on the snapshot's date).
+-- A snapshot (ew_snapshots: school_year, as_of, year_start, prev_year) is a date at which the indicators
+-- are read: only data dated on/before as_of (and the roster's leaving dates) are used, so a training
+-- snapshot sees what a school would have seen that day. Marks count from the school year's start.
+-- Parameters: $recent_days (the "recent" part of the year for the fall in the mean mark).
+with snapshots as (
+    select school_year, as_of, year_start, prev_year from ew_snapshots
+),
+
+enrolled as (
+    -- on the year's roster and not left by as_of; a pupil on two rosters keeps the school still attended
+    select s.school_year, s.as_of, s.year_start, s.prev_year,
+           p.pupil_id, p.school_id, p.grade_level, p.gender, p.class_raw, p.source_file, p.source_line,
+           row_number() over (
+               partition by s.as_of, p.pupil_id
+               order by (p.left_on is null) desc, p.left_on desc, p.source_file desc, p.source_line desc
+           ) as pick
+    from core.pupils p
+    join snapshots s on p.school_year = s.school_year
+    where p.left_on is null or p.left_on > s.as_of
+),
+
+current_school as (
+    select * exclude (pick) from enrolled where pick = 1
+),
+
+schools as (
+    select school_id, municipality from core.schools
+),
+
+marks as (
+    -- as scored_marks.sql, plus nv: term and year marks summarise marks already counted
+    select pupil_id, date, grade_kind, grade_score
+    from core.grades
+    where date is not null
+      and coalesce(assessment_type, 'unknown') not in ('term', 'year')
+),
+
+mark_indicators as (
+    select c.as_of, c.pupil_id,
+           count(*) filter (where m.grade_kind = 'score' and m.grade_score between 1 and 10) as n_scored,
+           count(*) filter (where m.grade_kind = 'score' and m.grade_score between 1 and 3) as n_failing,
+           count(*) filter (where m.grade_kind = 'no_grade') as n_nv,
+           count(*) as n_marks,
+           avg(m.grade_score) filter (where m.grade_kind = 'score' and m.grade_score between 1 and 10) as mean_mark,
+           avg(m.grade_score) filter (
+               where m.grade_kind = 'score' and m.grade_score between 1 and 10
+                 and m.date <= c.as_of - to_days(cast($recent_days as integer))
+           ) as mean_earlier,
+           avg(m.grade_score) filter (
+               where m.grade_kind = 'score' and m.grade_score between 1 and 10
+                 and m.date > c.as_of - to_days(cast($recent_days as integer))
+           ) as mean_recent
+    from current_school c
+    join marks m on m.pupil_id = c.pupil_id and m.date between c.year_start and c.as_of
+    group by all
+),
+
+history as (
+    -- the previous school year's rosters and this year's other schools (left by as_of)
+    select c.as_of, c.pupil_id,
+           bool_or(p.school_year = c.prev_year and p.grade_level >= c.grade_level) as repeated_grade,
+           bool_or(
+               p.school_id <> c.school_id
+               and not (p.school_year = c.prev_year and p.grade_level = 9 and c.grade_level = 10)
+           ) as school_change
+    from current_school c
+    join core.pupils p
+      on p.pupil_id = c.pupil_id
+     and (p.school_year = c.prev_year or (p.school_year = c.school_year and p.left_on <= c.as_of))
+    group by all
+),
+
+plans as (
+    select c.as_of, c.pupil_id,
+           bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) as has_plan,
+           list_distinct(flatten(list(string_split(coalesce(pl.risk_factors, ''), ';')))) as risk_codes
+    from current_school c
+    join core.plans pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
+    group by all
+),
+
+final as (
+    select c.school_year, c.as_of,
+           c.pupil_id, c.school_id, s.municipality, c.grade_level, c.gender, c.class_raw,
+           c.source_file, c.source_line,
+           coalesce(m.n_scored, 0) as n_scored,
+           coalesce(m.n_failing, 0) as n_failing,
+           coalesce(m.n_nv, 0) as n_nv,
+           coalesce(m.n_marks, 0) as n_marks,
+           m.mean_mark,
+           m.mean_earlier - m.mean_recent as mark_fall,
+           coalesce(h.repeated_grade, false) as repeated_grade,
+           coalesce(h.school_change, false) as school_change,
+           coalesce(pl.has_plan, false) as has_plan,
+           coalesce(list_filter(pl.risk_codes, lambda x: x <> ''), []) as risk_codes
+    from current_school c
+    left join schools s using (school_id)
+    left join mark_indicators m using (as_of, pupil_id)
+    left join history h using (as_of, pupil_id)
+    left join plans pl using (as_of, pupil_id)
+)
+
+select * from final

@@ -1,0 +1,40 @@
+-- Risk summary: one row per municipality × school year × semester × risk band of the early-warning
+-- scores (marts.early_warning: one row per pupil enrolled at the latest data date, so each pupil is in
+-- exactly one cell), plus 'ALL' margins along every key (GROUP BY CUBE). Semester of the scoring day.
+with scores as (
+    select
+        coalesce(municipality, 'unknown') as municipality,
+        coalesce(school_year, 'unknown') as school_year,
+        case when as_of is null then 'unknown' when month(as_of) >= 9 then '1' else '2' end as semester,
+        risk_band,
+        pupil_id,
+        has_plan
+    from marts.early_warning
+),
+
+cube as (
+    select
+        municipality, school_year, semester, risk_band,
+        grouping(municipality) as all_municipality,
+        grouping(school_year) as all_school_year,
+        grouping(semester) as all_semester,
+        grouping(risk_band) as all_risk_band,
+        count(distinct pupil_id) as n_pupils,
+        count(distinct pupil_id) filter (where has_plan) as n_with_plan
+    from scores
+    group by cube (municipality, school_year, semester, risk_band)
+),
+
+final as (
+    select
+        case when all_municipality = 1 then 'ALL' else municipality end as municipality,
+        case when all_school_year = 1 then 'ALL' else school_year end as school_year,
+        case when all_semester = 1 then 'ALL' else semester end as semester,
+        case when all_risk_band = 1 then 'ALL' else risk_band end as risk_band,
+        n_pupils,
+        n_with_plan,
+        n_with_plan / nullif(n_pupils, 0) as share_with_plan
+    from cube
+)
+
+select * from final

@@ -1,0 +1,105 @@
+"""`risk_summary.csv`: the early-warning scores as protected counts, attacked with an LP of our own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from export_checks import ALL, assert_additive, assert_protected
+from scipy.optimize import linprog
+from test_export_stage import read, risk_scores
+
+from pipelines.export.disclosure import sort_rows
+from pipelines.export.files import csv_bytes, formatted_rows
+from pipelines.export.stage import load_risk_summary, protect_risk_summary
+from pipelines.export.tables import RISK_SUMMARY
+from pipelines.warehouse import connect
+
+KEYS = list(RISK_SUMMARY.keys)
+
+
+def lp_intervals(published: pd.DataFrame, column: str) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of every withheld cell of `column` consistent with everything published:
+    every margin is the exact sum of its cells (each pupil is in one cell), n_with_plan ≤ n_pupils, ≥ 0."""
+    frame = published.reset_index(drop=True)
+    both = ["n_pupils", "n_with_plan"]
+    unknown = [(c, i) for c in both for i in frame.index if pd.isna(frame.at[i, c])]
+    index = {u: j for j, u in enumerate(unknown)}
+    eq_rows, eq_rhs = [], []
+    keys = [tuple(r) for r in frame[KEYS].astype(str).itertuples(index=False)]
+    where = {key: i for i, key in enumerate(keys)}
+    for c in both:
+        for d in range(len(KEYS)):
+            for i, key in enumerate(keys):
+                if key[d] != ALL:
+                    continue
+                members = [j for j, other in enumerate(keys) if other[d] != ALL and
+                           all(other[e] == key[e] for e in range(len(KEYS)) if e != d)]  # fmt: skip
+                if not members:
+                    continue
+                row, rhs = np.zeros(len(unknown)), 0.0
+                for j, sign in [(i, -1.0), *((m, 1.0) for m in members)]:
+                    value = frame.at[j, c]
+                    if pd.isna(value):
+                        row[index[(c, j)]] += sign
+                    else:
+                        rhs -= sign * float(value)
+                if row.any():
+                    eq_rows.append(row)
+                    eq_rhs.append(rhs)
+    ub_rows, ub_rhs = [], []
+    for i in frame.index:  # n_with_plan - n_pupils <= 0
+        row, rhs = np.zeros(len(unknown)), 0.0
+        for c, sign in (("n_with_plan", 1.0), ("n_pupils", -1.0)):
+            if pd.isna(frame.at[i, c]):
+                row[index[(c, i)]] += sign
+            else:
+                rhs -= sign * float(frame.at[i, c])
+        if row.any():
+            ub_rows.append(row)
+            ub_rhs.append(rhs)
+    out = {}
+    for (c, i), j in index.items():
+        if c != column:
+            continue
+        bounds = []
+        for sense in (1.0, -1.0):
+            goal = np.zeros(len(unknown))
+            goal[j] = sense
+            res = linprog(goal, A_ub=np.array(ub_rows) if ub_rows else None, b_ub=ub_rhs or None,
+                          A_eq=np.array(eq_rows) if eq_rows else None, b_eq=eq_rhs or None,
+                          bounds=[(0, None)] * len(unknown), method="highs")  # fmt: skip
+            assert res.status == 0
+            bounds.append(sense * res.fun)
+        out[i] = (bounds[0], bounds[1])
+    assert where  # keys were read
+    return out
+
+
+def test_risk_summary_is_protected_and_survives_an_lp_attack(tmp_path: Path) -> None:
+    con = connect(tmp_path / "w.duckdb")
+    con.register("s", risk_scores())
+    con.execute("create table marts.early_warning as select * from s")
+    truth = sort_rows(load_risk_summary(con), KEYS)
+    con.close()
+    path = tmp_path / "risk_summary.csv"  # as the export stage writes it
+    path.write_bytes(csv_bytes(formatted_rows(protect_risk_summary(truth, 5), RISK_SUMMARY), RISK_SUMMARY))
+    published = read(path)
+    assert list(published.columns) == RISK_SUMMARY.column_names
+    assert truth["n_pupils"].between(1, 4).any()  # the fixture really has small cells
+    for column in RISK_SUMMARY.counts:
+        assert_protected(published, KEYS, column, 5)
+        assert_additive(truth, published, KEYS, column)
+    numeric = published.copy()
+    for column in ("n_pupils", "n_with_plan"):
+        numeric[column] = pd.to_numeric(numeric[column])
+    true = truth.set_index(KEYS)
+    for column in ("n_pupils", "n_with_plan"):
+        for i, (low, high) in lp_intervals(numeric, column).items():
+            key = tuple(published.loc[i, KEYS])
+            value = float(true.loc[key, column])
+            if 1 <= true.loc[key, "n_pupils"] <= 4 or 1 <= value <= 4:
+                assert high - low >= max(3.0, 0.2 * value) - 1e-6, (column, key, low, high, value)
+    total = published[(published[KEYS] == ALL).all(axis=1)].iloc[0]
+    assert int(total["n_pupils"]) == 209 and total["suppressed"] == "false"
