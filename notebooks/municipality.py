@@ -222,6 +222,12 @@ else:
 R.early_warning_section()
 
 # %%
+R.programme_section()
+
+# %%
+R.costs_section()
+
+# %%
 R.plans_by_school_section()
 
 # %%

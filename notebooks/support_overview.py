@@ -143,5 +143,11 @@ R.table(
 )
 
 # %%
+R.programme_section()
+
+# %%
+R.costs_section()
+
+# %%
 R.plans_by_school_section()
 R.close()

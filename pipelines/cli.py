@@ -7,6 +7,7 @@ Stage modules are imported inside the commands so that `atbalsts --help` stays i
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import sys
@@ -20,24 +21,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
+from pipelines.errors import UserError
 from pipelines.runner import (
-    RunContext,
-    UserError,
+    Reporter,
     WarehouseLockedError,
     explain_failure,
-    finish_run,
     log_written,
-    new_run_id,
     open_warehouse,
     run_holder,
     run_in_progress_message,
+    run_stages,
     setup_logging,
-    start_run,
-    timed_stage,
-    warehouse_lock,
 )
-from pipelines.stamps import write_stamp
-from pipelines.warehouse import release_cache, table_exists
+from pipelines.stages import NAMES, STAGES, Stage
+from pipelines.warehouse import table_exists
 
 app = typer.Typer(
     help=(
@@ -55,8 +52,6 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 log = logging.getLogger("atbalsts")
 
-STAGES = ("ingest", "validate", "transform", "evaluate", "export", "report")
-
 ParamsOpt = Annotated[Path | None, typer.Option("--params", help="Iestatījumu fails / settings file (params.yaml).")]
 RawOpt = Annotated[Path | None, typer.Option("--raw", help="Skolu eksporta failu mape / folder of school exports.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Rezultātu mape / output folder (warehouse, exports).")]
@@ -67,7 +62,7 @@ DemoKeyOpt = Annotated[
 ]
 
 
-class Output:
+class Output(Reporter):
     """Where messages go: rich text for people, JSON lines for schedulers, or nothing."""
 
     def __init__(self, quiet: bool = False, json_log: bool = False) -> None:
@@ -133,174 +128,19 @@ def _guarded(settings: Settings, func: Callable[[], int]) -> None:
         raise typer.Exit(code)
 
 
-# --- stage steps: each takes an open connection and returns counts for the summary -------------
-
-
-def _step_ingest(con, ctx: RunContext, out: Output, demo_key: bool) -> dict[str, Any]:
-    from pipelines.ingest import ArchiveLimits, run_ingest
-    from pipelines.ingest.paths import personal_name_warning, renamed_warning
-    from pipelines.pseudonym import KeyProblem, load_key
-    from pipelines.run_summary import write_run_summary
-
-    raw_dir = ctx.settings.raw_dir
-    if not raw_dir.is_dir():
-        raise UserError(
-            f"Nav mapes {raw_dir}: izveidojiet to un ielieciet tajā skolu failus (vai norādiet --raw). / "
-            f"No folder {raw_dir}: create it and put the schools' files in it (or pass --raw)."
-        )
-
-    def on_file(report: Any) -> None:
-        out.event("file", path=report.path, kind=report.kind, status=report.status, rows_read=report.rows_read)
-
-    ingest = ctx.settings.ingest
-    limits = ArchiveLimits(ingest.archive_max_total_mb, ingest.archive_max_members, ingest.archive_max_depth)
-    try:
-        key = load_key(ingest.pseudonym_key_file, demo=demo_key)
-        result = run_ingest(
-            con,
-            raw_dir,
-            key,
-            ctx.run_id,
-            on_file=on_file,
-            archive_limits=limits,
-            memory_limit=ingest.duckdb_memory_limit,
-            max_line_bytes=ingest.max_line_kb * 1024,
-        )
-    except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
-        raise UserError(str(exc)) from exc
-    write_run_summary(con, ctx.settings.run_summary_path, ctx.run_id)
-    for path, digest in result.personal_names:
-        out.event("personal_data_in_file_name", path=path, sha256=digest)
-        out.say(f"[yellow]![/] {escape(personal_name_warning(path, digest))}")
-    if result.renamed_stored:
-        out.event("stored_paths_renamed", count=result.renamed_stored)
-        out.say(f"[yellow]![/] {escape(renamed_warning(result.renamed_stored))}")
-    statuses = [f.status for f in result.files]
-    return {
-        "files": len(statuses),
-        **{s: statuses.count(s) for s in ("loaded", "unchanged", "rejected", "skipped")},
-        "rows_read": sum(f.rows_read for f in result.files if f.status == "loaded"),
-    }
-
-
-def _step_validate(con, ctx: RunContext, out: Output) -> dict[str, Any]:
-    from pipelines.validate import run_validate
-
-    result = run_validate(con, ctx.settings, ctx.run_id)
-    return {"quarantined": result.n_quarantined, "warnings": result.n_warnings, "has_errors": result.has_errors}
-
-
-def _step_transform(con, ctx: RunContext, out: Output) -> dict[str, Any]:
-    from pipelines.transform import run_transform
-
-    return run_transform(con, ctx.settings.transform)
-
-
-def _step_evaluate(con, ctx: RunContext, out: Output) -> dict[str, Any]:
-    from pipelines.evaluate import run_evaluate
-
-    result = run_evaluate(con, ctx.settings)
-    return result.counts() if hasattr(result, "counts") else {}
-
-
-def _step_export(con, ctx: RunContext, out: Output, excel: bool) -> dict[str, Any]:
-    from pipelines.export import run_export
-
-    result = run_export(con, ctx.settings, ctx.run_id, excel=excel)
-    return {"files": len(result.files)} if hasattr(result, "files") else {}
-
-
-def _step_report(ctx: RunContext, out: Output, lang: str | None) -> dict[str, Any]:
-    from pipelines.report import run_report
-
-    result = run_report(ctx.settings, ctx.run_id, lang=lang)
-    return {"reports": len(result.reports)} if hasattr(result, "reports") else {}
-
-
 def _run_stages(
     settings: Settings,
     stages: tuple[str, ...],
     *,
     command: str,
     out: Output,
-    demo_key: bool = False,
-    excel: bool = False,
-    lang: str | None = None,
-    strict: bool = False,
+    **options: Any,
 ) -> int:
-    """Run the named stages in order under the lock, recording the run in meta.runs."""
-    ctx = RunContext(settings=settings, run_id=new_run_id(), command=command)
-    steps: dict[str, Callable[[Any], dict[str, Any]]] = {
-        "ingest": lambda con: _step_ingest(con, ctx, out, demo_key),
-        "validate": lambda con: _step_validate(con, ctx, out),
-        "transform": lambda con: _step_transform(con, ctx, out),
-        "evaluate": lambda con: _step_evaluate(con, ctx, out),
-        "export": lambda con: _step_export(con, ctx, out, excel),
-    }
-    exit_code = 0
-    with warehouse_lock(settings.warehouse):
-        con = open_warehouse(settings)
-        start_run(con, ctx)
-        out.event("run_started", run_id=ctx.run_id, stages=list(stages))
-        try:
-            for name in (s for s in stages if s in steps):
-                with out.spinner(name):
-                    outcome = timed_stage(ctx, name, lambda name=name: steps[name](con))
-                    write_stamp(con, settings.stamps_dir, name)
-                    release_cache(con, settings.ingest.duckdb_memory_limit)  # not under the next stage's frames
-                out.say(f"[green]✓[/] {name:<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
-                out.event("stage", name=name, seconds=round(outcome.seconds, 2), counts=outcome.counts)
-                if name == "validate" and strict and outcome.counts.get("has_errors"):
-                    exit_code = 3
-            if "report" in stages:
-                con.close()  # the notebooks open the warehouse read-only from their own kernels
-                with out.spinner("report"):
-                    outcome = timed_stage(ctx, "report", lambda: _step_report(ctx, out, lang))
-                out.say(f"[green]✓[/] {'report':<10} {outcome.seconds:6.1f} s  {_short(outcome.counts)}")
-                out.event("stage", name="report", seconds=round(outcome.seconds, 2), counts=outcome.counts)
-                con = open_warehouse(settings)
-            finish_run(con, ctx, "completed")
-        except BaseException:
-            con = _record_failed_run(con, settings, ctx)
-            raise
-        finally:
-            con.close()
-    out.event("run_finished", run_id=ctx.run_id, exit_code=exit_code)
+    """Run stages through the runner, then print the closing tables when files were (re)counted."""
+    exit_code = run_stages(settings, stages, command=command, out=out, **options)
     if "ingest" in stages or "validate" in stages:
         _print_summary(settings, out)
     return exit_code
-
-
-def _record_failed_run(con: Any, settings: Settings, ctx: RunContext) -> Any:
-    """Mark the run failed in meta.runs; returns the connection to close.
-
-    A stage that failed inside DuckDB (out of memory, full disk) can leave its connection
-    unusable, so a second try goes through a fresh one. If that fails too (a full disk), the log
-    has the traceback and the run stays `running` in meta.runs until the next run marks it
-    `interrupted`."""
-    try:
-        finish_run(con, ctx, "failed")
-        return con
-    except Exception:
-        log.warning("could not record the failed run on the stage's connection; reopening", exc_info=True)
-    with contextlib.suppress(Exception):
-        con.close()
-    try:
-        con = open_warehouse(settings)
-        finish_run(con, ctx, "failed")
-    except Exception:
-        log.exception("could not record the failed run")
-    return con
-
-
-def _short(counts: dict[str, Any]) -> str:
-    """One line of counts for the progress display; floats rounded, flags left to the summary."""
-    parts = []
-    for key, value in counts.items():
-        if isinstance(value, bool | dict | list):
-            continue
-        parts.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
-    return ", ".join(parts)
 
 
 def _print_summary(settings: Settings, out: Output) -> None:
@@ -341,6 +181,8 @@ def _print_summary(settings: Settings, out: Output) -> None:
             _print_headline(con, out)
         finally:
             con.close()
+    if summary.get("changes"):
+        out.say(escape(f"{summary['changes']['text_lv']} / {summary['changes']['text_en']}"))
     out.say(f"Rezultāti / results: {settings.out_dir}  (run_summary.json, feedback/, exports/, reports/)")
 
 
@@ -449,67 +291,43 @@ def sample(
     console.print(f"Parauga dati ierakstīti / sample written: {out}  {summary}")
 
 
-@app.command()
-def ingest(
-    raw: RawOpt = None,
-    out: OutOpt = None,
-    warehouse: WarehouseOpt = None,
-    params: ParamsOpt = None,
-    demo_key: DemoKeyOpt = False,
-) -> None:
-    """Ielādē skolu failus noliktavā / load the schools' files into the warehouse."""
-    settings = _settings(params, raw, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("ingest",), command="ingest", out=Output(), demo_key=demo_key))
+# One command per stage of the registry (pipelines/stages.py), with the options the stage names.
+STAGE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "raw": (RawOpt, None),
+    "demo_key": (DemoKeyOpt, False),
+    "strict": (Annotated[bool, typer.Option(help="Kļūdas → izejas kods 3 / errors → exit code 3.")], False),
+    "excel": (Annotated[bool, typer.Option(help="Arī .xlsx darbgrāmata / also an .xlsx workbook.")], False),
+    "lang": (Annotated[str | None, typer.Option(help="lv vai en / lv or en.")], None),
+}
+COMMON_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "out": (OutOpt, None),
+    "warehouse": (WarehouseOpt, None),
+    "params": (ParamsOpt, None),
+}
 
 
-@app.command()
-def validate(
-    out: OutOpt = None,
-    warehouse: WarehouseOpt = None,
-    params: ParamsOpt = None,
-    strict: Annotated[bool, typer.Option(help="Kļūdas → izejas kods 3 / errors → exit code 3.")] = False,
-) -> None:
-    """Pārbauda datus (Great Expectations) / validate the loaded rows, quarantine errors."""
-    settings = _settings(params, None, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("validate",), command="validate", out=Output(), strict=strict))
+def _stage_command(stage: Stage) -> Callable[..., None]:
+    """`atbalsts <stage>`: runs that one stage, with --out/--warehouse/--params and its own options."""
+
+    def command(**kwargs: Any) -> None:
+        settings = _settings(kwargs.pop("params"), kwargs.pop("raw", None), kwargs.pop("out"), kwargs.pop("warehouse"))
+        _guarded(settings, lambda: _run_stages(settings, (stage.name,), command=stage.name, out=Output(), **kwargs))
+
+    names = [*(o for o in stage.options if o == "raw"), *COMMON_OPTIONS, *(o for o in stage.options if o != "raw")]
+    options = COMMON_OPTIONS | STAGE_OPTIONS
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=options[n][0], default=options[n][1])
+            for n in names
+        ]
+    )
+    command.__doc__ = stage.help
+    command.__name__ = stage.name
+    return command
 
 
-@app.command()
-def transform(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt = None) -> None:
-    """Veido tīrās tabulas / build the de-duplicated core tables."""
-    settings = _settings(params, None, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("transform",), command="transform", out=Output()))
-
-
-@app.command()
-def evaluate(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt = None) -> None:
-    """Novērtē atbalsta efektu / estimate the effect of support against a comparison group."""
-    settings = _settings(params, None, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("evaluate",), command="evaluate", out=Output()))
-
-
-@app.command()
-def export(
-    out: OutOpt = None,
-    warehouse: WarehouseOpt = None,
-    params: ParamsOpt = None,
-    excel: Annotated[bool, typer.Option(help="Arī .xlsx darbgrāmata / also an .xlsx workbook.")] = False,
-) -> None:
-    """Raksta ministrijas CSV ar datu aizsardzību / write the ministry CSVs with disclosure control."""
-    settings = _settings(params, None, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("export",), command="export", out=Output(), excel=excel))
-
-
-@app.command()
-def report(
-    out: OutOpt = None,
-    warehouse: WarehouseOpt = None,
-    params: ParamsOpt = None,
-    lang: Annotated[str | None, typer.Option(help="lv vai en / lv or en.")] = None,
-) -> None:
-    """Izveido HTML pārskatus vērtētājiem / render the HTML reports for evaluators."""
-    settings = _settings(params, None, out, warehouse)
-    _guarded(settings, lambda: _run_stages(settings, ("report",), command="report", out=Output(), lang=lang))
+for _stage in STAGES:
+    app.command(name=_stage.name, help=_stage.help)(_stage_command(_stage))
 
 
 @app.command()
@@ -529,7 +347,7 @@ def run(
 ) -> None:
     """Viss ikmēneša darbs vienā komandā / the whole monthly job, all stages in order."""
     settings = _settings(params, raw, out, warehouse)
-    stages = tuple(s for s in STAGES if not (no_reports and s == "report"))
+    stages = tuple(s for s in NAMES if not (no_reports and s == "report"))
     if dry_run:
         console.print(" → ".join(stages))
         console.print(f"raw: {settings.raw_dir}  out: {settings.out_dir}  warehouse: {settings.warehouse}")
@@ -564,6 +382,36 @@ def status(out: OutOpt = None, warehouse: WarehouseOpt = None, params: ParamsOpt
                 console.print(block)
         finally:
             con.close()
+        return 0
+
+    _guarded(settings, show)
+
+
+@app.command()
+def diff(
+    run_a: Annotated[str, typer.Argument(help="Agrākā palaišana / the earlier run (run_id).")],
+    run_b: Annotated[str, typer.Argument(help="Vēlākā palaišana / the later run (run_id).")],
+    out: OutOpt = None,
+    params: ParamsOpt = None,
+    limit: Annotated[int, typer.Option(help="Cik rindas rādīt / rows to show (0: all).")] = 50,
+) -> None:
+    """Kas mainījās publicētajos failos starp divām palaišanām / what changed in the exports between two runs."""
+    from pipelines.changes import diff_runs
+
+    settings = _settings(params, None, out, None)
+
+    def show() -> int:
+        changes, summary = diff_runs(settings.history_dir, run_a, run_b)
+        console.print(f"{summary.sentence('lv')}\n{summary.sentence('en')}", soft_wrap=True, markup=False)
+        if changes:
+            table = Table()
+            for col in ("fails / file", "atslēga / key", "kolonna / column", "bija / old", "ir / new"):
+                table.add_column(col, overflow="fold")
+            for c in changes[: limit or None]:
+                table.add_row(*(escape(v) for v in (c.file, c.key, c.column, c.old, c.new)))
+            console.print(table)
+            if limit and len(changes) > limit:
+                console.print(f"… +{len(changes) - limit}")
         return 0
 
     _guarded(settings, show)

@@ -31,6 +31,10 @@ class ValidateSettings:
     volume_drop_share: float = 0.5
     max_lessons_per_day: int = 10  # more lessons missed by one pupil on one day is implausible (attendance)
     today: date | None = None
+    # Plausibility of the programme kinds (docs/validation-rules.md): beyond these a row is quarantined.
+    max_activity_minutes: int = 480  # one activity (a study visit is a school day at most)
+    max_financial_support_eur: float = 2000.0  # one payment to one pupil
+    max_cost_eur: float = 1_000_000.0  # one cost line: a project × municipality × month × category
 
     def reference_date(self) -> date:
         return self.today or date.today()
@@ -113,6 +117,9 @@ class Settings:
     raw_dir: Path = Path("data/raw")
     out_dir: Path = Path("data/processed")
     warehouse_name: str = "warehouse.duckdb"
+    # Where expectations/, notebooks/ and docs/ are read from; None: the copies installed with the
+    # package (pipelines/resources.py). Set it (`paths.root`) to run with edited suites or notebooks.
+    project_root: Path | None = None
     ingest: IngestSettings = field(default_factory=IngestSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     transform: TransformSettings = field(default_factory=TransformSettings)
@@ -137,6 +144,11 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.out_dir / "reports"
+
+    @property
+    def history_dir(self) -> Path:
+        """Each run's exports, kept to say what changed since (pipelines/changes.py)."""
+        return self.out_dir / "history"
 
     @property
     def stamps_dir(self) -> Path:
@@ -178,6 +190,14 @@ def _section(cls: type, data: dict[str, Any] | None) -> Any:
     return cls(**data)
 
 
+def _root(value: str | None, params: Path) -> Path | None:
+    """`paths.root`, relative to the parameters file's folder."""
+    if not value:
+        return None
+    root = Path(value).expanduser()
+    return root if root.is_absolute() else (params.parent / root).resolve()
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read params.yaml (or the defaults when the file is absent, e.g. outside the repo)."""
     path = Path(path) if path else Path(os.environ.get("ATBALSTS_PARAMS", DEFAULT_PARAMS))
@@ -189,6 +209,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raw_dir=Path(paths.get("raw", "data/raw")),
         out_dir=Path(paths.get("out", "data/processed")),
         warehouse_name=str(paths.get("warehouse", "warehouse.duckdb")),
+        project_root=_root(paths.get("root"), path),
         ingest=_section(IngestSettings, raw.get("ingest")),
         validate=_section(ValidateSettings, raw.get("validate")),
         transform=_section(TransformSettings, raw.get("transform")),

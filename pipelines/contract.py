@@ -11,10 +11,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+
+import duckdb
 
 KINDS: tuple[str, ...] = (
-    "schools", "pupils", "plans", "consultations", "grades", "attendance_lessons", "attendance_periods",
-)  # fmt: skip
+    "schools",
+    "pupils",
+    "plans",
+    "consultations",
+    "grades",
+    "activities",
+    "financial_support",
+    "costs",
+    "attendance_lessons",
+    "attendance_periods",
+)
 # The staging table each kind loads into: both attendance shapes (a day-by-day register export and a
 # per-month or per-semester summary) into one typed table, staging.attendance.
 STAGING_TABLES: dict[str, str] = {kind: kind for kind in KINDS} | {
@@ -37,6 +49,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
         Column("school_name", "Nosaukums", True, ("Iestādes nosaukums",)),
         Column("municipality", "Pašvaldība", True, ("Novads",)),
+        Column("school_type", "Iestādes veids", False, ("Skolas veids", "institution_type")),
     ),
     "pupils": (
         Column("pupil_code", "Personas kods", True, ("personal_code",)),
@@ -77,6 +90,35 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("grade", "Vērtējums", True),
         Column("assessment_type", "Vērtējuma veids"),
     ),
+    # One row per participant (pupil_code) or one row per activity with a head count (participants).
+    "activities": (
+        Column("date", "Datums", True),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("activity_id", "Pasākuma ID", True, ("Pasākuma identifikators", "Pasākuma numurs")),
+        Column("activity_type", "Pasākuma veids", True, ("Nodarbības veids",)),
+        # Free text: recognised so the column is not mistaken for anything else, never stored.
+        Column("title", "Pasākuma nosaukums", False, ("Nodarbības nosaukums", "Tēma")),
+        Column("subject", "Mācību priekšmets"),
+        Column("minutes", "Ilgums", True, ("duration",)),
+        Column("project_code", "Projekts", True, ("Projekta numurs",)),
+        Column("pupil_code", "Personas kods", False, ("personal_code",)),
+        Column("participants", "Dalībnieku skaits", False, ("Dalībnieki", "participant_count")),
+    ),
+    "financial_support": (
+        Column("date", "Datums", True),
+        Column("pupil_code", "Personas kods", True, ("personal_code",)),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("support_type", "Atbalsta veids", True, ("Atbalsta veids (finansiālais)", "Izdevumu veids")),
+        Column("amount_eur", "Summa (EUR)", True, ("Summa EUR", "Summa euro", "amount")),
+        Column("project_code", "Projekts", False, ("Projekta numurs",)),
+    ),
+    "costs": (
+        Column("month", "Mēnesis", True, ("Pārskata mēnesis",)),
+        Column("project_code", "Projekts", True, ("Projekta numurs",)),
+        Column("municipality", "Pašvaldība", True, ("Novads",)),
+        Column("cost_category", "Izmaksu kategorija", True, ("Izmaksu pozīcija", "Izdevumu kategorija")),
+        Column("amount_eur", "Summa (EUR)", True, ("Summa EUR", "Summa euro", "amount")),
+    ),
     # One row per pupil × day (× reason, × subject when the register names it): lessons missed.
     "attendance_lessons": (
         Column("date", "Datums", True),
@@ -101,11 +143,16 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 
 # Columns that only one kind has; a header is recognised by these, never by the file name.
 SIGNATURE: dict[str, frozenset[str]] = {
-    "schools": frozenset({"school_name", "municipality"}),
+    "schools": frozenset({"school_name", "municipality", "school_type"}),
     "pupils": frozenset({"class", "school_year", "first_name", "last_name", "gender", "left_on", "leaving_reason"}),
     "plans": frozenset({"plan_start", "plan_end", "risk_factors"}),
     "consultations": frozenset({"minutes", "mode", "staff_name", "staff_role", "group_size"}),
     "grades": frozenset({"grade", "assessment_type"}),
+    # `minutes` (consultations' signature) is in activities too: an activities header still wins,
+    # as it holds at least activity_id and activity_type (kinds.recognise ranks by signature columns).
+    "activities": frozenset({"activity_id", "activity_type", "title", "participants"}),
+    "financial_support": frozenset({"support_type"}),
+    "costs": frozenset({"month", "cost_category"}),
     "attendance_lessons": frozenset({"lessons_missed", "reason"}),
     "attendance_periods": frozenset({"period_start", "period_end", "excused", "unexcused", "illness", "lessons_held"}),
 }
@@ -113,7 +160,8 @@ SIGNATURE: dict[str, frozenset[str]] = {
 # Columns holding personal data: never stored, logged or shown.
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"pupil_code", "first_name", "last_name", "staff_name"})
 # Free text mapped to codes at ingest (PROJECTS, RISK_FACTORS); the text itself is never stored.
-FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors"})
+# An activity's title is free text that nothing needs: dropped at ingest, never stored.
+FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors", "title"})
 
 # The EU fund projects a plan or consultation may belong to: canonical code -> (Latvian name,
 # English name, further accepted spellings). Schools type the number, the programme's name or its
@@ -134,6 +182,14 @@ PROJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "School – in the community (ESF+)",
         ("Skola – kopienā", "ESF+ Skola – kopienā", "projekts Skola – kopienā", "4.2.3.1"),
     ),
+}
+# The period each project runs (first and last day), inclusive: an activity, a payment or a month of
+# costs outside it is quarantined (validation). Set from the programmes' published terms; widen here
+# when a project is extended.
+PROJECT_PERIODS: dict[str, tuple[date, date]] = {
+    "8.3.4.0/16/I/001": (date(2017, 1, 1), date(2026, 12, 31)),
+    "8.3.2.2/16/I/001": (date(2016, 9, 1), date(2026, 12, 31)),
+    "4.2.3.1/1/24/I/001": (date(2024, 1, 1), date(2029, 12, 31)),
 }
 OTHER_PROJECT = "other"  # a project value that is none of PROJECTS (schools are told, see validation rules)
 
@@ -197,21 +253,130 @@ LEAVING_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 
-# canonical code -> (Latvian name, English name, further accepted spellings)
+# The subjects of the Latvian general-education standards: basic education (Cabinet regulation
+# No. 747 of 27 November 2018, grades 1–9) and general secondary education (No. 416 of 3 September
+# 2019, grades 10–12: basic, advanced and specialised courses), grouped by learning area, plus the
+# foreign and minority languages schools teach. Sources and what is left out: docs/input-contract.md,
+# "Mācību priekšmeti / Subjects". canonical code -> (Latvian name, English name, further accepted
+# spellings). A secondary course's level suffix (`Matemātika II`) and `val.` for `valoda` are
+# understood without listing them (subject_code). A subject that is none of these is kept under
+# its normalised text (UNKNOWN_SUBJECT_PREFIX), never dropped.
 SUBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "mathematics": ("Matemātika", "Mathematics", ("math", "maths", "matematika I", "matemātika I")),
-    "latvian": ("Latviešu valoda", "Latvian", ("latviešu valoda un literatūra", "latvian language")),
-    "literature": ("Literatūra", "Literature", ()),
-    "english": ("Angļu valoda", "English", ("english language",)),
+    # languages (valodu mācību joma)
+    "latvian": (
+        "Latviešu valoda",
+        "Latvian",
+        ("latviešu valoda un literatūra", "latvian language", "valsts valoda", "latv. val."),
+    ),
+    "literature": ("Literatūra", "Literature", ("latviešu literatūra", "latvian literature")),
+    "latgalian": ("Latgaliešu valoda", "Latgalian", ("latgalīšu volūda", "latgalian language")),
+    "minority_language": (
+        "Mazākumtautības valoda",
+        "Minority language",
+        ("mazākumtautības valoda un literatūra", "mazākumtautību valoda", "minority language"),
+    ),
+    "foreign_language": (
+        "Svešvaloda",
+        "Foreign language",
+        ("pirmā svešvaloda", "svešvalodas", "foreign language", "first foreign language"),
+    ),
+    "second_foreign_language": (
+        "Otrā svešvaloda",
+        "Second foreign language",
+        ("second foreign language", "trešā svešvaloda", "third foreign language"),
+    ),
+    "english": ("Angļu valoda", "English", ("english language", "angļu val.")),
+    "german": ("Vācu valoda", "German", ("german language",)),
+    "russian": (
+        "Krievu valoda",
+        "Russian",
+        ("russian language", "krievu valoda un literatūra", "krievu literatūra"),
+    ),
+    "french": ("Franču valoda", "French", ("french language",)),
+    "spanish": ("Spāņu valoda", "Spanish", ("spanish language",)),
+    "italian": ("Itāļu valoda", "Italian", ("italian language",)),
+    "swedish": ("Zviedru valoda", "Swedish", ("swedish language",)),
+    "norwegian": ("Norvēģu valoda", "Norwegian", ("norwegian language",)),
+    "danish": ("Dāņu valoda", "Danish", ("danish language",)),
+    "finnish": ("Somu valoda", "Finnish", ("finnish language",)),
+    "estonian": ("Igauņu valoda", "Estonian", ("estonian language",)),
+    "lithuanian": ("Lietuviešu valoda", "Lithuanian", ("lithuanian language",)),
+    "polish": ("Poļu valoda", "Polish", ("polish language", "poļu valoda un literatūra")),
+    "ukrainian": ("Ukraiņu valoda", "Ukrainian", ("ukrainian language", "ukraiņu valoda un literatūra")),
+    "belarusian": ("Baltkrievu valoda", "Belarusian", ("belarusian language", "baltkrievu valoda un literatūra")),
+    "hebrew": ("Ivrits", "Hebrew", ("ebreju valoda", "hebrew language")),
+    "chinese": ("Ķīniešu valoda", "Chinese", ("chinese language",)),
+    "japanese": ("Japāņu valoda", "Japanese", ("japanese language",)),
+    "latin": ("Latīņu valoda", "Latin", ("latin language",)),
+    # social and civic (sociālā un pilsoniskā mācību joma)
+    "social_studies": (
+        "Sociālās zinības",
+        "Social studies",
+        ("sociālās zinības un vēsture", "social studies and history", "soc. zinības"),
+    ),
+    "history": (
+        "Vēsture",
+        "History",
+        (
+            "latvijas un pasaules vēsture",
+            "latvijas vēsture",
+            "pasaules vēsture",
+            "vēsture un sociālās zinātnes",
+            "history and social sciences",
+            "latvian and world history",
+        ),
+    ),
+    "politics_law": ("Politika un tiesības", "Politics and law", ("politics and law",)),
+    "economics": ("Ekonomika", "Economics", ("ekonomikas pamati",)),
+    "entrepreneurship": (
+        "Uzņēmējdarbības pamati",
+        "Entrepreneurship",
+        ("uzņēmējdarbība", "komerczinības", "business studies"),
+    ),
+    "psychology": ("Psiholoģija", "Psychology", ()),
+    "philosophy": ("Filozofija", "Philosophy", ()),
+    "ethics": ("Ētika", "Ethics", ()),
+    "christian_studies": ("Kristīgā mācība", "Christian studies", ("ticības mācība",)),
+    # cultural understanding and self-expression in the arts (kultūras izpratnes un pašizpausmes mākslā)
+    "visual_art": ("Vizuālā māksla", "Visual art", ("vizuālā māksla un dizains", "art", "visual arts")),
+    "music": ("Mūzika", "Music", ()),
+    "theatre_art": ("Teātra māksla", "Theatre art", ("teātris", "teātris un drāma", "theatre", "drama")),
+    "culture_fundamentals": ("Kultūras pamati", "Fundamentals of culture", ("kultūras vēsture",)),
+    "culture_and_arts": ("Kultūra un māksla", "Culture and arts", ("culture and arts",)),
+    # natural sciences (dabaszinātņu mācību joma)
+    "science": ("Dabaszinības", "Science", ("dabaszinātnes", "natural science", "natural sciences")),
+    "biology": ("Bioloģija", "Biology", ()),
     "physics": ("Fizika", "Physics", ()),
     "chemistry": ("Ķīmija", "Chemistry", ()),
-    "biology": ("Bioloģija", "Biology", ()),
     "geography": ("Ģeogrāfija", "Geography", ()),
-    "science": ("Dabaszinības", "Science", ("dabaszinātnes",)),
-    "history": ("Vēsture", "History", ("latvijas un pasaules vēsture", "latvijas vēsture", "pasaules vēsture")),
-    "social_studies": ("Sociālās zinības", "Social studies", ("sociālās zinības un vēsture",)),
-    "computing": ("Datorika", "Computing", ("informātika", "programmēšana")),
+    # mathematics (matemātikas mācību joma)
+    "mathematics": ("Matemātika", "Mathematics", ("math", "maths", "matem.")),
+    # technologies (tehnoloģiju mācību joma)
+    "design_technology": (
+        "Dizains un tehnoloģijas",
+        "Design and technology",
+        ("mājturība un tehnoloģijas", "mājturība", "design and technologies", "tehnoloģijas"),
+    ),
+    "computing": ("Datorika", "Computing", ("informātika", "informatics", "computer science")),
+    "programming": ("Programmēšana", "Programming", ()),
+    "engineering": ("Inženierzinības", "Engineering", ("engineering science", "inženierzinātnes")),
+    # health, safety and physical activity (veselības, drošības un fiziskās aktivitātes mācību joma)
+    "sport_health": (
+        "Sports un veselība",
+        "Sport and health",
+        ("sports", "sport", "physical education", "fiziskā audzināšana", "sports and health"),
+    ),
+    "health_education": ("Veselības mācība", "Health education", ("health education",)),
+    "national_defence": (
+        "Valsts aizsardzības mācība",
+        "National defence",
+        ("vam", "valsts aizsardzības mācība un jaunsardze", "national defence training"),
+    ),
+    # secondary school's cross-subject work
+    "project_work": ("Projekta darbs", "Project work", ("projektu darbs", "project work")),
 }
+UNKNOWN_SUBJECT_PREFIX = "~"  # `~robotika kursi`: a subject kept under its normalised text (no code)
+OTHER_SUBJECT = "other"  # what published files and reports show for any unknown subject (never the text)
 
 # canonical code -> (Latvian, English, accepted spellings)
 STAFF_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -238,6 +403,77 @@ ASSESSMENT_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "summative": ("Summatīvais", "Summative", ("summatīvs", "summative", "noslēguma")),
     "term": ("Semestra", "Term", ("semestris", "semestra vērtējums", "term")),
     "year": ("Gada", "Year", ("gada vērtējums", "year")),
+}
+
+# A school's type (`Iestādes veids`, optional): canonical code -> (Latvian, English, accepted spellings).
+SCHOOL_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "general": (
+        "Vispārējā",
+        "General",
+        ("vispārējās izglītības iestāde", "vispārējā izglītība", "vispārizglītojošā", "general education"),
+    ),
+    "vocational": (
+        "Profesionālā",
+        "Vocational",
+        ("profesionālās izglītības iestāde", "profesionālā izglītība", "vocational education", "VET"),
+    ),
+}
+# Vocational schools count course years (`2. kurss`, `K2`, `2.k`), not grades: kept apart from
+# grade_level everywhere (pupils.course_year). PuMPuRS covers courses 1–4.
+COURSE_YEARS = (1, 4)
+
+# What an activity was (`Pasākuma veids`): code -> (Latvian, English, accepted spellings).
+ACTIVITY_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "group_lesson": ("Grupu nodarbība", "Group lesson", ("grupas nodarbība", "grupu nodarbības", "group session")),
+    "research_workshop": (
+        "Pētnieciskā darbnīca",
+        "Research workshop",
+        ("pētnieciskās darbnīcas", "pētniecības darbnīca", "research lab"),
+    ),
+    "interdisciplinary": (
+        "Starpdisciplināra nodarbība",
+        "Interdisciplinary session",
+        ("starpdisciplinārā nodarbība", "starpdisciplināras nodarbības", "interdisciplinary lesson"),
+    ),
+    "interest_education": (
+        "Interešu izglītība",
+        "Interest education",
+        ("interešu izglītības programma", "interešu izglītības nodarbība", "interest education programme"),
+    ),
+    "study_visit": (
+        "Mācību ekskursija",
+        "Study visit",
+        ("mācību ekskursijas", "mācību vizīte", "ekskursija", "study trip", "field trip"),
+    ),
+    "mentoring": ("Mentorings", "Mentoring", ("mentora nodarbība", "mentorēšana")),
+    "parent_event": (
+        "Vecāku pasākums",
+        "Parent event",
+        ("vecāku iesaiste", "vecāku sapulce", "parent involvement", "parents event"),
+    ),
+    "other": ("Cits", "Other", ("cits pasākums", "citi")),
+}
+
+# What individual financial support paid for (`Atbalsta veids`).
+SUPPORT_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "transport": ("Transports", "Transport", ("transporta izdevumi", "ceļa izdevumi", "transporta kompensācija")),
+    "meals": ("Ēdināšana", "Meals", ("ēdināšanas izdevumi", "pusdienas", "food")),
+    "dormitory": ("Dienesta viesnīca", "Dormitory", ("dienesta viesnīcas izdevumi", "kopmītne", "boarding")),
+    "school_supplies": (
+        "Mācību piederumi",
+        "School supplies",
+        ("mācību līdzekļi", "skolas piederumi", "learning materials"),
+    ),
+    "other": ("Cits", "Other", ("citi", "citi izdevumi")),
+}
+
+# Cost categories of a project's monthly costs (`Izmaksu kategorija`).
+COST_CATEGORIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "remuneration": ("Atlīdzība", "Remuneration", ("atalgojums", "darba samaksa", "salaries", "pay")),
+    "compensations": ("Kompensācijas", "Compensations", ("kompensācija", "compensation")),
+    "activities": ("Pasākumi", "Activities", ("pasākumu izmaksas", "events")),
+    "administration": ("Administrēšana", "Administration", ("administrācija", "administrēšanas izmaksas", "admin")),
+    "other": ("Cits", "Other", ("citi", "citas izmaksas")),
 }
 
 # Learning levels used in grades 1–3 (sācis apgūt, turpina apgūt, apguvis, apguvis padziļināti).
@@ -272,8 +508,52 @@ SUBJECT_LOOKUP = _lookup(SUBJECTS)
 ROLE_LOOKUP = _lookup(STAFF_ROLES)
 MODE_LOOKUP = _lookup(MODES)
 ASSESSMENT_LOOKUP = _lookup(ASSESSMENT_TYPES)
+SCHOOL_TYPE_LOOKUP = _lookup(SCHOOL_TYPES)
 RISK_FACTOR_LOOKUP = _lookup(RISK_FACTORS)
 ABSENCE_REASON_LOOKUP = _lookup(ABSENCE_REASONS)
+ACTIVITY_TYPE_LOOKUP = _lookup(ACTIVITY_TYPES)
+SUPPORT_TYPE_LOOKUP = _lookup(SUPPORT_TYPES)
+COST_CATEGORY_LOOKUP = _lookup(COST_CATEGORIES)
+
+# A secondary course's level or kind after the subject name: `Matemātika II`, `Fizika I`,
+# `Bioloģija padziļinātais kurss`; and `val.` written for `valoda`.
+_COURSE_SUFFIX = re.compile(r"(?:\s+(?:i{1,3}|pamatkurss|padzilinatais kurss|specializetais kurss|kurss))+$")
+_ABBREVIATIONS = ((re.compile(r"\bval\b"), "valoda"),)
+
+
+def subject_code(text: str) -> str | None:
+    """The SUBJECTS code of a subject as a school wrote it, or None when it is no known subject.
+
+    Tries the normalised text, then without a course suffix, each with `val` read as `valoda`."""
+    norm = normalise_text(text)
+    expanded = norm
+    for pattern, word in _ABBREVIATIONS:
+        expanded = pattern.sub(word, expanded)
+    for candidate in dict.fromkeys((norm, expanded)):
+        code = SUBJECT_LOOKUP.get(candidate) or SUBJECT_LOOKUP.get(_COURSE_SUFFIX.sub("", candidate))
+        if code is not None:
+            return code
+    return None
+
+
+def subject_key(text: str) -> str | None:
+    """The subject a row is kept under: its code, else `~` + its normalised text (so support and
+    marks in a subject no dictionary knows still reach the evaluation); None for an empty cell."""
+    norm = normalise_text(text)
+    if not norm:
+        return None
+    return subject_code(text) or f"{UNKNOWN_SUBJECT_PREFIX}{norm}"
+
+
+def is_unknown_subject(code: str | None) -> bool:
+    return code is not None and code.startswith(UNKNOWN_SUBJECT_PREFIX)
+
+
+def published_subject(code: str | None) -> str | None:
+    """The subject as published files and reports show it: an unknown subject's text becomes
+    OTHER_SUBJECT (free text from schools never leaves the warehouse)."""
+    return OTHER_SUBJECT if is_unknown_subject(code) else code
+
 
 _QUOTES = re.compile("[\"'„“”«»‘’`]")
 
@@ -310,3 +590,12 @@ def school_year_of(day: date) -> str:
 def semester_of(day: date) -> int:
     """Semester 1 is September–December, semester 2 January–August."""
     return 1 if day.month >= 9 else 2
+
+
+CONTRACT_SQL = Path(__file__).with_name("contract.sql")
+
+
+def install_sql_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """school_year_of(d), semester_of(d), school_year_of_month('YYYY-MM') on this connection: the
+    rule above, for SQL (temp macros: nothing is stored in the warehouse)."""
+    con.execute(CONTRACT_SQL.read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -17,10 +18,16 @@ def file_reports(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def write_run_summary(con: duckdb.DuckDBPyConnection, path: Path, run_id: str | None) -> dict:
-    """Write the summary from meta.files, so every stage that changes counts can refresh it."""
+def write_run_summary(
+    con: duckdb.DuckDBPyConnection, path: Path, run_id: str | None, sections: dict[str, Any] | None = None
+) -> dict:
+    """Write the summary from meta.files (and the sections stages reported, e.g. `changes`).
+
+    Only the runner calls this (after every stage that changes the counts): stages put what they
+    know into the warehouse or their result, never into this file."""
     files = file_reports(con)
     summary = {
+        **(sections or {}),
         "run_id": run_id,
         "files": files,
         "totals": {

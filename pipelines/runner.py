@@ -18,23 +18,23 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipelines import __version__
+from pipelines import __version__, stages
 from pipelines.config import Settings
-from pipelines.warehouse import DISK_FULL, READ_ONLY, connect, ensure_schema
+from pipelines.errors import UserError  # also re-exported here for older imports; use pipelines.errors
+from pipelines.run_summary import write_run_summary
+from pipelines.stamps import write_stamp
+from pipelines.warehouse import DISK_FULL, READ_ONLY, connect, ensure_schema, release_cache
 
 log = logging.getLogger("atbalsts")
-
-
-class UserError(Exception):
-    """A problem the analyst can fix; shown as one line, never as a traceback."""
 
 
 class WarehouseLockedError(UserError):
@@ -48,12 +48,28 @@ class StageOutcome:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
+class Reporter:
+    """Where a run's messages go; this one says nothing (the CLI's Output prints or writes JSON lines)."""
+
+    def event(self, event: str, **data: Any) -> None:
+        pass
+
+    def say(self, text: str) -> None:
+        pass
+
+    def spinner(self, name: str) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+
 @dataclass
 class RunContext:
     settings: Settings
     run_id: str
     command: str
     outcomes: list[StageOutcome] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # demo_key, excel, lang, strict
+    out: Reporter = field(default_factory=Reporter)
+    summary: dict[str, Any] = field(default_factory=dict)  # sections stages add to run_summary.json
 
 
 def new_run_id() -> str:
@@ -268,6 +284,80 @@ def timed_stage(ctx: RunContext, name: str, func: Callable[[], dict[str, Any]]) 
     ctx.outcomes.append(outcome)
     log.info("run %s: stage %s finished in %.1fs: %s", ctx.run_id, name, outcome.seconds, counts)
     return outcome
+
+
+def run_stages(
+    settings: Settings, names: tuple[str, ...], *, command: str, out: Reporter | None = None, **options: Any
+) -> int:
+    """Run the named stages (pipelines/stages.py) in order under the lock, recording the run in
+    meta.runs, writing each stage's stamp and, after any stage that changes the file counts,
+    run_summary.json. Returns the exit code: 3 when `strict` and validation found errors."""
+    ctx = RunContext(settings=settings, run_id=new_run_id(), command=command, options=options)
+    ctx.out = out or Reporter()
+    exit_code = 0
+    with warehouse_lock(settings.warehouse):
+        con: duckdb.DuckDBPyConnection = open_warehouse(settings)
+        start_run(con, ctx)
+        ctx.out.event("run_started", run_id=ctx.run_id, stages=list(names))
+        try:
+            for name in names:
+                stage = stages.BY_NAME[name]
+                if not stage.uses_connection:
+                    con.close()  # the stage opens the warehouse read-only itself (notebook kernels)
+                stage_con = con if stage.uses_connection else None
+                with ctx.out.spinner(name):
+                    outcome = timed_stage(ctx, name, partial(stage.run, stage_con, ctx))
+                    if not stage.uses_connection:
+                        con = open_warehouse(settings)
+                    if stage.stamped:
+                        write_stamp(con, settings.stamps_dir, name)
+                    if stage.refreshes_summary:
+                        write_run_summary(con, settings.run_summary_path, ctx.run_id, ctx.summary)
+                    release_cache(con, settings.ingest.duckdb_memory_limit)  # not under the next stage's frames
+                ctx.out.say(f"[green]✓[/] {name:<10} {outcome.seconds:6.1f} s  {short_counts(outcome.counts)}")
+                ctx.out.event("stage", name=name, seconds=round(outcome.seconds, 2), counts=outcome.counts)
+                if options.get("strict") and outcome.counts.get("has_errors"):
+                    exit_code = 3
+            finish_run(con, ctx, "completed")
+        except BaseException:
+            con = record_failed_run(con, settings, ctx)
+            raise
+        finally:
+            con.close()
+    ctx.out.event("run_finished", run_id=ctx.run_id, exit_code=exit_code)
+    return exit_code
+
+
+def record_failed_run(con: Any, settings: Settings, ctx: RunContext) -> Any:
+    """Mark the run failed in meta.runs; returns the connection to close.
+
+    A stage that failed inside DuckDB (out of memory, full disk) can leave its connection
+    unusable, so a second try goes through a fresh one. If that fails too (a full disk), the log
+    has the traceback and the run stays `running` in meta.runs until the next run marks it
+    `interrupted`."""
+    try:
+        finish_run(con, ctx, "failed")
+        return con
+    except Exception:
+        log.warning("could not record the failed run on the stage's connection; reopening", exc_info=True)
+    with suppress(Exception):
+        con.close()
+    try:
+        con = open_warehouse(settings)
+        finish_run(con, ctx, "failed")
+    except Exception:
+        log.exception("could not record the failed run")
+    return con
+
+
+def short_counts(counts: dict[str, Any]) -> str:
+    """One line of counts for the progress display; floats rounded, flags left to the summary."""
+    parts = []
+    for key, value in counts.items():
+        if isinstance(value, bool | dict | list):
+            continue
+        parts.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(parts)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -40,14 +40,16 @@ create table if not exists meta.pseudonym_key (
 
 create table if not exists staging.schools (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
-    school_id varchar, school_name varchar, municipality varchar
+    school_id varchar, school_name varchar, municipality varchar,
+    school_type varchar  -- general | vocational | null (not given or not recognised)
 );
 
 create table if not exists staging.pupils (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     pupil_id varchar, school_id varchar, school_year varchar,
     class_raw varchar, grade_level integer, class_letter varchar,
-    gender varchar, left_on date, leaving_reason varchar
+    gender varchar, left_on date, leaving_reason varchar,
+    course_year integer  -- a vocational course year (1–4); grade_level is then null
 );
 
 create table if not exists staging.plans (
@@ -77,6 +79,36 @@ create table if not exists staging.grades (
     assessment_type varchar, assessment_type_raw varchar
 );
 
+-- One row per row of an activities file: a participant (pupil_id) or an activity's head count.
+create table if not exists staging.activities (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    school_id varchar, activity_id varchar, pupil_id varchar,
+    activity_type varchar, activity_type_raw varchar,
+    subject varchar, subject_raw varchar,
+    minutes double, participants integer, project_code varchar,
+    project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
+);
+
+-- One row per payment of individual financial support to (or for) one pupil.
+create table if not exists staging.financial_support (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    date date, school_year varchar, semester integer,
+    pupil_id varchar, school_id varchar,
+    support_type varchar, support_type_raw varchar,
+    amount_eur double, project_code varchar,
+    project_text_hash varchar
+);
+
+-- One row per reported cost line: project × municipality × month × cost category (not personal data).
+create table if not exists staging.costs (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    month date, school_year varchar,
+    project_code varchar, project_text_hash varchar,
+    municipality varchar, cost_category varchar, cost_category_raw varchar,
+    amount_eur double
+);
+
 -- Both attendance shapes (contract kinds attendance_lessons and attendance_periods): a lesson record is
 -- a one-day period whose lessons sit in the column of their reason; a summary leaves reason and subject null.
 create table if not exists staging.attendance (
@@ -104,7 +136,8 @@ create table if not exists validation.flags (
     kind varchar, school_id varchar, row_key varchar,
     severity varchar not null default 'warning',
     reason_code varchar not null, column_name varchar, value varchar,
-    message_lv varchar not null, message_en varchar not null, run_id varchar
+    message_lv varchar not null, message_en varchar not null, run_id varchar,
+    row_count bigint default 1  -- rows one warning stands for (unknown_subject: all rows with that value)
 );
 
 create table if not exists validation.quality (

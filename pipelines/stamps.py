@@ -12,28 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.stages import BY_NAME, STAGES
+
+# The tables each stage owns, from the registry (pipelines/stages.py); `schema.*` is found at run time.
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
-    "ingest": (
-        "meta.files",
-        "staging.schools",
-        "staging.pupils",
-        "staging.plans",
-        "staging.consultations",
-        "staging.grades",
-        "staging.attendance",
-    ),
-    "validate": ("quarantine.rows", "validation.flags", "validation.quality"),
-    "transform": (
-        "core.schools",
-        "core.pupils",
-        "core.plans",
-        "core.consultations",
-        "core.grades",
-        "core.attendance",
-        "core.attendance_monthly",
-        "core.unexcused_semester",
-    ),
-    "evaluate": (),  # every marts.* table the evaluation owns, found at run time
+    stage.name: tuple(t for t in stage.owns if not t.endswith(".*")) for stage in STAGES if stage.owns
 }
 # Columns that record when or by which run something happened: not content.
 VOLATILE_COLUMNS = frozenset({"ingested_at", "run_id", "status", "file_size", "file_mtime_ns"})
@@ -70,9 +53,11 @@ def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int 
 
 
 def stage_tables(con: duckdb.DuckDBPyConnection, stage: str) -> tuple[str, ...]:
-    if stage == "evaluate":
-        return tuple(existing_tables(con, "marts"))
-    return STAGE_TABLES.get(stage, ())
+    tables: list[str] = []
+    for table in BY_NAME[stage].owns if stage in BY_NAME else ():
+        schema, name = table.split(".")
+        tables += existing_tables(con, schema) if name == "*" else [table]
+    return tuple(tables)
 
 
 def write_stamp(con: duckdb.DuckDBPyConnection, stamps_dir: Path, stage: str) -> Path | None:

@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 from rich.table import Table
 
+from pipelines.deliveries import missing_months
 from pipelines.warehouse import table_exists
 
 
@@ -22,26 +23,27 @@ def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 5, *, run_in_progress
 
 
 def deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Per school: months with consultations and grades, and the last month delivered."""
+    """Per school: months with consultations and grades, the last month delivered, and the teaching
+    months it did not deliver (pipelines/deliveries.sql, as the data-quality report says)."""
     if not table_exists(con, "core", "schools"):
         return []
-    return con.execute(
+    missing = missing_months(con) if table_exists(con, "validation", "quality") else {}
+    rows = con.execute(
         """
         with months as (
             select school_id, 'consultations' as kind, strftime(date, '%Y-%m') as month from core.consultations
             union all
             select school_id, 'grades', strftime(date, '%Y-%m') from core.grades
-        ),
-        latest as (select max(month) as month from months)
+        )
         select s.school_id, s.school_name, s.municipality,
                count(distinct m.month) filter (where m.kind = 'consultations') as consultation_months,
                count(distinct m.month) filter (where m.kind = 'grades') as grade_months,
-               max(m.month) as last_month,
-               coalesce(max(m.month), '') < (select month from latest) as missing_latest
+               max(m.month) as last_month
         from core.schools s left join months m using (school_id)
         group by all order by s.municipality, s.school_name
         """
     ).fetchall()
+    return [(*row, missing.get(row[0], [])) for row in rows]
 
 
 def render_status(con: duckdb.DuckDBPyConnection, *, run_in_progress: bool = False) -> list[Any]:
@@ -85,7 +87,7 @@ def render_status(con: duckdb.DuckDBPyConnection, *, run_in_progress: bool = Fal
                 str(cons),
                 str(grades),
                 last or "—",
-                "[red]jā / yes[/]" if missing else "",
+                f"[red]{', '.join(missing)}[/]" if missing else "",
             )
         blocks.append(dtable)
     return blocks

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.contract import install_sql_macros
+
 log = logging.getLogger("atbalsts.warehouse")
 
 SCHEMAS = ("meta", "staging", "quarantine", "validation", "core", "marts")
@@ -20,6 +22,7 @@ def connect(path: Path, *, read_only: bool = False, memory_limit: str | None = N
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET enable_progress_bar = false")
+    install_sql_macros(con)
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     if not read_only:

@@ -54,3 +54,42 @@ def test_dictionaries_map_free_text_to_codes():
 def test_school_year_runs_september_to_august(day, year, semester):
     assert school_year_of(day) == year
     assert semester_of(day) == semester
+
+
+def test_sql_macros_are_the_same_rule(tmp_path):
+    """Every warehouse connection has school_year_of / semester_of / school_year_of_month (contract.sql)."""
+    from datetime import timedelta
+
+    from pipelines.warehouse import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    days = [date(2023, 8, 1) + timedelta(days=d) for d in range(0, 800, 5)]
+    got = con.execute(
+        "select d, school_year_of(d), semester_of(d), school_year_of_month(strftime(d, '%Y-%m')) "
+        "from unnest(?::date[]) t(d) order by d",
+        [days],
+    ).fetchall()
+    assert got == [(d, school_year_of(d), semester_of(d), school_year_of(d)) for d in days]
+    assert con.execute("select school_year_of_month(null), school_year_of_month('nav')").fetchall() == [(None, None)]
+    con.close()
+    read_only = connect(tmp_path / "w.duckdb", read_only=True)  # report connections are read-only
+    assert read_only.execute("select school_year_of(date '2025-09-01')").fetchall() == [("2025/2026",)]
+    read_only.close()
+
+
+def test_the_school_year_rule_is_written_once():
+    """No stage derives the school year from a month number itself (the sample generator, which
+    plays the schools, keeps its own)."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).parents[1] / "pipelines"
+    rule = re.compile(r">=\s*9\b")
+    copies = sorted(
+        path.relative_to(package).as_posix()
+        for path in [*package.rglob("*.py"), *package.rglob("*.sql")]
+        if "sample" not in path.relative_to(package).parts
+        and "_data" not in path.relative_to(package).parts
+        and rule.search(path.read_text(encoding="utf-8"))
+    )
+    assert copies == ["contract.py", "contract.sql"]

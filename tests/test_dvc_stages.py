@@ -52,7 +52,9 @@ def imported_files(start: Path) -> set[Path]:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names if a.name.startswith("pipelines")]
             todo += [f for n in names if (f := module_file(n)) and f not in seen]
-    return seen | set(start.rglob("*.sql"))
+    # SQL a module reads from beside itself (contract.py -> contract.sql) runs as part of it
+    beside = {p.with_suffix(".sql") for p in seen if p.with_suffix(".sql").exists()}
+    return seen | beside | set(start.rglob("*.sql"))
 
 
 def covered(path: Path, deps: list[str]) -> bool:
@@ -85,3 +87,77 @@ def test_stage_depends_on_the_stamp_of_every_table_it_reads(stage: str) -> None:
     producers = {PRODUCER.get(f"{s}.{t}", PRODUCER.get(s)) for s, t in TABLE.findall(text)} & set(earlier)
     needed = {f"data/processed/stages/{p}.json" for p in producers}
     assert needed <= deps, f"dvc.yaml stage {stage!r} reads tables of {sorted(producers)}; add {sorted(needed - deps)}"
+
+
+# --- dvc.yaml against the stage registry (pipelines/stages.py) ----------------------------------
+
+
+def registry():
+    from pipelines.stages import STAGES
+
+    return STAGES
+
+
+def test_dvc_has_the_registry_stages_in_order_each_running_its_command() -> None:
+    assert list(STAGES) == [s.name for s in registry()]
+    for stage in registry():
+        assert STAGES[stage.name]["cmd"] == f"atbalsts {stage.name}"
+
+
+def out_paths(stage: str) -> dict[str, dict]:
+    outs = {}
+    for item in STAGES[stage].get("outs", []):
+        path, options = next(iter(item.items())) if isinstance(item, dict) else (item, {})
+        outs[path] = options or {}
+    return outs
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_dvc_outs_are_the_stamp_and_the_folders_the_registry_names(name: str) -> None:
+    from pipelines.stages import BY_NAME
+
+    stage = BY_NAME[name]
+    expected = {f"data/processed/stages/{name}.json"} if stage.stamped else set()
+    expected |= {f"data/processed/{folder}" for folder in stage.outputs}
+    outs = out_paths(name)
+    assert set(outs) == expected
+    assert all(o.get("cache") is False for o in outs.values())
+    assert outs.get("data/processed/history", {"persist": True}).get("persist") is True  # kept across runs
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_dvc_deps_are_the_stamps_of_the_stages_whose_tables_it_reads(name: str) -> None:
+    from pipelines.stages import BY_NAME, upstream
+
+    stage = BY_NAME[name]
+    stamps = {d for d in STAGES[name]["deps"] if d.startswith("data/processed/stages/")}
+    assert stamps == {f"data/processed/stages/{s.name}.json" for s in upstream(stage)}
+    assert "pipelines/stages.py" in STAGES[name]["deps"]  # its run function (the wiring) lives there
+
+
+@pytest.mark.parametrize("name", sorted(s for s in STAGES if (PACKAGE / s).is_dir()))
+def test_registry_names_every_table_a_stage_reads(name: str) -> None:
+    """The registry's `reads` and `owns` cover every earlier stage's table its code mentions."""
+    from pipelines.stages import BY_NAME, owner_of
+
+    stage = BY_NAME[name]
+    own = [*(PACKAGE / name).rglob("*.py"), *(PACKAGE / name).rglob("*.sql")]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in own)
+    if name == "report":
+        text += "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "notebooks").glob("*.py"))
+    earlier = [s.name for s in registry()][: [s.name for s in registry()].index(name)]
+    listed = set(stage.reads) | set(stage.owns)
+    missing = sorted(
+        {
+            f"{schema}.{table}"
+            for schema, table in TABLE.findall(text)
+            if (owner := owner_of(f"{schema}.{table}")) is not None
+            and owner.name in earlier
+            and not {f"{schema}.{table}", f"{schema}.*"} & listed
+        }
+    )
+    assert not missing, f"pipelines/stages.py: stage {name!r} reads {missing} but does not list them in `reads`"
+
+
+def test_export_depends_on_the_change_record_it_writes() -> None:
+    assert "pipelines/changes.py" in STAGES["export"]["deps"]

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.contract import school_year_of, semester_of
 from pipelines.evaluate.early_warning import LIST_COLUMNS
 from pipelines.pseudonym import KEY_ENV
 from pipelines.runner import warehouse_lock
@@ -197,18 +199,64 @@ def test_corrected_file_replaces_only_its_own_rows(sample_raw, tmp_path):
     roster = sorted(raw.rglob("sk*lēni_*.csv"))[0]
     lines = roster.read_bytes().splitlines(keepends=True)
     roster.write_bytes(b"".join(lines[:-1]))  # the school corrects its roster: one pupil fewer
+    log = sorted(raw.rglob("konsultacijas_*.csv"))[-1]
+    consultations = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(consultations[:-1]))  # ... and a school withdraws its last consultation
 
     result = run_cli("run", "--raw", str(raw), "--out", str(out), "--demo-key", "--no-reports")
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
     loaded = [f["path"] for f in summary["files"] if f["status"] == "loaded"]
-    assert loaded == [roster.relative_to(raw).as_posix()]
+    assert loaded == sorted(p.relative_to(raw).as_posix() for p in (roster, log))
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     in_staging = con.execute(
         "select count(*) from staging.pupils where source_file = ?", [roster.relative_to(raw).as_posix()]
     ).fetchall()[0][0]
     con.close()
     assert in_staging == len(lines) - 2  # header and the removed line
+    assert_changes_are_the_withdrawn_consultation(out, summary, consultations[-1].decode("utf-8", "replace"))
+
+
+def assert_changes_are_the_withdrawn_consultation(out: Path, summary: dict, withdrawn: str) -> None:
+    """exports/changes.csv against the two runs' published files: every line repeats a published cell
+    of each side (a withheld cell stays empty), and the changes are the one consultation's."""
+    runs = sorted(p.name for p in (out / "history").iterdir())
+    assert len(runs) == 2 and summary["changes"]["previous_run"] == runs[0] and summary["changes"]["run"] == runs[1]
+    changes = pl.read_csv(out / "exports" / "changes.csv", infer_schema=False).fill_null("")
+    assert changes.columns == ["file", "key", "column", "old", "new"] and changes.height > 0
+    assert summary["changes"]["cells_changed"] == changes.height and summary["changes"]["rows_added"] == 0
+    package = json.loads((out / "exports" / "datapackage.json").read_text(encoding="utf-8"))
+    keys = {r["path"]: r["schema"]["primaryKey"] for r in package["resources"]}
+
+    def cells(run_dir: Path, file: str) -> dict[tuple[str, str], str]:
+        frame = pl.read_csv(run_dir / file, infer_schema=False).fill_null("")
+        return {
+            ("; ".join(f"{k}={row[k]}" for k in keys[file]), column): row[column]
+            for row in frame.iter_rows(named=True)
+            for column in frame.columns
+            if column not in keys[file]
+        }
+
+    old_cells = {f: cells(out / "history" / runs[0], f) for f in keys}
+    new_cells = {f: cells(out / "exports", f) for f in keys}
+    expected = {
+        (f, key, column, old_cells[f][key, column], value)
+        for f in keys
+        for (key, column), value in new_cells[f].items()
+        if old_cells[f][key, column] != value
+    }
+    assert set(changes.iter_rows()) == expected  # the published cells, nothing derived, nothing missed
+
+    found = re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})", withdrawn)
+    assert found, withdrawn
+    d, m, y, iy, im, id_ = found.groups()
+    day = date(int(y), int(m), int(d)) if y else date(int(iy), int(im), int(id_))
+    for key in changes["key"]:  # only the rows that count the withdrawn consultation
+        assert f"school_year={school_year_of(day)}" in key or "school_year=ALL" in key
+        assert f"semester={semester_of(day)}" in key or "semester=ALL" in key
+    counts = changes.filter(pl.col("column") == "n_consultations")
+    assert counts.height > 0
+    assert all(int(o) - int(n) == 1 for o, n in counts.select("old", "new").iter_rows() if o and n)
 
 
 @pytest.mark.parametrize("kill_after_event", ["file", "validate"])
@@ -327,13 +375,15 @@ def test_user_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
 
 def test_a_stage_that_breaks_its_connection_still_records_the_failed_run(tmp_path, monkeypatch):
     """As after DuckDB runs out of memory: the stage's connection is unusable when the run is recorded."""
-    import pipelines.cli
+    from dataclasses import replace
 
-    def broken_transform(con, ctx, out):
+    from pipelines import stages
+
+    def broken_transform(con, ctx):
         con.close()
         raise RuntimeError("simulated fatal DuckDB error")
 
-    monkeypatch.setattr(pipelines.cli, "_step_transform", broken_transform)
+    monkeypatch.setitem(stages.BY_NAME, "transform", replace(stages.BY_NAME["transform"], run=broken_transform))
     result = runner.invoke(app, ["transform", "--out", str(tmp_path / "o")])
 
     assert result.exit_code == 1
@@ -400,6 +450,47 @@ def test_status_lists_runs_files_and_schools(first_run):
     assert "completed" in result.output
     assert "grades" in result.output and "consultations" in result.output
     assert "Balvu pamatskola" in result.output  # the schools table names each school
+
+
+def all_row(frame: pl.DataFrame, keys: tuple[str, ...]) -> dict:
+    """The grand-total row: `ALL` in every key."""
+    return frame.filter(pl.all_horizontal(pl.col(c) == "ALL" for c in keys)).row(0, named=True)
+
+
+def test_programme_export_totals_equal_hand_sums_of_the_sample(first_run):
+    """The grand totals of activities, financial support and costs equal sums over the sample
+    generator's own rows (cumulative files and dialects in between)."""
+    from pipelines.sample.programme import programme_frames
+
+    frames = programme_frames(simulate(schools=SCHOOLS, seed=SEED), SEED)
+    exports = first_run / "exports"
+    summary = pl.read_csv(exports / "support_summary.csv", infer_schema_length=0)
+    total = all_row(summary, ("project_code", "municipality", "school_year", "semester"))
+    activities = frames["activities"]
+    per_activity = activities.group_by("school_id", "activity_id").agg(
+        pl.col("pupil_code").drop_nulls().n_unique().alias("listed"),
+        pl.col("participants").max(),
+        pl.col("minutes").first(),
+    )
+    head_count = pl.max_horizontal("listed", pl.col("participants").fill_null(0))
+    hours = per_activity.select((head_count * pl.col("minutes")).sum() / 60).item()
+    assert int(total["n_pupils_activities"]) == activities["pupil_code"].drop_nulls().n_unique()
+    assert float(total["activity_hours"]) == pytest.approx(hours, abs=0.05)
+    money = frames["financial_support"]
+    assert int(total["n_pupils_financial_support"]) == money["pupil_code"].n_unique()
+    assert float(total["financial_support_eur"]) == pytest.approx(money["amount_eur"].sum(), abs=0.005)
+    costs = pl.read_csv(exports / "costs.csv", infer_schema_length=0)
+    spent = float(all_row(costs, ("project_code", "municipality", "school_year", "cost_category"))["amount_eur"])
+    assert spent == pytest.approx(frames["costs"]["amount_eur"].sum(), abs=0.005)
+    margin = ("project_code", "municipality", "school_year")
+    by_category = costs.filter(
+        pl.all_horizontal(pl.col(c) == "ALL" for c in margin) & (pl.col("cost_category") != "ALL")
+    )
+    assert by_category["amount_eur"].cast(pl.Float64).sum() == pytest.approx(spent, abs=0.05)
+    whole = all_row(pl.read_csv(exports / "esf_indicators.csv", infer_schema_length=0), ("project_code", "school_year"))
+    assert float(whole["eur_spent"]) == pytest.approx(spent, abs=0.005)
+    assert int(whole["n_pupils_activities"]) == int(total["n_pupils_activities"])
+    assert int(whole["n_pupils_any"]) >= max(int(total["n_pupils_activities"]), int(total["n_pupils_supported"]))
 
 
 def test_early_warning_lists_point_at_roster_lines_of_their_school(first_run, sample_raw):

@@ -36,6 +36,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
+from pipelines.errors import UserError
 from pipelines.evaluate.absences import absence_estimates, absence_sample
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
@@ -47,9 +48,8 @@ from pipelines.evaluate.early_warning import early_warning_marts, write_school_l
 from pipelines.evaluate.episodes import EPISODE_SCHEMA, build_episodes
 from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
-from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates
+from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
-from pipelines.runner import UserError
 from pipelines.warehouse import release_cache, rollback, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
@@ -121,7 +121,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
 }
 SAMPLE_COLUMNS = (
     "key", "pupil_id", "subject", "school_year", "semester", "school_id", "municipality", "grade_level",
-    "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
+    "course_year", "grade_band", "stratum", "treated", "project_code", "start_date", "window_start", "baseline_subject",
     "n_baseline_marks", "baseline_overall", "outcome", "n_outcome_marks", "change", "matched", "weight",
 )  # fmt: skip
 DOSE_SCHEMA: dict[str, pl.DataType] = {
@@ -225,7 +225,14 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     inputs, episodes, candidates, outcomes = load_analysis(con, settings)
     # Process
     marts = evaluate_frames(
-        episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg, monthly=inputs["absences"]
+        episodes,
+        candidates,
+        outcomes,
+        inputs["pupils"],
+        inputs["consultations"],
+        cfg,
+        monthly=inputs["absences"],
+        activities=inputs["activities"],
     )
     marts |= early_warning_marts(con, settings.early_warning)
     # Save (the per-school early-warning lists only after their mart is stored)
@@ -263,17 +270,21 @@ def evaluate_frames(
     pupils: pl.DataFrame,
     consultations: pl.DataFrame,
     cfg: EvaluateSettings,
+    *,
     monthly: pl.DataFrame | None = None,
+    activities: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Everything after the marks are read: matching, cell estimates, dose–response, staying, and
     absences as a second outcome when `monthly` (core.attendance_monthly) has rows."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
+    # matched within each subject's own strata; the cells then pool subjects no dictionary knows
+    cell_sample = sample.with_columns(cell_subject())
     scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
     replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
     draws = (
         bootstrap_statistics(
-            sample,
+            cell_sample,
             CELL_KEYS,
             replicates=cfg.bootstrap_replicates,
             seed=cfg.seed,
@@ -286,7 +297,7 @@ def evaluate_frames(
         else None
     )
     cells = estimate_groups(
-        sample,
+        cell_sample,
         pairs,
         CELL_KEYS,
         min_supported=cfg.min_supported_for_estimate,
@@ -300,7 +311,7 @@ def evaluate_frames(
     if not cells.is_empty():
         keys = list(CELL_KEYS)
         flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
-        pool = all_supported_estimates(sample, keys, sets, cfg.min_supported_for_estimate)
+        pool = all_supported_estimates(cell_sample, keys, sets, cfg.min_supported_for_estimate)
         cells = (
             cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
             .join(pool, on=keys, how="left", nulls_equal=True)
@@ -310,7 +321,7 @@ def evaluate_frames(
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
-    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations), episodes)
+    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes)
     staying = staying_estimates(
         stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
     )
@@ -419,7 +430,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         ),
         "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
         "pupils": ordered(
-            con, "select pupil_id, school_id, school_year, grade_level, left_on, leaving_reason from core.pupils"
+            con,
+            "select pupil_id, school_id, school_year, grade_level, course_year, left_on, leaving_reason "
+            "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),
         "absences": (
@@ -427,6 +440,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             if table_exists(con, "core", "attendance_monthly")
             else pl.DataFrame()
         ),
+        # listed activity participants: supported too, never a staying comparison after their first activity
+        "activities": ordered(con, "select pupil_id, date from core.activity_participants")
+        if table_exists(con, "core", "activity_participants")
+        else pl.DataFrame(schema={"pupil_id": pl.String, "date": pl.Date}),
     }
 
 

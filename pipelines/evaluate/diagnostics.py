@@ -396,6 +396,7 @@ def sample_flow(
     a baseline row, else of its first consultation), so every step is a subset of the one before.
     """
     from pipelines.evaluate.cells import ALL
+    from pipelines.evaluate.outcomes import cell_subject
 
     base = candidates.filter(pl.col("treated")).select(
         "pupil_id", "subject", pl.col("municipality").alias("_muni"), pl.lit(True).alias("has_baseline")
@@ -409,6 +410,7 @@ def sample_flow(
         .join(matched, on="key", how="left")
         .with_columns(
             pl.coalesce("_muni", "municipality").alias("municipality"),
+            cell_subject(),  # as the cells: a subject no dictionary knows counts under `other`
             *(pl.col(c).fill_null(False) for c in ("has_baseline", "has_outcome", "matched")),
         )
     )

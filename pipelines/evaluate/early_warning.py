@@ -160,7 +160,7 @@ def latest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
 def snapshot_day(school_year: str, month_day: str) -> date:
     month, day = (int(x) for x in month_day.split("-"))
     start = int(school_year[:4])
-    return date(start if month >= 9 else start + 1, month, day)
+    return next(d for y in (start, start + 1) if school_year_of(d := date(y, month, day)) == school_year)
 
 
 def plan_snapshots(

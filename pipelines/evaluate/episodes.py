@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.evaluate.outcomes import pupil_levels
+
 EPISODE_KEYS = ("pupil_id", "subject")
 UNKNOWN_PROJECT = "UNKNOWN"
 
@@ -22,6 +24,7 @@ EPISODE_SCHEMA: dict[str, pl.DataType] = {
     "semester": pl.Int32(),
     "start_date": pl.Date(),
     "grade_level": pl.Int32(),
+    "course_year": pl.Int32(),
     "project_code": pl.String(),
     "has_plan": pl.Boolean(),
     "n_consultations": pl.Int64(),
@@ -66,7 +69,7 @@ def build_episodes(consultations: pl.DataFrame, plans: pl.DataFrame, pupils: pl.
         first.join(dosage(start_semester), on=keys, how="left")
         .join(totals(subject_rows), on=keys, how="left")
         .join(plan_project(first, plans), on=keys, how="left")
-        .join(grade_levels(pupils), on=["pupil_id", "school_year"], how="left")
+        .join(pupil_levels(pupils), on=["pupil_id", "school_year"], how="left")
         .with_columns(
             pl.coalesce("project_code", "plan_project_code", pl.lit(UNKNOWN_PROJECT)).alias("project_code"),
             pl.col("has_plan").fill_null(False),
@@ -133,8 +136,3 @@ def plan_project(first: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("project_code").drop_nulls().first().alias("plan_project_code"))
     )
     return covering.with_columns(pl.lit(True).alias("has_plan"))
-
-
-def grade_levels(pupils: pl.DataFrame) -> pl.DataFrame:
-    """Grade level per pupil × school year (the highest, should a pupil be on two rosters)."""
-    return pupils.group_by("pupil_id", "school_year").agg(pl.col("grade_level").max().cast(pl.Int32))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.contract import FIRST_SCORED_GRADE
+from pipelines.contract import COURSE_YEARS, FIRST_SCORED_GRADE, OTHER_SUBJECT, UNKNOWN_SUBJECT_PREFIX
 
 ROW_KEYS = ("pupil_id", "subject", "school_year", "semester")
 STRATUM_COLUMNS = ("subject", "school_year", "semester", "municipality", "grade_band")
@@ -27,9 +27,12 @@ def period_expr(school_year: str = "school_year", semester: str = "semester") ->
     )
 
 
-def grade_band_expr(level: str = "grade_level") -> pl.Expr:
-    """Grades 4–6, 7–9, 10–12; null below grade 4 (no 10-point marks) or when unknown."""
-    col = pl.col(level)
+def grade_band_expr(level: str = "grade_level", course: str = "course_year") -> pl.Expr:
+    """Grades 4–6, 7–9, 10–12; vocational course years 1–2 and 3–4 as bands of their own (`K1-2`,
+    `K3-4`), so courses never share a stratum with grades; null below grade 4 (no 10-point marks),
+    when unknown, or for a course outside COURSE_YEARS. A pupil with a grade on some roster that
+    year is banded by the grade."""
+    col, year = pl.col(level), pl.col(course)
     return (
         pl.when(col.is_between(FIRST_SCORED_GRADE, 6))
         .then(pl.lit("4-6"))
@@ -37,9 +40,30 @@ def grade_band_expr(level: str = "grade_level") -> pl.Expr:
         .then(pl.lit("7-9"))
         .when(col.is_between(10, 12))
         .then(pl.lit("10-12"))
+        .when(col.is_null() & year.is_between(COURSE_YEARS[0], 2))
+        .then(pl.lit("K1-2"))
+        .when(col.is_null() & year.is_between(3, COURSE_YEARS[1]))
+        .then(pl.lit("K3-4"))
         .otherwise(None)
         .alias("grade_band")
     )
+
+
+def pupil_levels(pupils: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    """Grade level and course year per pupil × school year (the highest, should a pupil be on two
+    rosters); course_year null when the roster frame has none (rosters of general schools only)."""
+    if "course_year" not in pupils.collect_schema().names():
+        pupils = pupils.with_columns(pl.lit(None, dtype=pl.Int32).alias("course_year"))
+    return pupils.group_by("pupil_id", "school_year").agg(
+        pl.col("grade_level").max().cast(pl.Int32), pl.col("course_year").max().cast(pl.Int32)
+    )
+
+
+def cell_subject(column: str = "subject") -> pl.Expr:
+    """The subject a cell is labelled with: a subject no dictionary knows (`~text`) is `other`, so
+    its support is estimated and published without the school's text (contract.published_subject)."""
+    col = pl.col(column)
+    return pl.when(col.str.starts_with(UNKNOWN_SUBJECT_PREFIX)).then(pl.lit(OTHER_SUBJECT)).otherwise(col).alias(column)
 
 
 def baseline_panel(marks: pl.DataFrame) -> pl.DataFrame:
@@ -71,7 +95,8 @@ def build_candidates(
     A pupil-subject is a potential comparison in semester s when it has marks in s and its own
     support in that subject (if any) starts after s: later starters are comparisons before they
     start, and who starts later is known only from data up to s plus their own start date.
-    Both need ≥ min_baseline_grades marks in the subject in s−1 and a known grade level 4–12.
+    Both need ≥ min_baseline_grades marks in the subject in s−1 and a known grade level 4–12 or
+    vocational course year 1–4.
     Returns one row per pupil-subject-semester with `treated`, baselines, stratum and window_start.
     """
     if episodes.is_empty() or panel.is_empty():
@@ -79,7 +104,7 @@ def build_candidates(
     # Lazy, so polars plans the joins together: at national scale the eager intermediates of the
     # 4 M-row panel added ~2 GB to evaluate's peak memory.
     lazy_panel = panel.lazy()
-    levels = pupils.lazy().group_by("pupil_id", "school_year").agg(pl.col("grade_level").max().cast(pl.Int32))
+    levels = pupil_levels(pupils.lazy())
     eps = episodes.lazy().with_columns(period_expr().alias("start_period"), pl.col("semester").cast(pl.Int32))
     start_periods = eps.select(pl.col("start_period").unique().alias("period"))
 
@@ -143,6 +168,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "school_id": pl.String(),
     "municipality": pl.String(),
     "grade_level": pl.Int32(),
+    "course_year": pl.Int32(),
     "grade_band": pl.String(),
     "stratum": pl.String(),
     "treated": pl.Boolean(),

@@ -100,6 +100,10 @@ def staying_estimates(sample: pl.DataFrame, *, caliper_sd: float, n_matches: int
     ).sort(pl.col("school_year") == "ALL", "school_year")
 
 
-def first_support_dates(consultations: pl.DataFrame) -> pl.DataFrame:
-    """The first consultation of any kind per pupil."""
-    return consultations.group_by("pupil_id").agg(pl.col("date").min().alias("first_support_date"))
+def first_support_dates(consultations: pl.DataFrame, activities: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The first support of any kind per pupil: a consultation, or an activity the pupil is listed in
+    (issue 17: an activity participant is supported, so never a comparison after it)."""
+    dates = consultations.select("pupil_id", "date")
+    if activities is not None:
+        dates = pl.concat([dates, activities.select("pupil_id", pl.col("date").cast(dates.schema["date"]))])
+    return dates.group_by("pupil_id").agg(pl.col("date").min().alias("first_support_date"))

@@ -5,7 +5,7 @@ with scores as (
     select
         coalesce(municipality, 'unknown') as municipality,
         coalesce(school_year, 'unknown') as school_year,
-        case when as_of is null then 'unknown' when month(as_of) >= 9 then '1' else '2' end as semester,
+        coalesce(cast(semester_of(as_of) as varchar), 'unknown') as semester,
         risk_band,
         pupil_id,
         has_plan

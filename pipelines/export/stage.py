@@ -15,16 +15,19 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.runner import UserError
+from pipelines.errors import UserError
 from pipelines.warehouse import table_exists
 
 from .audit import ColumnRule, Protected, RowBound, audited_patterns
 from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
+from .programme import costs_table, esf_table, load_programme, protect_supported, summary_with_programme
 from .tables import (
+    COSTS,
     DICTIONARY_NAME,
     EFFECTIVENESS,
     EFFECTIVENESS_DESCRIPTIVE,
+    ESF_INDICATORS,
     NO_PROJECT,
     RISK_SUMMARY,
     SUPPORT_BY_ROLE,
@@ -59,9 +62,12 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     by_subject = load_support_cube(con, "subject")
     by_role = load_support_cube(con, "staff_role")
     effectiveness = load_effectiveness(con)
+    programme = load_programme(con)
     risk = load_risk_summary(con)
     # Process
-    tables = protect_tables(by_subject, by_role, effectiveness, k, settings.validate.max_consultation_minutes)
+    tables = protect_tables(
+        by_subject, by_role, effectiveness, k, settings.validate.max_consultation_minutes, programme=programme
+    )
     tables.append((RISK_SUMMARY, protect_risk_summary(risk, k)))
     contents, rows = render_files(tables, k, run_id, excel)
     # Save
@@ -160,6 +166,8 @@ def protect_tables(
     effectiveness: pd.DataFrame,
     k: int,
     max_minutes: float = 240.0,
+    *,
+    programme: dict[str, pd.DataFrame] | None = None,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
@@ -168,7 +176,7 @@ def protect_tables(
     """
     by_subject = sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys)
     by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
-    counts = SUPPORT_SUMMARY.counts
+    counts = SUPPORT_BY_SUBJECT.counts
     rules, bounds = support_rules(max_minutes)
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
@@ -180,16 +188,52 @@ def protect_tables(
     log_audit("support", support)
     (subject_pattern, role_pattern), (subject_extra, role_extra) = support.counts, support.derived
     derived_from = [counts[0]]
-    subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_SUMMARY.derived, derived_from, subject_extra)
-    role_out = apply_pattern(by_role, role_pattern, SUPPORT_SUMMARY.derived, derived_from, role_extra)
+    subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_BY_SUBJECT.derived, derived_from, subject_extra)
+    role_out = apply_pattern(by_role, role_pattern, SUPPORT_BY_ROLE.derived, derived_from, role_extra)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
     effect_out = protect_effectiveness(prepare_effectiveness(effectiveness), k)
+    programme = programme or empty_programme()
+    summary_out = summary_with_programme(summary_out, programme["programme"], k)
+    supported = protect_supported(programme["supported"], k)
+    costs_out = costs_table(programme["costs"], supported)
+    esf_out = esf_table(summary_out, supported, programme["costs"])
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
         (SUPPORT_BY_ROLE, role_out),
         (EFFECTIVENESS, effect_out),
+        (COSTS, costs_out),
+        (ESF_INDICATORS, esf_out),
     ]
+
+
+def empty_programme() -> dict[str, pd.DataFrame]:
+    """No activities, financial support or costs (the cubes' columns, no rows)."""
+    keys = ["project_code", "municipality", "school_year"]
+    return {
+        "programme": pd.DataFrame(
+            columns=[
+                *keys,
+                "semester",
+                "n_pupils_activities",
+                "activity_hours",
+                "n_pupils_financial_support",
+                "financial_support_eur",
+            ]
+        ),
+        "supported": pd.DataFrame(
+            columns=[
+                *keys,
+                "n_pupils_any",
+                "n_schools",
+                "n_municipalities",
+                "support_hours",
+                "n_on_roster",
+                "n_enrolled_at_end",
+            ]
+        ),
+        "costs": pd.DataFrame(columns=[*keys, "cost_category", "amount_eur"]),
+    }
 
 
 def log_audit(name: str, protected: Protected) -> None:

@@ -10,7 +10,8 @@ with consultations as (
         coalesce(school_year, 'unknown') as school_year,
         coalesce(cast(semester as varchar), 'unknown') as semester,
         case
-            when $breakdown = 'subject' then coalesce(subject, 'none')
+            -- a subject no dictionary knows (`~text`) is published as 'other', never as the text
+            when $breakdown = 'subject' then case when subject like '~%' then 'other' else coalesce(subject, 'none') end
             else coalesce(staff_role, 'unknown')
         end as breakdown,
         pupil_id,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.contract import OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.changes import DOC_SECTION as CHANGES_DOC_SECTION
+from pipelines.contract import COST_CATEGORIES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS
 from pipelines.evaluate.estimate import (
     CLUSTER_ROBUST,
     INTERVAL_METHODS,
@@ -20,14 +21,15 @@ from pipelines.evaluate.estimate import (
     SCHOOL_BOOTSTRAP,
     SCHOOL_JACKKNIFE,
 )
+from pipelines.resources import PACKAGED
 
 from .disclosure import ALL
 
-NO_SUBJECT = "none"  # consultations without a subject: non-subject support (or subject not recognised)
+NO_SUBJECT = "none"  # consultations without a subject: non-subject support
 UNKNOWN = "unknown"  # role, municipality, year or semester not given
 NO_PROJECT = "none"  # consultation not attributed to a project
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+DOCS_PATH = PACKAGED / "docs" / "data-dictionary.md"
 DICTIONARY_NAME = "data-dictionary.md"
 
 
@@ -66,7 +68,7 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
-SUBJECT_CODES = (*SUBJECTS, NO_SUBJECT, ALL)
+SUBJECT_CODES = (*SUBJECTS, OTHER_SUBJECT, NO_SUBJECT, ALL)
 ROLE_CODES = (*STAFF_ROLES, UNKNOWN, ALL)
 
 _KEY_COLUMNS = (
@@ -165,6 +167,51 @@ _SUPPRESSED = ColumnSpec(
 _SUPPORT_COUNTS = ("n_pupils_supported", "n_consultations", "n_staff", "n_schools")
 _SUPPORT_DERIVED = ("consultation_hours", "share_remote")
 
+_PROGRAMME_MEASURES = (
+    ColumnSpec(
+        "n_pupils_activities",
+        "integer",
+        "Atšķirīgu skolēnu skaits, kas uzskaitīti kā pasākumu dalībnieki (pasākumi tikai ar dalībnieku skaitu "
+        "šeit neskaitās; aizsargāts atsevišķi no konsultāciju skaitiem)",
+        "Distinct pupils listed as participants of activities (activities with only a head count are not counted "
+        "here; protected on its own, apart from the consultation counts)",
+        "skolēni",
+        "pupils",
+    ),
+    ColumnSpec(
+        "activity_hours",
+        "number",
+        "Pasākumu dalībnieku stundas: uzskaitīto dalībnieku minūtes un dalībnieku skaits × ilgums pasākumiem, "
+        "kuros dalībnieki tikai saskaitīti, / 60, noapaļotas līdz 0,1; aizklātas kopā ar `n_pupils_activities`",
+        "Participant-hours of activities: listed participants' minutes plus head count × duration where "
+        "participants were only counted, / 60, rounded to 0.1; withheld with `n_pupils_activities`",
+        "skolēnstundas",
+        "pupil-hours",
+        decimals=1,
+        minimum=0,
+    ),
+    ColumnSpec(
+        "n_pupils_financial_support",
+        "integer",
+        "Atšķirīgu skolēnu skaits, kas saņēma individuālo finansiālo atbalstu",
+        "Distinct pupils who received individual financial support",
+        "skolēni",
+        "pupils",
+    ),
+    ColumnSpec(
+        "financial_support_eur",
+        "number",
+        "Izmaksātā finansiālā atbalsta summa; aizklāta kopā ar `n_pupils_financial_support` (mazas grupas summa "
+        "atklātu viena skolēna atbalstu)",
+        "Financial support paid; withheld with `n_pupils_financial_support` (a small group's sum would reveal one "
+        "pupil's support)",
+        "EUR",
+        "EUR",
+        decimals=2,
+        minimum=0,
+    ),
+)
+
 SUPPORT_SUMMARY = TableSpec(
     name="support_summary",
     title_lv="Atbalsta apjoms",
@@ -172,9 +219,9 @@ SUPPORT_SUMMARY = TableSpec(
     grain_lv="viena rinda uz projektu × pašvaldību × mācību gadu × semestri, ar `ALL` kopsummām",
     grain_en="one row per project × municipality × school year × semester, with `ALL` totals",
     keys=("project_code", "municipality", "school_year", "semester"),
-    columns=(*_KEY_COLUMNS, *_SUPPORT_MEASURES, _SUPPRESSED),
-    counts=_SUPPORT_COUNTS,
-    derived=_SUPPORT_DERIVED,
+    columns=(*_KEY_COLUMNS, *_SUPPORT_MEASURES, *_PROGRAMME_MEASURES, _SUPPRESSED),
+    counts=(*_SUPPORT_COUNTS, "n_pupils_activities", "n_pupils_financial_support"),
+    derived=(*_SUPPORT_DERIVED, "activity_hours", "financial_support_eur"),
 )
 
 SUPPORT_BY_SUBJECT = TableSpec(
@@ -458,6 +505,175 @@ EFFECTIVENESS = TableSpec(
 # Text and flag columns withheld with the derived figures (they describe the same people's estimate).
 EFFECTIVENESS_DESCRIPTIVE = ("interval_method", "design_warning")
 
+_PER_PUPIL_NOTE = (
+    "aizklāts, ja aizklāts šo skolēnu skaits (sk. `esf_indicators.csv`)",
+    "withheld where the number of those pupils is withheld (see `esf_indicators.csv`)",
+)
+
+COSTS = TableSpec(
+    name="costs",
+    title_lv="Projektu izmaksas",
+    title_en="Project costs",
+    grain_lv="viena rinda uz projektu × pašvaldību × mācību gadu × izmaksu kategoriju, ar `ALL` kopsummām; "
+    "izmaksas, kā projekti tās uzrādījuši (nav personas dati, netiek aizklātas)",
+    grain_en="one row per project × municipality × school year × cost category, with `ALL` totals; costs as "
+    "the projects reported them (not personal data, never withheld)",
+    keys=("project_code", "municipality", "school_year", "cost_category"),
+    columns=(
+        _KEY_COLUMNS[0],
+        ColumnSpec(
+            "municipality",
+            "string",
+            f"Pašvaldība, kā skolu reģistrā (vai kā projekts to uzrādījis, ja tās nav reģistrā); `{ALL}` — visas",
+            f"Municipality as in the school registry (or as the project reported it when not there); `{ALL}` — all",
+        ),
+        _KEY_COLUMNS[2],
+        ColumnSpec(
+            "cost_category",
+            "string",
+            f"Izmaksu kategorija (sk. kodu sarakstu); `{ALL}` — visas",
+            f"Cost category (see the code list); `{ALL}` — all",
+            enum=(*COST_CATEGORIES, UNKNOWN, ALL),
+        ),
+        ColumnSpec("amount_eur", "number", "Uzrādītās izmaksas", "Costs as reported", "EUR", "EUR", decimals=2),
+        ColumnSpec(
+            "cost_per_supported_pupil",
+            "number",
+            "`amount_eur` / atšķirīgi skolēni, kas šajā projektā, pašvaldībā un mācību gadā saņēma jebkādu atbalstu "
+            f"(konsultācijas, pasākumus vai finansiālo atbalstu); {_PER_PUPIL_NOTE[0]}",
+            "`amount_eur` / distinct pupils supported in any way (consultations, activities or financial support) "
+            f"in this project, municipality and school year; {_PER_PUPIL_NOTE[1]}",
+            "EUR uz skolēnu",
+            "EUR per pupil",
+            decimals=2,
+        ),
+        ColumnSpec(
+            "cost_per_support_hour",
+            "number",
+            "`amount_eur` / atbalsta stundas (konsultāciju stundas + pasākumu dalībnieku stundas) tajā pašā "
+            f"projektā, pašvaldībā un mācību gadā; {_PER_PUPIL_NOTE[0]}",
+            "`amount_eur` / support hours (consultation hours + activity participant-hours) of the same project, "
+            f"municipality and school year; {_PER_PUPIL_NOTE[1]}",
+            "EUR uz stundu",
+            "EUR per hour",
+            decimals=2,
+        ),
+        _SUPPRESSED,
+    ),
+    counts=(),
+    derived=("cost_per_supported_pupil", "cost_per_support_hour"),
+)
+
+ESF_INDICATORS = TableSpec(
+    name="esf_indicators",
+    title_lv="ESF rādītāji",
+    title_en="ESF indicators",
+    grain_lv="viena rinda uz projektu × mācību gadu, ar `ALL` kopsummām",
+    grain_en="one row per project × school year, with `ALL` totals",
+    keys=("project_code", "school_year"),
+    columns=(
+        _KEY_COLUMNS[0],
+        _KEY_COLUMNS[2],
+        ColumnSpec(
+            "n_pupils_any",
+            "integer",
+            "Atšķirīgi skolēni, kas saņēma jebkādu atbalstu: konsultācijas, pasākumus (uzskaitīti dalībnieki) vai "
+            "finansiālo atbalstu",
+            "Distinct pupils supported in any way: consultations, activities (listed participants) or financial "
+            "support",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "n_pupils_consultations",
+            "integer",
+            "Skolēni ar konsultācijām (tas pats skaitlis un aizklāšana kā `support_summary.n_pupils_supported`, "
+            "visas pašvaldības un semestri)",
+            "Pupils with consultations (the same figure and suppression as `support_summary.n_pupils_supported`, "
+            "all municipalities and semesters)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "n_pupils_activities",
+            "integer",
+            "Skolēni pasākumos (kā `support_summary.n_pupils_activities`)",
+            "Pupils in activities (as `support_summary.n_pupils_activities`)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "n_pupils_financial_support",
+            "integer",
+            "Skolēni ar finansiālo atbalstu (kā `support_summary.n_pupils_financial_support`)",
+            "Pupils with financial support (as `support_summary.n_pupils_financial_support`)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "n_schools",
+            "integer",
+            "Skolas, kurās atbalsts sniegts",
+            "Schools where support was given",
+            "skolas",
+            "schools",
+        ),
+        ColumnSpec(
+            "n_municipalities",
+            "integer",
+            "Pašvaldības, kurās atbalsts sniegts",
+            "Municipalities where support was given",
+            "pašvaldības",
+            "municipalities",
+        ),
+        ColumnSpec(
+            "support_hours",
+            "number",
+            "Atbalsta stundas: konsultāciju stundas + pasākumu dalībnieku stundas, noapaļotas līdz 0,1",
+            "Support hours: consultation hours + activity participant-hours, rounded to 0.1",
+            "skolēnstundas",
+            "pupil-hours",
+            decimals=1,
+            minimum=0,
+        ),
+        ColumnSpec(
+            "share_enrolled_year_end",
+            "number",
+            "Daļa no atbalstītajiem skolēniem sarakstos, kas mācību gada beigās joprojām mācās (saraksta rinda tajā "
+            "gadā bez atskaitīšanas datuma, jebkurā skolā); aizklāta arī, ja palikušo vai aizgājušo ir 1–4",
+            "Share of the supported pupils on the rosters still enrolled at the end of the school year (a roster "
+            "row of that year without a leaving date, at any school); also withheld where those who stayed or "
+            "left number 1–4",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        ColumnSpec(
+            "eur_spent",
+            "number",
+            "Uzrādītās izmaksas (`costs.csv`, visas pašvaldības un kategorijas)",
+            "Costs as reported (`costs.csv`, all municipalities and categories)",
+            "EUR",
+            "EUR",
+            decimals=2,
+        ),
+        ColumnSpec(
+            "eur_per_pupil",
+            "number",
+            "`eur_spent` / `n_pupils_any`; aizklāts kopā ar `n_pupils_any`",
+            "`eur_spent` / `n_pupils_any`; withheld with `n_pupils_any`",
+            "EUR uz skolēnu",
+            "EUR per pupil",
+            decimals=2,
+        ),
+        _SUPPRESSED,
+    ),
+    counts=("n_pupils_any", "n_pupils_consultations", "n_pupils_activities", "n_pupils_financial_support"),
+    derived=("n_schools", "n_municipalities", "support_hours", "share_enrolled_year_end", "eur_per_pupil"),
+)
+
 RISK_BANDS = ("high", "medium", "low")
 
 RISK_SUMMARY = TableSpec(
@@ -514,7 +730,15 @@ RISK_SUMMARY = TableSpec(
     derived=("share_with_plan",),
 )
 
-TABLES: tuple[TableSpec, ...] = (SUPPORT_SUMMARY, SUPPORT_BY_SUBJECT, SUPPORT_BY_ROLE, EFFECTIVENESS, RISK_SUMMARY)
+TABLES: tuple[TableSpec, ...] = (
+    SUPPORT_SUMMARY,
+    SUPPORT_BY_SUBJECT,
+    SUPPORT_BY_ROLE,
+    EFFECTIVENESS,
+    COSTS,
+    ESF_INDICATORS,
+    RISK_SUMMARY,
+)
 
 
 def suppression_rule(k: int) -> dict[str, str]:
@@ -725,10 +949,19 @@ def render_dictionary(k: int) -> str:
             unit = f"{c.unit_lv} / {c.unit_en}" if c.unit_en else ""
             out.append(f"| `{c.name}` | {c.type} | {unit} | {c.lv} | {c.en} |")
         out.append("")
-    extra_subject = [(NO_SUBJECT, "Atbalsts bez mācību priekšmeta", "Non-subject support"), (ALL, "Visi", "All")]
+    extra_subject = [
+        (
+            OTHER_SUBJECT,
+            "Priekšmets, kura nav vārdnīcā (teksts netiek publicēts)",
+            "A subject not in the dictionary (the text is not published)",
+        ),
+        (NO_SUBJECT, "Atbalsts bez mācību priekšmeta", "Non-subject support"),
+        (ALL, "Visi", "All"),
+    ]
     extra_role = [(UNKNOWN, "Amats nav norādīts", "Role not given"), (ALL, "Visi", "All")]
     out += ["## Kodi / Codes", "", "### `subject`", "", *_codes_table(SUBJECTS, extra_subject), ""]
     out += ["### `staff_role`", "", *_codes_table(STAFF_ROLES, extra_role), ""]
+    out += ["### `cost_category`", "", *_codes_table(COST_CATEGORIES, [(ALL, "Visas", "All")]), ""]
     out += ["### `project_code`", "", "| kods / code | nosaukums / name |", "|---|---|"]
     out += [f"| `{code}` | {lv} / {en} |" for code, (lv, en, _more) in PROJECTS.items()]
     out += [
@@ -738,6 +971,7 @@ def render_dictionary(k: int) -> str:
         f"| `{ALL}` | Visi / all |",
         "",
     ]
+    out += CHANGES_DOC_SECTION
     return "\n".join(out)
 
 

@@ -32,7 +32,7 @@ from pipelines.contract import STAGING_TABLES
 from pipelines.ingest import containers, normalise, readers, values
 from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
-from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.names import NamePass
 from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_code_shapes
@@ -48,9 +48,11 @@ log = logging.getLogger("atbalsts.ingest")
 STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
 KEPT_TEXT_CELLS = (
-    "raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type", "raw_reason",
-)  # fmt: skip
+    *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
+    *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category", "raw_reason"),
+)
 # Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+# A costs file's municipality is registry text too.
 REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
 
@@ -223,6 +225,7 @@ def run_ingest(
     migrate_meta_files(con)
     ensure_tables(con)
     migrate_free_text(con, key)
+    migrate_subjects(con)
     normalise.install_macros(con)
     raw_dir = Path(raw_dir)
     entries = list_entries(raw_dir)
@@ -329,10 +332,13 @@ def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[st
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
-    """Size and mtime_ns recorded with each hash (added to warehouses created before they existed)."""
+    """Size and mtime_ns recorded with each hash, a school's type and a pupil's course year (added to
+    warehouses created before they existed)."""
     con.execute("alter table meta.files add column if not exists file_size bigint")
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
+    con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 
 def previous_versions(con: duckdb.DuckDBPyConnection) -> dict[str, _Previous]:

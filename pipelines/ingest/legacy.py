@@ -4,12 +4,17 @@ Earlier versions stored `project_code` and `risk_factors` as the schools typed t
 maps any such value still in staging or core to its code (the few distinct values, in place) and
 adds the `project_text_hash` column, so no free text outlives an upgrade. Row keys of those old
 rows are left as they were; a file delivered again is re-keyed when it is read.
+
+Earlier versions also knew only 12 subjects and stored any other as null: migrate_subjects gives
+stored rows the subject the current vocabulary reads from their `subject_raw` (row keys unchanged:
+ingest keys subjects by the vocabulary they were first keyed with, values.ROW_KEY_SUBJECTS).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from pipelines.contract import subject_key
 from pipelines.ingest import values
 from pipelines.warehouse import table_exists
 
@@ -44,4 +49,28 @@ def migrate_free_text(con: duckdb.DuckDBPyConnection, key: bytes) -> int:
             if codes != raw:
                 changed += 1
                 con.execute(f"update {schema}.{table} set risk_factors = ? where risk_factors = ?", [codes, raw])
+    return changed
+
+
+SUBJECT_TABLES = (("staging", "consultations"), ("staging", "grades"), ("core", "consultations"), ("core", "grades"))
+
+
+def migrate_subjects(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-read each distinct stored `subject_raw` with today's vocabulary; returns how many values changed."""
+    changed = 0
+    for schema, table in SUBJECT_TABLES:
+        if not table_exists(con, schema, table):
+            continue
+        pairs = con.execute(
+            f"select distinct subject_raw, subject from {schema}.{table} where subject_raw is not null"
+        ).fetchall()
+        for raw, stored in pairs:
+            subject = subject_key(raw)
+            if subject == stored:
+                continue
+            changed += 1
+            con.execute(
+                f"update {schema}.{table} set subject = ? where subject_raw = ? and subject is not distinct from ?",
+                [subject, raw, stored],
+            )
     return changed

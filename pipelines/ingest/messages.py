@@ -48,6 +48,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "Mācību gads nav nolasāms: rakstiet, piemēram, 2024/2025.",
         "The school year cannot be read: write it as e.g. 2024/2025.",
     ),
+    "unparseable_month": (
+        "Kolonnā “{lv}” nav nolasāma mēneša: rakstiet GGGG-MM vai MM.GGGG, piemēram, 2025-01 vai 01.2025.",
+        "Column '{en}' holds no readable month: write YYYY-MM or MM.YYYY, e.g. 2025-01 or 01.2025.",
+    ),
+    "missing_participants": (
+        "Rindā nav ne dalībnieka personas koda, ne dalībnieku skaita: aizpildiet vienu no tiem.",
+        "The row has neither a participant's personal code nor a participant count: fill in one of them.",
+    ),
     "unknown_gender": (
         "Nezināms dzimuma apzīmējums: lietojiet M/F vai V/S.",
         "Unknown gender value: use M/F or V/S.",

@@ -16,7 +16,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import COLUMNS, FREE_TEXT_COLUMNS, PERSONAL_COLUMNS
+from pipelines.contract import (
+    COLUMNS,
+    FREE_TEXT_COLUMNS,
+    PERSONAL_COLUMNS,
+    SCHOOL_TYPE_LOOKUP,
+    install_sql_macros,
+    normalise_text,
+    subject_key,
+)
 from pipelines.ingest import readers, values
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -29,6 +37,7 @@ def sql_text(name: str) -> str:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    install_sql_macros(con)  # school_year_of / semester_of, which macros.sql uses
     con.execute(sql_text("macros"))
 
 
@@ -82,10 +91,10 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     and free-text columns dropped (contract.FREE_TEXT_COLUMNS become codes first).
 
     `pupil_ids`: a run's values.PupilIds, so a code seen in an earlier batch is not checked again."""
-    frame = cells.with_columns(
+    frame = cells
+    if "raw_school_id" in frame.columns:  # costs are reported per municipality, not per school
         # Excel hands a numeric registration number over as `2712900123.0`.
-        pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}")
-    )
+        frame = frame.with_columns(pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}"))
     if "raw_pupil_code" in frame.columns:  # the school registry has no pupils
         frame = add_mapped(frame, ["raw_pupil_code"], pupil_ids or values.PupilIds(key), PUPIL_SCHEMA)
     if kind == "consultations":
@@ -94,13 +103,16 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     for column, table in values.DICTIONARIES.items():
         if f"raw_{column}" in frame.columns:
             schema = {f"{column}_code": pl.String, f"{column}_key": pl.String}
-            frame = add_mapped(frame, [f"raw_{column}"], partial(_dictionary, table), schema)
+            parse = _subject if column == "subject" else partial(_dictionary, table)
+            frame = add_mapped(frame, [f"raw_{column}"], parse, schema)
     if "raw_project_code" in frame.columns:
         frame = add_mapped(frame, ["raw_project_code"], partial(values.project_code, key), PROJECT_SCHEMA)
     if "raw_risk_factors" in frame.columns:
         frame = add_mapped(frame, ["raw_risk_factors"], values.risk_factor_codes, {"risk_factor_codes": pl.String})
     if kind == "grades":
         frame = add_mapped(frame, ["raw_grade"], _grade, GRADE_SCHEMA)
+    if kind == "schools":
+        frame = add_mapped(frame, ["raw_school_type"], _school_type, {"school_type_value": pl.String})
     if kind == "pupils":
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
@@ -120,7 +132,7 @@ GRADE_SCHEMA = {
     "grade_key": pl.String,
     "grade_error": pl.String,
 }
-CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String}
+CLASS_SCHEMA = {"grade_level": pl.Int32, "class_letter": pl.String, "course_year": pl.Int32}
 
 
 def add_mapped(
@@ -144,6 +156,15 @@ def _dictionary(table: dict[str, str], raw: str | None) -> tuple[str | None, str
     return (None, None) if raw is None else values.lookup_code(table, raw)
 
 
+def _subject(raw: str | None) -> tuple[str | None, str | None]:
+    """A subject no dictionary knows is kept as `~<normalised text>` (contract.subject_key), so its
+    support and marks still reach the evaluation. Its row_key part is keyed by the vocabulary row keys
+    were first made with (values.ROW_KEY_SUBJECTS), so re-delivered rows keep their keys."""
+    if raw is None:
+        return None, None
+    return subject_key(raw), values.subject_row_key(raw)
+
+
 def _grade(raw: str | None) -> tuple:
     if raw is None:
         return (None,) * len(GRADE_SCHEMA)
@@ -151,8 +172,12 @@ def _grade(raw: str | None) -> tuple:
     return g.kind, g.score, g.level, g.passed, g.percent, g.key, g.error
 
 
-def _class(raw: str | None) -> tuple[int | None, str | None]:
-    return (None, None) if raw is None else values.parse_class(raw)
+def _class(raw: str | None) -> tuple[int | None, str | None, int | None]:
+    return (None, None, None) if raw is None else values.parse_class(raw)
+
+
+def _school_type(raw: str | None) -> str | None:
+    return None if raw is None else SCHOOL_TYPE_LOOKUP.get(normalise_text(raw))
 
 
 def _gender(raw: str | None) -> str | None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from pipelines.contract import (
     ABSENCE_REASON_LOOKUP,
+    ACTIVITY_TYPE_LOOKUP,
     ASSESSMENT_LOOKUP,
+    COST_CATEGORY_LOOKUP,
     LEARNING_LEVELS,
     MODE_LOOKUP,
     NO_GRADE,
@@ -24,6 +26,7 @@ from pipelines.contract import (
     RISK_FACTOR_SEPARATORS,
     ROLE_LOOKUP,
     SUBJECT_LOOKUP,
+    SUPPORT_TYPE_LOOKUP,
     normalise_project,
     normalise_text,
 )
@@ -77,14 +80,29 @@ def parse_grade(raw: str) -> Grade:
 
 
 _CLASS = re.compile(r"(\d{1,2})\s*\.?\s*([^\W\d_]{0,2})", re.UNICODE)
+# A vocational course year: `2. kurss`, `2.kurss`, `2. kursa`, `2.k`, `2 k.`, `K2`, `K-2`, `k.2`,
+# `2. kurss B` / `K2b` (a group letter). `k` is always `kurss` here, never a class letter: a
+# general school's class is a grade and a letter other than k/K is read as one (`2.b`).
+_COURSE = re.compile(
+    r"(?:(\d{1,2})\s*\.?\s*k(?:urs[sa]?|\.)?|k\s*[.\-]?\s*(\d{1,2}))\s*[.\-]?\s*([^\W\d_])?\.?",
+    re.UNICODE | re.IGNORECASE,
+)
 
 
-def parse_class(raw: str) -> tuple[int | None, str | None]:
-    """`7.b`, `7b`, `7. B`, `12.a` -> (7, 'b'); (None, None) when it is not a class at all."""
-    match = _CLASS.fullmatch(raw.strip())
+def parse_class(raw: str) -> tuple[int | None, str | None, int | None]:
+    """(grade level, class letter, course year): `7.b`, `7b`, `7. B`, `12.a` -> (7, 'b', None);
+    a vocational `2. kurss`, `K2`, `2.k` -> (None, None, 2); (None, None, None) when it is neither.
+
+    Course years are kept apart from grades (a first-year vocational pupil is not in grade 1)."""
+    text = raw.strip()
+    course = _COURSE.fullmatch(text)
+    if course:
+        year = course.group(1) or course.group(2)
+        return None, (course.group(3).lower() if course.group(3) else None), int(year)
+    match = _CLASS.fullmatch(text)
     if not match:
-        return None, None
-    return int(match.group(1)), (match.group(2).lower() or None)
+        return None, None, None
+    return int(match.group(1)), (match.group(2).lower() or None), None
 
 
 _YEAR = re.compile(r"(\d{4})\.?\s*[/\-–]\s*(\d{4}|\d{2})\.?")
@@ -125,12 +143,44 @@ def lookup_code(table: dict[str, str], raw: str) -> tuple[str | None, str]:
     return code, code or f"~{norm}"
 
 
+# Subjects as row_key knew them before the full curriculum (issue 17): a subject's part of a
+# row_key is its code from this frozen list, else `~` + its normalised text, so a cumulative
+# export delivered again after the vocabulary grew repeats its old keys (counted once).
+ROW_KEY_SUBJECTS: dict[str, str] = {
+    normalise_text(spelling): code
+    for code, spellings in {
+        "mathematics": ("Matemātika", "Mathematics", "math", "maths", "matematika I"),
+        "latvian": ("Latviešu valoda", "Latvian", "latviešu valoda un literatūra", "latvian language"),
+        "literature": ("Literatūra", "Literature"),
+        "english": ("Angļu valoda", "English", "english language"),
+        "physics": ("Fizika", "Physics"),
+        "chemistry": ("Ķīmija", "Chemistry"),
+        "biology": ("Bioloģija", "Biology"),
+        "geography": ("Ģeogrāfija", "Geography"),
+        "science": ("Dabaszinības", "Science", "dabaszinātnes"),
+        "history": ("Vēsture", "History", "latvijas un pasaules vēsture", "latvijas vēsture", "pasaules vēsture"),
+        "social_studies": ("Sociālās zinības", "Social studies", "sociālās zinības un vēsture"),
+        "computing": ("Datorika", "Computing", "informātika", "programmēšana"),
+    }.items()
+    for spelling in (code, *spellings)
+}
+
+
+def subject_row_key(raw: str) -> str:
+    """A subject's part of row_key (see ROW_KEY_SUBJECTS)."""
+    norm = normalise_text(raw)
+    return ROW_KEY_SUBJECTS.get(norm) or f"~{norm}"
+
+
 DICTIONARIES: dict[str, dict[str, str]] = {
     "subject": SUBJECT_LOOKUP,
     "staff_role": ROLE_LOOKUP,
     "mode": MODE_LOOKUP,
     "assessment_type": ASSESSMENT_LOOKUP,
     "reason": ABSENCE_REASON_LOOKUP,
+    "activity_type": ACTIVITY_TYPE_LOOKUP,
+    "support_type": SUPPORT_TYPE_LOOKUP,
+    "cost_category": COST_CATEGORY_LOOKUP,
 }
 
 

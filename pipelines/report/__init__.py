@@ -16,9 +16,10 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.config import Settings
+from pipelines.errors import UserError
 from pipelines.report import fmt, queries, render
 from pipelines.report.labels import check_lang, t
-from pipelines.runner import UserError
+from pipelines.resources import resource_dir
 from pipelines.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,13 @@ def run_report(
         ("municipality", file_name, {**base, "municipality": m})
         for m, file_name in render.municipality_files(facts.municipalities).items()
     ]
+    notebooks = resource_dir("notebooks", settings.project_root)
     executed_dir = out_dir / "_executed" if keep_executed else Path(tempfile.mkdtemp(prefix="atbalsts-nb-"))
 
     def one(job: tuple[str, str, dict[str, object]]) -> Path:
         notebook, file_name, params = job
         log.info("report %s", file_name)
-        source = render.NOTEBOOK_DIR / f"{notebook}.py"
+        source = notebooks / f"{notebook}.py"
         nb = render.execute(source, executed_dir / file_name.replace(".html", ".ipynb"), params)
         path = out_dir / file_name
         path.write_text(render.to_html(nb, report_title(notebook, str(params["municipality"]), lang), lang), "utf-8")

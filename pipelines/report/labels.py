@@ -7,7 +7,7 @@ come from `pipelines.contract`, the same dictionaries ingest uses.
 
 from __future__ import annotations
 
-from pipelines.contract import MODES, OTHER_PROJECT, PROJECTS, STAFF_ROLES, SUBJECTS
+from pipelines.contract import MODES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS, published_subject
 
 LANGS: tuple[str, ...] = ("lv", "en")
 
@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mode": ("Forma", "Mode"),
     "project": ("Projekts", "Project"),
     "other_support": ("Bez priekšmeta / cits atbalsts", "No subject / other support"),
+    "other_subject": ("Cits priekšmets (nav vārdnīcā)", "Other subject (not in the dictionary)"),
     "unknown": ("Nav norādīts", "Not given"),
     "project_wide": ("Projektā kopā", "Whole project"),
     "this_municipality": ("Šī pašvaldība", "This municipality"),
@@ -446,6 +447,36 @@ LABELS: dict[str, tuple[str, str]] = {
         "This municipality's figures next to those of the whole project.",
     ),
     "mu_key_figures": ("Galvenie rādītāji", "Key figures"),
+    # activities, financial support and costs (issue 17)
+    "programme_other": ("Pasākumi un finansiālais atbalsts", "Activities and financial support"),
+    "programme_intro": (
+        "Bez konsultācijām programmas rīko pasākumus (grupu nodarbības, darbnīcas, mācību ekskursijas u. c.) "
+        "un maksā individuālo finansiālo atbalstu (transports, ēdināšana, dienesta viesnīca u. c.). "
+        "Pasākumu stundas ir dalībnieku stundas (arī pasākumos, kuros dalībnieki tikai saskaitīti).",
+        "Besides consultations, the programmes hold activities (group lessons, workshops, study visits and "
+        "more) and pay individual financial support (transport, meals, dormitory and more). Activity hours "
+        "are participant-hours (also for activities whose participants were only counted).",
+    ),
+    "activities_held": ("Pasākumi", "Activities held"),
+    "activity_pupils": ("Skolēni pasākumos (uzskaitīti)", "Pupils in activities (listed)"),
+    "activity_hours": ("Pasākumu dalībnieku stundas", "Activity participant-hours"),
+    "financial_pupils": ("Skolēni ar finansiālo atbalstu", "Pupils with financial support"),
+    "financial_eur": ("Finansiālais atbalsts, EUR", "Financial support, EUR"),
+    "costs_title": ("Izmaksas", "Costs"),
+    "costs_caveat": (
+        "Izmaksas ir tādas, kā projekti tās uzrādījuši (nav pārbaudītas pret grāmatvedību). EUR uz skolēnu: "
+        "izmaksas / skolēni, kas saņēma jebkādu atbalstu (konsultācijas, pasākumus vai finansiālo atbalstu); "
+        "EUR uz stundu: izmaksas / konsultāciju un pasākumu dalībnieku stundas.",
+        "Costs are as the projects reported them (not checked against the accounts). EUR per pupil: costs / "
+        "pupils supported in any way (consultations, activities or financial support); EUR per hour: costs / "
+        "consultation and activity participant-hours.",
+    ),
+    "municipality_col": ("Pašvaldība", "Municipality"),
+    "costs_eur": ("Izmaksas, EUR", "Costs, EUR"),
+    "supported_any": ("Atbalstītie skolēni (jebkāds atbalsts)", "Pupils supported (any support)"),
+    "support_hours": ("Atbalsta stundas", "Support hours"),
+    "eur_per_pupil": ("EUR uz skolēnu", "EUR per pupil"),
+    "eur_per_hour": ("EUR uz stundu", "EUR per hour"),
     "mu_measure": ("Rādītājs", "Measure"),
     "mu_share_of_project": ("Daļa no projekta (%)", "Share of project (%)"),
     "hours_per_pupil": ("Stundas uz skolēnu", "Hours per pupil"),
@@ -537,7 +568,10 @@ def _name(table: dict[str, tuple[str, str, tuple[str, ...]]], code: str | None, 
 
 
 def subject_name(code: str | None, lang: str = "lv") -> str:
-    """Subject code -> its name; null means non-subject support."""
+    """Subject code -> its name; null means non-subject support; a subject no dictionary knows
+    (`other`, or its `~text` in the warehouse) is "other subject", never its text."""
+    if published_subject(code) == OTHER_SUBJECT:
+        return t("other_subject", lang)
     return _name(SUBJECTS, code, lang, "other_support")
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
+from pipelines.contract import install_sql_macros
 from pipelines.report import fmt, labels, plots, queries
 from pipelines.report.disclosure import assert_no_small
 
@@ -40,6 +41,7 @@ class Report:
         # Not warehouse.connect(): inside a Jupyter kernel DuckDB refuses any progress-bar setting
         # without ipywidgets ("required package 'ipywidgets' is missing"); report queries are short.
         self.con = duckdb.connect(str(Path(warehouse)), read_only=True)
+        install_sql_macros(self.con)
         plots.use_style()
 
     # labels and numbers -------------------------------------------------------------
@@ -124,6 +126,62 @@ class Report:
 
     def suppressed_note(self) -> None:
         self.note("suppressed_note", k=self.k, km1=self.k - 1)
+
+    def programme_section(self) -> None:
+        """Activities and financial support: here (the municipality, if any) beside the whole project."""
+        self.h2("programme_other")
+        self.text("programme_intro")
+        here = queries.programme_totals(self.con, self.k, self.municipality, self.school_year).iloc[0]
+        whole = queries.programme_totals(self.con, self.k, None, self.school_year).iloc[0]
+        measures = [
+            ("activities_held", "activities", self.fmt_num()),
+            ("activity_pupils", "activity_pupils", self.fmt_count()),
+            ("activity_hours", "activity_hours", self.fmt_withheld(1)),
+            ("financial_pupils", "financial_pupils", self.fmt_count()),
+            ("financial_eur", "financial_eur", self.fmt_withheld(2)),
+        ]
+        frame = pd.DataFrame(
+            {
+                "measure": [self.t(label) for label, _, _ in measures],
+                "here": [f(here[col]) for _, col, f in measures],
+                "project": [f(whole[col]) for _, col, f in measures],
+            }
+        )
+        columns = {"measure": self.t("mu_measure"), "project": self.t("project_wide")}
+        if self.municipality:
+            columns = {"measure": self.t("mu_measure"), "here": self.municipality, "project": self.t("project_wide")}
+        self.table(frame[list(columns)], columns, {c: str for c in columns if c != "measure"})
+
+    def costs_section(self) -> None:
+        """Costs per municipality with EUR per supported pupil and per support hour (costs as reported)."""
+        self.h2("costs_title")
+        self.note("costs_caveat")
+        costs = queries.costs_by_municipality(self.con, self.k, self.school_year)
+        if costs.empty or costs["eur"].isna().all():
+            self.note("no_data")
+            return
+        if self.municipality:
+            costs = costs[costs["municipality"].isin([self.municipality, "ALL"])]
+        costs = costs.assign(municipality=costs["municipality"].replace({"ALL": self.t("project_wide")}))
+        self.table(
+            costs[["municipality", "eur", "pupils", "hours", "eur_per_pupil", "eur_per_hour", "suppressed"]],
+            {
+                "municipality": self.t("municipality_col"),
+                "eur": self.t("costs_eur"),
+                "pupils": self.t("supported_any"),
+                "hours": self.t("support_hours"),
+                "eur_per_pupil": self.t("eur_per_pupil"),
+                "eur_per_hour": self.t("eur_per_hour"),
+            },
+            {
+                "eur": self.fmt_withheld(2),
+                "pupils": self.fmt_count(),
+                "hours": self.fmt_withheld(1),
+                "eur_per_pupil": self.fmt_withheld(2),
+                "eur_per_hour": self.fmt_withheld(2),
+            },
+            count_cols=("pupils",),
+        )
 
     def plans_by_school_section(self) -> None:
         """Support plans per school and school year, with the growth between the last two years."""

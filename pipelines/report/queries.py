@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipelines.deliveries import MISSING_SQL
 from pipelines.evaluate.estimate import wwc_equivalence
 from pipelines.report.disclosure import protect, suppress_small
 from pipelines.warehouse import table_exists
@@ -84,9 +85,7 @@ QUALITY = """
                      from core.schools group by school_id),
     quality as (
         select q.*, s.school_name, s.municipality,
-               case when cast(right(q.month, 2) as int) >= 9
-                    then left(q.month, 4) || '/' || (cast(left(q.month, 4) as int) + 1)
-                    else (cast(left(q.month, 4) as int) - 1) || '/' || left(q.month, 4) end as school_year
+               school_year_of_month(q.month) as school_year
         from validation.quality q left join schools s using (school_id)
     )
 """
@@ -145,41 +144,36 @@ def warning_reasons(con: Con, municipality: str | None = None, lang: str = "lv")
 
 
 def missing_deliveries(con: Con, municipality: str | None = None) -> pd.DataFrame:
-    """Schools with a teaching month without consultations or grades.
-
-    Teaching months are those in which at least half of the schools delivered consultations or
-    grades, so summer, a roster-only delivery month or one stray future date do not count.
-    """
+    """Schools with a teaching month without consultations or grades (pipelines/deliveries.sql,
+    the definition `atbalsts status` uses too)."""
     sql = f"""{QUALITY},
-        months as (
-            select month from validation.quality
-            where coalesce(has_consultations, false) or coalesce(has_grades, false)
-            group by month
-            having count(distinct school_id) >= 0.5 * (select count(distinct school_id) from schools)
-        ),
-        grid as (select s.school_id, s.school_name, s.municipality, m.month from schools s cross join months m),
+        missing as ({MISSING_SQL}),
         delivered as (
-            select school_id, month from validation.quality
+            select school_id, max(month) as last_month from validation.quality
             where coalesce(has_consultations, false) or coalesce(has_grades, false)
             group by all
         ),
         final as (
-            select g.school_name, g.municipality,
-                   count(*) filter (where d.month is null) as months_missing,
-                   string_agg(g.month, ', ' order by g.month) filter (where d.month is null) as missing_months,
-                   max(d.month) as last_month
-            from grid g left join delivered d using (school_id, month)
-            where $municipality is null or g.municipality = $municipality
-            group by all
+            select s.school_name, s.municipality,
+                   count(*) as months_missing,
+                   string_agg(m.month, ', ' order by m.month) as missing_months,
+                   any_value(d.last_month) as last_month
+            from missing m join schools s using (school_id) left join delivered d using (school_id)
+            where $municipality is null or s.municipality = $municipality
+            group by s.school_id, s.school_name, s.municipality
         )
-        select * from final where months_missing > 0 order by months_missing desc, school_name
+        select * from final order by months_missing desc, school_name
     """
     return _df(con, sql, {"municipality": municipality or None})
 
 
 # ---------------------------------------------------------------- support overview
 
-CONSULTATIONS = f"(select * from core.consultations where {FILTER})"
+# A subject no dictionary knows (`~text`) is shown as one `other` row, never as the school's text.
+CONSULTATIONS = (
+    "(select * replace (case when subject like '~%' then 'other' else subject end as subject) "
+    f"from core.consultations where {FILTER})"
+)
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
@@ -198,6 +192,77 @@ def support_totals(con: Con, k: int, municipality: str | None = None, school_yea
     out = _df(con, sql, _params(municipality, school_year))
     out = suppress_small(out, "pupils", k, ["consultations", "hours"])
     return suppress_small(out, "plans", k)
+
+
+def _table_or_empty(con: Con, table: str, columns: str) -> str:
+    """core.<table>, or an empty relation with `columns` when a warehouse from before it lacks it."""
+    if table_exists(con, "core", table):
+        return f"core.{table}"
+    names = ", ".join(f"cast(null as {c.split()[1]}) as {c.split()[0]}" for c in columns.split(", "))
+    return f"(select {names} where false)"
+
+
+def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
+    """One row: activities held, pupils listed in them and participant-hours (head counts included);
+    pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
+    activities = _table_or_empty(
+        con, "activities", "municipality varchar, school_year varchar, minutes double, n_participants integer"
+    )
+    participants = _table_or_empty(
+        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
+    )
+    financial = _table_or_empty(
+        con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double"
+    )
+    sql = f"""
+        select (select count(*) from {activities} where {FILTER}) as activities,
+               (select count(distinct pupil_id) from {participants} where {FILTER}) as activity_pupils,
+               (select coalesce(sum(n_participants * minutes), 0) / 60 from {activities} where {FILTER})
+                   as activity_hours,
+               (select count(distinct pupil_id) from {financial} where {FILTER}) as financial_pupils,
+               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur
+    """
+    out = _df(con, sql, _params(municipality, school_year))
+    out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
+    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+
+
+def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
+    """Per municipality (+ 'ALL'): costs as reported, pupils supported in any way, their support
+    hours, EUR per pupil and per hour. The pupils are protected as every table (complementary
+    suppression against the 'ALL' row); EUR per pupil or hour is withheld with them."""
+    costs = _table_or_empty(con, "costs", "municipality varchar, school_year varchar, amount_eur double")
+    participants = _table_or_empty(
+        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar, minutes double"
+    )
+    financial = _table_or_empty(con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar")
+    sql = f"""
+        with supported as (
+            select municipality, pupil_id, minutes / 60.0 as hours from core.consultations where {FILTER}
+            union all
+            select municipality, pupil_id, minutes / 60.0 from {participants} where {FILTER}
+            union all
+            select municipality, pupil_id, 0.0 from {financial} where {FILTER}
+        ),
+        pupils as (
+            select {_margin("municipality", "unknown")}, count(distinct pupil_id) as pupils, sum(hours) as hours
+            from supported group by grouping sets ((municipality), ())
+        ),
+        spent as (
+            select {_margin("municipality", "unknown")}, sum(amount_eur) as eur
+            from {costs} where {FILTER} group by grouping sets ((municipality), ())
+        )
+        select municipality, coalesce(p.pupils, 0) as pupils, coalesce(p.hours, 0) as hours, s.eur
+        from pupils p full join spent s using (municipality)
+        order by municipality = 'ALL', municipality
+    """
+    out = _df(con, sql, _params(None, school_year))
+    if out.empty:
+        return out.assign(eur_per_pupil=pd.Series(dtype=float), eur_per_hour=pd.Series(dtype=float))
+    out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
+    out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
+    return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur_per_pupil", "eur_per_hour"])
 
 
 def _margin(col: str, none: str = "NONE") -> str:

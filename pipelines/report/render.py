@@ -27,8 +27,9 @@ from nbconvert import HTMLExporter
 from traitlets import CaselessStrEnum
 
 from pipelines.contract import normalise_text
+from pipelines.resources import PACKAGED
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOK_DIR = PACKAGED / "notebooks"  # run_report reads resources.resource_dir(...) to honour paths.root
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
 PAGE_CSS = """

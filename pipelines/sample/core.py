@@ -9,13 +9,14 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.contract import install_sql_macros
 from pipelines.warehouse import SCHEMAS
 
 CORE_COLUMNS = {
     "schools": ["school_id", "school_name", "municipality"],
     "pupils": [
         "source_file", "source_line", "pupil_id", "school_id", "school_year", "class_raw", "grade_level", "gender",
-        "left_on", "leaving_reason",
+        "left_on", "leaving_reason", "course_year",
     ],
     "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code", "risk_factors"],
     "consultations": [
@@ -32,11 +33,14 @@ CORE_COLUMNS = {
 def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with core.* tables made from the given frames (no personal columns)."""
     con = duckdb.connect()
+    install_sql_macros(con)  # as warehouse.connect: core SQL (attendance_monthly) uses the school-year rule
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     municipality = frames["schools"].select("school_id", "municipality")
     for name, columns in CORE_COLUMNS.items():
         frame = frames[name]
+        if name == "pupils" and "course_year" not in frame.columns:  # the sample's schools teach grades
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("course_year"))
         if name in ("consultations", "grades") and "municipality" not in frame.columns:
             frame = frame.join(municipality, on="school_id", how="left")
         con.register("_f", frame.select(columns).to_arrow())

@@ -18,10 +18,20 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from pipelines.contract import ABSENCE_REASONS, ASSESSMENT_TYPES, COLUMNS, LEARNING_LEVELS, MODES, STAFF_ROLES, SUBJECTS
+from pipelines.contract import (
+    ABSENCE_REASONS,
+    ASSESSMENT_TYPES,
+    COLUMNS,
+    LEARNING_LEVELS,
+    MODES,
+    SCHOOL_TYPES,
+    STAFF_ROLES,
+    SUBJECTS,
+)
 from pipelines.personal_code import make_old_code
-from pipelines.sample import world
+from pipelines.sample import programme, world
 from pipelines.sample.simulate import Simulation, lessons_per_day, simulate
+from pipelines.sample.vocational import vocational_files, vocational_school
 
 DIALECTS: tuple[str, ...] = ("cp1257", "utf8_bom_en", "tab_plain", "xlsx")
 DIALECT_TEXT = {
@@ -34,9 +44,18 @@ XLSX_CREATED = datetime(2026, 11, 23, 8, 0, 0)  # fixed document date: the same 
 DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on", "period_start", "period_end"}
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {kind: tuple(c.name for c in cols) for kind, cols in COLUMNS.items()}
 FILE_STEMS = {
-    "pupils": "skolēni", "plans": "iap", "consultations": "konsultacijas", "grades": "vertejumi",
-    "attendance_lessons": "kavejumi", "attendance_periods": "kavejumu_kopsavilkums",
-}  # fmt: skip
+    "pupils": "skolēni",
+    "plans": "iap",
+    "consultations": "konsultacijas",
+    "grades": "vertejumi",
+    "activities": "pasakumi",
+    "financial_support": "finansialais_atbalsts",
+    "costs": "izmaksas",
+    "attendance_lessons": "kavejumi",
+    "attendance_periods": "kavejumu_kopsavilkums",
+}
+# How each project's office writes its costs file (one per project and school year).
+COST_DIALECTS = ("cp1257", "utf8_bom_en", "xlsx")
 # Attendance shapes (docs/sample-data.md, "Attendance"): school i sends period summaries when i % 3 == 2
 # (monthly with lessons held when i % 6 == 2, per semester without when i % 6 == 5), lesson records otherwise.
 ATTENDANCE_STREAM = 5  # the writers' own stream for attendance: the other files' bytes stay as they were
@@ -95,8 +114,21 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
     tables = {kind: export_frame(sim, kind, rng) for kind in ("pupils", "plans", "consultations", "grades")}
     tables, planted = plant_errors(sim, tables, rng)
     tables.update(attendance_frames(sim, np.random.Generator(np.random.PCG64([seed, ATTENDANCE_STREAM]))))
-    files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(sim.schools)}
-    rows = {"schools": sim.schools.height} | {kind: 0 for kind in tables}
+    # the vocational school comes from its own random stream: the general schools' files do not move
+    vocational = vocational_school(sim.schools, seed)
+    registry = pl.concat(
+        [
+            sim.schools.with_columns(pl.lit("general").alias("school_type")),
+            pl.DataFrame([{**vocational, "school_type": "vocational"}]),
+        ]
+    )
+    files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(registry)}
+    rows = {"schools": registry.height} | {kind: 0 for kind in tables}
+    slug = world.MUNICIPALITIES[vocational["municipality"]][1]
+    codes = set(sim.pupils["pupil_code"].to_list())
+    voc_files, voc_rows = vocational_files(vocational, codes, seed, f"{slug}/{vocational['school_id']}")
+    files.update(voc_files)
+    rows = {kind: n + voc_rows.get(kind, 0) for kind, n in rows.items()}
     for i, school in enumerate(sim.schools.iter_rows(named=True)):
         folder = f"{world.MUNICIPALITIES[school['municipality']][1]}/{school['school_id']}"
         for kind, table in tables.items():
@@ -111,11 +143,45 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
                 for k in part.filter(pl.col("_planted"))["_planted_id"].to_list():
                     planted[k].files.append(rel)
         files.update(extra_files(i, folder, tables["consultations"], dialects[(i, None)], n_schools))
+    files.update(programme_files(sim, seed, dialects, rows))
     for p in planted:
         if p.file_stem:
             p.files.extend(rel for rel in files if Path(rel).stem == p.file_stem)
     files[README_NAME] = readme(sim, planted, dialects).encode("utf-8")
     return dict(sorted(files.items())), rows, len(planted)
+
+
+def programme_files(
+    sim: Simulation, seed: int, dialects: dict[tuple[int, str | None], str], rows: dict[str, int]
+) -> dict[str, bytes]:
+    """Activities and financial support per school and school year in the school's dialect; each
+    project's costs per school year in its own folder (programme.py draws them on a stream of their own)."""
+    frames = programme.programme_frames(sim, seed)
+    out: dict[str, bytes] = {}
+    for kind in ("activities", "financial_support"):
+        rows[kind] = 0
+        for i, school in enumerate(sim.schools.iter_rows(named=True)):
+            folder = f"{world.MUNICIPALITIES[school['municipality']][1]}/{school['school_id']}"
+            dialect = dialects[(i, None)]
+            for year in world.SCHOOL_YEARS:
+                part = frames[kind].filter((pl.col("_school") == i) & (pl.col("_year") == year))
+                if part.height:
+                    ext = ".xlsx" if dialect == "xlsx" else ".csv"
+                    rel = f"{folder}/{FILE_STEMS[kind]}_{year.replace('/', '-')}{ext}"
+                    out[rel] = render(programme.written(part, kind, dialect), kind, dialect)
+                    rows[kind] += part.height
+    rows["costs"] = 0
+    for j, project in enumerate(sorted(frames["costs"]["project_code"].unique().to_list())):
+        dialect = COST_DIALECTS[j % len(COST_DIALECTS)]
+        for year in world.SCHOOL_YEARS:
+            part = frames["costs"].filter((pl.col("project_code") == project) & (pl.col("_year") == year))
+            if part.height:
+                slug = project.replace("/", "-").lower()
+                ext = ".xlsx" if dialect == "xlsx" else ".csv"
+                rel = f"projekti/{slug}/{FILE_STEMS['costs']}_{year.replace('/', '-')}{ext}"
+                out[rel] = render(programme.written(part, "costs", dialect), "costs", dialect)
+                rows["costs"] += part.height
+    return out
 
 
 def assign_dialects(n_schools: int) -> dict[tuple[int, str | None], str]:
@@ -406,8 +472,12 @@ def extra_files(
 
 
 def registry_bytes(schools: pl.DataFrame) -> bytes:
-    """The schools registry: UTF-8, `;`, Latvian headers."""
+    """The schools registry: UTF-8, `;`, Latvian headers; the school type as the registry words it."""
     headers = [c.latvian for c in COLUMNS["schools"]]
+    if "school_type" not in schools.columns:
+        schools = schools.with_columns(pl.lit("general").alias("school_type"))
+    words = {code: lv.lower() for code, (lv, _en, _more) in SCHOOL_TYPES.items()}
+    schools = schools.with_columns(pl.col("school_type").replace_strict(words, default=None))
     frame = schools.select(EXPORT_COLUMNS["schools"])
     frame.columns = headers
     return frame.write_csv(separator=";").encode("utf-8")
@@ -449,7 +519,7 @@ def value_texts(part: pl.DataFrame, kind: str, dialect: str) -> pl.DataFrame:
         if dialect == "tab_plain":
             reasons = {k: strip_marks(v) for k, v in reasons.items()}
         exprs.append(pl.col("_reason").replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"))
-    if english and kind != "schools":
+    if english and kind in ("pupils", "plans", "consultations", "grades", "attendance_lessons", "attendance_periods"):
         exprs.append(pl.col("pupil_code").str.replace("-", "", literal=True))  # this system drops the hyphen
     return part.with_columns(exprs) if exprs else part
 

@@ -28,11 +28,28 @@ log = logging.getLogger("atbalsts.transform")
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters: consultations and grades take the municipality from core.schools.
-CORE_TABLES: tuple[str, ...] = ("schools", "pupils", "plans", "consultations", "grades")
+CORE_TABLES: tuple[str, ...] = (
+    "schools",
+    "pupils",
+    "plans",
+    "consultations",
+    "grades",
+    "activities",
+    "activity_participants",  # after activities: it reads core.activities
+    "financial_support",
+    "costs",
+)
 # Built whole after the core tables, in this order (each reads the one before and core.pupils).
 ATTENDANCE_TABLES: tuple[str, ...] = ("attendance", "attendance_monthly", "unexcused_semester")
 # Rebuilt by key: their SQL reads sql/validated_rows.sql, which has a `{scope}` for the rows to read.
 KEYED_TABLES: tuple[str, ...] = ("consultations", "grades")
+# Small tables rebuilt whole from validated_rows.sql (each row_key once): table -> its staging table.
+DEDUPLICATED_TABLES: dict[str, str] = {
+    "activities": "activities",
+    "activity_participants": "activities",
+    "financial_support": "financial_support",
+    "costs": "costs",
+}
 WHOLE = "true"
 BY_KEY = "s.row_key in (select row_key from transform_keys)"
 
@@ -44,6 +61,10 @@ def sql_file(name: str) -> str:
 def core_sql(table: str, scope: str = WHOLE) -> str:
     """The SELECT that builds core.<table>; for a keyed table, over the staging rows in `scope`."""
     text = sql_file(table)
+    if table in DEDUPLICATED_TABLES:
+        return text.format(
+            validated_rows=sql_file("validated_rows").format(table=DEDUPLICATED_TABLES[table], scope=WHOLE)
+        )
     if table not in KEYED_TABLES:
         return text
     return text.format(validated_rows=sql_file("validated_rows").format(table=table, scope=scope))

@@ -26,14 +26,25 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
-from pipelines.run_summary import write_run_summary
+from pipelines.contract import PROJECT_PERIODS
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
 from pipelines.warehouse import ensure_schema, rollback, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
-FRAMES = ("schools", "pupils", "plans", "consultations", "grades", "attendance", "monthly_volume")
+FRAMES = (
+    "schools",
+    "pupils",
+    "plans",
+    "consultations",
+    "grades",
+    "activities",
+    "financial_support",
+    "costs",
+    "attendance",
+    "monthly_volume",
+)
 CHUNK_ROWS = 200_000
 # The grades frame (tens of millions of rows) is a view, not a temp table: materialised, the national
 # one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
@@ -42,6 +53,7 @@ VIEW_FRAMES = frozenset({"grades"})
 # Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
 HITS_VERSION = "1"
 STATE_SQL = """
+alter table validation.flags add column if not exists row_count bigint default 1;
 create table if not exists validation.judged_files (
     file_path varchar primary key, sha256 varchar, ingested_at timestamp, fingerprint varchar not null
 );
@@ -76,7 +88,8 @@ def run_validate(
     incremental: bool = True,
 ) -> ValidateResult:
     """Validate the staging rows, replace this stage's quarantine rows, flags and quality
-    summary, refresh meta.files counts, write feedback CSVs and the run summary.
+    summary, refresh meta.files counts and write feedback CSVs (the runner then rewrites
+    run_summary.json from meta.files).
 
     `runner` lets tests share one GX context; normally the suites are read from `suites_dir`.
     `incremental=False` judges every rule on every row (the result is the same, only slower).
@@ -97,7 +110,6 @@ def run_validate(
         feedback_files = write_feedback(con, settings.feedback_dir)
     finally:
         drop_frames(con)
-    write_run_summary(con, settings.run_summary_path, run_id)
     counts = summary_counts(con)
     return ValidateResult(
         counts=counts,
@@ -120,6 +132,9 @@ def suite_parameters(settings: ValidateSettings) -> dict[str, Any]:
         "max_lessons_per_day": settings.max_lessons_per_day,
         "min_volume_ratio": 1 - settings.volume_drop_share,
         "volume_drop_percent": round(100 * settings.volume_drop_share),
+        "max_activity_minutes": settings.max_activity_minutes,
+        "max_financial_support_eur": settings.max_financial_support_eur,
+        "max_cost_eur": settings.max_cost_eur,
     }
 
 
@@ -136,8 +151,17 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
     """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
-    # read by frame_plans and frame_consultations
+    # read by the frames of every kind with a project
     con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
+    con.execute(f"create or replace temp table validate_unknown_subjects as {sql_file('unknown_subjects')}")
+    con.execute(
+        "create or replace temp table validate_project_periods "
+        "(project_code varchar, period_start date, period_end date)"
+    )
+    con.executemany(
+        "insert into validate_project_periods values (?, ?, ?)",
+        [(code, start, end) for code, (start, end) in PROJECT_PERIODS.items()],
+    )
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
@@ -169,6 +193,8 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_new_hits",
         "validate_monthly_counts",
         "validate_unknown_projects",
+        "validate_unknown_subjects",
+        "validate_project_periods",
     ):
         con.execute(f"drop table if exists {table}")
 
@@ -331,6 +357,14 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
                  )
                order by source_file, source_line, reason_code, column_name, value""",
             {"run_id": run_id},
+        )
+        # one unknown_subject warning stands for every row of the school with that value
+        con.execute(
+            """update validation.flags set row_count = u.row_count
+               from validate_unknown_subjects u
+               where validation.flags.reason_code = 'unknown_subject'
+                 and validation.flags.source_file = u.source_file
+                 and validation.flags.source_line = u.source_line"""
         )
         con.execute(
             f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined

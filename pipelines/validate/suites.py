@@ -26,8 +26,9 @@ import pandas as pd
 
 from pipelines.contract import COLUMNS, PERSONAL_COLUMNS
 from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
+from pipelines.resources import PACKAGED
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SUITES_DIR = PACKAGED / "expectations"  # the runner passes resources.resource_dir(...) to honour paths.root
 
 SEVERITIES = ("error", "warning")
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
@@ -52,12 +53,31 @@ CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
             "consultations_same_day",
             "days_after_reference",
             "first_unknown_project",
+            "first_unknown_subject",
+            "unknown_subject_note",
         }
     ),
-    "grades": frozenset({"school_known", "on_roster", "grade_level", "days_after_reference"}),
+    "grades": frozenset(
+        {
+            "school_known",
+            "on_roster",
+            "grade_level",
+            "days_after_reference",
+            "first_unknown_subject",
+            "unknown_subject_note",
+        }
+    ),
     "plans": frozenset({"school_known", "on_roster", "days_after_reference", "first_unknown_project"}),
     "pupils": frozenset({"school_known", "days_after_reference"}),
     "schools": frozenset(),
+    # in_project_period reads contract.PROJECT_PERIODS, which no file version fingerprints: judged every run
+    "activities": frozenset(
+        {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
+    ),
+    "financial_support": frozenset(
+        {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
+    ),
+    "costs": frozenset({"municipality_known", "days_after_reference", "first_unknown_project", "in_project_period"}),
     "attendance": frozenset(
         {"school_known", "on_roster", "days_after_reference", "lessons_on_day", "overlaps_other_period"}
     ),

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipelines.evaluate import load_outcomes, sql
-from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates
+from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates, grade_band_expr
 
 
 def mark(day: date, score: int | None, kind: str = "score", assessment: str | None = "formative", pupil="a"):
@@ -140,3 +140,48 @@ def test_outcomes_below_the_minimum_number_of_marks_drop_the_row():
 
     assert out.height == 3
     assert out.filter(pl.col("pupil_id") == "a")["change"].to_list() == [2.0]
+
+
+def test_vocational_course_years_have_bands_of_their_own_never_shared_with_grades():
+    levels = pl.DataFrame(
+        {
+            "grade_level": [4, 9, 10, 12, None, None, None, None, None, 2],
+            "course_year": [None, None, None, None, 1, 2, 3, 4, 5, None],
+        },
+        schema={"grade_level": pl.Int32, "course_year": pl.Int32},
+    )
+    bands = levels.select(grade_band_expr())["grade_band"].to_list()
+    assert bands == ["4-6", "7-9", "10-12", "10-12", "K1-2", "K1-2", "K3-4", "K3-4", None, None]
+
+
+def test_a_vocational_pupil_is_a_candidate_in_a_course_stratum_apart_from_grade_10():
+    # the same subject, semester, municipality and baseline: only grade 10 vs course 1 differ
+    rows = []
+    for pupil in ("a", "b", "g", "h"):
+        rows.append(panel_row(pupil, "2024/2025", 1, 3, 4.0))
+        rows.append(panel_row(pupil, "2024/2025", 2, 4, 5.0))
+    episodes = pl.DataFrame(
+        {
+            "pupil_id": ["a", "g"],
+            "subject": ["mathematics"] * 2,
+            "school_year": ["2024/2025"] * 2,
+            "semester": [2, 2],
+            "start_date": [date(2025, 2, 10), date(2025, 2, 12)],
+        }
+    )
+    pupils = pl.DataFrame(
+        {
+            "pupil_id": ["a", "b", "g", "h"],
+            "school_year": ["2024/2025"] * 4,
+            "grade_level": [10, 10, None, None],
+            "course_year": [None, None, 1, 1],
+        },
+        schema={"pupil_id": pl.String, "school_year": pl.String, "grade_level": pl.Int32, "course_year": pl.Int32},
+    )
+    cand = build_candidates(episodes, baseline_panel(pl.DataFrame(rows)), pupils, min_baseline_grades=2)
+    by_pupil = {r["pupil_id"]: r for r in cand.iter_rows(named=True)}
+
+    assert set(by_pupil) == {"a", "b", "g", "h"}  # course years are not dropped for want of a grade
+    assert [by_pupil[p]["grade_band"] for p in "abgh"] == ["10-12", "10-12", "K1-2", "K1-2"]
+    assert by_pupil["a"]["stratum"] == by_pupil["b"]["stratum"] != by_pupil["g"]["stratum"] == by_pupil["h"]["stratum"]
+    assert (by_pupil["g"]["course_year"], by_pupil["g"]["grade_level"]) == (1, None)

@@ -137,3 +137,35 @@ def test_empty_warehouse_writes_empty_marts_with_the_export_columns():
     assert list(effectiveness_table(con).columns) == EXPORT_COLUMNS
     assert result.headline_effect is None
     assert con.execute("select count(*) from marts.early_warning").fetchall() == [(0,)]
+
+
+def test_a_subject_no_dictionary_knows_is_evaluated_in_cells_labelled_other():
+    """Issue 17: support and marks in an unknown subject (kept as `~text`) still reach the evaluation;
+    it is matched within its own strata and its cells are labelled `other`, never with the text."""
+    from dataclasses import replace
+
+    from pipelines.report.labels import subject_name
+    from pipelines.sample import simulate
+    from pipelines.sample.core import simulation_frames
+
+    frames = simulation_frames(simulate(schools=3, seed=7, effect=0.6))
+    unknown = "~geografijas pulcins"
+    for name in ("consultations", "grades"):
+        renamed = pl.when(pl.col("subject") == "geography").then(pl.lit(unknown)).otherwise(pl.col("subject"))
+        frames[name] = frames[name].with_columns(renamed.alias("subject"))
+    con = core_connection(frames)
+    settings = Settings()
+    run_evaluate(con, replace(settings, evaluate=replace(settings.evaluate, bootstrap_replicates=0)))
+
+    episodes = con.execute("select count(distinct pupil_id) from marts.episodes where subject = ?", [unknown])
+    n_episodes = episodes.fetchone()[0]
+    assert n_episodes > 0
+    assert con.execute("select count(*) from marts.evaluation_sample where subject = ?", [unknown]).fetchone()[0] > 0
+    cells = effectiveness_table(con)
+    assert not cells["subject"].str.startswith("~").any()  # the text never reaches a cell
+    other = con.execute(
+        """select n_episodes, n_supported_total from marts.effectiveness_detail
+           where subject = 'other' and project_code = 'ALL' and municipality = 'ALL' and school_year = 'ALL'"""
+    ).fetchall()
+    assert len(other) == 1 and other[0][0] == n_episodes and other[0][1] > 0
+    assert subject_name("other", "en") == subject_name(unknown, "en") == "Other subject (not in the dictionary)"

@@ -59,3 +59,15 @@ def test_staying_estimate_recovers_a_planted_effect_within_its_interval() -> Non
     total, truth = staying_total(0.9)
     assert truth > 0.03  # large enough that recovering it means something
     assert total["ci_low"] <= truth <= total["ci_high"]
+
+
+def test_an_activity_counts_as_first_support_for_the_staying_comparison():
+    """A pupil listed in an activity before any consultation is supported from that day (issue 17),
+    so the staying comparison never takes them as unsupported after it."""
+    from datetime import date as day
+
+    consultations = pl.DataFrame({"pupil_id": ["a", "b"], "date": [day(2025, 3, 1), day(2025, 3, 1)]})
+    activities = pl.DataFrame({"pupil_id": ["a", "c"], "date": [day(2025, 1, 10), day(2025, 2, 1)]})
+    found = dict(first_support_dates(consultations, activities).sort("pupil_id").iter_rows())
+    assert found == {"a": day(2025, 1, 10), "b": day(2025, 3, 1), "c": day(2025, 2, 1)}
+    assert dict(first_support_dates(consultations).iter_rows()) == {"a": day(2025, 3, 1), "b": day(2025, 3, 1)}

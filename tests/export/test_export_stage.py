@@ -16,11 +16,11 @@ from export_checks import ALL, assert_additive, assert_protected
 
 from pipelines.config import ExportSettings, Settings
 from pipelines.contract import school_year_of, semester_of
+from pipelines.errors import UserError
 from pipelines.export import run_export
 from pipelines.export.files import write_atomic
 from pipelines.export.stage import load_support_cube
 from pipelines.export.tables import DOCS_PATH, EFFECTIVENESS, TABLES, render_dictionary
-from pipelines.runner import UserError
 from pipelines.warehouse import connect
 
 SUBJECTS = ["mathematics", "latvian", "english", None]
@@ -192,7 +192,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFra
     raw_role = load_support_cube(con, "staff_role")
     result = run_export(con, settings(tmp), "run-1", excel=True)
     con.close()
-    assert len(result.files) == 9
+    assert len(result.files) == 11
     return tmp / "out" / "exports", raw_subject, raw_role
 
 
@@ -243,6 +243,10 @@ def test_published_values_are_exact_and_margins_add_up(exported) -> None:
 def test_summary_matches_the_all_rows_of_both_breakdowns(exported) -> None:
     out, _, _ = exported
     summary = read(out / "support_summary.csv")
+    # the summary adds activities and financial support (none in this warehouse) beside the consultations
+    programme = ["n_pupils_activities", "activity_hours", "n_pupils_financial_support", "financial_support_eur"]
+    assert (summary[programme].astype(float) == 0).all().all()
+    summary = summary.drop(columns=programme)
     for name, dim in (("support_by_subject.csv", "subject"), ("support_by_role.csv", "staff_role")):
         part = read(out / name)
         part = part[part[dim] == ALL].drop(columns=dim).reset_index(drop=True)
@@ -299,6 +303,8 @@ def test_manifest_hashes_and_row_counts(exported) -> None:
         "support_by_subject.csv",
         "support_by_role.csv",
         "effectiveness.csv",
+        "costs.csv",
+        "esf_indicators.csv",
         "risk_summary.csv",
         "datapackage.json",
         "data-dictionary.md",

@@ -16,7 +16,7 @@ import pytest
 import xlsxwriter
 
 from pipelines.ingest import run_ingest
-from pipelines.ingest.legacy import migrate_free_text
+from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.names import NamePass
 from pipelines.ingest.paths import MASK, PathScrubber
 from pipelines.ingest.values import project_code, risk_factor_codes
@@ -217,6 +217,23 @@ def test_a_warehouse_from_before_codes_is_mapped_in_place(con) -> None:
         (None,),
     ]
     assert migrate_free_text(con, KEY) == 0
+
+
+def test_subjects_stored_before_the_full_curriculum_are_read_again(con) -> None:
+    """A warehouse from before issue 17 holds null for Sports un veselība (then unknown) and `computing`
+    for Programmēšana: both get today's subject, in staging and core; row keys stay as they were."""
+    ensure_schema(con)
+    con.execute(
+        "insert into staging.grades (source_file, source_line, row_key, subject, subject_raw) values "
+        "('v.csv', 2, 'k1', null, 'Sports un veselība'), ('v.csv', 3, 'k2', 'computing', 'Programmēšana'), "
+        "('v.csv', 4, 'k3', 'mathematics', 'Matemātika'), ('v.csv', 5, 'k4', null, 'Robotika')"
+    )
+    con.execute("create table core.grades as select * from staging.grades")
+    assert migrate_subjects(con) == 6  # three values, in staging and in core
+    expected = [("sport_health", "k1"), ("programming", "k2"), ("mathematics", "k3"), ("~robotika", "k4")]
+    assert rows(con, "select subject, row_key from staging.grades order by source_line") == expected
+    assert rows(con, "select subject, row_key from core.grades order by source_line") == expected
+    assert migrate_subjects(con) == 0
 
 
 # --- file names --------------------------------------------------------------------------------

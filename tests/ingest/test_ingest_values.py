@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from pipelines.contract import school_year_of, semester_of
+from pipelines.contract import SUBJECTS, normalise_text, school_year_of, semester_of, subject_key
 from pipelines.ingest import normalise, values
 from pipelines.ingest.values import (
     SUBJECT_LOOKUP,
@@ -20,6 +20,7 @@ from pipelines.ingest.values import (
     parse_school_year,
     pupil_pseudonym,
     staff_pseudonym,
+    subject_row_key,
 )
 from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.pseudonym import pseudonym
@@ -62,15 +63,38 @@ def test_grade_key_is_the_same_for_spellings_of_one_mark() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("7.b", (7, "b")),
-        ("12.a", (12, "a")),
-        ("7b", (7, "b")),
-        ("7. B", (7, "b")),
-        ("1", (1, None)),
-        ("b7", (None, None)),
+        ("7.b", (7, "b", None)),
+        ("12.a", (12, "a", None)),
+        ("7b", (7, "b", None)),
+        ("7. B", (7, "b", None)),
+        ("1", (1, None, None)),
+        ("2.b", (2, "b", None)),
+        ("b7", (None, None, None)),
+        ("kurss", (None, None, None)),
     ],
 )
 def test_parse_class(raw: str, expected: tuple) -> None:
+    assert parse_class(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2. kurss", (None, None, 2)),
+        ("2.kurss", (None, None, 2)),
+        ("2. kursa", (None, None, 2)),
+        ("1. KURSS", (None, None, 1)),
+        ("K2", (None, None, 2)),
+        ("k4", (None, None, 4)),
+        ("K-3", (None, None, 3)),
+        ("2.k", (None, None, 2)),
+        ("2 k.", (None, None, 2)),
+        ("3.K", (None, None, 3)),
+        ("2. kurss B", (None, "b", 2)),
+        ("K2b", (None, "b", 2)),
+    ],
+)
+def test_parse_class_reads_vocational_course_years_apart_from_grades(raw: str, expected: tuple) -> None:
     assert parse_class(raw) == expected
 
 
@@ -94,6 +118,49 @@ def test_lookup_code_any_case_and_diacritics() -> None:
     assert lookup_code(SUBJECT_LOOKUP, "MATEMĀTIKA") == ("mathematics", "mathematics")
     assert lookup_code(SUBJECT_LOOKUP, "matematika")[0] == "mathematics"
     assert lookup_code(SUBJECT_LOOKUP, "Ķīnas valoda") == (None, "~kinas valoda")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Sports un veselība", "sport_health"),
+        ("SPORTS UN VESELIBA", "sport_health"),
+        ("Dizains un tehnoloģijas", "design_technology"),
+        ("Vizuālā māksla", "visual_art"),
+        ("Mūzika", "music"),
+        ("Sociālās zinības un vēsture", "social_studies"),
+        ("Latvijas un pasaules vēsture II", "history"),
+        ("Inženierzinības", "engineering"),
+        ("Programmēšana II", "programming"),
+        ("Teātra māksla", "theatre_art"),
+        ("Kultūras pamati", "culture_fundamentals"),
+        ("Vācu valoda", "german"),
+        ("Franču val.", "french"),
+        ("Mazākumtautības valoda (poļu)", "minority_language"),
+        ("Ekonomika", "economics"),
+        ("Psiholoģija", "psychology"),
+        ("Matemātika I", "mathematics"),
+        ("Fizika padziļinātais kurss", "physics"),
+    ],
+)
+def test_standard_subjects_and_their_spellings_have_codes(raw: str, code: str) -> None:
+    assert subject_key(raw) == code
+
+
+def test_an_unknown_subject_is_kept_under_its_normalised_text() -> None:
+    assert subject_key("Robotikas  pulciņš") == "~robotikas pulcins"
+    assert subject_key("   ") is None
+    # its row_key part is what it was before the vocabulary grew, and so is a newly known one's
+    assert subject_row_key("Robotika") == "~robotika"
+    assert subject_row_key("Sports un veselība") == "~sports un veseliba"
+    assert subject_row_key("Programmēšana") == "computing"
+
+
+def test_every_subject_spelling_names_one_subject() -> None:
+    seen: dict[str, str] = {}
+    for code, (lv, en, more) in SUBJECTS.items():
+        for spelling in (code, lv, en, *more):
+            assert seen.setdefault(normalise_text(spelling), code) == code, spelling
 
 
 def test_pupil_pseudonym_both_formats_and_reasons() -> None:

@@ -76,6 +76,39 @@ select 'grades.csv' source_file, row_number() over () source_line, md5(pupil_id 
        null assessment_type_raw, municipality
 from base;
 
+create table core.activities as
+select 'activities.csv' source_file, a source_line, school_id, 'A' || a activity_id,
+       date '2024-10-07' + to_days(cast(7 * a as int)) date, '2024/2025' school_year,
+       case when a < 12 then 1 else 2 end semester,
+       municipality, ['group_lesson', 'research_workshop', 'study_visit'][1 + a % 3] activity_type, null subject,
+       case when a % 3 = 2 then 240.0 else 90.0 end as minutes, '8.3.2.2/16/I/001' project_code,
+       case when a % 3 = 2 then 0 else 12 end n_listed, case when a % 3 = 2 then 25 else 12 end n_participants
+from core.schools, range(20) r(a);
+
+create table core.activity_participants as
+select a.source_file, a.source_line, p.pupil_id, a.school_id, a.activity_id, a.date, a.school_year, a.semester,
+       a.municipality, a.activity_type, a.subject, a.minutes, a.project_code
+from core.activities a
+join (select pupil_id, school_id, row_number() over (partition by school_id order by pupil_id) n
+      from core.pupils where school_year = '2024/2025') p
+    on p.school_id = a.school_id and p.n between 1 + (a.source_line % 4) * 12 and 12 + (a.source_line % 4) * 12
+where a.n_listed > 0;
+
+create table core.financial_support as
+select 'financial.csv' source_file, row_number() over () source_line, md5(p.pupil_id || m) row_key,
+       date '2024-10-05' + to_months(cast(m as int)) date, '2024/2025' school_year,
+       case when m < 3 then 1 else 2 end semester, p.pupil_id, p.school_id, s.municipality,
+       'transport' support_type, 20.0 + m amount_eur, '8.3.4.0/16/I/001' project_code
+from core.plans p join core.schools s using (school_id), range(6) r(m)
+where p.school_year = '2024/2025';
+
+create table core.costs as
+select 'costs.csv' source_file, row_number() over () source_line, md5(municipality || m || c) row_key,
+       date '2024-09-01' + to_months(cast(m as int)) as month, '2024/2025' school_year, '8.3.4.0/16/I/001' project_code,
+       municipality, true municipality_known, c cost_category, 1000.0 + 10 * m amount_eur
+from (select distinct municipality from core.schools), range(10) r(m),
+     (values ('remuneration'), ('administration')) cc(c);
+
 insert into validation.quality
 select school_id, strftime(date, '%Y-%m') as month, count(*) + 2, count(*), 2, 1,
        true, true, bool_or(kind = 'c'), bool_or(kind = 'g')
@@ -96,9 +129,9 @@ insert into quarantine.rows values
 
 insert into validation.flags values
   ('rīga/cons.csv', 7, 'consultations', '9000000001', 'k9', 'warning', 'long_consultation', 'minutes', '200',
-   'Ilga konsultācija', 'Long consultation', 'r1'),
-  ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject', 'Šahs',
-   'Nezināms priekšmets', 'Unknown subject', 'r1');
+   'Ilga konsultācija', 'Long consultation', 'r1', 1),
+  ('daugavpils/cons.csv', 9, 'consultations', '9000000003', 'k8', 'warning', 'unknown_subject', 'subject',
+   'Šahs (3 rindas / rows)', 'Nezināms priekšmets', 'Unknown subject', 'r1', 3);
 
 insert into meta.files (file_path, sha256, kind, status, rows_read, rows_loaded, rows_quarantined, reason, encoding,
                         delimiter, ingested_at, run_id) values

@@ -169,6 +169,33 @@ def test_absences_hide_a_small_year_and_the_total_that_would_give_it_away() -> N
     assert math.isnan(out.loc["2025/2026", "n_pupils"])
 
 
+def test_status_and_the_data_quality_report_name_the_same_missing_months(con: duckdb.DuckDBPyConnection) -> None:
+    """One definition of a missing delivery (pipelines/deliveries.sql) for `atbalsts status` and the report."""
+    from pipelines.status import deliveries
+
+    in_status = {name: ", ".join(months) for _id, name, _m, _c, _g, _last, months in deliveries(con) if months}
+    in_report = dict(q.missing_deliveries(con)[["school_name", "missing_months"]].itertuples(index=False))
+    assert in_status == in_report == {"Daugavpils 9. vidusskola": "2024-11, 2024-12"}
+
+
+def test_unknown_subjects_are_one_other_row_labelled_without_their_text() -> None:
+    """Issue 17: consultations in subjects no dictionary knows (`~text` in core) are one `other` row."""
+    from pipelines.report.labels import subject_name
+
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        """create table core.consultations as
+           select 'p' || i as pupil_id, 's1' as staff_id, 40.0 as minutes, 'M' as municipality,
+                  '2024/2025' as school_year, ['~robotika', '~sahs', 'mathematics'][1 + i % 3] as subject
+           from range(30) t(i)"""
+    )
+    out = q.support_by_subject(con, K).set_index("subject")
+    assert set(out.index) == {"other", "mathematics", "ALL"}
+    assert out.loc["other", "pupils"] == 20 and out.loc["ALL", "pupils"] == 30
+    assert subject_name("other") == "Cits priekšmets (nav vārdnīcā)"
+
+
 def test_early_warning_audit_withholds_the_hidden_count_behind_recall(con: duckdb.DuckDBPyConnection) -> None:
     """Boys: 6 leavers, 2 of them flagged. Recall 1/3 × 6 would give the 2 away, so the row is withheld,
     and the girls' row with it (their counts would be the total minus the boys')."""

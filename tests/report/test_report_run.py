@@ -104,6 +104,27 @@ def test_small_municipality_shows_withheld_marks(run: tuple[Settings, ReportResu
     assert '<td class="num">3</td>' not in html.split("Atbalstītie skolēni")[1].split("</tr>")[0]
 
 
+def section(html: str, heading: str) -> str:
+    """The HTML from an h2 heading (nbconvert adds an anchor link after its text) to the next h2."""
+    marker = f'>{heading}<a class="anchor-link"'
+    assert marker in html, heading
+    return html.split(marker, 1)[1].split("<h2", 1)[0]
+
+
+def test_municipality_report_shows_activities_financial_support_and_costs(
+    run: tuple[Settings, ReportResult],
+) -> None:
+    _, result = run
+    html = (result.index.parent / "municipality_rigas-valstspilseta.html").read_text(encoding="utf-8")
+    programme = section(html, "Pasākumi un finansiālais atbalsts")
+    assert "Skolēni pasākumos (uzskaitīti)" in programme and "Finansiālais atbalsts, EUR" in programme
+    costs = section(html, "Izmaksas")
+    assert "kā projekti tās uzrādījuši" in costs  # the caveat
+    assert "EUR uz skolēnu" in costs and "EUR uz stundu" in costs and "Rīgas valstspilsēta" in costs
+    overview = (result.index.parent / "support_overview.html").read_text(encoding="utf-8")
+    assert section(overview, "Pasākumi un finansiālais atbalsts") and section(overview, "Izmaksas")
+
+
 def test_english_report_before_evaluate(tmp_path: Path) -> None:
     """English labels throughout, and the effectiveness sections say plainly that no estimate exists yet."""
     warehouse = build_warehouse(tmp_path / "w.duckdb", marts=False)

@@ -64,14 +64,19 @@ def test_same_seed_same_bytes_other_seed_other_bytes(sample):
 def test_summary_counts_files_and_rows(sample):
     out, summary = sample
     assert summary.files == sum(1 for p in out.rglob("*") if p.is_file())
-    assert summary.rows["schools"] == SCHOOLS and summary.rows["grades"] > 10_000
+    assert summary.rows["schools"] == SCHOOLS + 1 and summary.rows["grades"] > 10_000  # + the vocational school
     assert "faili / files" in str(summary)
 
 
 def test_all_four_dialects(sample):
     out, _ = sample
     raw = {p: p.read_bytes() for p in data_files(out)}
-    cp1257 = [b for b in raw.values() if b"\r\n" in b and b.count(b";") > 10]
+    # a school's file (the projects' cost files name no school)
+    cp1257 = [
+        b
+        for b in raw.values()
+        if b"\r\n" in b and b.count(b";") > 10 and "Iestādes".encode("cp1257") in b and "ē".encode("cp1257") in b
+    ]
     assert cp1257
     with pytest.raises(UnicodeDecodeError):
         cp1257[0].decode("utf-8")
@@ -155,3 +160,24 @@ def test_attendance_in_both_shapes(tables):
     assert all({"period_start", "period_end", "unexcused"} <= set(t.columns) for t in periods)
     reasons = set(pl.concat([t.select(pl.col("reason").cast(pl.String)) for t in lessons])["reason"].drop_nulls())
     assert {"neattaisnots", "unexcused"} <= reasons  # both languages
+
+
+def test_a_vocational_school_with_course_years_and_the_whole_curriculum(tables):
+    """Issue 17: the registry says which school is vocational; its roster counts course years in the
+    spellings schools use, never grades; its marks cover every subject of the standards."""
+    from pipelines.contract import SUBJECTS, subject_code
+    from pipelines.ingest.values import parse_class
+
+    registry = next(t for p, t in tables.items() if p.name == "skolu_registrs.csv")
+    vocational = registry.filter(pl.col("school_type") == "profesionālā")["school_id"].to_list()
+    assert len(vocational) == 1 and set(registry["school_type"]) == {"vispārējā", "profesionālā"}
+    mine = {p.name: t for p, t in tables.items() if p.parent.name == vocational[0]}
+
+    classes = mine["skoleni_2024-2025.csv"]["class"].to_list()
+    parsed = [parse_class(c) for c in classes]
+    assert {c[2] for c in parsed} == {1, 2, 3, 4} and all(c[0] is None for c in parsed)
+    assert {"1. kurss", "K2", "3.k"} <= set(classes)
+
+    subjects = {subject_code(s) for s in mine["vertejumi_2024-2025.csv"]["subject"].to_list()}
+    assert subjects == set(SUBJECTS)  # every standard subject, each recognised
+    assert mine["konsultacijas_2024-2025.csv"].height > 0 and mine["iap_2024-2025.csv"].height > 0

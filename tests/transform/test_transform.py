@@ -16,8 +16,8 @@ def con(tmp_path):
     ensure_schema(con)
     con.execute(
         "insert into staging.schools values "
-        "('reg.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads'),"
-        "('reg_copy.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads')"
+        "('reg.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads', null),"
+        "('reg_copy.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads', null)"
     )
     return con
 
@@ -80,9 +80,9 @@ def test_rows_quarantined_by_validation_do_not_reach_core(con):
 
 def test_roster_row_that_records_leaving_wins_over_earlier_export(con):
     base = ("p1", "2712900001", "2024/2025", "9.a", 9, "a", "F")
-    con.execute("insert into staging.pupils values ('okt.csv', 2, 'r1', ?, ?, ?, ?, ?, ?, ?, null, null)", base)
+    con.execute("insert into staging.pupils values ('okt.csv', 2, 'r1', ?, ?, ?, ?, ?, ?, ?, null, null, null)", base)
     con.execute(
-        "insert into staging.pupils values ('aaa.csv', 5, 'r2', ?, ?, ?, ?, ?, ?, ?, '2025-03-01', 'pārtrauca')",
+        "insert into staging.pupils values ('aaa.csv', 5, 'r2', ?, ?, ?, ?, ?, ?, ?, '2025-03-01', 'pārtrauca', null)",
         base,
     )
     run_transform(con)

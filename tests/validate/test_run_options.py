@@ -65,7 +65,7 @@ def test_empty_warehouse_validates_cleanly(con, settings, runner):
     result = run_validate(con, settings, "r1", runner=runner)
     assert (result.n_checked, result.n_quarantined, result.n_warnings, result.has_errors) == (0, 0, 0, False)
     assert result.counts == []
-    assert settings.run_summary_path.exists()
+    assert not settings.run_summary_path.exists()  # only the runner writes it (from meta.files)
     assert con.execute("select count(*) from validation.quality").fetchall() == [(0,)]
 
 

@@ -85,7 +85,7 @@ def build_scenario(con) -> None:
             {"date": date(2024, 11, 20)},  # 12 duplicate of 13
             {"date": date(2024, 11, 20)},  # 13
             {"date": date(2024, 11, 20), "staff_id": "s2"},  # 14 other staff member: not a duplicate
-            {"date": date(2024, 11, 21), "subject": None, "subject_raw": "Astroloģija"},  # 15
+            {"date": date(2024, 11, 21), "subject": None, "subject_raw": "Astroloģija"},  # 15 as stored before
             {"date": date(2024, 11, 22), "subject": None, "subject_raw": None, "mode": None, "mode_raw": None},  # 16
         ],
     )
@@ -106,7 +106,7 @@ def build_scenario(con) -> None:
             {"grade_raw": "nv", "grade_kind": "no_grade", "grade_score": None},  # 9 passes
             {"pupil_id": "pX", "grade_raw": "9", "grade_score": 9},  # 10 not on roster
             {"date": date(2025, 4, 2)},  # 11 future
-            {"subject": None, "subject_raw": "Astroloģija"},  # 12
+            {"subject": "~astrologija", "subject_raw": "ASTROLOĢIJA"},  # 12 as ingest keeps it now
             {"school_id": NOT_IN_REGISTRY},  # 13
         ],
     )
@@ -194,7 +194,8 @@ CLEAN = {"quarantine": set(), "flags": set()}
         (CONS, 13, {"quarantine": set(), "flags": {"duplicate_consultation_same_day"}}),
         (CONS, 15, {"quarantine": set(), "flags": {"unknown_subject"}}),
         (GRADES, 10, {"quarantine": set(), "flags": {"pupil_not_on_roster"}}),
-        (GRADES, 12, {"quarantine": set(), "flags": {"unknown_subject"}}),
+        # the same unknown subject at the same school: warned once, on its first row (CONS 15)
+        (GRADES, 12, CLEAN),
         # rows that pass every rule
         (REGISTRY, 2, CLEAN),
         (ROSTER, 2, CLEAN),
@@ -270,8 +271,8 @@ def test_a_row_breaking_several_rules_has_a_row_per_rule_but_counts_once(outcome
     assert by_file[REGISTRY] == (3, 1)
     assert result.has_errors is True
     assert result.n_quarantined == 1 + 6 + 3 + 6 + 7  # registry, roster, plans, consultations, grades
-    # not on roster 3, outside plan 1, same-day pair 2, unknown subject 2, volume drops 3
-    assert result.n_warnings == 3 + 1 + 2 + 2 + 3
+    # not on roster 3, outside plan 1, same-day pair 2, unknown subject 1 (one value, two rows), volume drops 3
+    assert result.n_warnings == 3 + 1 + 2 + 1 + 3
 
 
 def test_result_counts_per_school_and_reason(outcome):
@@ -283,6 +284,15 @@ def test_result_counts_per_school_and_reason(outcome):
     assert counts[(SCHOOL_A, "ingest", "unparseable_date")] == 1
     assert counts[(SCHOOL_B, "validate", "monthly_volume_drop")] == 1
     assert (NOT_IN_REGISTRY, "validate", "monthly_volume_drop") not in counts
+
+
+def test_unknown_subject_is_one_warning_per_school_and_value_with_its_row_count(outcome):
+    con, _, _ = outcome
+    flags = con.execute(
+        """select kind, source_file, source_line, value, row_count from validation.flags
+           where reason_code = 'unknown_subject'"""
+    ).fetchall()
+    assert flags == [("consultations", CONS, 15, "Astroloģija (2 rindas / rows)", 2)]
 
 
 def test_monthly_volume_drop_flags_the_school_month_not_its_rows(outcome):
@@ -312,8 +322,8 @@ def test_quality_summary_per_school_and_month(outcome):
 
     # school A, November 2024: consultations 2–6, 8, 10, 12–16 and the re-delivered line (13 rows,
     # 4 quarantined) and grades 2–10, 12 (10 rows, 5 quarantined); flags on cons 10, 12, 13, 15
-    # and grades 10, 12
-    assert quality(SCHOOL_A, "2024-11") == (23, 14, 9, 6, True, True, True, True)
+    # and grade 10 (grade 12's unknown subject is warned once, on cons 15)
+    assert quality(SCHOOL_A, "2024-11") == (23, 14, 9, 5, True, True, True, True)
     # December: nothing delivered, two volume warnings (consultations and grades)
     assert quality(SCHOOL_A, "2024-12") == (0, 0, 0, 2, True, True, False, False)
     # March 2025 (delivery month): registry lines 2, 4, 5 (ABC is its own school), roster lines

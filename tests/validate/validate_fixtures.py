@@ -70,6 +70,44 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "assessment_type": "summative",
         "assessment_type_raw": "Summatīvais",
     },
+    "activities": {
+        "date": date(2024, 11, 5),
+        "school_year": YEAR,
+        "semester": 1,
+        "school_id": SCHOOL_A,
+        "activity_id": "A1",
+        "pupil_id": "p2",
+        "activity_type": "research_workshop",
+        "activity_type_raw": "Pētnieciskā darbnīca",
+        "subject": "physics",
+        "subject_raw": "Fizika",
+        "minutes": 90.0,
+        "participants": None,
+        "project_code": "8.3.2.2/16/I/001",
+        "project_text_hash": None,
+    },
+    "financial_support": {
+        "date": date(2024, 11, 5),
+        "school_year": YEAR,
+        "semester": 1,
+        "pupil_id": "p2",
+        "school_id": SCHOOL_A,
+        "support_type": "meals",
+        "support_type_raw": "Ēdināšana",
+        "amount_eur": 25.0,
+        "project_code": "8.3.4.0/16/I/001",
+        "project_text_hash": None,
+    },
+    "costs": {
+        "month": date(2024, 11, 1),
+        "school_year": YEAR,
+        "project_code": "8.3.4.0/16/I/001",
+        "project_text_hash": None,
+        "municipality": "Novads",
+        "cost_category": "remuneration",
+        "cost_category_raw": "Atlīdzība",
+        "amount_eur": 15000.0,
+    },
     # a lesson record (shape `lessons`): two lessons missed without a valid reason on a Tuesday
     "attendance": {
         "shape": "lessons",
@@ -117,6 +155,9 @@ def register_files(con, extra_ingest_rejects: dict[str, int] | None = None) -> N
                  union all select source_file, 'plans' from staging.plans
                  union all select source_file, 'consultations' from staging.consultations
                  union all select source_file, 'grades' from staging.grades
+                 union all select source_file, 'activities' from staging.activities
+                 union all select source_file, 'financial_support' from staging.financial_support
+                 union all select source_file, 'costs' from staging.costs
                  union all select source_file, 'attendance_' || shape from staging.attendance)
            group by all""",
         [datetime(2025, 3, 1, 10, 0)],

@@ -43,7 +43,7 @@ final as (
         -- what support
         staff_role_code as staff_role,
         ingest_no_code(raw_staff_role) as staff_role_raw,
-        subject_code as subject,
+        ingest_subject(subject_code) as subject,
         ingest_no_code(raw_subject) as subject_raw,
         -- measures
         minutes_value as minutes,

@@ -44,7 +44,7 @@ final as (
         ingest_school_year(date_value) as school_year,
         ingest_semester(date_value) as semester,
         -- what was assessed
-        subject_code as subject,
+        ingest_subject(subject_code) as subject,
         ingest_no_code(raw_subject) as subject_raw,
         assessment_type_code as assessment_type,
         ingest_no_code(raw_assessment_type) as assessment_type_raw,

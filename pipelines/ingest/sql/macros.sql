@@ -14,12 +14,10 @@ create or replace temp macro ingest_number(x) as
 create or replace temp macro ingest_integer(x) as
     case when ingest_number(x) = floor(ingest_number(x)) then cast(ingest_number(x) as integer) end;
 
--- Same rule as contract.school_year_of / semester_of (tests check they agree).
-create or replace temp macro ingest_school_year(d) as
-    case when month(d) >= 9 then year(d) || '/' || (year(d) + 1) else (year(d) - 1) || '/' || year(d) end;
+-- The school-year rule lives in pipelines/contract.sql (contract.school_year_of / semester_of).
+create or replace temp macro ingest_school_year(d) as school_year_of(d);
 
-create or replace temp macro ingest_semester(d) as
-    case when month(d) >= 9 then 1 else 2 end;
+create or replace temp macro ingest_semester(d) as semester_of(d);
 
 -- Part of the text a row_key is hashed from: nulls become '' so the separator count is fixed.
 create or replace temp macro ingest_part(x) as coalesce(cast(x as varchar), '');
@@ -33,3 +31,29 @@ create or replace temp macro ingest_project_key(code, text_hash) as
 -- as '***' when it holds anything shaped like a personal code (personal_code.PERSONAL_CODE_SHAPE, any separator).
 create or replace temp macro ingest_no_code(x) as
     case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
+
+-- A subject no dictionary knows is kept as `~<normalised text>`; with anything shaped like a
+-- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).
+create or replace temp macro ingest_subject(x) as
+    case when x is not null and ingest_no_code(x) <> x then '~***' else x end;
+
+-- A month `2025-01`, `2025.01`, `01.2025` or `1.2025` (also with a Latvian trailing dot) as its first day;
+-- a whole date (a spreadsheet's date cell) gives its month.
+create or replace temp macro ingest_month_of(y, m) as
+    case when m between 1 and 12 then make_date(y, m, 1) end;
+
+create or replace temp macro ingest_month(x) as
+    case
+        when regexp_full_match(x, '\d{4}[-.]\d{1,2}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '^(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^\d{4}[-.](\d{1,2})', 1) as integer))
+        when regexp_full_match(x, '\d{1,2}\.\d{4}\.?')
+        then ingest_month_of(cast(regexp_extract(x, '\.(\d{4})', 1) as integer),
+                             cast(regexp_extract(x, '^(\d{1,2})', 1) as integer))
+        else cast(date_trunc('month', ingest_date(x)) as date)
+    end;
+
+-- An amount of money: a number as ingest_number, spaces (also non-breaking) as thousands separators
+-- and a trailing `EUR` or `€` allowed: `1 234,50 €` -> 1234.5.
+create or replace temp macro ingest_amount(x) as
+    ingest_number(regexp_replace(regexp_replace(x, '\s*(EUR|eur|€)$', ''), '[\s\x{00a0}]', '', 'g'));

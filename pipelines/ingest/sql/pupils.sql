@@ -16,7 +16,8 @@ checked as (
             case when pupil_error is not null then {'column_name': 'pupil_code', 'reason_code': pupil_error} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
             case when raw_class is null then {'column_name': 'class', 'reason_code': 'missing_required'} end,
-            case when grade_level is null then {'column_name': 'class', 'reason_code': 'unparseable_class'} end,
+            case when grade_level is null and course_year is null
+                then {'column_name': 'class', 'reason_code': 'unparseable_class'} end,
             case when raw_gender is not null and gender_value is null
                 then {'column_name': 'gender', 'reason_code': 'unknown_gender'} end,
             case when raw_school_year is null
@@ -41,6 +42,7 @@ final as (
         ingest_no_code(raw_class) as class_raw,
         grade_level,
         class_letter,
+        course_year,
         -- attributes
         gender_value as gender,
         left_on_value as left_on,
@@ -49,7 +51,8 @@ final as (
         error.column_name as error_column,
         error.reason_code as error_reason,
         concat_ws(chr(31), 'pupils', ingest_part(raw_school_id), ingest_part(pupil_id), ingest_part(school_year_value),
-                  ingest_part(grade_level), ingest_part(class_letter), ingest_part(gender_value),
+                  -- a course year in the grade's place (`K2`): a grade row keeps the key it always had
+                  coalesce(cast(grade_level as varchar), 'K' || course_year, ''), ingest_part(class_letter), ingest_part(gender_value),
                   ingest_part(left_on_value), ingest_part(lower(raw_leaving_reason))) as key_text,
         columns('^raw_')
     from checked

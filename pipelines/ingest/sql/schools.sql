@@ -23,11 +23,14 @@ final as (
         raw_school_id as school_id,
         raw_school_name as school_name,
         raw_municipality as municipality,
+        school_type_value as school_type,
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,
         concat_ws(chr(31), 'schools', ingest_part(raw_school_id), ingest_part(lower(raw_school_name)),
-                  ingest_part(lower(raw_municipality))) as key_text,
+                  ingest_part(lower(raw_municipality))
+                  -- the type only when given, so a registry row without one keeps its old key
+                  || coalesce(chr(31) || school_type_value, '')) as key_text,
         columns('^raw_')
     from checked
 )

@@ -68,8 +68,7 @@ enrolled as (
     from delivered d
     join core.pupils p
         on p.school_id = d.school_id
-        and p.school_year = case when month(d.month) >= 9 then year(d.month) || '/' || (year(d.month) + 1)
-                                 else (year(d.month) - 1) || '/' || year(d.month) end
+        and p.school_year = school_year_of(d.month)  -- contract.sql
         and (p.left_on is null or p.left_on >= d.month)
 ),
 
@@ -86,9 +85,8 @@ final as (
         k.school_id,
         -- when
         k.month,
-        case when month(k.month) >= 9 then year(k.month) || '/' || (year(k.month) + 1)
-             else (year(k.month) - 1) || '/' || year(k.month) end as school_year,
-        case when month(k.month) >= 9 then 1 else 2 end as semester,
+        school_year_of(k.month) as school_year,  -- contract.sql
+        semester_of(k.month) as semester,
         -- lessons missed
         coalesce(c.excused, 0)::double as excused,
         coalesce(c.unexcused, 0)::double as unexcused,

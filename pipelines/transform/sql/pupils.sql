@@ -22,7 +22,7 @@ ranked as (
 final as (
     select source_file, source_line, row_key,
            pupil_id, school_id, school_year,
-           class_raw, grade_level, class_letter, gender, left_on, leaving_reason
+           class_raw, grade_level, class_letter, course_year, gender, left_on, leaving_reason
     from ranked
     where pick = 1
 )

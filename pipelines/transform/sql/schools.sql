@@ -15,7 +15,7 @@ ranked as (
 ),
 
 final as (
-    select source_file, source_line, row_key, school_id, school_name, municipality
+    select source_file, source_line, row_key, school_id, school_name, municipality, school_type
     from ranked
     where pick = 1
 )

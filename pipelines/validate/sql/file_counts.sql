@@ -14,6 +14,12 @@ with staged as (
         union all
         select source_file from validate_frame_grades
         union all
+        select source_file from validate_frame_activities
+        union all
+        select source_file from validate_frame_financial_support
+        union all
+        select source_file from validate_frame_costs
+        union all
         select source_file from validate_frame_attendance
     )
     group by all

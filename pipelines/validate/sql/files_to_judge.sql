@@ -13,6 +13,12 @@ with present as (
     union
     select source_file from validate_frame_grades
     union
+    select source_file from validate_frame_activities
+    union
+    select source_file from validate_frame_financial_support
+    union
+    select source_file from validate_frame_costs
+    union
     select source_file from validate_frame_attendance
 ),
 

@@ -51,6 +51,9 @@ final as (
         c.pupil_id, c.date, c.minutes, c.group_size, c.mode, c.mode_raw, c.subject, c.subject_raw,
         c.project_text_hash,
         u.source_file is not null as first_unknown_project,
+        us.source_file is not null as first_unknown_subject,
+        case when us.source_file is not null
+            then c.subject_raw || ' (' || us.row_count || ' rindas / rows)' end as unknown_subject_note,
         date_diff('day', $reference_date::date, c.date) as days_after_reference,
         s.school_id is not null as school_known,
         r.pupil_id is not null as on_roster,
@@ -66,6 +69,8 @@ final as (
         and d.date = c.date and d.subject_key is not distinct from c.subject_key
     left join validate_unknown_projects u
         on u.kind = 'consultations' and u.source_file = c.source_file and u.source_line = c.source_line
+    left join validate_unknown_subjects us
+        on us.kind = 'consultations' and us.source_file = c.source_file and us.source_line = c.source_line
 )
 
 select * from final

@@ -28,11 +28,16 @@ final as (
         r.grade_level,
         date_diff('day', $reference_date::date, g.date) as days_after_reference,
         s.school_id is not null as school_known,
-        r.pupil_id is not null as on_roster
+        r.pupil_id is not null as on_roster,
+        us.source_file is not null as first_unknown_subject,
+        case when us.source_file is not null
+            then g.subject_raw || ' (' || us.row_count || ' rindas / rows)' end as unknown_subject_note
     from grades g
     left join schools s on s.school_id = g.school_id
     left join rosters r
         on r.pupil_id = g.pupil_id and r.school_id = g.school_id and r.school_year = g.school_year
+    left join validate_unknown_subjects us
+        on us.kind = 'grades' and us.source_file = g.source_file and us.source_line = g.source_line
 )
 
 select * from final

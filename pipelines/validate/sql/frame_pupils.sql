@@ -31,7 +31,7 @@ final as (
         'pupils' as kind,
         d.source_file, d.source_line, d.row_key, d.school_id,
         coalesce(strftime(d.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month,
-        d.school_year, d.school_year_span, d.class_raw, d.grade_level, d.left_on,
+        d.school_year, d.school_year_span, d.class_raw, d.grade_level, d.course_year, d.left_on,
         cast(d.left_on_start_year as varchar) || '/' || cast(d.left_on_start_year + 1 as varchar)
             as left_on_school_year,
         date_diff('day', $reference_date::date, d.left_on) as days_after_reference,

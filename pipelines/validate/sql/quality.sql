@@ -12,6 +12,10 @@ with staged as not materialized (
     union all
     select kind, source_file, source_line, school_id, month, null from validate_frame_grades
     union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_activities
+    union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_financial_support
+    union all
     select kind, source_file, source_line, school_id, month, null from validate_frame_attendance
 ),
 
@@ -112,14 +116,7 @@ final as (
         on rc.school_id is not distinct from sm.school_id and rc.month is not distinct from sm.month
     left join warning_counts wc
         on wc.school_id is not distinct from sm.school_id and wc.month is not distinct from sm.month
-    cross join lateral (
-        select
-            case
-                when try_cast(substr(sm.month, 6, 2) as integer) >= 9
-                    then substr(sm.month, 1, 4) || '/' || cast(try_cast(substr(sm.month, 1, 4) as integer) + 1 as varchar)
-                else cast(try_cast(substr(sm.month, 1, 4) as integer) - 1 as varchar) || '/' || substr(sm.month, 1, 4)
-            end as school_year
-    ) sy
+    cross join lateral (select school_year_of_month(sm.month) as school_year) sy
 )
 
 select * from final

@@ -1,0 +1,35 @@
+-- Reported costs per project × municipality × school year × cost category, with 'ALL' margins
+-- (GROUP BY CUBE). Costs are not personal data and are published as reported.
+with costs as (
+    select
+        coalesce(project_code, 'none') as project_code,
+        coalesce(municipality, 'unknown') as municipality,
+        coalesce(school_year, 'unknown') as school_year,
+        coalesce(cost_category, 'unknown') as cost_category,
+        amount_eur
+    from core.costs
+),
+
+cube as (
+    select
+        project_code, municipality, school_year, cost_category,
+        grouping(project_code) as all_project,
+        grouping(municipality) as all_municipality,
+        grouping(school_year) as all_school_year,
+        grouping(cost_category) as all_category,
+        sum(amount_eur) as amount_eur
+    from costs
+    group by cube (project_code, municipality, school_year, cost_category)
+),
+
+final as (
+    select
+        case when all_project = 1 then 'ALL' else project_code end as project_code,
+        case when all_municipality = 1 then 'ALL' else municipality end as municipality,
+        case when all_school_year = 1 then 'ALL' else school_year end as school_year,
+        case when all_category = 1 then 'ALL' else cost_category end as cost_category,
+        amount_eur
+    from cube
+)
+
+select * from final

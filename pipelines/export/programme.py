@@ -1,0 +1,189 @@
+"""The programme beyond consultations in the exports: activities and financial support beside
+the consultations in support_summary.csv, reported costs (costs.csv) and the ESF indicators per
+project and school year (esf_indicators.csv).
+
+Disclosure control as every export (disclosure.py, audit.py): each new pupil count is withheld
+at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
+computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
+share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
+protected once and feeds both costs.csv and esf_indicators.csv, so a count withheld in one
+cannot be read off the other. Costs themselves are not personal data and are published as
+reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.warehouse import table_exists
+
+from .audit import ColumnRule, audited_patterns
+from .disclosure import ALL, apply_pattern, sort_rows
+
+SQL_DIR = Path(__file__).parent
+SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
+SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
+COST_KEYS = ("project_code", "municipality", "school_year", "cost_category")
+ESF_KEYS = ("project_code", "school_year")
+
+# Core tables a warehouse from before these kinds may lack: read as empty, with the columns the SQL uses.
+EMPTY_TABLES: dict[str, str] = {
+    "activities": "project_code varchar, municipality varchar, school_year varchar, semester integer, "
+    "school_id varchar, pupil_id varchar, minutes double, n_participants integer, n_listed integer",
+    "activity_participants": "project_code varchar, municipality varchar, school_year varchar, semester integer, "
+    "school_id varchar, pupil_id varchar, minutes double",
+    "financial_support": "project_code varchar, municipality varchar, school_year varchar, semester integer, "
+    "school_id varchar, pupil_id varchar, amount_eur double",
+    "costs": "project_code varchar, municipality varchar, school_year varchar, cost_category varchar, "
+    "amount_eur double",
+    "pupils": "pupil_id varchar, school_year varchar, left_on date",
+}
+
+
+def cube_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The cube's SQL, with any core table this warehouse lacks read as an empty one."""
+    sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    for table, columns in EMPTY_TABLES.items():
+        if not table_exists(con, "core", table):
+            names = [c.split()[0] for c in columns.split(", ")]
+            types = [c.split()[1] for c in columns.split(", ")]
+            empty = ", ".join(f"cast(null as {t}) as {n}" for n, t in zip(names, types, strict=True))
+            sql = sql.replace(f"core.{table}\n", f"(select {empty} where false)\n")
+    return sql
+
+
+def load_programme(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The three cubes (small frames): programme (summary keys), supported (any support), costs."""
+    return {name: con.execute(cube_sql(con, f"{name}_cube")).df() for name in ("programme", "supported", "costs")}
+
+
+ACTIVITY_RULES = (
+    ColumnRule("n_pupils_activities", exact=False),
+    ColumnRule("activity_hours", exact=True, decimals=1, count=False),
+)
+FINANCIAL_RULES = (
+    ColumnRule("n_pupils_financial_support", exact=False),
+    ColumnRule("financial_support_eur", exact=True, decimals=2, count=False),
+)
+SUPPORTED_RULES = (
+    ColumnRule("n_pupils_any", exact=False),
+    ColumnRule("support_hours", exact=True, decimals=1, count=False),
+)
+SUPPORTED_COUNTS = ("n_pupils_any",)
+# Institutions, not people: not thresholded themselves, but withheld with the pupils they served.
+INSTITUTION_COUNTS = ("n_schools", "n_municipalities")
+
+
+def protect_one(
+    frame: pd.DataFrame,
+    keys: tuple[str, ...],
+    counts: tuple[str, ...],
+    rules: tuple[ColumnRule, ...],
+    k: int,
+    also: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """A copy of `frame` with `counts` and their audited figures (and the columns `also`) withheld
+    (blank) where needed, and `suppressed`: any of them withheld."""
+    protected = audited_patterns([(frame, keys, None)], counts, k, rules)
+    pattern = protected.counts[0]
+    derived = [r.name for r in rules if r.name not in counts]
+    return apply_pattern(frame, pattern, [*derived, *also], [counts[0]], protected.derived[0])
+
+
+def summary_with_programme(summary: pd.DataFrame, programme: pd.DataFrame, k: int) -> pd.DataFrame:
+    """support_summary with activities and financial support beside the consultations: each part
+    protected on its own (different pupils), rows of either kept (a part without rows there is 0)."""
+    grid = programme.copy() if len(programme) else programme.iloc[0:0].copy()
+    activities = grid[[*SUMMARY_KEYS, "n_pupils_activities", "activity_hours"]]
+    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur"]]
+    parts = []
+    for frame, counts, rules in (
+        (activities, ("n_pupils_activities",), ACTIVITY_RULES),
+        (financial, ("n_pupils_financial_support",), FINANCIAL_RULES),
+    ):
+        if len(frame):
+            frame = protect_one(sort_rows(frame, SUMMARY_KEYS), SUMMARY_KEYS, counts, rules, k)
+        else:
+            frame = frame.assign(suppressed=pd.Series(dtype=bool))
+        parts.append(frame.rename(columns={"suppressed": f"_suppressed_{counts[0]}"}))
+    extra = parts[0].merge(parts[1], on=list(SUMMARY_KEYS), how="outer")
+    out = summary.merge(extra, on=list(SUMMARY_KEYS), how="outer", indicator=True)
+    only_programme = (out["_merge"] == "right_only").to_numpy()
+    for column in ("n_pupils_supported", "n_consultations", "n_staff", "n_schools"):
+        out[column] = out[column].astype("Int64").where(~only_programme, 0)
+    out["consultation_hours"] = out["consultation_hours"].astype("Float64").where(~only_programme, 0.0)
+    only_summary = (out["_merge"] == "left_only").to_numpy()
+    for column in ("n_pupils_activities", "n_pupils_financial_support"):
+        out[column] = out[column].astype("Int64").where(~only_summary, 0)
+    for column in ("activity_hours", "financial_support_eur"):
+        out[column] = out[column].astype("Float64").where(~only_summary, 0.0)
+    flags = [out["suppressed"], out["_suppressed_n_pupils_activities"], out["_suppressed_n_pupils_financial_support"]]
+    out["suppressed"] = np.logical_or.reduce([f.fillna(False).astype(bool).to_numpy() for f in flags])
+    out = out.drop(columns=["_merge", "_suppressed_n_pupils_activities", "_suppressed_n_pupils_financial_support"])
+    return sort_rows(out, SUMMARY_KEYS)
+
+
+def protect_supported(supported: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The any-support table protected once (pupils LP-audited with their hours; schools and
+    municipalities withheld with the pupils); the enrolled share is withheld
+    with the pupils, and also where the pupils who stayed or left number 1..k-1."""
+    if not len(supported):
+        return supported.assign(share_enrolled_year_end=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    frame = sort_rows(supported, SUPPORTED_KEYS)
+    out = protect_one(frame, SUPPORTED_KEYS, SUPPORTED_COUNTS, SUPPORTED_RULES, k, INSTITUTION_COUNTS)
+    on_roster = frame["n_on_roster"].to_numpy(dtype=float)
+    enrolled = frame["n_enrolled_at_end"].to_numpy(dtype=float)
+    left = on_roster - enrolled
+    share = np.divide(enrolled, on_roster, out=np.full(len(frame), np.nan), where=on_roster > 0)
+    small = ((enrolled >= 1) & (enrolled <= k - 1)) | ((left >= 1) & (left <= k - 1))
+    withheld = out["n_pupils_any"].isna().to_numpy() | small
+    out["share_enrolled_year_end"] = pd.array(np.where(withheld, np.nan, share), dtype="Float64")
+    out["suppressed"] = out["suppressed"].to_numpy() | (small & ~np.isnan(share))
+    return out.drop(columns=["n_on_roster", "n_enrolled_at_end"])
+
+
+def costs_table(costs: pd.DataFrame, supported: pd.DataFrame) -> pd.DataFrame:
+    """costs.csv: reported amounts with EUR per supported pupil and per support hour of the same
+    project × municipality × school year (blank where those pupils are withheld or none)."""
+    per = supported[[*SUPPORTED_KEYS, "n_pupils_any", "support_hours"]]
+    out = costs.merge(per, on=list(SUPPORTED_KEYS), how="left")
+    pupils = out["n_pupils_any"].astype("Float64")
+    hours = out["support_hours"].astype("Float64")
+    amount = out["amount_eur"].astype("Float64")
+    out["cost_per_supported_pupil"] = (amount / pupils).where(pupils > 0)
+    out["cost_per_support_hour"] = (amount / hours).where(hours > 0)
+    out["suppressed"] = (out["n_pupils_any"].isna() & supported_exists(out, supported)).to_numpy()
+    return sort_rows(out.drop(columns=["n_pupils_any", "support_hours"]), COST_KEYS)
+
+
+def supported_exists(out: pd.DataFrame, supported: pd.DataFrame) -> pd.Series:
+    """Rows whose project × municipality × year has supported pupils at all (so a blank is a withheld figure)."""
+    keys = set(supported[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None))
+    return pd.Series([tuple(r) in keys for r in out[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False)])
+
+
+def esf_table(summary: pd.DataFrame, supported: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """esf_indicators.csv: one row per project × school year (`ALL` totals). Pupils by consultations,
+    activities and financial support are the protected support_summary cells of all municipalities
+    and semesters; the any-support figures are the protected supported table's."""
+    whole = summary[(summary["municipality"] == ALL) & (summary["semester"] == ALL)]
+    by_kind = whole[
+        [*ESF_KEYS, "n_pupils_supported", "n_pupils_activities", "n_pupils_financial_support", "suppressed"]
+    ]
+    by_kind = by_kind.rename(columns={"n_pupils_supported": "n_pupils_consultations", "suppressed": "_kinds_withheld"})
+    any_ = supported[supported["municipality"] == ALL].drop(columns="municipality")
+    spent = costs[(costs["municipality"] == ALL) & (costs["cost_category"] == ALL)][[*ESF_KEYS, "amount_eur"]]
+    out = any_.merge(by_kind, on=list(ESF_KEYS), how="outer").merge(spent, on=list(ESF_KEYS), how="left")
+    for column in ("n_pupils_consultations", "n_pupils_activities", "n_pupils_financial_support"):
+        known = out["_kinds_withheld"].notna()
+        out[column] = out[column].astype("Int64").where(known | out[column].notna(), 0)
+    out = out.rename(columns={"amount_eur": "eur_spent"})
+    pupils = out["n_pupils_any"].astype("Float64")
+    out["eur_per_pupil"] = (out["eur_spent"].astype("Float64") / pupils).where(pupils > 0)
+    flags = [out["suppressed"], out["_kinds_withheld"]]
+    out["suppressed"] = np.logical_or.reduce([f.fillna(False).astype(bool).to_numpy() for f in flags])
+    return sort_rows(out.drop(columns=["_kinds_withheld"]), ESF_KEYS)

@@ -1,0 +1,59 @@
+-- Activities and financial support on the support summary's keys: one row per project ×
+-- municipality × school year × semester, with 'ALL' margins (GROUP BY CUBE). Pupils are counted
+-- distinct from row-level data in every margin. activity_hours are participant-hours: listed
+-- participants' minutes, plus head counts × minutes for participants who were counted, not listed.
+with listed as (
+    select project_code, municipality, school_year, semester, pupil_id,
+           'activity' as source, minutes / 60.0 as hours, 0.0 as amount_eur
+    from core.activity_participants
+),
+
+counted as (
+    select project_code, municipality, school_year, semester, null as pupil_id,
+           'activity' as source, (n_participants - n_listed) * minutes / 60.0 as hours, 0.0 as amount_eur
+    from core.activities
+    where n_participants > n_listed
+),
+
+paid as (
+    select project_code, municipality, school_year, semester, pupil_id,
+           'financial' as source, 0.0 as hours, amount_eur
+    from core.financial_support
+),
+
+rows as (
+    select
+        coalesce(project_code, 'none') as project_code,
+        coalesce(municipality, 'unknown') as municipality,
+        coalesce(school_year, 'unknown') as school_year,
+        coalesce(cast(semester as varchar), 'unknown') as semester,
+        pupil_id, source, hours, amount_eur
+    from (select * from listed union all select * from counted union all select * from paid)
+),
+
+cube as (
+    select
+        project_code, municipality, school_year, semester,
+        grouping(project_code) as all_project,
+        grouping(municipality) as all_municipality,
+        grouping(school_year) as all_school_year,
+        grouping(semester) as all_semester,
+        count(distinct pupil_id) filter (where source = 'activity') as n_pupils_activities,
+        coalesce(sum(hours) filter (where source = 'activity'), 0) as activity_hours,
+        count(distinct pupil_id) filter (where source = 'financial') as n_pupils_financial_support,
+        coalesce(sum(amount_eur) filter (where source = 'financial'), 0) as financial_support_eur
+    from rows
+    group by cube (project_code, municipality, school_year, semester)
+),
+
+final as (
+    select
+        case when all_project = 1 then 'ALL' else project_code end as project_code,
+        case when all_municipality = 1 then 'ALL' else municipality end as municipality,
+        case when all_school_year = 1 then 'ALL' else school_year end as school_year,
+        case when all_semester = 1 then 'ALL' else semester end as semester,
+        n_pupils_activities, activity_hours, n_pupils_financial_support, financial_support_eur
+    from cube
+)
+
+select * from final
