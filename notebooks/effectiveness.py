@@ -259,6 +259,46 @@ else:
     R.note("ef_event_note_sem", k=R.k)
 
 # %%
+R.h2("ef_subgroups")
+groups = q.subgroups(R.con, R.k)
+if groups.empty:
+    R.note("not_available")
+else:
+    R.text("ef_subgroups_intro")
+
+    def level_name(subgroup, level):
+        if subgroup == "grade_band" and level != "ALL":
+            return R.t("level_grades", grades=level.replace("-", "–"))
+        return R.t(f"level_{level}")
+
+    groups["name"] = [
+        f"{R.t('subgroup_' + g)}: {level_name(g, str(v))}"
+        for g, v in zip(groups["subgroup"], groups["level"], strict=True)
+    ]
+    levels = groups[groups["level"] != "ALL"]
+    if levels["effect"].notna().any():
+        R.figure(
+            plots.forest(levels, "name", R.t("ef_subgroups"), R.t("ef_forest_x"), lang, R.t("naive"), R.t("adjusted"))
+        )
+    for subgroup, part in groups.groupby("subgroup", sort=False):
+        p_value = part["p_heterogeneity"].dropna()
+        name = R.t("subgroup_" + subgroup)
+        if p_value.empty:
+            R.text("ef_subgroups_untested", name=name)
+        else:
+            key = "ef_subgroups_differ" if p_value.iloc[0] < 0.05 else "ef_subgroups_same"
+            R.text(key, name=name, p=R.num(p_value.iloc[0], 3))
+    R.table(
+        with_ci(groups),
+        {"name": "", "n_pupils": R.t("pupils_supported"), "n_comparison": R.t("n_comparison"),
+         "effect": R.t("adjusted"), "ci": R.t("ci95"), "p_heterogeneity": R.t("p_heterogeneity")},  # fmt: skip
+        {"n_pupils": R.fmt_count(), "n_comparison": R.fmt_count(), "effect": R.fmt_signed(2), "ci": str,
+         "p_heterogeneity": R.fmt_num(3)},  # fmt: skip
+        count_cols=("n_pupils", "n_comparison"),
+    )
+    R.note("ef_subgroups_note")
+
+# %%
 R.h2("ef_staying")
 stay = q.staying(R.con, R.k)
 if stay.empty:

@@ -10,6 +10,8 @@ Marts written here (grain):
 - marts.effectiveness: one row per cell (project × municipality × subject × school year, `ALL` totals),
   exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
 - marts.dose_response: dimension (hours band, mode, staff role) × level.
+- marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
+  level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
 - marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
   supported vs matched comparison (absences.py); empty when no school sends attendance.
@@ -50,6 +52,7 @@ from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
+from pipelines.evaluate.subgroups import SUBGROUP_SCHEMA, subgroup_estimates
 from pipelines.warehouse import release_cache, rollback, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
@@ -153,6 +156,7 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "ci_high": pl.Float64(),
     "p_value": pl.Float64(),
     "n_clusters": pl.Int64(),
+    "interval_method": pl.String(),
     "baseline_std_diff": pl.Float64(),
     "wwc_equivalence": pl.String(),
     "suppressed": pl.Boolean(),
@@ -321,14 +325,32 @@ def evaluate_frames(
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
     dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
+    subgroups = subgroup_estimates(
+        sample,
+        pairs,
+        pupils,
+        min_supported=cfg.min_supported_for_estimate,
+        interval_method=cfg.interval_method,
+        replicate_method=draws is not None,
+        replicates=cfg.bootstrap_replicates,
+        seed=cfg.seed,
+        caliper_sd=cfg.caliper_sd,
+        n_matches=cfg.n_matches,
+    )
     stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes)
     staying = staying_estimates(
-        stay_rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches, min_supported=cfg.min_supported_for_estimate
+        stay_rows,
+        caliper_sd=cfg.caliper_sd,
+        n_matches=cfg.n_matches,
+        min_supported=cfg.min_supported_for_estimate,
+        replicates=cfg.bootstrap_replicates,
+        seed=cfg.seed,
+        interval_method=cfg.interval_method,
     )
     absences = absence_estimates(
         absence_sample(
-            candidates, pl.DataFrame() if monthly is None else monthly, pupils, first_support_dates(consultations),
-            episodes,
+            candidates, pl.DataFrame() if monthly is None else monthly, pupils,
+            first_support_dates(consultations, activities), episodes,
         ),
         caliper_sd=cfg.caliper_sd,
         n_matches=cfg.n_matches,
@@ -340,6 +362,7 @@ def evaluate_frames(
         "effectiveness": conform(cells, EFFECTIVENESS_SCHEMA),
         "effectiveness_detail": cells,
         "dose_response": conform(dose, DOSE_SCHEMA),
+        "effectiveness_subgroups": conform(subgroups, SUBGROUP_SCHEMA),
         "staying": conform(staying, STAYING_SCHEMA),
         "effectiveness_absences": conform(absences, ABSENCES_SCHEMA),
         "event_study": event_study(
@@ -431,7 +454,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         "plans": ordered(con, "select pupil_id, school_id, plan_start, plan_end, project_code from core.plans"),
         "pupils": ordered(
             con,
-            "select pupil_id, school_id, school_year, grade_level, course_year, left_on, leaving_reason "
+            "select pupil_id, school_id, school_year, grade_level, course_year, gender, left_on, leaving_reason "
             "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),

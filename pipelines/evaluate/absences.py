@@ -2,8 +2,8 @@
 against matched comparisons (issue 16, item 6).
 
 The unit and comparison are those of the staying comparison (staying.py): a supported pupil's first
-subject episode against pupil-subjects of the same stratum with no consultation of any kind on or
-before the window start, matched on the baseline mark with the same caliper and ANCOVA. The outcome
+subject episode against pupil-subjects of the same stratum with no consultation or listed activity
+in the start semester at all (nor before it), matched on the baseline mark with the same caliper and ANCOVA. The outcome
 is the mean of core.attendance_monthly's `unexcused` over the months of the start semester that
 begin after the window start (the month support began is left out: part of it lies before support),
 for the months the pupil's school sent attendance. Rows without such a month are left out.
@@ -16,7 +16,7 @@ import polars as pl
 
 from pipelines.evaluate.cells import estimate_groups
 from pipelines.evaluate.matching import match_within_strata
-from pipelines.evaluate.staying import enrolment
+from pipelines.evaluate.staying import enrolment, semester_end_expr
 
 ABSENCE_KEYS = ("school_year",)
 MONTHLY_COLUMNS = ("pupil_id", "month", "school_year", "semester", "unexcused")
@@ -51,9 +51,11 @@ def absence_sample(
         .join(first_episode, on="pupil_id", how="left")
     )
     treated = rows.filter(pl.col("treated") & (pl.col("subject") == pl.col("first_subject")))
+    # Not supported in the start semester at all (as in staying.py): the outcome months lie in that
+    # semester, and a comparison supported later in it would carry its own support into them.
     comparison = rows.filter(
         ~pl.col("treated")
-        & (pl.col("first_support_date").is_null() | (pl.col("first_support_date") > pl.col("window_start")))
+        & (pl.col("first_support_date").is_null() | (pl.col("first_support_date") > semester_end_expr()))
     )
     months = monthly.select(MONTHLY_COLUMNS).cast({"semester": pl.Int32})
     window = (

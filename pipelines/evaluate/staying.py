@@ -11,9 +11,21 @@ school's roster without a leaving date counts as enrolled.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from pipelines.evaluate.cells import estimate_groups
+from pipelines.evaluate.bootstrap import replicas, replicate_count
+from pipelines.evaluate.cells import cell_frames
+from pipelines.evaluate.estimate import (
+    CLUSTER_ROBUST,
+    REPLICATE_METHODS,
+    SCHOOL_JACKKNIFE,
+    CellData,
+    ancova,
+    baseline_difference,
+    interval_for,
+    wwc_equivalence,
+)
 from pipelines.evaluate.matching import match_within_strata
 
 STAYING_KEYS = ("school_year",)
@@ -22,6 +34,12 @@ STAYING_KEYS = ("school_year",)
 def year_end_cutoff_expr(school_year: str = "school_year") -> pl.Expr:
     """1 June of the school year's second calendar year: '2024/2025' -> 2025-06-01."""
     return pl.date(pl.col(school_year).str.slice(5, 4).cast(pl.Int32), 6, 1)
+
+
+def semester_end_expr() -> pl.Expr:
+    """Last day of the row's semester: 31 December for semester 1, 31 August for semester 2."""
+    first, second = (pl.col("school_year").str.slice(i, 4).cast(pl.Int32) for i in (0, 5))
+    return pl.when(pl.col("semester") == 1).then(pl.date(first, 12, 31)).otherwise(pl.date(second, 8, 31))
 
 
 def enrolment(pupils: pl.DataFrame) -> pl.DataFrame:
@@ -53,14 +71,16 @@ def staying_sample(
     )
     rows = (
         candidates.join(enrolment(pupils), on=["pupil_id", "school_year"], how="inner")
-        .filter(pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("window_start")))
+        .filter(pl.col("left_on").is_null() | (pl.col("left_on") > pl.col("window_start")))
         .join(first_support, on="pupil_id", how="left")
         .join(first_episode, on="pupil_id", how="left")
     )
     treated = rows.filter(pl.col("treated") & (pl.col("subject") == pl.col("first_subject")))
+    # Not supported in the start semester at all: a pupil whose support starts later in the same
+    # semester was chosen on the same marks, and is not an unsupported pupil for the weeks that count.
     comparison = rows.filter(
         ~pl.col("treated")
-        & (pl.col("first_support_date").is_null() | (pl.col("first_support_date") > pl.col("window_start")))
+        & (pl.col("first_support_date").is_null() | (pl.col("first_support_date") > semester_end_expr()))
     )
     return (
         pl.concat([treated, comparison])
@@ -73,31 +93,163 @@ def staying_sample(
     )
 
 
-def staying_estimates(sample: pl.DataFrame, *, caliper_sd: float, n_matches: int, min_supported: int) -> pl.DataFrame:
-    """Shares still enrolled (supported, weighted comparison) and the adjusted difference, by school year + ALL."""
+def follow_up(sample: pl.DataFrame) -> pl.DataFrame:
+    """Each row's follow-up in days from its window start: `horizon` (to 1 June), `exit` and `event`.
+
+    Supported rows are followed to the year's end (leaving = event). A comparison supported later (any
+    consultation) before the year's end is censored on that day unless it left first (`event` false,
+    `exit` = the day support began): from then on it is no longer an unsupported pupil.
+    """
+    cutoff = year_end_cutoff_expr()
+    left = pl.when(~pl.col("stayed")).then(pl.col("left_on")).otherwise(None)
+    censor = pl.when(~pl.col("treated") & (pl.col("first_support_date") < cutoff)).then(pl.col("first_support_date"))
+    days = lambda expr: (expr - pl.col("window_start")).dt.total_days()  # noqa: E731
+    event = left.is_not_null() & (censor.is_null() | (left <= censor))
+    return sample.with_columns(
+        days(cutoff).alias("horizon"),
+        event.alias("event"),
+        pl.when(event)
+        .then(days(left))
+        .when(censor.is_not_null())
+        .then(days(censor))
+        .otherwise(days(cutoff))
+        .alias("exit"),
+    )
+
+
+def kaplan_meier_at(exit: np.ndarray, event: np.ndarray, weight: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Weighted Kaplan–Meier survival S(t) = Π_{τ<t} (1 − d_τ / n_τ) at each time in `at`.
+
+    d_τ: weight of events on day τ; n_τ: weight still followed on day τ (exit ≥ τ).
+    """
+    times = np.unique(exit[event])
+    if not len(times):
+        return np.ones(len(at))
+    order = np.argsort(exit, kind="stable")
+    sorted_exit, sorted_weight = exit[order], weight[order]
+    total = sorted_weight.sum()
+    before = np.concatenate([[0.0], np.cumsum(sorted_weight)])[np.searchsorted(sorted_exit, times, side="left")]
+    at_risk = total - before
+    deaths = np.bincount(np.searchsorted(times, exit[event]), weights=weight[event], minlength=len(times))
+    factors = np.where(at_risk > 0, 1 - deaths / np.where(at_risk > 0, at_risk, 1), 1.0)
+    survival = np.concatenate([[1.0], np.cumprod(factors)])
+    return survival[np.searchsorted(times, at, side="left")]
+
+
+def staying_shares(frame: pl.DataFrame) -> tuple[float, float] | None:
+    """(share of supported still enrolled, comparison survival to the same horizons) of a matched frame.
+
+    The comparison figure is a weighted Kaplan–Meier survival per start period (school year × semester,
+    part of every stratum), read at each comparison's own horizon and averaged with the matching
+    weights, so that comparisons censored when they start support count only while unsupported.
+    """
+    t = frame.filter(pl.col("treated"))
+    c = frame.filter(~pl.col("treated"))
+    if t.is_empty() or c.is_empty():
+        return None
+    share_c, total_w = 0.0, 0.0
+    for part in c.partition_by("period"):
+        exit_, event = part["exit"].to_numpy().astype(float), part["event"].to_numpy().astype(bool)
+        weight, horizon = part["weight"].to_numpy().astype(float), part["horizon"].to_numpy().astype(float)
+        survival = kaplan_meier_at(exit_, event, weight, horizon)
+        share_c += float(np.sum(weight * survival))
+        total_w += float(weight.sum())
+    return float(t["outcome"].mean()), share_c / total_w
+
+
+def staying_estimates(
+    sample: pl.DataFrame,
+    *,
+    caliper_sd: float,
+    n_matches: int,
+    min_supported: int,
+    replicates: int = 0,
+    seed: int = 0,
+    interval_method: str = SCHOOL_JACKKNIFE,
+) -> pl.DataFrame:
+    """Share still enrolled at the year's end (supported; comparison by Kaplan–Meier), their difference
+    and its interval, by school year + ALL. Interval: the headline's replicate method (the matching re-run
+    on school replicas, `replicates` > 0), else CR1 of the difference on the matched rows."""
     if sample.is_empty():
         return pl.DataFrame()
+    sample = follow_up(sample)
     pairs = match_within_strata(sample, caliper_sd=caliper_sd, n_matches=n_matches)
-    cells = estimate_groups(sample, pairs, STAYING_KEYS, min_supported=min_supported)
-    if cells.is_empty():
-        return cells
-    return cells.select(
-        *STAYING_KEYS,
-        "n_pupils",
-        "n_comparison",
-        pl.col("mean_treated").alias("share_stayed_supported"),
-        pl.col("mean_comparison").alias("share_stayed_comparison"),
-        pl.col("effect").alias("difference"),
-        "se",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "n_clusters",
-        "baseline_std_diff",
-        "wwc_equivalence",
-        "suppressed",
-        "note",
-    ).sort(pl.col("school_year") == "ALL", "school_year")
+    replicate = interval_method in REPLICATE_METHODS and replicates > 0
+    scheme = "jackknife" if interval_method == SCHOOL_JACKKNIFE else "bootstrap"
+    draws = staying_draws(sample, caliper_sd, n_matches, min_supported, replicates, seed, scheme) if replicate else {}
+    count = replicate_count(sample, scheme=scheme, replicates=replicates) if replicate else 0
+    rows = []
+    for label, sizes, frame in cell_frames(sample, pairs, STAYING_KEYS):
+        row: dict = {**label, **cell_counts(frame)}
+        row["n_pupils_in_sample"] = sizes["n_supported_in_sample"]
+        shares = staying_shares(frame) if row["n_pupils"] >= min_supported else None
+        if row["n_pupils"] < min_supported:
+            row |= {"suppressed": True, "note": "fewer_supported_than_minimum"}
+        elif shares is None:
+            row |= {"suppressed": False, "note": "no_comparison_matched"}
+        else:
+            difference = shares[0] - shares[1]
+            _, cr1, n_clusters = ancova(CellData.from_frame(frame))
+            key = tuple(label[k] for k in STAYING_KEYS)
+            interval = interval_for(
+                difference,
+                cr1,
+                n_clusters,
+                draws.get(key) if replicate else None,
+                count,
+                method=interval_method if replicate else CLUSTER_ROBUST,
+            )
+            t, c = frame.filter(pl.col("treated")), frame.filter(~pl.col("treated"))
+            base_d = baseline_difference(t, c, "baseline_subject")
+            row |= {
+                "share_stayed_supported": shares[0],
+                "share_stayed_comparison": shares[1],
+                "difference": difference,
+                "se": interval.se,
+                "ci_low": interval.ci_low,
+                "ci_high": interval.ci_high,
+                "p_value": interval.p_value,
+                "interval_method": interval.method,
+                "baseline_std_diff": base_d,
+                "wwc_equivalence": wwc_equivalence(base_d),
+                "suppressed": False,
+                "note": interval.note,
+            }
+        rows.append(row)
+    if not rows:
+        return pl.DataFrame()
+    return pl.DataFrame(rows, infer_schema_length=None).sort(pl.col("school_year") == "ALL", "school_year")
+
+
+def cell_counts(frame: pl.DataFrame) -> dict[str, int]:
+    t = frame.filter(pl.col("treated"))
+    return {
+        "n_pupils": t["pupil_id"].n_unique(),
+        "n_comparison": frame.filter(~pl.col("treated"))["pupil_id"].n_unique(),
+        "n_clusters": frame["school_id"].n_unique(),
+    }
+
+
+def staying_draws(
+    sample: pl.DataFrame,
+    caliper_sd: float,
+    n_matches: int,
+    min_supported: int,
+    replicates: int,
+    seed: int,
+    scheme: str,
+) -> dict[tuple[str, ...], np.ndarray]:
+    """The difference per cell in each school replica (left-out schools or resampled ones), re-matched."""
+    draws: dict[tuple[str, ...], list[float]] = {}
+    for replica in replicas(sample, scheme=scheme, replicates=replicates, seed=seed):
+        pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
+        for label, _, frame in cell_frames(replica, pairs, STAYING_KEYS):
+            if frame.filter(pl.col("treated"))["pupil_id"].n_unique() < min_supported:
+                continue
+            shares = staying_shares(frame)
+            if shares is not None:
+                draws.setdefault(tuple(label[k] for k in STAYING_KEYS), []).append(shares[0] - shares[1])
+    return {key: np.array(values) for key, values in draws.items()}
 
 
 def first_support_dates(consultations: pl.DataFrame, activities: pl.DataFrame | None = None) -> pl.DataFrame:

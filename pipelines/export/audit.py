@@ -486,6 +486,8 @@ def linked_system(
                 in_group = eq.group == group
                 margin = int(ids[np.flatnonzero(in_group & eq.is_margin)[0]])
                 members = np.sort(ids[in_group & ~eq.is_margin])
+                if not len(members):  # a margin with no cell under it says nothing (and 0 would be wrong)
+                    continue
                 signature = (margin, tuple(members.tolist()))
                 if signature not in seen:
                     seen.add(signature)
@@ -550,6 +552,7 @@ def audited_patterns(
     *,
     primary: str | None = None,
     max_rounds: int = 200,
+    start: Sequence[Mapping[str, np.ndarray]] | None = None,
 ) -> Protected:
     """Complementary suppression (disclosure.py), then LP audits and extra cells until none is exposed.
 
@@ -558,12 +561,17 @@ def audited_patterns(
     with the primary count, hours cells beside a published record count stayed pinned by the
     published totals and gained ±0.05 per extra cell (34 rounds, 74 s on the demo); withheld with
     the records they follow the records' pattern, which already passes (3 rounds, 5 s).
+    `start` (one mapping per table, count columns): cells withheld from the outset, e.g. because another
+    file that publishes the same cell withholds it.
     """
     primary = primary or count_columns[0]
     derived = [r.name for r in rules if r.name not in count_columns]
     audited_counts = [r.name for r in rules if r.name in count_columns]
     columns = [r.name for r in rules]
     extra = [{c: np.zeros(len(frame), dtype=bool) for c in [*count_columns, *derived]} for frame, _, _ in tables]
+    for table, given in zip(extra, start or [], strict=False):
+        for column, mask in given.items():
+            table[column] |= np.asarray(mask, dtype=bool)
     added = 0
     result: Audit | None = None
     stuck: dict[str, np.ndarray] | None = None

@@ -16,9 +16,10 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.errors import UserError
+from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.warehouse import table_exists
 
-from .audit import ColumnRule, Protected, RowBound, audited_patterns
+from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import costs_table, esf_table, load_programme, protect_supported, summary_with_programme
@@ -27,6 +28,7 @@ from .tables import (
     DICTIONARY_NAME,
     EFFECTIVENESS,
     EFFECTIVENESS_DESCRIPTIVE,
+    EFFECTIVENESS_SUBGROUPS,
     ESF_INDICATORS,
     NO_PROJECT,
     RISK_SUMMARY,
@@ -64,9 +66,16 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     effectiveness = load_effectiveness(con)
     programme = load_programme(con)
     risk = load_risk_summary(con)
+    subgroups = load_subgroups(con)
     # Process
     tables = protect_tables(
-        by_subject, by_role, effectiveness, k, settings.validate.max_consultation_minutes, programme=programme
+        by_subject,
+        by_role,
+        effectiveness,
+        k,
+        settings.validate.max_consultation_minutes,
+        programme=programme,
+        subgroups=subgroups,
     )
     tables.append((RISK_SUMMARY, protect_risk_summary(risk, k)))
     contents, rows = render_files(tables, k, run_id, excel)
@@ -131,6 +140,14 @@ def load_risk_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql).df()[columns]
 
 
+def load_subgroups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """marts.effectiveness_subgroups (the export columns); empty when not built."""
+    columns = [c.name for c in EFFECTIVENESS_SUBGROUPS.columns if c.name != "suppressed"]
+    if not table_exists(con, "marts", "effectiveness_subgroups"):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return con.execute(f"select {', '.join(columns)} from marts.effectiveness_subgroups").df()
+
+
 # --- Process ----------------------------------------------------------------------------------
 
 
@@ -168,6 +185,7 @@ def protect_tables(
     max_minutes: float = 240.0,
     *,
     programme: dict[str, pd.DataFrame] | None = None,
+    subgroups: pd.DataFrame | None = None,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
@@ -191,7 +209,8 @@ def protect_tables(
     subject_out = apply_pattern(by_subject, subject_pattern, SUPPORT_BY_SUBJECT.derived, derived_from, subject_extra)
     role_out = apply_pattern(by_role, role_pattern, SUPPORT_BY_ROLE.derived, derived_from, role_extra)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
-    effect_out = protect_effectiveness(prepare_effectiveness(effectiveness), k)
+    subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
+    effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups)
     programme = programme or empty_programme()
     summary_out = summary_with_programme(summary_out, programme["programme"], k)
     supported = protect_supported(programme["supported"], k)
@@ -202,6 +221,7 @@ def protect_tables(
         (SUPPORT_BY_SUBJECT, subject_out),
         (SUPPORT_BY_ROLE, role_out),
         (EFFECTIVENESS, effect_out),
+        (EFFECTIVENESS_SUBGROUPS, subgroups_out),
         (COSTS, costs_out),
         (ESF_INDICATORS, esf_out),
     ]
@@ -269,19 +289,113 @@ def protect_risk_summary(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)
 
 
-def protect_effectiveness(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+def protect_effectiveness(frame: pd.DataFrame, k: int, subgroups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The counts and derived figures as every export (LP-audited on their own); the interval method
-    and the design warning are withheld wherever the estimate they describe is."""
-    effect = audited_patterns(
-        [(frame, EFFECTIVENESS.keys, None)], EFFECTIVENESS.counts, k, EFFECTIVENESS_RULES, EFFECTIVENESS_BOUNDS
-    )
+    and the design warning are withheld wherever the estimate they describe is.
+
+    The subgroup file's `ALL` rows are the project totals of this file, and its levels add up to them
+    (gender exactly): so a total withheld here is withheld there, and a total the subgroup audit has to
+    withhold is withheld here too, repeated until both files withhold the same totals.
+    """
+    totals = total_rows(frame)
+    forced = {c: np.zeros(len(frame), dtype=bool) for c in EFFECTIVENESS.counts}
+    subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
+    while True:
+        effect = audited_patterns(
+            [(frame, EFFECTIVENESS.keys, None)],
+            EFFECTIVENESS.counts,
+            k,
+            EFFECTIVENESS_RULES,
+            EFFECTIVENESS_BOUNDS,
+            start=[forced],
+        )
+        pattern = effect.counts[0]
+        sub = protect_subgroups(
+            subgroup_tables, k, {p: {c: pattern[c][i] for c in SUBGROUP_COUNTS} for p, i in totals.items()}
+        )
+        grown = False
+        for (table, _, name), counts in zip(subgroup_tables, sub.counts, strict=True):
+            for row in np.flatnonzero((table[name] == ALL).to_numpy()):
+                i = totals.get(table["project_code"].iloc[row])
+                for c in SUBGROUP_COUNTS:
+                    if i is not None and counts[c][row] and not pattern[c][i]:
+                        forced[c][i] = grown = True
+        if not grown:
+            break
     log_audit("effectiveness", effect)
-    pattern = effect.counts[0]
+    log_audit("effectiveness_subgroups", sub)
     out = apply_pattern(frame, pattern, EFFECTIVENESS.derived)
     blank = np.logical_or.reduce([pattern[c] for c in EFFECTIVENESS.counts])
     for column in EFFECTIVENESS_DESCRIPTIVE:
         out[column] = frame[column].astype(object).where(~blank, None)
-    return out
+    return out, subgroups_output(subgroup_tables, sub)
+
+
+SUBGROUP_COUNTS = EFFECTIVENESS_SUBGROUPS.counts
+SUBGROUP_ESTIMATES = ("effect", "ci_low", "ci_high")
+EMPTY_SUBGROUPS = pd.DataFrame({c.name: pd.Series(dtype="object") for c in EFFECTIVENESS_SUBGROUPS.columns})
+
+
+def total_rows(frame: pd.DataFrame) -> dict[str, int]:
+    """Row of each project's total (every other key `ALL`) in the effectiveness frame."""
+    rest = [key for key in EFFECTIVENESS.keys if key != "project_code"]
+    is_total = np.logical_and.reduce([(frame[key] == ALL).to_numpy() for key in rest])
+    return {str(frame["project_code"].iloc[i]): int(i) for i in np.flatnonzero(is_total)}
+
+
+def prepare_subgroups(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["project_code"] = out["project_code"].fillna(NO_PROJECT).astype(str)
+    for column in ("subgroup", "level"):
+        out[column] = out[column].astype(str)
+    for column in ("effect", "ci_low", "ci_high", "p_heterogeneity"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    return out.astype({c: float for c in SUBGROUP_COUNTS})
+
+
+def subgroup_frames(frame: pd.DataFrame) -> list[tuple[pd.DataFrame, tuple[str, ...], str]]:
+    """One table per subgroup, keyed (project_code, <subgroup>), linked through their `ALL` rows."""
+    tables = []
+    for name in SUBGROUP_NAMES:
+        part = frame[frame["subgroup"] == name].drop(columns="subgroup").rename(columns={"level": name})
+        if not part.empty:
+            tables.append((sort_rows(part, ("project_code", name)), ("project_code", name), name))
+    return tables
+
+
+def protect_subgroups(
+    tables: list[tuple[pd.DataFrame, tuple[str, ...], str]], k: int, totals: dict[str, dict[str, bool]]
+) -> Protected:
+    """Complementary suppression and the LP audit of the three subgroup tables together, with each
+    project total withheld wherever effectiveness.csv withholds it. Pupils fall into exactly one gender,
+    so along `gender` the pupil count is an exact sum; other counts are distinct counts (a pupil can be in
+    two grade bands or terciles, a comparison matched to pupils of several levels)."""
+    if not tables:
+        return Protected([], [], Audit(low={}, high={}, exposed={}), 0, 0)
+    start = []
+    for table, _, name in tables:
+        given = {c: np.zeros(len(table), dtype=bool) for c in SUBGROUP_COUNTS}
+        for row in np.flatnonzero((table[name] == ALL).to_numpy()):
+            for c, withheld in totals.get(str(table["project_code"].iloc[row]), {}).items():
+                given[c][row] = bool(withheld)
+        start.append(given)
+    rules = (ColumnRule("n_pupils", exact=False, exact_along=("gender",)), ColumnRule("n_comparison", exact=False))
+    return audited_patterns(tables, SUBGROUP_COUNTS, k, rules, start=start)
+
+
+def subgroups_output(tables: list[tuple[pd.DataFrame, tuple[str, ...], str]], protected: Protected) -> pd.DataFrame:
+    """The protected subgroup rows in the export's long form; `p_heterogeneity` withheld on every row of a
+    project × subgroup where any row of it is withheld (the test uses every level's estimate)."""
+    parts = []
+    for (table, _, name), counts in zip(tables, protected.counts, strict=True):
+        out = apply_pattern(table, counts, (*SUBGROUP_ESTIMATES, "p_heterogeneity"))
+        hidden = out.groupby("project_code")["suppressed"].transform("any").to_numpy(dtype=bool)
+        out.loc[hidden, "p_heterogeneity"] = pd.NA
+        parts.append(out.rename(columns={name: "level"}).assign(subgroup=name))
+    if not parts:
+        return EMPTY_SUBGROUPS.assign(suppressed=pd.Series(dtype=bool))
+    columns = [c.name for c in EFFECTIVENESS_SUBGROUPS.columns]
+    return sort_rows(pd.concat(parts, ignore_index=True)[columns], EFFECTIVENESS_SUBGROUPS.keys)
 
 
 def prepare_effectiveness(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,9 +21,13 @@ from pipelines.evaluate.estimate import (
     SCHOOL_BOOTSTRAP,
     SCHOOL_JACKKNIFE,
 )
+from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
+from pipelines.evaluate.subgroups import subgroup_levels
 from pipelines.resources import PACKAGED
 
 from .disclosure import ALL
+
+SUBGROUP_LEVELS = tuple(dict.fromkeys(level for name in SUBGROUP_NAMES for level in subgroup_levels(name)))
 
 NO_SUBJECT = "none"  # consultations without a subject: non-subject support
 UNKNOWN = "unknown"  # role, municipality, year or semester not given
@@ -505,6 +509,93 @@ EFFECTIVENESS = TableSpec(
 # Text and flag columns withheld with the derived figures (they describe the same people's estimate).
 EFFECTIVENESS_DESCRIPTIVE = ("interval_method", "design_warning")
 
+EFFECTIVENESS_SUBGROUPS = TableSpec(
+    name="effectiveness_subgroups",
+    title_lv="Atbalsta efektivitāte pa skolēnu grupām",
+    title_en="Effectiveness of support by group of pupils",
+    grain_lv="viena rinda uz projektu × grupējumu (dzimums, klašu grupa, sākuma līmeņa terciļa) × grupu, ar `ALL` "
+    "kopsummām; grupas `ALL` rinda ir projekta kopējais rezultāts (tas pats, kas `effectiveness.csv`)",
+    grain_en="one row per project × subgroup (gender, grade band, baseline tercile) × level, with `ALL` totals; "
+    "the `ALL` level is the project's total (the same as in `effectiveness.csv`)",
+    keys=("project_code", "subgroup", "level"),
+    columns=(
+        _KEY_COLUMNS[0],
+        ColumnSpec(
+            "subgroup",
+            "string",
+            "Grupējums: `gender` — dzimums (no skolēnu sarakstiem); `grade_band` — klašu grupa; `baseline_tercile` "
+            "— kurā trešdaļā ir skolēna priekšmeta vidējā atzīme pirms atbalsta starp visiem viņa atlases slāņa "
+            "(priekšmets × semestris × pašvaldība × klašu grupa) skolēniem",
+            "Subgroup: `gender` — from the rosters; `grade_band` — grades; `baseline_tercile` — which third of their "
+            "matching stratum (subject × semester × municipality × grade band) the pupil's subject mean before "
+            "support falls in, among all the stratum's pupils",
+            enum=SUBGROUP_NAMES,
+        ),
+        ColumnSpec(
+            "level",
+            "string",
+            "Grupa: `F`/`M` (`unknown` — dzimums nav norādīts; parādīts, bet nav iekļauts atšķirību testā); `4-6`, "
+            f"`7-9`, `10-12`; `1` (zemākā trešdaļa), `2`, `3`; `{ALL}` — visi",
+            "Level: `F`/`M` (`unknown` — no gender given; shown but left out of the heterogeneity test); `4-6`, "
+            f"`7-9`, `10-12`; `1` (lowest third), `2`, `3`; `{ALL}` — all",
+            enum=(*SUBGROUP_LEVELS, ALL),
+        ),
+        ColumnSpec(
+            "n_pupils", "integer", "Novērtētie atbalstītie skolēni", "Supported pupils evaluated", "skolēni", "pupils"
+        ),
+        ColumnSpec(
+            "n_comparison",
+            "integer",
+            "Salīdzināmās grupas skolēni (atlasīti šīs grupas atbalstītajiem)",
+            "Pupils in the comparison group (matched to this level's supported pupils)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
+            "effect",
+            "number",
+            "Novērtētais atbalsta efekts šai grupai pret salīdzināmo grupu (tā pati metode kā `effectiveness.csv`)",
+            "Estimated effect of support for this level against the comparison group (as in `effectiveness.csv`)",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_low",
+            "number",
+            "Efekta 95% TI apakšējā robeža (tā pati intervāla metode kā kopējam efektam)",
+            "Lower bound of the effect's 95% CI (the same interval method as the total)",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "ci_high",
+            "number",
+            "Efekta 95% TI augšējā robeža",
+            "Upper bound of the effect's 95% CI",
+            *_GRADE_POINTS,
+            decimals=2,
+        ),
+        ColumnSpec(
+            "p_heterogeneity",
+            "number",
+            "p vērtība testam, vai grupējuma grupu efekti ir vienādi (Walda tests ar atkārtojumu kovariāciju, "
+            "sk. docs/method.md); tas pats visās projekta × grupējuma rindās; tukšs, ja kāda grupa aizklāta vai "
+            "novērtēta mazāk nekā divas grupas",
+            "p-value of the test that the subgroup's levels have equal effects (Wald test with the replicate "
+            "covariance, see docs/method.md); the same on every row of the project × subgroup; empty when a level "
+            "is withheld or fewer than two levels are estimated",
+            "daļa 0–1",
+            "share 0–1",
+            decimals=3,
+            minimum=0,
+            maximum=1,
+        ),
+        _SUPPRESSED,
+    ),
+    counts=("n_pupils", "n_comparison"),
+    derived=("effect", "ci_low", "ci_high", "p_heterogeneity"),
+)
+
 _PER_PUPIL_NOTE = (
     "aizklāts, ja aizklāts šo skolēnu skaits (sk. `esf_indicators.csv`)",
     "withheld where the number of those pupils is withheld (see `esf_indicators.csv`)",
@@ -735,6 +826,7 @@ TABLES: tuple[TableSpec, ...] = (
     SUPPORT_BY_SUBJECT,
     SUPPORT_BY_ROLE,
     EFFECTIVENESS,
+    EFFECTIVENESS_SUBGROUPS,
     COSTS,
     ESF_INDICATORS,
     RISK_SUMMARY,
@@ -906,7 +998,9 @@ def render_dictionary(k: int) -> str:
         "papildu kārtu). Ātrums: demonstrācijas paraugā eksporta posms ~9 s (3 kārtas). "
         "Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
         "skaitus auditē atsevišķi, `risk_summary.csv` arī (katrs skolēns tur ir vienā šūnā, tāpēc abi skaiti ir "
-        "precīzas summas; rindā skolēni ≥ skolēni ar plānu). "
+        "precīzas summas; rindā skolēni ≥ skolēni ar plānu); `effectiveness_subgroups.csv` trīs grupējumus auditē "
+        "kopā (to `ALL` rindas ir projektu kopsummas no `effectiveness.csv`, tāpēc abos failos tās aizklātas "
+        "vienādi; skolēnu skaits pa dzimumiem ir precīza summa, jo katram skolēnam ir viens dzimums). "
         "SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
         "mikrodatu krustabulām, bet neveic komplementāro aizklāšanu un pārrēķina kopsummas bez "
         "aizklātajām šūnām, tāpēc netiek izmantots.",
@@ -930,7 +1024,9 @@ def render_dictionary(k: int) -> str:
         "Staff and school counts "
         "are not LP-audited. `effectiveness.csv` counts are audited on their own, and so are `risk_summary.csv`'s "
         "(each pupil is in one cell there, so both counts are exact sums; within a row pupils ≥ pupils with a "
-        "plan). SACRO's `acro` 1.0.2 was "
+        "plan); the three subgroups of `effectiveness_subgroups.csv` are audited together (their `ALL` rows are "
+        "the project totals of `effectiveness.csv`, so both files withhold them alike; pupils by gender add up "
+        "exactly, each pupil having one gender). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
         "",

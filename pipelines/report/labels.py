@@ -195,6 +195,46 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "supported": ("Atbalstītie", "Supported"),
     "comparison": ("Salīdzinājuma grupa", "Comparison group"),
+    "ef_subgroups": ("Ietekme pa skolēnu grupām", "Effects by group of pupils"),
+    "ef_subgroups_intro": (
+        "Vai atbalsts palīdz vienādi meitenēm un zēniem, jaunākām un vecākām klasēm, un skolēniem ar zemāku vai "
+        "augstāku sākuma līmeni (trešdaļa savā atlases grupā)? Katrai grupai — tā pati salīdzināšana kā kopā; "
+        "p vērtība — tests, vai grupu efekti atšķiras.",
+        "Does support help girls and boys, younger and older grades, and pupils starting lower or higher (the "
+        "third of their matching group) alike? Each level has the same comparison as the total; the p-value "
+        "tests whether the levels' effects differ.",
+    ),
+    "subgroup_gender": ("Dzimums", "Gender"),
+    "subgroup_grade_band": ("Klašu grupa", "Grade band"),
+    "subgroup_baseline_tercile": ("Sākuma līmenis", "Baseline level"),
+    "level_F": ("Meitenes", "Girls"),
+    "level_M": ("Zēni", "Boys"),
+    "level_unknown": ("Dzimums nav norādīts", "Gender not given"),
+    "level_1": ("Zemākā trešdaļa", "Lowest third"),
+    "level_2": ("Vidējā trešdaļa", "Middle third"),
+    "level_3": ("Augstākā trešdaļa", "Top third"),
+    "level_ALL": ("Visi", "All"),
+    "level_grades": ("{grades}. klase", "grades {grades}"),
+    "p_heterogeneity": ("p (atšķirība)", "p (difference)"),
+    "ef_subgroups_differ": (
+        "{name}: efekti grupās atšķiras (p = {p}).",
+        "{name}: the effects differ between levels (p = {p}).",
+    ),
+    "ef_subgroups_same": (
+        "{name}: nav skaidru pierādījumu, ka efekti grupās atšķiras (p = {p}); grupu efekti var būt vienādi.",
+        "{name}: no clear evidence that the effects differ between levels (p = {p}); they may well be the same.",
+    ),
+    "ef_subgroups_untested": (
+        "{name}: atšķirību nevar pārbaudīt (par maz novērtētu vai publicējamu grupu).",
+        "{name}: the difference cannot be tested (too few levels estimated or publishable).",
+    ),
+    "ef_subgroups_note": (
+        "Trīs testi: pat ja atbalsts visiem darbojas vienādi, vismaz viens no tiem ar p < 0,05 gadās aptuveni "
+        "reizi septiņos pārskatos. Grupu efekti ir mazāku grupu novērtējumi, tāpēc plašāki par kopējo.",
+        "Three tests: even when support works the same for everyone, at least one of them shows p < 0.05 in "
+        "about one report in seven. Level effects rest on smaller groups, so their intervals are wider than "
+        "the total's.",
+    ),
     "ef_staying": ("Palikšana skolā", "Staying in school"),
     "ef_staying_y": ("Skolā palikušo daļa (%)", "Share still in school (%)"),
     "stayed": ("Palika skolā", "Stayed in school"),

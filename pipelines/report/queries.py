@@ -468,6 +468,34 @@ def event_study(con: Con, k: int) -> pd.DataFrame:
     return out.sort_values("step").reset_index(drop=True)
 
 
+SUBGROUP_MEASURES = ["effect", "ci_low", "ci_high", "p_heterogeneity"]
+
+
+def subgroups(con: Con, k: int, project: str = "ALL") -> pd.DataFrame:
+    """Effects by subgroup level for one project (`ALL`: all projects), with each subgroup's heterogeneity
+    p-value. Levels of 1..k-1 pupils or comparisons are withheld with a complementary level (the levels add
+    up to the `ALL` row); the p-value goes wherever any level of its subgroup is withheld."""
+    out = _mart(con, "effectiveness_subgroups")
+    if out.empty:
+        return out
+    # counts stay for the disclosure step (a level without an estimate still adds up to the total)
+    out = _blank_suppressed(out, ["effect", "ci_low", "ci_high"]).drop(columns="suppressed")
+    parts = []
+    for name, part in out.groupby("subgroup", sort=False):
+        shown = protect(
+            part.drop(columns="subgroup").reset_index(drop=True),
+            ["project_code", "level"],
+            ["n_pupils", "n_comparison"],
+            k,
+            SUBGROUP_MEASURES,
+        )
+        hidden = shown.groupby("project_code")["suppressed"].transform("any").to_numpy(dtype=bool)
+        shown.loc[hidden, "p_heterogeneity"] = float("nan")
+        parts.append(shown.assign(subgroup=name))
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["project_code"] == project].reset_index(drop=True)
+
+
 STAYING_NAMES = {
     "share_stayed_supported": "mean_treated",
     "share_stayed_comparison": "mean_comparison",

@@ -378,6 +378,7 @@ def run_semesters(
             (p["start_year"] <= cal["year_index"]) & (level >= 1) & (level <= p["max_grade"]) & (p["left_day"] > start)
         )
         pairs_p, pairs_s = subject_pairs(np.flatnonzero(active), level)
+        supported_before = ever_supported.copy()
         if s in SELECTION_SEMESTERS and previous_marks is not None:
             dip = dip_shock(p, pairs_p, pairs_s, s, terms)
             episodes = select_for_support(pairs_p, pairs_s, level, previous_marks, first_consult, cal, rng, dip)
@@ -385,7 +386,9 @@ def run_semesters(
             ever_supported[episodes["p"]] = True
         else:
             episodes = None
-        draw_leaving(p, active & (level >= 7), ever_supported, first_consult, cal, rng, staying_effect)
+        draw_leaving(p, active & (level >= 7), supported_before, first_consult, cal, rng, staying_effect)
+        if episodes is not None:  # who left before the first consultation was never supported
+            episodes = drop_episodes_of_leavers(episodes, p, first_consult, ever_supported, supported_before)
         marks = draw_marks(p, pairs_p, pairs_s, level, first_consult, s, cal, rng, effect, terms)
         grade_parts.append(marks)
         previous_marks = marks
@@ -409,21 +412,36 @@ def run_semesters(
 def with_staying_truth(
     episodes: pl.DataFrame, p: dict[str, np.ndarray], calendar: list[dict], staying_effect: float
 ) -> pl.DataFrame:
-    """Add `true_staying_effect`: the planted rise in the pupil's probability of still being enrolled at
-    the end of the episode's school year, (1 − h(1 − e))^m − (1 − h)^m, h = the pupil's leaving hazard per
-    semester (0 below grade 7), m = semesters from the start semester to the year's end (2 from autumn,
-    1 from spring; spring school days all end before 1 June; a supported pupil's start-semester leaving
-    falls after the first consultation, draw_leaving). Meaningful for the pupil's first episode. No random
-    draws: the frames and files stay exactly what they were."""
+    """Add `true_staying_effect`: the planted rise in the probability of still being enrolled at the end
+    of the episode's school year, for a pupil enrolled after the first consultation (draw_leaving):
+
+    (1 − h(1 − e)·r)(1 − h(1 − e))^(m−1) − (1 − h·r)(1 − h)^(m−1),  r = (a/D) / (1 − h·b/D),
+
+    h the pupil's leaving hazard per semester (0 below grade 7), e = staying_effect, D the start
+    semester's school days, b of them on or before the first consultation and a = D − b after it (r: the
+    chance of leaving in those a days, given enrolment through the first b), m the semesters from the
+    start semester to the year's end (2 from autumn, 1 from spring; spring school days all end before
+    1 June). Meaningful for the pupil's first episode. No random draws."""
     year_index = {c["school_year"]: c["year_index"] for c in calendar}
+    days_of = {(c["school_year"], int(c["semester"])): day_number(c["school_days"]) for c in calendar}
     pupils = pl.DataFrame({"pupil_id": p["pupil_id"], "ability": p["ability"], "level0": p["level0"]})
     level = pl.col("level0") + pl.col("school_year").replace_strict(year_index, return_dtype=pl.Int64)
     hazard = pl.when(level >= 7).then(LEAVE_BASE * (LEAVE_ABILITY * pl.col("ability")).exp()).otherwise(0.0)
     semesters = pl.when(pl.col("semester").cast(pl.Int64) == 1).then(2).otherwise(1)
-    stay_with = (1 - pl.col("_h") * (1 - staying_effect)).pow(pl.col("_m"))
-    stay_without = (1 - pl.col("_h")).pow(pl.col("_m"))
+    starts = day_number(episodes["first_consultation"].to_numpy().astype("datetime64[D]"))
+    keys = zip(episodes["school_year"].to_list(), episodes["semester"].cast(pl.Int64).to_list(), strict=True)
+    shares = []
+    for (year, semester), start in zip(keys, starts, strict=True):
+        days = days_of[(year, semester)]
+        shares.append(np.searchsorted(days, start, side="right") / len(days))
+    before = pl.Series("_b", shares, dtype=pl.Float64)
+    h, m, e = pl.col("_h"), pl.col("_m"), staying_effect
+    r = (1 - pl.col("_b")) / (1 - h * pl.col("_b"))
+    stay_with = (1 - h * (1 - e) * r) * (1 - h * (1 - e)).pow(m - 1)
+    stay_without = (1 - h * r) * (1 - h).pow(m - 1)
     return (
-        episodes.join(pupils, on="pupil_id", how="left")
+        episodes.with_columns(before)
+        .join(pupils, on="pupil_id", how="left")
         .with_columns(hazard.alias("_h"), semesters.alias("_m"))
         .with_columns((stay_with - stay_without).alias("true_staying_effect"))
         .select(*episodes.columns, "true_staying_effect")
@@ -496,24 +514,40 @@ def dip_shock(
 def draw_leaving(
     p: dict[str, np.ndarray],
     at_risk: np.ndarray,
-    ever_supported: np.ndarray,
+    supported_before: np.ndarray,
     first_consult: np.ndarray,
     cal: dict,
     rng: np.random.Generator,
     staying_effect: float,
 ) -> None:
-    """Some older pupils leave during the semester; support multiplies the hazard by (1 - staying_effect)."""
+    """Some older pupils leave during the semester, on a uniformly drawn school day; support multiplies
+    the hazard by (1 − staying_effect) from the first consultation on.
+
+    A pupil supported in an earlier semester has the cut hazard all semester. A pupil whose support
+    starts this semester has the full hazard on the days up to the first consultation and the cut one
+    after it (the day drawn from that piecewise density); one who leaves on or before that day was never
+    supported (drop_episodes_of_leavers)."""
     n = len(at_risk)
-    hazard = LEAVE_BASE * np.exp(LEAVE_ABILITY * p["ability"])
-    hazard = np.where(ever_supported, hazard * (1.0 - staying_effect), hazard)
-    leaves = at_risk & (rng.random(n) < hazard)
+    base = LEAVE_BASE * np.exp(LEAVE_ABILITY * p["ability"])
     days = day_number(cal["school_days"])
+    n_days = len(days)
+    start_now = first_consult.min(axis=1)
+    now = ~supported_before & (start_now >= days[0]) & (start_now <= days[-1])
+    # school days on or before the first consultation (full hazard), of all the semester's days
+    before = np.where(now, np.searchsorted(days, np.minimum(start_now, days[-1]), side="right"), n_days)
+    after_weight = np.where(supported_before, 0.0, 1.0 - staying_effect) * (n_days - before)
+    mass = np.where(supported_before, (1.0 - staying_effect) * n_days, before + after_weight)  # in day units
+    hazard = base * mass / n_days
+    leaves = at_risk & (rng.random(n) < hazard)
     pick = rng.random(n)
-    # A pupil supported from this semester leaves after support began, never before it.
-    earliest = np.where(ever_supported, first_consult.min(axis=1), days[0])
-    lo = np.searchsorted(days, np.minimum(earliest, days[-1]), side="right")
-    lo = np.minimum(lo, len(days) - 1)
-    chosen_day = days[lo + (pick * (len(days) - lo)).astype(np.int64)]
+    position = pick * mass  # inverse of the piecewise-uniform distribution over the days
+    scale = np.where(supported_before, 1.0 - staying_effect, 1.0)
+    index = np.where(
+        position < before,
+        position / np.where(scale > 0, scale, 1.0),
+        before + (position - before) / max(1.0 - staying_effect, 1e-12),
+    )
+    chosen_day = days[np.clip(index.astype(np.int64), 0, n_days - 1)]
     reason = np.array(world.LEAVING_REASONS)[rng.choice(len(world.LEAVING_REASONS), size=n, p=world.LEAVING_REASON_P)]
     p["left_day"] = np.where(leaves, chosen_day, p["left_day"])
     p["leaving_reason"] = np.where(leaves, reason, p["leaving_reason"])
@@ -582,6 +616,24 @@ def draw_attendance(p: dict[str, np.ndarray], schools: pl.DataFrame, calendar: l
         .drop("pupil_idx")
         .sort("date", "school_id", "pupil_id", "reason")
     )
+
+
+def drop_episodes_of_leavers(
+    episodes: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    first_consult: np.ndarray,
+    ever_supported: np.ndarray,
+    supported_before: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Episodes whose first consultation would fall on or after the pupil's leaving day never happen."""
+    gone = p["left_day"][episodes["p"]] <= episodes["first_consult"]
+    if not gone.any():
+        return episodes
+    first_consult[episodes["p"][gone], episodes["s"][gone]] = NEVER
+    kept = {name: values[~gone] for name, values in episodes.items()}
+    ever_supported[:] = supported_before
+    ever_supported[kept["p"]] = True
+    return kept
 
 
 def round_half_up(x: np.ndarray) -> np.ndarray:

@@ -81,7 +81,7 @@ def test_marts_hold_no_personal_data_and_the_side_tables_are_filled(planted):
     ]
     assert set(tables) >= {
         "episodes", "evaluation_sample", "effectiveness", "effectiveness_detail", "dose_response", "staying",
-        "event_study",
+        "event_study", "effectiveness_subgroups",
     }  # fmt: skip
     for table in tables:
         columns = {r[0] for r in con.execute(f"describe marts.{table}").fetchall()}
@@ -169,3 +169,28 @@ def test_a_subject_no_dictionary_knows_is_evaluated_in_cells_labelled_other():
     ).fetchall()
     assert len(other) == 1 and other[0][0] == n_episodes and other[0][1] > 0
     assert subject_name("other", "en") == subject_name(unknown, "en") == "Other subject (not in the dictionary)"
+
+
+def test_the_stage_publishes_subgroups_that_nest_in_the_totals(planted) -> None:
+    con, _ = planted
+    groups = con.sql("select * from marts.effectiveness_subgroups").pl()
+    assert set(groups["subgroup"]) == {"gender", "grade_band", "baseline_tercile"}
+    totals = con.sql(
+        "select project_code, n_pupils, n_comparison, effect, ci_low, ci_high from marts.effectiveness "
+        "where municipality = 'ALL' and subject = 'ALL' and school_year = 'ALL'"
+    ).pl()
+    alls = groups.filter(pl.col("level") == "ALL").select(totals.columns)
+    for subgroup in ("gender", "grade_band", "baseline_tercile"):
+        part = groups.filter((pl.col("subgroup") == subgroup) & (pl.col("level") == "ALL")).select(totals.columns)
+        assert part.sort("project_code").equals(totals.sort("project_code"))
+    assert alls.height == 3 * totals.height
+    # pupils have one gender: the levels add up to the total exactly
+    gender = groups.filter((pl.col("subgroup") == "gender") & (pl.col("level") != "ALL"))
+    summed = gender.group_by("project_code").agg(pl.col("n_pupils").sum())
+    assert summed.join(totals, on="project_code").filter(pl.col("n_pupils") != pl.col("n_pupils_right")).is_empty()
+    # every estimated level has the headline's interval method, and the test is a probability
+    estimated = groups.filter(pl.col("effect").is_not_null())
+    assert set(estimated["interval_method"]) <= {"school_jackknife", "cluster_robust"}
+    assert (estimated["interval_method"] == "school_jackknife").mean() > 0.8
+    p = groups["p_heterogeneity"].drop_nulls()
+    assert p.len() > 0 and p.is_between(0, 1).all()

@@ -192,7 +192,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFra
     raw_role = load_support_cube(con, "staff_role")
     result = run_export(con, settings(tmp), "run-1", excel=True)
     con.close()
-    assert len(result.files) == 11
+    assert len(result.files) == 12
     return tmp / "out" / "exports", raw_subject, raw_role
 
 
@@ -303,6 +303,7 @@ def test_manifest_hashes_and_row_counts(exported) -> None:
         "support_by_subject.csv",
         "support_by_role.csv",
         "effectiveness.csv",
+        "effectiveness_subgroups.csv",
         "costs.csv",
         "esf_indicators.csv",
         "risk_summary.csv",

@@ -191,6 +191,18 @@ select * from (values
     benchmark_adjusted_effect, benchmark_explains_away, effect_all_supported, ci_low_all_supported,
     ci_high_all_supported, suppressed);
 
+create table marts.effectiveness_subgroups as
+select * from (values
+  ('ALL', 'gender', 'F', 70, 200, 0.50, 0.20, 0.80, 0.012, false),
+  ('ALL', 'gender', 'M', 77, 210, 0.10, -0.20, 0.40, 0.012, false),
+  ('ALL', 'gender', 'unknown', 3, 9, null, null, null, 0.012, true),
+  ('ALL', 'gender', 'ALL', 150, 420, 0.30, 0.10, 0.50, 0.012, false),
+  ('ALL', 'grade_band', '4-6', 50, 140, 0.30, 0.00, 0.60, 0.91, false),
+  ('ALL', 'grade_band', '7-9', 60, 160, 0.28, 0.00, 0.56, 0.91, false),
+  ('ALL', 'grade_band', '10-12', 40, 120, 0.33, 0.00, 0.66, 0.91, false),
+  ('ALL', 'grade_band', 'ALL', 150, 420, 0.30, 0.10, 0.50, 0.91, false)
+) v(project_code, subgroup, level, n_pupils, n_comparison, effect, ci_low, ci_high, p_heterogeneity, suppressed);
+
 create table marts.staying as
 select * from (values
   ('ALL', 150, 420, 0.94, 0.93, 0.01, -0.03, 0.05, false),

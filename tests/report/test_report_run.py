@@ -131,7 +131,7 @@ def test_english_report_before_evaluate(tmp_path: Path) -> None:
     params = {"warehouse": str(warehouse), "municipality": "", "school_year": "", "lang": "en", "k": 5}
     nb = render.execute(render.NOTEBOOK_DIR / "effectiveness.py", tmp_path / "e.ipynb", params)
     html = render.to_html(nb, "Effectiveness of support", "en")
-    assert "Effect by subject" in html and "Baseline equivalence" in html
+    assert "Effect by subject" in html and "Baseline equivalence" in html and "Effects by group of pupils" in html
     assert "the evaluation table has not been built" in html
     assert "Ietekme pēc" not in html
     assert '<html lang="en">' in html
@@ -160,3 +160,8 @@ def test_the_design_warning_stands_above_the_headline_only_where_a_placebo_faile
             assert heading in html
         assert "noturības vērtība" in html  # the sensitivity sentence
     assert "s−1 (atlase)" in project  # the event study names the matched semester
+    # subgroups: the table and a plain sentence per subgroup; the 3 pupils without a gender never shown,
+    # and the gender test withheld with them (it uses their estimate)
+    assert "Ietekme pa skolēnu grupām" in project
+    assert "Klašu grupa: nav skaidru pierādījumu, ka efekti grupās atšķiras (p = 0,910)" in project
+    assert "Dzimums: atšķirību nevar pārbaudīt" in project

@@ -11,7 +11,9 @@ from pipelines.sample.world import WORLDS
 
 TENPOINT = (pl.col("grade_kind") == "score") & pl.col("assessment_type").is_in(["formative", "summative"])
 SCHOOLS, SEED = 4, 42
-FINGERPRINT = (75378, 253, 3823, 308399)  # grades, episodes, consultations rows; sum of 10-point marks
+# grades, episodes, consultations rows; sum of 10-point marks. Re-pinned when leaving before the first
+# consultation became possible (draw_leaving: such a pupil is never supported, and the draws after it move).
+FINGERPRINT = (75687, 236, 3595, 310228)
 
 
 @pytest.fixture(scope="module")
