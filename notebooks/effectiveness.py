@@ -334,6 +334,38 @@ else:
     R.note("ef_staying_note")
 
 # %%
+R.h2("ef_absences")
+absent = q.absences(R.con, R.k)
+if absent.empty:
+    R.note("not_available")
+else:
+    absent["name"] = absent["school_year"].replace({"ALL": R.t("total")})
+    absent["ci"] = [R.interval(lo, hi, 2) for lo, hi in zip(absent["ci_low"], absent["ci_high"], strict=True)]
+    R.table(
+        absent,
+        {
+            "name": R.t("school_year"),
+            "n_pupils": R.t("pupils_supported"),
+            "n_comparison": R.t("n_comparison"),
+            "mean_treated": f"{R.t('unexcused_per_month')}: {R.t('supported').lower()}",
+            "mean_comparison": f"{R.t('unexcused_per_month')}: {R.t('comparison').lower()}",
+            "effect": R.t("effect"),
+            "ci": R.t("ci95"),
+        },
+        {
+            "n_pupils": R.fmt_count(),
+            "n_comparison": R.fmt_count(),
+            "mean_treated": R.fmt_num(2),
+            "mean_comparison": R.fmt_num(2),
+            "effect": R.fmt_signed(2),
+            "ci": str,
+        },
+        count_cols=("n_pupils", "n_comparison"),
+        total=R.t("total"),
+    )
+    R.note("ef_absences_note")
+
+# %%
 R.early_warning_section()
 
 # %%

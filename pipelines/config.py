@@ -29,6 +29,7 @@ class IngestSettings:
 class ValidateSettings:
     max_consultation_minutes: int = 240
     volume_drop_share: float = 0.5
+    max_lessons_per_day: int = 10  # more lessons missed by one pupil on one day is implausible (attendance)
     today: date | None = None
     # Plausibility of the programme kinds (docs/validation-rules.md): beyond these a row is quarantined.
     max_activity_minutes: int = 480  # one activity (a study visit is a school day at most)
@@ -42,6 +43,13 @@ class ValidateSettings:
 # evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
 # the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
 INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
+
+
+@dataclass(frozen=True)
+class TransformSettings:
+    # Cabinet Regulation No. 89 (1 Feb 2011), point 5.3: the school informs the municipality when a pupil
+    # misses more than 20 lessons without a valid reason in a semester (docs/method.md, "Attendance").
+    unexcused_semester_threshold: int = 20
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class Settings:
     project_root: Path | None = None
     ingest: IngestSettings = field(default_factory=IngestSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
+    transform: TransformSettings = field(default_factory=TransformSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     early_warning: EarlyWarningSettings = field(default_factory=EarlyWarningSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
@@ -203,6 +212,7 @@ def load_settings(path: Path | None = None) -> Settings:
         project_root=_root(paths.get("root"), path),
         ingest=_section(IngestSettings, raw.get("ingest")),
         validate=_section(ValidateSettings, raw.get("validate")),
+        transform=_section(TransformSettings, raw.get("transform")),
         evaluate=_section(EvaluateSettings, raw.get("evaluate")),
         early_warning=_section(EarlyWarningSettings, raw.get("early_warning")),
         export=_section(ExportSettings, raw.get("export")),

@@ -24,7 +24,15 @@ KINDS: tuple[str, ...] = (
     "activities",
     "financial_support",
     "costs",
+    "attendance_lessons",
+    "attendance_periods",
 )
+# The staging table each kind loads into: both attendance shapes (a day-by-day register export and a
+# per-month or per-semester summary) into one typed table, staging.attendance.
+STAGING_TABLES: dict[str, str] = {kind: kind for kind in KINDS} | {
+    "attendance_lessons": "attendance",
+    "attendance_periods": "attendance",
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,26 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("cost_category", "Izmaksu kategorija", True, ("Izmaksu pozīcija", "Izdevumu kategorija")),
         Column("amount_eur", "Summa (EUR)", True, ("Summa EUR", "Summa euro", "amount")),
     ),
+    # One row per pupil × day (× reason, × subject when the register names it): lessons missed.
+    "attendance_lessons": (
+        Column("date", "Datums", True),
+        Column("pupil_code", "Personas kods", True, ("personal_code",)),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("lessons_missed", "Kavētās stundas", True, ("Kavējumi", "Kavēto stundu skaits")),
+        Column("reason", "Iemesls", False, ("Kavējuma iemesls", "absence_reason")),
+        Column("subject", "Mācību priekšmets"),
+    ),
+    # One row per pupil × period (a month or a semester): lessons missed in it, by reason.
+    "attendance_periods": (
+        Column("pupil_code", "Personas kods", True, ("personal_code",)),
+        Column("school_id", "Iestādes kods", True, ("registration_number", "Reģistrācijas numurs")),
+        Column("period_start", "Perioda sākums", True, ("Periods no",)),
+        Column("period_end", "Perioda beigas", True, ("Periods līdz",)),
+        Column("excused", "Attaisnotas stundas", False, ("Attaisnoti kavējumi", "excused_lessons")),
+        Column("unexcused", "Neattaisnotas stundas", True, ("Neattaisnoti kavējumi", "unexcused_lessons")),
+        Column("illness", "Slimības dēļ", False, ("Kavējumi slimības dēļ", "illness_lessons")),
+        Column("lessons_held", "Notikušās stundas", False, ("Stundu skaits", "Notikušo stundu skaits")),
+    ),
 }
 
 # Columns that only one kind has; a header is recognised by these, never by the file name.
@@ -125,6 +153,8 @@ SIGNATURE: dict[str, frozenset[str]] = {
     "activities": frozenset({"activity_id", "activity_type", "title", "participants"}),
     "financial_support": frozenset({"support_type"}),
     "costs": frozenset({"month", "cost_category"}),
+    "attendance_lessons": frozenset({"lessons_missed", "reason"}),
+    "attendance_periods": frozenset({"period_start", "period_end", "excused", "unexcused", "illness", "lessons_held"}),
 }
 
 # Columns holding personal data: never stored, logged or shown.
@@ -189,6 +219,16 @@ RISK_FACTORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "other": ("Cits", "Other", ("citi", "cits iemesls", "citi apstākļi")),
 }
 RISK_FACTOR_SEPARATORS = r"[;,]"
+
+# Why a lesson was missed (`Iemesls` of the lesson records): canonical code -> (Latvian, English, accepted
+# spellings). An empty cell is `unknown`; a value that is none of these is stored as `unknown` too and
+# the school is told (validation warning `unknown_absence_reason`).
+ABSENCE_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "excused": ("attaisnots", "excused", ("attaisnoti", "attaisnots kavējums", "a")),
+    "unexcused": ("neattaisnots", "unexcused", ("neattaisnoti", "neattaisnots kavējums", "n")),
+    "illness": ("slimība", "illness", ("slimības dēļ", "slims", "sick", "s")),
+}
+UNKNOWN_REASON = "unknown"
 
 # Why a pupil left (`Atskaitīšanas iemesls`, free text on the roster): code -> (Latvian, English, word
 # stems found in the normalised text). Read by the early-warning model (pipelines/evaluate/early_warning.py)
@@ -483,6 +523,7 @@ MODE_LOOKUP = _lookup(MODES)
 ASSESSMENT_LOOKUP = _lookup(ASSESSMENT_TYPES)
 SCHOOL_TYPE_LOOKUP = _lookup(SCHOOL_TYPES)
 RISK_FACTOR_LOOKUP = _lookup(RISK_FACTORS)
+ABSENCE_REASON_LOOKUP = _lookup(ABSENCE_REASONS)
 ACTIVITY_TYPE_LOOKUP = _lookup(ACTIVITY_TYPES)
 SUPPORT_TYPE_LOOKUP = _lookup(SUPPORT_TYPES)
 COST_CATEGORY_LOOKUP = _lookup(COST_CATEGORIES)

@@ -109,6 +109,19 @@ create table if not exists staging.costs (
     amount_eur double
 );
 
+-- Both attendance shapes (contract kinds attendance_lessons and attendance_periods): a lesson record is
+-- a one-day period whose lessons sit in the column of their reason; a summary leaves reason and subject null.
+create table if not exists staging.attendance (
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
+    shape varchar not null,              -- lessons | periods
+    pupil_id varchar, school_id varchar,
+    period_start date, period_end date, school_year varchar, semester integer,
+    reason varchar, reason_raw varchar,  -- lessons only: excused | unexcused | illness | unknown
+    subject varchar, subject_raw varchar,
+    lessons_missed integer, excused integer, unexcused integer, illness integer, unknown_reason integer,
+    lessons_held integer                 -- periods only, when the school sends it
+);
+
 create table if not exists quarantine.rows (
     source_file varchar not null, source_line integer not null,
     kind varchar, school_id varchar,

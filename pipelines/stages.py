@@ -110,7 +110,7 @@ def run_validate(con: Any, ctx: RunContext) -> dict[str, Any]:
 def run_transform(con: Any, ctx: RunContext) -> dict[str, Any]:
     from pipelines.transform import run_transform
 
-    return dict(run_transform(con))
+    return dict(run_transform(con, ctx.settings.transform))
 
 
 def run_evaluate(con: Any, ctx: RunContext) -> dict[str, Any]:
@@ -157,6 +157,7 @@ STAGES: tuple[Stage, ...] = (
             "staging.activities",
             "staging.financial_support",
             "staging.costs",
+            "staging.attendance",
         ),
         options=("raw", "demo_key"),
         refreshes_summary=True,
@@ -179,6 +180,7 @@ STAGES: tuple[Stage, ...] = (
         owns=(
             *("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
             *("core.activities", "core.activity_participants", "core.financial_support", "core.costs"),
+            *("core.attendance", "core.attendance_monthly", "core.unexcused_semester"),
         ),
     ),
     Stage(

@@ -13,6 +13,8 @@ Marts written here (grain):
 - marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
   level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
+- marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
+  supported vs matched comparison (absences.py); empty when no school sends attendance.
 - marts.early_warning: pupil enrolled at the latest data date: risk of leaving school without finishing,
   band, reasons, open plan; marts.early_warning_metrics: its out-of-time evaluation and fairness audit
   (early_warning.py). The per-school lists `<out>/early_warning/<school_id>.csv` are written here too,
@@ -37,6 +39,7 @@ import polars as pl
 
 from pipelines.config import EvaluateSettings, Settings
 from pipelines.errors import UserError
+from pipelines.evaluate.absences import absence_estimates, absence_sample
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
@@ -159,6 +162,23 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
+ABSENCES_SCHEMA: dict[str, pl.DataType] = {
+    "school_year": pl.String(),
+    "n_pupils": pl.Int64(),
+    "n_comparison": pl.Int64(),
+    "unexcused_per_month_supported": pl.Float64(),
+    "unexcused_per_month_comparison": pl.Float64(),
+    "difference": pl.Float64(),
+    "naive_change": pl.Float64(),
+    "se": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "p_value": pl.Float64(),
+    "n_clusters": pl.Int64(),
+    "baseline_std_diff": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "note": pl.String(),
+}
 DESIGN = (
     "NN matching k={k}, caliper {caliper} SD, exact strata subject×semester×municipality×grade band; "
     "WLS ANCOVA with stratum FE; {interval}"
@@ -209,7 +229,14 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
     inputs, episodes, candidates, outcomes = load_analysis(con, settings)
     # Process
     marts = evaluate_frames(
-        episodes, candidates, outcomes, inputs["pupils"], inputs["consultations"], cfg, activities=inputs["activities"]
+        episodes,
+        candidates,
+        outcomes,
+        inputs["pupils"],
+        inputs["consultations"],
+        cfg,
+        monthly=inputs["absences"],
+        activities=inputs["activities"],
     )
     marts |= early_warning_marts(con, settings.early_warning)
     # Save (the per-school early-warning lists only after their mart is stored)
@@ -248,9 +275,11 @@ def evaluate_frames(
     consultations: pl.DataFrame,
     cfg: EvaluateSettings,
     *,
+    monthly: pl.DataFrame | None = None,
     activities: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Everything after the marks are read: matching, cell estimates, dose–response, staying."""
+    """Everything after the marks are read: matching, cell estimates, dose–response, staying, and
+    absences as a second outcome when `monthly` (core.attendance_monthly) has rows."""
     sample = analysis_rows(episodes, candidates, outcomes, cfg)
     pairs = match_within_strata(sample, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
     # matched within each subject's own strata; the cells then pool subjects no dictionary knows
@@ -318,6 +347,15 @@ def evaluate_frames(
         seed=cfg.seed,
         interval_method=cfg.interval_method,
     )
+    absences = absence_estimates(
+        absence_sample(
+            candidates, pl.DataFrame() if monthly is None else monthly, pupils,
+            first_support_dates(consultations, activities), episodes,
+        ),
+        caliper_sd=cfg.caliper_sd,
+        n_matches=cfg.n_matches,
+        min_supported=cfg.min_supported_for_estimate,
+    )  # fmt: skip
     return {
         "episodes": conform(episodes, EPISODE_SCHEMA),
         "evaluation_sample": analysis_sample(sample, pairs),
@@ -326,6 +364,7 @@ def evaluate_frames(
         "dose_response": conform(dose, DOSE_SCHEMA),
         "effectiveness_subgroups": conform(subgroups, SUBGROUP_SCHEMA),
         "staying": conform(staying, STAYING_SCHEMA),
+        "effectiveness_absences": conform(absences, ABSENCES_SCHEMA),
         "event_study": event_study(
             matched_rows(sample, pairs),
             None if draws is None else {name: d.get((ALL,) * len(CELL_KEYS)) for name, d in draws.items()},
@@ -419,6 +458,11 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             "from core.pupils",
         ),
         "marks": ordered(con, sql("marks_by_semester")),
+        "absences": (
+            ordered(con, "select pupil_id, month, school_year, semester, unexcused from core.attendance_monthly")
+            if table_exists(con, "core", "attendance_monthly")
+            else pl.DataFrame()
+        ),
         # listed activity participants: supported too, never a staying comparison after their first activity
         "activities": ordered(con, "select pupil_id, date from core.activity_participants")
         if table_exists(con, "core", "activity_participants")

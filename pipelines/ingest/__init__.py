@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import KINDS
+from pipelines.contract import STAGING_TABLES
 from pipelines.ingest import containers, normalise, readers, values
 from pipelines.ingest.containers import ArchiveLimits
 from pipelines.ingest.kinds import recognise
@@ -49,7 +49,7 @@ STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 # Cells kept as written (as `*_raw` beside their code) and so checked for known names before storing.
 KEPT_TEXT_CELLS = (
     *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
-    *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category"),
+    *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category", "raw_reason"),
     "raw_municipality",  # registry text, but a costs file's municipality is typed by a project
 )
 # Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
@@ -896,15 +896,16 @@ def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunSt
 
 def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | None) -> None:
     """Changed files replace their earlier versions: staging rows and ingest quarantine of those paths."""
-    for table in [kind] if kind in KINDS else []:
+    for table in [STAGING_TABLES[kind]] if kind in STAGING_TABLES else []:
         con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [paths])
     con.execute("delete from quarantine.rows where stage = 'ingest' and source_file in (select unnest(?))", [paths])
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, state: _RunState, any_quarantined: bool) -> None:
-    """Valid rows to staging.<kind>, the others to quarantine.rows with what to fix."""
-    columns = ", ".join(state.columns[kind])
-    con.execute(f"insert into staging.{kind} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
+    """Valid rows to the kind's staging table, the others to quarantine.rows with what to fix."""
+    table = STAGING_TABLES[kind]
+    columns = ", ".join(state.columns[table])
+    con.execute(f"insert into staging.{table} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
     if any_quarantined:
         insert_quarantine(con, kind, state.run_id)
 

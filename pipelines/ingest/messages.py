@@ -32,6 +32,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "Kolonnā “{lv}” nav nolasāma skaitļa: rakstiet tikai skaitli, piemēram, 40 vai 40,5.",
         "Column '{en}' holds no readable number: write a number only, e.g. 40 or 40.5.",
     ),
+    "not_whole_number": (
+        "Kolonnā “{lv}” jābūt veselam skaitlim (stundu skaitam), piemēram, 3.",
+        "Column '{en}' must hold a whole number (of lessons), e.g. 3.",
+    ),
     "unknown_grade_notation": (
         "Nezināms vērtējuma pieraksts: lietojiet 1–10, S/T/A/P, nv, i/ni vai procentus (85%).",
         "Unknown grade notation: use 1–10, S/T/A/P, nv, i/ni or a percentage (85%).",

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pipelines.contract import (
+    ABSENCE_REASON_LOOKUP,
     ACTIVITY_TYPE_LOOKUP,
     ASSESSMENT_LOOKUP,
     COST_CATEGORY_LOOKUP,
@@ -176,6 +177,7 @@ DICTIONARIES: dict[str, dict[str, str]] = {
     "staff_role": ROLE_LOOKUP,
     "mode": MODE_LOOKUP,
     "assessment_type": ASSESSMENT_LOOKUP,
+    "reason": ABSENCE_REASON_LOOKUP,
     "activity_type": ACTIVITY_TYPE_LOOKUP,
     "support_type": SUPPORT_TYPE_LOOKUP,
     "cost_category": COST_CATEGORY_LOOKUP,

@@ -242,6 +242,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "Daļa skolēnu, kuri mācību gada beigās joprojām mācās. Starpība — procentpunktos (p.p.).",
         "Share of pupils still enrolled at the end of the school year. Difference in percentage points (p.p.).",
     ),
+    "ef_absences": ("Neattaisnoti kavējumi", "Unexcused absences"),
+    "unexcused_per_month": ("Neattaisnotas stundas mēnesī", "Unexcused lessons per month"),
+    "ef_absences_note": (
+        "Otrs iznākums tiem pašiem skolēniem: neattaisnoti kavētās stundas mēnesī atbalsta semestrī (mēneši pēc "
+        "atbalsta sākuma mēneša), salīdzinot ar līdzīgām atzīmēm un klasi skolēniem bez atbalsta. Starpība < 0 — "
+        "atbalstītie kavē mazāk. Tikai skolām, kas sūta kavējumu datus; intervāls ir par šauru, ja skolu ir maz. "
+        "Palikšana skolā — tabulā augstāk.",
+        "A second outcome for the same pupils: lessons missed without a valid reason per month in the semester of "
+        "support (the months after the month support began), against pupils with similar marks and grade and no "
+        "support. A difference below 0 means the supported miss fewer lessons. Only schools that send attendance; "
+        "the interval is too narrow when there are few schools. Staying in school: the table above.",
+    ),
     "ef_caveats_title": ("Ko šie skaitļi nerāda", "What these numbers do not show"),
     "ef_caveats": (
         "Salīdzinājums ir novērojums, nevis eksperiments: atbalstu saņēma skolēni, kurus skola izvēlējās, "

@@ -531,6 +531,32 @@ def staying(con: Con, k: int) -> pd.DataFrame:
     return out.drop(columns="n_left").sort_values("school_year").reset_index(drop=True)
 
 
+ABSENCE_NAMES = {
+    "unexcused_per_month_supported": "mean_treated",
+    "unexcused_per_month_comparison": "mean_comparison",
+    "difference": "effect",
+}
+
+
+def absences(con: Con, k: int) -> pd.DataFrame:
+    """Unexcused lessons per month in the outcome window, supported against matched comparisons.
+
+    A school year with 1..k-1 supported or comparison pupils loses its figures; the ALL row then loses
+    them too, or the year's mean would follow from ALL and the other years by subtraction."""
+    out = _mart(con, "effectiveness_absences")
+    if out.empty:
+        return out
+    out = out.rename(columns=ABSENCE_NAMES)
+    measures = ["mean_treated", "mean_comparison", "effect", "ci_low", "ci_high"]
+    out = _blank_suppressed(out, ["n_pupils", "n_comparison", *measures])
+    out = suppress_small(out, "n_pupils", k, measures)
+    out = suppress_small(out, "n_comparison", k, measures)
+    years = out["school_year"] != "ALL"
+    if out.loc[years, "mean_treated"].isna().any():
+        out.loc[~years, measures] = float("nan")
+    return out.sort_values("school_year").reset_index(drop=True)
+
+
 # ---------------------------------------------------------------- early warning (counts and rates only)
 
 EW_COUNTS = ("n_pupils", "n_leavers", "n_flagged")

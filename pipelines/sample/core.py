@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.contract import install_sql_macros
 from pipelines.warehouse import SCHEMAS
 
 CORE_COLUMNS = {
@@ -32,6 +33,7 @@ CORE_COLUMNS = {
 def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with core.* tables made from the given frames (no personal columns)."""
     con = duckdb.connect()
+    install_sql_macros(con)  # as warehouse.connect: core SQL (attendance_monthly) uses the school-year rule
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     municipality = frames["schools"].select("school_id", "municipality")

@@ -57,6 +57,19 @@ SD_SCHOOL_EFFECT = 0.4  # school_effects: effect in school j = effect · max(0, 
 HET_SLOPE = 0.3  # heterogeneous: effect for pupil i, subject s = effect · max(0, 1 − 0.3 · (a_i + b_is))
 TERM_TREND = 1.0  # term_trend: marks rise by this much from a semester's first to its last school day
 DIP = 0.7  # dip: selection adds −DIP · e_ist, the start term's (unobserved) shock, to the logit
+# Attendance (docs/sample-data.md, "Attendance"). Drawn from its own stream after everything else, so
+# the marks, plans, consultations and leaving of every world stay exactly what they were.
+ATTENDANCE_STREAM = 4
+# Latent leaving risk r_i = LEAVE_ABILITY · a_i: the log of the pupil's leaving-hazard multiplier in
+# draw_leaving. The same r_i drives unexcused absences: P(unexcused on a school day) =
+# UNEXCUSED_BASE · exp(UNEXCUSED_RISK · r_i), × UNEXCUSED_RUNUP in the RUNUP_DAYS before a pupil leaves.
+UNEXCUSED_BASE = 0.012
+UNEXCUSED_RISK = 1.5
+UNEXCUSED_RUNUP = 5.0
+RUNUP_DAYS = 90
+ILLNESS_P = 0.03  # a whole day off sick, independent of the risk
+EXCUSED_P = 0.008  # a whole day excused (family, competitions), independent of the risk
+UNKNOWN_P = 0.002  # one lesson missed, reason not recorded
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,8 @@ class Simulation:
     episodes: pl.DataFrame
     staff: pl.DataFrame  # staff_id, school_id, staff_name, staff_role, subject
     truth: dict[str, Any] = field(default_factory=dict)
+    # one row per pupil × school day × reason with lessons missed (draw_attendance)
+    attendance: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,17 @@ def simulate(
             "level_cuts": list(LEVEL_CUTS),
         },
         "leaving": {"base_per_semester": LEAVE_BASE, "ability_coefficient": LEAVE_ABILITY, "grades": [7, 12]},
+        "attendance": {
+            "risk": "r = ability_coefficient * ability (log of the leaving-hazard multiplier)",
+            "unexcused_per_day": "unexcused_base * exp(unexcused_risk * r), x runup in the runup_days before leaving",
+            "unexcused_base": UNEXCUSED_BASE,
+            "unexcused_risk": UNEXCUSED_RISK,
+            "runup": UNEXCUSED_RUNUP,
+            "runup_days": RUNUP_DAYS,
+            "illness_per_day": ILLNESS_P,
+            "excused_per_day": EXCUSED_P,
+            "unknown_per_day": UNKNOWN_P,
+        },
         "volume_drop": {"school_id": school_frame["school_id"][VOLUME_DROP[0]], "month": VOLUME_DROP[1]},
         "world": world_truth(terms, school_frame, state["episodes"], effect),
     }
@@ -165,6 +191,7 @@ def simulate(
         episodes=state["episodes"],
         staff=staff,
         truth=truth,
+        attendance=draw_attendance(pupils, school_frame, calendar, seed),
     )
 
 
@@ -524,6 +551,71 @@ def draw_leaving(
     reason = np.array(world.LEAVING_REASONS)[rng.choice(len(world.LEAVING_REASONS), size=n, p=world.LEAVING_REASON_P)]
     p["left_day"] = np.where(leaves, chosen_day, p["left_day"])
     p["leaving_reason"] = np.where(leaves, reason, p["leaving_reason"])
+
+
+def lessons_per_day(level: np.ndarray) -> np.ndarray:
+    """A school day's lessons by grade: 5 in grades 1–3, 6 in 4–6, 7 in 7–9, 8 in 10–12."""
+    return 5 + (np.clip(level, 1, 12) - 1) // 3
+
+
+def draw_attendance(p: dict[str, np.ndarray], schools: pl.DataFrame, calendar: list[dict], seed: int) -> pl.DataFrame:
+    """Absences on every school day a pupil is enrolled, from the attendance stream: sick and excused
+    days (independent of the pupil), single unexcused lessons driven by the latent leaving risk, and
+    a few lessons with no reason recorded (docs/sample-data.md, "Attendance")."""
+    rng = np.random.Generator(np.random.PCG64([seed, ATTENDANCE_STREAM]))
+    risk = LEAVE_ABILITY * p["ability"]
+    subjects = np.array(world.SUBJECT_CODES)
+    parts = []
+    for cal in calendar:
+        days = day_number(cal["school_days"])
+        level = p["level0"] + cal["year_index"]
+        active = (p["start_year"] <= cal["year_index"]) & (level >= 1) & (level <= p["max_grade"])
+        idx = np.flatnonzero(active)
+        on_roll = days[None, :] < p["left_day"][idx][:, None]
+        runup = (p["left_day"][idx][:, None] - days[None, :]) <= RUNUP_DAYS
+        boost = np.where(runup, UNEXCUSED_RUNUP, 1.0)
+        p_unexcused = np.minimum(UNEXCUSED_BASE * np.exp(UNEXCUSED_RISK * risk[idx])[:, None] * boost, 0.9)
+        u = rng.random((4, len(idx), len(days)))
+        full = lessons_per_day(level[idx])[:, None] * np.ones((1, len(days)), dtype=np.int64)
+        sick = u[0] < ILLNESS_P
+        excused = (u[1] < EXCUSED_P) & ~sick
+        present = ~sick & ~excused  # a day off whole leaves no lesson to skip
+        draws = (
+            ("illness", sick, full),
+            ("excused", excused, full),
+            ("unexcused", (u[2] < p_unexcused) & present, 1 + (u[2] * 1000 % 3).astype(int)),
+            ("unknown", (u[3] < UNKNOWN_P) & present, np.ones_like(full)),
+        )
+        for reason, hit, lessons in draws:
+            rows, cols = np.nonzero(hit & on_roll)
+            pupils = idx[rows]
+            named = reason in ("unexcused", "unknown")  # a skipped lesson names its subject
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "date": to_dates(days[cols]),
+                        "pupil_idx": pupils,
+                        "reason": np.full(len(rows), reason),
+                        "lessons_missed": lessons[rows, cols].astype(np.int32),
+                        "subject": pl.Series(
+                            subjects[rng.integers(0, 7, len(rows))].tolist() if named else [None] * len(rows),
+                            dtype=pl.String,
+                        ),
+                    }
+                )
+            )
+    frame = pl.concat(parts)
+    ids = schools["school_id"].to_numpy()
+    idx = frame["pupil_idx"].to_numpy()
+    return (
+        frame.with_columns(
+            pl.Series("pupil_code", p["pupil_code"][idx]),
+            pl.Series("pupil_id", p["pupil_id"][idx]),
+            pl.Series("school_id", ids[p["school_idx"][idx]]),
+        )
+        .drop("pupil_idx")
+        .sort("date", "school_id", "pupil_id", "reason")
+    )
 
 
 def drop_episodes_of_leavers(

@@ -19,6 +19,7 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.contract import (
+    ABSENCE_REASONS,
     ASSESSMENT_TYPES,
     COLUMNS,
     LEARNING_LEVELS,
@@ -29,7 +30,7 @@ from pipelines.contract import (
 )
 from pipelines.personal_code import make_old_code
 from pipelines.sample import programme, world
-from pipelines.sample.simulate import Simulation, simulate
+from pipelines.sample.simulate import Simulation, lessons_per_day, simulate
 from pipelines.sample.vocational import vocational_files, vocational_school
 
 DIALECTS: tuple[str, ...] = ("cp1257", "utf8_bom_en", "tab_plain", "xlsx")
@@ -40,7 +41,7 @@ DIALECT_TEXT = {
     "xlsx": "Excel .xlsx, īsti datumu lauki, latviskas galvenes",
 }
 XLSX_CREATED = datetime(2026, 11, 23, 8, 0, 0)  # fixed document date: the same bytes on every run
-DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on"}
+DATE_COLUMNS = {"date", "plan_start", "plan_end", "left_on", "period_start", "period_end"}
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {kind: tuple(c.name for c in cols) for kind, cols in COLUMNS.items()}
 FILE_STEMS = {
     "pupils": "skolēni",
@@ -50,9 +51,15 @@ FILE_STEMS = {
     "activities": "pasakumi",
     "financial_support": "finansialais_atbalsts",
     "costs": "izmaksas",
+    "attendance_lessons": "kavejumi",
+    "attendance_periods": "kavejumu_kopsavilkums",
 }
 # How each project's office writes its costs file (one per project and school year).
 COST_DIALECTS = ("cp1257", "utf8_bom_en", "xlsx")
+# Attendance shapes (docs/sample-data.md, "Attendance"): school i sends period summaries when i % 3 == 2
+# (monthly with lessons held when i % 6 == 2, per semester without when i % 6 == 5), lesson records otherwise.
+ATTENDANCE_STREAM = 5  # the writers' own stream for attendance: the other files' bytes stay as they were
+COUNT_COLUMNS = ("minutes", "group_size", "lessons_missed", "excused", "unexcused", "illness", "lessons_held")
 README_NAME = "SAMPLE_README.md"
 
 
@@ -106,6 +113,7 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
     dialects = assign_dialects(n_schools)
     tables = {kind: export_frame(sim, kind, rng) for kind in ("pupils", "plans", "consultations", "grades")}
     tables, planted = plant_errors(sim, tables, rng)
+    tables.update(attendance_frames(sim, np.random.Generator(np.random.PCG64([seed, ATTENDANCE_STREAM]))))
     # the vocational school comes from its own random stream: the general schools' files do not move
     vocational = vocational_school(sim.schools, seed)
     registry = pl.concat(
@@ -115,7 +123,7 @@ def build_files(sim: Simulation, seed: int) -> tuple[dict[str, bytes], dict[str,
         ]
     )
     files: dict[str, bytes] = {"skolu_registrs.csv": registry_bytes(registry)}
-    rows = {"schools": registry.height, "pupils": 0, "plans": 0, "consultations": 0, "grades": 0}
+    rows = {"schools": registry.height} | {kind: 0 for kind in tables}
     slug = world.MUNICIPALITIES[vocational["municipality"]][1]
     codes = set(sim.pupils["pupil_code"].to_list())
     voc_files, voc_rows = vocational_files(vocational, codes, seed, f"{slug}/{vocational['school_id']}")
@@ -220,6 +228,83 @@ def export_frame(sim: Simulation, kind: str, rng: np.random.Generator) -> pl.Dat
             pl.lit(False).alias("_planted"),
             pl.lit(None, dtype=pl.Int64).alias("_planted_id"),
         )
+    )
+
+
+def summary_school(i: int) -> bool:
+    return i % 3 == 2
+
+
+def attendance_frames(sim: Simulation, rng: np.random.Generator) -> dict[str, pl.DataFrame]:
+    """Lesson records of the schools that send them, period summaries of the others (every pupil on the
+    roll in the period, zeros included), in the shape export_frame gives the other kinds."""
+    ids = sim.schools.select("school_id", pl.int_range(pl.len()).alias("_school"))
+    marks = [
+        pl.lit(None, dtype=pl.String).alias("_date_text"),
+        pl.lit(False).alias("_planted"),
+        pl.lit(None, dtype=pl.Int64).alias("_planted_id"),
+    ]
+    absences = sim.attendance.join(ids, on="school_id", how="left", maintain_order="left")
+    records = absences.filter(~summary_school_expr())
+    records = records.with_columns(
+        subject_text(records["subject"], rng), pl.col("reason").alias("_reason"), pl.col("date").alias("_when")
+    )
+    lessons = records.select(*EXPORT_COLUMNS["attendance_lessons"], "_reason", "_when", "_school", *marks)
+    periods = period_summaries(sim, absences.filter(summary_school_expr()), ids)
+    return {"attendance_lessons": lessons, "attendance_periods": periods.with_columns(marks)}
+
+
+def summary_school_expr() -> pl.Expr:
+    return pl.col("_school") % 3 == 2
+
+
+def period_summaries(sim: Simulation, absences: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """Per pupil on the roll: one row per month (schools i % 6 == 2, with lessons held) or per semester."""
+    periods = []
+    for cal in world.semester_calendar():
+        days = cal["school_days"].astype("datetime64[D]").astype(date)
+        start, end = days[0], days[-1]
+        periods.append((cal["school_year"], start, end, "semester", len(days)))
+        for month in sorted({(d.year, d.month) for d in days}):
+            first = date(month[0], month[1], 1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            held = sum(first <= d <= last for d in days)
+            periods.append((cal["school_year"], first, last, "month", held))
+    frame = pl.DataFrame(
+        periods, schema=["school_year", "period_start", "period_end", "_granularity", "_school_days"], orient="row"
+    )
+    roster = (
+        sim.pupils.join(ids, on="school_id", how="left")
+        .filter(summary_school_expr())
+        .select("pupil_code", "school_id", "school_year", "grade_level", "left_on", "_school")
+    )
+    wanted = pl.when(pl.col("_school") % 6 == 2).then(pl.lit("month")).otherwise(pl.lit("semester"))
+    on_roll = pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("period_start"))
+    rows = roster.join(frame, on="school_year").filter((pl.col("_granularity") == wanted) & on_roll)
+    counts = (
+        rows.select("pupil_code", "period_start", "period_end")
+        .join(absences.select("pupil_code", "date", "reason", "lessons_missed"), on="pupil_code")
+        .filter(pl.col("date").is_between(pl.col("period_start"), pl.col("period_end")))
+        .group_by("pupil_code", "period_start")
+        .agg(
+            pl.col("lessons_missed").filter(pl.col("reason") == reason).sum().alias(reason)
+            for reason in ("excused", "unexcused", "illness")
+        )
+    )
+    per_day = pl.Series(lessons_per_day(rows["grade_level"].to_numpy()))
+    return (
+        rows.with_columns(per_day.alias("_per_day"))
+        .join(counts, on=["pupil_code", "period_start"], how="left")
+        .with_columns(
+            pl.col("excused", "unexcused", "illness").fill_null(0).cast(pl.Int64),
+            pl.when(pl.col("_school") % 6 == 2)
+            .then(pl.col("_school_days") * pl.col("_per_day"))
+            .cast(pl.Int64)
+            .alias("lessons_held"),
+            pl.col("period_start").alias("_when"),
+        )
+        .sort("period_start", "school_id", "pupil_code")
+        .select(*EXPORT_COLUMNS["attendance_periods"], "_when", "_school")
     )
 
 
@@ -429,7 +514,12 @@ def value_texts(part: pl.DataFrame, kind: str, dialect: str) -> pl.DataFrame:
         exprs.append(pl.col("project_code").replace(world.PROJECT_SPELLINGS[dialect]))
     if kind == "pupils" and dialect == "cp1257":
         exprs.append(pl.col("gender").replace_strict({"M": "V", "F": "S"}, default=None).alias("gender"))  # vīr./siev.
-    if english and kind in ("pupils", "plans", "consultations", "grades"):
+    if "_reason" in part.columns:
+        reasons = {code: (en if english else lv) for code, (lv, en, _m) in ABSENCE_REASONS.items()}
+        if dialect == "tab_plain":
+            reasons = {k: strip_marks(v) for k, v in reasons.items()}
+        exprs.append(pl.col("_reason").replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"))
+    if english and kind in ("pupils", "plans", "consultations", "grades", "attendance_lessons", "attendance_periods"):
         exprs.append(pl.col("pupil_code").str.replace("-", "", literal=True))  # this system drops the hyphen
     return part.with_columns(exprs) if exprs else part
 
@@ -484,7 +574,7 @@ def xlsx_bytes(part: pl.DataFrame, kind: str, columns: list[str]) -> bytes:
     for col in columns:
         if col in DATE_COLUMNS:
             writers[col] = lambda r, c, v: sheet.write_datetime(r, c, datetime(v.year, v.month, v.day), date_cell)
-        elif col in ("minutes", "group_size"):
+        elif col in COUNT_COLUMNS:
             writers[col] = lambda r, c, v: sheet.write_number(r, c, float(v))
         elif col == "grade":
             writers[col] = lambda r, c, v: (
@@ -546,6 +636,13 @@ def readme(sim: Simulation, planted: list[Planted], dialects: dict[tuple[int, st
         f"{t['volume_drop']['month']}",
         "- Divas identiskas atzīmes vienā dienā ir likumīgas (abas skaitās) / identical marks on one day are "
         "legitimate (both count).",
+        f"- Kavējumi / absences: latentais risks / latent risk r = {t['leaving']['ability_coefficient']} · spējas / "
+        "ability (aiziešanas riska reizinātāja logaritms / log of the leaving-hazard multiplier); neattaisnots "
+        f"kavējums dienā / unexcused absence on a day: {t['attendance']['unexcused_base']} · "
+        f"exp({t['attendance']['unexcused_risk']} · r), × {t['attendance']['runup']} pēdējās / in the last "
+        f"{t['attendance']['runup_days']} dienās pirms aiziešanas / days before leaving. Skolas ar indeksu i mod 3 = 2 "
+        "sūta kopsavilkumus, pārējās — ierakstus / schools with index i mod 3 = 2 send period summaries, the others "
+        "lesson records (docs/sample-data.md, „Attendance”).",
         "",
         "## Dialekti / dialects",
         "",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config import TransformSettings
 from pipelines.warehouse import ensure_schema, rollback, scalar, table_exists
 
 log = logging.getLogger("atbalsts.transform")
@@ -38,6 +39,8 @@ CORE_TABLES: tuple[str, ...] = (
     "financial_support",
     "costs",
 )
+# Built whole after the core tables, in this order (each reads the one before and core.pupils).
+ATTENDANCE_TABLES: tuple[str, ...] = ("attendance", "attendance_monthly", "unexcused_semester")
 # Rebuilt by key: their SQL reads sql/validated_rows.sql, which has a `{scope}` for the rows to read.
 KEYED_TABLES: tuple[str, ...] = ("consultations", "grades")
 # Small tables rebuilt whole from validated_rows.sql (each row_key once): table -> its staging table.
@@ -67,11 +70,14 @@ def core_sql(table: str, scope: str = WHOLE) -> str:
     return text.format(validated_rows=sql_file("validated_rows").format(table=table, scope=scope))
 
 
-def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -> dict[str, int | str]:
+def run_transform(
+    con: duckdb.DuckDBPyConnection, settings: TransformSettings | None = None, *, incremental: bool = True
+) -> dict[str, int | str]:
     """Bring every core table up to date; returns row counts per table, and either
     `rebuilt: "all"` or how many keys of the keyed tables were rebuilt (`rebuilt_keys`).
 
     `incremental=False` rebuilds everything (same tables, only slower)."""
+    settings = settings or TransformSettings()
     ensure_schema(con)
     con.execute(sql_file("state"))
     counts: dict[str, int | str] = {}
@@ -94,7 +100,9 @@ def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -
             else:
                 rebuilt += rebuild_keys(con, table)
         save_state(con, now)
-        for table in CORE_TABLES:
+        for table in ATTENDANCE_TABLES:
+            build_attendance(con, table, settings)
+        for table in (*CORE_TABLES, *ATTENDANCE_TABLES):
             counts[table] = scalar(con, f"select count(*) from core.{table}")
         counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
         con.execute("commit")
@@ -107,6 +115,13 @@ def run_transform(con: duckdb.DuckDBPyConnection, *, incremental: bool = True) -
             con.execute(f"drop table if exists {temp}")
     log.info("transform: %s", counts)
     return counts
+
+
+def build_attendance(con: duckdb.DuckDBPyConnection, table: str, settings: TransformSettings) -> None:
+    """core.<table> rebuilt whole: attendance is a few rows per pupil and month, small at any scale."""
+    sql = f"create or replace table core.{table} as {sql_file(table)}"
+    parameters = {"threshold": settings.unexcused_semester_threshold} if "$threshold" in sql else None
+    con.execute(sql, parameters)
 
 
 def rebuild_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -42,6 +42,7 @@ FRAMES = (
     "activities",
     "financial_support",
     "costs",
+    "attendance",
     "monthly_volume",
 )
 CHUNK_ROWS = 200_000
@@ -128,6 +129,7 @@ def suite_parameters(settings: ValidateSettings) -> dict[str, Any]:
     return {
         "reference_date": settings.reference_date(),
         "max_consultation_minutes": settings.max_consultation_minutes,
+        "max_lessons_per_day": settings.max_lessons_per_day,
         "min_volume_ratio": 1 - settings.volume_drop_share,
         "volume_drop_percent": round(100 * settings.volume_drop_share),
         "max_activity_minutes": settings.max_activity_minutes,

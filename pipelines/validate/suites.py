@@ -78,6 +78,9 @@ CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
         {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
     ),
     "costs": frozenset({"municipality_known", "days_after_reference", "first_unknown_project", "in_project_period"}),
+    "attendance": frozenset(
+        {"school_known", "on_roster", "days_after_reference", "lessons_on_day", "overlaps_other_period"}
+    ),
 }
 # frames of aggregates over many files: every rule on them is cross-table
 CROSS_TABLE_FRAMES = frozenset({"monthly_volume"})

@@ -662,7 +662,12 @@ def test_batches_of_files_give_the_same_rows_as_one_file_at_a_time(tmp_path) -> 
     write(raw / "dup.csv", GRADES_HEADER_EN, [["15.01.2024", ANNA, SCHOOL, "Fizika", "8", ""]] * 3)
     write(raw / "dup2.csv", GRADES_HEADER_EN, [["15.01.2024", ANNA, SCHOOL, "Fizika", "8", ""]] * 2)
     tables = ("staging.schools", "staging.pupils", "staging.plans", "staging.consultations", "staging.grades")
-    tables += ("staging.activities", "staging.financial_support", "staging.costs")  # the sample writes them too
+    tables += (
+        "staging.activities",
+        "staging.financial_support",
+        "staging.costs",
+        "staging.attendance",
+    )  # the sample writes them too
     results = {}
     for name, batch_files in (("one", 1), ("batched", 10_000)):
         con = connect(tmp_path / f"{name}.duckdb")

@@ -152,6 +152,23 @@ def test_protect_and_primary_suppression_do_not_mutate() -> None:
         assert_no_small(frame, ("pupils",), 5)
 
 
+def test_absences_hide_a_small_year_and_the_total_that_would_give_it_away() -> None:
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        """create table marts.effectiveness_absences as select * from (values
+            ('2024/2025', 40, 80, 1.2, 1.4, -0.2, -0.5, 0.1, false),
+            ('2025/2026', 3, 10, 2.0, 1.0, 1.0, 0.1, 1.9, false),
+            ('ALL', 43, 90, 1.25, 1.35, -0.1, -0.4, 0.2, false)
+        ) t(school_year, n_pupils, n_comparison, unexcused_per_month_supported, unexcused_per_month_comparison,
+            difference, ci_low, ci_high, suppressed)"""
+    )
+    out = q.absences(con, K).set_index("school_year")
+    assert out.loc["2024/2025", "mean_treated"] == 1.2
+    assert out.loc[["2025/2026", "ALL"], ["mean_treated", "mean_comparison", "effect"]].isna().all().all()
+    assert math.isnan(out.loc["2025/2026", "n_pupils"])
+
+
 def test_status_and_the_data_quality_report_name_the_same_missing_months(con: duckdb.DuckDBPyConnection) -> None:
     """One definition of a missing delivery (pipelines/deliveries.sql) for `atbalsts status` and the report."""
     from pipelines.status import deliveries

@@ -37,7 +37,7 @@ def naive_change(sim) -> pl.DataFrame:
 
 def test_same_seed_same_world_and_other_seed_another(sim):
     again = simulate(schools=3, seed=42, effect=0.6)
-    for name in ("schools", "pupils", "plans", "consultations", "grades", "episodes"):
+    for name in ("schools", "pupils", "plans", "consultations", "grades", "episodes", "attendance"):
         assert getattr(sim, name).equals(getattr(again, name)), name
     other = simulate(schools=3, seed=7, effect=0.6)
     assert not other.grades.equals(sim.grades)
@@ -124,3 +124,20 @@ def test_truth_records_the_planted_parameters(sim):
     t = sim.truth
     assert t["effect"] == 0.6 and t["staying_effect"] == 0.5 and t["seed"] == 42
     assert t["selection"]["beta"] == 1.8 and t["selection"]["threshold"] == 5.0
+
+
+def test_pupils_who_leave_miss_more_lessons_without_reason(sim):
+    """Absences share the leaving risk (docs/sample-data.md, "Attendance"): per semester with any
+    unexcused absence, pupils who later drop out miss more such lessons than those who stay."""
+    dropped = sim.pupils.filter(pl.col("leaving_reason") == "pārtrauca mācības")["pupil_id"].implode()
+    per_semester = (
+        sim.attendance.filter(pl.col("reason") == "unexcused")
+        .group_by("pupil_id", pl.col("date").dt.year(), (pl.col("date").dt.month() >= 9).alias("autumn"))
+        .agg(pl.col("lessons_missed").sum())
+        .group_by(pl.col("pupil_id").is_in(dropped).alias("dropped"))
+        .agg(pl.col("lessons_missed").mean())
+    )
+    means = dict(per_semester.iter_rows())
+    assert means[True] > 1.5 * means[False]
+    days = sim.attendance.group_by("pupil_id", "date").agg(pl.col("lessons_missed").sum())
+    assert days["lessons_missed"].max() <= 8  # never more than a day's lessons

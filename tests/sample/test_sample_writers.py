@@ -151,6 +151,17 @@ def test_volume_drop_month(sample):
     assert count["2025-11"] < 0.5 * count["2025-10"]
 
 
+def test_attendance_in_both_shapes(tables):
+    """Lesson records from some schools (Latvian and English headers), period summaries from another."""
+    lessons = [t for p, t in tables.items() if p.name.startswith("kavejumi_")]
+    periods = [t for p, t in tables.items() if p.name.startswith("kavejumu_kopsavilkums_")]
+    assert lessons and periods
+    assert all({"lessons_missed", "reason"} <= set(t.columns) for t in lessons)
+    assert all({"period_start", "period_end", "unexcused"} <= set(t.columns) for t in periods)
+    reasons = set(pl.concat([t.select(pl.col("reason").cast(pl.String)) for t in lessons])["reason"].drop_nulls())
+    assert {"neattaisnots", "unexcused"} <= reasons  # both languages
+
+
 def test_a_vocational_school_with_course_years_and_the_whole_curriculum(tables):
     """Issue 17: the registry says which school is vocational; its roster counts course years in the
     spellings schools use, never grades; its marks cover every subject of the standards."""

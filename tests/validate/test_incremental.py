@@ -148,9 +148,11 @@ def test_rules_on_roster_plan_registry_and_volume_are_cross_table(runner):
     assert parts["consultations", "minutes_out_of_range"] == "local"
     assert parts["grades", "unknown_subject"] == "cross"  # once per school and value: other files decide
     assert part_of("some_new_frame", {"kwargs": {"column": "x"}, "meta": {"value_column": "x"}}) == "cross"
+    assert parts["attendance", "periods_overlap"] == parts["attendance", "too_many_lessons_per_day"] == "cross"
+    assert parts["attendance", "implausible_absences"] == "local"
     assert set(CROSS_TABLE_COLUMNS) == {
         *("consultations", "grades", "plans", "pupils", "schools"),
-        *("activities", "financial_support", "costs"),
+        *("activities", "financial_support", "costs", "attendance"),
     }
 
 

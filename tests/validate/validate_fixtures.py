@@ -108,6 +108,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "cost_category_raw": "Atlīdzība",
         "amount_eur": 15000.0,
     },
+    # a lesson record (shape `lessons`): two lessons missed without a valid reason on a Tuesday
+    "attendance": {
+        "shape": "lessons",
+        "pupil_id": "p2",
+        "school_id": SCHOOL_A,
+        "period_start": date(2024, 11, 5),
+        "period_end": date(2024, 11, 5),
+        "school_year": YEAR,
+        "semester": 1,
+        "reason": "unexcused",
+        "reason_raw": "neattaisnots",
+        "subject": None,
+        "subject_raw": None,
+        "lessons_missed": 2,
+        "excused": 0,
+        "unexcused": 2,
+        "illness": 0,
+        "unknown_reason": 0,
+        "lessons_held": None,
+    },
 }
 
 
@@ -137,7 +157,8 @@ def register_files(con, extra_ingest_rejects: dict[str, int] | None = None) -> N
                  union all select source_file, 'grades' from staging.grades
                  union all select source_file, 'activities' from staging.activities
                  union all select source_file, 'financial_support' from staging.financial_support
-                 union all select source_file, 'costs' from staging.costs)
+                 union all select source_file, 'costs' from staging.costs
+                 union all select source_file, 'attendance_' || shape from staging.attendance)
            group by all""",
         [datetime(2025, 3, 1, 10, 0)],
     )

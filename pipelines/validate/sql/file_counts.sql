@@ -19,6 +19,8 @@ with staged as (
         select source_file from validate_frame_financial_support
         union all
         select source_file from validate_frame_costs
+        union all
+        select source_file from validate_frame_attendance
     )
     group by all
 ),

@@ -18,6 +18,8 @@ with present as (
     select source_file from validate_frame_financial_support
     union
     select source_file from validate_frame_costs
+    union
+    select source_file from validate_frame_attendance
 ),
 
 versions as (

@@ -15,6 +15,8 @@ with staged as not materialized (
     select kind, source_file, source_line, school_id, month, null from validate_frame_activities
     union all
     select kind, source_file, source_line, school_id, month, null from validate_frame_financial_support
+    union all
+    select kind, source_file, source_line, school_id, month, null from validate_frame_attendance
 ),
 
 ingest_rejected as (
