@@ -17,7 +17,9 @@ cube as (
         grouping(municipality) as all_municipality,
         grouping(school_year) as all_school_year,
         grouping(cost_category) as all_category,
-        sum(amount_eur) as amount_eur
+        -- summed as decimals: a sum of doubles depends on the order of parallel threads, and a run must
+        -- publish the same cents as a re-run
+        cast(sum(cast(amount_eur as decimal(18, 2))) as double) as amount_eur
     from costs
     group by cube (project_code, municipality, school_year, cost_category)
 ),

@@ -39,9 +39,11 @@ cube as (
         grouping(school_year) as all_school_year,
         grouping(semester) as all_semester,
         count(distinct pupil_id) filter (where source = 'activity') as n_pupils_activities,
-        coalesce(sum(hours) filter (where source = 'activity'), 0) as activity_hours,
+        -- decimals: a sum of doubles depends on the order of parallel threads (re-runs must agree)
+        coalesce(cast(sum(cast(hours as decimal(18, 6))) filter (where source = 'activity') as double), 0) as activity_hours,
         count(distinct pupil_id) filter (where source = 'financial') as n_pupils_financial_support,
-        coalesce(sum(amount_eur) filter (where source = 'financial'), 0) as financial_support_eur
+        coalesce(cast(sum(cast(amount_eur as decimal(18, 2))) filter (where source = 'financial') as double), 0)
+            as financial_support_eur
     from rows
     group by cube (project_code, municipality, school_year, semester)
 ),

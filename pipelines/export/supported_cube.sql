@@ -45,7 +45,7 @@ cube as (
         count(distinct pupil_id) as n_pupils_any,
         count(distinct school_id) as n_schools,
         count(distinct municipality) as n_municipalities,
-        coalesce(sum(hours), 0) as support_hours,
+        coalesce(cast(sum(cast(hours as decimal(18, 6))) as double), 0) as support_hours,  -- order-free sum
         count(distinct pupil_id) filter (where enrolled_at_end is not null) as n_on_roster,
         count(distinct pupil_id) filter (where enrolled_at_end) as n_enrolled_at_end
     from rows
