@@ -91,7 +91,8 @@ def protect_one(
 ) -> pd.DataFrame:
     """A copy of `frame` with `counts` and their audited figures (and the columns `also`) withheld
     (blank) where needed, and `suppressed`: any of them withheld."""
-    protected = audited_patterns([(frame, keys, None)], counts, k, rules, start=[start] if start else None)
+    given = [start] if start else None
+    protected = audited_patterns([(frame, keys, None)], counts, k, rules, start=given, sensitive=given)
     pattern = protected.counts[0]
     derived = [r.name for r in rules if r.name not in counts]
     return apply_pattern(frame, pattern, [*derived, *also], [counts[0]], protected.derived[0])

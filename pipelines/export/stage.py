@@ -211,16 +211,15 @@ def protect_tables(
     by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
     counts = SUPPORT_BY_SUBJECT.counts
     rules, bounds = support_rules(max_minutes)
+    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, counts), last.forced(SUPPORT_BY_ROLE, by_role, counts)]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,
         k,
         rules,
         bounds,
-        start=[
-            last.forced(SUPPORT_BY_SUBJECT, by_subject, counts),
-            last.forced(SUPPORT_BY_ROLE, by_role, counts),
-        ],
+        start=moved,
+        sensitive=moved,
     )
     log_audit("support", support)
     (subject_pattern, role_pattern), (subject_extra, role_extra) = support.counts, support.derived
@@ -305,7 +304,13 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
     frame["share_with_plan"] = pd.to_numeric(frame["share_with_plan"], errors="coerce").astype(float)
     forced = (last or LastPublished(k)).forced(RISK_SUMMARY, frame, RISK_SUMMARY.counts)
     risk = audited_patterns(
-        [(frame, RISK_SUMMARY.keys, None)], RISK_SUMMARY.counts, k, RISK_RULES, RISK_BOUNDS, start=[forced]
+        [(frame, RISK_SUMMARY.keys, None)],
+        RISK_SUMMARY.counts,
+        k,
+        RISK_RULES,
+        RISK_BOUNDS,
+        start=[forced],
+        sensitive=[forced],
     )
     log_audit("risk_summary", risk)
     return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)
@@ -323,7 +328,8 @@ def protect_effectiveness(
     """
     totals = total_rows(frame)
     last = last or LastPublished(k)
-    forced = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)
+    moved_totals = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)
+    forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
     moved = [
         last.forced(EFFECTIVENESS_SUBGROUPS, table, SUBGROUP_COUNTS, fixed={"subgroup": name}, key_from={"level": name})
@@ -337,6 +343,7 @@ def protect_effectiveness(
             EFFECTIVENESS_RULES,
             EFFECTIVENESS_BOUNDS,
             start=[forced],
+            sensitive=[moved_totals],
         )
         pattern = effect.counts[0]
         sub = protect_subgroups(
@@ -414,7 +421,7 @@ def protect_subgroups(
                 given[c][row] = bool(withheld)
         start.append(given)
     rules = (ColumnRule("n_pupils", exact=False, exact_along=("gender",)), ColumnRule("n_comparison", exact=False))
-    return audited_patterns(tables, SUBGROUP_COUNTS, k, rules, start=start)
+    return audited_patterns(tables, SUBGROUP_COUNTS, k, rules, start=start, sensitive=moved)
 
 
 def subgroups_output(tables: list[tuple[pd.DataFrame, tuple[str, ...], str]], protected: Protected) -> pd.DataFrame:

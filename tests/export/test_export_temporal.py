@@ -88,6 +88,9 @@ def test_a_count_moved_by_one_pupil_is_withheld_in_the_next_run(tmp_path: Path) 
     # Every row of PA (all margins over municipality and semester carry the same pupils) is withheld.
     pa = second[second["project_code"] == "PA"]
     assert (pa["n_pupils_financial_support"] == "").all()
+    # ... and not recoverable as the total minus the other projects: a complementary cell goes with it.
+    rows = second[(second["municipality"] == "Rīga") & (second["school_year"] == YEAR) & (second["semester"] == "1")]
+    assert (rows["financial_support_eur"] == "").sum() >= 2
     # A change of k or more is still published: the grand total went 64 → 70.
     total = second[(second[["project_code", "municipality", "school_year", "semester"]] == "ALL").all(axis=1)]
     assert total["n_pupils_financial_support"].tolist() == ["70"]
