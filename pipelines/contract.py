@@ -131,7 +131,7 @@ SIGNATURE: dict[str, frozenset[str]] = {
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"pupil_code", "first_name", "last_name", "staff_name"})
 # Free text mapped to codes at ingest (PROJECTS, RISK_FACTORS); the text itself is never stored.
 # An activity's title is free text that nothing needs: dropped at ingest, never stored.
-FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors", "title"})
+FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"project_code", "risk_factors", "title", "leaving_reason"})
 
 # The EU fund projects a plan or consultation may belong to: canonical code -> (Latvian name,
 # English name, further accepted spellings). Schools type the number, the programme's name or its
@@ -212,6 +212,19 @@ LEAVING_REASONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("partrauc", "partrauk", "nemacas", "neapmekle", "atbirum", "drop"),
     ),
 }
+
+
+def leaving_reason_code(reason: str | None) -> str | None:
+    """`Pārtrauca mācības` -> `dropout`; None when empty; `other` when no stem is found. Only the code
+    is stored: a roster's reason is free text and may name the pupil or hold a personal code."""
+    if reason is None or not str(reason).strip():
+        return None
+    text = normalise_text(reason)
+    for code, (_lv, _en, stems) in LEAVING_REASONS.items():
+        if any(stem in text for stem in stems):
+            return code
+    return "other"
+
 
 # The subjects of the Latvian general-education standards: basic education (Cabinet regulation
 # No. 747 of 27 November 2018, grades 1–9) and general secondary education (No. 416 of 3 September

@@ -193,7 +193,7 @@ STAGES: tuple[Stage, ...] = (
         "export",
         run_export,
         "Raksta ministrijas CSV ar datu aizsardzību / write the ministry CSVs with disclosure control.",
-        reads=("core.*", "marts.effectiveness", "marts.early_warning"),
+        reads=("core.*", "marts.effectiveness", "marts.effectiveness_subgroups", "marts.early_warning"),
         outputs=("exports", "history"),
         options=("excel",),
         refreshes_summary=True,

@@ -32,7 +32,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.config import EarlyWarningSettings
-from pipelines.contract import LEAVING_REASONS, RISK_FACTORS, normalise_text, school_year_of
+from pipelines.contract import RISK_FACTORS, leaving_reason_code, school_year_of
 from pipelines.csv_text import safe_text_columns
 from pipelines.warehouse import table_exists
 
@@ -205,17 +205,6 @@ def load_features(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], cfg
     return out
 
 
-def leaving_code(reason: str | None) -> str | None:
-    """`pārtrauca mācības` -> `dropout`; None when empty; `other` when no stem is found."""
-    if reason is None or not str(reason).strip():
-        return None
-    text = normalise_text(reason)
-    for code, (_lv, _en, stems) in LEAVING_REASONS.items():
-        if any(stem in text for stem in stems):
-            return code
-    return "other"
-
-
 def load_labels(
     con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], latest: date, cfg: EarlyWarningSettings
 ) -> pl.DataFrame:
@@ -228,7 +217,11 @@ def load_labels(
     for snap in snapshots:
         end = min(snap.cutoff, latest + timedelta(days=1))
         for pupil_id, year, left_on, reason in rows:
-            if year == snap.school_year and snap.as_of < left_on < end and leaving_code(reason) in cfg.leaving_codes:
+            if (
+                year == snap.school_year
+                and snap.as_of < left_on < end
+                and leaving_reason_code(reason) in cfg.leaving_codes
+            ):
                 out.append((snap.as_of, pupil_id))
     return (
         pl.DataFrame(out, schema={"as_of": pl.Date, "pupil_id": pl.String}, orient="row")

@@ -302,7 +302,14 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
         return out
     frame = sort_rows(frame.astype({c: float for c in RISK_SUMMARY.counts}), RISK_SUMMARY.keys)
     frame["share_with_plan"] = pd.to_numeric(frame["share_with_plan"], errors="coerce").astype(float)
-    forced = (last or LastPublished(k)).forced(RISK_SUMMARY, frame, RISK_SUMMARY.counts)
+    # 1–4 pupils *without* a plan are as small a group as 1–4 with one: n_pupils − n_with_plan would
+    # give them away, so n_with_plan (and the share) is withheld from the outset there too.
+    without_plan = (frame["n_pupils"] - frame["n_with_plan"]).to_numpy()
+    moved = (last or LastPublished(k)).forced(RISK_SUMMARY, frame, RISK_SUMMARY.counts)
+    forced = {
+        "n_pupils": moved["n_pupils"],
+        "n_with_plan": moved["n_with_plan"] | ((without_plan > 0) & (without_plan < k)),
+    }
     risk = audited_patterns(
         [(frame, RISK_SUMMARY.keys, None)],
         RISK_SUMMARY.counts,
@@ -310,7 +317,7 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
         RISK_RULES,
         RISK_BOUNDS,
         start=[forced],
-        sensitive=[forced],
+        sensitive=[moved],
     )
     log_audit("risk_summary", risk)
     return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)

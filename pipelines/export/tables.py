@@ -615,8 +615,9 @@ COSTS = TableSpec(
         ColumnSpec(
             "municipality",
             "string",
-            f"Pašvaldība, kā skolu reģistrā (vai kā projekts to uzrādījis, ja tās nav reģistrā); `{ALL}` — visas",
-            f"Municipality as in the school registry (or as the project reported it when not there); `{ALL}` — all",
+            f"Pašvaldība, kā skolu reģistrā (`{UNKNOWN}`, ja projekta rakstītās nav reģistrā); `{ALL}` — visas",
+            f"Municipality as in the school registry (`{UNKNOWN}` when the one the project wrote is not there); "
+            f"`{ALL}` — all",
         ),
         _KEY_COLUMNS[2],
         ColumnSpec(
@@ -1000,7 +1001,8 @@ def render_dictionary(k: int) -> str:
         "papildu kārtu). Ātrums: demonstrācijas paraugā eksporta posms ~9 s (3 kārtas). "
         "Darbinieku un skolu skaitu LP neauditē. `effectiveness.csv` "
         "skaitus auditē atsevišķi, `risk_summary.csv` arī (katrs skolēns tur ir vienā šūnā, tāpēc abi skaiti ir "
-        "precīzas summas; rindā skolēni ≥ skolēni ar plānu); `effectiveness_subgroups.csv` trīs grupējumus auditē "
+        "precīzas summas; rindā skolēni ≥ skolēni ar plānu; `n_with_plan` aizklāj arī, ja 1–4 skolēniem plāna "
+        "nav); `effectiveness_subgroups.csv` trīs grupējumus auditē "
         "kopā (to `ALL` rindas ir projektu kopsummas no `effectiveness.csv`, tāpēc abos failos tās aizklātas "
         "vienādi; skolēnu skaits pa dzimumiem ir precīza summa, jo katram skolēnam ir viens dzimums). "
         "SACRO `acro` 1.0.2 pārbaudīts: tas pārbauda sliekšņus un dominanci "
@@ -1026,7 +1028,8 @@ def render_dictionary(k: int) -> str:
         "Staff and school counts "
         "are not LP-audited. `effectiveness.csv` counts are audited on their own, and so are `risk_summary.csv`'s "
         "(each pupil is in one cell there, so both counts are exact sums; within a row pupils ≥ pupils with a "
-        "plan); the three subgroups of `effectiveness_subgroups.csv` are audited together (their `ALL` rows are "
+        "plan; `n_with_plan` is also withheld where 1–4 pupils have no plan); "
+        "the three subgroups of `effectiveness_subgroups.csv` are audited together (their `ALL` rows are "
         "the project totals of `effectiveness.csv`, so both files withhold them alike; pupils by gender add up "
         "exactly, each pupil having one gender). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "

@@ -50,6 +50,7 @@ STATUSES = ("loaded", "unchanged", "rejected", "skipped")
 KEPT_TEXT_CELLS = (
     *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
     *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category"),
+    "raw_municipality",  # registry text, but a costs file's municipality is typed by a project
 )
 # Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
 # A costs file's municipality is registry text too.

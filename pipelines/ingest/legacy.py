@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.contract import subject_key
+from pipelines.contract import leaving_reason_code, subject_key
 from pipelines.ingest import values
 from pipelines.warehouse import table_exists
 
@@ -49,6 +49,16 @@ def migrate_free_text(con: duckdb.DuckDBPyConnection, key: bytes) -> int:
             if codes != raw:
                 changed += 1
                 con.execute(f"update {schema}.{table} set risk_factors = ? where risk_factors = ?", [codes, raw])
+    for schema in ("staging", "core"):  # a roster's leaving reason was kept as written before it became a code
+        if not table_exists(con, schema, "pupils"):
+            continue
+        for (raw,) in con.execute(
+            f"select distinct leaving_reason from {schema}.pupils where leaving_reason is not null"
+        ).fetchall():
+            code = leaving_reason_code(raw)
+            if code != raw:
+                changed += 1
+                con.execute(f"update {schema}.pupils set leaving_reason = ? where leaving_reason = ?", [code, raw])
     return changed
 
 

@@ -22,6 +22,7 @@ from pipelines.contract import (
     PERSONAL_COLUMNS,
     SCHOOL_TYPE_LOOKUP,
     install_sql_macros,
+    leaving_reason_code,
     normalise_text,
     subject_key,
 )
@@ -117,6 +118,8 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
         frame = add_mapped(frame, ["raw_class"], _class, CLASS_SCHEMA)
         frame = add_mapped(frame, ["raw_gender"], _gender, {"gender_value": pl.String})
         frame = add_mapped(frame, ["raw_school_year"], _school_year, {"school_year_value": pl.String})
+        reason = {"leaving_reason_code": pl.String}
+        frame = add_mapped(frame, ["raw_leaving_reason"], leaving_reason_code, reason)
     dropped = [f"raw_{c}" for c in sorted(PERSONAL_COLUMNS | FREE_TEXT_COLUMNS) if f"raw_{c}" in frame.columns]
     return frame.drop(dropped)
 

@@ -14,13 +14,13 @@ import polars as pl
 import pytest
 
 from pipelines.config import EarlyWarningSettings
+from pipelines.contract import LEAVING_REASONS, leaving_reason_code
 from pipelines.evaluate.early_warning import (
     LIST_COLUMNS,
     MODEL,
     RULES_METHOD,
     audit_metrics,
     early_warning_marts,
-    leaving_code,
     write_school_lists,
 )
 from pipelines.sample import simulate
@@ -122,7 +122,12 @@ def test_school_lists_are_roster_lines_highest_risk_first(sample, tmp_path: Path
     ],
 )
 def test_leaving_reasons_map_to_codes(text: str, code: str | None) -> None:
-    assert leaving_code(text) == code
+    assert leaving_reason_code(text) == code
+
+
+def test_a_stored_leaving_code_maps_to_itself() -> None:
+    """Ingest stores the code only; the model maps what it reads again, so a code must be its own code."""
+    assert all(leaving_reason_code(code) == code for code in (*LEAVING_REASONS, "other"))
 
 
 def tiny_warehouse(with_attendance: bool) -> duckdb.DuckDBPyConnection:

@@ -103,3 +103,36 @@ def test_risk_summary_is_protected_and_survives_an_lp_attack(tmp_path: Path) -> 
                 assert high - low >= max(3.0, 0.2 * value) - 1e-6, (column, key, low, high, value)
     total = published[(published[KEYS] == ALL).all(axis=1)].iloc[0]
     assert int(total["n_pupils"]) == 209 and total["suppressed"] == "false"
+
+
+def cube(cells: dict[tuple[str, str], tuple[int, int]]) -> pd.DataFrame:
+    """municipality × risk band cells (n_pupils, n_with_plan), one year and semester, with `ALL` margins."""
+    rows = []
+    for (municipality, band), (n, with_plan) in cells.items():
+        for m in (municipality, ALL):
+            for b in (band, ALL):
+                rows.append((m, "2025/2026", "1", b, n, with_plan))
+    frame = pd.DataFrame(rows, columns=[*KEYS, "n_pupils", "n_with_plan"])
+    frame = frame.groupby(KEYS, as_index=False).sum()
+    for column in ("school_year", "semester"):  # one year and semester: their ALL rows repeat the cells
+        frame = pd.concat([frame, frame.assign(**{column: ALL})], ignore_index=True)
+    frame = frame.drop_duplicates(KEYS)
+    frame["share_with_plan"] = (frame["n_with_plan"] / frame["n_pupils"]).round(3)
+    return frame
+
+
+def test_a_few_pupils_without_a_plan_are_not_published_as_a_difference() -> None:
+    """12 high-risk pupils, 10 with a plan: publishing both would say "2 without a plan". The LP attack
+    then still finds a range of at least 3 for the pupils without a plan in that cell."""
+    cells = {(m, b): (n, p) for m, b, n, p in [
+        ("A", "high", 12, 10), ("A", "medium", 30, 6), ("A", "low", 200, 5),
+        ("B", "high", 15, 7), ("B", "medium", 40, 9), ("B", "low", 300, 8),
+    ]}  # fmt: skip
+    out = protect_risk_summary(cube(cells), 5)
+    row = out[(out["municipality"] == "A") & (out["risk_band"] == "high") & (out["school_year"] != ALL)]
+    row = row[row["semester"] != ALL].iloc[0]
+    assert pd.isna(row["n_with_plan"]) and pd.isna(row["share_with_plan"])
+    numeric = out.drop(columns="suppressed").reset_index(drop=True)
+    i = numeric.index[(numeric[KEYS] == row[KEYS]).all(axis=1)][0]
+    low, high = lp_intervals(numeric, "n_with_plan")[i]
+    assert high - low >= 3 - 1e-6  # so n_pupils − n_with_plan (2) is not pinned either

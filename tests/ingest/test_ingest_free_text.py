@@ -199,6 +199,49 @@ def test_a_personal_code_in_any_kept_text_cell_is_not_stored(con, tmp_path) -> N
     ]
 
 
+def test_a_roster_leaving_reason_is_stored_as_a_code_only(con, tmp_path) -> None:
+    """The roster's leaving reason is free text (`Anna Liepa 160411-… pārcēlās`): only its code is kept."""
+    raw = tmp_path / "raw"
+    header = [*ROSTER_HEADER, "Atskaitīšanas datums", "Atskaitīšanas iemesls"]
+    write(
+        raw / "s.csv",
+        header,
+        [
+            [
+                NEW,
+                "Anna",
+                "Liepa",
+                SCHOOL,
+                "7.b",
+                "2024/2025",
+                "10.01.2025",
+                f"Anna Liepa {OSKARS} pārcēlās uz citu skolu",
+            ],
+            [OSKARS, "Oskars", "Ozols", SCHOOL, "8.a", "2024/2025", "12.02.2025", "Pārtrauca mācības"],
+            [make_old_code(1, 2, 2010, 5), "Ieva", "Kalna", SCHOOL, "8.a", "2024/2025", "12.02.2025", "Ozols zina"],
+        ],
+    )
+    run_ingest(con, raw, KEY, "r1")
+    assert rows(con, "select leaving_reason from staging.pupils order by source_line") == [
+        ("transfer",),
+        ("dropout",),
+        ("other",),
+    ]
+    assert rows(con, "select count(*) from staging.pupils where leaving_reason ilike '%liepa%'") == [(0,)]
+
+
+def test_leaving_reasons_stored_as_text_before_are_mapped_in_place(con) -> None:
+    ensure_schema(con)
+    con.execute(
+        "insert into staging.pupils (source_file, source_line, row_key, leaving_reason) values "
+        "('s.csv', 2, 'k1', 'Anna Liepa pārtrauca mācības'), ('s.csv', 3, 'k2', 'dropout')"
+    )
+    con.execute("create table core.pupils as select * from staging.pupils")
+    assert migrate_free_text(con, KEY) == 2  # the text, in staging and in core
+    assert rows(con, "select distinct leaving_reason from core.pupils") == [("dropout",)]
+    assert migrate_free_text(con, KEY) == 0
+
+
 def test_a_warehouse_from_before_codes_is_mapped_in_place(con) -> None:
     ensure_schema(con)
     con.execute("alter table staging.plans drop column project_text_hash")

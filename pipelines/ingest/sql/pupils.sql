@@ -46,14 +46,14 @@ final as (
         -- attributes
         gender_value as gender,
         left_on_value as left_on,
-        raw_leaving_reason as leaving_reason,
+        leaving_reason_code as leaving_reason,  -- a code only (contract.LEAVING_REASONS)
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,
         concat_ws(chr(31), 'pupils', ingest_part(raw_school_id), ingest_part(pupil_id), ingest_part(school_year_value),
                   -- a course year in the grade's place (`K2`): a grade row keeps the key it always had
                   coalesce(cast(grade_level as varchar), 'K' || course_year, ''), ingest_part(class_letter), ingest_part(gender_value),
-                  ingest_part(left_on_value), ingest_part(lower(raw_leaving_reason))) as key_text,
+                  ingest_part(left_on_value), ingest_part(leaving_reason_code)) as key_text,
         columns('^raw_')
     from checked
 )
