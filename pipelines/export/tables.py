@@ -1042,7 +1042,8 @@ def render_dictionary(k: int) -> str:
         "un atvasinātās vērtības (stundas, EUR, daļas) kā parasti. Citādi divu mēnešu "
         "rindu starpība (piem., 12 → 13 skolēni, EUR 2027,17 → 2804,94) atklātu viena skolēna maksājumu. "
         "Ierobežojums: salīdzina tikai ar šūnas pēdējo publicēto vērtību; starpības starp divām vecākām "
-        "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas.",
+        "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
+        "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
         f"- EN: change between runs: every pupil count (each file's `n_*` counts) whose true value differs by "
         f"1–{k - 1} from the value last published for the same cell (file, key, column) in an earlier kept run "
         "(`history/<run_id>/`, the latest in which the cell was not withheld) is withheld in this run as a "
@@ -1051,7 +1052,8 @@ def render_dictionary(k: int) -> str:
         "follow as usual. Otherwise the difference of two monthly rows (e.g. 12 → 13 pupils, EUR "
         "2027.17 → 2804.94) would publish one pupil's payment. The log says how many cells were withheld for "
         "this. Limit: only a cell's own last published value is compared; differences between two older runs, "
-        "or between an old value and this run's margins, are not checked.",
+        "or between an old value and this run's margins, are not checked, nor is a figure (hours, EUR) that "
+        "moves while its pupil count does not (e.g. one payment corrected).",
         "",
     ]
     for table in TABLES:

@@ -10,7 +10,8 @@ suppression, the LP audit and the derived columns (hours, EUR, shares) follow as
 Compared against: for each cell, the most recent earlier kept run in which it was published (not
 blank), so a cell withheld last month is still compared with the month before. Known limit: only
 runs kept in `history/` count, and only the cell's own last published value: a difference between
-two older runs, or between an old value and a margin published now, is not checked.
+two older runs, or between an old value and a margin published now, is not checked; nor is a figure
+(hours, EUR) that moves while its count does not (one payment corrected).
 """
 
 from __future__ import annotations
