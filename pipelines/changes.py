@@ -6,8 +6,11 @@ or disappear (column `*`). Rows are matched on each file's primary key from its 
 (docs/data-dictionary.md), so a reordered file shows no change.
 
 Disclosure: both sides are cells of files that were published, read back as written, so a
-withheld cell stays empty here, and nothing is derived from two figures (no difference is
-written). Text values keep the CSV-safe form the exports gave them (pipelines/csv_text.py).
+withheld cell stays empty here, and no difference is written. That alone would not be safe: a
+reader can subtract old from new (12 → 13 pupils and their EUR give one pupil's payment). The
+export stage prevents it (pipelines/export/temporal.py): a pupil count that moved by 1..k-1 since
+it was last published is withheld. Text values keep the CSV-safe form the exports gave them
+(pipelines/csv_text.py).
 """
 
 from __future__ import annotations
@@ -43,11 +46,15 @@ DOC_SECTION: tuple[str, ...] = (
     "`history/<run_id>/`); rindas salīdzina pēc faila primārās atslēgas (`datapackage.json`). "
     f"Jauna rinda: `column` = `{WHOLE_ROW}`, `old` = `{ABSENT}`, `new` = `{PRESENT}`; izņemta — otrādi. "
     "`old` un `new` ir publicētās vērtības, kā tās rakstītas: aizklāta šūna paliek tukša. "
+    "Lasītājs tās var atņemt, tāpēc eksports aizklāj katru skolēnu skaitu, kas kopš pēdējās publicēšanas "
+    "mainījies par 1..k-1 (sadaļa par atklāšanas kontroli). "
     "Tas pats jebkurām divām palaišanām: `atbalsts diff RUN_A RUN_B`.",
     "- EN: every published cell that differs from the previous run's files (kept in `history/<run_id>/`); "
     "rows are matched on each file's primary key (`datapackage.json`). A new row: `column` = "
     f"`{WHOLE_ROW}`, `old` = `{ABSENT}`, `new` = `{PRESENT}`; a removed row the other way round. `old` and "
     "`new` are the published values as written: a withheld cell stays empty, and no difference is computed. "
+    "A reader can still subtract them, so the export withholds any pupil count that moved by 1..k-1 since "
+    "it was last published (section on disclosure control). "
     "The same for any two runs: `atbalsts diff RUN_A RUN_B`. The first run has no rows.",
     "",
     "| kolonna / column | tips / type | latviski | in English |",

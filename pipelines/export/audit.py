@@ -453,10 +453,14 @@ def linked_system(
     primary: str,
     k: int,
     all_value: str = ALL,
+    sensitive_rows: Sequence[Mapping[str, np.ndarray]] | None = None,
 ) -> tuple[System, list[np.ndarray]]:
     """The cells of linked tables as one system, and each table row's cell number.
 
     A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
+    `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
+    protection interval although their count is k or more (a count that moved by 1..k-1 since it was
+    last published, export/temporal.py: pinned, it would give the few pupils' figures by difference).
     """
     identity: dict[tuple, int] = {}
     cell_of: list[np.ndarray] = []
@@ -515,6 +519,9 @@ def linked_system(
     for (frame, _, _), ids in zip(tables, cell_of, strict=True):
         primary_value[ids] = frame[primary].to_numpy(dtype=float, na_value=np.nan)
     small_group = (primary_value >= 1) & (primary_value <= k - 1)
+    for given, ids in zip(sensitive_rows or [], cell_of, strict=False):
+        for mask in given.values():
+            small_group[ids] |= np.asarray(mask, dtype=bool)
     sensitive = {
         rule.name: withheld[rule.name]
         & (small_group | (rule.count & (values[rule.name] >= 1) & (values[rule.name] <= k - 1)))
@@ -553,6 +560,7 @@ def audited_patterns(
     primary: str | None = None,
     max_rounds: int = 200,
     start: Sequence[Mapping[str, np.ndarray]] | None = None,
+    sensitive: Sequence[Mapping[str, np.ndarray]] | None = None,
 ) -> Protected:
     """Complementary suppression (disclosure.py), then LP audits and extra cells until none is exposed.
 
@@ -562,7 +570,8 @@ def audited_patterns(
     published totals and gained ±0.05 per extra cell (34 rounds, 74 s on the demo); withheld with
     the records they follow the records' pattern, which already passes (3 rounds, 5 s).
     `start` (one mapping per table, count columns): cells withheld from the outset, e.g. because another
-    file that publishes the same cell withholds it.
+    file that publishes the same cell withholds it. `sensitive` (same form): rows withheld from the outset
+    whose figures the LP audit must protect as if their count were 1..k-1 (export/temporal.py).
     """
     primary = primary or count_columns[0]
     derived = [r.name for r in rules if r.name not in count_columns]
@@ -584,7 +593,7 @@ def audited_patterns(
             {**p, **{d: np.logical_or.reduce([p[c] for c in audited_counts]) | e[d] for d in derived}}
             for p, e in zip(counts, extra, strict=True)
         ]
-        system, cell_of = linked_system(tables, full, rules, primary, k)
+        system, cell_of = linked_system(tables, full, rules, primary, k, sensitive_rows=sensitive)
         # An earlier audit's feasible points only stay feasible if nothing it withheld is published
         # again (redoing the one-equation rule with the extra cells can drop partners).
         grown = previous is not None and all((previous[c] <= system.withheld[c]).all() for c in columns)

@@ -23,6 +23,8 @@ from pipelines.warehouse import table_exists
 
 from .audit import ColumnRule, audited_patterns
 from .disclosure import ALL, apply_pattern, sort_rows
+from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
+from .temporal import LastPublished
 
 SQL_DIR = Path(__file__).parent
 SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
@@ -85,16 +87,20 @@ def protect_one(
     rules: tuple[ColumnRule, ...],
     k: int,
     also: tuple[str, ...] = (),
+    start: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A copy of `frame` with `counts` and their audited figures (and the columns `also`) withheld
     (blank) where needed, and `suppressed`: any of them withheld."""
-    protected = audited_patterns([(frame, keys, None)], counts, k, rules)
+    given = [start] if start else None
+    protected = audited_patterns([(frame, keys, None)], counts, k, rules, start=given, sensitive=given)
     pattern = protected.counts[0]
     derived = [r.name for r in rules if r.name not in counts]
     return apply_pattern(frame, pattern, [*derived, *also], [counts[0]], protected.derived[0])
 
 
-def summary_with_programme(summary: pd.DataFrame, programme: pd.DataFrame, k: int) -> pd.DataFrame:
+def summary_with_programme(
+    summary: pd.DataFrame, programme: pd.DataFrame, k: int, last: LastPublished | None = None
+) -> pd.DataFrame:
     """support_summary with activities and financial support beside the consultations: each part
     protected on its own (different pupils), rows of either kept (a part without rows there is 0)."""
     grid = programme.copy() if len(programme) else programme.iloc[0:0].copy()
@@ -106,7 +112,9 @@ def summary_with_programme(summary: pd.DataFrame, programme: pd.DataFrame, k: in
         (financial, ("n_pupils_financial_support",), FINANCIAL_RULES),
     ):
         if len(frame):
-            frame = protect_one(sort_rows(frame, SUMMARY_KEYS), SUMMARY_KEYS, counts, rules, k)
+            frame = sort_rows(frame, SUMMARY_KEYS)
+            moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
+            frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
         else:
             frame = frame.assign(suppressed=pd.Series(dtype=bool))
         parts.append(frame.rename(columns={"suppressed": f"_suppressed_{counts[0]}"}))
@@ -127,14 +135,18 @@ def summary_with_programme(summary: pd.DataFrame, programme: pd.DataFrame, k: in
     return sort_rows(out, SUMMARY_KEYS)
 
 
-def protect_supported(supported: pd.DataFrame, k: int) -> pd.DataFrame:
+def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | None = None) -> pd.DataFrame:
     """The any-support table protected once (pupils LP-audited with their hours; schools and
     municipalities withheld with the pupils); the enrolled share is withheld
     with the pupils, and also where the pupils who stayed or left number 1..k-1."""
     if not len(supported):
         return supported.assign(share_enrolled_year_end=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
     frame = sort_rows(supported, SUPPORTED_KEYS)
-    out = protect_one(frame, SUPPORTED_KEYS, SUPPORTED_COUNTS, SUPPORTED_RULES, k, INSTITUTION_COUNTS)
+    # Published in esf_indicators.csv at every municipality (`ALL`).
+    moved = (last or LastPublished(k)).forced(
+        ESF_INDICATORS, frame, SUPPORTED_COUNTS, rows=(frame["municipality"] == ALL).to_numpy()
+    )
+    out = protect_one(frame, SUPPORTED_KEYS, SUPPORTED_COUNTS, SUPPORTED_RULES, k, INSTITUTION_COUNTS, moved)
     on_roster = frame["n_on_roster"].to_numpy(dtype=float)
     enrolled = frame["n_enrolled_at_end"].to_numpy(dtype=float)
     left = on_roster - enrolled

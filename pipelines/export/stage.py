@@ -40,6 +40,7 @@ from .tables import (
     datapackage,
     render_dictionary,
 )
+from .temporal import LastPublished
 
 log = logging.getLogger("atbalsts.export")
 
@@ -67,6 +68,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     programme = load_programme(con)
     risk = load_risk_summary(con)
     subgroups = load_subgroups(con)
+    last = LastPublished.read(settings.history_dir, run_id, k)
     # Process
     tables = protect_tables(
         by_subject,
@@ -76,8 +78,9 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         settings.validate.max_consultation_minutes,
         programme=programme,
         subgroups=subgroups,
+        last=last,
     )
-    tables.append((RISK_SUMMARY, protect_risk_summary(risk, k)))
+    tables.append((RISK_SUMMARY, protect_risk_summary(risk, k, last)))
     contents, rows = render_files(tables, k, run_id, excel)
     # Save
     out_dir = settings.exports_dir
@@ -86,6 +89,15 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     if not excel and (out_dir / WORKBOOK_NAME).exists():
         (out_dir / WORKBOOK_NAME).unlink()  # a workbook from an earlier run would not match the manifest
     suppressed = {spec.name: int(frame["suppressed"].sum()) for spec, frame in tables}
+    log.info(
+        "export: %d šūnas aizklātas, jo skaits kopš pēdējās publicēšanas mainījies par 1..%d / "
+        "cells withheld because the count moved by 1..%d since last published (%d earlier runs): %s",
+        sum(last.withheld.values()),
+        k - 1,
+        k - 1,
+        last.runs,
+        last.withheld,
+    )
     for spec, frame in tables:
         log.info(
             "export %s: %d rindas / rows, %d ar aizklātām šūnām / with withheld cells",
@@ -186,22 +198,28 @@ def protect_tables(
     *,
     programme: dict[str, pd.DataFrame] | None = None,
     subgroups: pd.DataFrame | None = None,
+    last: LastPublished | None = None,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
-    Complementary suppression, then the LP audit across all three support files at once (they
+    Counts that moved by 1..k-1 since last published (`last`, temporal.py) are withheld first; then
+    complementary suppression, then the LP audit across all three support files at once (they
     share their summary rows), adding cells until no withheld cell can be narrowed too far.
     """
+    last = last or LastPublished(k)
     by_subject = sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys)
     by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
     counts = SUPPORT_BY_SUBJECT.counts
     rules, bounds = support_rules(max_minutes)
+    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, counts), last.forced(SUPPORT_BY_ROLE, by_role, counts)]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,
         k,
         rules,
         bounds,
+        start=moved,
+        sensitive=moved,
     )
     log_audit("support", support)
     (subject_pattern, role_pattern), (subject_extra, role_extra) = support.counts, support.derived
@@ -210,10 +228,10 @@ def protect_tables(
     role_out = apply_pattern(by_role, role_pattern, SUPPORT_BY_ROLE.derived, derived_from, role_extra)
     summary_out = subject_out[subject_out["subject"] == ALL].drop(columns="subject").reset_index(drop=True)
     subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
-    effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups)
+    effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
-    summary_out = summary_with_programme(summary_out, programme["programme"], k)
-    supported = protect_supported(programme["supported"], k)
+    summary_out = summary_with_programme(summary_out, programme["programme"], k, last)
+    supported = protect_supported(programme["supported"], k, last)
     costs_out = costs_table(programme["costs"], supported)
     esf_out = esf_table(summary_out, supported, programme["costs"])
     return [
@@ -275,7 +293,7 @@ RISK_RULES = (ColumnRule("n_pupils", exact=True), ColumnRule("n_with_plan", exac
 RISK_BOUNDS = (RowBound("n_pupils", "n_with_plan"),)
 
 
-def protect_risk_summary(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None = None) -> pd.DataFrame:
     """Primary and complementary suppression, then the LP audit (an attacker solving every margin at
     once, audit.py); the share is withheld with either count."""
     if frame.empty:
@@ -287,15 +305,27 @@ def protect_risk_summary(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     # 1–4 pupils *without* a plan are as small a group as 1–4 with one: n_pupils − n_with_plan would
     # give them away, so n_with_plan (and the share) is withheld from the outset there too.
     without_plan = (frame["n_pupils"] - frame["n_with_plan"]).to_numpy()
-    forced = {"n_pupils": np.zeros(len(frame), dtype=bool), "n_with_plan": (without_plan > 0) & (without_plan < k)}
+    moved = (last or LastPublished(k)).forced(RISK_SUMMARY, frame, RISK_SUMMARY.counts)
+    forced = {
+        "n_pupils": moved["n_pupils"],
+        "n_with_plan": moved["n_with_plan"] | ((without_plan > 0) & (without_plan < k)),
+    }
     risk = audited_patterns(
-        [(frame, RISK_SUMMARY.keys, None)], RISK_SUMMARY.counts, k, RISK_RULES, RISK_BOUNDS, start=[forced]
+        [(frame, RISK_SUMMARY.keys, None)],
+        RISK_SUMMARY.counts,
+        k,
+        RISK_RULES,
+        RISK_BOUNDS,
+        start=[forced],
+        sensitive=[moved],
     )
     log_audit("risk_summary", risk)
     return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)
 
 
-def protect_effectiveness(frame: pd.DataFrame, k: int, subgroups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def protect_effectiveness(
+    frame: pd.DataFrame, k: int, subgroups: pd.DataFrame, last: LastPublished | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The counts and derived figures as every export (LP-audited on their own); the interval method
     and the design warning are withheld wherever the estimate they describe is.
 
@@ -304,8 +334,14 @@ def protect_effectiveness(frame: pd.DataFrame, k: int, subgroups: pd.DataFrame) 
     withhold is withheld here too, repeated until both files withhold the same totals.
     """
     totals = total_rows(frame)
-    forced = {c: np.zeros(len(frame), dtype=bool) for c in EFFECTIVENESS.counts}
+    last = last or LastPublished(k)
+    moved_totals = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)
+    forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
+    moved = [
+        last.forced(EFFECTIVENESS_SUBGROUPS, table, SUBGROUP_COUNTS, fixed={"subgroup": name}, key_from={"level": name})
+        for table, _, name in subgroup_tables
+    ]
     while True:
         effect = audited_patterns(
             [(frame, EFFECTIVENESS.keys, None)],
@@ -314,10 +350,11 @@ def protect_effectiveness(frame: pd.DataFrame, k: int, subgroups: pd.DataFrame) 
             EFFECTIVENESS_RULES,
             EFFECTIVENESS_BOUNDS,
             start=[forced],
+            sensitive=[moved_totals],
         )
         pattern = effect.counts[0]
         sub = protect_subgroups(
-            subgroup_tables, k, {p: {c: pattern[c][i] for c in SUBGROUP_COUNTS} for p, i in totals.items()}
+            subgroup_tables, k, {p: {c: pattern[c][i] for c in SUBGROUP_COUNTS} for p, i in totals.items()}, moved
         )
         grown = False
         for (table, _, name), counts in zip(subgroup_tables, sub.counts, strict=True):
@@ -370,7 +407,10 @@ def subgroup_frames(frame: pd.DataFrame) -> list[tuple[pd.DataFrame, tuple[str, 
 
 
 def protect_subgroups(
-    tables: list[tuple[pd.DataFrame, tuple[str, ...], str]], k: int, totals: dict[str, dict[str, bool]]
+    tables: list[tuple[pd.DataFrame, tuple[str, ...], str]],
+    k: int,
+    totals: dict[str, dict[str, bool]],
+    moved: list[dict[str, np.ndarray]] | None = None,
 ) -> Protected:
     """Complementary suppression and the LP audit of the three subgroup tables together, with each
     project total withheld wherever effectiveness.csv withholds it. Pupils fall into exactly one gender,
@@ -379,14 +419,16 @@ def protect_subgroups(
     if not tables:
         return Protected([], [], Audit(low={}, high={}, exposed={}), 0, 0)
     start = []
-    for table, _, name in tables:
+    for index, (table, _, name) in enumerate(tables):
         given = {c: np.zeros(len(table), dtype=bool) for c in SUBGROUP_COUNTS}
+        for c, mask in (moved[index] if moved else {}).items():
+            given[c] |= mask
         for row in np.flatnonzero((table[name] == ALL).to_numpy()):
             for c, withheld in totals.get(str(table["project_code"].iloc[row]), {}).items():
                 given[c][row] = bool(withheld)
         start.append(given)
     rules = (ColumnRule("n_pupils", exact=False, exact_along=("gender",)), ColumnRule("n_comparison", exact=False))
-    return audited_patterns(tables, SUBGROUP_COUNTS, k, rules, start=start)
+    return audited_patterns(tables, SUBGROUP_COUNTS, k, rules, start=start, sensitive=moved)
 
 
 def subgroups_output(tables: list[tuple[pd.DataFrame, tuple[str, ...], str]], protected: Protected) -> pd.DataFrame:

@@ -842,7 +842,8 @@ def suppression_rule(k: int) -> dict[str, str]:
             "to tiek aizklāti visi rindas rādītāji, kas aprēķināti no tiem pašiem cilvēkiem. Papildu "
             "(komplementārā) aizklāšana un lineārās programmēšanas audits nodrošina, ka nevienu aizklātu "
             "skaitu par mazāk nekā k skolēniem nevar sašaurināt, risinot visas publicētās kopsummas kopā, "
-            "šaurāk par max(3, 20 %). Nulles tiek publicētas. "
+            "šaurāk par max(3, 20 %). Skaits, kas kopš pēdējās publicēšanas iepriekšējā palaišanā mainījies "
+            f"par 1..{k - 1}, arī tiek aizklāts. Nulles tiek publicētas. "
             "Noteikumu kopa: Apvienotās Karalistes GSS / DfE prakse skolēnu skaitiem (k = "
             f"{k}), ar Eurostat hiperkuba papildu aizklāšanu."
         ),
@@ -850,7 +851,8 @@ def suppression_rule(k: int) -> dict[str, str]:
             f"Any count from 1 to {k - 1} is not published (empty cell, `suppressed` = true), and every figure "
             "in the row computed from the same people is withheld with it. Complementary suppression and a "
             "linear-programming audit make sure no withheld figure about fewer than k pupils can be narrowed, "
-            "by solving all published totals together, to less than max(3, 20 %). Zeros are published. Rule "
+            "by solving all published totals together, to less than max(3, 20 %). A count that moved by "
+            f"1..{k - 1} since it was last published in an earlier run is withheld too. Zeros are published. Rule "
             "set: UK GSS / DfE practice for pupil counts "
             f"(k = {k}), with Eurostat-style hypercube secondary suppression."
         ),
@@ -1032,6 +1034,26 @@ def render_dictionary(k: int) -> str:
         "exactly, each pupil having one gender). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
+        f"- LV: izmaiņas starp palaišanām: katrs skolēnu skaits (katra faila `n_*` skaiti), kura patiesā "
+        f"vērtība atšķiras par 1–{k - 1} no vērtības, kas tai pašai šūnai (fails, atslēga, kolonna) "
+        "pēdējo reizi publicēta kādā iepriekšējā saglabātā palaišanā (`history/<run_id>/`, jaunākā, kurā "
+        "šūna nebija aizklāta), šajā palaišanā tiek aizklāts kā primārā aizklāšana; pēc tam komplementārā "
+        "aizklāšana, LP audits (tas šo rindu rādītājus aizsargā kā 1–4 skolēnu rindas) "
+        "un atvasinātās vērtības (stundas, EUR, daļas) kā parasti. Citādi divu mēnešu "
+        "rindu starpība (piem., 12 → 13 skolēni, EUR 2027,17 → 2804,94) atklātu viena skolēna maksājumu. "
+        "Ierobežojums: salīdzina tikai ar šūnas pēdējo publicēto vērtību; starpības starp divām vecākām "
+        "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
+        "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
+        f"- EN: change between runs: every pupil count (each file's `n_*` counts) whose true value differs by "
+        f"1–{k - 1} from the value last published for the same cell (file, key, column) in an earlier kept run "
+        "(`history/<run_id>/`, the latest in which the cell was not withheld) is withheld in this run as a "
+        "primary suppression; complementary suppression, the LP audit (which protects these rows' figures as "
+        "it does those of 1–4 pupils) and the derived figures (hours, EUR, shares) then "
+        "follow as usual. Otherwise the difference of two monthly rows (e.g. 12 → 13 pupils, EUR "
+        "2027.17 → 2804.94) would publish one pupil's payment. The log says how many cells were withheld for "
+        "this. Limit: only a cell's own last published value is compared; differences between two older runs, "
+        "or between an old value and this run's margins, are not checked, nor is a figure (hours, EUR) that "
+        "moves while its pupil count does not (e.g. one payment corrected).",
         "",
     ]
     for table in TABLES:
