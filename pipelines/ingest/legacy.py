@@ -12,6 +12,8 @@ ingest keys subjects by the vocabulary they were first keyed with, values.ROW_KE
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from pipelines.contract import leaving_reason_code, subject_key
@@ -40,25 +42,22 @@ def migrate_free_text(con: duckdb.DuckDBPyConnection, key: bytes) -> int:
             assignments = "project_code = ?" + (", project_text_hash = ?" if has_hash else "")
             parameters = [code, text_hash] if has_hash else [code]
             con.execute(f"update {schema}.{table} set {assignments} where project_code = ?", [*parameters, raw])
-        if table != "plans":
-            continue
-        for (raw,) in con.execute(
-            f"select distinct risk_factors from {schema}.{table} where risk_factors is not null"
-        ).fetchall():
-            codes = values.risk_factor_codes(raw)
-            if codes != raw:
-                changed += 1
-                con.execute(f"update {schema}.{table} set risk_factors = ? where risk_factors = ?", [codes, raw])
+        if table == "plans":
+            changed += recode(con, f"{schema}.{table}", "risk_factors", values.risk_factor_codes)
     for schema in ("staging", "core"):  # a roster's leaving reason was kept as written before it became a code
-        if not table_exists(con, schema, "pupils"):
-            continue
-        for (raw,) in con.execute(
-            f"select distinct leaving_reason from {schema}.pupils where leaving_reason is not null"
-        ).fetchall():
-            code = leaving_reason_code(raw)
-            if code != raw:
-                changed += 1
-                con.execute(f"update {schema}.pupils set leaving_reason = ? where leaving_reason = ?", [code, raw])
+        if table_exists(con, schema, "pupils"):
+            changed += recode(con, f"{schema}.pupils", "leaving_reason", leaving_reason_code)
+    return changed
+
+
+def recode(con: duckdb.DuckDBPyConnection, table: str, column: str, to_code: Callable[[str], str | None]) -> int:
+    """Replace each distinct stored text of `column` by its code in place; returns how many values changed."""
+    changed = 0
+    for (raw,) in con.execute(f"select distinct {column} from {table} where {column} is not null").fetchall():
+        code = to_code(raw)
+        if code != raw:
+            changed += 1
+            con.execute(f"update {table} set {column} = ? where {column} = ?", [code, raw])
     return changed
 
 
