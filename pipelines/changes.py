@@ -227,11 +227,16 @@ def text_columns_of(folder: Path) -> dict[str, set[str]]:
 # --- the run's record ------------------------------------------------------------------------------
 
 
-def previous_run(history_dir: Path, run_id: str) -> Path | None:
-    """The latest kept run before `run_id` (run ids sort by time)."""
+def earlier_runs(history_dir: Path, run_id: str) -> list[Path]:
+    """The kept runs before `run_id`, oldest first (run ids sort by time)."""
     if not history_dir.is_dir():
-        return None
-    earlier = sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name < run_id)
+        return []
+    return sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name < run_id)
+
+
+def previous_run(history_dir: Path, run_id: str) -> Path | None:
+    """The latest kept run before `run_id`."""
+    earlier = earlier_runs(history_dir, run_id)
     return earlier[-1] if earlier else None
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.changes import key_text, read_package
+from pipelines.changes import earlier_runs, key_text, read_package
 
 from .files import format_value
 from .tables import TableSpec
@@ -41,10 +41,7 @@ class LastPublished:
     def read(cls, history_dir: Path, run_id: str, k: int) -> LastPublished:
         """Every kept run before `run_id`, oldest first, so later published values overwrite earlier ones."""
         last = cls(k)
-        if not history_dir.is_dir():
-            return last
-        runs = sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name < run_id)
-        for run in runs:
+        for run in earlier_runs(history_dir, run_id):
             last.runs += 1
             for path, published in read_package(run).items():
                 cells = last.values.setdefault(path, {})
