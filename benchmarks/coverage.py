@@ -35,12 +35,12 @@ import numpy as np
 import polars as pl
 
 from pipelines.config import Settings
-from pipelines.evaluate import CELL_KEYS, analysis_rows, load_analysis
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import cell_frames
 from pipelines.evaluate.diagnostics import diagnose_cell
 from pipelines.evaluate.estimate import INTERVAL_METHODS, SCHOOL_JACKKNIFE, estimate_cell
 from pipelines.evaluate.matching import match_within_strata
+from pipelines.evaluate.stage import CELL_KEYS, analysis_rows, load_analysis
 from pipelines.sample import simulate
 from pipelines.sample.core import core_connection, simulation_frames
 from pipelines.sample.world import WORLDS

@@ -53,8 +53,8 @@ class Stage:
 
 
 def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.ingest import ArchiveLimits, run_ingest
     from pipelines.ingest.paths import personal_name_warning, renamed_warning
+    from pipelines.ingest.stage import ArchiveLimits, run_ingest
     from pipelines.pseudonym import KeyProblem, load_key
 
     raw_dir = ctx.settings.raw_dir
@@ -100,7 +100,7 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
 
 def run_validate(con: Any, ctx: RunContext) -> dict[str, Any]:
     from pipelines.resources import resource_dir
-    from pipelines.validate import run_validate
+    from pipelines.validate.stage import run_validate
 
     suites = resource_dir("expectations", ctx.settings.project_root)
     result = run_validate(con, ctx.settings, ctx.run_id, suites_dir=suites)
@@ -108,13 +108,13 @@ def run_validate(con: Any, ctx: RunContext) -> dict[str, Any]:
 
 
 def run_transform(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.transform import run_transform
+    from pipelines.transform.stage import run_transform
 
     return dict(run_transform(con, ctx.settings.transform))
 
 
 def run_evaluate(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.evaluate import run_evaluate
+    from pipelines.evaluate.stage import run_evaluate
 
     return dict(run_evaluate(con, ctx.settings).counts())
 
@@ -122,7 +122,7 @@ def run_evaluate(con: Any, ctx: RunContext) -> dict[str, Any]:
 def run_export(con: Any, ctx: RunContext) -> dict[str, Any]:
     """The ministry files, then what changed in them since the previous run (pipelines/changes.py)."""
     from pipelines.changes import record_exports
-    from pipelines.export import run_export
+    from pipelines.export.stage import run_export
 
     settings = ctx.settings
     result = run_export(con, settings, ctx.run_id, excel=bool(ctx.options.get("excel")))
@@ -133,7 +133,7 @@ def run_export(con: Any, ctx: RunContext) -> dict[str, Any]:
 
 
 def run_report(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.report import run_report
+    from pipelines.report.stage import run_report
 
     result = run_report(ctx.settings, ctx.run_id, lang=ctx.options.get("lang"))
     return {"reports": len(result.reports)}

@@ -1,6 +1,3 @@
-"""Stage: export. Ministry CSVs with statistical disclosure control (see disclosure.py)."""
+"""Stage: export. Ministry CSVs with statistical disclosure control (see disclosure.py).
 
-from .disclosure import ALL, apply_pattern, linked_patterns, suppress, suppression_pattern
-from .stage import ExportResult, run_export
-
-__all__ = ["ALL", "ExportResult", "apply_pattern", "linked_patterns", "run_export", "suppress", "suppression_pattern"]
+The wiring is in `stage.py`; the other modules here are pure parts it calls."""

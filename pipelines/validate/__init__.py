@@ -1,5 +1,3 @@
-"""Stage: validate."""
+"""Stage: validate. Staging rows are judged by the GX suites in `expectations/`.
 
-from pipelines.validate.stage import ValidateResult, run_validate
-
-__all__ = ["ValidateResult", "run_validate"]
+The wiring is in `stage.py`; the other modules here are pure parts it calls."""

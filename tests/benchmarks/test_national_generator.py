@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.ingest import run_ingest
+from pipelines.ingest.stage import run_ingest
 from pipelines.personal_code import compact_personal_code
 from pipelines.sample.national import write_national
 

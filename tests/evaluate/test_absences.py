@@ -8,12 +8,12 @@ import polars as pl
 import pytest
 
 from pipelines.config import Settings, TransformSettings
-from pipelines.evaluate import load_analysis
 from pipelines.evaluate.absences import absence_estimates, absence_sample
+from pipelines.evaluate.stage import load_analysis
 from pipelines.evaluate.staying import first_support_dates
 from pipelines.sample import simulate
 from pipelines.sample.core import simulation_frames
-from pipelines.transform import build_attendance
+from pipelines.transform.stage import build_attendance
 
 from .conftest import core_connection
 

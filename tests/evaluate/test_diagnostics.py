@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 
 from pipelines.config import Settings
-from pipelines.evaluate import CELL_KEYS, run_evaluate
 from pipelines.evaluate.diagnostics import (
     Placebo,
     adjusted_estimate,
@@ -23,6 +22,7 @@ from pipelines.evaluate.diagnostics import (
     warning_reasons,
 )
 from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, CellData, Interval
+from pipelines.evaluate.stage import CELL_KEYS, run_evaluate
 from pipelines.sample import simulate
 from pipelines.sample.core import core_connection, simulation_frames
 

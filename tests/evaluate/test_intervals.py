@@ -11,9 +11,9 @@ import statsmodels.api as sm
 
 from pipelines.config import INTERVAL_METHODS as config_methods
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate import CELL_KEYS, INTERVAL_TEXT, run_evaluate
 from pipelines.evaluate.estimate import INTERVAL_METHODS
 from pipelines.evaluate.intervals import Fit, cr1_se, cr2, cr3, jackknife_se, wild_cluster_bootstrap
+from pipelines.evaluate.stage import CELL_KEYS, INTERVAL_TEXT, run_evaluate
 
 from .conftest import simulation_connection
 

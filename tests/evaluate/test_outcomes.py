@@ -8,8 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.evaluate import load_outcomes, sql
+from pipelines.evaluate import sql
 from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates, grade_band_expr
+from pipelines.evaluate.stage import load_outcomes
 
 
 def mark(day: date, score: int | None, kind: str = "score", assessment: str | None = "formative", pupil="a"):

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate import CELL_KEYS, effectiveness_table, run_evaluate
+from pipelines.evaluate.stage import CELL_KEYS, effectiveness_table, run_evaluate
 
 from .conftest import core_connection, simulation_connection
 

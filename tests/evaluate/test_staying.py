@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from pipelines.config import Settings
-from pipelines.evaluate import load_analysis
+from pipelines.evaluate.stage import load_analysis
 from pipelines.evaluate.staying import (
     first_support_dates,
     follow_up,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipelines.config import ExportSettings, Settings
-from pipelines.export import run_export
+from pipelines.export.stage import run_export
 from pipelines.export.tables import EFFECTIVENESS, TABLES
 from pipelines.warehouse import connect
 

@@ -16,10 +16,9 @@ import pytest
 from lp_attack import ALL, BASE, protection, support_intervals
 from test_export_stage import consultations, settings
 
-from pipelines.export import run_export
 from pipelines.export.audit import ColumnRule, audit, audited_patterns, linked_system
 from pipelines.export.disclosure import linked_patterns
-from pipelines.export.stage import load_support_cube
+from pipelines.export.stage import load_support_cube, run_export
 from pipelines.warehouse import connect
 
 K = 5

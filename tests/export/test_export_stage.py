@@ -17,9 +17,8 @@ from export_checks import ALL, assert_additive, assert_protected
 from pipelines.config import ExportSettings, Settings
 from pipelines.contract import school_year_of, semester_of
 from pipelines.errors import UserError
-from pipelines.export import run_export
 from pipelines.export.files import write_atomic
-from pipelines.export.stage import load_support_cube
+from pipelines.export.stage import load_support_cube, run_export
 from pipelines.export.tables import DOCS_PATH, EFFECTIVENESS, TABLES, render_dictionary
 from pipelines.warehouse import connect
 

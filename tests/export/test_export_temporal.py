@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipelines.changes import record_exports
 from pipelines.config import ExportSettings, Settings
-from pipelines.export import run_export
+from pipelines.export.stage import run_export
 from pipelines.export.tables import SUPPORT_SUMMARY
 from pipelines.export.temporal import LastPublished
 from pipelines.warehouse import connect

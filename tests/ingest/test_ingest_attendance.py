@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.contract import COLUMNS, SIGNATURE, normalise_text
-from pipelines.ingest import run_ingest
 from pipelines.ingest.kinds import recognise
+from pipelines.ingest.stage import run_ingest
 from pipelines.personal_code import make_old_code
 from pipelines.warehouse import connect
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-import pipelines.ingest as ingest
-from pipelines.ingest import ArchiveLimits, normalise, run_ingest
+import pipelines.ingest.stage as ingest
+from pipelines.ingest import normalise
+from pipelines.ingest.stage import ArchiveLimits, run_ingest
 from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.run_summary import write_run_summary
 from pipelines.warehouse import connect

@@ -15,10 +15,10 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from pipelines.ingest import run_ingest
 from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.names import NamePass
 from pipelines.ingest.paths import MASK, PathScrubber
+from pipelines.ingest.stage import run_ingest
 from pipelines.ingest.values import project_code, risk_factor_codes
 from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.pseudonym import pseudonym

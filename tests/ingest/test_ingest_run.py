@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-import pipelines.ingest as ingest
-from pipelines.ingest import FileReport, run_ingest
+import pipelines.ingest.stage as ingest
+from pipelines.ingest.stage import FileReport, run_ingest
 from pipelines.personal_code import make_new_code, make_old_code
 from pipelines.pseudonym import pseudonym
 from pipelines.run_summary import write_run_summary
@@ -569,7 +569,7 @@ def test_header_only_file_and_a_row_with_too_many_fields(con, tmp_path) -> None:
 
 def test_school_registry_loads_and_a_markdown_note_is_skipped(tmp_path):
     """Regression: the registry has no pupil column; a README with ragged lines is a note, not bad data."""
-    from pipelines.ingest import run_ingest
+    from pipelines.ingest.stage import run_ingest
     from pipelines.warehouse import connect
 
     raw = tmp_path / "raw"

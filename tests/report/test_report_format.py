@@ -133,7 +133,7 @@ def test_external_links_are_real_attributes_not_text() -> None:
 def test_report_needs_a_transformed_warehouse(tmp_path) -> None:
     from pipelines.config import Settings
     from pipelines.errors import UserError
-    from pipelines.report import run_report
+    from pipelines.report.stage import run_report
     from pipelines.warehouse import connect, ensure_schema
 
     settings = Settings(out_dir=tmp_path, warehouse_name="w.duckdb")

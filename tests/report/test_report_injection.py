@@ -14,7 +14,7 @@ import pytest
 from report_fixtures import build_warehouse
 
 from pipelines.config import ExportSettings, ReportSettings, Settings
-from pipelines.report import ReportResult, run_report
+from pipelines.report.stage import ReportResult, run_report
 from pipelines.warehouse import connect
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,8 @@ from papermill.exceptions import PapermillExecutionError
 from report_fixtures import SMALL_MUNICIPALITY, build_warehouse
 
 from pipelines.config import ExportSettings, ReportSettings, Settings
-from pipelines.report import ReportResult, render, run_report
+from pipelines.report import render
+from pipelines.report.stage import ReportResult, run_report
 
 pytestmark = pytest.mark.slow  # about 35 s: one module-scoped run of every notebook
 

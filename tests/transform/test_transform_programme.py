@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.transform import run_transform
+from pipelines.transform.stage import run_transform
 from pipelines.warehouse import connect, ensure_schema
 
 SCHOOL = "2712900001"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from validate_fixtures import SCHOOL_A, register_files, stage
 
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 
 LESSONS = "A/kavējumi.csv"
 PERIODS = "A/kopsavilkums.csv"

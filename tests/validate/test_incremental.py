@@ -13,7 +13,7 @@ from test_stage import CONS, GRADES, GRADES_B, build_scenario
 from validate_fixtures import SCHOOL_A, YEAR, register_files, stage
 
 from pipelines.config import ValidateSettings
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 from pipelines.validate.suites import CROSS_TABLE_COLUMNS, part_of
 from pipelines.warehouse import connect, ensure_schema
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from validate_fixtures import SCHOOL_A, register_files, stage
 
 from pipelines.config import ValidateSettings
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 
 
 def consultations_with_minutes(con, minutes: list[float]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from validate_fixtures import NOT_IN_REGISTRY, REFERENCE_DATE, SCHOOL_A, SCHOOL_B, SCHOOL_C, register_files, stage
 
 from pipelines.config import Settings, ValidateSettings
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 from pipelines.warehouse import connect, ensure_schema
 
 ROSTER = "A/skolēni.csv"

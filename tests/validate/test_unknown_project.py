@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from validate_fixtures import SCHOOL_A, SCHOOL_B, register_files, stage
 
-from pipelines.validate import run_validate
+from pipelines.validate.stage import run_validate
 
 
 def test_one_warning_per_school_and_distinct_value_showing_the_hash(con, settings, runner) -> None:

@@ -1,0 +1,140 @@
+"""Stage: report — HTML reports for evaluators, rendered from the notebooks in `notebooks/`.
+
+`run_report` reads the list of municipalities and the lineage facts from the warehouse, runs
+every notebook (one per municipality for the parametrised one) and writes `reports/index.html`
+linking them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.config import Settings
+from pipelines.errors import UserError
+from pipelines.report import fmt, queries, render
+from pipelines.report.labels import check_lang, t
+from pipelines.resources import resource_dir
+from pipelines.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+PROJECT_REPORTS: tuple[str, ...] = ("data_quality", "support_overview", "effectiveness")
+
+
+@dataclass(frozen=True)
+class WarehouseFacts:
+    """What the index page says about the data behind the reports."""
+
+    municipalities: list[str]
+    period: tuple[object, object]
+    files: int
+    rows: int
+
+
+@dataclass
+class ReportResult:
+    index: Path
+    reports: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_report(
+    settings: Settings,
+    run_id: str,
+    lang: str | None = None,
+    school_year: str | None = None,
+    keep_executed: bool = False,
+    workers: int = 2,
+) -> ReportResult:
+    """Execute and render every report into `settings.reports_dir`; returns the files written."""
+    started = datetime.now()
+    lang = check_lang(lang or settings.report.lang)
+    out_dir = settings.reports_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = Path(settings.warehouse).resolve()
+    # Load
+    facts = read_facts(warehouse)
+    # Process + Save
+    base = {"warehouse": str(warehouse), "lang": lang, "k": settings.export.k, "school_year": school_year or ""}
+    decision = {  # only the effectiveness report states probabilities and MDES (docs/method.md, "For decisions")
+        "max_useful_mdes": settings.evaluate.max_useful_mdes,
+        "decision_threshold": settings.evaluate.decision_threshold,
+        "prior_sd": settings.evaluate.prior_sd,
+    }
+    jobs = [
+        (name, f"{name}.html", {**base, "municipality": "", **(decision if name == "effectiveness" else {})})
+        for name in PROJECT_REPORTS
+    ]
+    jobs += [
+        ("municipality", file_name, {**base, "municipality": m})
+        for m, file_name in render.municipality_files(facts.municipalities).items()
+    ]
+    notebooks = resource_dir("notebooks", settings.project_root)
+    executed_dir = out_dir / "_executed" if keep_executed else Path(tempfile.mkdtemp(prefix="atbalsts-nb-"))
+
+    def one(job: tuple[str, str, dict[str, object]]) -> Path:
+        notebook, file_name, params = job
+        log.info("report %s", file_name)
+        source = notebooks / f"{notebook}.py"
+        nb = render.execute(source, executed_dir / file_name.replace(".html", ".ipynb"), params)
+        path = out_dir / file_name
+        path.write_text(render.to_html(nb, report_title(notebook, str(params["municipality"]), lang), lang), "utf-8")
+        return path
+
+    try:
+        # Most of a notebook's time is kernel start-up and imports, so two run side by side.
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            written = list(pool.map(one, jobs))
+    finally:
+        if not keep_executed:
+            shutil.rmtree(executed_dir, ignore_errors=True)
+    for stale in set(out_dir.glob("municipality_*.html")) - set(written):
+        stale.unlink()  # a municipality no longer in the data must not keep an old report beside the new ones
+    index = out_dir / "index.html"
+    index.write_text(build_index(facts, written, run_id, started, lang, settings.export.k), encoding="utf-8")
+    return ReportResult(index=index, reports=written, seconds=(datetime.now() - started).total_seconds())
+
+
+def read_facts(warehouse: Path) -> WarehouseFacts:
+    """Municipalities, data period, files and rows; fails with a one-line message before transform."""
+    if not warehouse.exists():
+        raise UserError(f"Noliktava nav atrasta / warehouse not found: {warehouse} (atbalsts ingest)")
+    con = connect(warehouse, read_only=True)
+    try:
+        if not queries.table_exists(con, "core", "schools"):
+            raise UserError("Tīrās tabulas vēl nav izveidotas / core tables missing: run `atbalsts transform` first")
+        files, rows = queries.file_totals(con)
+        return WarehouseFacts(queries.municipalities(con), queries.data_period(con), files, rows)
+    finally:
+        con.close()
+
+
+def report_title(notebook: str, municipality: str, lang: str) -> str:
+    title = t(f"title_{notebook}", lang)
+    return f"{title}: {municipality}" if municipality else title
+
+
+def build_index(facts: WarehouseFacts, written: list[Path], run_id: str, when: datetime, lang: str, k: int) -> str:
+    """The landing page linking every report, with the run date, data period, files and rows."""
+    lo, hi = facts.period
+    period = f"{lo:%d.%m.%Y} – {hi:%d.%m.%Y}" if lo and hi else "–"
+    facts_rows = [
+        (t("index_run_date", lang), f"{when:%d.%m.%Y %H:%M}"),
+        (t("index_run_id", lang), run_id),
+        (t("index_period", lang), period),
+        (t("index_files", lang), fmt.number(facts.files, lang)),
+        (t("index_rows", lang), fmt.number(facts.rows, lang)),
+    ]
+    names = {p.name for p in written}
+    project = [(t(f"title_{n}", lang), f"{n}.html") for n in PROJECT_REPORTS if f"{n}.html" in names]
+    municipal = [(m, f) for m, f in render.municipality_files(facts.municipalities).items() if f in names]
+    sections = [(t("index_reports", lang), project)]
+    if municipal:
+        sections.append((t("index_municipalities", lang), municipal))
+    return render.index_html(t("title_index", lang), facts_rows, sections, t("index_note", lang, k=k), lang)
