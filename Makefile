@@ -27,7 +27,7 @@ demo: install  ## generate the sample data and run the whole monthly job on it
 test: install  ## lint and run the test suite
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(BIN)/ruff format --check pipelines tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 run: install  ## the monthly run on data/raw (needs ATBALSTS_PSEUDONYM_KEY or a key file)
 	$(BIN)/atbalsts run
