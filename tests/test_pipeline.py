@@ -421,46 +421,6 @@ def test_runs_table_records_each_run(first_run):
     assert set(counts) == {"ingest", "validate", "transform", "evaluate", "export"}
 
 
-@pytest.mark.skipif(shutil.which("dvc", path=os.path.dirname(sys.executable)) is None, reason="dvc not installed")
-def test_dvc_repro_twice_second_is_a_noop(sample_raw, tmp_path):
-    """The committed DVC repository works as a clone has it: no `dvc init`, data and a key provided."""
-    repo = Path(__file__).parents[1]
-    work = tmp_path / "project"
-    work.mkdir()
-    for name in ("pipelines", "notebooks", "expectations", ".dvc"):
-        shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"):
-        shutil.copy(repo / name, work / name)
-    shutil.copytree(sample_raw, work / "data" / "raw")
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "DVC_NO_ANALYTICS": "1",
-        "ATBALSTS_PSEUDONYM_KEY": "test-key-for-dvc-0123456789abcdefghijkl",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@t",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@t",
-    }
-    dvc = str(Path(sys.executable).with_name("dvc"))
-
-    def repro() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [dvc, "repro"], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-
-    subprocess.run(["git", "init", "-q"], cwd=work, env=env, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=work, env=env, check=True)
-    subprocess.run(["git", "commit", "-qm", "clone"], cwd=work, env=env, check=True)
-    first = repro()
-    assert first.returncode == 0, first.stdout + first.stderr
-    stamps = {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")}
-    second = repro()
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert "Running stage" not in second.stdout
-    assert {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")} == stamps
-
-
 def test_status_lists_runs_files_and_schools(first_run):
     result = runner.invoke(app, ["status", "--out", str(first_run)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
