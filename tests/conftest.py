@@ -45,9 +45,10 @@ def tmpfs(tmp_path) -> Iterator[Tmpfs]:
 
 
 # The longest test files first: `make test` runs two workers, each taking one file at a time
-# (pytest -n 2 --dist loadfile), and the longest file started last would leave one worker idle
-# while the other finishes it. Taken from `pytest --durations` (CONTRIBUTING.md, "Keeping the suite fast").
-LONGEST_FIRST = ("test_pipeline.py", "test_dvc_stages.py")
+# (pytest -n 2 --dist loadfile --no-loadscope-reorder keeps this order), and a long file started
+# last would leave one worker idle while the other finishes it. From `pytest --durations`
+# (CONTRIBUTING.md, "Keeping the suite fast").
+LONGEST_FIRST = ("test_pipeline.py", "test_export_stage.py", "test_dvc_stages.py", "test_export_lp_audit.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
