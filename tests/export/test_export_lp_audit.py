@@ -16,8 +16,8 @@ import pytest
 from lp_attack import ALL, BASE, protection, support_intervals
 from test_export_stage import consultations, settings
 
+from pipelines.disclosure import linked_patterns
 from pipelines.export.audit import ColumnRule, audit, audited_patterns, linked_system
-from pipelines.export.disclosure import linked_patterns
 from pipelines.export.stage import load_support_cube, run_export
 from pipelines.warehouse import connect
 
