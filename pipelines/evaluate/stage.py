@@ -57,7 +57,7 @@ from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.evaluate.subgroups import SUBGROUP_SCHEMA, subgroup_estimates
-from pipelines.warehouse import load_sql, release_cache, rollback, table_exists
+from pipelines.warehouse import load_sql, release_cache, table_exists, transaction
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -490,16 +490,11 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.D
 def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) -> None:
     """Replace every mart in one transaction, so readers never see a half-written evaluation."""
     con.execute("create schema if not exists marts")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for name, frame in marts.items():
             con.register("_evaluate_frame", frame.to_arrow())
             con.execute(f"create or replace table marts.{name} as select * from _evaluate_frame")
             con.unregister("_evaluate_frame")
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
 
 
 def effectiveness_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

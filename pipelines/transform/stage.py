@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import TransformSettings
-from pipelines.warehouse import ensure_schema, load_sql, rollback, scalar, table_exists
+from pipelines.warehouse import ensure_schema, load_sql, scalar, table_exists, transaction
 
 log = logging.getLogger("atbalsts.transform")
 
@@ -77,34 +77,30 @@ def run_transform(
     ensure_schema(con)
     con.execute(load_sql(SQL_DIR, "state"))
     counts: dict[str, int | str] = {}
-    con.execute("begin transaction")
     try:
-        for table in CORE_TABLES:
-            if table not in KEYED_TABLES:
-                con.execute(f"create or replace table core.{table} as {core_sql(table)}")
-        now = fingerprint(con)
-        whole = (
-            not incremental
-            or not all(table_exists(con, "core", t) for t in KEYED_TABLES)
-            or last_fingerprint(con) != now
-        )
-        con.execute(load_sql(SQL_DIR, "changes"))
-        rebuilt = 0
-        for table in KEYED_TABLES:
-            if whole:
-                con.execute(f"create or replace table core.{table} as {core_sql(table)}")
-            else:
-                rebuilt += rebuild_keys(con, table)
-        save_state(con, now)
-        for table in ATTENDANCE_TABLES:
-            build_attendance(con, table, settings)
-        for table in (*CORE_TABLES, *ATTENDANCE_TABLES):
-            counts[table] = scalar(con, f"select count(*) from core.{table}")
-        counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
+        with transaction(con):
+            for table in CORE_TABLES:
+                if table not in KEYED_TABLES:
+                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+            now = fingerprint(con)
+            whole = (
+                not incremental
+                or not all(table_exists(con, "core", t) for t in KEYED_TABLES)
+                or last_fingerprint(con) != now
+            )
+            con.execute(load_sql(SQL_DIR, "changes"))
+            rebuilt = 0
+            for table in KEYED_TABLES:
+                if whole:
+                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+                else:
+                    rebuilt += rebuild_keys(con, table)
+            save_state(con, now)
+            for table in ATTENDANCE_TABLES:
+                build_attendance(con, table, settings)
+            for table in (*CORE_TABLES, *ATTENDANCE_TABLES):
+                counts[table] = scalar(con, f"select count(*) from core.{table}")
+            counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
     finally:
         for temp in ("transform_files", "transform_changed_files", "transform_quarantine",
                      "transform_changed_lines", "transform_keys"):  # fmt: skip

@@ -29,7 +29,7 @@ from pipelines.config import Settings, ValidateSettings
 from pipelines.contract import PROJECT_PERIODS
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
-from pipelines.warehouse import ensure_schema, load_sql, rollback, scalar
+from pipelines.warehouse import ensure_schema, load_sql, scalar, transaction
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
@@ -323,55 +323,51 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
     counts_sql = load_sql(SQL_DIR, "file_counts")
     con.register("validate_hits", hits)
     con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
-    con.execute("begin transaction")
     try:
-        con.execute(SAVE_LOCAL_SQL)
-        con.execute("delete from quarantine.rows where stage = 'validate'")
-        con.execute("delete from validation.flags")
-        con.execute(
-            """insert into quarantine.rows
-               (source_file, source_line, kind, school_id, stage, column_name, value,
-                reason_code, message_lv, message_en, row_key, run_id)
-               select source_file, source_line, kind, school_id, 'validate', column_name, value,
-                      reason_code, message_lv, message_en, row_key, $run_id
-               from validate_hit_rows where severity = 'error'
-               order by source_file, source_line, reason_code, column_name""",
-            {"run_id": run_id},
-        )
-        con.execute(
-            """insert into validation.flags
-               (source_file, source_line, kind, school_id, row_key, severity, reason_code,
-                column_name, value, message_lv, message_en, run_id)
-               select source_file, source_line, kind, school_id, row_key, severity, reason_code,
-                      column_name, value, message_lv, message_en, $run_id
-               from validate_hit_rows w
-               where severity = 'warning'
-                 -- a quarantined row is not kept, so its warnings would only be noise
-                 and not exists (
-                     select 1 from validate_hit_rows e
-                     where e.severity = 'error' and e.source_file = w.source_file and e.source_line = w.source_line
-                 )
-               order by source_file, source_line, reason_code, column_name, value""",
-            {"run_id": run_id},
-        )
-        # one unknown_subject warning stands for every row of the school with that value
-        con.execute(
-            """update validation.flags set row_count = u.row_count
-               from validate_unknown_subjects u
-               where validation.flags.reason_code = 'unknown_subject'
-                 and validation.flags.source_file = u.source_file
-                 and validation.flags.source_line = u.source_line"""
-        )
-        con.execute(
-            f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined
-                from ({counts_sql}) c where meta.files.file_path = c.source_file"""
-        )
-        con.execute("delete from validation.quality")
-        con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
-        con.execute("commit")
-    except Exception:
-        rollback(con)
-        raise
+        with transaction(con):
+            con.execute(SAVE_LOCAL_SQL)
+            con.execute("delete from quarantine.rows where stage = 'validate'")
+            con.execute("delete from validation.flags")
+            con.execute(
+                """insert into quarantine.rows
+                   (source_file, source_line, kind, school_id, stage, column_name, value,
+                    reason_code, message_lv, message_en, row_key, run_id)
+                   select source_file, source_line, kind, school_id, 'validate', column_name, value,
+                          reason_code, message_lv, message_en, row_key, $run_id
+                   from validate_hit_rows where severity = 'error'
+                   order by source_file, source_line, reason_code, column_name""",
+                {"run_id": run_id},
+            )
+            con.execute(
+                """insert into validation.flags
+                   (source_file, source_line, kind, school_id, row_key, severity, reason_code,
+                    column_name, value, message_lv, message_en, run_id)
+                   select source_file, source_line, kind, school_id, row_key, severity, reason_code,
+                          column_name, value, message_lv, message_en, $run_id
+                   from validate_hit_rows w
+                   where severity = 'warning'
+                     -- a quarantined row is not kept, so its warnings would only be noise
+                     and not exists (
+                         select 1 from validate_hit_rows e
+                         where e.severity = 'error' and e.source_file = w.source_file and e.source_line = w.source_line
+                     )
+                   order by source_file, source_line, reason_code, column_name, value""",
+                {"run_id": run_id},
+            )
+            # one unknown_subject warning stands for every row of the school with that value
+            con.execute(
+                """update validation.flags set row_count = u.row_count
+                   from validate_unknown_subjects u
+                   where validation.flags.reason_code = 'unknown_subject'
+                     and validation.flags.source_file = u.source_file
+                     and validation.flags.source_line = u.source_line"""
+            )
+            con.execute(
+                f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined
+                    from ({counts_sql}) c where meta.files.file_path = c.source_file"""
+            )
+            con.execute("delete from validation.quality")
+            con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
     finally:
         con.unregister("validate_hits")
         con.execute("drop table if exists validate_hit_rows")
