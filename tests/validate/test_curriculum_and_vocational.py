@@ -112,3 +112,40 @@ def test_curriculum_and_vocational_classes_from_files_to_warnings(con, settings,
         "select value, reason_code from quarantine.rows where stage = 'validate' and kind = 'pupils'"
     ).fetchall()
     assert bad == [("5. kurss", "invalid_course_year")]
+
+
+def test_unknown_subjects_of_attendance_and_activities_are_kept_and_warned_once_per_school_and_value(
+    con, settings, runner, tmp_path
+) -> None:
+    """Lesson records and activities keep an unknown subject under its normalised text (a code-shaped
+    one as `~***`) and are warned once per school and value with the row count, as grades are."""
+    raw = tmp_path / "raw"
+    write_files(raw)
+    lessons = ["Datums;Personas kods;Iestādes kods;Kavētās stundas;Iemesls;Mācību priekšmets"]
+    lessons += [f"{day:02d}.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Šahs" for day in (7, 8, 9)]
+    lessons += [f"10.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Sports un veselība"]
+    lessons += [f"11.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Robotika {make_old_code(1, 2, 2009, 345)}"]
+    (raw / "kavejumi.csv").write_text("\n".join(lessons) + "\n", encoding="utf-8")
+    activities = ["Datums;Iestādes kods;Pasākuma ID;Pasākuma veids;Mācību priekšmets;Ilgums (min);Projekts;Personas kods"]
+    activities += [f"14.10.2024;{GENERAL};A1;interešu izglītība;Astronomija;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    activities += [f"15.10.2024;{GENERAL};A2;interešu izglītība;ASTRONOMIJA;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    activities += [f"16.10.2024;{GENERAL};A3;grupu nodarbība;Fizika;45;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    (raw / "pasakumi.csv").write_text("\n".join(activities) + "\n", encoding="utf-8")
+    run_ingest(con, raw, KEY, "r1")
+    run_validate(con, settings, "r1", runner=runner)
+
+    flags = con.execute(
+        """select kind, source_file, source_line, value, row_count from validation.flags
+           where reason_code = 'unknown_subject' and kind in ('activities', 'attendance_lessons')
+           order by kind, source_line"""
+    ).fetchall()
+    assert flags == [
+        ("activities", "pasakumi.csv", 2, "Astronomija (2 rindas / rows)", 2),
+        ("attendance_lessons", "kavejumi.csv", 2, "Šahs (3 rindas / rows)", 3),
+        ("attendance_lessons", "kavejumi.csv", 6, "*** (1 rindas / rows)", 1),
+    ]
+    kept = con.execute("select subject, subject_raw from staging.attendance order by source_line").fetchall()
+    assert kept == [("~sahs", "Šahs")] * 3 + [("sport_health", "Sports un veselība"), ("~***", "***")]
+    run_transform(con)
+    core = con.execute("select subject, count(*) from core.attendance group by all order by all").fetchall()
+    assert core == [("sport_health", 1), ("~***", 1), ("~sahs", 3)]
