@@ -126,7 +126,9 @@ def test_unknown_subjects_of_attendance_and_activities_are_kept_and_warned_once_
     lessons += [f"10.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Sports un veselība"]
     lessons += [f"11.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Robotika {make_old_code(1, 2, 2009, 345)}"]
     (raw / "kavejumi.csv").write_text("\n".join(lessons) + "\n", encoding="utf-8")
-    activities = ["Datums;Iestādes kods;Pasākuma ID;Pasākuma veids;Mācību priekšmets;Ilgums (min);Projekts;Personas kods"]
+    activities = [
+        "Datums;Iestādes kods;Pasākuma ID;Pasākuma veids;Mācību priekšmets;Ilgums (min);Projekts;Personas kods"
+    ]
     activities += [f"14.10.2024;{GENERAL};A1;interešu izglītība;Astronomija;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
     activities += [f"15.10.2024;{GENERAL};A2;interešu izglītība;ASTRONOMIJA;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
     activities += [f"16.10.2024;{GENERAL};A3;grupu nodarbība;Fizika;45;8.3.4.0/16/I/001;{PUPILS[7]}"]
