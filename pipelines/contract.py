@@ -423,12 +423,31 @@ SCHOOL_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "general": (
         "Vispārējā",
         "General",
-        ("vispārējās izglītības iestāde", "vispārējā izglītība", "vispārizglītojošā", "general education"),
+        (
+            "vispārējās izglītības iestāde",
+            "vispārējā izglītības iestāde",
+            "vispārējā izglītība",
+            "vispārizglītojošā",
+            "vispārizglītojošā skola",
+            "vispārizglītojošā izglītības iestāde",
+            "general education",
+            "general school",
+            "general education school",
+        ),
     ),
     "vocational": (
         "Profesionālā",
         "Vocational",
-        ("profesionālās izglītības iestāde", "profesionālā izglītība", "vocational education", "VET"),
+        (
+            "profesionālās izglītības iestāde",
+            "profesionālā izglītības iestāde",
+            "profesionālā izglītība",
+            "profesionālā skola",
+            "profesionālās izglītības kompetences centrs",
+            "vocational education",
+            "vocational school",
+            "VET",
+        ),
     ),
 }
 # Vocational schools count course years (`2. kurss`, `K2`, `2.k`), not grades: kept apart from

@@ -151,3 +151,33 @@ def test_unknown_subjects_of_attendance_and_activities_are_kept_and_warned_once_
     run_transform(con)
     core = con.execute("select subject, count(*) from core.attendance group by all order by all").fetchall()
     assert core == [("sport_health", 1), ("~***", 1), ("~sahs", 3)]
+
+
+def test_an_unrecognised_school_type_is_one_warning_naming_the_file_line_and_the_accepted_values(
+    con, settings, runner, tmp_path
+) -> None:
+    """`Iestādes veids` outside contract.SCHOOL_TYPES is stored empty, and said so in the school's
+    feedback; obvious spellings (case, diacritics, `… izglītības iestāde`) are read."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    schools = [
+        "Iestādes kods;Nosaukums;Pašvaldība;Iestādes veids",
+        f"{GENERAL};Skola A;Rēzekne;VISPARĒJĀ",
+        f"{VOCATIONAL};Tehnikums;Rēzekne;profesionālā izglītības iestāde",
+        "2712900789;Arodskola;Rēzekne;arodskola",
+        "2712900790;Skola C;Rēzekne;",
+    ]
+    (raw / "skolas.csv").write_text("\n".join(schools) + "\n", encoding="utf-8")
+    run_ingest(con, raw, KEY, "r1")
+    run_validate(con, settings, "r1", runner=runner)
+
+    types = dict(con.execute("select school_id, school_type from staging.schools").fetchall())
+    assert types == {GENERAL: "general", VOCATIONAL: "vocational", "2712900789": None, "2712900790": None}
+    flags = con.execute(
+        "select school_id, source_file, source_line, value from validation.flags where reason_code = 'unknown_school_type'"
+    ).fetchall()
+    assert flags == [("2712900789", "skolas.csv", 4, "arodskola")]
+    feedback = (settings.out_dir / "feedback" / "2712900789.csv").read_text(encoding="utf-8-sig").splitlines()
+    line = next(row for row in feedback if "unknown_school_type" in row)
+    assert line.startswith("skolas.csv;4;school_type;arodskola;warning;")
+    assert "vispārējā" in line and "profesionālā" in line
