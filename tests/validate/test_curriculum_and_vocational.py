@@ -174,7 +174,8 @@ def test_an_unrecognised_school_type_is_one_warning_naming_the_file_line_and_the
     types = dict(con.execute("select school_id, school_type from staging.schools").fetchall())
     assert types == {GENERAL: "general", VOCATIONAL: "vocational", "2712900789": None, "2712900790": None}
     flags = con.execute(
-        "select school_id, source_file, source_line, value from validation.flags where reason_code = 'unknown_school_type'"
+        "select school_id, source_file, source_line, value from validation.flags "
+        "where reason_code = 'unknown_school_type'"
     ).fetchall()
     assert flags == [("2712900789", "skolas.csv", 4, "arodskola")]
     feedback = (settings.out_dir / "feedback" / "2712900789.csv").read_text(encoding="utf-8-sig").splitlines()
