@@ -108,6 +108,9 @@ class EarlyWarningSettings:
 @dataclass(frozen=True)
 class ExportSettings:
     k: int = 5
+    # p% rule for financial support EUR (export/programme.py `dominated`): a cell whose pupils other than
+    # the two largest got less than p × the largest payment is withheld and protected like a small count.
+    dominance_p: float = 0.1
 
 
 @dataclass(frozen=True)

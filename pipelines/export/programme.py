@@ -76,6 +76,21 @@ SUPPORTED_RULES = (
     ColumnRule("support_hours", exact=True, decimals=1, count=False),
 )
 SUPPORTED_COUNTS = ("n_pupils_any",)
+# The two largest pupils' payments per cell (programme_cube.sql): read by the dominance rule, never written.
+TOP_EUR = ("financial_top1_eur", "financial_top2_eur")
+
+
+def dominated(frame: pd.DataFrame, p: float) -> np.ndarray:
+    """The p% rule (Hundepool et al., Statistical Disclosure Control, 2012, §4.2.2): a cell of financial
+    support is sensitive when the pupils other than the two largest got less than p × the largest payment,
+    i.e. the second-largest recipient (who knows their own payment) could subtract it from the total and
+    estimate the largest pupil's support to within p %. Counts of 1..k-1 are withheld anyway."""
+    total = frame["financial_support_eur"].to_numpy(dtype=float, na_value=0.0)
+    top1 = frame["financial_top1_eur"].to_numpy(dtype=float, na_value=0.0)
+    top2 = frame["financial_top2_eur"].to_numpy(dtype=float, na_value=0.0)
+    return (top1 > 0) & (total - top1 - top2 < p * top1 - 1e-9)
+
+
 # Institutions, not people: not thresholded themselves, but withheld with the pupils they served.
 INSTITUTION_COUNTS = ("n_schools", "n_municipalities")
 
@@ -99,13 +114,22 @@ def protect_one(
 
 
 def summary_with_programme(
-    summary: pd.DataFrame, programme: pd.DataFrame, k: int, last: LastPublished | None = None
+    summary: pd.DataFrame,
+    programme: pd.DataFrame,
+    k: int,
+    last: LastPublished | None = None,
+    dominance_p: float = 0.1,
 ) -> pd.DataFrame:
     """support_summary with activities and financial support beside the consultations: each part
-    protected on its own (different pupils), rows of either kept (a part without rows there is 0)."""
+    protected on its own (different pupils), rows of either kept (a part without rows there is 0).
+    A financial-support cell one pupil's payment dominates (`dominated`, p = `dominance_p`) is withheld
+    from the outset like a small count, with complementary cells, and LP-audited as sensitive."""
     grid = programme.copy() if len(programme) else programme.iloc[0:0].copy()
+    for column in TOP_EUR:
+        if column not in grid.columns:
+            grid[column] = 0.0
     activities = grid[[*SUMMARY_KEYS, "n_pupils_activities", "activity_hours"]]
-    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur"]]
+    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur", *TOP_EUR]]
     parts = []
     for frame, counts, rules in (
         (activities, ("n_pupils_activities",), ACTIVITY_RULES),
@@ -114,8 +138,12 @@ def summary_with_programme(
         if len(frame):
             frame = sort_rows(frame, SUMMARY_KEYS)
             moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
+            if counts[0] == "n_pupils_financial_support":
+                moved[counts[0]] = moved[counts[0]] | dominated(frame, dominance_p)
+                frame = frame.drop(columns=list(TOP_EUR))
             frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
         else:
+            frame = frame.drop(columns=[c for c in TOP_EUR if c in frame.columns])
             frame = frame.assign(suppressed=pd.Series(dtype=bool))
         parts.append(frame.rename(columns={"suppressed": f"_suppressed_{counts[0]}"}))
     extra = parts[0].merge(parts[1], on=list(SUMMARY_KEYS), how="outer")
