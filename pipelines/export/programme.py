@@ -22,7 +22,7 @@ import pandas as pd
 from pipelines.warehouse import table_exists
 
 from .audit import ColumnRule, audited_patterns
-from .disclosure import ALL, apply_pattern, sort_rows
+from .disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
@@ -76,21 +76,6 @@ SUPPORTED_RULES = (
     ColumnRule("support_hours", exact=True, decimals=1, count=False),
 )
 SUPPORTED_COUNTS = ("n_pupils_any",)
-# The two largest pupils' payments per cell (programme_cube.sql): read by the dominance rule, never written.
-TOP_EUR = ("financial_top1_eur", "financial_top2_eur")
-
-
-def dominated(frame: pd.DataFrame, p: float) -> np.ndarray:
-    """The p% rule (Hundepool et al., Statistical Disclosure Control, 2012, §4.2.2): a cell of financial
-    support is sensitive when the pupils other than the two largest got less than p × the largest payment,
-    i.e. the second-largest recipient (who knows their own payment) could subtract it from the total and
-    estimate the largest pupil's support to within p %. Counts of 1..k-1 are withheld anyway."""
-    total = frame["financial_support_eur"].to_numpy(dtype=float, na_value=0.0)
-    top1 = frame["financial_top1_eur"].to_numpy(dtype=float, na_value=0.0)
-    top2 = frame["financial_top2_eur"].to_numpy(dtype=float, na_value=0.0)
-    return (top1 > 0) & (total - top1 - top2 < p * top1 - 1e-9)
-
-
 # Institutions, not people: not thresholded themselves, but withheld with the pupils they served.
 INSTITUTION_COUNTS = ("n_schools", "n_municipalities")
 

@@ -12,10 +12,12 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
 from pipelines.evaluate.estimate import wwc_equivalence
+from pipelines.export.disclosure import TOP_EUR, dominated
 from pipelines.report.disclosure import protect, suppress_small
 from pipelines.warehouse import table_exists
 
@@ -202,10 +204,13 @@ def _table_or_empty(con: Con, table: str, columns: str) -> str:
     return f"(select {names} where false)"
 
 
-def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
+def programme_totals(
+    con: Con, k: int, municipality: str | None = None, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
     """One row: activities held, pupils listed in them and participant-hours (head counts included);
     pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
-    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support),
+    and the EUR also where one pupil's payments dominate it (the exports' p% rule, export.dominance_p)."""
     activities = _table_or_empty(
         con, "activities", "municipality varchar, school_year varchar, minutes double, n_participants integer"
     )
@@ -221,11 +226,16 @@ def programme_totals(con: Con, k: int, municipality: str | None = None, school_y
                (select coalesce(sum(n_participants * minutes), 0) / 60 from {activities} where {FILTER})
                    as activity_hours,
                (select count(distinct pupil_id) from {financial} where {FILTER}) as financial_pupils,
-               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur
+               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur,
+               (select coalesce(max(eur), 0) from top_pupils) as financial_top1_eur,
+               (select coalesce(list_sort(list(eur), 'DESC')[2], 0) from top_pupils) as financial_top2_eur
     """
-    out = _df(con, sql, _params(municipality, school_year))
+    top = f"with top_pupils as (select sum(amount_eur) as eur from {financial} where {FILTER} group by pupil_id)"
+    out = _df(con, f"{top} {sql}", _params(municipality, school_year))
     out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
-    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+    out = suppress_small(out, "financial_pupils", k, ["financial_eur"])
+    out.loc[dominated(out, dominance_p, "financial_eur"), "financial_eur"] = np.nan
+    return out.drop(columns=list(TOP_EUR))
 
 
 def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:

@@ -80,3 +80,22 @@ def test_a_dominated_cell_is_withheld_with_a_partner_and_the_top_payments_never_
     # the rule off: the same cell is published (six pupils, k = 5)
     plain = cell(summary_with_programme(summary, programme, k=5, dominance_p=0.0), "Aizpute", "1")
     assert plain["financial_support_eur"] == 1600.0 and not plain["suppressed"]
+
+
+def test_the_reports_withhold_a_dominated_financial_support_total_too() -> None:
+    """The municipality report's EUR for Aizpute's first semester is one pupil's support: withheld."""
+    from pipelines.report.queries import programme_totals
+
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.financial_support as select municipality, school_year, pupil_id, amount_eur "
+        "from (values " + ", ".join(f"('{m}', '{y}', '{p}', {e})" for m, _, y, _, p, e in payments()) + ") "
+        "t(municipality, school_year, pupil_id, amount_eur)"
+    )
+    con.execute("update core.financial_support set municipality = 'Cēsis' where pupil_id like 'Aizpute%'")
+    aizpute = programme_totals(con, 5, "Aizpute", None, dominance_p=0.1).iloc[0]
+    assert aizpute["financial_pupils"] == 6 and pd.isna(aizpute["financial_eur"])
+    assert not set(TOP_EUR) & set(programme_totals(con, 5, "Aizpute").columns)
+    assert programme_totals(con, 5, "Bauska", None, dominance_p=0.1).iloc[0]["financial_eur"] == 1200.0
+    assert programme_totals(con, 5, "Aizpute", None, dominance_p=0.0).iloc[0]["financial_eur"] == 1600.0
