@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
-from pipelines.disclosure import protect, suppress_small
+from pipelines.disclosure import TOP_EUR, dominated, protect, suppress_small, suppression_pattern
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
@@ -141,10 +142,30 @@ def support_totals(con: Con, k: int, municipality: str | None = None, school_yea
     return suppress_small(out, "plans", k)
 
 
-def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """One row: activities held, pupils listed in them and participant-hours (head counts included);
-    pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
-    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
+def programme_totals(
+    con: Con, k: int, municipality: str | None = None, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """One row (the municipality's, or the whole project's) of programme_by_municipality."""
+    rows = programme_by_municipality(con, k, school_year, dominance_p)
+    row = rows[rows["municipality"] == (municipality or ALL_ROW)].drop(columns=["municipality", "suppressed"])
+    if row.empty:  # no activity or payment there: zeros
+        row = pd.DataFrame([dict.fromkeys(row.columns, 0.0)])
+    return row.reset_index(drop=True)
+
+
+ALL_ROW = "ALL"
+
+
+def programme_by_municipality(
+    con: Con, k: int, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """Per municipality and `ALL`: activities held, pupils listed in them and participant-hours (head
+    counts included); pupils with financial support and the EUR paid. Protected as one table, as the
+    exports are (every municipality's report and the overview publish its rows: a figure withheld in
+    one report must not be the total minus the others): each pupil count withheld at 1..k-1 with the
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support),
+    the EUR also where one pupil's payments dominate it (the exports' p% rule, export.dominance_p),
+    and complementary cells against the `ALL` row."""
     tables = {
         "activities": _table_or_empty(
             con,
@@ -162,9 +183,17 @@ def programme_totals(con: Con, k: int, municipality: str | None = None, school_y
             "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double",
         ),
     }
-    out = _query(con, "programme_totals", _params(municipality, school_year), fragments=tables)
-    out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
-    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+    out = _query(con, "programme_by_municipality", {"school_year": school_year or None}, fragments=tables)
+    dominant = {"financial_pupils": dominated(out, dominance_p, "financial_eur")}
+    parts = (("activity_pupils", ["activity_hours"], None), ("financial_pupils", ["financial_eur"], dominant))
+    suppressed = np.zeros(len(out), dtype=bool)
+    for count, measures, start in parts:
+        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)
+        withheld = pattern[count]
+        for col in (count, *measures):
+            out[col] = out[col].astype("float64").where(~withheld, np.nan)
+        suppressed |= withheld
+    return out.drop(columns=list(TOP_EUR)).assign(suppressed=suppressed)
 
 
 def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
@@ -338,7 +367,7 @@ def _mart(con: Con, table: str) -> pd.DataFrame:
 
 
 def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFrame:
-    """Effect per level of one dose dimension (hours_band, main_mode, main_role), in level order."""
+    """Effect per level of one dose dimension (hours_band, main_mode, main_role, support_form), in level order."""
     out = _mart(con, "dose_response")
     if out.empty:
         return out
