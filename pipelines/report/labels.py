@@ -26,6 +26,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "index_rows": ("Ielādētās rindas", "Rows loaded"),
     "index_reports": ("Pārskati", "Reports"),
     "index_municipalities": ("Pašvaldību pārskati", "Municipality reports"),
+    "index_changes": ("Kas mainījies kopš iepriekšējās palaišanas", "What changed since the previous run"),
+    "index_changes_file": ("Publicētā datne", "Published file"),
+    "index_changes_cells": ("Mainītas šūnas", "Cells changed"),
+    "index_changes_added": ("Jaunas rindas", "New rows"),
+    "index_changes_removed": ("Izņemtas rindas", "Rows removed"),
+    "index_changes_none": (
+        "Eksporti vēl nav saglabāti: izmaiņas būs redzamas pēc nākamās palaišanas.",
+        "No exports kept yet: the changes show after the next run.",
+    ),
+    "index_changes_note": (
+        "Katra izmaiņa (datne, rindas atslēga, kolonna, iepriekšējā un jaunā vērtība) ir exports/{name}; "
+        "aizklāta šūna ir tukša.",
+        "Every change (file, row key, column, previous and new value) is in exports/{name}; a withheld cell is empty.",
+    ),
     "index_note": (
         "Visi skaitļi ir apkopoti; skaiti, kas mazāki par {k}, nav parādīti.",
         "All figures are aggregated; counts below {k} are not shown.",
@@ -184,6 +198,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "balance_bad": ("nav līdzvērtīgi", "not equivalent"),
     "ef_dose": ("Ietekme pēc atbalsta apjoma", "Effect by amount of support"),
     "ef_dose_x": ("Atbalsta stundas", "Hours of support"),
+    "ef_support_form": ("Atbalsta veids", "Form of support"),
+    "support_form_consultations_only": ("tikai konsultācijas", "consultations only"),
+    "support_form_consultations_and_activities": (
+        "konsultācijas un pasākumi tajā pašā semestrī",
+        "consultations and activities in the same semester",
+    ),
+    "ef_support_form_note": (
+        "Aprakstošs salīdzinājums, nevis cēloņsakarība: kuri skolēni piedalās arī pasākumos, ir izvēle. "
+        "Skolēniem, kas piedalījās tikai pasākumos, nav priekšmeta epizodes ar vērtējumiem, tāpēc vērtējumu "
+        "ietekmē viņu nav; palikšanu skolā viņiem vērtē (sk. metodiku).",
+        "A descriptive contrast, not a causal one: who also takes part in activities is itself chosen. Pupils "
+        "who took part only in activities have no subject episode with marks, so they are not in the effect on "
+        "marks; their staying in school is evaluated (see the method).",
+    ),
     "ef_event": ("Vērtējumi ap atbalsta sākumu", "Grades around the start of support"),
     "ef_event_x": ("Mēneši no atbalsta sākuma", "Months from the start of support"),
     "ef_event_y": ("Vidējais vērtējums (balles)", "Mean grade (points)"),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.warehouse import connect, ensure_schema
+from pipelines.evaluate.stage import SQL_DIR as EVALUATE_SQL
+from pipelines.warehouse import connect, ensure_schema, load_sql
 
 SCHOOLS = [
     ("9000000001", "Rīgas 1. vidusskola", "Rīgas valstspilsēta"),
@@ -155,6 +156,12 @@ select * from (values
   ('ALL', 'Rīgas valstspilsēta', 'mathematics', 'ALL', 35, 100, 0.72, 0.45, 0.05, 0.85, 0.30, 0.03, 11.0, false)
 ) v(project_code, municipality, subject, school_year, n_pupils, n_comparison, naive_change, effect, ci_low, ci_high,
     hedges_g, baseline_std_diff, improvement_index, suppressed);
+-- evaluate stores its WWC verdict beside the difference it judges (evaluate/estimate.py, wwc_equivalence)
+alter table marts.effectiveness add column wwc_equivalence varchar;
+update marts.effectiveness set wwc_equivalence = case
+    when abs(baseline_std_diff) <= 0.05 then 'satisfied'
+    when abs(baseline_std_diff) <= 0.25 then 'adjustment_required'
+    when baseline_std_diff is not null then 'not_satisfied' end;
 
 create table marts.dose_response as
 select * from (values
@@ -163,7 +170,9 @@ select * from (values
   ('hours_band', '10-20', 2, 40, 110, 0.40, 0.10, 0.70, false),
   ('hours_band', '20+', 3, 20, 60, 0.55, 0.05, 1.05, false),
   ('main_mode', 'in_person', 0, 120, 330, 0.33, 0.10, 0.56, false),
-  ('main_mode', 'remote', 1, 30, 90, 0.20, -0.20, 0.60, false)
+  ('main_mode', 'remote', 1, 30, 90, 0.20, -0.20, 0.60, false),
+  ('support_form', 'consultations_only', 0, 110, 300, 0.28, 0.05, 0.51, false),
+  ('support_form', 'consultations_and_activities', 1, 40, 120, 0.41, 0.02, 0.80, false)
 ) v(dimension, level, level_order, n_pupils, n_comparison, effect, ci_low, ci_high, suppressed);
 
 create table marts.event_study as
@@ -254,6 +263,8 @@ def build_warehouse(path: Path, marts: bool = True) -> Path:
         con.execute(BUILD_SQL.format(schools=schools))
         if marts:
             con.execute(MARTS_SQL)
+            # the support cube as evaluate builds it, from the core tables above
+            con.execute(f"create table marts.support_cube as {load_sql(EVALUATE_SQL, 'support_cube')}")
     finally:
         con.close()
     return path
