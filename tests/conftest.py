@@ -1,12 +1,18 @@
-"""Shared fixtures: a real small filesystem, for the full-disk and read-only faults."""
+"""Shared fixtures: a real small filesystem, for the full-disk and read-only faults; the order of the files."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# pytest-xdist's workers (make test) start with COLUMNS=80 in the environment, which would fix the
+# width of the command line's consoles when pipelines.cli is imported: a test that gives one command
+# COLUMNS=200 would still get a table wrapped at 80 columns.
+os.environ.pop("COLUMNS", None)
 
 
 class Tmpfs:
