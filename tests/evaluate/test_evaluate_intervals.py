@@ -12,9 +12,9 @@ from evaluate_fixtures import simulation_connection
 
 from pipelines.config import INTERVAL_METHODS as config_methods
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate.estimate import INTERVAL_METHODS
 from pipelines.evaluate.intervals import Fit, cr1_se, cr2, cr3, jackknife_se, wild_cluster_bootstrap
 from pipelines.evaluate.stage import CELL_KEYS, INTERVAL_TEXT, run_evaluate
+from pipelines.marts import INTERVAL_METHODS
 
 
 def dataset(g: int = 6, per: int = 12, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
