@@ -28,9 +28,10 @@ create or replace temp macro ingest_project_key(code, text_hash) as
     coalesce('other:' || text_hash, upper(code), '');
 
 -- A free-text cell kept as written (subject, role, mode, class, assessment type, grade) is stored
--- as '***' when it holds anything shaped like a personal code (personal_code.PERSONAL_CODE_SHAPE, any separator).
+-- as '***' when it holds anything shaped like a personal code: personal_code_shape() is the RE2
+-- rendering of personal_code.PERSONAL_CODE_SHAPE, defined by normalise.install_macros.
 create or replace temp macro ingest_no_code(x) as
-    case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
+    case when regexp_matches(x, personal_code_shape()) then '***' else x end;
 
 -- A subject no dictionary knows is kept as `~<normalised text>`; with anything shaped like a
 -- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).
