@@ -48,7 +48,9 @@ def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[P
 
 def feedback_by_file(issues: pl.DataFrame, registry: list[str | None]) -> dict[str, pl.DataFrame]:
     """File stem -> that school's rows, in FEEDBACK_COLUMNS order and the order the SQL sorted."""
-    keyed = issues.with_columns(pl.col("school_id").map_elements(file_stem, return_dtype=pl.String).alias("stem"))
+    keyed = issues.with_columns(
+        pl.col("school_id").map_elements(file_stem, return_dtype=pl.String).fill_null(UNKNOWN_SCHOOL_FILE).alias("stem")
+    )
     out = {file_stem(s): keyed.clear().select(FEEDBACK_COLUMNS) for s in registry if s is not None}
     for (stem,), frame in keyed.group_by("stem", maintain_order=True):
         out[str(stem)] = frame.select(FEEDBACK_COLUMNS)

@@ -6,9 +6,13 @@ create or replace temp macro ingest_date(x) as
         then cast(try_strptime(rtrim(x, '.'), ['%d.%m.%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M']) as date)
     end;
 
--- Decimal comma or point; `inf`, `nan` and `40 min` are not numbers here.
+-- Decimal comma or point; `inf`, `nan` and `40 min` are not numbers here, nor is a personal code
+-- (`140311.21233` would be stored as a number of minutes: it is quarantined, its value masked).
 create or replace temp macro ingest_number(x) as
-    case when regexp_full_match(x, '[+-]?\d+([.,]\d+)?') then cast(replace(x, ',', '.') as double) end;
+    case
+        when length(x) >= 11 and regexp_matches(x, personal_code_shape()) then null
+        when regexp_full_match(x, '[+-]?\d+([.,]\d+)?') then cast(replace(x, ',', '.') as double)
+    end;
 
 -- A whole number, also written `3,0`; `3,5` is not one.
 create or replace temp macro ingest_integer(x) as
