@@ -28,21 +28,18 @@ from pipelines.contract import (
 )
 from pipelines.ingest import readers, values
 from pipelines.personal_code import code_shape_sql
+from pipelines.warehouse import load_sql
 
 SQL_DIR = Path(__file__).with_name("sql")
 TYPED_TABLE = "ingest_typed"
 OTHER_CELLS = "_filled_elsewhere"
 
 
-def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     install_sql_macros(con)  # school_year_of / semester_of, which macros.sql uses
     # the one personal-code shape (personal_code.py), in RE2 syntax, for ingest_no_code
     con.execute(f"create or replace temp macro personal_code_shape() as {code_shape_sql()}")
-    con.execute(sql_text("macros"))
+    con.execute(load_sql(SQL_DIR, "macros"))
 
 
 def select_cells(
@@ -232,7 +229,7 @@ def add_typed(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame)
     con.register("ingest_src", prepared)
     try:
         query = f"""
-            with typed as ({sql_text(kind)})
+            with typed as ({load_sql(SQL_DIR, kind)})
             select * exclude (key_text) replace (
                 case when raw_row_problem is null then error_column end as error_column,
                 coalesce(raw_row_problem, error_reason) as error_reason,
