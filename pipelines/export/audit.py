@@ -30,6 +30,11 @@ for every withheld cell with true value x, feasible max − feasible min ≥ max
 Speed: the LP is split into independent blocks (connected components of the constraints among
 withheld cells), and a cell is only solved for when the feasible points already found (the true
 table, and the optimum of every earlier LP in its block) do not show the interval wide enough.
+Each block is one HiGHS model: rows over a single unknown are passed as its bounds, the first LP
+is solved with presolve and dual simplex, and every later one only changes the objective and
+re-solves from the last basis. On a monthly re-run, counts that moved since last published make a
+large share of the withheld cells sensitive (the demo's June re-run: one block of ~2,750 unknowns,
+half of them sensitive, several rounds): see BENCHMARKS.md ("Monthly re-run export").
 """
 
 from __future__ import annotations
