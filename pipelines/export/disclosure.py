@@ -254,3 +254,19 @@ def linked_patterns(
                     shared[column] = grown
                     changed = True
     return patterns
+
+
+# The two largest pupils' payments per cell (export/programme_cube.sql, report/queries.py): read by the
+# dominance rule, never written.
+TOP_EUR = ("financial_top1_eur", "financial_top2_eur")
+
+
+def dominated(frame: pd.DataFrame, p: float, total: str = "financial_support_eur") -> np.ndarray:
+    """The p% rule (Hundepool et al., Statistical Disclosure Control, 2012, §4.2.2): a cell of financial
+    support is sensitive when the pupils other than the two largest got less than p × the largest payment,
+    i.e. the second-largest recipient (who knows their own payment) could subtract it from the total and
+    estimate the largest pupil's support to within p %. Counts of 1..k-1 are withheld anyway."""
+    cell = frame[total].to_numpy(dtype=float, na_value=0.0)
+    top1 = frame["financial_top1_eur"].to_numpy(dtype=float, na_value=0.0)
+    top2 = frame["financial_top2_eur"].to_numpy(dtype=float, na_value=0.0)
+    return (top1 > 0) & (cell - top1 - top2 < p * top1 - 1e-9)

@@ -79,6 +79,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         programme=programme,
         subgroups=subgroups,
         last=last,
+        dominance_p=settings.export.dominance_p,
     )
     tables.append((RISK_SUMMARY, protect_risk_summary(risk, k, last)))
     contents, rows = render_files(tables, k, run_id, excel)
@@ -199,6 +200,7 @@ def protect_tables(
     programme: dict[str, pd.DataFrame] | None = None,
     subgroups: pd.DataFrame | None = None,
     last: LastPublished | None = None,
+    dominance_p: float = 0.1,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
@@ -230,7 +232,7 @@ def protect_tables(
     subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
     effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
-    summary_out = summary_with_programme(summary_out, programme["programme"], k, last)
+    summary_out = summary_with_programme(summary_out, programme["programme"], k, last, dominance_p)
     supported = protect_supported(programme["supported"], k, last)
     costs_out = costs_table(programme["costs"], supported)
     esf_out = esf_table(summary_out, supported, programme["costs"])

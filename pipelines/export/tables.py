@@ -206,9 +206,15 @@ _PROGRAMME_MEASURES = (
         "financial_support_eur",
         "number",
         "Izmaksātā finansiālā atbalsta summa; aizklāta kopā ar `n_pupils_financial_support` (mazas grupas summa "
-        "atklātu viena skolēna atbalstu)",
+        "atklātu viena skolēna atbalstu) un arī tad, ja to nosaka viena skolēna maksājumi (p % dominances likums, "
+        "`params.yaml` `export.dominance_p` = 0,1: visi skolēni, izņemot divus lielākos, saņēmuši mazāk par "
+        "10 % no lielākā skolēna summas, tāpēc otrs lielākais saņēmējs to varētu aprēķināt 10 % robežās); tad "
+        "šūnu aizklāj kā mazu skaitu — ar papildu šūnām un LP auditu (pārskatu kopsummām piemēro to pašu likumu)",
         "Financial support paid; withheld with `n_pupils_financial_support` (a small group's sum would reveal one "
-        "pupil's support)",
+        "pupil's support), and also where one pupil's payments dominate it (p% dominance rule, `params.yaml` "
+        "`export.dominance_p` = 0.1: the pupils other than the two largest got less than 10 % of the largest "
+        "pupil's sum, so the second-largest recipient could estimate it within 10 %); such a cell is withheld "
+        "like a small count, with complementary cells and the LP audit (the reports' totals follow the same rule)",
         "EUR",
         "EUR",
         decimals=2,

@@ -339,6 +339,7 @@ def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
     con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.schools add column if not exists school_type_raw varchar")
     con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 

@@ -33,9 +33,11 @@ class Report:
         k: int = 5,
         municipality: str | None = None,
         school_year: str | None = None,
+        dominance_p: float = 0.1,
     ) -> None:
         self.lang = labels.check_lang(lang)
         self.k = int(k)
+        self.dominance_p = float(dominance_p)
         self.municipality = municipality or None
         self.school_year = school_year or None
         # Not warehouse.connect(): inside a Jupyter kernel DuckDB refuses any progress-bar setting
@@ -131,8 +133,9 @@ class Report:
         """Activities and financial support: here (the municipality, if any) beside the whole project."""
         self.h2("programme_other")
         self.text("programme_intro")
-        here = queries.programme_totals(self.con, self.k, self.municipality, self.school_year).iloc[0]
-        whole = queries.programme_totals(self.con, self.k, None, self.school_year).iloc[0]
+        p = self.dominance_p
+        here = queries.programme_totals(self.con, self.k, self.municipality, self.school_year, p).iloc[0]
+        whole = queries.programme_totals(self.con, self.k, None, self.school_year, p).iloc[0]
         measures = [
             ("activities_held", "activities", self.fmt_num()),
             ("activity_pupils", "activity_pupils", self.fmt_count()),

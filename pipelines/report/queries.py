@@ -12,10 +12,12 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
 from pipelines.evaluate.estimate import wwc_equivalence
+from pipelines.export.disclosure import TOP_EUR, dominated, suppression_pattern
 from pipelines.report.disclosure import protect, suppress_small
 from pipelines.warehouse import table_exists
 
@@ -202,10 +204,30 @@ def _table_or_empty(con: Con, table: str, columns: str) -> str:
     return f"(select {names} where false)"
 
 
-def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """One row: activities held, pupils listed in them and participant-hours (head counts included);
-    pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
-    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
+def programme_totals(
+    con: Con, k: int, municipality: str | None = None, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """One row (the municipality's, or the whole project's) of programme_by_municipality."""
+    rows = programme_by_municipality(con, k, school_year, dominance_p)
+    row = rows[rows["municipality"] == (municipality or ALL_ROW)].drop(columns=["municipality", "suppressed"])
+    if row.empty:  # no activity or payment there: zeros
+        row = pd.DataFrame([dict.fromkeys(row.columns, 0.0)])
+    return row.reset_index(drop=True)
+
+
+ALL_ROW = "ALL"
+
+
+def programme_by_municipality(
+    con: Con, k: int, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """Per municipality and `ALL`: activities held, pupils listed in them and participant-hours (head
+    counts included); pupils with financial support and the EUR paid. Protected as one table, as the
+    exports are (every municipality's report and the overview publish its rows: a figure withheld in
+    one report must not be the total minus the others): each pupil count withheld at 1..k-1 with the
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support),
+    the EUR also where one pupil's payments dominate it (the exports' p% rule, export.dominance_p),
+    and complementary cells against the `ALL` row."""
     activities = _table_or_empty(
         con, "activities", "municipality varchar, school_year varchar, minutes double, n_participants integer"
     )
@@ -215,17 +237,58 @@ def programme_totals(con: Con, k: int, municipality: str | None = None, school_y
     financial = _table_or_empty(
         con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double"
     )
+    year = "($school_year is null or school_year = $school_year)"
+    margin = _margin("municipality", "unknown")
     sql = f"""
-        select (select count(*) from {activities} where {FILTER}) as activities,
-               (select count(distinct pupil_id) from {participants} where {FILTER}) as activity_pupils,
-               (select coalesce(sum(n_participants * minutes), 0) / 60 from {activities} where {FILTER})
-                   as activity_hours,
-               (select count(distinct pupil_id) from {financial} where {FILTER}) as financial_pupils,
-               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur
+        with held as (
+            select {margin}, count(*) as activities,
+                   coalesce(sum(n_participants * minutes), 0) / 60 as activity_hours
+            from {activities} where {year} group by grouping sets ((municipality), ())
+        ),
+        listed as (
+            select {margin}, count(distinct pupil_id) as activity_pupils
+            from {participants} where {year} group by grouping sets ((municipality), ())
+        ),
+        per_pupil as (
+            select municipality, pupil_id, sum(amount_eur) as eur
+            from {financial} where {year} group by grouping sets ((municipality, pupil_id), (pupil_id))
+        ),
+        paid as (
+            select coalesce(municipality, '{ALL_ROW}') as municipality,
+                   count(*) as financial_pupils, coalesce(sum(eur), 0) as financial_eur,
+                   coalesce(max(eur), 0) as financial_top1_eur,
+                   coalesce(list_sort(list(eur), 'DESC')[2], 0) as financial_top2_eur
+            from per_pupil group by 1
+        ),
+        keys as (
+            select municipality from held union select municipality from listed union select municipality from paid
+            union select '{ALL_ROW}'
+        )
+        select municipality,
+               coalesce(h.activities, 0) as activities,
+               coalesce(l.activity_pupils, 0) as activity_pupils,
+               coalesce(h.activity_hours, 0) as activity_hours,
+               coalesce(p.financial_pupils, 0) as financial_pupils,
+               coalesce(p.financial_eur, 0) as financial_eur,
+               coalesce(p.financial_top1_eur, 0) as financial_top1_eur,
+               coalesce(p.financial_top2_eur, 0) as financial_top2_eur
+        from keys
+        left join held h using (municipality)
+        left join listed l using (municipality)
+        left join paid p using (municipality)
+        order by municipality = '{ALL_ROW}', municipality
     """
-    out = _df(con, sql, _params(municipality, school_year))
-    out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
-    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+    out = _df(con, sql, {"school_year": school_year or None})
+    dominant = {"financial_pupils": dominated(out, dominance_p, "financial_eur")}
+    parts = (("activity_pupils", ["activity_hours"], None), ("financial_pupils", ["financial_eur"], dominant))
+    suppressed = np.zeros(len(out), dtype=bool)
+    for count, measures, start in parts:
+        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)
+        withheld = pattern[count]
+        for col in (count, *measures):
+            out[col] = out[col].astype("float64").where(~withheld, np.nan)
+        suppressed |= withheld
+    return out.drop(columns=list(TOP_EUR)).assign(suppressed=suppressed)
 
 
 def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
@@ -443,7 +506,7 @@ def _mart(con: Con, table: str) -> pd.DataFrame:
 
 
 def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFrame:
-    """Effect per level of one dose dimension (hours_band, main_mode, main_role), in level order."""
+    """Effect per level of one dose dimension (hours_band, main_mode, main_role, support_form), in level order."""
     out = _mart(con, "dose_response")
     if out.empty:
         return out

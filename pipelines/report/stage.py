@@ -62,17 +62,27 @@ def run_report(
     facts = read_facts(warehouse)
     # Process + Save
     base = {"warehouse": str(warehouse), "lang": lang, "k": settings.export.k, "school_year": school_year or ""}
+    programme = {"dominance_p": settings.export.dominance_p}  # the notebooks with the financial-support section
     decision = {  # only the effectiveness report states probabilities and MDES (docs/method.md, "For decisions")
         "max_useful_mdes": settings.evaluate.max_useful_mdes,
         "decision_threshold": settings.evaluate.decision_threshold,
         "prior_sd": settings.evaluate.prior_sd,
     }
     jobs = [
-        (name, f"{name}.html", {**base, "municipality": "", **(decision if name == "effectiveness" else {})})
+        (
+            name,
+            f"{name}.html",
+            {
+                **base,
+                "municipality": "",
+                **(decision if name == "effectiveness" else {}),
+                **(programme if name == "support_overview" else {}),
+            },
+        )
         for name in PROJECT_REPORTS
     ]
     jobs += [
-        ("municipality", file_name, {**base, "municipality": m})
+        ("municipality", file_name, {**base, **programme, "municipality": m})
         for m, file_name in render.municipality_files(facts.municipalities).items()
     ]
     notebooks = resource_dir("notebooks", settings.project_root)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
-from pipelines.contract import PROJECT_PERIODS
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
 from pipelines.warehouse import ensure_schema, rollback, scalar
@@ -101,7 +101,7 @@ def run_validate(
 
     try:
         # Load: derive the frames the suites judge and which files' row-local rules to judge
-        n_checked = build_frames(con, parameters)
+        n_checked = build_frames(con, parameters, settings.validate.project_periods)
         select_files(con, fingerprint(runner, parameters), incremental)
         # Process: GX judges them chunk by chunk
         hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental)
@@ -147,8 +147,13 @@ def sql_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
     return {k: parameters[k] for k in sorted(set(re.findall(r"\$(\w+)", sql)))}
 
 
-def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
-    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
+def build_frames(
+    con: duckdb.DuckDBPyConnection,
+    parameters: dict[str, Any],
+    project_periods: tuple[tuple[str, date, date], ...],
+) -> int:
+    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold.
+    `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
     counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
     # read by the frames of every kind with a project
@@ -158,10 +163,8 @@ def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> 
         "create or replace temp table validate_project_periods "
         "(project_code varchar, period_start date, period_end date)"
     )
-    con.executemany(
-        "insert into validate_project_periods values (?, ?, ?)",
-        [(code, start, end) for code, (start, end) in PROJECT_PERIODS.items()],
-    )
+    if project_periods:
+        con.executemany("insert into validate_project_periods values (?, ?, ?)", [list(p) for p in project_periods])
     for frame in FRAMES:
         sql = sql_file(f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
