@@ -34,7 +34,7 @@ import polars as pl
 from pipelines.config import EarlyWarningSettings
 from pipelines.contract import RISK_FACTORS, leaving_reason_code, school_year_of
 from pipelines.csv_text import safe_text_columns
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import load_sql, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -148,10 +148,6 @@ def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
 # --- Load ---------------------------------------------------------------------------------------------
 
 
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def latest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The last dated row of marks, consultations or attendance: the scores are for this day."""
     parts = ["select max(date) as d from core.grades", "select max(date) from core.consultations"]
@@ -198,10 +194,11 @@ def load_features(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], cfg
     con.register("ew_snapshots", frame.to_arrow())
     try:
         out = con.sql(
-            f"select * from ({sql('early_warning_features')}) order by all", params={"recent_days": cfg.recent_days}
+            f"select * from ({load_sql(SQL_DIR, 'early_warning_features')}) order by all",
+            params={"recent_days": cfg.recent_days},
         ).pl()
         if table_exists(con, *ATTENDANCE_TABLE):
-            attendance = con.sql(f"select * from ({sql('early_warning_attendance')}) order by all").pl()
+            attendance = con.sql(f"select * from ({load_sql(SQL_DIR, 'early_warning_attendance')}) order by all").pl()
             out = out.join(attendance, on=["as_of", "pupil_id"], how="left")
     finally:
         con.unregister("ew_snapshots")

@@ -19,14 +19,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.warehouse import table_exists
+from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
+from pipelines.warehouse import load_sql, table_exists
 
 from .audit import ColumnRule, audited_patterns
-from .disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
-SQL_DIR = Path(__file__).parent
+SQL_DIR = Path(__file__).with_name("sql")
 SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
 SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
 COST_KEYS = ("project_code", "municipality", "school_year", "cost_category")
@@ -48,7 +48,7 @@ EMPTY_TABLES: dict[str, str] = {
 
 def cube_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The cube's SQL, with any core table this warehouse lacks read as an empty one."""
-    sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    sql = load_sql(SQL_DIR, name)
     for table, columns in EMPTY_TABLES.items():
         if not table_exists(con, "core", table):
             names = [c.split()[0] for c in columns.split(", ")]

@@ -14,18 +14,17 @@ from typing import Any
 
 from pipelines.changes import DOC_SECTION as CHANGES_DOC_SECTION
 from pipelines.contract import COST_CATEGORIES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS
-from pipelines.evaluate.estimate import (
+from pipelines.disclosure import ALL
+from pipelines.marts import (
     CLUSTER_ROBUST,
     INTERVAL_METHODS,
     NO_INTERVAL,
     SCHOOL_BOOTSTRAP,
     SCHOOL_JACKKNIFE,
+    subgroup_levels,
 )
-from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
-from pipelines.evaluate.subgroups import subgroup_levels
+from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.resources import PACKAGED
-
-from .disclosure import ALL
 
 SUBGROUP_LEVELS = tuple(dict.fromkeys(level for name in SUBGROUP_NAMES for level in subgroup_levels(name)))
 

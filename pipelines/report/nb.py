@@ -19,8 +19,8 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from pipelines.contract import install_sql_macros
+from pipelines.disclosure import assert_no_small
 from pipelines.report import fmt, labels, plots, queries
-from pipelines.report.disclosure import assert_no_small
 
 
 class Report:

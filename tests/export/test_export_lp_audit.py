@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from export_checks import build_support_cube
 from lp_attack import ALL, BASE, protection, support_cells, support_intervals
 from test_export_stage import consultations, settings
 
 from pipelines.changes import record_exports
+from pipelines.disclosure import linked_patterns
 from pipelines.export.audit import ColumnRule, _Model, audit, audited_patterns, linked_system
-from pipelines.export.disclosure import linked_patterns
 from pipelines.export.stage import load_support_cube, run_export
 from pipelines.export.tables import SUPPORT_BY_SUBJECT
 from pipelines.warehouse import connect
@@ -35,6 +36,7 @@ def several_projects(path: Path, n: int = 500):
         "create table core.consultations as select * exclude (semester), cast(semester as integer) as semester "
         "from frame"
     )
+    build_support_cube(con)
     return con
 
 
@@ -133,6 +135,7 @@ def second_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tup
     more = consultations(seed=12, n=30)
     con.register("more", more)
     con.execute("insert into core.consultations select * exclude (semester), cast(semester as integer) from more")
+    build_support_cube(con)
     truth = {**truth_by_key(load_support_cube(con, "subject"), "subject")}
     truth.update(truth_by_key(load_support_cube(con, "staff_role"), "staff_role"))
     run_export(con, settings(tmp), "20250201T000000-run2")
