@@ -1039,7 +1039,9 @@ def render_dictionary(k: int) -> str:
         "exactly, each pupil having one gender). SACRO's `acro` 1.0.2 was "
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
-        f"- LV: izmaiņas starp palaišanām: katrs skolēnu skaits (katra faila `n_*` skaiti), kura patiesā "
+        f"- LV: izmaiņas starp palaišanām: katrs skolēnu skaits (katra faila `n_pupils*`, `n_with_plan`, "
+        "`n_comparison`, `n_supported_total`; ne konsultāciju, darbinieku vai skolu skaits, kas par vienu skolēnu neko "
+        "nepasaka), kura patiesā "
         f"vērtība atšķiras par 1–{k - 1} no vērtības, kas tai pašai šūnai (fails, atslēga, kolonna) "
         "pēdējo reizi publicēta kādā iepriekšējā saglabātā palaišanā (`history/<run_id>/`, jaunākā, kurā "
         "šūna nebija aizklāta), šajā palaišanā tiek aizklāts kā primārā aizklāšana; pēc tam komplementārā "
@@ -1049,7 +1051,9 @@ def render_dictionary(k: int) -> str:
         "Ierobežojums: salīdzina tikai ar šūnas pēdējo publicēto vērtību; starpības starp divām vecākām "
         "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
         "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
-        f"- EN: change between runs: every pupil count (each file's `n_*` counts) whose true value differs by "
+        f"- EN: change between runs: every pupil count (each file's `n_pupils*`, `n_with_plan`, `n_comparison`, "
+        "`n_supported_total`; not the counts of consultations, staff or schools, which say nothing about "
+        "one pupil) whose true value differs by "
         f"1–{k - 1} from the value last published for the same cell (file, key, column) in an earlier kept run "
         "(`history/<run_id>/`, the latest in which the cell was not withheld) is withheld in this run as a "
         "primary suppression; complementary suppression, the LP audit (which protects these rows' figures as "
