@@ -336,6 +336,11 @@ def protect_effectiveness(
     totals = total_rows(frame)
     last = last or LastPublished(k)
     moved_totals = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)
+    # n_supported_total − n_pupils counts the pupils left without a comparable peer: 1..k-1 of them are
+    # as small a group as any, so n_supported_total is withheld there from the outset, and its LP
+    # interval must be as wide as a small count's (else the ALL rows would narrow it back).
+    without_peer = small_difference(frame, "n_supported_total", "n_pupils", k)
+    moved_totals["n_supported_total"] = moved_totals["n_supported_total"] | without_peer
     forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
     moved = [
@@ -372,6 +377,12 @@ def protect_effectiveness(
     for column in EFFECTIVENESS_DESCRIPTIVE:
         out[column] = frame[column].astype(object).where(~blank, None)
     return out, subgroups_output(subgroup_tables, sub)
+
+
+def small_difference(frame: pd.DataFrame, big: str, small: str, k: int) -> np.ndarray:
+    """Rows where `big` − `small` (both counts of the same row) is 1..k-1: a small group by subtraction."""
+    difference = frame[big].to_numpy(dtype=float, na_value=np.nan) - frame[small].to_numpy(dtype=float, na_value=np.nan)
+    return (difference >= 1) & (difference <= k - 1)
 
 
 SUBGROUP_COUNTS = EFFECTIVENESS_SUBGROUPS.counts
