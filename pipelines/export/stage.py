@@ -22,7 +22,14 @@ from pipelines.warehouse import table_exists
 from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
-from .programme import costs_table, esf_table, load_programme, protect_supported, summary_with_programme
+from .programme import (
+    compensations_beyond,
+    costs_table,
+    esf_table,
+    load_programme,
+    protect_supported,
+    summary_with_programme,
+)
 from .tables import (
     COSTS,
     DICTIONARY_NAME,
@@ -230,10 +237,9 @@ def protect_tables(
     subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
     effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
-    summary_out = summary_with_programme(summary_out, programme["programme"], k, last)
     supported = protect_supported(programme["supported"], k, last)
-    costs_out = costs_table(programme["costs"], supported)
-    esf_out = esf_table(summary_out, supported, programme["costs"])
+    summary_out, costs_out = protect_summary_and_costs(summary_out, programme, supported, k, last)
+    esf_out = esf_table(summary_out, supported, costs_out)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
@@ -243,6 +249,25 @@ def protect_tables(
         (COSTS, costs_out),
         (ESF_INDICATORS, esf_out),
     ]
+
+
+def protect_summary_and_costs(
+    summary: pd.DataFrame, programme: dict[str, pd.DataFrame], supported: pd.DataFrame, k: int, last: LastPublished
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """support_summary with the programme, and costs.csv, whose compensations line is the financial
+    support: costs.csv withholds it wherever support_summary does, and support_summary withholds the
+    financial support wherever costs.csv needs its compensations line as a complementary cell, repeated
+    until both files withhold the same amounts."""
+    counted = dict(last.withheld)
+    also: set[tuple[str, str, str]] = set()
+    while True:
+        last.withheld = dict(counted)  # each round compares the same cells: count them once in the log
+        out = summary_with_programme(summary, programme["programme"], k, last, withhold_financial=also)
+        costs = costs_table(programme["costs"], supported, out, programme["supported"], k)
+        more = compensations_beyond(costs, out) - also
+        if not more:
+            return out, costs
+        also |= more
 
 
 def empty_programme() -> dict[str, pd.DataFrame]:
