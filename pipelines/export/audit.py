@@ -45,7 +45,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from .disclosure import ALL, equations, linked_patterns
+from pipelines.disclosure import ALL, equations, linked_patterns
 
 log = logging.getLogger("atbalsts.export")
 

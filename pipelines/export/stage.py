@@ -1,6 +1,6 @@
 """Stage `export`: ministry CSVs with statistical disclosure control.
 
-Load (aggregate the core tables in DuckDB, read marts.effectiveness) → Process (disclosure
+Load (read marts.support_cube and marts.effectiveness, aggregate the other core tables in DuckDB) → Process (disclosure
 control, formatting, descriptors, all pure) → Save (atomic writes into `exports/`).
 """
 
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
+from pipelines.disclosure import ALL, apply_pattern, sort_rows
 from pipelines.errors import UserError
-from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
-from pipelines.warehouse import table_exists
+from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
+from pipelines.warehouse import load_sql, table_exists
 
 from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
-from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import (
     compensations_beyond,
@@ -51,7 +51,7 @@ from .temporal import LastPublished
 
 log = logging.getLogger("atbalsts.export")
 
-SQL_DIR = Path(__file__).parent
+SQL_DIR = Path(__file__).with_name("sql")
 WORKBOOK_NAME = "atbalsts.xlsx"
 
 
@@ -86,6 +86,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         programme=programme,
         subgroups=subgroups,
         last=last,
+        dominance_p=settings.export.dominance_p,
     )
     tables.append((RISK_SUMMARY, protect_risk_summary(risk, k, last)))
     contents, rows = render_files(tables, k, run_id, excel)
@@ -119,7 +120,8 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
 
 
 def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.DataFrame:
-    """The support cube broken down by `subject` or `staff_role`, margins included (small frame)."""
+    """The support cube broken down by `subject` or `staff_role`, margins included (small frame): the
+    rows of marts.support_cube, which evaluate counts once for export and report alike."""
     if breakdown not in ("subject", "staff_role"):
         raise ValueError(f"unknown breakdown {breakdown!r}")
     if not table_exists(con, "core", "consultations"):
@@ -128,15 +130,19 @@ def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.Data
             "core.consultations is missing: run `atbalsts transform` first"
         )
     clash = con.execute(
-        "select count(*) from core.consultations where ? in "
+        "select count(*) from core.consultations where $all in "
         "(project_code, municipality, school_year, cast(semester as varchar), subject, staff_role)",
-        [ALL],
+        {"all": ALL},
     ).fetchall()[0][0]
     if clash:
         raise UserError(f"Vērtība '{ALL}' ir rezervēta kopsummām / the value '{ALL}' is reserved for totals")
-    sql = (SQL_DIR / "support_cube.sql").read_text(encoding="utf-8")
-    frame = con.execute(sql, {"breakdown": breakdown}).df()
-    return frame.rename(columns={"breakdown": breakdown})
+    if not table_exists(con, "marts", "support_cube"):
+        raise UserError(
+            "Noliktavā nav marts.support_cube: vispirms palaidiet `atbalsts evaluate` / "
+            "marts.support_cube is missing: run `atbalsts evaluate` first"
+        )
+    sql = load_sql(SQL_DIR, "support_cube", breakdown=breakdown)
+    return con.execute(sql, {"breakdown": breakdown}).df()
 
 
 def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -155,7 +161,7 @@ def load_risk_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "marts", "early_warning"):
         log.warning("marts.early_warning nav izveidota; risk_summary.csv būs tukša / not built; file will be empty")
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    sql = (SQL_DIR / "risk_summary.sql").read_text(encoding="utf-8")
+    sql = load_sql(SQL_DIR, "risk_summary")
     return con.execute(sql).df()[columns]
 
 
@@ -206,6 +212,7 @@ def protect_tables(
     programme: dict[str, pd.DataFrame] | None = None,
     subgroups: pd.DataFrame | None = None,
     last: LastPublished | None = None,
+    dominance_p: float = 0.1,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
@@ -238,7 +245,7 @@ def protect_tables(
     effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
     supported = protect_supported(programme["supported"], k, last)
-    summary_out, costs_out = protect_summary_and_costs(summary_out, programme, supported, k, last)
+    summary_out, costs_out = protect_summary_and_costs(summary_out, programme, supported, k, last, dominance_p)
     esf_out = esf_table(summary_out, supported, costs_out)
     return [
         (SUPPORT_SUMMARY, summary_out),
@@ -252,7 +259,12 @@ def protect_tables(
 
 
 def protect_summary_and_costs(
-    summary: pd.DataFrame, programme: dict[str, pd.DataFrame], supported: pd.DataFrame, k: int, last: LastPublished
+    summary: pd.DataFrame,
+    programme: dict[str, pd.DataFrame],
+    supported: pd.DataFrame,
+    k: int,
+    last: LastPublished,
+    dominance_p: float = 0.1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """support_summary with the programme, and costs.csv, whose compensations line is the financial
     support: costs.csv withholds it wherever support_summary does, and support_summary withholds the
@@ -262,7 +274,7 @@ def protect_summary_and_costs(
     also: set[tuple[str, str, str]] = set()
     while True:
         last.withheld = dict(counted)  # each round compares the same cells: count them once in the log
-        out = summary_with_programme(summary, programme["programme"], k, last, withhold_financial=also)
+        out = summary_with_programme(summary, programme["programme"], k, last, dominance_p, withhold_financial=also)
         costs = costs_table(programme["costs"], supported, out, programme["supported"], k)
         more = compensations_beyond(costs, out) - also
         if not more:

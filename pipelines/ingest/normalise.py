@@ -27,19 +27,16 @@ from pipelines.contract import (
     subject_key,
 )
 from pipelines.ingest import readers, values
+from pipelines.warehouse import load_sql
 
 SQL_DIR = Path(__file__).with_name("sql")
 TYPED_TABLE = "ingest_typed"
 OTHER_CELLS = "_filled_elsewhere"
 
 
-def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     install_sql_macros(con)  # school_year_of / semester_of, which macros.sql uses
-    con.execute(sql_text("macros"))
+    con.execute(load_sql(SQL_DIR, "macros"))
 
 
 def select_cells(
@@ -225,7 +222,7 @@ def add_typed(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame)
     con.register("ingest_src", prepared)
     try:
         query = f"""
-            with typed as ({sql_text(kind)})
+            with typed as ({load_sql(SQL_DIR, kind)})
             select * exclude (key_text) replace (
                 case when raw_row_problem is null then error_column end as error_column,
                 coalesce(raw_row_problem, error_reason) as error_reason,

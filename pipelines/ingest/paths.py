@@ -30,6 +30,7 @@ import polars as pl
 
 from pipelines.contract import normalise_text
 from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
+from pipelines.warehouse import transaction
 
 IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -259,23 +260,19 @@ def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -
     ).fetchall()
     frame = pl.DataFrame({"old": list(renames), "new": list(renames.values())})
     con.register("ingest_renames", frame)
-    con.execute("begin transaction")
     try:
-        for schema, table, column in columns:
-            con.execute(
-                f'update "{schema}"."{table}" set "{column}" = r.new from ingest_renames r '
-                f'where "{schema}"."{table}"."{column}" = r.old'
-            )
-        for run_id, hashes in con.execute(
-            "select run_id, input_hashes from meta.runs where input_hashes is not null"
-        ).fetchall():
-            old = json.loads(hashes)
-            new = {renames.get(path, path): digest for path, digest in old.items()}
-            if new != old:
-                con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            for schema, table, column in columns:
+                con.execute(
+                    f'update "{schema}"."{table}" set "{column}" = r.new from ingest_renames r '
+                    f'where "{schema}"."{table}"."{column}" = r.old'
+                )
+            for run_id, hashes in con.execute(
+                "select run_id, input_hashes from meta.runs where input_hashes is not null"
+            ).fetchall():
+                old = json.loads(hashes)
+                new = {renames.get(path, path): digest for path, digest in old.items()}
+                if new != old:
+                    con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
     finally:
         con.unregister("ingest_renames")

@@ -39,7 +39,7 @@ from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_c
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.pseudonym import check_warehouse_key
-from pipelines.warehouse import ensure_schema, machine_failure, rollback
+from pipelines.warehouse import ensure_schema, machine_failure, transaction
 
 __all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
 
@@ -339,6 +339,7 @@ def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
     con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.schools add column if not exists school_type_raw varchar")
     con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 
@@ -775,16 +776,11 @@ def type_and_save(
          p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns, None)
         for p, r in zip(files, reports, strict=True)
     ]  # fmt: skip
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for previous_kind, paths in _by_previous_kind(files).items():
             remove_rows(con, paths, previous_kind)
         insert_rows(con, kind, state, any(r.rows_quarantined for r in reports))
         upsert_files(con, records)
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
     return reports
 
 
@@ -866,32 +862,22 @@ def save_file(
 ) -> FileReport:
     """A file without rows to load (skipped or rejected), in one transaction: earlier rows out, meta.files in.
     `rows`: a rejected file's data rows, counted as read and quarantined (read = loaded + quarantined)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         if previous is not None:
             remove_rows(con, [rel], previous.kind)
         record = (rel, digest, kind, status, rows, 0, rows, reason, encoding, delimiter, datetime.now(), state.run_id,
                   stat.size, stat.mtime_ns, school_id)  # fmt: skip
         upsert_files(con, [record])
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
     return FileReport(rel, kind, status, rows, 0, rows, reason)
 
 
 def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunState) -> None:
     """Sheets or members no longer in their replaced workbook or archive (or a container recorded
     whole before): their rows and records go, in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for path in paths:
             remove_rows(con, [path], state.previous[path].kind)
         con.execute("delete from meta.files where file_path in (select unnest(?))", [paths])
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
 
 
 def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | None) -> None:

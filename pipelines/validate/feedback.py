@@ -16,8 +16,9 @@ import polars as pl
 
 from pipelines.csv_text import safe_text_columns
 from pipelines.validate.suites import MASKED_COLUMNS
+from pipelines.warehouse import load_sql
 
-FEEDBACK_SQL = Path(__file__).with_name("sql") / "feedback.sql"
+SQL_DIR = Path(__file__).with_name("sql")
 FEEDBACK_COLUMNS = ("file", "line", "column", "value", "severity", "reason_code", "message_lv", "message_en")
 UNKNOWN_SCHOOL_FILE = "_unknown_school"
 SAFE_NAME = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -27,7 +28,7 @@ def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[P
     """One CSV per registry school (header only when there is nothing to fix, so a school can tell
     "no problems" from "no feedback"), one per other school named in a problem, and one for rows
     that name no school. CSVs left from earlier runs for schools no longer present are removed."""
-    issues = con.sql(FEEDBACK_SQL.read_text(encoding="utf-8"), params={"masked_columns": sorted(MASKED_COLUMNS)}).pl()
+    issues = con.sql(load_sql(SQL_DIR, "feedback"), params={"masked_columns": sorted(MASKED_COLUMNS)}).pl()
     registry = [r[0] for r in con.execute("select distinct school_id from staging.schools").fetchall()]
     files = feedback_by_file(issues, registry)
 

@@ -19,8 +19,11 @@ from pipelines.evaluate.early_warning import (
     LIST_COLUMNS,
     MODEL,
     RULES_METHOD,
+    Snapshot,
     audit_metrics,
     early_warning_marts,
+    indicator_frame,
+    load_features,
     write_school_lists,
 )
 from pipelines.sample import simulate
@@ -137,10 +140,10 @@ def tiny_warehouse(with_attendance: bool) -> duckdb.DuckDBPyConnection:
     con.execute("create table core.schools as select '9000000001' as school_id, 'Rīga' as municipality")
     con.execute(
         "create table core.pupils as select * from (values "
-        "('r.csv', 2, 'A', '9000000001', '2025/2026', '8.a', 8, 'F', null::date, null),"
-        "('r.csv', 3, 'B', '9000000001', '2025/2026', '8.a', 8, 'M', null::date, null)) "
-        "t(source_file, source_line, pupil_id, school_id, school_year, class_raw, grade_level, gender, left_on, "
-        "leaving_reason)"
+        "('r.csv', 2, 'A', '9000000001', '2025/2026', '8.a', 8, null::integer, 'F', null::date, null),"
+        "('r.csv', 3, 'B', '9000000001', '2025/2026', '8.a', 8, null::integer, 'M', null::date, null)) "
+        "t(source_file, source_line, pupil_id, school_id, school_year, class_raw, grade_level, course_year, gender, "
+        "left_on, leaving_reason)"
     )
     con.execute(
         "create table core.plans as select 'B' as pupil_id, '9000000001' as school_id, date '2025-10-01' as "
@@ -214,3 +217,31 @@ def test_fairness_audit_finds_the_planted_recall_gap() -> None:
         disparity_frame(), EarlyWarningSettings(recall_margin=0.7), MODEL, "2024/2025", "2025/2026", "test"
     )
     assert calm.filter(pl.col("metric") == "recall_gap").is_empty()
+
+
+def test_vocational_course_years_are_modelled_apart_from_grades_and_audited_as_their_own_group(sample) -> None:
+    """One school's pupils made vocational (course years 1-4, no grade): the model sees their course
+    year, not an imputed grade, the scores keep it, and the audit shows them as K1-2 / K3-4, not `unknown`."""
+    con, _, _ = sample
+    school = con.execute("select min(school_id) from core.pupils").fetchall()[0][0]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "update core.pupils set course_year = 1 + grade_level % 4, grade_level = null where school_id = ?",
+            [school],
+        )
+        features = load_features(con, [Snapshot("2025/2026", date(2025, 12, 1))], EarlyWarningSettings())
+        marts = early_warning_marts(con, EarlyWarningSettings())
+    finally:
+        con.execute("rollback")
+    x = indicator_frame(features)
+    vocational = features["course_year"].is_not_null().to_numpy()
+    assert vocational.any() and x.loc[vocational, "vocational"].eq(1).all()
+    assert x.loc[vocational, "grade_level"].isna().all() and x.loc[vocational, "course_year"].between(1, 4).all()
+    assert x.loc[~vocational, "course_year"].isna().all() and x.loc[~vocational, "vocational"].eq(0).all()
+    scores = marts["early_warning"].filter(pl.col("school_id") == school)
+    assert scores.height and scores["course_year"].is_between(1, 4).all() and scores["grade_level"].is_null().all()
+    reasons = {r for text in marts["early_warning"]["reasons"].drop_nulls() for r in text.split(";")}
+    assert not reasons & {"grade_level", "course_year", "vocational"}
+    bands = set(marts["early_warning_metrics"].filter(pl.col("dimension") == "grade_band")["group_value"].to_list())
+    assert {"K1-2", "K3-4"} <= bands and "unknown" not in bands

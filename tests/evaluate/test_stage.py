@@ -6,17 +6,20 @@ so their marks would rise anyway (regression to the mean); the naive pre/post ch
 
 from __future__ import annotations
 
+import pandas as pd
 import polars as pl
 import pytest
 
 from pipelines.config import EvaluateSettings, Settings
+from pipelines.evaluate.estimate import wwc_equivalence
 from pipelines.evaluate.stage import CELL_KEYS, effectiveness_table, run_evaluate
 
 from .conftest import core_connection, simulation_connection
 
 EXPORT_COLUMNS = [
     "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",
-    "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "improvement_index", "n_supported_total",
+    "effect", "ci_low", "ci_high", "hedges_g", "baseline_std_diff", "wwc_equivalence", "improvement_index",
+    "n_supported_total",
     "interval_method", "placebo_effect", "placebo_ci_low", "placebo_ci_high", "robustness_value", "design_warning",
     "mdes", "prob_positive", "prob_above_threshold", "effect_pooled", "ci_low_pooled", "ci_high_pooled", "suppressed",
 ]  # fmt: skip
@@ -71,6 +74,10 @@ def test_effectiveness_has_exactly_the_export_columns_and_consistent_suppression
     for key in CELL_KEYS:
         assert (table[key] == "ALL").any()
     assert table.iloc[-1][list(CELL_KEYS)].tolist() == ["ALL"] * 4
+    # the WWC verdict is stored beside the difference it judges, so the report never re-applies the rule
+    verdicts = [wwc_equivalence(None if pd.isna(d) else float(d)) for d in table["baseline_std_diff"]]
+    stored = [None if pd.isna(v) else v for v in table["wwc_equivalence"]]
+    assert stored == verdicts and "satisfied" in verdicts
 
 
 def test_marts_hold_no_personal_data_and_the_side_tables_are_filled(planted):

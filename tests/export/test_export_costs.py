@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from export_checks import build_support_cube
 from lp_attack import table_intervals
 
 from pipelines.changes import record_exports
@@ -136,6 +137,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, pd.DataFram
             con.execute(
                 "insert into core.consultations select * from frame anti join core.consultations using (pupil_id)"
             )
+        build_support_cube(con)
         run_export(con, settings, run)
         record_exports(settings.exports_dir, settings.history_dir, run)
         out.append(

@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from export_checks import build_support_cube
 from lp_attack import ALL, BASE, protection, support_intervals
 from test_export_stage import consultations, settings
 
+from pipelines.disclosure import linked_patterns
 from pipelines.export.audit import ColumnRule, audit, audited_patterns, linked_system
-from pipelines.export.disclosure import linked_patterns
 from pipelines.export.stage import load_support_cube, run_export
 from pipelines.warehouse import connect
 
@@ -33,6 +34,7 @@ def several_projects(path: Path):
         "create table core.consultations as select * exclude (semester), cast(semester as integer) as semester "
         "from frame"
     )
+    build_support_cube(con)
     return con
 
 

@@ -112,3 +112,73 @@ def test_curriculum_and_vocational_classes_from_files_to_warnings(con, settings,
         "select value, reason_code from quarantine.rows where stage = 'validate' and kind = 'pupils'"
     ).fetchall()
     assert bad == [("5. kurss", "invalid_course_year")]
+
+
+def test_unknown_subjects_of_attendance_and_activities_are_kept_and_warned_once_per_school_and_value(
+    con, settings, runner, tmp_path
+) -> None:
+    """Lesson records and activities keep an unknown subject under its normalised text (a code-shaped
+    one as `~***`) and are warned once per school and value with the row count, as grades are."""
+    raw = tmp_path / "raw"
+    write_files(raw)
+    lessons = ["Datums;Personas kods;Iestādes kods;Kavētās stundas;Iemesls;Mācību priekšmets"]
+    lessons += [f"{day:02d}.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Šahs" for day in (7, 8, 9)]
+    lessons += [f"10.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Sports un veselība"]
+    lessons += [f"11.10.2024;{PUPILS[0]};{VOCATIONAL};1;neattaisnots;Robotika {make_old_code(1, 2, 2009, 345)}"]
+    (raw / "kavejumi.csv").write_text("\n".join(lessons) + "\n", encoding="utf-8")
+    activities = [
+        "Datums;Iestādes kods;Pasākuma ID;Pasākuma veids;Mācību priekšmets;Ilgums (min);Projekts;Personas kods"
+    ]
+    activities += [f"14.10.2024;{GENERAL};A1;interešu izglītība;Astronomija;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    activities += [f"15.10.2024;{GENERAL};A2;interešu izglītība;ASTRONOMIJA;90;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    activities += [f"16.10.2024;{GENERAL};A3;grupu nodarbība;Fizika;45;8.3.4.0/16/I/001;{PUPILS[7]}"]
+    (raw / "pasakumi.csv").write_text("\n".join(activities) + "\n", encoding="utf-8")
+    run_ingest(con, raw, KEY, "r1")
+    run_validate(con, settings, "r1", runner=runner)
+
+    flags = con.execute(
+        """select kind, source_file, source_line, value, row_count from validation.flags
+           where reason_code = 'unknown_subject' and kind in ('activities', 'attendance_lessons')
+           order by kind, source_line"""
+    ).fetchall()
+    assert flags == [
+        ("activities", "pasakumi.csv", 2, "Astronomija (2 rindas / rows)", 2),
+        ("attendance_lessons", "kavejumi.csv", 2, "Šahs (3 rindas / rows)", 3),
+        ("attendance_lessons", "kavejumi.csv", 6, "*** (1 rindas / rows)", 1),
+    ]
+    kept = con.execute("select subject, subject_raw from staging.attendance order by source_line").fetchall()
+    assert kept == [("~sahs", "Šahs")] * 3 + [("sport_health", "Sports un veselība"), ("~***", "***")]
+    run_transform(con)
+    core = con.execute("select subject, count(*) from core.attendance group by all order by all").fetchall()
+    assert core == [("sport_health", 1), ("~***", 1), ("~sahs", 3)]
+
+
+def test_an_unrecognised_school_type_is_one_warning_naming_the_file_line_and_the_accepted_values(
+    con, settings, runner, tmp_path
+) -> None:
+    """`Iestādes veids` outside contract.SCHOOL_TYPES is stored empty, and said so in the school's
+    feedback; obvious spellings (case, diacritics, `… izglītības iestāde`) are read."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    schools = [
+        "Iestādes kods;Nosaukums;Pašvaldība;Iestādes veids",
+        f"{GENERAL};Skola A;Rēzekne;VISPARĒJĀ",
+        f"{VOCATIONAL};Tehnikums;Rēzekne;profesionālā izglītības iestāde",
+        "2712900789;Arodskola;Rēzekne;arodskola",
+        "2712900790;Skola C;Rēzekne;",
+    ]
+    (raw / "skolas.csv").write_text("\n".join(schools) + "\n", encoding="utf-8")
+    run_ingest(con, raw, KEY, "r1")
+    run_validate(con, settings, "r1", runner=runner)
+
+    types = dict(con.execute("select school_id, school_type from staging.schools").fetchall())
+    assert types == {GENERAL: "general", VOCATIONAL: "vocational", "2712900789": None, "2712900790": None}
+    flags = con.execute(
+        "select school_id, source_file, source_line, value from validation.flags "
+        "where reason_code = 'unknown_school_type'"
+    ).fetchall()
+    assert flags == [("2712900789", "skolas.csv", 4, "arodskola")]
+    feedback = (settings.out_dir / "feedback" / "2712900789.csv").read_text(encoding="utf-8-sig").splitlines()
+    line = next(row for row in feedback if "unknown_school_type" in row)
+    assert line.startswith("skolas.csv;4;school_type;arodskola;warning;")
+    assert "vispārējā" in line and "profesionālā" in line

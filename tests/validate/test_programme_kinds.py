@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 from validate_fixtures import NOT_IN_REGISTRY, REFERENCE_DATE, register_files, stage
 
-from pipelines.config import Settings, ValidateSettings
+from pipelines.config import Settings, ValidateSettings, load_settings
 from pipelines.validate.stage import run_validate
 from pipelines.warehouse import connect, ensure_schema
 
@@ -99,3 +101,60 @@ def test_file_counts_add_up_for_the_new_kinds(outcome):
         ).fetchall()
     )
     assert rows == {"a.csv": (3, 5), "c.csv": (3, 4)}
+
+
+def test_a_date_outside_the_configured_project_period_is_quarantined(outcome, runner, tmp_path):
+    """The periods come from params.yaml (validate.project_periods), not from code: ending 8.3.2.2 in
+    2020 and PuMPuRS in 2022 (their published terms) quarantines the rows dated 2024 under them."""
+    _, con = outcome
+    published = load_settings(write_params(tmp_path, PUBLISHED_TERMS)).validate.project_periods
+    settings = replace(
+        Settings(out_dir=tmp_path / "out"), validate=ValidateSettings(today=REFERENCE_DATE, project_periods=published)
+    )
+    try:
+        run_validate(con, settings, "run-2", runner=runner)
+        outside = con.execute(
+            """select kind, source_file, source_line from quarantine.rows
+               where stage = 'validate' and reason_code = 'date_outside_project' order by all"""
+        ).fetchall()
+    finally:  # the module's other tests read the default outcome
+        default = replace(Settings(out_dir=tmp_path / "out"), validate=ValidateSettings(today=REFERENCE_DATE))
+        run_validate(con, default, "run-3", runner=runner)
+    assert ("activities", "a.csv", 2) in outside  # 8.3.2.2, 5 Nov 2024: fine with the default period
+    assert ("financial_support", "f.csv", 2) in outside  # PuMPuRS, 5 Nov 2024
+    assert ("costs", "c.csv", 2) in outside  # PuMPuRS, November 2024
+    assert ("costs", "c.csv", 7) in outside
+
+
+PUBLISHED_TERMS = """validate:
+  project_periods:
+    "8.3.4.0/16/I/001": [2017-03-01, 2022-12-31]
+    "8.3.2.2/16/I/001": [2017-01-01, 2020-12-31]
+"""
+
+
+def write_params(tmp_path, text: str):
+    path = tmp_path / "params.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('validate:\n  project_periods:\n    "9.9.9/1/I/001": [2017-01-01, 2020-12-31]\n', "unknown project"),
+        ('validate:\n  project_periods:\n    "8.3.4.0/16/I/001": [2022-12-31, 2017-01-01]\n', "ends before"),
+        ('validate:\n  project_periods:\n    "8.3.4.0/16/I/001": 2022-12-31\n', "first day, last day"),
+    ],
+)
+def test_a_project_period_setting_that_cannot_be_right_is_refused(tmp_path, text, problem):
+    with pytest.raises(ValueError, match=problem):
+        load_settings(write_params(tmp_path, text))
+
+
+def test_params_yaml_sets_every_project_period():
+    """params.yaml names every project's period (none is left to a default hidden in code)."""
+    from pipelines.contract import PROJECTS
+
+    raw = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    assert set(raw["validate"]["project_periods"]) == set(PROJECTS)

@@ -47,7 +47,7 @@ final as (
         -- why and in what
         reason_value as reason,
         ingest_no_code(raw_reason) as reason_raw,
-        subject_code as subject,
+        ingest_subject(subject_code) as subject,
         ingest_no_code(raw_subject) as subject_raw,
         -- lessons missed, by reason
         missed_value as lessons_missed,

@@ -24,6 +24,7 @@ final as (
         raw_school_name as school_name,
         raw_municipality as municipality,
         school_type_value as school_type,
+        ingest_no_code(raw_school_type) as school_type_raw,
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,

@@ -17,7 +17,11 @@ disclosure control" guidance), with Eurostat-style hypercube secondary suppressi
 
 Distinct counts (pupils, staff) are not exact sums of their cells; they are protected as if they
 were, which is conservative. The method guards against recovery from any one equation; the
-linear-programming audit across all equations and files at once is in audit.py.
+linear-programming audit across all equations and files at once is in export/audit.py.
+
+The published CSVs (export) and the report tables and charts (report) follow these same rules; the
+report adapts the result for display (`protect`: withheld cells become NaN floats, which tables print
+as "<k" and charts leave out) and guards every frame it shows (`assert_no_small`).
 
 Everything here is pure: small pandas frames in, new frames out; the input is never changed.
 """
@@ -254,3 +258,64 @@ def linked_patterns(
                     shared[column] = grown
                     changed = True
     return patterns
+
+
+# The two largest pupils' payments per cell (export/programme_cube.sql, report/queries.py): read by the
+# dominance rule, never written.
+TOP_EUR = ("financial_top1_eur", "financial_top2_eur")
+
+
+def dominated(frame: pd.DataFrame, p: float, total: str = "financial_support_eur") -> np.ndarray:
+    """The p% rule (Hundepool et al., Statistical Disclosure Control, 2012, §4.2.2): a cell of financial
+    support is sensitive when the pupils other than the two largest got less than p × the largest payment,
+    i.e. the second-largest recipient (who knows their own payment) could subtract it from the total and
+    estimate the largest pupil's support to within p %. Counts of 1..k-1 are withheld anyway."""
+    cell = frame[total].to_numpy(dtype=float, na_value=0.0)
+    top1 = frame["financial_top1_eur"].to_numpy(dtype=float, na_value=0.0)
+    top2 = frame["financial_top2_eur"].to_numpy(dtype=float, na_value=0.0)
+    return (top1 > 0) & (cell - top1 - top2 < p * top1 - 1e-9)
+
+
+# --- for the reports: the same rules, withheld cells as NaN -------------------------------------
+def protect(
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    count_cols: Sequence[str],
+    k: int,
+    derived: Sequence[str] = (),
+) -> pd.DataFrame:
+    """A copy with withheld counts and figures as NaN; the first count column counts pupils."""
+    if frame.empty:
+        out = frame.copy()
+        out["suppressed"] = pd.Series(dtype=bool)
+        return out
+    out = suppress(frame, list(keys), list(count_cols), list(derived), k=k)
+    for col in (*count_cols, *derived):
+        out[col] = out[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def small_mask(counts: pd.Series, k: int) -> pd.Series:
+    """True where a count is between 1 and k-1."""
+    values = pd.to_numeric(counts, errors="coerce")
+    return (values >= 1) & (values < k)
+
+
+def suppress_small(frame: pd.DataFrame, count_col: str, k: int, measures: Sequence[str] = ()) -> pd.DataFrame:
+    """Primary suppression only, for marts that come without margins: a row with 1..k-1 pupils
+    loses that count and `measures` (NaN)."""
+    out = frame.copy()
+    if out.empty:
+        return out
+    mask = small_mask(out[count_col], k).fillna(False).to_numpy(dtype=bool)
+    for col in (count_col, *measures):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        out.loc[mask, col] = np.nan
+    return out
+
+
+def assert_no_small(frame: pd.DataFrame, count_cols: Sequence[str], k: int) -> None:
+    """Guard before showing a frame: fails loudly rather than publishing a small count."""
+    for col in count_cols:
+        if col in frame and small_mask(frame[col], k).any():
+            raise AssertionError(f"Pārskatā ir skaits mazāks par {k} / a count below {k} in column {col!r}")
