@@ -51,8 +51,12 @@ KEPT_TEXT_CELLS = (
     *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
     *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category", "raw_reason"),
     "raw_municipality",  # registry text, but a costs file's municipality is typed by a project
+    # a pupil's name typed as the school id (then quarantined: values.school_id_check), and registry
+    # school names: a school named after a person who is also a pupil on a roster is rare, privacy first
+    *("raw_school_id", "raw_school_name", "raw_school_type"),
 )
-# Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+# Allowed text shown in reports: personal-code-shaped parts masked (paths.mask_code_shapes), and known
+# names as in every kept cell (above).
 # A costs file's municipality is registry text too.
 REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
@@ -698,7 +702,7 @@ def rejected_rows(table: RawTable, stream: readers.TextSource | None, school_at:
                 schools.update(column.str.replace(r"^(\d+)\.0+$", "${1}").drop_nulls().unique().to_list())
     except Unreadable:
         return readers.count_data_lines(stream.data), None
-    return rows, (schools.pop() if len(schools) == 1 else None)
+    return rows, (values.safe_school_id(schools.pop()) if len(schools) == 1 else None)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, key: bytes, state: _RunState) -> list[FileReport]:
@@ -893,11 +897,25 @@ def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, state: _RunState, any
     columns = ", ".join(state.columns[table])
     con.execute(f"insert into staging.{table} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
     if any_quarantined:
-        insert_quarantine(con, kind, state.run_id)
+        insert_quarantine(con, kind, state.run_id, state.scrubber)
 
 
-def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
-    """The typed table's error rows to quarantine.rows, with the message for the school."""
+def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str, scrubber: PathScrubber) -> None:
+    """The typed table's error rows to quarantine.rows, with the message for the school. The value
+    kept is masked like a kept text cell (codes and known names, paths.PathScrubber.scrub): a pupil's
+    name can be typed into any column, a date or an amount too."""
+    value_sql = normalise.quarantine_value_sql(kind)
+    written = [
+        r[0]
+        for r in con.execute(
+            f"select distinct {value_sql} as v from {normalise.TYPED_TABLE} where error_reason is not null"
+        ).fetchall()
+        if r[0] is not None
+    ]
+    known = scrubber.known_pairs(con, written)
+    masked = {v: shown for v in written if (shown := scrubber.scrub(v, known)) != v}
+    con.register("ingest_masked", pl.DataFrame({"value": list(masked), "shown": list(masked.values())},
+                                                schema={"value": pl.String, "shown": pl.String}))  # fmt: skip
     con.register("ingest_reasons", reasons_frame(kind))
     try:
         con.execute(
@@ -905,12 +923,13 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) ->
             insert into quarantine.rows (source_file, source_line, kind, school_id, stage, column_name, value,
                                          reason_code, message_lv, message_en, row_key, run_id)
             select t.source_file, t.source_line, ?, t.raw_school_id, 'ingest', t.error_column,
-                   {normalise.quarantine_value_sql(kind)},
+                   coalesce(m.shown, t.q_value),
                    t.error_reason,
                    coalesce(r.message_lv, 'Rinda netika ielādēta: ' || t.error_reason),
                    coalesce(r.message_en, 'The row was not loaded: ' || t.error_reason),
                    null, ?
-            from {normalise.TYPED_TABLE} t
+            from (select *, {value_sql} as q_value from {normalise.TYPED_TABLE} where error_reason is not null) t
+            left join ingest_masked m on m.value = t.q_value
             left join ingest_reasons r
                 on r.reason_code = t.error_reason and r.column_name is not distinct from t.error_column
             where t.error_reason is not null
@@ -920,3 +939,4 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) ->
         )
     finally:
         con.unregister("ingest_reasons")
+        con.unregister("ingest_masked")

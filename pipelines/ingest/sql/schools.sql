@@ -8,6 +8,8 @@ checked as (
         *,
         coalesce(
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_school_name is null
                 then {'column_name': 'school_name', 'reason_code': 'missing_required'} end,
             case when raw_municipality is null
