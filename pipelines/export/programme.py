@@ -14,6 +14,7 @@ withheld wherever support_summary.csv withholds it (costs_table).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,7 @@ from .audit import ColumnRule, audited_patterns
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
+log = logging.getLogger("atbalsts.export")
 SQL_DIR = Path(__file__).with_name("sql")
 SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
 SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
@@ -236,6 +238,12 @@ def costs_table(
             [(frame, COST_KEYS, None)], ("amount_eur",), 1, COSTS_RULES, start=[forced], sensitive=[forced]
         )
         withheld = protected.counts[0]["amount_eur"]
+        log.info(
+            "LP audits costs: %d kārtas / rounds, +%d šūnas / cells, %d LP",
+            protected.rounds,
+            protected.added,
+            protected.audit.lps,
+        )
     else:
         withheld = np.zeros(0, dtype=bool)
     per = supported[[*SUPPORTED_KEYS, "n_pupils_any", "support_hours"]]
