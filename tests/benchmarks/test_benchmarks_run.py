@@ -3,27 +3,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks import run_benchmark as bench
 from pipelines.sample.national import write_national
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run_benchmark.py"
-
-
-def load_script():  # benchmarks/ is a folder of scripts, not part of the installed package
-    spec = importlib.util.spec_from_file_location("run_benchmark", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["run_benchmark"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_script()
 Measure, Results, csv_groups, format_table = bench.Measure, bench.Results, bench.csv_groups, bench.format_table
 run_benchmark, update_markdown = bench.run_benchmark, bench.update_markdown
 
@@ -44,10 +30,11 @@ def test_ci_benchmark_within_generous_bounds(tmp_path: Path) -> None:
     assert all(in_run) and 0 < sum(m.seconds for m in in_run) <= run.seconds
     assert "ingest…export (within the run)" in format_table(results)
     assert floor.seconds < 10
-    # ~15 s here today, most of it interpreter and library start-up; 110k rows at n² would take hours.
-    assert run.seconds < 60 and run.rows_per_s > 2_000
+    # ~15 s alone, most of it interpreter and library start-up; 110k rows at n² would take hours. The
+    # bounds are loose because `make test` runs two test workers on two cores, so the run shares a core.
+    assert run.seconds < 120 and run.rows_per_s > 1_000
     assert run.seconds / floor.seconds < 300
-    assert increment.seconds < 60
+    assert increment.seconds < 120
     assert run.peak_rss_mb < 3_000 and increment.peak_rss_mb < 3_000
     assert (tmp_path / "bench" / "results-ci.json").exists()
 
