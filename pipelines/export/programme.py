@@ -7,12 +7,14 @@ at 1..k-1 with complementary suppression and LP-audited across its margins, and 
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
 share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
 protected once and feeds both costs.csv and esf_indicators.csv, so a count withheld in one
-cannot be read off the other. Costs themselves are not personal data and are published as
-reported.
+cannot be read off the other. Costs are the projects' spending, published as reported except
+where they can be a few pupils' payments: costs.csv's compensations line is the financial support,
+withheld wherever support_summary.csv withholds it (costs_table).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -26,6 +28,7 @@ from .audit import ColumnRule, audited_patterns
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
+log = logging.getLogger("atbalsts.export")
 SQL_DIR = Path(__file__).with_name("sql")
 SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
 SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
@@ -104,11 +107,14 @@ def summary_with_programme(
     k: int,
     last: LastPublished | None = None,
     dominance_p: float = 0.1,
+    withhold_financial: set[tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """support_summary with activities and financial support beside the consultations: each part
     protected on its own (different pupils), rows of either kept (a part without rows there is 0).
     A financial-support cell one pupil's payment dominates (`dominated`, p = `dominance_p`) is withheld
-    from the outset like a small count, with complementary cells, and LP-audited as sensitive."""
+    from the outset like a small count, with complementary cells, and LP-audited as sensitive.
+    `withhold_financial`: project × municipality × year whose all-semester financial support is withheld
+    from the outset (costs.csv withholds the same amount as its compensations line)."""
     grid = programme.copy() if len(programme) else programme.iloc[0:0].copy()
     for column in TOP_EUR:
         if column not in grid.columns:
@@ -125,6 +131,8 @@ def summary_with_programme(
             moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
             if counts[0] == "n_pupils_financial_support":
                 moved[counts[0]] = moved[counts[0]] | dominated(frame, dominance_p)
+                if withhold_financial:
+                    moved[counts[0]] = moved[counts[0]] | whole_semesters_in(frame, withhold_financial)
                 frame = frame.drop(columns=list(TOP_EUR))
             frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
         else:
@@ -146,6 +154,20 @@ def summary_with_programme(
     out["suppressed"] = np.logical_or.reduce([f.fillna(False).astype(bool).to_numpy() for f in flags])
     out = out.drop(columns=["_merge", "_suppressed_n_pupils_activities", "_suppressed_n_pupils_financial_support"])
     return sort_rows(out, SUMMARY_KEYS)
+
+
+def whole_semesters_in(frame: pd.DataFrame, cells: set[tuple[str, str, str]]) -> np.ndarray:
+    """Rows of a summary-keyed frame that are the all-semester row of one of `cells`."""
+    keys = frame[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None)
+    whole = (frame["semester"].astype(str) == ALL).to_numpy()
+    return whole & np.array([tuple(key) in cells for key in keys], dtype=bool)
+
+
+def compensations_beyond(costs: pd.DataFrame, summary: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """Project × municipality × year whose compensations line costs.csv withholds while support_summary.csv
+    publishes the same financial support (an attacker would read the one off the other)."""
+    lines = costs[(costs["cost_category"].astype(str) == COMPENSATIONS) & costs["amount_eur"].isna()]
+    return set(lines[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None)) - financial_withheld(summary)
 
 
 def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | None = None) -> pd.DataFrame:
@@ -171,17 +193,71 @@ def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | Non
     return out.drop(columns=["n_on_roster", "n_enrolled_at_end"])
 
 
-def costs_table(costs: pd.DataFrame, supported: pd.DataFrame) -> pd.DataFrame:
-    """costs.csv: reported amounts with EUR per supported pupil and per support hour of the same
-    project × municipality × school year (blank where those pupils are withheld or none)."""
+COMPENSATIONS = "compensations"  # the cost category of payments to pupils (their financial support)
+COSTS_RULES = (ColumnRule("amount_eur", exact=True, decimals=2, count=False),)
+
+
+def financial_withheld(summary: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """Project × municipality × school year (margins included) whose financial support EUR of all
+    semesters is withheld in support_summary.csv."""
+    whole = summary[(summary["semester"].astype(str) == ALL) & summary["financial_support_eur"].isna()]
+    return set(whole[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None))
+
+
+def costs_forced(
+    costs: pd.DataFrame, supported: pd.DataFrame, withheld: set[tuple[str, str, str]], k: int
+) -> np.ndarray:
+    """Cost cells withheld from the outset (rows of `costs`, sorted): the compensations line wherever the
+    same financial support is withheld (it is those pupils' payments: 1..k-1 pupils, one pupil's dominance,
+    a month-to-month move), and every line of a project × municipality × year whose pupils supported in any
+    way number 1..k-1 (what was spent there is spent on those few pupils, as their hours are withheld)."""
+    keys = [tuple(r) for r in costs[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None)]
+    pupils = supported.set_index(list(SUPPORTED_KEYS))["n_pupils_any"].astype(float)
+    pupils.index = pupils.index.map(lambda key: tuple(str(v) for v in key))
+    few = {key for key, n in pupils.items() if 1 <= n <= k - 1}
+    paid = (costs["cost_category"].astype(str) == COMPENSATIONS).to_numpy()
+    return np.array([(p and key in withheld) or key in few for key, p in zip(keys, paid, strict=True)], dtype=bool)
+
+
+def costs_table(
+    costs: pd.DataFrame, supported: pd.DataFrame, summary: pd.DataFrame, raw_supported: pd.DataFrame, k: int
+) -> pd.DataFrame:
+    """costs.csv: reported amounts, withheld where they can be a few pupils' payments (`costs_forced`)
+    with complementary cells and the LP audit over the file's own totals, as every export; EUR per
+    supported pupil and per support hour only at `ALL` municipalities, where esf_indicators.csv publishes
+    (and protects, month to month too) the same pupils and hours: elsewhere amount ÷ EUR per pupil would
+    publish an unprotected pupil count. Both ratios are blank where the amount or those pupils are withheld.
+
+    `supported` is the protected any-support table, `raw_supported` its true counts, `summary` the
+    protected support_summary (its financial support EUR)."""
+    frame = sort_rows(costs.astype({"amount_eur": float}), COST_KEYS)
+    if len(frame):
+        forced = {"amount_eur": costs_forced(frame, raw_supported, financial_withheld(summary), k)}
+        # k = 1: amounts are EUR, not counts, so no amount is small on its own; only the forced cells are secrets
+        protected = audited_patterns(
+            [(frame, COST_KEYS, None)], ("amount_eur",), 1, COSTS_RULES, start=[forced], sensitive=[forced]
+        )
+        withheld = protected.counts[0]["amount_eur"]
+        log.info(
+            "LP audits costs: %d kārtas / rounds, +%d šūnas / cells, %d LP",
+            protected.rounds,
+            protected.added,
+            protected.audit.lps,
+        )
+    else:
+        withheld = np.zeros(0, dtype=bool)
     per = supported[[*SUPPORTED_KEYS, "n_pupils_any", "support_hours"]]
-    out = costs.merge(per, on=list(SUPPORTED_KEYS), how="left")
+    out = frame.merge(per, on=list(SUPPORTED_KEYS), how="left")
+    whole = (out["municipality"].astype(str) == ALL).to_numpy()
     pupils = out["n_pupils_any"].astype("Float64")
     hours = out["support_hours"].astype("Float64")
     amount = out["amount_eur"].astype("Float64")
-    out["cost_per_supported_pupil"] = (amount / pupils).where(pupils > 0)
-    out["cost_per_support_hour"] = (amount / hours).where(hours > 0)
-    out["suppressed"] = (out["n_pupils_any"].isna() & supported_exists(out, supported)).to_numpy()
+    shown = whole & ~withheld
+    out["cost_per_supported_pupil"] = (amount / pupils).where((pupils > 0) & shown)
+    out["cost_per_support_hour"] = (amount / hours).where((hours > 0) & shown)
+    out["amount_eur"] = amount.where(~withheld)
+    pupils_withheld = (out["n_pupils_any"].isna() & supported_exists(out, supported)).to_numpy() & whole
+    out["suppressed"] = withheld | pupils_withheld
     return sort_rows(out.drop(columns=["n_pupils_any", "support_hours"]), COST_KEYS)
 
 
@@ -194,7 +270,8 @@ def supported_exists(out: pd.DataFrame, supported: pd.DataFrame) -> pd.Series:
 def esf_table(summary: pd.DataFrame, supported: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     """esf_indicators.csv: one row per project × school year (`ALL` totals). Pupils by consultations,
     activities and financial support are the protected support_summary cells of all municipalities
-    and semesters; the any-support figures are the protected supported table's."""
+    and semesters; the any-support figures are the protected supported table's; the EUR spent is the
+    protected costs.csv total (withheld with it)."""
     whole = summary[(summary["municipality"] == ALL) & (summary["semester"] == ALL)]
     by_kind = whole[
         [*ESF_KEYS, "n_pupils_supported", "n_pupils_activities", "n_pupils_financial_support", "suppressed"]
@@ -202,6 +279,7 @@ def esf_table(summary: pd.DataFrame, supported: pd.DataFrame, costs: pd.DataFram
     by_kind = by_kind.rename(columns={"n_pupils_supported": "n_pupils_consultations", "suppressed": "_kinds_withheld"})
     any_ = supported[supported["municipality"] == ALL].drop(columns="municipality")
     spent = costs[(costs["municipality"] == ALL) & (costs["cost_category"] == ALL)][[*ESF_KEYS, "amount_eur"]]
+    spent = spent.assign(_spent_withheld=spent["amount_eur"].isna())
     out = any_.merge(by_kind, on=list(ESF_KEYS), how="outer").merge(spent, on=list(ESF_KEYS), how="left")
     for column in ("n_pupils_consultations", "n_pupils_activities", "n_pupils_financial_support"):
         known = out["_kinds_withheld"].notna()
@@ -209,6 +287,6 @@ def esf_table(summary: pd.DataFrame, supported: pd.DataFrame, costs: pd.DataFram
     out = out.rename(columns={"amount_eur": "eur_spent"})
     pupils = out["n_pupils_any"].astype("Float64")
     out["eur_per_pupil"] = (out["eur_spent"].astype("Float64") / pupils).where(pupils > 0)
-    flags = [out["suppressed"], out["_kinds_withheld"]]
+    flags = [out["suppressed"], out["_kinds_withheld"], out["_spent_withheld"]]
     out["suppressed"] = np.logical_or.reduce([f.fillna(False).astype(bool).to_numpy() for f in flags])
-    return sort_rows(out.drop(columns=["_kinds_withheld"]), ESF_KEYS)
+    return sort_rows(out.drop(columns=["_kinds_withheld", "_spent_withheld"]), ESF_KEYS)

@@ -22,7 +22,14 @@ from pipelines.warehouse import load_sql, table_exists
 
 from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
-from .programme import costs_table, esf_table, load_programme, protect_supported, summary_with_programme
+from .programme import (
+    compensations_beyond,
+    costs_table,
+    esf_table,
+    load_programme,
+    protect_supported,
+    summary_with_programme,
+)
 from .tables import (
     COSTS,
     DICTIONARY_NAME,
@@ -240,10 +247,9 @@ def protect_tables(
     subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
     effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
-    summary_out = summary_with_programme(summary_out, programme["programme"], k, last, dominance_p)
     supported = protect_supported(programme["supported"], k, last)
-    costs_out = costs_table(programme["costs"], supported)
-    esf_out = esf_table(summary_out, supported, programme["costs"])
+    summary_out, costs_out = protect_summary_and_costs(summary_out, programme, supported, k, last, dominance_p)
+    esf_out = esf_table(summary_out, supported, costs_out)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),
@@ -253,6 +259,30 @@ def protect_tables(
         (COSTS, costs_out),
         (ESF_INDICATORS, esf_out),
     ]
+
+
+def protect_summary_and_costs(
+    summary: pd.DataFrame,
+    programme: dict[str, pd.DataFrame],
+    supported: pd.DataFrame,
+    k: int,
+    last: LastPublished,
+    dominance_p: float = 0.1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """support_summary with the programme, and costs.csv, whose compensations line is the financial
+    support: costs.csv withholds it wherever support_summary does, and support_summary withholds the
+    financial support wherever costs.csv needs its compensations line as a complementary cell, repeated
+    until both files withhold the same amounts."""
+    counted = dict(last.withheld)
+    also: set[tuple[str, str, str]] = set()
+    while True:
+        last.withheld = dict(counted)  # each round compares the same cells: count them once in the log
+        out = summary_with_programme(summary, programme["programme"], k, last, dominance_p, withhold_financial=also)
+        costs = costs_table(programme["costs"], supported, out, programme["supported"], k)
+        more = compensations_beyond(costs, out) - also
+        if not more:
+            return out, costs
+        also |= more
 
 
 def empty_programme() -> dict[str, pd.DataFrame]:
@@ -346,6 +376,11 @@ def protect_effectiveness(
     totals = total_rows(frame)
     last = last or LastPublished(k)
     moved_totals = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)
+    # n_supported_total − n_pupils counts the pupils left without a comparable peer: 1..k-1 of them are
+    # as small a group as any, so n_supported_total is withheld there from the outset, and its LP
+    # interval must be as wide as a small count's (else the ALL rows would narrow it back).
+    without_peer = small_difference(frame, "n_supported_total", "n_pupils", k)
+    moved_totals["n_supported_total"] = moved_totals["n_supported_total"] | without_peer
     forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
     moved = [
@@ -382,6 +417,12 @@ def protect_effectiveness(
     for column in EFFECTIVENESS_DESCRIPTIVE:
         out[column] = frame[column].astype(object).where(~blank, None)
     return out, subgroups_output(subgroup_tables, sub)
+
+
+def small_difference(frame: pd.DataFrame, big: str, small: str, k: int) -> np.ndarray:
+    """Rows where `big` − `small` (both counts of the same row) is 1..k-1: a small group by subtraction."""
+    difference = frame[big].to_numpy(dtype=float, na_value=np.nan) - frame[small].to_numpy(dtype=float, na_value=np.nan)
+    return (difference >= 1) & (difference <= k - 1)
 
 
 SUBGROUP_COUNTS = EFFECTIVENESS_SUBGROUPS.counts

@@ -365,9 +365,11 @@ EFFECTIVENESS = TableSpec(
             "n_supported_total",
             "integer",
             "Atbalstītie skolēni ar bāzes un rezultāta atzīmēm pirms salīdzināmo atlases (`n_pupils` ≤ šis skaits; "
-            "starpība — skolēni bez salīdzināma vienaudža, parasti ar viszemākajām atzīmēm)",
+            "starpība — skolēni bez salīdzināma vienaudža, parasti ar viszemākajām atzīmēm); aizklāts arī, ja "
+            "starpība ir 1–4",
             "Supported pupils with baseline and outcome marks before matching (`n_pupils` ≤ this; the difference "
-            "is pupils without a comparable peer, usually those with the very lowest marks)",
+            "is pupils without a comparable peer, usually those with the very lowest marks); also withheld where "
+            "the difference is 1–4",
             "skolēni",
             "pupils",
         ),
@@ -601,19 +603,16 @@ EFFECTIVENESS_SUBGROUPS = TableSpec(
     derived=("effect", "ci_low", "ci_high", "p_heterogeneity"),
 )
 
-_PER_PUPIL_NOTE = (
-    "aizklāts, ja aizklāts šo skolēnu skaits (sk. `esf_indicators.csv`)",
-    "withheld where the number of those pupils is withheld (see `esf_indicators.csv`)",
-)
 
 COSTS = TableSpec(
     name="costs",
     title_lv="Projektu izmaksas",
     title_en="Project costs",
     grain_lv="viena rinda uz projektu × pašvaldību × mācību gadu × izmaksu kategoriju, ar `ALL` kopsummām; "
-    "izmaksas, kā projekti tās uzrādījuši (nav personas dati, netiek aizklātas)",
+    "izmaksas, kā projekti tās uzrādījuši, aizklātas tur, kur tās var būt dažu skolēnu maksājumi (sk. "
+    "„Datu aizsardzība”)",
     grain_en="one row per project × municipality × school year × cost category, with `ALL` totals; costs as "
-    "the projects reported them (not personal data, never withheld)",
+    "the projects reported them, withheld where they can be a few pupils' payments (see 'Disclosure control')",
     keys=("project_code", "municipality", "school_year", "cost_category"),
     columns=(
         _KEY_COLUMNS[0],
@@ -632,14 +631,30 @@ COSTS = TableSpec(
             f"Cost category (see the code list); `{ALL}` — all",
             enum=(*COST_CATEGORIES, UNKNOWN, ALL),
         ),
-        ColumnSpec("amount_eur", "number", "Uzrādītās izmaksas", "Costs as reported", "EUR", "EUR", decimals=2),
+        ColumnSpec(
+            "amount_eur",
+            "number",
+            "Uzrādītās izmaksas; `compensations` aizklātas, kur aizklāts tā paša projekta, pašvaldības un gada "
+            "`support_summary.financial_support_eur` (tie ir skolēnu maksājumi); visas kategorijas, kur atbalstīti "
+            "1–4 skolēni; un papildu šūnas, lai tās nevar izrēķināt no kopsummām",
+            "Costs as reported; `compensations` withheld where the same project, municipality and year's "
+            "`support_summary.financial_support_eur` is (they are the pupils' payments); every category where "
+            "1–4 pupils were supported; and complementary cells so they cannot be worked out from the totals",
+            "EUR",
+            "EUR",
+            decimals=2,
+        ),
         ColumnSpec(
             "cost_per_supported_pupil",
             "number",
-            "`amount_eur` / atšķirīgi skolēni, kas šajā projektā, pašvaldībā un mācību gadā saņēma jebkādu atbalstu "
-            f"(konsultācijas, pasākumus vai finansiālo atbalstu); {_PER_PUPIL_NOTE[0]}",
+            "`amount_eur` / atšķirīgi skolēni, kas šajā projektā un mācību gadā saņēma jebkādu atbalstu "
+            "(konsultācijas, pasākumus vai finansiālo atbalstu) = `esf_indicators.n_pupils_any`; tikai rindās ar "
+            f"`municipality` = `{ALL}` (citur dalījums atklātu neaizsargātu skolēnu skaitu); aizklāts kopā ar "
+            "`amount_eur` vai šo skolēnu skaitu",
             "`amount_eur` / distinct pupils supported in any way (consultations, activities or financial support) "
-            f"in this project, municipality and school year; {_PER_PUPIL_NOTE[1]}",
+            "in this project and school year = `esf_indicators.n_pupils_any`; only in rows with `municipality` = "
+            f"`{ALL}` (elsewhere amount ÷ ratio would publish an unprotected pupil count); withheld with "
+            "`amount_eur` or that pupil count",
             "EUR uz skolēnu",
             "EUR per pupil",
             decimals=2,
@@ -648,9 +663,11 @@ COSTS = TableSpec(
             "cost_per_support_hour",
             "number",
             "`amount_eur` / atbalsta stundas (konsultāciju stundas + pasākumu dalībnieku stundas) tajā pašā "
-            f"projektā, pašvaldībā un mācību gadā; {_PER_PUPIL_NOTE[0]}",
-            "`amount_eur` / support hours (consultation hours + activity participant-hours) of the same project, "
-            f"municipality and school year; {_PER_PUPIL_NOTE[1]}",
+            f"projektā un mācību gadā = `esf_indicators.support_hours`; tikai rindās ar `municipality` = `{ALL}`; "
+            "aizklāts kā `cost_per_supported_pupil`",
+            "`amount_eur` / support hours (consultation hours + activity participant-hours) of the same project "
+            f"and school year = `esf_indicators.support_hours`; only in rows with `municipality` = `{ALL}`; "
+            "withheld as `cost_per_supported_pupil`",
             "EUR uz stundu",
             "EUR per hour",
             decimals=2,
@@ -750,8 +767,8 @@ ESF_INDICATORS = TableSpec(
         ColumnSpec(
             "eur_spent",
             "number",
-            "Uzrādītās izmaksas (`costs.csv`, visas pašvaldības un kategorijas)",
-            "Costs as reported (`costs.csv`, all municipalities and categories)",
+            "Uzrādītās izmaksas (`costs.csv`, visas pašvaldības un kategorijas; aizklātas kopā ar to)",
+            "Costs as reported (`costs.csv`, all municipalities and categories; withheld with it)",
             "EUR",
             "EUR",
             decimals=2,
@@ -1063,6 +1080,43 @@ def render_dictionary(k: int) -> str:
         "this. Limit: only a cell's own last published value is compared; differences between two older runs, "
         "or between an old value and this run's margins, are not checked, nor is a figure (hours, EUR) that "
         "moves while its pupil count does not (e.g. one payment corrected).",
+        "- LV: izmaksas (`costs.csv`): kategorija `compensations` ir skolēniem izmaksātais finansiālais atbalsts, "
+        "tāpēc tās summa tiek aizklāta visur, kur `support_summary.csv` aizklāj tā paša projekta, pašvaldības un "
+        "mācību gada `financial_support_eur` (visi semestri; jebkura iemesla dēļ: 1–4 skolēni, papildu šūna, "
+        "izmaiņas starp palaišanām). Pārējās kategorijas (atlīdzība, pasākumi, administrēšana, citas) ir projekta "
+        "izdevumi, nevis maksājumi skolēniem, un tiek publicētas, izņemot šūnas, kur jebkādu atbalstu saņēma 1–4 "
+        "skolēni: tur viss iztērētais attiecas uz šiem dažiem skolēniem (kā viņu stundas). Pēc tam komplementārā "
+        "aizklāšana un LP audits pār `costs.csv` kopsummām (visas četras atslēgas, summas precīzas līdz 0,01 EUR): "
+        "aizklātās summas intervālam jābūt vismaz max(3 EUR, 20 %). Ja `costs.csv` kā papildu šūnu aizklāj "
+        "kompensācijas, ko `support_summary.csv` publicē, tās aizklāj arī tur (atkārto, līdz abi faili aizklāj "
+        "tās pašas summas). `esf_indicators.eur_spent` ir `costs.csv` kopsumma un tiek aizklāts kopā ar to. EUR uz "
+        "skolēnu un uz stundu publicē tikai rindās ar `municipality` = `ALL`, kur saucējs ir "
+        "`esf_indicators.csv` publicētais un aizsargātais skaits (arī izmaiņu starp palaišanām noteikums); "
+        "pašvaldības rindās summa ÷ attiecība atklātu skolēnu un stundu skaitu, ko neviens noteikums nepārbauda. "
+        "Ierobežojums: `costs.csv` un `support_summary.csv` auditē katru atsevišķi; kopīgās summas abos aizklātas "
+        "vienādi.",
+        "- EN: costs (`costs.csv`): the `compensations` category is the financial support paid to pupils, so its "
+        "amount is withheld wherever `support_summary.csv` withholds the same project, municipality and school "
+        "year's `financial_support_eur` (all semesters; for any reason: 1–4 pupils, a complementary cell, a move "
+        "between runs). The other categories (remuneration, activities, administration, other) are the project's "
+        "spending, not payments to pupils, and are published, except where 1–4 pupils were supported in any way: "
+        "everything spent there is spent on those few pupils (as their hours are). Then complementary suppression "
+        "and the LP audit over `costs.csv`'s totals (all four keys, amounts exact to 0.01 EUR): a withheld "
+        "amount's interval must be at least max(3 EUR, 20 %) wide. Where `costs.csv` needs a compensations line "
+        "that `support_summary.csv` publishes as a complementary cell, it is withheld there too (repeated until "
+        "both files withhold the same amounts). `esf_indicators.eur_spent` is the `costs.csv` total and is "
+        "withheld with it. EUR per pupil and per hour are published only in rows with `municipality` = `ALL`, "
+        "whose denominator is the count `esf_indicators.csv` publishes and protects (the between-runs rule "
+        "included); in a municipality's row amount ÷ ratio would publish a pupil and hour count no rule checks. "
+        "Limit: `costs.csv` and `support_summary.csv` are audited each on its own; the amounts they share are "
+        "withheld alike in both.",
+        "- LV: `effectiveness.csv`: `n_supported_total` − `n_pupils` ir skolēni bez salīdzināma vienaudža; ja "
+        f"to ir 1–{k - 1}, `n_supported_total` tiek aizklāts no sākuma (ar papildu šūnām, un LP audits to "
+        "aizsargā kā 1–4 skolēnu skaitu), lai šos dažus skolēnus nevar izrēķināt ne rindā, ne no `ALL` rindām.",
+        "- EN: `effectiveness.csv`: `n_supported_total` − `n_pupils` is the pupils without a comparable peer; "
+        f"where they number 1–{k - 1}, `n_supported_total` is withheld from the outset (with complementary cells, "
+        "and the LP audit protects it as a count of 1–4), so those few pupils cannot be worked out within the row "
+        "or from the `ALL` rows.",
         "",
     ]
     for table in TABLES:

@@ -158,3 +158,85 @@ def _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs, wanted) -> pd.DataF
 def protection(true_value: float) -> float:
     """The required width of a withheld cell's interval: the larger of 3 and 20 % of its value."""
     return max(3.0, 0.2 * true_value)
+
+
+def table_equations(keys: Sequence[tuple]) -> list[tuple[tuple, list[tuple]]]:
+    """(margin, cells) along each key of one table: the cells differ from the margin only there."""
+    present = set(keys)
+    out: list[tuple[tuple, list[tuple]]] = []
+    for d in range(len(keys[0]) if keys else 0):
+        members: dict[tuple, list[tuple]] = defaultdict(list)
+        for key in keys:
+            if key[d] != ALL:
+                members[(*key[:d], ALL, *key[d + 1 :])].append(key)
+        out += [(margin, cells) for margin, cells in members.items() if margin in present]
+    return out
+
+
+def _value(text) -> float | None:
+    if text is None or pd.isna(text) or text == "":
+        return None
+    return float(text)
+
+
+def table_intervals(
+    frame: pd.DataFrame, keys: Sequence[str], column: str, exact: bool, floor: str | None = None, lowest: float = 0.0
+) -> dict[tuple, tuple[float, float]]:
+    """[low, high] of every cell of `column` in one published table: a published cell is its value; a
+    blank one is an unknown, at least `lowest` and the row's published `floor` column, with every margin
+    the sum of its cells (`exact`) or between the largest cell and their sum (distinct counts)."""
+    rows = {tuple(str(v) for v in r[list(keys)]): r for _, r in frame.iterrows()}
+    unknown = [key for key, r in rows.items() if _value(r[column]) is None]
+    index = {key: i for i, key in enumerate(unknown)}
+    lower = []
+    for key in unknown:
+        bound = _value(rows[key][floor]) if floor else None
+        lower.append(max(lowest, bound if bound is not None else lowest))
+
+    def term(key: tuple) -> tuple[dict[int, float], float]:
+        value = _value(rows[key][column])
+        return ({}, value) if value is not None else ({index[key]: 1.0}, 0.0)
+
+    eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+    for margin, members in table_equations(list(rows)):
+        m_coef, m_const = term(margin)
+        total: dict[int, float] = {}
+        const = 0.0
+        for member in members:
+            coef, value = term(member)
+            for i, a in coef.items():
+                total[i] = total.get(i, 0.0) + a
+            const += value
+        if exact:
+            row = dict(total)
+            for i, a in m_coef.items():
+                row[i] = row.get(i, 0.0) - a
+            if row:
+                eq_rows.append(row)
+                eq_rhs.append(m_const - const)
+            continue
+        row = {i: -a for i, a in total.items()}
+        for i, a in m_coef.items():
+            row[i] = row.get(i, 0.0) + a
+        if row:
+            ub_rows.append(row)
+            ub_rhs.append(const - m_const)
+        for member in members:
+            coef, value = term(member)
+            row = dict(coef)
+            for i, a in m_coef.items():
+                row[i] = row.get(i, 0.0) - a
+            if row:
+                ub_rows.append(row)
+                ub_rhs.append(m_const - value)
+    solved = _solve(unknown, lower, eq_rows, eq_rhs, ub_rows, ub_rhs, lambda key: True)
+    out = {key: (_value(r[column]), _value(r[column])) for key, r in rows.items() if key not in index}
+    out.update({key: (low, high) for key, low, high in solved.itertuples(index=False)})
+    return out
+
+
+def distinct_intervals(
+    frame: pd.DataFrame, keys: Sequence[str], column: str, floor: str | None = None
+) -> dict[tuple, tuple[float, float]]:
+    """`table_intervals` for a distinct count (a withheld count is at least 1)."""
+    return table_intervals(frame, keys, column, exact=False, floor=floor, lowest=1.0)

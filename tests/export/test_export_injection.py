@@ -59,7 +59,7 @@ def consultation_rows() -> pd.DataFrame:
 
 def effectiveness_rows() -> pd.DataFrame:
     columns = [c.name for c in EFFECTIVENESS.columns if c.name not in ("estimate_withheld", "suppressed")]
-    values = [30, 90, -0.3, -0.25, -0.55, 0.05, -0.12, 0.04, -4.8, 34, "school_bootstrap", -0.08, -0.3, 0.14]
+    values = [30, 90, -0.3, -0.25, -0.55, 0.05, -0.12, 0.04, -4.8, 36, "school_bootstrap", -0.08, -0.3, 0.14]
     values += [0.012, False, 0.9, 0.3, 0.1, -0.2, -0.5, 0.1, False]  # design_warning, decision columns, suppressed
     rows = [
         ["8.3.4.0/16/I/001", HYPERLINK, "mathematics", "2024/2025", *values],
@@ -111,7 +111,7 @@ def test_effectiveness_prefixes_text_but_not_negative_numbers(exports: Path) -> 
         "-0.12",
         "0.04",
         "-4.80",
-        "34",
+        "36",
         "school_bootstrap",
         "-0.08",
         "-0.30",

@@ -1,5 +1,5 @@
 -- Reported costs per project × municipality × school year × cost category, with 'ALL' margins
--- (GROUP BY CUBE). Costs are not personal data and are published as reported.
+-- (GROUP BY CUBE). Disclosure control (the compensations line is pupils' payments) is in programme.py.
 with costs as (
     select
         coalesce(project_code, 'none') as project_code,
