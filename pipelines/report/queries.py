@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
-from pipelines.disclosure import TOP_EUR, dominated, protect, suppress_small, suppression_pattern
+from pipelines.disclosure import (
+    TOP_EUR,
+    apply_pattern,
+    dominated,
+    linked_patterns,
+    protect,
+    sort_rows,
+    suppress_small,
+    suppression_pattern,
+)
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
@@ -117,29 +126,88 @@ SUPPORT_CUBE_COLUMNS = (
 )
 
 
-def support_cells(
-    con: Con, breakdown: str, municipality: str | None = None, school_year: str | None = None
-) -> pd.DataFrame:
-    """marts.support_cube for the report: all projects, one municipality (None: all), one breakdown
-    (`subject`, `staff_role` or `mode`, its value in `level`). Evaluate counts the consultations once
-    for the export and the report alike; a subject no dictionary knows is `other`, never its text."""
+SUPPORT_BREAKDOWNS = ("subject", "staff_role", "mode")
+SUPPORT_KEYS = ["municipality", "school_year", "semester", "level"]
+# As the export's support files: pupils first (a withheld pupil count takes its row), then the other
+# counts; hours are computed from the pupils' consultations and go with them.
+SUPPORT_COUNTS = ["pupils", "consultations", "staff", "schools"]
+SUPPORT_DERIVED = ["hours", "hours_remote"]
+# Labels the report shows for keys the cube spells otherwise.
+NONE_LABELS = {"none": "NONE", "unknown": "NONE"}
+
+
+def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
+    """marts.support_cube for the report, every breakdown (`subject`, `staff_role`, `mode`, its value in
+    `level`), protected once over all municipalities and school years together.
+
+    Each municipality's report and the overview publish rows of the same table, and a one-year report
+    publishes that year's rows: protecting only the rows one report shows would let a cell withheld there
+    be recovered as the overview's figure minus the other municipalities' (or the all-years figure minus
+    the other years'). So the complementary suppression runs over municipality × school year × semester
+    × level with every `ALL` margin (the hypercube method of pipelines/disclosure.py), the three
+    breakdowns linked through their shared `ALL` level rows (the support totals), and each report then
+    shows its slice. Withheld cells are NaN."""
     cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
-    params = {"breakdown": breakdown, **_params(municipality, school_year)}
-    return _query(con, "support_cells", params, fragments={"support_cube": cube})
+    frames = [
+        _query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}) for b in SUPPORT_BREAKDOWNS
+    ]
+    frames = [sort_rows(frame, SUPPORT_KEYS) for frame in frames]
+    present = [frame for frame in frames if not frame.empty]
+    if present:
+        tables = [(frame, SUPPORT_KEYS, "level") for frame in present]
+        patterns = iter(linked_patterns(tables, SUPPORT_COUNTS, k, primary="pupils"))
+    out = {}
+    for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True):
+        if frame.empty:
+            shown = frame.assign(suppressed=pd.Series(dtype=bool))
+        else:
+            shown = apply_pattern(frame, next(patterns), SUPPORT_DERIVED, ["pupils"])
+            for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
+                shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        for col in ("level", "school_year", "semester"):
+            shown[col] = shown[col].astype(str).replace(NONE_LABELS)
+        out[breakdown] = shown
+    return out
+
+
+def _slice(frame: pd.DataFrame, municipality: str | None, school_year: str | None, year: str = "school_year"):
+    """One report's rows of a table protected over every municipality and year: the municipality's
+    (None: the `ALL` margin), and with a school year only that year's rows, repeated as the `ALL` year
+    (the year is the report's whole period). Every row shown is a cell of the protected table."""
+    out = frame[frame["municipality"] == (municipality or ALL_ROW)].drop(columns="municipality")
+    if school_year:
+        one = out[out[year] == school_year]
+        out = pd.concat([one, one.assign(**{year: ALL_ROW})], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def support_cells(
+    con: Con, k: int, breakdown: str, municipality: str | None = None, school_year: str | None = None
+) -> pd.DataFrame:
+    """One report's rows of `protected_support` for one breakdown."""
+    return _slice(protected_support(con, k)[breakdown], municipality, school_year)
+
+
+def protected_plans(con: Con, k: int) -> pd.DataFrame:
+    """Pupils with a new plan per municipality × school × school year with `ALL` margins, protected as
+    one table (the overview shows every school, each municipality its own and its total)."""
+    out = _query(con, "plans_by_school")
+    return protect(out, ["municipality", "school_name", "school_year"], ["plans"], k)
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """One row: pupils, consultations, hours, staff, schools, plans."""
-    cells = support_cells(con, "subject", municipality, school_year)
+    """One row: pupils, consultations, hours, staff, schools, plans (cells of the protected tables)."""
+    cells = support_cells(con, k, "subject", municipality, school_year)
     total = cells[(cells["level"] == "ALL") & (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")]
     columns = ["pupils", "consultations", "hours", "staff", "schools"]
     if total.empty:  # no consultation: zero people, no hours
         out = pd.DataFrame({"pupils": [0], "consultations": [0], "hours": [float("nan")], "staff": [0], "schools": [0]})
     else:
-        out = total[columns].reset_index(drop=True)
-    out["plans"] = _query(con, "plans_total", _params(municipality, school_year))["plans"].to_numpy()
-    out = suppress_small(out, "pupils", k, ["consultations", "hours"])
-    return suppress_small(out, "plans", k)
+        out = total[columns].head(1).reset_index(drop=True)
+    plans = _slice(protected_plans(con, k), municipality, school_year)
+    plans = plans.loc[(plans["school_name"] == ALL_ROW) & (plans["school_year"] == ALL_ROW), "plans"]
+    out["plans"] = float(plans.iloc[0]) if len(plans) else 0.0
+    return out
 
 
 def programme_totals(
@@ -224,18 +292,17 @@ def support_by_semester(
     con: Con, k: int, municipality: str | None = None, school_year: str | None = None
 ) -> pd.DataFrame:
     """Pupils, consultations, hours and staff per school year × semester, with 'ALL' margins."""
-    cells = support_cells(con, "subject", municipality, school_year)
-    columns = ["school_year", "semester", "pupils", "consultations", "hours", "hours_remote", "staff"]
-    out = cells.loc[cells["level"] == "ALL", columns].sort_values(["school_year", "semester"]).reset_index(drop=True)
-    return protect(out, ["school_year", "semester"], ["pupils"], k, ["consultations", "hours", "hours_remote"])
+    cells = support_cells(con, k, "subject", municipality, school_year)
+    columns = ["school_year", "semester", "pupils", "consultations", "hours", "hours_remote", "staff", "suppressed"]
+    return cells.loc[cells["level"] == "ALL", columns].sort_values(["school_year", "semester"]).reset_index(drop=True)
 
 
 def _by_one(con: Con, k: int, col: str, municipality: str | None, school_year: str | None) -> pd.DataFrame:
-    cells = support_cells(con, col, municipality, school_year)
+    cells = support_cells(con, k, col, municipality, school_year)
     whole = (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")
-    out = cells.loc[whole, ["level", "pupils", "consultations", "hours", "staff"]].rename(columns={"level": col})
-    out = out.sort_values(["hours", col], ascending=[False, True], na_position="last").reset_index(drop=True)
-    return protect(out, [col], ["pupils"], k, ["consultations", "hours"])
+    columns = ["level", "pupils", "consultations", "hours", "staff", "suppressed"]
+    out = cells.loc[whole, columns].rename(columns={"level": col})
+    return out.sort_values(["hours", col], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 def staff_by_role(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
@@ -252,17 +319,17 @@ def support_by_subject(
 
 def support_by_mode(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """Per mode and semester (in person / remote), with 'ALL' margins."""
-    cells = support_cells(con, "mode", municipality, school_year)
-    columns = ["level", "school_year", "semester", "pupils", "consultations", "hours"]
+    cells = support_cells(con, k, "mode", municipality, school_year)
+    columns = ["level", "school_year", "semester", "pupils", "consultations", "hours", "suppressed"]
     out = cells[columns].rename(columns={"level": "mode"}).sort_values(["mode", "school_year", "semester"])
-    out = out.reset_index(drop=True)
-    return protect(out, ["mode", "school_year", "semester"], ["pupils"], k, ["consultations", "hours"])
+    return out.reset_index(drop=True)
 
 
 def plans_by_school(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins."""
-    out = _query(con, "plans_by_school", _params(municipality, school_year))
-    return protect(out, ["school_name", "school_year"], ["plans"], k)
+    """New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins:
+    one report's rows of `protected_plans`."""
+    out = _slice(protected_plans(con, k), municipality, school_year)
+    return out.sort_values(["school_name", "school_year"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- effectiveness (marts built by evaluate)
