@@ -152,6 +152,17 @@ def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
         _query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}) for b in SUPPORT_BREAKDOWNS
     ]
     frames = [sort_rows(frame, SUPPORT_KEYS) for frame in frames]
+    key = (k, *(int(pd.util.hash_pandas_object(f, index=False).sum()) if len(f) else 0 for f in frames))
+    if key not in _PROTECTED:
+        _PROTECTED.clear()  # one warehouse at a time: the notebooks ask for the same table many times
+        _PROTECTED[key] = _protect_support(frames, k)
+    return {name: frame.copy() for name, frame in _PROTECTED[key].items()}
+
+
+_PROTECTED: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
+def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
     present = [frame for frame in frames if not frame.empty]
     if present:
         tables = [(frame, SUPPORT_KEYS, "level") for frame in present]
