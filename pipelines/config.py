@@ -44,7 +44,7 @@ class ValidateSettings:
 
 
 # evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
-# the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
+# the settings does not import the statistics stack; tests/evaluate/test_evaluate_stage.py checks they agree).
 INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
 
 

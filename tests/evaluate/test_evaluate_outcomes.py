@@ -8,9 +8,13 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.evaluate import sql
 from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates, grade_band_expr
-from pipelines.evaluate.stage import load_outcomes
+from pipelines.evaluate.stage import SQL_DIR, load_outcomes
+from pipelines.warehouse import load_sql
+
+
+def sql(name: str) -> str:
+    return load_sql(SQL_DIR, name)
 
 
 def mark(day: date, score: int | None, kind: str = "score", assessment: str | None = "formative", pupil="a"):

@@ -29,11 +29,9 @@ from pipelines.evaluate.staying import (
     staying_sample,
 )
 from pipelines.sample import simulate
-from pipelines.sample.core import simulation_frames
+from pipelines.sample.core import core_connection, simulation_frames
 from pipelines.sample.simulate import NEVER, day_number, draw_leaving
 from pipelines.sample.world import semester_calendar
-
-from .conftest import core_connection
 
 
 def staying_total(staying_effect: float, seed: int = 42) -> tuple[dict, float]:

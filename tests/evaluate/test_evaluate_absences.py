@@ -12,10 +12,8 @@ from pipelines.evaluate.absences import absence_estimates, absence_sample
 from pipelines.evaluate.stage import load_analysis
 from pipelines.evaluate.staying import first_support_dates
 from pipelines.sample import simulate
-from pipelines.sample.core import simulation_frames
+from pipelines.sample.core import core_connection, simulation_frames
 from pipelines.transform.stage import build_attendance
-
-from .conftest import core_connection
 
 PLANTED = 2.0  # unexcused lessons per month added to a supported pupil's months after support began
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from test_stage import CONS, GRADES, GRADES_B, build_scenario
+from test_validate_stage import CONS, GRADES, GRADES_B, build_scenario
 from validate_fixtures import SCHOOL_A, YEAR, register_files, stage
 
 from pipelines.config import ValidateSettings

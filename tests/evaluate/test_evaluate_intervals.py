@@ -8,14 +8,13 @@ import math
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from evaluate_fixtures import simulation_connection
 
 from pipelines.config import INTERVAL_METHODS as config_methods
 from pipelines.config import EvaluateSettings, Settings
-from pipelines.evaluate.estimate import INTERVAL_METHODS
 from pipelines.evaluate.intervals import Fit, cr1_se, cr2, cr3, jackknife_se, wild_cluster_bootstrap
 from pipelines.evaluate.stage import CELL_KEYS, INTERVAL_TEXT, run_evaluate
-
-from .conftest import simulation_connection
+from pipelines.marts import INTERVAL_METHODS
 
 
 def dataset(g: int = 6, per: int = 12, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

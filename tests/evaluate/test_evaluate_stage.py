@@ -9,12 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 import pytest
+from evaluate_fixtures import simulation_connection
 
 from pipelines.config import EvaluateSettings, Settings
 from pipelines.evaluate.estimate import wwc_equivalence
 from pipelines.evaluate.stage import CELL_KEYS, effectiveness_table, run_evaluate
-
-from .conftest import core_connection, simulation_connection
+from pipelines.sample.core import core_connection
 
 EXPORT_COLUMNS = [
     "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",

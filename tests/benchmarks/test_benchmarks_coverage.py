@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.coverage import main, summarise
-from pipelines.evaluate.estimate import INTERVAL_METHODS
+from pipelines.marts import INTERVAL_METHODS
 
 
 @pytest.mark.slow

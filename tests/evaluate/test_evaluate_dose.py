@@ -6,13 +6,12 @@ from datetime import date
 
 import polars as pl
 import pytest
+from evaluate_fixtures import simulation_connection
 
 from pipelines.config import Settings
 from pipelines.evaluate.dose import SUPPORT_FORMS, dose_response, with_support_form
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.stage import analysis_rows, load_analysis
-
-from .conftest import simulation_connection
 
 
 def test_support_form_counts_an_activity_in_the_start_semester_only() -> None:

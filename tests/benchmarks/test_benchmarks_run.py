@@ -3,27 +3,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks import run_benchmark as bench
 from pipelines.sample.national import write_national
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run_benchmark.py"
-
-
-def load_script():  # benchmarks/ is a folder of scripts, not part of the installed package
-    spec = importlib.util.spec_from_file_location("run_benchmark", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["run_benchmark"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_script()
 Measure, Results, csv_groups, format_table = bench.Measure, bench.Results, bench.csv_groups, bench.format_table
 run_benchmark, update_markdown = bench.run_benchmark, bench.update_markdown
 
