@@ -351,6 +351,33 @@ EFFECT_MEASURES = [
 ]  # fmt: skip
 
 
+EFFECT_KEYS = ["project_code", "municipality", "subject", "school_year"]
+EFFECT_COUNTS = ["n_pupils", "n_comparison"]
+
+
+def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
+    """marts.effectiveness protected once over all its cells (project × municipality × subject × school
+    year, `ALL` margins): the overview lists every municipality's pupils and the total, each municipality's
+    report its own, so a count withheld in one (1..k-1, or an estimate evaluate withheld) must not be the
+    total minus the others. Estimates go with their pupils; cells evaluate withheld start withheld."""
+    out = sort_rows(_query(con, "effectiveness", fragments={"cells": "true"}), EFFECT_KEYS)
+    hidden = out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out else None
+    if hidden is None:
+        hidden = np.zeros(len(out), dtype=bool)
+    counts = [c for c in EFFECT_COUNTS if c in out]
+    if out.empty or not counts:
+        return out
+    pattern = suppression_pattern(out, EFFECT_KEYS, counts, k, start=dict.fromkeys(counts, hidden))
+    measures = [c for c in EFFECT_MEASURES if c in out]
+    for col in (*counts, *measures):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out.loc[pattern[counts[0]] | hidden, measures] = np.nan
+    for col in counts:
+        out.loc[pattern[col], col] = np.nan
+    out["suppressed"] = hidden | np.logical_or.reduce([pattern[c] for c in counts])
+    return out
+
+
 def effectiveness(
     con: Con,
     k: int,
@@ -359,31 +386,24 @@ def effectiveness(
     school_year: str | None = None,
 ) -> pd.DataFrame:
     """Rows of marts.effectiveness for one breakdown: 'overall', 'project' (the primary result of each
-    project), 'subject' or 'municipality'.
+    project), 'subject' or 'municipality'; cells of `protected_effectiveness`.
 
     'ALL' in a key column marks a total; the breakdown column is the only one not 'ALL'.
     """
     if not table_exists(con, "marts", "effectiveness"):
         return pd.DataFrame()
+    out = protected_effectiveness(con, k)
+    if out.empty:
+        return out
     keys = {"overall": (), "project": ("project_code",), "subject": ("subject",), "municipality": ("municipality",)}
-    keys = keys[by]
-    where = ["project_code <> 'ALL'" if "project_code" in keys else "project_code = 'ALL'"]
-    for col in ("subject", "municipality"):
-        if col in keys:
-            where.append(f"{col} <> 'ALL'")
-        elif col == "municipality" and municipality:
-            where.append("municipality = $municipality")
-        else:
-            where.append(f"{col} = 'ALL'")
-    where.append("school_year = $school_year" if school_year else "school_year = 'ALL'")
-    params = {"municipality": municipality} if municipality and "municipality" not in keys else {}
-    if school_year:
-        params["school_year"] = school_year
-    out = _query(con, "effectiveness", params, fragments={"cells": " and ".join(where)})
-    if "suppressed" in out:
-        out = _blank_suppressed(out, ["n_pupils", "n_comparison", *EFFECT_MEASURES])
-    out = suppress_small(out, "n_pupils", k, [c for c in EFFECT_MEASURES if c in out])
-    return suppress_small(out, "n_comparison", k)
+    wanted = {"project_code": ALL_ROW, "subject": ALL_ROW, "municipality": municipality or ALL_ROW}
+    wanted["school_year"] = school_year or ALL_ROW
+    rows = np.ones(len(out), dtype=bool)
+    for col, value in wanted.items():
+        column = out[col].astype(str)
+        rows &= (column != ALL_ROW).to_numpy() if col in keys[by] else (column == value).to_numpy()
+    out = out[rows].sort_values("effect", ascending=False, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 DIAGNOSTIC_MEASURES = [

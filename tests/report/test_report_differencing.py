@@ -1,5 +1,6 @@
 """Every report together: a figure withheld in one report must not follow by subtraction from what
-the overview, the other municipalities' reports and the one-year reports publish."""
+the overview, the other municipalities' reports and the one-year reports publish (the support
+tables, the plans by school and the pupils behind each effect estimate)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _value(x: float) -> float | None:
 def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
     """Pupil counts each report shows (the overview, every municipality; all years and each year), by cell:
     ("subject" | "staff_role" | "mode", municipality, school year, semester, level) or
-    ("plans", municipality, school, school year). None: withheld."""
+    ("plans", municipality, school, school year) or ("effect", project, municipality, subject, school year).
+    None: withheld."""
     cells: dict[tuple, set] = defaultdict(set)
     for year in [None, *q.school_years(con)]:
 
@@ -47,6 +49,10 @@ def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
                 cells[("mode", muni, y(r.school_year), r.semester, r.mode)].add(_value(r.pupils))
             for r in q.plans_by_school(con, K, m, year).itertuples():
                 cells[("plans", muni, r.school_name, y(r.school_year))].add(_value(r.plans))
+            for by in ("overall", "project", "subject", "municipality"):
+                for r in q.effectiveness(con, K, by, m, year).itertuples():
+                    key = ("effect", r.project_code, r.municipality, r.subject, r.school_year)
+                    cells[key].add(_value(r.n_pupils))
     return cells
 
 
@@ -69,6 +75,9 @@ def universe(con: duckdb.DuckDBPyConnection) -> dict[tuple, float]:
     plans = con.execute(PLANS_CUBE).fetchall()
     for m, school, year, n in plans:
         out[("plans", m, school, year)] = float(n)
+    effect = con.execute("select project_code, municipality, subject, school_year, n_pupils from marts.effectiveness")
+    for project, m, subject, year, n in effect.fetchall():
+        out[("effect", project, m, subject, year)] = math.nan if n is None else float(n)
     return out
 
 
@@ -106,8 +115,8 @@ def test_no_report_figure_follows_from_the_others(con: duckdb.DuckDBPyConnection
     withheld = {key for key, values in cells.items() if None in values}
     assert ("subject", SMALL_MUNICIPALITY, ALL, ALL, ALL) in withheld  # the 3 pupils of Ludzas novads
     assert ("plans", SMALL_MUNICIPALITY, ALL, ALL) in withheld
+    assert ("effect", ALL, SMALL_MUNICIPALITY, ALL, ALL) in withheld  # withheld by evaluate
     learnt = recovered(truth, {key for key in shown if key in truth} | (shown - truth.keys()))
     assert not (withheld & learnt), sorted(withheld & learnt)[:5]
     small = {key for key, n in truth.items() if 1 <= n < K}
     assert not (small & learnt), sorted(small & learnt)[:5]
-    assert not any(math.isnan(v) for v in truth.values())
