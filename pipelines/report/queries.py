@@ -618,12 +618,15 @@ def early_warning_warnings(con: Con) -> list[str]:
 
 
 def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataFrame:
-    """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan."""
+    """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan; one
+    municipality's rows (None: the project's) of the table protected over every municipality."""
     if not table_exists(con, "marts", "early_warning"):
         return pd.DataFrame()
-    frame = _query(con, "risk_coverage", {"municipality": municipality or None})
+    frame = _query(con, "risk_coverage")
     if frame.empty:
         return frame
+    keys = ["municipality", "risk_band"]
+    frame = protect(sort_rows(frame, keys), keys, ["n_pupils", "n_with_plan"], k, ["share_with_plan"])
+    frame = frame[frame["municipality"] == (municipality or ALL_ROW)].drop(columns="municipality")
     order = {"high": 0, "medium": 1, "low": 2, "ALL": 3}
-    frame = frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)
-    return protect(frame, ["risk_band"], ["n_pupils", "n_with_plan"], k, ["share_with_plan"])
+    return frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)

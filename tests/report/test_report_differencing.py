@@ -1,6 +1,6 @@
 """Every report together: a figure withheld in one report must not follow by subtraction from what
 the overview, the other municipalities' reports and the one-year reports publish (the support
-tables, the plans by school and the pupils behind each effect estimate)."""
+tables, the plans by school, the pupils per risk band and the pupils behind each effect estimate)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def _value(x: float) -> float | None:
 
 def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
     """Pupil counts each report shows (the overview, every municipality; all years and each year), by cell:
-    ("subject" | "staff_role" | "mode", municipality, school year, semester, level) or
-    ("plans", municipality, school, school year) or ("effect", project, municipality, subject, school year).
-    None: withheld."""
+    ("subject" | "staff_role" | "mode", municipality, school year, semester, level),
+    ("plans", municipality, school, school year), ("risk", municipality, risk band) or
+    ("effect", project, municipality, subject, school year). None: withheld."""
     cells: dict[tuple, set] = defaultdict(set)
     for year in [None, *q.school_years(con)]:
 
@@ -49,6 +49,9 @@ def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
                 cells[("mode", muni, y(r.school_year), r.semester, r.mode)].add(_value(r.pupils))
             for r in q.plans_by_school(con, K, m, year).itertuples():
                 cells[("plans", muni, r.school_name, y(r.school_year))].add(_value(r.plans))
+            if year is None:  # the latest data date: no year filter
+                for r in q.risk_coverage(con, K, m).itertuples():
+                    cells[("risk", muni, r.risk_band)].add(_value(r.n_pupils))
             for by in ("overall", "project", "subject", "municipality"):
                 for r in q.effectiveness(con, K, by, m, year).itertuples():
                     key = ("effect", r.project_code, r.municipality, r.subject, r.school_year)
@@ -75,6 +78,12 @@ def universe(con: duckdb.DuckDBPyConnection) -> dict[tuple, float]:
     plans = con.execute(PLANS_CUBE).fetchall()
     for m, school, year, n in plans:
         out[("plans", m, school, year)] = float(n)
+    risk = con.execute(
+        "select coalesce(municipality, 'ALL'), coalesce(risk_band, 'ALL'), count(*) "
+        "from marts.early_warning group by cube (municipality, risk_band)"
+    )
+    for m, band, n in risk.fetchall():
+        out[("risk", m, band)] = float(n)
     effect = con.execute("select project_code, municipality, subject, school_year, n_pupils from marts.effectiveness")
     for project, m, subject, year, n in effect.fetchall():
         out[("effect", project, m, subject, year)] = math.nan if n is None else float(n)
