@@ -415,36 +415,89 @@ FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
 DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
 
 
+def _flow_withheld(
+    frame: pd.DataFrame, steps: list[str], k: int, start: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per row, the flow steps to withhold: all of them where the estimate's pupils are (evaluate's flag,
+    none, 1..k-1 or already withheld); else, walking the steps, a count of 1..k-1, or whose drop from the
+    last shown step is 1..k-1, or one already withheld (`start`)."""
+    out = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame else None
+    for i in range(len(frame)):
+        pupils = frame["n_pupils"].iloc[i]
+        hidden = pd.isna(pupils) or 0 < pupils < k or start["n_pupils"][i] or (flagged is not None and flagged[i])
+        shown = None
+        for step in steps:
+            value = frame[step].iloc[i]
+            known = not pd.isna(value)
+            small = known and 0 < value < k
+            small_drop = known and shown is not None and 0 < shown - value < k
+            if hidden or small or small_drop or start[step][i]:
+                out[step][i] = True
+            elif known:
+                shown = value
+    return out
+
+
+def protected_flow(con: Con, k: int) -> pd.DataFrame:
+    """The headline cells' sample flow (marts.effectiveness_detail, all projects and subjects) for every
+    municipality and school year with `ALL` margins, protected as one table: each municipality's report
+    shows its flow and the overview the total, so a step withheld in one must not be the total minus the
+    others. The in-row rule (`_flow_withheld`) and complementary cells over municipality × school year
+    are repeated until neither adds a cell. Withheld steps are NaN."""
+    available = set(columns_of(con, "marts", "effectiveness_detail"))
+    steps = [c for c in FLOW_STEPS if c in available]
+    wanted = ["municipality", "school_year", *steps, *(["suppressed"] if "suppressed" in available else [])]
+    frame = _query(con, "design_diagnostics", {}, fragments={"columns": ", ".join(wanted), "cells": "true"})
+    keys = ["municipality", "school_year"]
+    frame = sort_rows(frame, keys)
+    if frame.empty or "n_pupils" not in steps:
+        return frame
+    masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    while True:
+        start = _flow_withheld(frame, steps, k, masks)
+        grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start)
+        if all((grown[step] == masks[step]).all() for step in steps):
+            break
+        masks = grown
+    out = frame.copy()
+    for step in steps:
+        out[step] = pd.to_numeric(out[step], errors="coerce").astype("float64").where(~masks[step], np.nan)
+    return out.assign(pupils_withheld=masks["n_pupils"])
+
+
 def design_diagnostics(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> dict:
     """The headline cell's design diagnostics (placebos, warning, robustness, all-supported effect) and
     its sample flow, from marts.effectiveness_detail; {} when there is none.
 
     Disclosure: the flow's counts are pupils, and so are the differences between steps (pupils dropped
     at a step). Walking the steps, a count that is 1..k-1, or whose drop from the last shown step is,
-    is withheld (None); every figure is withheld when the estimate's own pupils are (n_pupils).
+    is withheld (None); every figure is withheld when the estimate's own pupils are (n_pupils). The flow
+    is a row of `protected_flow` (protected over every municipality and year at once).
     """
     if not table_exists(con, "marts", "effectiveness_detail"):
         return {}
     available = set(columns_of(con, "marts", "effectiveness_detail"))
     wanted = [c for c in [*FLOW_STEPS, *DIAGNOSTIC_MEASURES, *DIAGNOSTIC_FLAGS, "suppressed"] if c in available]
     columns = ", ".join(wanted)
-    rows = _query(con, "design_diagnostics", _params(municipality, school_year), fragments={"columns": columns})
+    cells = "municipality = coalesce($municipality, 'ALL') and school_year = coalesce($school_year, 'ALL')"
+    params = _params(municipality, school_year)
+    rows = _query(con, "design_diagnostics", params, fragments={"columns": columns, "cells": cells})
     if rows.empty:
         return {}
     # plain Python values: numpy's bool_ is not `True`, and the notebooks test flags with `is True`
     row = {c: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for c, v in rows.iloc[0].items()}
-    hidden = bool(row.get("suppressed")) or row.get("n_pupils") is None or 0 < row["n_pupils"] < k
-    if hidden:
+    flow = protected_flow(con, k)
+    if "pupils_withheld" not in flow:  # no pupil count to protect the flow by: show none of it
+        return row | dict.fromkeys([c for c in FLOW_STEPS if c in row])
+    key = (flow["municipality"] == (municipality or ALL_ROW)) & (flow["school_year"] == (school_year or ALL_ROW))
+    here = flow[key]
+    if here.empty or bool(here["pupils_withheld"].iloc[0]):
         return {c: None for c in row} | {"suppressed": True}
-    shown = None
     for step in FLOW_STEPS:
-        value = row.get(step)
-        small = value is not None and 0 < value < k
-        small_drop = value is not None and shown is not None and 0 < shown - value < k
-        if small or small_drop:
-            row[step] = None
-        elif value is not None:
-            shown = value
+        if step in here:
+            value = here[step].iloc[0]
+            row[step] = None if pd.isna(value) else int(value)
     return row
 
 

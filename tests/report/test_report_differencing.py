@@ -1,6 +1,7 @@
 """Every report together: a figure withheld in one report must not follow by subtraction from what
 the overview, the other municipalities' reports and the one-year reports publish (the support
-tables, the plans by school, the pupils per risk band and the pupils behind each effect estimate)."""
+tables, the plans by school, the pupils per risk band, the headline's sample flow and the pupils
+behind each effect estimate)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
     """Pupil counts each report shows (the overview, every municipality; all years and each year), by cell:
     ("subject" | "staff_role" | "mode", municipality, school year, semester, level),
     ("plans", municipality, school, school year), ("risk", municipality, risk band) or
-    ("effect", project, municipality, subject, school year). None: withheld."""
+    ("effect", project, municipality, subject, school year), (flow step, municipality, school year).
+    None: withheld."""
     cells: dict[tuple, set] = defaultdict(set)
     for year in [None, *q.school_years(con)]:
 
@@ -52,6 +54,9 @@ def published(con: duckdb.DuckDBPyConnection) -> dict[tuple, set]:
             if year is None:  # the latest data date: no year filter
                 for r in q.risk_coverage(con, K, m).itertuples():
                     cells[("risk", muni, r.risk_band)].add(_value(r.n_pupils))
+            diag = q.design_diagnostics(con, K, m, year)
+            for step in q.FLOW_STEPS if diag else ():
+                cells[(step, muni, year or ALL)].add(_value(diag[step] if diag[step] is not None else math.nan))
             for by in ("overall", "project", "subject", "municipality"):
                 for r in q.effectiveness(con, K, by, m, year).itertuples():
                     key = ("effect", r.project_code, r.municipality, r.subject, r.school_year)
@@ -84,6 +89,13 @@ def universe(con: duckdb.DuckDBPyConnection) -> dict[tuple, float]:
     )
     for m, band, n in risk.fetchall():
         out[("risk", m, band)] = float(n)
+    flow = con.execute(
+        f"select municipality, school_year, {', '.join(q.FLOW_STEPS)} from marts.effectiveness_detail "
+        "where project_code = 'ALL' and subject = 'ALL'"
+    )
+    for m, year, *counts in flow.fetchall():
+        for step, n in zip(q.FLOW_STEPS, counts, strict=True):
+            out[(step, m, year)] = math.nan if n is None else float(n)
     effect = con.execute("select project_code, municipality, subject, school_year, n_pupils from marts.effectiveness")
     for project, m, subject, year, n in effect.fetchall():
         out[("effect", project, m, subject, year)] = math.nan if n is None else float(n)
