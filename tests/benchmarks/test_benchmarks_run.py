@@ -30,10 +30,11 @@ def test_ci_benchmark_within_generous_bounds(tmp_path: Path) -> None:
     assert all(in_run) and 0 < sum(m.seconds for m in in_run) <= run.seconds
     assert "ingest…export (within the run)" in format_table(results)
     assert floor.seconds < 10
-    # ~15 s here today, most of it interpreter and library start-up; 110k rows at n² would take hours.
-    assert run.seconds < 60 and run.rows_per_s > 2_000
+    # ~15 s alone, most of it interpreter and library start-up; 110k rows at n² would take hours. The
+    # bounds are loose because `make test` runs two test workers on two cores, so the run shares a core.
+    assert run.seconds < 120 and run.rows_per_s > 1_000
     assert run.seconds / floor.seconds < 300
-    assert increment.seconds < 60
+    assert increment.seconds < 120
     assert run.peak_rss_mb < 3_000 and increment.peak_rss_mb < 3_000
     assert (tmp_path / "bench" / "results-ci.json").exists()
 
