@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
-from pipelines.disclosure import TOP_EUR, dominated, protect, suppress_small, suppression_pattern
+from pipelines.disclosure import (
+    TOP_EUR,
+    apply_pattern,
+    dominated,
+    linked_patterns,
+    protect,
+    sort_rows,
+    suppress_small,
+    suppression_pattern,
+)
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
@@ -117,29 +126,99 @@ SUPPORT_CUBE_COLUMNS = (
 )
 
 
-def support_cells(
-    con: Con, breakdown: str, municipality: str | None = None, school_year: str | None = None
-) -> pd.DataFrame:
-    """marts.support_cube for the report: all projects, one municipality (None: all), one breakdown
-    (`subject`, `staff_role` or `mode`, its value in `level`). Evaluate counts the consultations once
-    for the export and the report alike; a subject no dictionary knows is `other`, never its text."""
+SUPPORT_BREAKDOWNS = ("subject", "staff_role", "mode")
+SUPPORT_KEYS = ["municipality", "school_year", "semester", "level"]
+# As the export's support files: pupils first (a withheld pupil count takes its row), then the other
+# counts; hours are computed from the pupils' consultations and go with them.
+SUPPORT_COUNTS = ["pupils", "consultations", "staff", "schools"]
+SUPPORT_DERIVED = ["hours", "hours_remote"]
+# Labels the report shows for keys the cube spells otherwise.
+NONE_LABELS = {"none": "NONE", "unknown": "NONE"}
+
+
+def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
+    """marts.support_cube for the report, every breakdown (`subject`, `staff_role`, `mode`, its value in
+    `level`), protected once over all municipalities and school years together.
+
+    Each municipality's report and the overview publish rows of the same table, and a one-year report
+    publishes that year's rows: protecting only the rows one report shows would let a cell withheld there
+    be recovered as the overview's figure minus the other municipalities' (or the all-years figure minus
+    the other years'). So the complementary suppression runs over municipality × school year × semester
+    × level with every `ALL` margin (the hypercube method of pipelines/disclosure.py), the three
+    breakdowns linked through their shared `ALL` level rows (the support totals), and each report then
+    shows its slice. Withheld cells are NaN."""
     cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
-    params = {"breakdown": breakdown, **_params(municipality, school_year)}
-    return _query(con, "support_cells", params, fragments={"support_cube": cube})
+    frames = [
+        _query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}) for b in SUPPORT_BREAKDOWNS
+    ]
+    frames = [sort_rows(frame, SUPPORT_KEYS) for frame in frames]
+    key = (k, *(int(pd.util.hash_pandas_object(f, index=False).sum()) if len(f) else 0 for f in frames))
+    if key not in _PROTECTED:
+        _PROTECTED.clear()  # one warehouse at a time: the notebooks ask for the same table many times
+        _PROTECTED[key] = _protect_support(frames, k)
+    return {name: frame.copy() for name, frame in _PROTECTED[key].items()}
+
+
+_PROTECTED: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
+def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
+    present = [frame for frame in frames if not frame.empty]
+    if present:
+        tables = [(frame, SUPPORT_KEYS, "level") for frame in present]
+        patterns = iter(linked_patterns(tables, SUPPORT_COUNTS, k, primary="pupils"))
+    out = {}
+    for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True):
+        if frame.empty:
+            shown = frame.assign(suppressed=pd.Series(dtype=bool))
+        else:
+            shown = apply_pattern(frame, next(patterns), SUPPORT_DERIVED, ["pupils"])
+            for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
+                shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        for col in ("level", "school_year", "semester"):
+            shown[col] = shown[col].astype(str).replace(NONE_LABELS)
+        out[breakdown] = shown
+    return out
+
+
+def _slice(frame: pd.DataFrame, municipality: str | None, school_year: str | None, year: str = "school_year"):
+    """One report's rows of a table protected over every municipality and year: the municipality's
+    (None: the `ALL` margin), and with a school year only that year's rows, repeated as the `ALL` year
+    (the year is the report's whole period). Every row shown is a cell of the protected table."""
+    out = frame[frame["municipality"] == (municipality or ALL_ROW)].drop(columns="municipality")
+    if school_year:
+        one = out[out[year] == school_year]
+        out = pd.concat([one, one.assign(**{year: ALL_ROW})], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def support_cells(
+    con: Con, k: int, breakdown: str, municipality: str | None = None, school_year: str | None = None
+) -> pd.DataFrame:
+    """One report's rows of `protected_support` for one breakdown."""
+    return _slice(protected_support(con, k)[breakdown], municipality, school_year)
+
+
+def protected_plans(con: Con, k: int) -> pd.DataFrame:
+    """Pupils with a new plan per municipality × school × school year with `ALL` margins, protected as
+    one table (the overview shows every school, each municipality its own and its total)."""
+    out = _query(con, "plans_by_school")
+    return protect(out, ["municipality", "school_name", "school_year"], ["plans"], k)
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """One row: pupils, consultations, hours, staff, schools, plans."""
-    cells = support_cells(con, "subject", municipality, school_year)
+    """One row: pupils, consultations, hours, staff, schools, plans (cells of the protected tables)."""
+    cells = support_cells(con, k, "subject", municipality, school_year)
     total = cells[(cells["level"] == "ALL") & (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")]
     columns = ["pupils", "consultations", "hours", "staff", "schools"]
     if total.empty:  # no consultation: zero people, no hours
         out = pd.DataFrame({"pupils": [0], "consultations": [0], "hours": [float("nan")], "staff": [0], "schools": [0]})
     else:
-        out = total[columns].reset_index(drop=True)
-    out["plans"] = _query(con, "plans_total", _params(municipality, school_year))["plans"].to_numpy()
-    out = suppress_small(out, "pupils", k, ["consultations", "hours"])
-    return suppress_small(out, "plans", k)
+        out = total[columns].head(1).reset_index(drop=True)
+    plans = _slice(protected_plans(con, k), municipality, school_year)
+    plans = plans.loc[(plans["school_name"] == ALL_ROW) & (plans["school_year"] == ALL_ROW), "plans"]
+    out["plans"] = float(plans.iloc[0]) if len(plans) else 0.0
+    return out
 
 
 def programme_totals(
@@ -224,18 +303,17 @@ def support_by_semester(
     con: Con, k: int, municipality: str | None = None, school_year: str | None = None
 ) -> pd.DataFrame:
     """Pupils, consultations, hours and staff per school year × semester, with 'ALL' margins."""
-    cells = support_cells(con, "subject", municipality, school_year)
-    columns = ["school_year", "semester", "pupils", "consultations", "hours", "hours_remote", "staff"]
-    out = cells.loc[cells["level"] == "ALL", columns].sort_values(["school_year", "semester"]).reset_index(drop=True)
-    return protect(out, ["school_year", "semester"], ["pupils"], k, ["consultations", "hours", "hours_remote"])
+    cells = support_cells(con, k, "subject", municipality, school_year)
+    columns = ["school_year", "semester", "pupils", "consultations", "hours", "hours_remote", "staff", "suppressed"]
+    return cells.loc[cells["level"] == "ALL", columns].sort_values(["school_year", "semester"]).reset_index(drop=True)
 
 
 def _by_one(con: Con, k: int, col: str, municipality: str | None, school_year: str | None) -> pd.DataFrame:
-    cells = support_cells(con, col, municipality, school_year)
+    cells = support_cells(con, k, col, municipality, school_year)
     whole = (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")
-    out = cells.loc[whole, ["level", "pupils", "consultations", "hours", "staff"]].rename(columns={"level": col})
-    out = out.sort_values(["hours", col], ascending=[False, True], na_position="last").reset_index(drop=True)
-    return protect(out, [col], ["pupils"], k, ["consultations", "hours"])
+    columns = ["level", "pupils", "consultations", "hours", "staff", "suppressed"]
+    out = cells.loc[whole, columns].rename(columns={"level": col})
+    return out.sort_values(["hours", col], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 def staff_by_role(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
@@ -252,17 +330,17 @@ def support_by_subject(
 
 def support_by_mode(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """Per mode and semester (in person / remote), with 'ALL' margins."""
-    cells = support_cells(con, "mode", municipality, school_year)
-    columns = ["level", "school_year", "semester", "pupils", "consultations", "hours"]
+    cells = support_cells(con, k, "mode", municipality, school_year)
+    columns = ["level", "school_year", "semester", "pupils", "consultations", "hours", "suppressed"]
     out = cells[columns].rename(columns={"level": "mode"}).sort_values(["mode", "school_year", "semester"])
-    out = out.reset_index(drop=True)
-    return protect(out, ["mode", "school_year", "semester"], ["pupils"], k, ["consultations", "hours"])
+    return out.reset_index(drop=True)
 
 
 def plans_by_school(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins."""
-    out = _query(con, "plans_by_school", _params(municipality, school_year))
-    return protect(out, ["school_name", "school_year"], ["plans"], k)
+    """New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins:
+    one report's rows of `protected_plans`."""
+    out = _slice(protected_plans(con, k), municipality, school_year)
+    return out.sort_values(["school_name", "school_year"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- effectiveness (marts built by evaluate)
@@ -273,6 +351,33 @@ EFFECT_MEASURES = [
 ]  # fmt: skip
 
 
+EFFECT_KEYS = ["project_code", "municipality", "subject", "school_year"]
+EFFECT_COUNTS = ["n_pupils", "n_comparison"]
+
+
+def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
+    """marts.effectiveness protected once over all its cells (project × municipality × subject × school
+    year, `ALL` margins): the overview lists every municipality's pupils and the total, each municipality's
+    report its own, so a count withheld in one (1..k-1, or an estimate evaluate withheld) must not be the
+    total minus the others. Estimates go with their pupils; cells evaluate withheld start withheld."""
+    out = sort_rows(_query(con, "effectiveness", fragments={"cells": "true"}), EFFECT_KEYS)
+    hidden = out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out else None
+    if hidden is None:
+        hidden = np.zeros(len(out), dtype=bool)
+    counts = [c for c in EFFECT_COUNTS if c in out]
+    if out.empty or not counts:
+        return out
+    pattern = suppression_pattern(out, EFFECT_KEYS, counts, k, start=dict.fromkeys(counts, hidden))
+    measures = [c for c in EFFECT_MEASURES if c in out]
+    for col in (*counts, *measures):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out.loc[pattern[counts[0]] | hidden, measures] = np.nan
+    for col in counts:
+        out.loc[pattern[col], col] = np.nan
+    out["suppressed"] = hidden | np.logical_or.reduce([pattern[c] for c in counts])
+    return out
+
+
 def effectiveness(
     con: Con,
     k: int,
@@ -281,31 +386,24 @@ def effectiveness(
     school_year: str | None = None,
 ) -> pd.DataFrame:
     """Rows of marts.effectiveness for one breakdown: 'overall', 'project' (the primary result of each
-    project), 'subject' or 'municipality'.
+    project), 'subject' or 'municipality'; cells of `protected_effectiveness`.
 
     'ALL' in a key column marks a total; the breakdown column is the only one not 'ALL'.
     """
     if not table_exists(con, "marts", "effectiveness"):
         return pd.DataFrame()
+    out = protected_effectiveness(con, k)
+    if out.empty:
+        return out
     keys = {"overall": (), "project": ("project_code",), "subject": ("subject",), "municipality": ("municipality",)}
-    keys = keys[by]
-    where = ["project_code <> 'ALL'" if "project_code" in keys else "project_code = 'ALL'"]
-    for col in ("subject", "municipality"):
-        if col in keys:
-            where.append(f"{col} <> 'ALL'")
-        elif col == "municipality" and municipality:
-            where.append("municipality = $municipality")
-        else:
-            where.append(f"{col} = 'ALL'")
-    where.append("school_year = $school_year" if school_year else "school_year = 'ALL'")
-    params = {"municipality": municipality} if municipality and "municipality" not in keys else {}
-    if school_year:
-        params["school_year"] = school_year
-    out = _query(con, "effectiveness", params, fragments={"cells": " and ".join(where)})
-    if "suppressed" in out:
-        out = _blank_suppressed(out, ["n_pupils", "n_comparison", *EFFECT_MEASURES])
-    out = suppress_small(out, "n_pupils", k, [c for c in EFFECT_MEASURES if c in out])
-    return suppress_small(out, "n_comparison", k)
+    wanted = {"project_code": ALL_ROW, "subject": ALL_ROW, "municipality": municipality or ALL_ROW}
+    wanted["school_year"] = school_year or ALL_ROW
+    rows = np.ones(len(out), dtype=bool)
+    for col, value in wanted.items():
+        column = out[col].astype(str)
+        rows &= (column != ALL_ROW).to_numpy() if col in keys[by] else (column == value).to_numpy()
+    out = out[rows].sort_values("effect", ascending=False, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 DIAGNOSTIC_MEASURES = [
@@ -317,36 +415,89 @@ FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
 DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
 
 
+def _flow_withheld(
+    frame: pd.DataFrame, steps: list[str], k: int, start: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per row, the flow steps to withhold: all of them where the estimate's pupils are (evaluate's flag,
+    none, 1..k-1 or already withheld); else, walking the steps, a count of 1..k-1, or whose drop from the
+    last shown step is 1..k-1, or one already withheld (`start`)."""
+    out = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame else None
+    for i in range(len(frame)):
+        pupils = frame["n_pupils"].iloc[i]
+        hidden = pd.isna(pupils) or 0 < pupils < k or start["n_pupils"][i] or (flagged is not None and flagged[i])
+        shown = None
+        for step in steps:
+            value = frame[step].iloc[i]
+            known = not pd.isna(value)
+            small = known and 0 < value < k
+            small_drop = known and shown is not None and 0 < shown - value < k
+            if hidden or small or small_drop or start[step][i]:
+                out[step][i] = True
+            elif known:
+                shown = value
+    return out
+
+
+def protected_flow(con: Con, k: int) -> pd.DataFrame:
+    """The headline cells' sample flow (marts.effectiveness_detail, all projects and subjects) for every
+    municipality and school year with `ALL` margins, protected as one table: each municipality's report
+    shows its flow and the overview the total, so a step withheld in one must not be the total minus the
+    others. The in-row rule (`_flow_withheld`) and complementary cells over municipality × school year
+    are repeated until neither adds a cell. Withheld steps are NaN."""
+    available = set(columns_of(con, "marts", "effectiveness_detail"))
+    steps = [c for c in FLOW_STEPS if c in available]
+    wanted = ["municipality", "school_year", *steps, *(["suppressed"] if "suppressed" in available else [])]
+    frame = _query(con, "design_diagnostics", {}, fragments={"columns": ", ".join(wanted), "cells": "true"})
+    keys = ["municipality", "school_year"]
+    frame = sort_rows(frame, keys)
+    if frame.empty or "n_pupils" not in steps:
+        return frame
+    masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    while True:
+        start = _flow_withheld(frame, steps, k, masks)
+        grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start)
+        if all((grown[step] == masks[step]).all() for step in steps):
+            break
+        masks = grown
+    out = frame.copy()
+    for step in steps:
+        out[step] = pd.to_numeric(out[step], errors="coerce").astype("float64").where(~masks[step], np.nan)
+    return out.assign(pupils_withheld=masks["n_pupils"])
+
+
 def design_diagnostics(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> dict:
     """The headline cell's design diagnostics (placebos, warning, robustness, all-supported effect) and
     its sample flow, from marts.effectiveness_detail; {} when there is none.
 
     Disclosure: the flow's counts are pupils, and so are the differences between steps (pupils dropped
     at a step). Walking the steps, a count that is 1..k-1, or whose drop from the last shown step is,
-    is withheld (None); every figure is withheld when the estimate's own pupils are (n_pupils).
+    is withheld (None); every figure is withheld when the estimate's own pupils are (n_pupils). The flow
+    is a row of `protected_flow` (protected over every municipality and year at once).
     """
     if not table_exists(con, "marts", "effectiveness_detail"):
         return {}
     available = set(columns_of(con, "marts", "effectiveness_detail"))
     wanted = [c for c in [*FLOW_STEPS, *DIAGNOSTIC_MEASURES, *DIAGNOSTIC_FLAGS, "suppressed"] if c in available]
     columns = ", ".join(wanted)
-    rows = _query(con, "design_diagnostics", _params(municipality, school_year), fragments={"columns": columns})
+    cells = "municipality = coalesce($municipality, 'ALL') and school_year = coalesce($school_year, 'ALL')"
+    params = _params(municipality, school_year)
+    rows = _query(con, "design_diagnostics", params, fragments={"columns": columns, "cells": cells})
     if rows.empty:
         return {}
     # plain Python values: numpy's bool_ is not `True`, and the notebooks test flags with `is True`
     row = {c: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for c, v in rows.iloc[0].items()}
-    hidden = bool(row.get("suppressed")) or row.get("n_pupils") is None or 0 < row["n_pupils"] < k
-    if hidden:
+    flow = protected_flow(con, k)
+    if "pupils_withheld" not in flow:  # no pupil count to protect the flow by: show none of it
+        return row | dict.fromkeys([c for c in FLOW_STEPS if c in row])
+    key = (flow["municipality"] == (municipality or ALL_ROW)) & (flow["school_year"] == (school_year or ALL_ROW))
+    here = flow[key]
+    if here.empty or bool(here["pupils_withheld"].iloc[0]):
         return {c: None for c in row} | {"suppressed": True}
-    shown = None
     for step in FLOW_STEPS:
-        value = row.get(step)
-        small = value is not None and 0 < value < k
-        small_drop = value is not None and shown is not None and 0 < shown - value < k
-        if small or small_drop:
-            row[step] = None
-        elif value is not None:
-            shown = value
+        if step in here:
+            value = here[step].iloc[0]
+            row[step] = None if pd.isna(value) else int(value)
     return row
 
 
@@ -520,12 +671,15 @@ def early_warning_warnings(con: Con) -> list[str]:
 
 
 def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataFrame:
-    """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan."""
+    """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan; one
+    municipality's rows (None: the project's) of the table protected over every municipality."""
     if not table_exists(con, "marts", "early_warning"):
         return pd.DataFrame()
-    frame = _query(con, "risk_coverage", {"municipality": municipality or None})
+    frame = _query(con, "risk_coverage")
     if frame.empty:
         return frame
+    keys = ["municipality", "risk_band"]
+    frame = protect(sort_rows(frame, keys), keys, ["n_pupils", "n_with_plan"], k, ["share_with_plan"])
+    frame = frame[frame["municipality"] == (municipality or ALL_ROW)].drop(columns="municipality")
     order = {"high": 0, "medium": 1, "low": 2, "ALL": 3}
-    frame = frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)
-    return protect(frame, ["risk_band"], ["n_pupils", "n_with_plan"], k, ["share_with_plan"])
+    return frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)

@@ -1,5 +1,5 @@
--- The headline cell's design diagnostics and sample flow ({columns}: those this warehouse has).
+-- The headline cells' design diagnostics and sample flow ({columns}: those this warehouse has); {cells}
+-- picks one municipality and year (queries.design_diagnostics) or `true`: all (queries.protected_flow).
 select {columns}
 from marts.effectiveness_detail
-where project_code = 'ALL' and subject = 'ALL'
-  and municipality = coalesce($municipality, 'ALL') and school_year = coalesce($school_year, 'ALL')
+where project_code = 'ALL' and subject = 'ALL' and {cells}

@@ -1,3 +1,3 @@
--- Rows of marts.effectiveness for one breakdown; {cells} picks them (built from fixed conditions in
--- queries.effectiveness, values as $municipality and $school_year).
-select * from marts.effectiveness where {cells} order by effect desc nulls last
+-- marts.effectiveness for the report; {cells} picks rows (`true`: all of them, which
+-- queries.protected_effectiveness protects as one table before a report picks its cells).
+select * from marts.effectiveness where {cells} order by all

@@ -1,4 +1,6 @@
--- New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins.
+-- New plans (distinct pupils whose plan starts) per municipality × school × school year, with 'ALL'
+-- margins along all three (a school's row under 'ALL' municipalities repeats it: the overview shows
+-- those). Protected as one table (queries.protected_plans) before a report picks its rows.
 with schools as (
     select school_id, any_value(school_name) as school_name, any_value(municipality) as municipality
     from core.schools group by 1
@@ -9,10 +11,10 @@ plans as (
     from core.plans p left join schools s using (school_id)
 )
 
-select case when grouping(school_name) = 1 then 'ALL' else coalesce(school_name, 'NONE') end as school_name,
+select case when grouping(municipality) = 1 then 'ALL' else coalesce(municipality, 'NONE') end as municipality,
+       case when grouping(school_name) = 1 then 'ALL' else coalesce(school_name, 'NONE') end as school_name,
        case when grouping(school_year) = 1 then 'ALL' else coalesce(school_year, 'NONE') end as school_year,
        count(distinct pupil_id) as plans
 from plans
-where ($municipality is null or municipality = $municipality) and ($school_year is null or school_year = $school_year)
-group by cube (school_name, school_year)
+group by cube (municipality, school_name, school_year)
 order by all
