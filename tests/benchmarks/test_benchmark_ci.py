@@ -56,8 +56,10 @@ def test_floor_groups_files_by_kind_and_delimiter(tmp_path: Path) -> None:
     write_national(tmp_path, schools=2, pupils=1_000, months=1)
     groups = csv_groups(tmp_path)
     assert set(groups) == {
-        (kind, delimiter) for kind in ("pupils", "plans", "consultations", "grades") for delimiter in (",", ";")
-    } | {("schools", ";")}
+        (kind, delimiter, "utf-8")
+        for kind in ("pupils", "plans", "consultations", "grades")
+        for delimiter in (",", ";")
+    } | {("schools", ";", "utf-8")}
     assert all(len(files) == 1 for key, files in groups.items())  # one school per dialect, one month
 
 
