@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(generate(Path(raw), int(schools), int(pupils), int(months), year)))
         return 0
     if args.runs:
-        side = run_side_by_side(args.scale, Path(args.workdir), args.runs, args.baseline)
+        side = run_side_by_side(args.scale, Path(args.workdir), args.runs, args.baseline, args.code)
         print(format_side_by_side(side))
         if not args.no_markdown:
             update_side_by_side_markdown(Path(args.markdown), side)
@@ -139,6 +139,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--baseline",
         help="with --runs: also run the code in this source folder (e.g. `git archive` of main) in each round",
+    )
+    p.add_argument(
+        "--code", help="with --runs: run `this` from this source folder too (a snapshot: edits meanwhile don't count)"
     )
     p.add_argument("--floor-only", nargs=2, metavar=("RAW", "DB"), help=argparse.SUPPRESS)
     p.add_argument("--generate-only", nargs=5, help=argparse.SUPPRESS)
@@ -407,7 +410,9 @@ class SideBySide:
         return sorted(self.rounds[0].runs, key=lambda c: c != "baseline") if self.rounds else []
 
 
-def run_side_by_side(scale: str, workdir: Path, runs: int, baseline: str | None = None) -> SideBySide:
+def run_side_by_side(
+    scale: str, workdir: Path, runs: int, baseline: str | None = None, code: str | None = None
+) -> SideBySide:
     """Generate the year and its next month once; then `runs` rounds of: the floor of the year, and
     for each code (this checkout, and `baseline` if given) `run --no-reports` on a fresh warehouse,
     then the next month's files added and `run --no-reports` again (the monthly increment), then the
@@ -432,7 +437,7 @@ def run_side_by_side(scale: str, workdir: Path, runs: int, baseline: str | None 
         side.cp1257_files = to_cp1257(year, every=3) + to_cp1257(month, every=3)
     files = [f for f in year.rglob("*") if f.is_file()]
     side.files, side.megabytes = len(files), sum(f.stat().st_size for f in files) / 1e6
-    codes = {"this": None} if not baseline else {"baseline": baseline, "this": None}
+    codes = {"this": code} if not baseline else {"baseline": baseline, "this": code}
     for number in range(runs):
         floor, cpu = floor_with_cpu(year, workdir / "floor.duckdb", sum(side.rows.values()))
         inc_floor, _ = floor_with_cpu(month, workdir / "floor.duckdb", sum(side.increment_rows.values()))
