@@ -222,6 +222,16 @@ else:
             EFFECT_FORMATS,
             count_cols=("n_pupils", "n_comparison"),
         )
+    by_form = q.dose_response(R.con, R.k, "support_form")
+    if not by_form.empty:
+        by_form["name"] = [R.t(f"support_form_{c}") for c in by_form["level"]]
+        R.table(
+            with_ci(by_form),
+            {"name": R.t("ef_support_form"), **{c: v for c, v in EFFECT_COLS.items() if c != "naive_change"}},
+            EFFECT_FORMATS,
+            count_cols=("n_pupils", "n_comparison"),
+        )
+        R.note("ef_support_form_note")
 
 # %%
 R.h2("ef_event")

@@ -9,7 +9,7 @@ Marts written here (grain):
   comparison) with baseline, outcome, match flag and weight. Pupil-level: stays in the warehouse.
 - marts.effectiveness: one row per cell (project × municipality × subject × school year, `ALL` totals),
   exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
-- marts.dose_response: dimension (hours band, mode, staff role) × level.
+- marts.dose_response: dimension (hours band, mode, staff role, support form) × level.
 - marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
   level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
 - marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
@@ -324,7 +324,9 @@ def evaluate_frames(
         cells = decision_columns(cells, CELL_KEYS, ALL, prior_sd=cfg.prior_sd, threshold=cfg.decision_threshold)
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)
-    dose = dose_response(sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate)
+    dose = dose_response(
+        sample, pairs, bands=cfg.hours_bands, min_supported=cfg.min_supported_for_estimate, activities=activities
+    )
     subgroups = subgroup_estimates(
         sample,
         pairs,
@@ -337,7 +339,7 @@ def evaluate_frames(
         caliper_sd=cfg.caliper_sd,
         n_matches=cfg.n_matches,
     )
-    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes)
+    stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes, activities)
     staying = staying_estimates(
         stay_rows,
         caliper_sd=cfg.caliper_sd,
@@ -464,7 +466,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             else pl.DataFrame()
         ),
         # listed activity participants: supported too, never a staying comparison after their first activity
-        "activities": ordered(con, "select pupil_id, date from core.activity_participants")
+        "activities": ordered(con, "select pupil_id, date, subject from core.activity_participants")
         if table_exists(con, "core", "activity_participants")
         else pl.DataFrame(schema={"pupil_id": pl.String, "date": pl.Date}),
     }

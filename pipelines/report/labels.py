@@ -184,6 +184,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "balance_bad": ("nav līdzvērtīgi", "not equivalent"),
     "ef_dose": ("Ietekme pēc atbalsta apjoma", "Effect by amount of support"),
     "ef_dose_x": ("Atbalsta stundas", "Hours of support"),
+    "ef_support_form": ("Atbalsta veids", "Form of support"),
+    "support_form_consultations_only": ("tikai konsultācijas", "consultations only"),
+    "support_form_consultations_and_activities": (
+        "konsultācijas un pasākumi tajā pašā semestrī",
+        "consultations and activities in the same semester",
+    ),
+    "ef_support_form_note": (
+        "Aprakstošs salīdzinājums, nevis cēloņsakarība: kuri skolēni piedalās arī pasākumos, ir izvēle. "
+        "Skolēniem, kas piedalījās tikai pasākumos, nav priekšmeta epizodes ar vērtējumiem, tāpēc vērtējumu "
+        "ietekmē viņu nav; palikšanu skolā viņiem vērtē (sk. metodiku).",
+        "A descriptive contrast, not a causal one: who also takes part in activities is itself chosen. Pupils "
+        "who took part only in activities have no subject episode with marks, so they are not in the effect on "
+        "marks; their staying in school is evaluated (see the method).",
+    ),
     "ef_event": ("Vērtējumi ap atbalsta sākumu", "Grades around the start of support"),
     "ef_event_x": ("Mēneši no atbalsta sākuma", "Months from the start of support"),
     "ef_event_y": ("Vidējais vērtējums (balles)", "Mean grade (points)"),

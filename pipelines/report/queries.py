@@ -443,7 +443,7 @@ def _mart(con: Con, table: str) -> pd.DataFrame:
 
 
 def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFrame:
-    """Effect per level of one dose dimension (hours_band, main_mode, main_role), in level order."""
+    """Effect per level of one dose dimension (hours_band, main_mode, main_role, support_form), in level order."""
     out = _mart(con, "dose_response")
     if out.empty:
         return out

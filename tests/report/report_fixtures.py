@@ -163,7 +163,9 @@ select * from (values
   ('hours_band', '10-20', 2, 40, 110, 0.40, 0.10, 0.70, false),
   ('hours_band', '20+', 3, 20, 60, 0.55, 0.05, 1.05, false),
   ('main_mode', 'in_person', 0, 120, 330, 0.33, 0.10, 0.56, false),
-  ('main_mode', 'remote', 1, 30, 90, 0.20, -0.20, 0.60, false)
+  ('main_mode', 'remote', 1, 30, 90, 0.20, -0.20, 0.60, false),
+  ('support_form', 'consultations_only', 0, 110, 300, 0.28, 0.05, 0.51, false),
+  ('support_form', 'consultations_and_activities', 1, 40, 120, 0.41, 0.02, 0.80, false)
 ) v(dimension, level, level_order, n_pupils, n_comparison, effect, ci_low, ci_high, suppressed);
 
 create table marts.event_study as

@@ -96,6 +96,16 @@ def test_no_pupil_id_or_name_in_any_report(run: tuple[Settings, ReportResult]) -
         assert not tokens & (ids | staff), path.name
 
 
+def test_effectiveness_report_contrasts_consultations_with_and_without_activities(
+    run: tuple[Settings, ReportResult],
+) -> None:
+    """Issue 17: the dose–response section shows the form of support (descriptive), in Latvian."""
+    settings, _ = run
+    page = (settings.reports_dir / "effectiveness.html").read_text(encoding="utf-8")
+    assert "Atbalsta veids" in page
+    assert "tikai konsultācijas" in page and "konsultācijas un pasākumi tajā pašā semestrī" in page
+
+
 def test_small_municipality_shows_withheld_marks(run: tuple[Settings, ReportResult]) -> None:
     _, result = run
     html = (result.index.parent / "municipality_ludzas-novads.html").read_text(encoding="utf-8")
