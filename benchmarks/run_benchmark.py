@@ -587,8 +587,9 @@ def side_header(side: SideBySide) -> str:
     rounds = len(side.rounds)
     return (
         f"Scale `{side.scale}`: {size['schools']} schools, {size['pupils']:,} pupils, {size['months']} months; "
-        f"{side.files} files, {side.megabytes:,.0f} MB ({side.cp1257_files} in Windows-1257 with CRLF, "
-        f"the year and the next month). Input rows: {counts(side.rows)}; next month: {counts(side.increment_rows)}. "
+        f"the year in {side.files} files, {side.megabytes:,.0f} MB ({side.cp1257_files} files of the year and "
+        f"the next month in Windows-1257 with CRLF). Input rows: {counts(side.rows)}; "
+        f"next month: {counts(side.increment_rows)}. "
         f"{rounds} round{'s' if rounds != 1 else ''} measured {m['date']} on {m['cpu']}, {m['cores']} cores, "
         f"{m['memory_gb']} GB RAM; Python {m['python']}, DuckDB {m['duckdb']}, polars {m['polars']}. "
         "Each cell: min / median / max over the rounds; each ratio is to the floor of its own round."
