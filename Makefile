@@ -24,10 +24,10 @@ demo: install  ## generate the sample data and run the whole monthly job on it
 	$(BIN)/atbalsts run --raw $(SAMPLE)/raw --out $(SAMPLE)/processed --demo-key
 	@echo "Pārskati / reports: $(SAMPLE)/processed/reports/index.html"
 
-test: install  ## lint and run the test suite
+test: install  ## lint and run the test suite (two workers, longest test files first: tests/conftest.py)
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(BIN)/ruff format --check pipelines tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 run: install  ## the monthly run on data/raw (needs ATBALSTS_PSEUDONYM_KEY or a key file)
 	$(BIN)/atbalsts run

@@ -38,9 +38,10 @@ from pipelines.config import Settings
 from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
 from pipelines.evaluate.cells import cell_frames
 from pipelines.evaluate.diagnostics import diagnose_cell
-from pipelines.evaluate.estimate import INTERVAL_METHODS, SCHOOL_JACKKNIFE, estimate_cell
+from pipelines.evaluate.estimate import estimate_cell
 from pipelines.evaluate.matching import match_within_strata
 from pipelines.evaluate.stage import CELL_KEYS, analysis_rows, load_analysis
+from pipelines.marts import INTERVAL_METHODS, SCHOOL_JACKKNIFE
 from pipelines.sample import simulate
 from pipelines.sample.core import core_connection, simulation_frames
 from pipelines.sample.world import WORLDS

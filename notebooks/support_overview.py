@@ -7,6 +7,7 @@ municipality = ""
 school_year = ""
 lang = "lv"
 k = 5
+dominance_p = 0.1
 
 # %%
 import pandas as pd
@@ -16,7 +17,9 @@ from pipelines.report import queries as q
 from pipelines.report.labels import mode_name, role_name, subject_name
 from pipelines.report.nb import Report
 
-R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
+R = Report(
+    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, dominance_p=dominance_p
+)
 R.h1("title_support_overview")
 R.filters_line()
 R.text("so_intro")

@@ -269,6 +269,35 @@ def record_exports(exports_dir: Path, history_dir: Path, run_id: str) -> ChangeS
     return summary
 
 
+def latest_changes(history_dir: Path, run_id: str) -> tuple[list[Change], ChangeSummary] | None:
+    """What changed in the exports of `run_id` since the kept run before it, for the index report; when
+    `run_id` kept no exports (a report run on its own), the latest kept run up to it. None: none kept."""
+    kept = (
+        sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name <= run_id)
+        if history_dir.is_dir()
+        else []
+    )
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return [], ChangeSummary(previous_run=None, run=kept[-1].name)
+    return compare(kept[-2], kept[-1])
+
+
+def by_file(changes: list[Change]) -> dict[str, tuple[int, int, int]]:
+    """Per published file: cells changed, rows added, rows removed."""
+    out: dict[str, list[int]] = {}
+    for c in changes:
+        counts = out.setdefault(c.file, [0, 0, 0])
+        if c.column != WHOLE_ROW:
+            counts[0] += 1
+        elif c.new == ABSENT:
+            counts[2] += 1
+        else:
+            counts[1] += 1
+    return {name: (a, b, r) for name, (a, b, r) in sorted(out.items())}
+
+
 def diff_runs(history_dir: Path, run_a: str, run_b: str) -> tuple[list[Change], ChangeSummary]:
     """`atbalsts diff A B`: the same comparison for any two kept runs."""
     for run in (run_a, run_b):

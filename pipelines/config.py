@@ -35,13 +35,16 @@ class ValidateSettings:
     max_activity_minutes: int = 480  # one activity (a study visit is a school day at most)
     max_financial_support_eur: float = 2000.0  # one payment to one pupil
     max_cost_eur: float = 1_000_000.0  # one cost line: a project × municipality × month × category
+    # (project code, first day, last day), inclusive: a row dated outside is quarantined. params.yaml
+    # `project_periods` sets them (docs/input-contract.md, "Projects": the published terms, to confirm).
+    project_periods: tuple[tuple[str, date, date], ...] = field(default_factory=lambda: default_project_periods())
 
     def reference_date(self) -> date:
         return self.today or date.today()
 
 
 # evaluate.interval_method's words (the same as estimate.INTERVAL_METHODS, kept here so that reading
-# the settings does not import the statistics stack; tests/evaluate/test_stage.py checks they agree).
+# the settings does not import the statistics stack; tests/evaluate/test_evaluate_stage.py checks they agree).
 INTERVAL_METHODS = ("school_bootstrap", "school_jackknife", "cluster_robust", "cr2", "cr3", "wild_cluster_bootstrap")
 
 
@@ -105,6 +108,9 @@ class EarlyWarningSettings:
 @dataclass(frozen=True)
 class ExportSettings:
     k: int = 5
+    # p% rule for financial support EUR (export/programme.py `dominated`): a cell whose pupils other than
+    # the two largest got less than p × the largest payment is withheld and protected like a small count.
+    dominance_p: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,30 @@ class Settings:
         return replace(self, **changes)
 
 
+def default_project_periods() -> tuple[tuple[str, date, date], ...]:
+    from pipelines.contract import PROJECT_PERIODS
+
+    return tuple((code, start, end) for code, (start, end) in PROJECT_PERIODS.items())
+
+
+def _project_periods(data: Any) -> tuple[tuple[str, date, date], ...]:
+    """`validate.project_periods` ({code: [first day, last day]}): every project named must be one of
+    contract.PROJECTS and its period must not end before it starts; projects not named keep the default."""
+    from pipelines.contract import PROJECTS
+
+    periods = {code: (start, end) for code, start, end in default_project_periods()}
+    for code, days in dict(data or {}).items():
+        if str(code) not in PROJECTS:
+            raise ValueError(f"params.yaml: validate.project_periods names an unknown project {code!r}")
+        if not isinstance(days, list | tuple) or len(days) != 2:
+            raise ValueError(f"params.yaml: validate.project_periods[{code!r}] must be [first day, last day]")
+        start, end = (d if isinstance(d, date) else date.fromisoformat(str(d)) for d in days)
+        if end < start:
+            raise ValueError(f"params.yaml: validate.project_periods[{code!r}] ends before it starts")
+        periods[str(code)] = (start, end)
+    return tuple((code, start, end) for code, (start, end) in periods.items())
+
+
 def _section(cls: type, data: dict[str, Any] | None) -> Any:
     data = dict(data or {})
     known = {f.name for f in fields(cls)}
@@ -185,6 +215,8 @@ def _section(cls: type, data: dict[str, Any] | None) -> Any:
         data["leaving_codes"] = tuple(str(x) for x in data["leaving_codes"])
     if "hours_bands" in data:
         data["hours_bands"] = tuple(float(x) for x in data["hours_bands"])
+    if "project_periods" in data:
+        data["project_periods"] = _project_periods(data["project_periods"])
     if data.get("today") and isinstance(data["today"], str):
         data["today"] = date.fromisoformat(data["today"])
     return cls(**data)

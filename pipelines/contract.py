@@ -184,8 +184,8 @@ PROJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 # The period each project runs (first and last day), inclusive: an activity, a payment or a month of
-# costs outside it is quarantined (validation). Set from the programmes' published terms; widen here
-# when a project is extended.
+# costs outside it is quarantined (validation). Only the defaults: params.yaml `validate.project_periods`
+# sets them (config.ValidateSettings); the two ESF 2014–2020 ends are to be confirmed (docs/input-contract.md).
 PROJECT_PERIODS: dict[str, tuple[date, date]] = {
     "8.3.4.0/16/I/001": (date(2017, 1, 1), date(2026, 12, 31)),
     "8.3.2.2/16/I/001": (date(2016, 9, 1), date(2026, 12, 31)),
@@ -423,12 +423,31 @@ SCHOOL_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "general": (
         "Vispārējā",
         "General",
-        ("vispārējās izglītības iestāde", "vispārējā izglītība", "vispārizglītojošā", "general education"),
+        (
+            "vispārējās izglītības iestāde",
+            "vispārējā izglītības iestāde",
+            "vispārējā izglītība",
+            "vispārizglītojošā",
+            "vispārizglītojošā skola",
+            "vispārizglītojošā izglītības iestāde",
+            "general education",
+            "general school",
+            "general education school",
+        ),
     ),
     "vocational": (
         "Profesionālā",
         "Vocational",
-        ("profesionālās izglītības iestāde", "profesionālā izglītība", "vocational education", "VET"),
+        (
+            "profesionālās izglītības iestāde",
+            "profesionālā izglītības iestāde",
+            "profesionālā izglītība",
+            "profesionālā skola",
+            "profesionālās izglītības kompetences centrs",
+            "vocational education",
+            "vocational school",
+            "VET",
+        ),
     ),
 }
 # Vocational schools count course years (`2. kurss`, `K2`, `2.k`), not grades: kept apart from

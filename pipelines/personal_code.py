@@ -13,10 +13,89 @@ from stdnum import exceptions
 from stdnum.lv import pvn
 
 MASK = "***"  # what stands where a personal code or name was
-# Old codes DDMMYY-CNNNN (day 01–31) and new ones 32xxxx-xxxxx, with a dash, a space (a code column accepts
-# both: python-stdnum drops them) or nothing between the parts; not part of
-# a longer number (a timestamp), and not a company's registration number (first digit 4 or more).
-PERSONAL_CODE_SHAPE = re.compile(r"(?<!\d)[0-3]\d{5}[-\u2010-\u2015\u2212 ]?\d{5}(?!\d)")
+
+# The one definition of "shaped like a personal code", rendered for Python (re: PERSONAL_CODE_SHAPE)
+# and DuckDB (RE2, no lookbehind: code_shape_sql, used by the ingest macro and the feedback query).
+# Broad on purpose: masking a number that merely looks like a code is acceptable, missing a code is
+# not. Old codes DDMMYY-CNNNN and new ones 32xxxx-xxxxx: two digits, two, two, then five, with up to
+# SEPARATOR_RUN separators between the groups (any space, dashes, `_`, `.`, `/`, `\`, `~`, `,`, `:`
+# and their fullwidth forms: `14 03 11-21233`, `140311_21233`, `140311 - 21233`); any Unicode decimal
+# digit (fullwidth `１４０３１１`); not part of a longer number (a timestamp), and not a company's
+# registration number (first digit 4 or more).
+SEPARATOR_CHARS = (
+    "-_./\\~,:\u00b7\u200b\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\ufeff"
+    "\uff0c\uff0d\uff0e\uff0f\uff1a\uff3c\uff3f\uff5e"
+)
+SEPARATOR_RUN = 3
+
+
+def _ranges(chars: list[str]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for c in sorted(ord(ch) for ch in chars):
+        if out and out[-1][1] == c - 1:
+            out[-1] = (out[-1][0], c)
+        else:
+            out.append((c, c))
+    return out
+
+
+# Where each run of Unicode decimal digits 0-9 starts (category Nd, Unicode 14; tested against
+# unicodedata): a code's first digit is one worth 0-3 in any of them (a table, as finding them
+# among all 1.1 million characters costs ~1 s at import).
+DIGIT_ZEROS = (
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50,
+    0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40,
+    0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066,
+    0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950,
+    0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+    0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+)  # fmt: skip
+FIRST_DIGITS = [(zero, zero + 3) for zero in DIGIT_ZEROS]
+
+
+def _escape(code: int, engine: str) -> str:
+    if engine == "re2":
+        return f"\\x{{{code:04X}}}"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
+def _class(ranges: list[tuple[int, int]], engine: str, extra: str = "") -> str:
+    parts = [_escape(a, engine) if a == b else f"{_escape(a, engine)}-{_escape(b, engine)}" for a, b in ranges]
+    return f"[{extra}{''.join(parts)}]"
+
+
+def code_shape(engine: str = "python") -> str:
+    """The personal-code shape as regex text, for `python` (re) or `re2` (DuckDB): the same classes
+    written in each engine's syntax. RE2 has no lookbehind, so its boundaries are groups; use it
+    only to test whether a value holds a code (ingest_no_code masks the whole value)."""
+    space = "\\s" if engine == "python" else "\\s\\p{Z}"
+    separator = _class(_ranges(list(SEPARATOR_CHARS)), engine, space)
+    digit = "\\d" if engine == "python" else "\\p{Nd}"
+    gap = f"{separator}{{0,{SEPARATOR_RUN}}}"
+    body = f"{_class(FIRST_DIGITS, engine)}{digit}{gap}{digit}{{2}}{gap}{digit}{{2}}{gap}{digit}{{5}}"
+    if engine == "python":
+        return f"(?<!{digit}){body}(?!{digit})"
+    return f"(?:^|\\P{{Nd}}){body}(?:\\P{{Nd}}|$)"
+
+
+PERSONAL_CODE_SHAPE = re.compile(code_shape("python"))
+
+
+def looks_like_code(text: str | None) -> bool:
+    """Whether a text holds anything shaped like a personal code (PERSONAL_CODE_SHAPE)."""
+    return text is not None and PERSONAL_CODE_SHAPE.search(text) is not None
+
+
+def mask_codes(text: str) -> str:
+    """Every personal-code-shaped part of a text replaced by MASK."""
+    return PERSONAL_CODE_SHAPE.sub(MASK, text)
+
+
+def code_shape_sql() -> str:
+    """code_shape("re2") as a SQL string literal (it holds no quote)."""
+    pattern = code_shape("re2")
+    assert "'" not in pattern, "the pattern is pasted into SQL between quotes"
+    return f"'{pattern}'"
 
 
 def compact_personal_code(value: str | None) -> tuple[str | None, str | None]:

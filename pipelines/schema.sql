@@ -41,7 +41,8 @@ create table if not exists meta.pseudonym_key (
 create table if not exists staging.schools (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     school_id varchar, school_name varchar, municipality varchar,
-    school_type varchar  -- general | vocational | null (not given or not recognised)
+    school_type varchar,  -- general | vocational | null (not given or not recognised)
+    school_type_raw varchar  -- as written (a code-shaped part `***`): the unknown_school_type warning shows it
 );
 
 create table if not exists staging.pupils (

@@ -195,7 +195,10 @@ STAGES: tuple[Stage, ...] = (
         "export",
         run_export,
         "Raksta ministrijas CSV ar datu aizsardzību / write the ministry CSVs with disclosure control.",
-        reads=("core.*", "marts.effectiveness", "marts.effectiveness_subgroups", "marts.early_warning"),
+        reads=(
+            *("core.*", "marts.support_cube", "marts.effectiveness"),
+            *("marts.effectiveness_subgroups", "marts.early_warning"),
+        ),
         outputs=("exports", "history"),
         options=("excel",),
         refreshes_summary=True,

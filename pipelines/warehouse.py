@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -48,6 +52,49 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("rollback")
     except duckdb.Error:
         log.warning("rollback failed after an earlier error (that error is the cause)", exc_info=True)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything in the block commits together or not at all: readers never see half a result, and
+    an interrupted run leaves the tables as they were (the rollback's own failure is only logged)."""
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        rollback(con)
+        raise
+
+
+# --- SQL files ---------------------------------------------------------------------------------------
+
+SAFE_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+@cache
+def _sql_file(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def load_sql(folder: Path, name: str, *, fragments: dict[str, str] | None = None, **identifiers: str) -> str:
+    """The SQL of `folder/<name>.sql`, the one way every stage reads its SQL (CONTRIBUTING.md, "SQL").
+
+    One templating style: a name the code chooses (a table, a column) is a `{placeholder}` filled here
+    from `identifiers`, each checked to be a plain identifier; a piece of SQL the code composes (a
+    sub-query, a filter) goes in `fragments`. Values never: they reach DuckDB as parameters (`$name`).
+    A file read without either is returned as written, so it may use DuckDB's `{'key': value}` structs;
+    with them, whole-line `--` comments are dropped first, so a comment may name the placeholders.
+    """
+    text = _sql_file(Path(folder) / f"{name}.sql")
+    for key, value in identifiers.items():
+        if not SAFE_PART.fullmatch(value):
+            raise ValueError(f"{name}.sql: {key}={value!r} is not an identifier")
+    parts = {**(fragments or {}), **identifiers}
+    if not parts:
+        return text
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return code.format(**parts)
 
 
 # Text of a failure to write the warehouse, as DuckDB and the OS word it (lower case).

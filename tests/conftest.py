@@ -1,12 +1,18 @@
-"""Shared fixtures: a real small filesystem, for the full-disk and read-only faults."""
+"""Shared fixtures: a real small filesystem, for the full-disk and read-only faults; the order of the files."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# pytest-xdist's workers (make test) start with COLUMNS=80 in the environment, which would fix the
+# width of the command line's consoles when pipelines.cli is imported: a test that gives one command
+# COLUMNS=200 would still get a table wrapped at 80 columns.
+os.environ.pop("COLUMNS", None)
 
 
 class Tmpfs:
@@ -42,3 +48,15 @@ def tmpfs(tmp_path) -> Iterator[Tmpfs]:
     mounts = Tmpfs(tmp_path)
     yield mounts
     mounts.unmount_all()
+
+
+# The longest test files first: `make test` runs two workers, each taking one file at a time
+# (pytest -n 2 --dist loadfile --no-loadscope-reorder keeps this order), and a long file started
+# last would leave one worker idle while the other finishes it. From `pytest --durations`
+# (CONTRIBUTING.md, "Keeping the suite fast").
+LONGEST_FIRST = ("test_pipeline.py", "test_export_stage.py", "test_dvc_stages.py", "test_export_lp_audit.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

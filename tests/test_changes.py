@@ -11,9 +11,11 @@ from typer.testing import CliRunner
 
 from pipelines.changes import (
     CHANGES_NAME,
+    by_file,
     changes_csv,
     compare,
     diff_runs,
+    latest_changes,
     previous_run,
     record_exports,
     text_columns_of,
@@ -138,3 +140,20 @@ def test_a_file_whose_key_changed_is_named_not_compared(tmp_path: Path, key: tup
     new = publish(tmp_path / "b", OLD, key=key)
     changes, summary = compare(old, new)
     assert changes == [] and summary.files_not_compared == ["t.csv"]
+
+
+def test_latest_changes_compares_the_last_two_kept_runs_up_to_the_run(tmp_path: Path) -> None:
+    """The index report's section: the run's kept exports against the run before; a report run on its
+    own (a run id that kept nothing) shows the latest kept run's changes."""
+    history = tmp_path / "history"
+    assert latest_changes(history, "r3") is None  # nothing kept yet
+    publish(history / "r1", OLD)
+    first = latest_changes(history, "r1")
+    assert first is not None and first[1].previous_run is None and first[0] == []
+    publish(history / "r2", NEW)
+    publish(history / "r9", OLD)  # a later run than the one reported: not used
+    for run in ("r2", "r3"):
+        listed, summary = latest_changes(history, run)
+        assert (summary.previous_run, summary.run) == ("r1", "r2")
+        assert by_file(listed) == {"t.csv": (summary.cells_changed, summary.rows_added, summary.rows_removed)}
+        assert summary.cells_changed > 0

@@ -2,16 +2,23 @@
 
 Stale outputs are silent: when `dvc.yaml` left out a dependency, `dvc repro` skipped a stage whose
 result had changed (export and report read `core.*` but depended only on the evaluate stamp).
+And the committed DVC repository itself: `dvc repro` on a clone runs, then does nothing.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from pipelines.sample import write_sample
 
 REPO = Path(__file__).parents[1]
 PACKAGE = REPO / "pipelines"
@@ -161,3 +168,43 @@ def test_registry_names_every_table_a_stage_reads(name: str) -> None:
 
 def test_export_depends_on_the_change_record_it_writes() -> None:
     assert "pipelines/changes.py" in STAGES["export"]["deps"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dvc", path=os.path.dirname(sys.executable)) is None, reason="dvc not installed")
+def test_dvc_repro_twice_second_is_a_noop(tmp_path):
+    """The committed DVC repository works as a clone has it: no `dvc init`, data and a key provided."""
+    work = tmp_path / "project"
+    work.mkdir()
+    for name in ("pipelines", "notebooks", "expectations", ".dvc"):
+        shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"):
+        shutil.copy(REPO / name, work / name)
+    write_sample(work / "data" / "raw", schools=3, seed=7)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "DVC_NO_ANALYTICS": "1",
+        "ATBALSTS_PSEUDONYM_KEY": "test-key-for-dvc-0123456789abcdefghijkl",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    dvc = str(Path(sys.executable).with_name("dvc"))
+
+    def repro() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [dvc, "repro"], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
+
+    subprocess.run(["git", "init", "-q"], cwd=work, env=env, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=work, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "clone"], cwd=work, env=env, check=True)
+    first = repro()
+    assert first.returncode == 0, first.stdout + first.stderr
+    stamps = {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")}
+    second = repro()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Running stage" not in second.stdout
+    assert {p.name: p.read_text() for p in (work / "data/processed/stages").glob("*.json")} == stamps

@@ -1,8 +1,20 @@
 """Personal codes are checked with python-stdnum; pseudonyms are keyed and stable."""
 
+import unicodedata
+
+import duckdb
 import pytest
 
-from pipelines.personal_code import compact_personal_code, make_new_code, make_old_code
+from pipelines.personal_code import (
+    DIGIT_ZEROS,
+    MASK,
+    code_shape_sql,
+    compact_personal_code,
+    looks_like_code,
+    make_new_code,
+    make_old_code,
+    mask_codes,
+)
 from pipelines.pseudonym import DEMO_KEY, KEY_ENV, MissingKeyError, load_key, pseudonym
 
 
@@ -47,3 +59,34 @@ def test_no_key_is_refused_with_a_message(monkeypatch, tmp_path):
     monkeypatch.delenv(KEY_ENV)
     (tmp_path / "k.key").unlink()
     assert load_key(tmp_path / "k.key", demo=True) == DEMO_KEY.encode()
+
+
+# the privacy probe's spellings (finding A3): every one is a code to mask, in Python and in DuckDB
+CODE_SPELLINGS = [
+    "140311-21233", "140311_21233", "140311.21233", "140311 - 21233", "140311  21233", "140311\u00a021233",
+    "140311/21233", "14 03 11-21233", "14031121233", "140311\u201321233", "140311\u201421233", "320424.24247",
+    "１４０３１１-２１２３３", "１４０３１１－２１２３３", "140311\u202f21233", "iap_140311~21233.csv",
+    "a/140311/21233/x.csv", "Matemātika 14.03.11 - 21233", "x140311-21233y",
+]  # fmt: skip
+NOT_CODES = ["2025-10-16 12:30:45.123456", "40003032949", "1403112123355", "7013971576", "1 234,50", "15.01.2024",
+             "2024 12345", "export_20240915123045.csv"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", CODE_SPELLINGS)
+def test_every_spelling_of_a_code_is_found_by_both_renderings_of_the_one_shape(text):
+    con = duckdb.connect()
+    assert looks_like_code(text)
+    assert con.execute(f"select regexp_matches(?, {code_shape_sql()})", [text]).fetchone() == (True,)
+    assert "140311" not in mask_codes(text) and "21233" not in mask_codes(text) and MASK in mask_codes(text)
+
+
+@pytest.mark.parametrize("text", NOT_CODES)
+def test_numbers_that_are_no_code_are_left_by_both_renderings(text):
+    con = duckdb.connect()
+    assert not looks_like_code(text)
+    assert con.execute(f"select regexp_matches(?, {code_shape_sql()})", [text]).fetchone() == (False,)
+
+
+def test_the_digit_table_is_every_unicode_decimal_digit_run():
+    zeros = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Nd" and unicodedata.decimal(chr(c)) == 0]
+    assert tuple(zeros) == DIGIT_ZEROS

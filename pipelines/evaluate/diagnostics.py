@@ -57,7 +57,7 @@ DIAGNOSTIC_COLUMNS = ("pre_window", "pre_change", "prior_subject", "next_subject
 # excludes zero AND it is material: at least MIN_PLACEBO grade points (a smaller pre-difference is no
 # practical threat, however precisely a national sample measures it) or at least half the effect.
 # A large but insignificant placebo alone does not warn: in small cells noise alone exceeds half the
-# effect often (measured: tests/evaluate/test_diagnostics.py and docs/method.md).
+# effect often (measured: tests/evaluate/test_evaluate_diagnostics.py and docs/method.md).
 MIN_PLACEBO = 0.05
 HALF_EFFECT = 0.5
 # Benchmark for the sensitivity sentence: a hidden factor as strong as this covariate (kd = ky = 1).

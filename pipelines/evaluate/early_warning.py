@@ -34,7 +34,7 @@ import polars as pl
 from pipelines.config import EarlyWarningSettings
 from pipelines.contract import RISK_FACTORS, leaving_reason_code, school_year_of
 from pipelines.csv_text import safe_text_columns
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import load_sql, table_exists
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -49,8 +49,10 @@ ATTENDANCE_FEATURES = ("unexcused_absences", "absences", "absence_trend")
 RISK_FACTOR_FEATURES = tuple(f"risk_factor_{code}" for code in RISK_FACTORS)
 # Context: in the model, never a reason (nothing a school can act on). Leaving concentrates in the upper
 # grades (compulsory basic education ends with grade 9), so a score without it ranks a weak grade-2 pupil
-# with a weak grade-11 one.
-CONTEXT_FEATURES = ("grade_level",)
+# with a weak grade-11 one. A vocational pupil has a course year (1–4), not a grade: `vocational` gives
+# them their own intercept and `course_year` their own slope, and each level counts as the training mean
+# (no contribution) for the pupils it does not describe, so a course year is never read as a grade.
+CONTEXT_FEATURES = ("grade_level", "course_year", "vocational")
 
 # The documented indicator rules (docs/method.md): used when history has too few leavers.
 # 20 unexcused lessons a semester is the statutory-style signal; per month over a 5-month semester, 4.
@@ -75,6 +77,7 @@ EARLY_WARNING_SCHEMA: dict[str, pl.DataType] = {
     "as_of": pl.Date(),
     "class_raw": pl.String(),
     "grade_level": pl.Int32(),
+    "course_year": pl.Int32(),
     "source_file": pl.String(),
     "source_line": pl.Int32(),
     "risk_score": pl.Float64(),
@@ -145,10 +148,6 @@ def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
 # --- Load ---------------------------------------------------------------------------------------------
 
 
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def latest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The last dated row of marks, consultations or attendance: the scores are for this day."""
     parts = ["select max(date) as d from core.grades", "select max(date) from core.consultations"]
@@ -195,10 +194,11 @@ def load_features(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], cfg
     con.register("ew_snapshots", frame.to_arrow())
     try:
         out = con.sql(
-            f"select * from ({sql('early_warning_features')}) order by all", params={"recent_days": cfg.recent_days}
+            f"select * from ({load_sql(SQL_DIR, 'early_warning_features')}) order by all",
+            params={"recent_days": cfg.recent_days},
         ).pl()
         if table_exists(con, *ATTENDANCE_TABLE):
-            attendance = con.sql(f"select * from ({sql('early_warning_attendance')}) order by all").pl()
+            attendance = con.sql(f"select * from ({load_sql(SQL_DIR, 'early_warning_attendance')}) order by all").pl()
             out = out.join(attendance, on=["as_of", "pupil_id"], how="left")
     finally:
         con.unregister("ew_snapshots")
@@ -245,6 +245,8 @@ def indicator_frame(features: pl.DataFrame) -> pd.DataFrame:
             "repeated_grade": f["repeated_grade"].cast(pl.Float64).to_numpy(),
             "school_change": f["school_change"].cast(pl.Float64).to_numpy(),
             "grade_level": f["grade_level"].cast(pl.Float64).to_numpy(),
+            "course_year": f["course_year"].cast(pl.Float64).to_numpy(),
+            "vocational": f["course_year"].is_not_null().cast(pl.Float64).to_numpy(),
         }
     )
     if "unexcused_per_month" in f.columns:
@@ -374,7 +376,8 @@ def score_and_audit(
         out_of_time = Model(x_all[train_rows], y_all[train_rows], cfg.inverse_regularisation) if use_model else None
         rows = mask[test.as_of]
         score, _reasons, band = scored(rows, out_of_time)
-        audit = data.filter(pl.Series(rows)).select("municipality", "gender", "grade_level").to_pandas()
+        audit = data.filter(pl.Series(rows)).select("municipality", "gender", "grade_level", "course_year")
+        audit = audit.to_pandas()
         audit["score"], audit["band"], audit["left"] = score, band, y_all[rows]
         metrics = audit_metrics(audit, cfg, method, ", ".join(s.school_year for s in train), test.school_year, note)
     final = None
@@ -411,11 +414,18 @@ def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame
 # --- Process: the audit ------------------------------------------------------------------------------
 
 
-def grade_band(level: pd.Series) -> pd.Series:
-    bins = [(1, 3, "1-3"), (4, 6, "4-6"), (7, 9, "7-9"), (10, 12, "10-12")]
+GRADE_BANDS = ((1, 3, "1-3"), (4, 6, "4-6"), (7, 9, "7-9"), (10, 12, "10-12"))
+COURSE_BANDS = ((1, 2, "K1-2"), (3, 4, "K3-4"))  # vocational course years: their own groups
+
+
+def grade_band(level: pd.Series, course: pd.Series | None = None) -> pd.Series:
+    """The audit's grade band: grades 1-3 … 10-12, a vocational course year K1-2 / K3-4."""
     out = pd.Series("unknown", index=level.index, dtype=object)
-    for lo, hi, name in bins:
-        out[(level >= lo) & (level <= hi)] = name
+    for values, bins in ((level, GRADE_BANDS), (course, COURSE_BANDS)):
+        if values is None:
+            continue
+        for lo, hi, name in bins:
+            out[((values >= lo) & (values <= hi)).fillna(False).to_numpy(dtype=bool)] = name
     return out
 
 
@@ -443,7 +453,7 @@ def audit_metrics(
     """AUC, precision/recall of the high band, calibration by decile, and the fairness table.
 
     `audit`: one row per pupil of the test snapshot with score, band, left (0/1), gender,
-    grade_level, municipality."""
+    grade_level, municipality, and (when there are vocational pupils) course_year."""
     from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
     from sklearn.metrics import roc_auc_score
 
@@ -493,7 +503,7 @@ def audit_metrics(
                     predicted=float(score[m].mean()))  # fmt: skip
     groups = {
         "gender": audit["gender"].fillna("unknown").astype(str),
-        "grade_band": grade_band(audit["grade_level"]),
+        "grade_band": grade_band(audit["grade_level"], audit.get("course_year")),
         "municipality": audit["municipality"].fillna("unknown").astype(str),
     }
     warnings: list[str] = []

@@ -19,21 +19,20 @@ import statsmodels.api as sm
 from scipy import stats
 
 import pipelines.evaluate.intervals as intervals
+from pipelines.marts import (  # the words `interval_method` publishes: the marts' contract
+    CLUSTER_ROBUST,
+    CR2,
+    CR3,
+    NO_INTERVAL,
+    SCHOOL_BOOTSTRAP,
+    SCHOOL_JACKKNIFE,
+    WILD_CLUSTER_BOOTSTRAP,
+)
 
 EQUIVALENCE_OK = 0.05
 EQUIVALENCE_MAX = 0.25
 COVARIATES = ("baseline_subject", "baseline_overall")
-# The words `interval_method` publishes (docs/data-dictionary.md); every interval is named here only.
-SCHOOL_BOOTSTRAP = "school_bootstrap"  # SE = SD of the school bootstrap that re-runs the matching, t(G−1)
-CLUSTER_ROBUST = "cluster_robust"  # the regression's school-clustered CR1 SE, t(G−1): too narrow after matching
-NO_INTERVAL = "none"  # one school, or no estimate
-SCHOOL_JACKKNIFE = "school_jackknife"  # leave each school out, re-match, re-estimate; jackknife SE, t(G−1)
-CR2 = "cr2"  # CR2 sandwich on the matched sample, Bell–McCaffrey degrees of freedom
-CR3 = "cr3"  # CR3 (leave-one-school-out) sandwich on the matched sample, t(G−1)
-WILD_CLUSTER_BOOTSTRAP = "wild_cluster_bootstrap"  # WCR bootstrap-t, Webb weights, interval by test inversion
-# The methods `evaluate.interval_method` may name (intervals.py; chosen on benchmarks/COVERAGE.md).
 REPLICATE_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE)  # need re-matched replicate draws (bootstrap.py)
-INTERVAL_METHODS = (SCHOOL_BOOTSTRAP, SCHOOL_JACKKNIFE, CLUSTER_ROBUST, CR2, CR3, WILD_CLUSTER_BOOTSTRAP)
 
 
 @dataclass(frozen=True)

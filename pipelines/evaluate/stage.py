@@ -8,7 +8,8 @@ Marts written here (grain):
 - marts.evaluation_sample: pupil × subject × semester analysis rows (supported or potential
   comparison) with baseline, outcome, match flag and weight. Pupil-level: stays in the warehouse.
 - marts.effectiveness: one row per cell (project × municipality × subject × school year, `ALL` totals),
-  exactly the export columns. marts.effectiveness_detail: the same cells with diagnostics.
+  the export columns and the WWC baseline-equivalence verdict the report shows (`wwc_equivalence`).
+  marts.effectiveness_detail: the same cells with diagnostics.
 - marts.dose_response: dimension (hours band, mode, staff role, support form) × level.
 - marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
   level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
@@ -19,6 +20,9 @@ Marts written here (grain):
   band, reasons, open plan; marts.early_warning_metrics: its out-of-time evaluation and fairness audit
   (early_warning.py). The per-school lists `<out>/early_warning/<school_id>.csv` are written here too,
   for the schools only (never under exports/).
+- marts.support_cube: breakdown (subject, staff role, mode) × project × municipality × school year ×
+  semester × level, `ALL` margins: the consultations counted once (sql/support_cube.sql), for export's
+  support files and the report's support tables, which read it instead of core.consultations.
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
@@ -53,7 +57,7 @@ from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
 from pipelines.evaluate.subgroups import SUBGROUP_SCHEMA, subgroup_estimates
-from pipelines.warehouse import release_cache, rollback, table_exists
+from pipelines.warehouse import load_sql, release_cache, table_exists, transaction
 
 log = logging.getLogger("atbalsts.evaluate")
 
@@ -72,6 +76,7 @@ EFFECTIVENESS_SCHEMA: dict[str, pl.DataType] = {
     "ci_high": pl.Float64(),
     "hedges_g": pl.Float64(),
     "baseline_std_diff": pl.Float64(),
+    "wwc_equivalence": pl.String(),  # the WWC verdict on baseline_std_diff (estimate.py): the report shows it
     "improvement_index": pl.Float64(),
     "n_supported_total": pl.Int64(),
     "interval_method": pl.String(),
@@ -239,6 +244,7 @@ def run_evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> Evaluate
         activities=inputs["activities"],
     )
     marts |= early_warning_marts(con, settings.early_warning)
+    marts["support_cube"] = ordered(con, load_sql(SQL_DIR, "support_cube"))  # counted once, read by export and report
     # Save (the per-school early-warning lists only after their mart is stored)
     write_marts(con, marts)
     write_school_lists(marts["early_warning"], settings.early_warning_dir)
@@ -434,10 +440,6 @@ def summarise(marts: dict[str, pl.DataFrame]) -> EvaluateResult:
 # --- I/O at the edges ----------------------------------------------------------------------------------
 
 
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """Consultations, plans and rosters as they are; marks only as pupil × subject × semester sums."""
     missing = [t for t in ("grades", "consultations", "plans", "pupils") if not table_exists(con, "core", t)]
@@ -446,7 +448,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             f"Nav tabulu core.{', core.'.join(missing)}: vispirms palaidiet `atbalsts transform`. / "
             f"Missing core.{', core.'.join(missing)}: run `atbalsts transform` first."
         )
-    con.execute(f"create or replace temp view scored_marks as {sql('scored_marks')}")
+    con.execute(f"create or replace temp view scored_marks as {load_sql(SQL_DIR, 'scored_marks')}")
     return {
         "consultations": ordered(
             con,
@@ -459,7 +461,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             "select pupil_id, school_id, school_year, grade_level, course_year, gender, left_on, leaving_reason "
             "from core.pupils",
         ),
-        "marks": ordered(con, sql("marks_by_semester")),
+        "marks": ordered(con, load_sql(SQL_DIR, "marks_by_semester")),
         "absences": (
             ordered(con, "select pupil_id, month, school_year, semester, unexcused from core.attendance_monthly")
             if table_exists(con, "core", "attendance_monthly")
@@ -482,7 +484,7 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.D
     """Outcome-window means over the row-level marks, computed in DuckDB."""
     con.register("outcome_windows", windows.to_arrow())
     try:
-        return ordered(con, sql("outcome_window"))
+        return ordered(con, load_sql(SQL_DIR, "outcome_window"))
     finally:
         con.unregister("outcome_windows")
 
@@ -490,16 +492,11 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.D
 def write_marts(con: duckdb.DuckDBPyConnection, marts: dict[str, pl.DataFrame]) -> None:
     """Replace every mart in one transaction, so readers never see a half-written evaluation."""
     con.execute("create schema if not exists marts")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for name, frame in marts.items():
             con.register("_evaluate_frame", frame.to_arrow())
             con.execute(f"create or replace table marts.{name} as select * from _evaluate_frame")
             con.unregister("_evaluate_frame")
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
 
 
 def effectiveness_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

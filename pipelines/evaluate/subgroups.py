@@ -20,7 +20,6 @@ baseline subject mean falls in, among all the stratum's analysis rows, supported
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -30,9 +29,8 @@ from pipelines.evaluate.bootstrap import MODEL_COLUMNS, replicas
 from pipelines.evaluate.cells import ALL, cell_frames
 from pipelines.evaluate.estimate import SCHOOL_JACKKNIFE, CellData, point_effect
 from pipelines.evaluate.matching import match_within_strata
+from pipelines.marts import SUBGROUPS, UNKNOWN_GENDER
 
-SUBGROUPS = ("gender", "grade_band", "baseline_tercile")
-UNKNOWN_GENDER = "unknown"
 NOT_TESTED = (UNKNOWN_GENDER,)  # levels shown but left out of the heterogeneity test
 LEVEL_ORDER = {"F": 0, "M": 1, UNKNOWN_GENDER: 2, "4-6": 0, "7-9": 1, "10-12": 2, "1": 0, "2": 1, "3": 2}
 
@@ -253,12 +251,3 @@ def order_subgroups(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64),
         "level",
     )
-
-
-def subgroup_levels(subgroup: str) -> Sequence[str]:
-    """The levels a subgroup can take (for the data dictionary)."""
-    return {
-        "gender": ("F", "M", UNKNOWN_GENDER),
-        "grade_band": ("4-6", "7-9", "10-12"),
-        "baseline_tercile": ("1", "2", "3"),
-    }[subgroup]

@@ -30,6 +30,11 @@ for every withheld cell with true value x, feasible max − feasible min ≥ max
 Speed: the LP is split into independent blocks (connected components of the constraints among
 withheld cells), and a cell is only solved for when the feasible points already found (the true
 table, and the optimum of every earlier LP in its block) do not show the interval wide enough.
+Each block is one HiGHS model: rows over a single unknown are passed as its bounds, the first LP
+is solved with presolve and dual simplex, and every later one only changes the objective and
+re-solves from the last basis. On a monthly re-run, counts that moved since last published make a
+large share of the withheld cells sensitive (the demo's June re-run: one block of ~2,750 unknowns,
+half of them sensitive, several rounds): see BENCHMARKS.md ("Monthly re-run export").
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from .disclosure import ALL, equations, linked_patterns
+from pipelines.disclosure import ALL, equations, linked_patterns
 
 log = logging.getLogger("atbalsts.export")
 
@@ -306,27 +311,52 @@ class _Model:
     def __init__(self, block: np.ndarray, rows: list[tuple[dict[int, float], float, float]], lower: np.ndarray):
         self.local = {int(v): i for i, v in enumerate(block)}
         self.size = len(block)
+        inf = highspy.kHighsInf
+        col_lower = lower.astype(float)
+        col_upper = np.full(self.size, inf)
+        # A row over one variable is a bound on it: as a bound HiGHS needs no row (and no basis
+        # position) for it (about a fifth of the rows on the demo's monthly re-run).
+        kept = []
+        for coef, low, high in rows:
+            if len(coef) != 1:
+                kept.append((coef, low, high))
+                continue
+            ((v, a),) = coef.items()
+            i = self.local[v]
+            low, high = (low / a, high / a) if a > 0 else (high / a, low / a)
+            col_lower[i] = max(col_lower[i], low)
+            col_upper[i] = min(col_upper[i], high)
         lp = highspy.HighsLp()
         lp.num_col_ = self.size
-        lp.num_row_ = len(rows)
+        lp.num_row_ = len(kept)
         lp.col_cost_ = np.zeros(self.size)
-        lp.col_lower_ = lower.astype(float)
-        lp.col_upper_ = np.full(self.size, highspy.kHighsInf)
-        inf = highspy.kHighsInf
-        lp.row_lower_ = np.array([low if np.isfinite(low) else -inf for _, low, _ in rows], dtype=float)
-        lp.row_upper_ = np.array([high if np.isfinite(high) else inf for _, _, high in rows], dtype=float)
+        lp.col_lower_ = col_lower
+        lp.col_upper_ = np.where(np.isfinite(col_upper), col_upper, inf)
+        lp.row_lower_ = np.array([low if np.isfinite(low) else -inf for _, low, _ in kept], dtype=float)
+        lp.row_upper_ = np.array([high if np.isfinite(high) else inf for _, _, high in kept], dtype=float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(coef) for coef, _, _ in rows])]).astype(np.int32)
-        lp.a_matrix_.index_ = np.array([self.local[v] for coef, _, _ in rows for v in coef], dtype=np.int32)
-        lp.a_matrix_.value_ = np.array([a for coef, _, _ in rows for a in coef.values()], dtype=float)
+        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(coef) for coef, _, _ in kept])]).astype(np.int32)
+        lp.a_matrix_.index_ = np.array([self.local[v] for coef, _, _ in kept for v in coef], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([a for coef, _, _ in kept for a in coef.values()], dtype=float)
         self.highs = _highs()
         self.highs.passModel(lp)
         self.columns = np.arange(self.size, dtype=np.int32)
+        self.warm = False
 
     def optimum(self, objective: np.ndarray) -> np.ndarray | None:
         """The minimising point, or None when the objective is unbounded below."""
         self.highs.changeColsCost(self.size, self.columns, objective.astype(float))
+        if not self.warm:
+            # No basis yet: presolve and dual simplex find the first vertex far faster than primal
+            # simplex from the slack basis (measured on the demo's monthly re-run: 1,177 iterations
+            # against 6,544, 16× less time); the optimal basis is then kept for the warm starts.
+            self.highs.setOptionValue("presolve", "on")
+            self.highs.setOptionValue("simplex_strategy", 1)
         self.highs.run()
+        if not self.warm:
+            self.highs.setOptionValue("presolve", "off")
+            self.highs.setOptionValue("simplex_strategy", 4)
+            self.warm = True
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             return np.asarray(self.highs.getSolution().col_value, dtype=float)

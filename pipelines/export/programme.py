@@ -19,14 +19,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.warehouse import table_exists
+from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
+from pipelines.warehouse import load_sql, table_exists
 
 from .audit import ColumnRule, audited_patterns
-from .disclosure import ALL, apply_pattern, sort_rows
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
-SQL_DIR = Path(__file__).parent
+SQL_DIR = Path(__file__).with_name("sql")
 SUMMARY_KEYS = ("project_code", "municipality", "school_year", "semester")
 SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
 COST_KEYS = ("project_code", "municipality", "school_year", "cost_category")
@@ -48,7 +48,7 @@ EMPTY_TABLES: dict[str, str] = {
 
 def cube_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The cube's SQL, with any core table this warehouse lacks read as an empty one."""
-    sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    sql = load_sql(SQL_DIR, name)
     for table, columns in EMPTY_TABLES.items():
         if not table_exists(con, "core", table):
             names = [c.split()[0] for c in columns.split(", ")]
@@ -99,13 +99,22 @@ def protect_one(
 
 
 def summary_with_programme(
-    summary: pd.DataFrame, programme: pd.DataFrame, k: int, last: LastPublished | None = None
+    summary: pd.DataFrame,
+    programme: pd.DataFrame,
+    k: int,
+    last: LastPublished | None = None,
+    dominance_p: float = 0.1,
 ) -> pd.DataFrame:
     """support_summary with activities and financial support beside the consultations: each part
-    protected on its own (different pupils), rows of either kept (a part without rows there is 0)."""
+    protected on its own (different pupils), rows of either kept (a part without rows there is 0).
+    A financial-support cell one pupil's payment dominates (`dominated`, p = `dominance_p`) is withheld
+    from the outset like a small count, with complementary cells, and LP-audited as sensitive."""
     grid = programme.copy() if len(programme) else programme.iloc[0:0].copy()
+    for column in TOP_EUR:
+        if column not in grid.columns:
+            grid[column] = 0.0
     activities = grid[[*SUMMARY_KEYS, "n_pupils_activities", "activity_hours"]]
-    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur"]]
+    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur", *TOP_EUR]]
     parts = []
     for frame, counts, rules in (
         (activities, ("n_pupils_activities",), ACTIVITY_RULES),
@@ -114,8 +123,12 @@ def summary_with_programme(
         if len(frame):
             frame = sort_rows(frame, SUMMARY_KEYS)
             moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
+            if counts[0] == "n_pupils_financial_support":
+                moved[counts[0]] = moved[counts[0]] | dominated(frame, dominance_p)
+                frame = frame.drop(columns=list(TOP_EUR))
             frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
         else:
+            frame = frame.drop(columns=[c for c in TOP_EUR if c in frame.columns])
             frame = frame.assign(suppressed=pd.Series(dtype=bool))
         parts.append(frame.rename(columns={"suppressed": f"_suppressed_{counts[0]}"}))
     extra = parts[0].merge(parts[1], on=list(SUMMARY_KEYS), how="outer")

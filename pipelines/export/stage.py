@@ -1,6 +1,6 @@
 """Stage `export`: ministry CSVs with statistical disclosure control.
 
-Load (aggregate the core tables in DuckDB, read marts.effectiveness) → Process (disclosure
+Load (read marts.support_cube and marts.effectiveness, aggregate the other core tables in DuckDB) → Process (disclosure
 control, formatting, descriptors, all pure) → Save (atomic writes into `exports/`).
 """
 
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
+from pipelines.disclosure import ALL, apply_pattern, sort_rows
 from pipelines.errors import UserError
-from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
-from pipelines.warehouse import table_exists
+from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
+from pipelines.warehouse import load_sql, table_exists
 
 from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
-from .disclosure import ALL, apply_pattern, sort_rows
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import costs_table, esf_table, load_programme, protect_supported, summary_with_programme
 from .tables import (
@@ -44,7 +44,7 @@ from .temporal import LastPublished
 
 log = logging.getLogger("atbalsts.export")
 
-SQL_DIR = Path(__file__).parent
+SQL_DIR = Path(__file__).with_name("sql")
 WORKBOOK_NAME = "atbalsts.xlsx"
 
 
@@ -79,6 +79,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         programme=programme,
         subgroups=subgroups,
         last=last,
+        dominance_p=settings.export.dominance_p,
     )
     tables.append((RISK_SUMMARY, protect_risk_summary(risk, k, last)))
     contents, rows = render_files(tables, k, run_id, excel)
@@ -112,7 +113,8 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
 
 
 def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.DataFrame:
-    """The support cube broken down by `subject` or `staff_role`, margins included (small frame)."""
+    """The support cube broken down by `subject` or `staff_role`, margins included (small frame): the
+    rows of marts.support_cube, which evaluate counts once for export and report alike."""
     if breakdown not in ("subject", "staff_role"):
         raise ValueError(f"unknown breakdown {breakdown!r}")
     if not table_exists(con, "core", "consultations"):
@@ -121,15 +123,19 @@ def load_support_cube(con: duckdb.DuckDBPyConnection, breakdown: str) -> pd.Data
             "core.consultations is missing: run `atbalsts transform` first"
         )
     clash = con.execute(
-        "select count(*) from core.consultations where ? in "
+        "select count(*) from core.consultations where $all in "
         "(project_code, municipality, school_year, cast(semester as varchar), subject, staff_role)",
-        [ALL],
+        {"all": ALL},
     ).fetchall()[0][0]
     if clash:
         raise UserError(f"Vērtība '{ALL}' ir rezervēta kopsummām / the value '{ALL}' is reserved for totals")
-    sql = (SQL_DIR / "support_cube.sql").read_text(encoding="utf-8")
-    frame = con.execute(sql, {"breakdown": breakdown}).df()
-    return frame.rename(columns={"breakdown": breakdown})
+    if not table_exists(con, "marts", "support_cube"):
+        raise UserError(
+            "Noliktavā nav marts.support_cube: vispirms palaidiet `atbalsts evaluate` / "
+            "marts.support_cube is missing: run `atbalsts evaluate` first"
+        )
+    sql = load_sql(SQL_DIR, "support_cube", breakdown=breakdown)
+    return con.execute(sql, {"breakdown": breakdown}).df()
 
 
 def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -148,7 +154,7 @@ def load_risk_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "marts", "early_warning"):
         log.warning("marts.early_warning nav izveidota; risk_summary.csv būs tukša / not built; file will be empty")
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    sql = (SQL_DIR / "risk_summary.sql").read_text(encoding="utf-8")
+    sql = load_sql(SQL_DIR, "risk_summary")
     return con.execute(sql).df()[columns]
 
 
@@ -199,6 +205,7 @@ def protect_tables(
     programme: dict[str, pd.DataFrame] | None = None,
     subgroups: pd.DataFrame | None = None,
     last: LastPublished | None = None,
+    dominance_p: float = 0.1,
 ) -> list[tuple[TableSpec, pd.DataFrame]]:
     """Disclosure control for every export; the summary is the `ALL` slice shared by both breakdowns.
 
@@ -230,7 +237,7 @@ def protect_tables(
     subgroups = EMPTY_SUBGROUPS if subgroups is None else subgroups
     effect_out, subgroups_out = protect_effectiveness(prepare_effectiveness(effectiveness), k, subgroups, last)
     programme = programme or empty_programme()
-    summary_out = summary_with_programme(summary_out, programme["programme"], k, last)
+    summary_out = summary_with_programme(summary_out, programme["programme"], k, last, dominance_p)
     supported = protect_supported(programme["supported"], k, last)
     costs_out = costs_table(programme["costs"], supported)
     esf_out = esf_table(summary_out, supported, programme["costs"])

@@ -14,18 +14,17 @@ from typing import Any
 
 from pipelines.changes import DOC_SECTION as CHANGES_DOC_SECTION
 from pipelines.contract import COST_CATEGORIES, OTHER_PROJECT, OTHER_SUBJECT, PROJECTS, STAFF_ROLES, SUBJECTS
-from pipelines.evaluate.estimate import (
+from pipelines.disclosure import ALL
+from pipelines.marts import (
     CLUSTER_ROBUST,
     INTERVAL_METHODS,
     NO_INTERVAL,
     SCHOOL_BOOTSTRAP,
     SCHOOL_JACKKNIFE,
+    subgroup_levels,
 )
-from pipelines.evaluate.subgroups import SUBGROUPS as SUBGROUP_NAMES
-from pipelines.evaluate.subgroups import subgroup_levels
+from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.resources import PACKAGED
-
-from .disclosure import ALL
 
 SUBGROUP_LEVELS = tuple(dict.fromkeys(level for name in SUBGROUP_NAMES for level in subgroup_levels(name)))
 
@@ -206,9 +205,15 @@ _PROGRAMME_MEASURES = (
         "financial_support_eur",
         "number",
         "Izmaksātā finansiālā atbalsta summa; aizklāta kopā ar `n_pupils_financial_support` (mazas grupas summa "
-        "atklātu viena skolēna atbalstu)",
+        "atklātu viena skolēna atbalstu) un arī tad, ja to nosaka viena skolēna maksājumi (p % dominances likums, "
+        "`params.yaml` `export.dominance_p` = 0,1: visi skolēni, izņemot divus lielākos, saņēmuši mazāk par "
+        "10 % no lielākā skolēna summas, tāpēc otrs lielākais saņēmējs to varētu aprēķināt 10 % robežās); tad "
+        "šūnu aizklāj kā mazu skaitu — ar papildu šūnām un LP auditu (pārskatu kopsummām piemēro to pašu likumu)",
         "Financial support paid; withheld with `n_pupils_financial_support` (a small group's sum would reveal one "
-        "pupil's support)",
+        "pupil's support), and also where one pupil's payments dominate it (p% dominance rule, `params.yaml` "
+        "`export.dominance_p` = 0.1: the pupils other than the two largest got less than 10 % of the largest "
+        "pupil's sum, so the second-largest recipient could estimate it within 10 %); such a cell is withheld "
+        "like a small count, with complementary cells and the LP audit (the reports' totals follow the same rule)",
         "EUR",
         "EUR",
         decimals=2,

@@ -61,7 +61,17 @@ def recode(con: duckdb.DuckDBPyConnection, table: str, column: str, to_code: Cal
     return changed
 
 
-SUBJECT_TABLES = (("staging", "consultations"), ("staging", "grades"), ("core", "consultations"), ("core", "grades"))
+# Attendance lesson records kept an unknown subject's normalised text unmasked before ingest_subject
+# (a code-shaped subject stored as `~robotika 150312 12345`): re-read, it becomes `~***`.
+SUBJECT_TABLES = (
+    ("staging", "consultations"),
+    ("staging", "grades"),
+    ("staging", "activities"),
+    ("staging", "attendance"),
+    ("core", "consultations"),
+    ("core", "grades"),
+    ("core", "attendance"),
+)
 
 
 def migrate_subjects(con: duckdb.DuckDBPyConnection) -> int:

@@ -56,6 +56,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "Rindā nav ne dalībnieka personas koda, ne dalībnieku skaita: aizpildiet vienu no tiem.",
         "The row has neither a participant's personal code nor a participant count: fill in one of them.",
     ),
+    "school_id_personal_data": (
+        "“{lv}” izskatās pēc personas koda vai skolēna vārda (saglabāts kā ***): ierakstiet iestādes reģistra kodu.",
+        "'{en}' looks like a personal code or a pupil's name (stored as ***): write the school's register code.",
+    ),
+    "school_id_not_code": (
+        "“{lv}” nav iestādes kods (saglabāts kā ***): ierakstiet iestādes reģistra kodu, piemēram, 2712900123.",
+        "'{en}' is not a school code (stored as ***): write the school's register code, e.g. 2712900123.",
+    ),
     "unknown_gender": (
         "Nezināms dzimuma apzīmējums: lietojiet M/F vai V/S.",
         "Unknown gender value: use M/F or V/S.",

@@ -27,19 +27,19 @@ from pipelines.contract import (
     subject_key,
 )
 from pipelines.ingest import readers, values
+from pipelines.personal_code import code_shape_sql
+from pipelines.warehouse import load_sql
 
 SQL_DIR = Path(__file__).with_name("sql")
 TYPED_TABLE = "ingest_typed"
 OTHER_CELLS = "_filled_elsewhere"
 
 
-def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     install_sql_macros(con)  # school_year_of / semester_of, which macros.sql uses
-    con.execute(sql_text("macros"))
+    # the one personal-code shape (personal_code.py), in RE2 syntax, for ingest_no_code
+    con.execute(f"create or replace temp macro personal_code_shape() as {code_shape_sql()}")
+    con.execute(load_sql(SQL_DIR, "macros"))
 
 
 def select_cells(
@@ -96,6 +96,9 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
     if "raw_school_id" in frame.columns:  # costs are reported per municipality, not per school
         # Excel hands a numeric registration number over as `2712900123.0`.
         frame = frame.with_columns(pl.col("raw_school_id").str.replace(r"^(\d+)\.0+$", "${1}"))
+        # a personal code or name typed as the school id is never stored: `***`, the row quarantined
+        frame = add_mapped(frame, ["raw_school_id"], values.school_id_check, SCHOOL_ID_SCHEMA)
+        frame = frame.with_columns(pl.col("school_id_value").alias("raw_school_id")).drop("school_id_value")
     if "raw_pupil_code" in frame.columns:  # the school registry has no pupils
         frame = add_mapped(frame, ["raw_pupil_code"], pupil_ids or values.PupilIds(key), PUPIL_SCHEMA)
     if kind == "consultations":
@@ -125,6 +128,7 @@ def map_values(cells: pl.DataFrame, kind: str, key: bytes, pupil_ids: values.Pup
 
 
 PROJECT_SCHEMA = {"project_code_value": pl.String, "project_text_hash": pl.String}
+SCHOOL_ID_SCHEMA = {"school_id_value": pl.String, "school_id_error": pl.String}
 PUPIL_SCHEMA = {"pupil_id": pl.String, "pupil_error": pl.String}
 GRADE_SCHEMA = {
     "grade_kind": pl.String,
@@ -225,7 +229,7 @@ def add_typed(con: duckdb.DuckDBPyConnection, kind: str, prepared: pl.DataFrame)
     con.register("ingest_src", prepared)
     try:
         query = f"""
-            with typed as ({sql_text(kind)})
+            with typed as ({load_sql(SQL_DIR, kind)})
             select * exclude (key_text) replace (
                 case when raw_row_problem is null then error_column end as error_column,
                 coalesce(raw_row_problem, error_reason) as error_reason,

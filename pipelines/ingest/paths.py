@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -29,7 +30,8 @@ import duckdb
 import polars as pl
 
 from pipelines.contract import normalise_text
-from pipelines.personal_code import MASK, PERSONAL_CODE_SHAPE
+from pipelines.personal_code import MASK, mask_codes
+from pipelines.warehouse import transaction
 
 IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -37,6 +39,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 # number or an earlier mask between two words keeps them apart (scrubbing again changes nothing).
 _TOKEN = re.compile(r"[^\W_]+|\*\*\*")
 PAIR_HEX_DIGITS = 16
+Span = tuple[int, int]  # characters [start, end) of a path part
 MAX_NAME_WORDS = 2  # first and last names are matched as runs of up to this many words each
 PATH_COLUMNS = ("source_file", "file_path")
 
@@ -79,7 +82,17 @@ class PathScrubber:
         out = {self.pair_hash(f, la), self.pair_hash(initials, la)}
         if len(f) > 1 or len(la) > 1:
             out.update(self.pair_hash([a], [b]) for a in [*f, *initials] for b in la)
+        # the first name with the surname's initial (`Zigfrīds K.`)
+        out.update(self.pair_hash(first_words, [b[0]]) for first_words in [f, *([a] for a in f)] for b in la)
+        # first and last name written as one word, either order (`ZigfridsKalnins`, `KalninsZigfrids`)
+        for a in {"".join(f), *f}:
+            for b in {"".join(la), *la}:
+                out.update({self.word_hash(a + b), self.word_hash(b + a)})
         return out
+
+    def word_hash(self, word: str) -> str:
+        """A one-word name (`zigfridskalnins`): a pair with an empty last part, so never a two-word pair."""
+        return self.pair_hash([word], [])
 
     def staff_hashes(self, name: str | None) -> set[str]:
         """A staff member written as one cell (`Ilze Ozoliņa`): the last word is the surname."""
@@ -97,6 +110,9 @@ class PathScrubber:
             return found
         found = {}
         spans = [(m.start(), m.end(), _name_word(m.group())) for m in _TOKEN.finditer(component)]
+        for start, end, word in spans:
+            if word:
+                found.setdefault(self.word_hash(word), []).append((start, end))
         for i in range(len(spans)):
             for a in range(1, MAX_NAME_WORDS + 1):
                 for b in range(1, MAX_NAME_WORDS + 1):
@@ -110,19 +126,55 @@ class PathScrubber:
         self._component_candidates[component] = found
         return found
 
+    def boundary_candidates(self, left: str, right: str) -> dict[str, tuple[list[Span], list[Span]]]:
+        """Hash -> (spans in `left`, spans in `right`) for a name split over two consecutive path
+        parts (`Zigfrīds/Kalniņš/iap.csv`): the last 1–2 words of one and the first 1–2 of the next."""
+        tail = [(m.start(), m.end(), _name_word(m.group())) for m in _TOKEN.finditer(left)][-MAX_NAME_WORDS:]
+        head = [(m.start(), m.end(), _name_word(m.group())) for m in _TOKEN.finditer(right)][:MAX_NAME_WORDS]
+        found: dict[str, tuple[list[Span], list[Span]]] = {}
+        for a in range(1, len(tail) + 1):
+            for b in range(1, len(head) + 1):
+                first, last = tail[len(tail) - a :], head[:b]
+                if not all(s[2] for s in [*first, *last]):
+                    continue
+                words_a, words_b = [s[2] for s in first], [s[2] for s in last]
+                for h in {self.pair_hash(words_a, words_b), self.pair_hash(words_b, words_a)}:
+                    spans = found.setdefault(h, ([], []))
+                    spans[0].extend((s[0], s[1]) for s in first)
+                    spans[1].extend((s[0], s[1]) for s in last)
+        return found
+
+    def hashes_of(self, text: str) -> set[str]:
+        """Every candidate name hash of a text (path or cell): within its parts and across them."""
+        components = text.split("/")
+        found = {h for component in components for h in self.candidates(component)}
+        for left, right in itertools.pairwise(components):
+            found |= set(self.boundary_candidates(left, right))
+        return found
+
     def scrub(self, text: str, known: set[str]) -> str:
-        """Personal-code shapes and known name pairs (`known`: matched hashes) replaced by `***`."""
+        """Personal-code shapes (anywhere, also across `/`) and known name pairs (`known`: matched
+        hashes; also one-word names and names split over two consecutive path parts) replaced by `***`."""
+        components = text.split("/")
+        masked: list[set[tuple[int, int]]] = [
+            {span for h, spans in self.candidates(component).items() if h in known for span in spans}
+            for component in components
+        ]
+        for i in range(len(components) - 1):
+            for h, (left, right) in self.boundary_candidates(components[i], components[i + 1]).items():
+                if h in known:
+                    masked[i].update(left)
+                    masked[i + 1].update(right)
         parts = []
-        for component in text.split("/"):
-            masked = sorted({span for h, spans in self.candidates(component).items() if h in known for span in spans})
+        for component, spans in zip(components, masked, strict=True):
             out, at = [], 0
-            for start, end in masked:
+            for start, end in sorted(spans):
                 if start >= at:
                     out += [component[at:start], MASK]
                     at = end
             out.append(component[at:])
-            parts.append(PERSONAL_CODE_SHAPE.sub(MASK, "".join(out)))
-        return "/".join(parts)
+            parts.append("".join(out))
+        return mask_codes("/".join(parts))
 
     def identity(self, raw: str, known: set[str]) -> str:
         """The raw path if it holds nothing personal, else `<scrubbed> #<keyed hash of the raw path>`."""
@@ -139,7 +191,7 @@ class PathScrubber:
 
     def known_pairs(self, con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> set[str]:
         """Which candidate hashes of these paths are stored name pairs (one query)."""
-        hashes = {h for text in texts for component in text.split("/") for h in self.candidates(component)}
+        hashes = {h for text in texts for h in self.hashes_of(text)}
         if not hashes:
             return set()
         con.register("ingest_path_candidates", pl.DataFrame({"pair_hash": sorted(hashes)}))
@@ -241,7 +293,7 @@ def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFram
     replaced by `***`; the rest stays, as reports show these names. Each distinct value once."""
     present = [c for c in columns if c in cells.columns]
     values = {v for c in present for v in cells[c].drop_nulls().unique().to_list()}
-    changed = {v: masked for v in values if (masked := PERSONAL_CODE_SHAPE.sub(MASK, v)) != v}
+    changed = {v: masked for v in values if (masked := mask_codes(v)) != v}
     return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
 
 
@@ -259,23 +311,19 @@ def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -
     ).fetchall()
     frame = pl.DataFrame({"old": list(renames), "new": list(renames.values())})
     con.register("ingest_renames", frame)
-    con.execute("begin transaction")
     try:
-        for schema, table, column in columns:
-            con.execute(
-                f'update "{schema}"."{table}" set "{column}" = r.new from ingest_renames r '
-                f'where "{schema}"."{table}"."{column}" = r.old'
-            )
-        for run_id, hashes in con.execute(
-            "select run_id, input_hashes from meta.runs where input_hashes is not null"
-        ).fetchall():
-            old = json.loads(hashes)
-            new = {renames.get(path, path): digest for path, digest in old.items()}
-            if new != old:
-                con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            for schema, table, column in columns:
+                con.execute(
+                    f'update "{schema}"."{table}" set "{column}" = r.new from ingest_renames r '
+                    f'where "{schema}"."{table}"."{column}" = r.old'
+                )
+            for run_id, hashes in con.execute(
+                "select run_id, input_hashes from meta.runs where input_hashes is not null"
+            ).fetchall():
+                old = json.loads(hashes)
+                new = {renames.get(path, path): digest for path, digest in old.items()}
+                if new != old:
+                    con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
     finally:
         con.unregister("ingest_renames")

@@ -39,7 +39,7 @@ from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_c
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.pseudonym import check_warehouse_key
-from pipelines.warehouse import ensure_schema, machine_failure, rollback
+from pipelines.warehouse import ensure_schema, machine_failure, transaction
 
 __all__ = ["ArchiveLimits", "FileReport", "IngestResult", "run_ingest"]
 
@@ -51,8 +51,12 @@ KEPT_TEXT_CELLS = (
     *("raw_subject", "raw_staff_role", "raw_mode", "raw_class", "raw_grade", "raw_assessment_type"),
     *("raw_activity_id", "raw_activity_type", "raw_support_type", "raw_cost_category", "raw_reason"),
     "raw_municipality",  # registry text, but a costs file's municipality is typed by a project
+    # a pupil's name typed as the school id (then quarantined: values.school_id_check), and registry
+    # school names: a school named after a person who is also a pupil on a roster is rare, privacy first
+    *("raw_school_id", "raw_school_name", "raw_school_type"),
 )
-# Allowed text shown in reports: only personal-code-shaped parts are masked (paths.mask_code_shapes).
+# Allowed text shown in reports: personal-code-shaped parts masked (paths.mask_code_shapes), and known
+# names as in every kept cell (above).
 # A costs file's municipality is registry text too.
 REGISTRY_TEXT_CELLS = ("raw_school_name", "raw_municipality")
 
@@ -339,6 +343,7 @@ def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table meta.files add column if not exists file_mtime_ns bigint")
     con.execute("alter table meta.files add column if not exists school_id varchar")
     con.execute("alter table staging.schools add column if not exists school_type varchar")
+    con.execute("alter table staging.schools add column if not exists school_type_raw varchar")
     con.execute("alter table staging.pupils add column if not exists course_year integer")
 
 
@@ -697,7 +702,7 @@ def rejected_rows(table: RawTable, stream: readers.TextSource | None, school_at:
                 schools.update(column.str.replace(r"^(\d+)\.0+$", "${1}").drop_nulls().unique().to_list())
     except Unreadable:
         return readers.count_data_lines(stream.data), None
-    return rows, (schools.pop() if len(schools) == 1 else None)
+    return rows, (values.safe_school_id(schools.pop()) if len(schools) == 1 else None)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, key: bytes, state: _RunState) -> list[FileReport]:
@@ -775,16 +780,11 @@ def type_and_save(
          p.delimiter, now, state.run_id, p.stat.size, p.stat.mtime_ns, None)
         for p, r in zip(files, reports, strict=True)
     ]  # fmt: skip
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for previous_kind, paths in _by_previous_kind(files).items():
             remove_rows(con, paths, previous_kind)
         insert_rows(con, kind, state, any(r.rows_quarantined for r in reports))
         upsert_files(con, records)
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
     return reports
 
 
@@ -866,32 +866,22 @@ def save_file(
 ) -> FileReport:
     """A file without rows to load (skipped or rejected), in one transaction: earlier rows out, meta.files in.
     `rows`: a rejected file's data rows, counted as read and quarantined (read = loaded + quarantined)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         if previous is not None:
             remove_rows(con, [rel], previous.kind)
         record = (rel, digest, kind, status, rows, 0, rows, reason, encoding, delimiter, datetime.now(), state.run_id,
                   stat.size, stat.mtime_ns, school_id)  # fmt: skip
         upsert_files(con, [record])
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
     return FileReport(rel, kind, status, rows, 0, rows, reason)
 
 
 def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunState) -> None:
     """Sheets or members no longer in their replaced workbook or archive (or a container recorded
     whole before): their rows and records go, in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for path in paths:
             remove_rows(con, [path], state.previous[path].kind)
         con.execute("delete from meta.files where file_path in (select unnest(?))", [paths])
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
 
 
 def remove_rows(con: duckdb.DuckDBPyConnection, paths: list[str], kind: str | None) -> None:
@@ -907,11 +897,25 @@ def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, state: _RunState, any
     columns = ", ".join(state.columns[table])
     con.execute(f"insert into staging.{table} ({columns}) select {columns} from ({normalise.keyed_rows_sql()})")
     if any_quarantined:
-        insert_quarantine(con, kind, state.run_id)
+        insert_quarantine(con, kind, state.run_id, state.scrubber)
 
 
-def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
-    """The typed table's error rows to quarantine.rows, with the message for the school."""
+def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str, scrubber: PathScrubber) -> None:
+    """The typed table's error rows to quarantine.rows, with the message for the school. The value
+    kept is masked like a kept text cell (codes and known names, paths.PathScrubber.scrub): a pupil's
+    name can be typed into any column, a date or an amount too."""
+    value_sql = normalise.quarantine_value_sql(kind)
+    written = [
+        r[0]
+        for r in con.execute(
+            f"select distinct {value_sql} as v from {normalise.TYPED_TABLE} where error_reason is not null"
+        ).fetchall()
+        if r[0] is not None
+    ]
+    known = scrubber.known_pairs(con, written)
+    masked = {v: shown for v in written if (shown := scrubber.scrub(v, known)) != v}
+    con.register("ingest_masked", pl.DataFrame({"value": list(masked), "shown": list(masked.values())},
+                                                schema={"value": pl.String, "shown": pl.String}))  # fmt: skip
     con.register("ingest_reasons", reasons_frame(kind))
     try:
         con.execute(
@@ -919,12 +923,13 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) ->
             insert into quarantine.rows (source_file, source_line, kind, school_id, stage, column_name, value,
                                          reason_code, message_lv, message_en, row_key, run_id)
             select t.source_file, t.source_line, ?, t.raw_school_id, 'ingest', t.error_column,
-                   {normalise.quarantine_value_sql(kind)},
+                   coalesce(m.shown, t.q_value),
                    t.error_reason,
                    coalesce(r.message_lv, 'Rinda netika ielādēta: ' || t.error_reason),
                    coalesce(r.message_en, 'The row was not loaded: ' || t.error_reason),
                    null, ?
-            from {normalise.TYPED_TABLE} t
+            from (select *, {value_sql} as q_value from {normalise.TYPED_TABLE} where error_reason is not null) t
+            left join ingest_masked m on m.value = t.q_value
             left join ingest_reasons r
                 on r.reason_code = t.error_reason and r.column_name is not distinct from t.error_column
             where t.error_reason is not null
@@ -934,3 +939,4 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) ->
         )
     finally:
         con.unregister("ingest_reasons")
+        con.unregister("ingest_masked")

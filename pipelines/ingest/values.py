@@ -30,7 +30,7 @@ from pipelines.contract import (
     normalise_project,
     normalise_text,
 )
-from pipelines.personal_code import compact_personal_code
+from pipelines.personal_code import MASK, compact_personal_code, looks_like_code
 from pipelines.pseudonym import pseudonym
 
 
@@ -250,3 +250,30 @@ def risk_factor_codes(raw: str | None) -> str | None:
     items = [normalise_text(item) for item in re.split(RISK_FACTOR_SEPARATORS, raw)]
     codes = {RISK_FACTOR_LOOKUP.get(item, "other") for item in items if item}
     return ";".join(sorted(codes)) or None
+
+
+# A school id as written in every file (`Iestādes kods`): the registry's code, digits (`2712900123`),
+# or a short code of ASCII letters, digits, `-`, `_`, `.` (`S1`, `ABC`), up to 32 characters.
+SCHOOL_ID_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
+# two words of three letters or more (`Zigfrids_Kalnins`, `Anna.Ozola`): a name, not a code
+_NAME_LIKE = re.compile(r"[A-Za-z]{3,}[^A-Za-z]+[A-Za-z]{3,}")
+UNSAFE_SCHOOL_ID = MASK  # what an unsafe school id is stored as
+
+
+def school_id_check(raw: str | None) -> tuple[str | None, str | None]:
+    """(the id as stored, reason code or None). An id shaped like a personal code, holding a name
+    known to the run (already `***` from paths.PathScrubber.scrub_cells) or not shaped like a school
+    code is stored as `***` and its row quarantined: schools sometimes type a pupil's code or name
+    into the wrong column, and a school id is stored, shown and used as a feedback file name."""
+    if raw is None:
+        return None, None
+    if looks_like_code(raw) or MASK in raw:
+        return UNSAFE_SCHOOL_ID, "school_id_personal_data"
+    if not SCHOOL_ID_SHAPE.fullmatch(raw) or _NAME_LIKE.search(raw):
+        return UNSAFE_SCHOOL_ID, "school_id_not_code"
+    return raw, None
+
+
+def safe_school_id(raw: str | None) -> str | None:
+    """A school id fit to store (school_id_check's first part)."""
+    return school_id_check(raw)[0]

@@ -26,6 +26,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "index_rows": ("Ielādētās rindas", "Rows loaded"),
     "index_reports": ("Pārskati", "Reports"),
     "index_municipalities": ("Pašvaldību pārskati", "Municipality reports"),
+    "index_changes": ("Kas mainījies kopš iepriekšējās palaišanas", "What changed since the previous run"),
+    "index_changes_file": ("Publicētā datne", "Published file"),
+    "index_changes_cells": ("Mainītas šūnas", "Cells changed"),
+    "index_changes_added": ("Jaunas rindas", "New rows"),
+    "index_changes_removed": ("Izņemtas rindas", "Rows removed"),
+    "index_changes_none": (
+        "Eksporti vēl nav saglabāti: izmaiņas būs redzamas pēc nākamās palaišanas.",
+        "No exports kept yet: the changes show after the next run.",
+    ),
+    "index_changes_note": (
+        "Katra izmaiņa (datne, rindas atslēga, kolonna, iepriekšējā un jaunā vērtība) ir exports/{name}; "
+        "aizklāta šūna ir tukša.",
+        "Every change (file, row key, column, previous and new value) is in exports/{name}; a withheld cell is empty.",
+    ),
     "index_note": (
         "Visi skaitļi ir apkopoti; skaiti, kas mazāki par {k}, nav parādīti.",
         "All figures are aggregated; counts below {k} are not shown.",

@@ -19,8 +19,8 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from pipelines.contract import install_sql_macros
+from pipelines.disclosure import assert_no_small
 from pipelines.report import fmt, labels, plots, queries
-from pipelines.report.disclosure import assert_no_small
 
 
 class Report:
@@ -33,9 +33,11 @@ class Report:
         k: int = 5,
         municipality: str | None = None,
         school_year: str | None = None,
+        dominance_p: float = 0.1,
     ) -> None:
         self.lang = labels.check_lang(lang)
         self.k = int(k)
+        self.dominance_p = float(dominance_p)
         self.municipality = municipality or None
         self.school_year = school_year or None
         # Not warehouse.connect(): inside a Jupyter kernel DuckDB refuses any progress-bar setting
@@ -131,8 +133,9 @@ class Report:
         """Activities and financial support: here (the municipality, if any) beside the whole project."""
         self.h2("programme_other")
         self.text("programme_intro")
-        here = queries.programme_totals(self.con, self.k, self.municipality, self.school_year).iloc[0]
-        whole = queries.programme_totals(self.con, self.k, None, self.school_year).iloc[0]
+        p = self.dominance_p
+        here = queries.programme_totals(self.con, self.k, self.municipality, self.school_year, p).iloc[0]
+        whole = queries.programme_totals(self.con, self.k, None, self.school_year, p).iloc[0]
         measures = [
             ("activities_held", "activities", self.fmt_num()),
             ("activity_pupils", "activity_pupils", self.fmt_count()),

@@ -9,21 +9,19 @@ before any notebook sees them, together with the measures computed from those pu
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.deliveries import MISSING_SQL
-from pipelines.evaluate.estimate import wwc_equivalence
-from pipelines.report.disclosure import protect, suppress_small
-from pipelines.warehouse import table_exists
+from pipelines.disclosure import TOP_EUR, dominated, protect, suppress_small, suppression_pattern
+from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
-
-FILTER = (
-    "($municipality is null or municipality = $municipality) and ($school_year is null or school_year = $school_year)"
-)
+SQL_DIR = Path(__file__).with_name("sql")
 
 
 def _params(municipality: str | None, school_year: str | None) -> dict[str, Any]:
@@ -34,12 +32,23 @@ def _df(con: Con, sql: str, params: dict[str, Any] | None = None) -> pd.DataFram
     return con.execute(sql, params or {}).df()
 
 
+def _query(con: Con, name: str, params: dict[str, Any] | None = None, **parts: Any) -> pd.DataFrame:
+    """report/sql/<name>.sql as a frame (pipelines.warehouse.load_sql: identifiers and fragments in
+    `{placeholders}`, values as DuckDB `$parameters`)."""
+    return _df(con, load_sql(SQL_DIR, name, **parts), params)
+
+
 def columns_of(con: Con, schema: str, table: str) -> list[str]:
-    sql = """
-        select column_name from information_schema.columns
-        where table_schema = ? and table_name = ? order by ordinal_position
-    """
-    return [r[0] for r in con.execute(sql, [schema, table]).fetchall()]
+    rows = con.execute(load_sql(SQL_DIR, "columns_of"), {"schema": schema, "table": table}).fetchall()
+    return [r[0] for r in rows]
+
+
+def _table_or_empty(con: Con, schema: str, table: str, columns: str) -> str:
+    """`schema.table`, or an empty relation with `columns` when a warehouse from before it lacks it."""
+    if table_exists(con, schema, table):
+        return f"{schema}.{table}"
+    names = ", ".join(f"cast(null as {c.split()[1]}) as {c.split()[0]}" for c in columns.split(", "))
+    return f"(select {names} where false)"
 
 
 # ---------------------------------------------------------------- lineage (index page)
@@ -47,69 +56,35 @@ def columns_of(con: Con, schema: str, table: str) -> list[str]:
 
 def data_period(con: Con) -> tuple[date | None, date | None]:
     """First and last date of any consultation or grade."""
-    parts = [
-        f"select min(date) as lo, max(date) as hi from core.{t}"
-        for t in ("consultations", "grades")
-        if table_exists(con, "core", t)
-    ]
-    if not parts:
-        return None, None
-    lo, hi = con.execute(f"select min(lo), max(hi) from ({' union all '.join(parts)})").fetchall()[0]
+    tables = {t: _table_or_empty(con, "core", t, "date date") for t in ("consultations", "grades")}
+    lo, hi = con.execute(load_sql(SQL_DIR, "data_period", fragments=tables)).fetchall()[0]
     return lo, hi
 
 
 def file_totals(con: Con) -> tuple[int, int]:
     """Files behind the warehouse (loaded now or earlier and unchanged) and their loaded rows."""
-    sql = """
-        select count(*), coalesce(sum(rows_loaded), 0)
-        from meta.files where status in ('loaded', 'unchanged')
-    """
-    files, rows = con.execute(sql).fetchall()[0]
+    files, rows = con.execute(load_sql(SQL_DIR, "file_totals")).fetchall()[0]
     return int(files), int(rows)
 
 
 def municipalities(con: Con) -> list[str]:
-    rows = con.execute("select distinct municipality from core.schools where municipality is not null order by 1")
-    return [r[0] for r in rows.fetchall()]
+    return [r[0] for r in con.execute(load_sql(SQL_DIR, "municipalities")).fetchall()]
 
 
 def school_years(con: Con) -> list[str]:
-    rows = con.execute("select distinct school_year from core.consultations where school_year is not null order by 1")
-    return [r[0] for r in rows.fetchall()]
+    return [r[0] for r in con.execute(load_sql(SQL_DIR, "school_years")).fetchall()]
 
 
 # ---------------------------------------------------------------- data quality
 
-QUALITY = """
-    with schools as (select school_id, any_value(school_name) as school_name, any_value(municipality) as municipality
-                     from core.schools group by school_id),
-    quality as (
-        select q.*, s.school_name, s.municipality,
-               school_year_of_month(q.month) as school_year
-        from validation.quality q left join schools s using (school_id)
-    )
-"""
-
 
 def files_by_status(con: Con) -> pd.DataFrame:
-    sql = """
-        select status, count(*) as files, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
-               sum(rows_quarantined) as rows_quarantined
-        from meta.files group by status order by files desc
-    """
-    return _df(con, sql)
+    return _query(con, "files_by_status")
 
 
 def deliveries(con: Con, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """Rows received per school and month (long form)."""
-    sql = f"""{QUALITY}
-        select coalesce(school_name, school_id) as school_name, municipality, month,
-               sum(rows_received) as rows_received, sum(rows_loaded) as rows_loaded,
-               sum(rows_quarantined) as rows_quarantined, sum(warnings) as warnings
-        from quality where {FILTER}
-        group by all order by school_name, month
-    """
-    return _df(con, sql, _params(municipality, school_year))
+    return _query(con, "deliveries", _params(municipality, school_year))
 
 
 def quarantine_reasons(con: Con, municipality: str | None = None, lang: str = "lv") -> pd.DataFrame:
@@ -118,146 +93,126 @@ def quarantine_reasons(con: Con, municipality: str | None = None, lang: str = "l
     Messages are written per reason and column, never with a row's value, so one per group is shown.
     """
     message = "message_en" if lang == "en" else "message_lv"
-    sql = f"""
-        with schools as (select school_id, any_value(municipality) as municipality from core.schools group by 1)
-        select stage, kind, reason_code, column_name, min({message}) as message,
-               count(*) as n_rows, count(distinct source_file) as files
-        from quarantine.rows left join schools using (school_id)
-        where $municipality is null or municipality = $municipality
-        group by stage, kind, reason_code, column_name order by n_rows desc, reason_code
-    """
-    return _df(con, sql, {"municipality": municipality or None})
+    return _query(con, "quarantine_reasons", {"municipality": municipality or None}, message=message)
 
 
 def warning_reasons(con: Con, municipality: str | None = None, lang: str = "lv") -> pd.DataFrame:
     """Warnings (rows kept) by kind, reason and column, with their message."""
     message = "message_en" if lang == "en" else "message_lv"
-    sql = f"""
-        with schools as (select school_id, any_value(municipality) as municipality from core.schools group by 1)
-        select kind, reason_code, column_name, min({message}) as message,
-               count(*) as n_rows, count(distinct source_file) as files
-        from validation.flags left join schools using (school_id)
-        where $municipality is null or municipality = $municipality
-        group by kind, reason_code, column_name order by n_rows desc, reason_code
-    """
-    return _df(con, sql, {"municipality": municipality or None})
+    return _query(con, "warning_reasons", {"municipality": municipality or None}, message=message)
 
 
 def missing_deliveries(con: Con, municipality: str | None = None) -> pd.DataFrame:
     """Schools with a teaching month without consultations or grades (pipelines/deliveries.sql,
     the definition `atbalsts status` uses too)."""
-    sql = f"""{QUALITY},
-        missing as ({MISSING_SQL}),
-        delivered as (
-            select school_id, max(month) as last_month from validation.quality
-            where coalesce(has_consultations, false) or coalesce(has_grades, false)
-            group by all
-        ),
-        final as (
-            select s.school_name, s.municipality,
-                   count(*) as months_missing,
-                   string_agg(m.month, ', ' order by m.month) as missing_months,
-                   any_value(d.last_month) as last_month
-            from missing m join schools s using (school_id) left join delivered d using (school_id)
-            where $municipality is null or s.municipality = $municipality
-            group by s.school_id, s.school_name, s.municipality
-        )
-        select * from final order by months_missing desc, school_name
-    """
-    return _df(con, sql, {"municipality": municipality or None})
+    return _query(con, "missing_deliveries", {"municipality": municipality or None}, fragments={"missing": MISSING_SQL})
 
 
-# ---------------------------------------------------------------- support overview
+# ---------------------------------------------------------------- support overview (marts.support_cube)
 
-# A subject no dictionary knows (`~text`) is shown as one `other` row, never as the school's text.
-CONSULTATIONS = (
-    "(select * replace (case when subject like '~%' then 'other' else subject end as subject) "
-    f"from core.consultations where {FILTER})"
+SUPPORT_CUBE_COLUMNS = (
+    "breakdown varchar, project_code varchar, municipality varchar, school_year varchar, semester varchar, "
+    "level varchar, n_pupils_supported bigint, n_consultations bigint, consultation_hours double, "
+    "hours_remote double, n_staff bigint, n_schools bigint"
 )
+
+
+def support_cells(
+    con: Con, breakdown: str, municipality: str | None = None, school_year: str | None = None
+) -> pd.DataFrame:
+    """marts.support_cube for the report: all projects, one municipality (None: all), one breakdown
+    (`subject`, `staff_role` or `mode`, its value in `level`). Evaluate counts the consultations once
+    for the export and the report alike; a subject no dictionary knows is `other`, never its text."""
+    cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
+    params = {"breakdown": breakdown, **_params(municipality, school_year)}
+    return _query(con, "support_cells", params, fragments={"support_cube": cube})
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """One row: pupils, consultations, hours, staff, schools, plans."""
-    sql = f"""
-        with c as {CONSULTATIONS},
-        p as (select p.* from core.plans p join (select school_id, any_value(municipality) as municipality
-              from core.schools group by 1) s using (school_id) where {FILTER})
-        select (select count(distinct pupil_id) from c) as pupils,
-               (select count(*) from c) as consultations,
-               (select sum(minutes) / 60 from c) as hours,
-               (select count(distinct staff_id) from c) as staff,
-               (select count(distinct school_id) from c) as schools,
-               (select count(distinct pupil_id) from p) as plans
-    """
-    out = _df(con, sql, _params(municipality, school_year))
+    cells = support_cells(con, "subject", municipality, school_year)
+    total = cells[(cells["level"] == "ALL") & (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")]
+    columns = ["pupils", "consultations", "hours", "staff", "schools"]
+    if total.empty:  # no consultation: zero people, no hours
+        out = pd.DataFrame({"pupils": [0], "consultations": [0], "hours": [float("nan")], "staff": [0], "schools": [0]})
+    else:
+        out = total[columns].reset_index(drop=True)
+    out["plans"] = _query(con, "plans_total", _params(municipality, school_year))["plans"].to_numpy()
     out = suppress_small(out, "pupils", k, ["consultations", "hours"])
     return suppress_small(out, "plans", k)
 
 
-def _table_or_empty(con: Con, table: str, columns: str) -> str:
-    """core.<table>, or an empty relation with `columns` when a warehouse from before it lacks it."""
-    if table_exists(con, "core", table):
-        return f"core.{table}"
-    names = ", ".join(f"cast(null as {c.split()[1]}) as {c.split()[0]}" for c in columns.split(", "))
-    return f"(select {names} where false)"
+def programme_totals(
+    con: Con, k: int, municipality: str | None = None, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """One row (the municipality's, or the whole project's) of programme_by_municipality."""
+    rows = programme_by_municipality(con, k, school_year, dominance_p)
+    row = rows[rows["municipality"] == (municipality or ALL_ROW)].drop(columns=["municipality", "suppressed"])
+    if row.empty:  # no activity or payment there: zeros
+        row = pd.DataFrame([dict.fromkeys(row.columns, 0.0)])
+    return row.reset_index(drop=True)
 
 
-def programme_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
-    """One row: activities held, pupils listed in them and participant-hours (head counts included);
-    pupils with financial support and the EUR paid. Each pupil count withheld at 1..k-1 with the
-    figures computed from those pupils (the EUR of a small group would reveal one pupil's support)."""
-    activities = _table_or_empty(
-        con, "activities", "municipality varchar, school_year varchar, minutes double, n_participants integer"
-    )
-    participants = _table_or_empty(
-        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
-    )
-    financial = _table_or_empty(
-        con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double"
-    )
-    sql = f"""
-        select (select count(*) from {activities} where {FILTER}) as activities,
-               (select count(distinct pupil_id) from {participants} where {FILTER}) as activity_pupils,
-               (select coalesce(sum(n_participants * minutes), 0) / 60 from {activities} where {FILTER})
-                   as activity_hours,
-               (select count(distinct pupil_id) from {financial} where {FILTER}) as financial_pupils,
-               (select coalesce(sum(amount_eur), 0) from {financial} where {FILTER}) as financial_eur
-    """
-    out = _df(con, sql, _params(municipality, school_year))
-    out = suppress_small(out, "activity_pupils", k, ["activity_hours"])
-    return suppress_small(out, "financial_pupils", k, ["financial_eur"])
+ALL_ROW = "ALL"
+
+
+def programme_by_municipality(
+    con: Con, k: int, school_year: str | None = None, dominance_p: float = 0.1
+) -> pd.DataFrame:
+    """Per municipality and `ALL`: activities held, pupils listed in them and participant-hours (head
+    counts included); pupils with financial support and the EUR paid. Protected as one table, as the
+    exports are (every municipality's report and the overview publish its rows: a figure withheld in
+    one report must not be the total minus the others): each pupil count withheld at 1..k-1 with the
+    figures computed from those pupils (the EUR of a small group would reveal one pupil's support),
+    the EUR also where one pupil's payments dominate it (the exports' p% rule, export.dominance_p),
+    and complementary cells against the `ALL` row."""
+    tables = {
+        "activities": _table_or_empty(
+            con,
+            "core",
+            "activities",
+            "municipality varchar, school_year varchar, minutes double, n_participants integer",
+        ),
+        "participants": _table_or_empty(
+            con, "core", "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
+        ),
+        "financial": _table_or_empty(
+            con,
+            "core",
+            "financial_support",
+            "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double",
+        ),
+    }
+    out = _query(con, "programme_by_municipality", {"school_year": school_year or None}, fragments=tables)
+    dominant = {"financial_pupils": dominated(out, dominance_p, "financial_eur")}
+    parts = (("activity_pupils", ["activity_hours"], None), ("financial_pupils", ["financial_eur"], dominant))
+    suppressed = np.zeros(len(out), dtype=bool)
+    for count, measures, start in parts:
+        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)
+        withheld = pattern[count]
+        for col in (count, *measures):
+            out[col] = out[col].astype("float64").where(~withheld, np.nan)
+        suppressed |= withheld
+    return out.drop(columns=list(TOP_EUR)).assign(suppressed=suppressed)
 
 
 def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
     """Per municipality (+ 'ALL'): costs as reported, pupils supported in any way, their support
     hours, EUR per pupil and per hour. The pupils are protected as every table (complementary
     suppression against the 'ALL' row); EUR per pupil or hour is withheld with them."""
-    costs = _table_or_empty(con, "costs", "municipality varchar, school_year varchar, amount_eur double")
-    participants = _table_or_empty(
-        con, "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar, minutes double"
-    )
-    financial = _table_or_empty(con, "financial_support", "municipality varchar, school_year varchar, pupil_id varchar")
-    sql = f"""
-        with supported as (
-            select municipality, pupil_id, minutes / 60.0 as hours from core.consultations where {FILTER}
-            union all
-            select municipality, pupil_id, minutes / 60.0 from {participants} where {FILTER}
-            union all
-            select municipality, pupil_id, 0.0 from {financial} where {FILTER}
+    tables = {
+        "costs": _table_or_empty(con, "core", "costs", "municipality varchar, school_year varchar, amount_eur double"),
+        "participants": _table_or_empty(
+            con,
+            "core",
+            "activity_participants",
+            "municipality varchar, school_year varchar, pupil_id varchar, minutes double",
         ),
-        pupils as (
-            select {_margin("municipality", "unknown")}, count(distinct pupil_id) as pupils, sum(hours) as hours
-            from supported group by grouping sets ((municipality), ())
+        "financial": _table_or_empty(
+            con, "core", "financial_support", "municipality varchar, school_year varchar, pupil_id varchar"
         ),
-        spent as (
-            select {_margin("municipality", "unknown")}, sum(amount_eur) as eur
-            from {costs} where {FILTER} group by grouping sets ((municipality), ())
-        )
-        select municipality, coalesce(p.pupils, 0) as pupils, coalesce(p.hours, 0) as hours, s.eur
-        from pupils p full join spent s using (municipality)
-        order by municipality = 'ALL', municipality
-    """
-    out = _df(con, sql, _params(None, school_year))
+    }
+    out = _query(con, "costs_by_municipality", {"school_year": school_year or None}, fragments=tables)
     if out.empty:
         return out.assign(eur_per_pupil=pd.Series(dtype=float), eur_per_hour=pd.Series(dtype=float))
     out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
@@ -265,33 +220,21 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur_per_pupil", "eur_per_hour"])
 
 
-def _margin(col: str, none: str = "NONE") -> str:
-    """A key column of a CUBE / GROUPING SETS query: 'ALL' on margin rows, `none` for null values."""
-    return f"case when grouping({col}) = 1 then 'ALL' else coalesce(cast({col} as varchar), '{none}') end as {col}"
-
-
 def support_by_semester(
     con: Con, k: int, municipality: str | None = None, school_year: str | None = None
 ) -> pd.DataFrame:
     """Pupils, consultations, hours and staff per school year × semester, with 'ALL' margins."""
-    sql = f"""
-        select {_margin("school_year")}, {_margin("semester")},
-               count(distinct pupil_id) as pupils, count(*) as consultations, sum(minutes) / 60 as hours,
-               coalesce(sum(minutes) filter (where mode = 'remote'), 0) / 60 as hours_remote,
-               count(distinct staff_id) as staff
-        from {CONSULTATIONS} group by cube (school_year, semester) order by all
-    """
-    out = _df(con, sql, _params(municipality, school_year))
+    cells = support_cells(con, "subject", municipality, school_year)
+    columns = ["school_year", "semester", "pupils", "consultations", "hours", "hours_remote", "staff"]
+    out = cells.loc[cells["level"] == "ALL", columns].sort_values(["school_year", "semester"]).reset_index(drop=True)
     return protect(out, ["school_year", "semester"], ["pupils"], k, ["consultations", "hours", "hours_remote"])
 
 
 def _by_one(con: Con, k: int, col: str, municipality: str | None, school_year: str | None) -> pd.DataFrame:
-    sql = f"""
-        select {_margin(col)}, count(distinct pupil_id) as pupils, count(*) as consultations,
-               sum(minutes) / 60 as hours, count(distinct staff_id) as staff
-        from {CONSULTATIONS} group by grouping sets (({col}), ()) order by hours desc
-    """
-    out = _df(con, sql, _params(municipality, school_year))
+    cells = support_cells(con, col, municipality, school_year)
+    whole = (cells["school_year"] == "ALL") & (cells["semester"] == "ALL")
+    out = cells.loc[whole, ["level", "pupils", "consultations", "hours", "staff"]].rename(columns={"level": col})
+    out = out.sort_values(["hours", col], ascending=[False, True], na_position="last").reset_index(drop=True)
     return protect(out, [col], ["pupils"], k, ["consultations", "hours"])
 
 
@@ -309,29 +252,16 @@ def support_by_subject(
 
 def support_by_mode(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """Per mode and semester (in person / remote), with 'ALL' margins."""
-    sql = f"""
-        select {_margin("mode")}, {_margin("school_year")}, {_margin("semester")},
-               count(distinct pupil_id) as pupils, count(*) as consultations, sum(minutes) / 60 as hours
-        from {CONSULTATIONS} group by cube (mode, school_year, semester) order by all
-    """
-    out = _df(con, sql, _params(municipality, school_year))
+    cells = support_cells(con, "mode", municipality, school_year)
+    columns = ["level", "school_year", "semester", "pupils", "consultations", "hours"]
+    out = cells[columns].rename(columns={"level": "mode"}).sort_values(["mode", "school_year", "semester"])
+    out = out.reset_index(drop=True)
     return protect(out, ["mode", "school_year", "semester"], ["pupils"], k, ["consultations", "hours"])
 
 
 def plans_by_school(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
     """New plans (distinct pupils whose plan starts) per school and school year, with 'ALL' margins."""
-    sql = f"""
-        with schools as (
-            select school_id, any_value(school_name) as school_name, any_value(municipality) as municipality
-            from core.schools group by 1
-        ),
-        plans as (select coalesce(s.school_name, p.school_id) as school_name, s.municipality, p.school_year, p.pupil_id
-                  from core.plans p left join schools s using (school_id))
-        select {_margin("school_name")}, {_margin("school_year")}, count(distinct pupil_id) as plans
-        from plans where {FILTER}
-        group by cube (school_name, school_year) order by all
-    """
-    out = _df(con, sql, _params(municipality, school_year))
+    out = _query(con, "plans_by_school", _params(municipality, school_year))
     return protect(out, ["school_name", "school_year"], ["plans"], k)
 
 
@@ -368,13 +298,10 @@ def effectiveness(
         else:
             where.append(f"{col} = 'ALL'")
     where.append("school_year = $school_year" if school_year else "school_year = 'ALL'")
-    sql = f"select * from marts.effectiveness where {' and '.join(where)} order by effect desc nulls last"
     params = {"municipality": municipality} if municipality and "municipality" not in keys else {}
     if school_year:
         params["school_year"] = school_year
-    out = _df(con, sql, params)
-    if "wwc_equivalence" not in out:  # marts.effectiveness keeps export columns; the verdict is evaluate's rule
-        out["wwc_equivalence"] = [wwc_equivalence(None if pd.isna(d) else float(d)) for d in out["baseline_std_diff"]]
+    out = _query(con, "effectiveness", params, fragments={"cells": " and ".join(where)})
     if "suppressed" in out:
         out = _blank_suppressed(out, ["n_pupils", "n_comparison", *EFFECT_MEASURES])
     out = suppress_small(out, "n_pupils", k, [c for c in EFFECT_MEASURES if c in out])
@@ -400,13 +327,10 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
     """
     if not table_exists(con, "marts", "effectiveness_detail"):
         return {}
-    where = "project_code = 'ALL' and subject = 'ALL'"
-    where += " and municipality = $municipality" if municipality else " and municipality = 'ALL'"
-    where += " and school_year = $school_year" if school_year else " and school_year = 'ALL'"
-    params = {k_: v for k_, v in _params(municipality, school_year).items() if v}
     available = set(columns_of(con, "marts", "effectiveness_detail"))
     wanted = [c for c in [*FLOW_STEPS, *DIAGNOSTIC_MEASURES, *DIAGNOSTIC_FLAGS, "suppressed"] if c in available]
-    rows = _df(con, f"select {', '.join(wanted)} from marts.effectiveness_detail where {where}", params)
+    columns = ", ".join(wanted)
+    rows = _query(con, "design_diagnostics", _params(municipality, school_year), fragments={"columns": columns})
     if rows.empty:
         return {}
     # plain Python values: numpy's bool_ is not `True`, and the notebooks test flags with `is True`
@@ -439,7 +363,7 @@ def _blank_suppressed(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def _mart(con: Con, table: str) -> pd.DataFrame:
     if not table_exists(con, "marts", table):
         return pd.DataFrame()
-    return _df(con, f"select * from marts.{table}")
+    return _query(con, "mart", table=table)
 
 
 def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFrame:
@@ -570,40 +494,18 @@ def early_warning_method(con: Con) -> dict[str, Any]:
     statistic over the whole test year: no small count behind it unless the year has < k leavers)."""
     if not table_exists(con, "marts", "early_warning_metrics"):
         return {}
-    rows = _df(con, "select * from marts.early_warning_metrics where metric in ('auc', 'method')")
+    rows = _query(con, "early_warning_method")
     return rows.iloc[0].to_dict() if len(rows) else {}
 
 
 def early_warning_audit(con: Con, k: int, dimension: str) -> pd.DataFrame:
     """One row per group of `dimension` (gender, grade_band, municipality) and the `ALL` total: pupils,
     leavers and flagged pupils with the flag rate, recall and false-positive rate and their intervals.
-    The groups add up to the total, so complementary suppression applies (report.disclosure.protect);
+    The groups add up to the total, so complementary suppression applies (pipelines/disclosure.py, protect);
     every rate and interval is withheld with any of its counts."""
     if not table_exists(con, "marts", "early_warning_metrics"):
         return pd.DataFrame()
-    sql = """
-        with m as (
-            select * exclude (group_value), case when dimension = 'ALL' then 'ALL' else group_value end as grp
-            from marts.early_warning_metrics
-            where dimension = $dimension
-               or (dimension = 'ALL' and metric in ('flag_rate', 'recall_high', 'false_positive_rate'))
-        )
-        select grp as group_value,
-               any_value(n_pupils) as n_pupils, any_value(n_leavers) as n_leavers, any_value(n_flagged) as n_flagged,
-               any_value(n_flagged_leavers) as n_flagged_leavers,
-               any_value(n_flagged - n_flagged_leavers) as n_flagged_stayers,
-               any_value(value) filter (where metric = 'flag_rate') as flag_rate,
-               any_value(ci_low) filter (where metric = 'flag_rate') as flag_rate_low,
-               any_value(ci_high) filter (where metric = 'flag_rate') as flag_rate_high,
-               any_value(value) filter (where metric in ('recall', 'recall_high')) as recall,
-               any_value(ci_low) filter (where metric in ('recall', 'recall_high')) as recall_low,
-               any_value(ci_high) filter (where metric in ('recall', 'recall_high')) as recall_high,
-               any_value(value) filter (where metric = 'false_positive_rate') as false_positive_rate,
-               any_value(ci_low) filter (where metric = 'false_positive_rate') as false_positive_rate_low,
-               any_value(ci_high) filter (where metric = 'false_positive_rate') as false_positive_rate_high
-        from m group by grp order by (grp = 'ALL'), grp
-    """
-    frame = _df(con, sql, {"dimension": dimension})
+    frame = _query(con, "early_warning_audit", {"dimension": dimension})
     if frame.empty or len(frame) < 2:
         return pd.DataFrame()
     derived = [c for c in frame.columns if c not in ("group_value", *EW_COUNTS, *EW_HIDDEN_COUNTS)]
@@ -614,22 +516,14 @@ def early_warning_warnings(con: Con) -> list[str]:
     """The plain-words warnings on recall gaps between groups (no counts in them)."""
     if not table_exists(con, "marts", "early_warning_metrics"):
         return []
-    sql = "select note from marts.early_warning_metrics where metric = 'recall_gap' order by dimension, group_value"
-    return [r[0] for r in con.execute(sql).fetchall()]
+    return [r[0] for r in con.execute(load_sql(SQL_DIR, "early_warning_warnings")).fetchall()]
 
 
 def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataFrame:
     """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan."""
     if not table_exists(con, "marts", "early_warning"):
         return pd.DataFrame()
-    sql = """
-        select coalesce(risk_band, 'ALL') as risk_band, count(*) as n_pupils,
-               count(*) filter (where has_plan) as n_with_plan,
-               count(*) filter (where has_plan) / count(*) as share_with_plan
-        from marts.early_warning where $municipality is null or municipality = $municipality
-        group by rollup (risk_band)
-    """
-    frame = _df(con, sql, {"municipality": municipality or None})
+    frame = _query(con, "risk_coverage", {"municipality": municipality or None})
     if frame.empty:
         return frame
     order = {"high": 0, "medium": 1, "low": 2, "ALL": 3}

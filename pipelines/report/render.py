@@ -167,8 +167,24 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 820px; margin: 
 h1 { font-size: 1.7em; } h2 { font-size: 1.25em; margin-top: 1.5em; border-bottom: 1px solid #ccc; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.3em 1.5em; }
 dt { font-weight: 600; } dd { margin: 0; } li { margin: 0.25em 0; }
+table { border-collapse: collapse; margin: 0.5em 0; } th, td { padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; }
+th { text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 a { color: #0072B2; } .note { color: #555; font-size: 0.9em; }
 """
+
+
+def changes_html(heading: str, sentence: str, header: list[str], rows: list[list[str]], note: str) -> str:
+    """The index's "what changed" section: the run summary's sentence, then a table per published file."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    number = '<td class="n">'
+
+    def row(cells: list[str]) -> str:
+        tds = "".join(f"{'<td>' if i == 0 else number}{escape(c)}</td>" for i, c in enumerate(cells))
+        return f"<tr>{tds}</tr>"
+
+    body = "".join(row(r) for r in rows)
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rows else ""
+    return f'<h2>{escape(heading)}</h2><p>{escape(sentence)}</p>{table}<p class="note">{escape(note)}</p>'
 
 
 def index_html(
@@ -177,8 +193,10 @@ def index_html(
     sections: list[tuple[str, list[tuple[str, str]]]],
     note: str,
     lang: str,
+    changes: str = "",
 ) -> str:
-    """The landing page: run facts as a definition list, then one list of links per section."""
+    """The landing page: run facts as a definition list, one list of links per section, then what
+    changed in the published files since the previous run (`changes`, from changes_html)."""
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     parts = []
     for heading, links in sections:
@@ -188,6 +206,6 @@ def index_html(
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
         f"<title>{escape(title)}</title><style>{INDEX_CSS}</style></head>"
-        f"<body><h1>{escape(title)}</h1><dl>{dl}</dl>{''.join(parts)}"
+        f"<body><h1>{escape(title)}</h1><dl>{dl}</dl>{''.join(parts)}{changes}"
         f'<p class="note">{escape(note)}</p></body></html>\n'
     )

@@ -2,7 +2,8 @@
 
 `run_report` reads the list of municipalities and the lineage facts from the warehouse, runs
 every notebook (one per municipality for the parametrised one) and writes `reports/index.html`
-linking them all.
+linking them all, with what changed in the published files since the previous run (the export's
+kept copies under `history/`, compared by pipelines/changes.py as for `exports/changes.csv`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.changes import CHANGES_NAME, Change, ChangeSummary, by_file, latest_changes
 from pipelines.config import Settings
 from pipelines.errors import UserError
 from pipelines.report import fmt, queries, render
@@ -60,19 +62,30 @@ def run_report(
     warehouse = Path(settings.warehouse).resolve()
     # Load
     facts = read_facts(warehouse)
+    changes = latest_changes(settings.history_dir, run_id)  # export's kept files (pipelines/changes.py)
     # Process + Save
     base = {"warehouse": str(warehouse), "lang": lang, "k": settings.export.k, "school_year": school_year or ""}
+    programme = {"dominance_p": settings.export.dominance_p}  # the notebooks with the financial-support section
     decision = {  # only the effectiveness report states probabilities and MDES (docs/method.md, "For decisions")
         "max_useful_mdes": settings.evaluate.max_useful_mdes,
         "decision_threshold": settings.evaluate.decision_threshold,
         "prior_sd": settings.evaluate.prior_sd,
     }
     jobs = [
-        (name, f"{name}.html", {**base, "municipality": "", **(decision if name == "effectiveness" else {})})
+        (
+            name,
+            f"{name}.html",
+            {
+                **base,
+                "municipality": "",
+                **(decision if name == "effectiveness" else {}),
+                **(programme if name == "support_overview" else {}),
+            },
+        )
         for name in PROJECT_REPORTS
     ]
     jobs += [
-        ("municipality", file_name, {**base, "municipality": m})
+        ("municipality", file_name, {**base, **programme, "municipality": m})
         for m, file_name in render.municipality_files(facts.municipalities).items()
     ]
     notebooks = resource_dir("notebooks", settings.project_root)
@@ -97,7 +110,8 @@ def run_report(
     for stale in set(out_dir.glob("municipality_*.html")) - set(written):
         stale.unlink()  # a municipality no longer in the data must not keep an old report beside the new ones
     index = out_dir / "index.html"
-    index.write_text(build_index(facts, written, run_id, started, lang, settings.export.k), encoding="utf-8")
+    html = build_index(facts, written, run_id, started, lang, settings.export.k, changes)
+    index.write_text(html, encoding="utf-8")
     return ReportResult(index=index, reports=written, seconds=(datetime.now() - started).total_seconds())
 
 
@@ -120,8 +134,17 @@ def report_title(notebook: str, municipality: str, lang: str) -> str:
     return f"{title}: {municipality}" if municipality else title
 
 
-def build_index(facts: WarehouseFacts, written: list[Path], run_id: str, when: datetime, lang: str, k: int) -> str:
-    """The landing page linking every report, with the run date, data period, files and rows."""
+def build_index(
+    facts: WarehouseFacts,
+    written: list[Path],
+    run_id: str,
+    when: datetime,
+    lang: str,
+    k: int,
+    changes: tuple[list[Change], ChangeSummary] | None = None,
+) -> str:
+    """The landing page linking every report, with the run date, data period, files and rows, and what
+    changed in the published files since the previous run."""
     lo, hi = facts.period
     period = f"{lo:%d.%m.%Y} – {hi:%d.%m.%Y}" if lo and hi else "–"
     facts_rows = [
@@ -137,4 +160,17 @@ def build_index(facts: WarehouseFacts, written: list[Path], run_id: str, when: d
     sections = [(t("index_reports", lang), project)]
     if municipal:
         sections.append((t("index_municipalities", lang), municipal))
-    return render.index_html(t("title_index", lang), facts_rows, sections, t("index_note", lang, k=k), lang)
+    note = t("index_note", lang, k=k)
+    return render.index_html(t("title_index", lang), facts_rows, sections, note, lang, changes_section(changes, lang))
+
+
+def changes_section(changes: tuple[list[Change], ChangeSummary] | None, lang: str) -> str:
+    """The run summary's sentence ("12 cells changed, 3 new rows; largest change: …") and the count per file."""
+    heading = t("index_changes", lang)
+    note = t("index_changes_note", lang, name=CHANGES_NAME)
+    if changes is None:
+        return render.changes_html(heading, t("index_changes_none", lang), [], [], note)
+    listed, summary = changes
+    header = [t(f"index_changes_{c}", lang) for c in ("file", "cells", "added", "removed")]
+    rows = [[name, *(fmt.number(n, lang) for n in counts)] for name, counts in by_file(listed).items()]
+    return render.changes_html(heading, summary.sentence(lang), header, rows, note)

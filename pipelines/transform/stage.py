@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import TransformSettings
-from pipelines.warehouse import ensure_schema, rollback, scalar, table_exists
+from pipelines.warehouse import ensure_schema, load_sql, scalar, table_exists, transaction
 
 log = logging.getLogger("atbalsts.transform")
 
@@ -54,20 +54,16 @@ WHOLE = "true"
 BY_KEY = "s.row_key in (select row_key from transform_keys)"
 
 
-def sql_file(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def core_sql(table: str, scope: str = WHOLE) -> str:
     """The SELECT that builds core.<table>; for a keyed table, over the staging rows in `scope`."""
-    text = sql_file(table)
+    text = load_sql(SQL_DIR, table)
     if table in DEDUPLICATED_TABLES:
-        return text.format(
-            validated_rows=sql_file("validated_rows").format(table=DEDUPLICATED_TABLES[table], scope=WHOLE)
-        )
+        rows = load_sql(SQL_DIR, "validated_rows", table=DEDUPLICATED_TABLES[table], fragments={"scope": WHOLE})
+        return load_sql(SQL_DIR, table, fragments={"validated_rows": rows})
     if table not in KEYED_TABLES:
         return text
-    return text.format(validated_rows=sql_file("validated_rows").format(table=table, scope=scope))
+    rows = load_sql(SQL_DIR, "validated_rows", table=table, fragments={"scope": scope})
+    return load_sql(SQL_DIR, table, fragments={"validated_rows": rows})
 
 
 def run_transform(
@@ -79,36 +75,32 @@ def run_transform(
     `incremental=False` rebuilds everything (same tables, only slower)."""
     settings = settings or TransformSettings()
     ensure_schema(con)
-    con.execute(sql_file("state"))
+    con.execute(load_sql(SQL_DIR, "state"))
     counts: dict[str, int | str] = {}
-    con.execute("begin transaction")
     try:
-        for table in CORE_TABLES:
-            if table not in KEYED_TABLES:
-                con.execute(f"create or replace table core.{table} as {core_sql(table)}")
-        now = fingerprint(con)
-        whole = (
-            not incremental
-            or not all(table_exists(con, "core", t) for t in KEYED_TABLES)
-            or last_fingerprint(con) != now
-        )
-        con.execute(sql_file("changes"))
-        rebuilt = 0
-        for table in KEYED_TABLES:
-            if whole:
-                con.execute(f"create or replace table core.{table} as {core_sql(table)}")
-            else:
-                rebuilt += rebuild_keys(con, table)
-        save_state(con, now)
-        for table in ATTENDANCE_TABLES:
-            build_attendance(con, table, settings)
-        for table in (*CORE_TABLES, *ATTENDANCE_TABLES):
-            counts[table] = scalar(con, f"select count(*) from core.{table}")
-        counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
+        with transaction(con):
+            for table in CORE_TABLES:
+                if table not in KEYED_TABLES:
+                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+            now = fingerprint(con)
+            whole = (
+                not incremental
+                or not all(table_exists(con, "core", t) for t in KEYED_TABLES)
+                or last_fingerprint(con) != now
+            )
+            con.execute(load_sql(SQL_DIR, "changes"))
+            rebuilt = 0
+            for table in KEYED_TABLES:
+                if whole:
+                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+                else:
+                    rebuilt += rebuild_keys(con, table)
+            save_state(con, now)
+            for table in ATTENDANCE_TABLES:
+                build_attendance(con, table, settings)
+            for table in (*CORE_TABLES, *ATTENDANCE_TABLES):
+                counts[table] = scalar(con, f"select count(*) from core.{table}")
+            counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
     finally:
         for temp in ("transform_files", "transform_changed_files", "transform_quarantine",
                      "transform_changed_lines", "transform_keys"):  # fmt: skip
@@ -119,14 +111,14 @@ def run_transform(
 
 def build_attendance(con: duckdb.DuckDBPyConnection, table: str, settings: TransformSettings) -> None:
     """core.<table> rebuilt whole: attendance is a few rows per pupil and month, small at any scale."""
-    sql = f"create or replace table core.{table} as {sql_file(table)}"
+    sql = f"create or replace table core.{table} as {load_sql(SQL_DIR, table)}"
     parameters = {"threshold": settings.unexcused_semester_threshold} if "$threshold" in sql else None
     con.execute(sql, parameters)
 
 
 def rebuild_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Replace the rows of the keys that may have changed; returns how many keys that was."""
-    con.execute(sql_file("keys_to_rebuild").format(table=table))
+    con.execute(load_sql(SQL_DIR, "keys_to_rebuild", table=table))
     n_keys = scalar(con, "select count(*) from transform_keys")
     if n_keys:
         con.execute(f"delete from core.{table} where row_key in (select row_key from transform_keys)")
@@ -141,7 +133,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "select coalesce(string_agg(school_id || '=' || coalesce(municipality, ''), chr(31) order by school_id), '') "
         "from core.schools"
     ).fetchall()[0][0]
-    sql_texts = [sql_file(name) for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild")]
+    sql_texts = [load_sql(SQL_DIR, name) for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild")]
     text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -15,9 +15,11 @@ import duckdb
 import polars as pl
 
 from pipelines.csv_text import safe_text_columns
+from pipelines.personal_code import code_shape, looks_like_code
 from pipelines.validate.suites import MASKED_COLUMNS
+from pipelines.warehouse import load_sql
 
-FEEDBACK_SQL = Path(__file__).with_name("sql") / "feedback.sql"
+SQL_DIR = Path(__file__).with_name("sql")
 FEEDBACK_COLUMNS = ("file", "line", "column", "value", "severity", "reason_code", "message_lv", "message_en")
 UNKNOWN_SCHOOL_FILE = "_unknown_school"
 SAFE_NAME = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -27,7 +29,8 @@ def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[P
     """One CSV per registry school (header only when there is nothing to fix, so a school can tell
     "no problems" from "no feedback"), one per other school named in a problem, and one for rows
     that name no school. CSVs left from earlier runs for schools no longer present are removed."""
-    issues = con.sql(FEEDBACK_SQL.read_text(encoding="utf-8"), params={"masked_columns": sorted(MASKED_COLUMNS)}).pl()
+    params = {"masked_columns": sorted(MASKED_COLUMNS), "code_shape": code_shape("re2")}
+    issues = con.sql(load_sql(SQL_DIR, "feedback"), params=params).pl()
     registry = [r[0] for r in con.execute("select distinct school_id from staging.schools").fetchall()]
     files = feedback_by_file(issues, registry)
 
@@ -46,9 +49,8 @@ def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[P
 
 def feedback_by_file(issues: pl.DataFrame, registry: list[str | None]) -> dict[str, pl.DataFrame]:
     """File stem -> that school's rows, in FEEDBACK_COLUMNS order and the order the SQL sorted."""
-    safe = pl.col("school_id").str.contains(f"^{SAFE_NAME.pattern}$").fill_null(False)
     keyed = issues.with_columns(
-        pl.when(safe).then(pl.col("school_id")).otherwise(pl.lit(UNKNOWN_SCHOOL_FILE)).alias("stem")
+        pl.col("school_id").map_elements(file_stem, return_dtype=pl.String).fill_null(UNKNOWN_SCHOOL_FILE).alias("stem")
     )
     out = {file_stem(s): keyed.clear().select(FEEDBACK_COLUMNS) for s in registry if s is not None}
     for (stem,), frame in keyed.group_by("stem", maintain_order=True):
@@ -57,7 +59,8 @@ def feedback_by_file(issues: pl.DataFrame, registry: list[str | None]) -> dict[s
 
 
 def file_stem(school_id: str | None) -> str:
-    """A school id as a file name; anything that is not a plain code goes to the no-school file."""
-    if school_id is None or not SAFE_NAME.fullmatch(school_id):
+    """A school id as a file name; anything that is not a plain code (or looks like a personal
+    code: ingest stores such an id as `***`, this is a second guard) goes to the no-school file."""
+    if school_id is None or not SAFE_NAME.fullmatch(school_id) or looks_like_code(school_id):
         return UNKNOWN_SCHOOL_FILE
     return school_id

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,9 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
-from pipelines.contract import PROJECT_PERIODS
 from pipelines.validate.feedback import write_feedback
 from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
-from pipelines.warehouse import ensure_schema, rollback, scalar
+from pipelines.warehouse import ensure_schema, load_sql, scalar, transaction
 
 SQL_DIR = Path(__file__).with_name("sql")
 # Order matters only for reading; each frame is independent of the others.
@@ -101,7 +101,7 @@ def run_validate(
 
     try:
         # Load: derive the frames the suites judge and which files' row-local rules to judge
-        n_checked = build_frames(con, parameters)
+        n_checked = build_frames(con, parameters, settings.validate.project_periods)
         select_files(con, fingerprint(runner, parameters), incremental)
         # Process: GX judges them chunk by chunk
         hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental)
@@ -138,32 +138,31 @@ def suite_parameters(settings: ValidateSettings) -> dict[str, Any]:
     }
 
 
-def sql_file(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def sql_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """Only the `$name` parameters a statement uses (DuckDB rejects unused ones)."""
     return {k: parameters[k] for k in sorted(set(re.findall(r"\$(\w+)", sql)))}
 
 
-def build_frames(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
-    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold."""
-    counts_sql = f"create or replace temp table validate_monthly_counts as {sql_file('monthly_counts')}"
+def build_frames(
+    con: duckdb.DuckDBPyConnection,
+    parameters: dict[str, Any],
+    project_periods: tuple[tuple[str, date, date], ...],
+) -> int:
+    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold.
+    `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
+    counts_sql = f"create or replace temp table validate_monthly_counts as {load_sql(SQL_DIR, 'monthly_counts')}"
     con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
     # read by the frames of every kind with a project
-    con.execute(f"create or replace temp table validate_unknown_projects as {sql_file('unknown_projects')}")
-    con.execute(f"create or replace temp table validate_unknown_subjects as {sql_file('unknown_subjects')}")
+    con.execute(f"create or replace temp table validate_unknown_projects as {load_sql(SQL_DIR, 'unknown_projects')}")
+    con.execute(f"create or replace temp table validate_unknown_subjects as {load_sql(SQL_DIR, 'unknown_subjects')}")
     con.execute(
         "create or replace temp table validate_project_periods "
         "(project_code varchar, period_start date, period_end date)"
     )
-    con.executemany(
-        "insert into validate_project_periods values (?, ?, ?)",
-        [(code, start, end) for code, (start, end) in PROJECT_PERIODS.items()],
-    )
+    if project_periods:
+        con.executemany("insert into validate_project_periods values (?, ?, ?)", [list(p) for p in project_periods])
     for frame in FRAMES:
-        sql = sql_file(f"frame_{frame}")
+        sql = load_sql(SQL_DIR, f"frame_{frame}")
         if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
             sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
             con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
@@ -203,7 +202,7 @@ def fingerprint(runner: SuiteRunner, parameters: dict[str, Any]) -> str:
     """What a row-local outcome depends on besides the row: rules, parameters, frame SQL, hit code.
     Not the reference date: the rules reading it are cross-table (suites.CROSS_TABLE_COLUMNS), so
     a monthly run on another day still keeps the row-local outcomes of unchanged files."""
-    frames = [sql_file(f"frame_{frame}") for frame in FRAMES]
+    frames = [load_sql(SQL_DIR, f"frame_{frame}") for frame in FRAMES]
     fixed = {k: v for k, v in parameters.items() if k != "reference_date"}
     text = json.dumps([HITS_VERSION, runner.fingerprint, fixed, frames], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -212,7 +211,7 @@ def fingerprint(runner: SuiteRunner, parameters: dict[str, Any]) -> str:
 def select_files(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: bool) -> int:
     """Temp table validate_files: each file with rows, its version, and whether to judge its
     row-local rules this run. Returns how many files are to be judged."""
-    sql = sql_file("files_to_judge")
+    sql = load_sql(SQL_DIR, "files_to_judge")
     con.execute(
         f"create or replace temp table validate_files as {sql}",
         {"fingerprint": fingerprint, "incremental": incremental},
@@ -323,59 +322,55 @@ from validation.local_hits;
 
 def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str, parameters: dict[str, Any]) -> None:
     """Replace this stage's outputs in one transaction, so a failed run leaves the last good state."""
-    quality_sql = sql_file("quality")
-    counts_sql = sql_file("file_counts")
+    quality_sql = load_sql(SQL_DIR, "quality")
+    counts_sql = load_sql(SQL_DIR, "file_counts")
     con.register("validate_hits", hits)
     con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
-    con.execute("begin transaction")
     try:
-        con.execute(SAVE_LOCAL_SQL)
-        con.execute("delete from quarantine.rows where stage = 'validate'")
-        con.execute("delete from validation.flags")
-        con.execute(
-            """insert into quarantine.rows
-               (source_file, source_line, kind, school_id, stage, column_name, value,
-                reason_code, message_lv, message_en, row_key, run_id)
-               select source_file, source_line, kind, school_id, 'validate', column_name, value,
-                      reason_code, message_lv, message_en, row_key, $run_id
-               from validate_hit_rows where severity = 'error'
-               order by source_file, source_line, reason_code, column_name""",
-            {"run_id": run_id},
-        )
-        con.execute(
-            """insert into validation.flags
-               (source_file, source_line, kind, school_id, row_key, severity, reason_code,
-                column_name, value, message_lv, message_en, run_id)
-               select source_file, source_line, kind, school_id, row_key, severity, reason_code,
-                      column_name, value, message_lv, message_en, $run_id
-               from validate_hit_rows w
-               where severity = 'warning'
-                 -- a quarantined row is not kept, so its warnings would only be noise
-                 and not exists (
-                     select 1 from validate_hit_rows e
-                     where e.severity = 'error' and e.source_file = w.source_file and e.source_line = w.source_line
-                 )
-               order by source_file, source_line, reason_code, column_name, value""",
-            {"run_id": run_id},
-        )
-        # one unknown_subject warning stands for every row of the school with that value
-        con.execute(
-            """update validation.flags set row_count = u.row_count
-               from validate_unknown_subjects u
-               where validation.flags.reason_code = 'unknown_subject'
-                 and validation.flags.source_file = u.source_file
-                 and validation.flags.source_line = u.source_line"""
-        )
-        con.execute(
-            f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined
-                from ({counts_sql}) c where meta.files.file_path = c.source_file"""
-        )
-        con.execute("delete from validation.quality")
-        con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
-        con.execute("commit")
-    except Exception:
-        rollback(con)
-        raise
+        with transaction(con):
+            con.execute(SAVE_LOCAL_SQL)
+            con.execute("delete from quarantine.rows where stage = 'validate'")
+            con.execute("delete from validation.flags")
+            con.execute(
+                """insert into quarantine.rows
+                   (source_file, source_line, kind, school_id, stage, column_name, value,
+                    reason_code, message_lv, message_en, row_key, run_id)
+                   select source_file, source_line, kind, school_id, 'validate', column_name, value,
+                          reason_code, message_lv, message_en, row_key, $run_id
+                   from validate_hit_rows where severity = 'error'
+                   order by source_file, source_line, reason_code, column_name""",
+                {"run_id": run_id},
+            )
+            con.execute(
+                """insert into validation.flags
+                   (source_file, source_line, kind, school_id, row_key, severity, reason_code,
+                    column_name, value, message_lv, message_en, run_id)
+                   select source_file, source_line, kind, school_id, row_key, severity, reason_code,
+                          column_name, value, message_lv, message_en, $run_id
+                   from validate_hit_rows w
+                   where severity = 'warning'
+                     -- a quarantined row is not kept, so its warnings would only be noise
+                     and not exists (
+                         select 1 from validate_hit_rows e
+                         where e.severity = 'error' and e.source_file = w.source_file and e.source_line = w.source_line
+                     )
+                   order by source_file, source_line, reason_code, column_name, value""",
+                {"run_id": run_id},
+            )
+            # one unknown_subject warning stands for every row of the school with that value
+            con.execute(
+                """update validation.flags set row_count = u.row_count
+                   from validate_unknown_subjects u
+                   where validation.flags.reason_code = 'unknown_subject'
+                     and validation.flags.source_file = u.source_file
+                     and validation.flags.source_line = u.source_line"""
+            )
+            con.execute(
+                f"""update meta.files set rows_loaded = c.rows_loaded, rows_quarantined = c.rows_quarantined
+                    from ({counts_sql}) c where meta.files.file_path = c.source_file"""
+            )
+            con.execute("delete from validation.quality")
+            con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
     finally:
         con.unregister("validate_hits")
         con.execute("drop table if exists validate_hit_rows")
@@ -383,6 +378,6 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
 
 
 def summary_counts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    cursor = con.execute(sql_file("summary"))
+    cursor = con.execute(load_sql(SQL_DIR, "summary"))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

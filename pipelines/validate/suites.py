@@ -72,14 +72,30 @@ CROSS_TABLE_COLUMNS: dict[str, frozenset[str]] = {
     "schools": frozenset(),
     # in_project_period reads contract.PROJECT_PERIODS, which no file version fingerprints: judged every run
     "activities": frozenset(
-        {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
+        {
+            "school_known",
+            "on_roster",
+            "days_after_reference",
+            "first_unknown_project",
+            "in_project_period",
+            "first_unknown_subject",
+            "unknown_subject_note",
+        }
     ),
     "financial_support": frozenset(
         {"school_known", "on_roster", "days_after_reference", "first_unknown_project", "in_project_period"}
     ),
     "costs": frozenset({"municipality_known", "days_after_reference", "first_unknown_project", "in_project_period"}),
     "attendance": frozenset(
-        {"school_known", "on_roster", "days_after_reference", "lessons_on_day", "overlaps_other_period"}
+        {
+            "school_known",
+            "on_roster",
+            "days_after_reference",
+            "lessons_on_day",
+            "overlaps_other_period",
+            "first_unknown_subject",
+            "unknown_subject_note",
+        }
     ),
 }
 # frames of aggregates over many files: every rule on them is cross-table

@@ -60,3 +60,11 @@ def assert_additive(original: pd.DataFrame, published: pd.DataFrame, keys: Seque
             assert truth[margin] == visible + withheld
     for t, s in zip(truth, shown, strict=True):
         assert pd.isna(s) or s == t
+
+
+def build_support_cube(con) -> None:
+    """marts.support_cube as the evaluate stage builds it from core.consultations (export reads it)."""
+    from pipelines.evaluate.stage import SQL_DIR
+    from pipelines.warehouse import load_sql
+
+    con.execute(f"create or replace table marts.support_cube as {load_sql(SQL_DIR, 'support_cube')}")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from export_checks import ALL, assert_additive, assert_protected
 
-from pipelines.export.disclosure import linked_patterns, sort_rows, suppress
+from pipelines.disclosure import linked_patterns, sort_rows, suppress
 
 
 def one_dim(values: dict[str, int], margin: int | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from export_checks import build_support_cube
 
 from pipelines.config import ExportSettings, Settings
 from pipelines.export.stage import run_export
@@ -73,6 +74,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = connect(tmp / "w.duckdb")
     con.register("frame", consultation_rows())
     con.execute("create table core.consultations as select * from frame")
+    build_support_cube(con)
     con.register("eff", effectiveness_rows())
     con.execute("create table marts.effectiveness as select * from eff")
     settings = replace(Settings(out_dir=tmp / "out"), export=ExportSettings(k=5))

@@ -13,26 +13,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from lp_attack import ALL, BASE, protection, support_intervals
+from export_checks import build_support_cube
+from lp_attack import ALL, BASE, protection, support_cells, support_intervals
 from test_export_stage import consultations, settings
 
-from pipelines.export.audit import ColumnRule, audit, audited_patterns, linked_system
-from pipelines.export.disclosure import linked_patterns
+from pipelines.changes import record_exports
+from pipelines.disclosure import linked_patterns
+from pipelines.export.audit import ColumnRule, _Model, audit, audited_patterns, linked_system
 from pipelines.export.stage import load_support_cube, run_export
+from pipelines.export.tables import SUPPORT_BY_SUBJECT
 from pipelines.warehouse import connect
 
 K = 5
 
 
-def several_projects(path: Path):
+def several_projects(path: Path, n: int = 500):
     """A warehouse whose consultations spread over three projects and four municipalities."""
     con = connect(path)
-    frame = consultations(seed=11, n=500)
+    frame = consultations(seed=11, n=n)
     con.register("frame", frame)
     con.execute(
         "create table core.consultations as select * exclude (semester), cast(semester as integer) as semester "
         "from frame"
     )
+    build_support_cube(con)
     return con
 
 
@@ -118,3 +122,68 @@ def test_hand_made_table_gets_the_extra_cell_worked_out_by_hand() -> None:
     final = protected.audit
     assert not final.exposed["n"].any()
     assert final.high["n"][0] - final.low["n"][0] >= 3
+
+
+@pytest.fixture(scope="module")
+def second_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple, pd.Series], set[tuple]]:
+    """Two runs a month apart: the second adds a few consultations, so counts move by 1..k-1."""
+    tmp = tmp_path_factory.mktemp("lp2")
+    con = several_projects(tmp / "w.duckdb", n=250)
+    run_export(con, settings(tmp), "20250101T000000-run1")
+    record_exports(tmp / "out" / "exports", tmp / "out" / "history", "20250101T000000-run1")
+    first = support_cells(tmp / "out" / "exports")
+    more = consultations(seed=12, n=30)
+    con.register("more", more)
+    con.execute("insert into core.consultations select * exclude (semester), cast(semester as integer) from more")
+    build_support_cube(con)
+    truth = {**truth_by_key(load_support_cube(con, "subject"), "subject")}
+    truth.update(truth_by_key(load_support_cube(con, "staff_role"), "staff_role"))
+    run_export(con, settings(tmp), "20250201T000000-run2")
+    con.close()
+    moved = set()
+    for key, row in truth.items():
+        old = first.get(key, {})
+        for column in SUPPORT_BY_SUBJECT.counts:
+            if old.get(column, "") != "" and 1 <= abs(float(row[column]) - float(old[column])) <= K - 1:
+                moved.add(key)
+    return tmp / "out" / "exports", truth, moved
+
+
+@pytest.mark.parametrize(("column", "exact"), [("n_consultations", True), ("n_pupils_supported", False)])
+def test_lp_attack_on_a_second_run_cannot_narrow_a_figure_whose_count_moved(
+    second_run, column: str, exact: bool
+) -> None:
+    """The monthly re-run's audit (faster since issue 18) still gives every withheld figure of a row whose
+    count moved by 1..k-1 the protection interval against the attacker (small groups: the test above)."""
+    exports, truth, moved = second_run
+
+    intervals = support_intervals(exports, column, exact, lambda key: key in moved)
+    checked = large = 0
+    for key, low, high in intervals.itertuples(index=False):
+        value = float(truth[key][column])
+        checked += 1
+        large += value >= 5 * K
+        assert low <= value <= high, (key, low, value, high)
+        width = np.floor(high + 1e-6) - np.ceil(low - 1e-6)
+        assert width >= protection(value) - 1e-6, f"{column} {key}: {value} known to lie in [{low}, {high}]"
+    assert checked > 10
+    if exact:
+        assert large > 0  # moved cells of many records (wider intervals needed) are among those checked
+
+
+def test_audit_model_takes_one_variable_rows_as_bounds_and_gives_the_same_interval() -> None:
+    """A row over one unknown (cell ≤ a published margin) is a bound: HiGHS gets fewer rows, same optimum."""
+    rows = [
+        ({0: 1.0, 1: 1.0}, 10.0, 10.0),  # x0 + x1 = 10
+        ({0: 1.0}, 0.0, 7.0),  # x0 ≤ 7
+        ({1: -2.0}, -np.inf, -4.0),  # x1 ≥ 2
+        ({1: 1.0}, -np.inf, 7.0),  # x1 ≤ 7
+        ({1: 1.0, 2: -1.0}, 0.0, np.inf),  # x1 ≥ x2
+    ]
+    model = _Model(np.arange(3), rows, np.ones(3))
+    assert model.highs.getNumRow() == 2  # 5 rows, 3 of them over one unknown
+    low = model.optimum(np.array([1.0, 0.0, 0.0]))
+    high = model.optimum(np.array([-1.0, 0.0, 0.0]))
+    assert low is not None and high is not None
+    assert (round(low[0], 6), round(high[0], 6)) == (3.0, 7.0)
+    assert model.optimum(np.array([0.0, 0.0, -1.0]))[2] == pytest.approx(7.0)

@@ -10,7 +10,7 @@ from export_checks import ALL, assert_additive, assert_protected
 from scipy.optimize import linprog
 from test_export_stage import read, risk_scores
 
-from pipelines.export.disclosure import sort_rows
+from pipelines.disclosure import sort_rows
 from pipelines.export.files import csv_bytes, formatted_rows
 from pipelines.export.stage import load_risk_summary, protect_risk_summary
 from pipelines.export.tables import RISK_SUMMARY

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from export_checks import ALL, assert_additive, assert_protected
+from export_checks import ALL, assert_additive, assert_protected, build_support_cube
 
 from pipelines.config import ExportSettings, Settings
 from pipelines.contract import school_year_of, semester_of
@@ -169,6 +169,7 @@ def warehouse(path: Path, with_effectiveness: bool = True):
         "create table core.consultations as select * exclude (semester), cast(semester as integer) as semester "
         "from frame"
     )
+    build_support_cube(con)
     if with_effectiveness:
         con.register("eff", effectiveness())
         con.execute("create table marts.effectiveness as select * from eff")

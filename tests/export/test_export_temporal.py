@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+from export_checks import build_support_cube
 
 from pipelines.changes import record_exports
 from pipelines.config import ExportSettings, Settings
@@ -61,6 +62,7 @@ def test_a_count_moved_by_one_pupil_is_withheld_in_the_next_run(tmp_path: Path) 
     )
     con.register("c", consultations)
     con.execute("create table core.consultations as select * from c")
+    build_support_cube(con)
     con.register("p", payments(PAID))
     con.execute("create table core.financial_support as select * from p")
     run_export(con, settings, "20250101T000000-run1")

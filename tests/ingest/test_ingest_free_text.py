@@ -290,8 +290,11 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
     assert s.scrub("Marija Bērziņa.xlsx", known) == f"{MASK} {MASK}.xlsx"
     assert s.scrub(f"{NEW.replace('-', '')}.csv", known) == f"{MASK}.csv"
     assert s.scrub(f"x{NEW}.csv", known) == f"x{MASK}.csv"
+    # a name split over two folders, or written as one word (probe A4)
+    assert s.scrub("Oskars/Ozols/iap.csv", known) == f"{MASK}/{MASK}/iap.csv"
+    assert s.scrub("OskarsOzols.csv", known) == f"{MASK}.csv"
     # not names: one name alone, words kept apart by a number, a longer number, a company number
-    clean = ["Ozols.csv", "Oskars 2024 Ozols.csv", "export_20240915123045.csv", "40003032949.csv", "Oskars/Ozols.csv"]
+    clean = ["Ozols.csv", "Oskars 2024 Ozols.csv", "export_20240915123045.csv", "40003032949.csv", "2024/Ozols.csv"]
     assert [s.scrub(p, known) for p in clean] == clean
 
 
@@ -351,7 +354,8 @@ def test_file_names_never_stored_or_shown_and_re_delivery_still_replaces(con, tm
     assert sum(p.startswith(f"a/IAP {MASK} {MASK} {MASK}.csv #") for p in paths) == 2  # two files, two identities
     assert f"c/{MASK} {MASK} konsultācijas.csv" in {p.split(" #")[0] for p in paths}
     assert len(result.personal_names) == 3 and all(d and len(d) == 64 for _p, d in result.personal_names)
-    assert rows(con, "select count(*) from meta.name_pairs") == [(4,)]  # per person: name, initial; no names
+    # per person: name, initial + name, name + initial, one word both orders; no names
+    assert rows(con, "select count(*) from meta.name_pairs") == [(10,)]
 
     # a corrected file at the same raw path replaces its rows; the other keeps its own
     plan_a.write_text(plan_a.read_text(encoding="utf-8") + f"{OSKARS};{SCHOOL};01.02.2025;;;\n", encoding="utf-8")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.warehouse import connect, ensure_schema
+from pipelines.evaluate.stage import SQL_DIR as EVALUATE_SQL
+from pipelines.warehouse import connect, ensure_schema, load_sql
 
 SCHOOLS = [
     ("9000000001", "Rīgas 1. vidusskola", "Rīgas valstspilsēta"),
@@ -155,6 +156,12 @@ select * from (values
   ('ALL', 'Rīgas valstspilsēta', 'mathematics', 'ALL', 35, 100, 0.72, 0.45, 0.05, 0.85, 0.30, 0.03, 11.0, false)
 ) v(project_code, municipality, subject, school_year, n_pupils, n_comparison, naive_change, effect, ci_low, ci_high,
     hedges_g, baseline_std_diff, improvement_index, suppressed);
+-- evaluate stores its WWC verdict beside the difference it judges (evaluate/estimate.py, wwc_equivalence)
+alter table marts.effectiveness add column wwc_equivalence varchar;
+update marts.effectiveness set wwc_equivalence = case
+    when abs(baseline_std_diff) <= 0.05 then 'satisfied'
+    when abs(baseline_std_diff) <= 0.25 then 'adjustment_required'
+    when baseline_std_diff is not null then 'not_satisfied' end;
 
 create table marts.dose_response as
 select * from (values
@@ -256,6 +263,8 @@ def build_warehouse(path: Path, marts: bool = True) -> Path:
         con.execute(BUILD_SQL.format(schools=schools))
         if marts:
             con.execute(MARTS_SQL)
+            # the support cube as evaluate builds it, from the core tables above
+            con.execute(f"create table marts.support_cube as {load_sql(EVALUATE_SQL, 'support_cube')}")
     finally:
         con.close()
     return path

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from report_fixtures import SMALL_MUNICIPALITY
 
+from pipelines.disclosure import assert_no_small, protect, small_mask, suppress_small
+from pipelines.evaluate.stage import SQL_DIR as EVALUATE_SQL
 from pipelines.report import queries as q
-from pipelines.report.disclosure import assert_no_small, protect, small_mask, suppress_small
+from pipelines.warehouse import load_sql
 
 K = 5
 
@@ -183,13 +185,16 @@ def test_unknown_subjects_are_one_other_row_labelled_without_their_text() -> Non
     from pipelines.report.labels import subject_name
 
     con = duckdb.connect()
-    con.execute("create schema core")
+    con.execute("create schema core; create schema marts")
     con.execute(
         """create table core.consultations as
-           select 'p' || i as pupil_id, 's1' as staff_id, 40.0 as minutes, 'M' as municipality,
-                  '2024/2025' as school_year, ['~robotika', '~sahs', 'mathematics'][1 + i % 3] as subject
+           select 'p' || i as pupil_id, 's1' as staff_id, 'x1' as school_id, 40.0 as minutes, 'M' as municipality,
+                  '2024/2025' as school_year, 1 as semester,
+                  ['~robotika', '~sahs', 'mathematics'][1 + i % 3] as subject,
+                  'teacher' as staff_role, 'in_person' as mode, null as project_code
            from range(30) t(i)"""
     )
+    con.execute(f"create table marts.support_cube as {load_sql(EVALUATE_SQL, 'support_cube')}")  # as evaluate does
     out = q.support_by_subject(con, K).set_index("subject")
     assert set(out.index) == {"other", "mathematics", "ALL"}
     assert out.loc["other", "pupils"] == 20 and out.loc["ALL", "pupils"] == 30

@@ -10,7 +10,8 @@ with snapshots as (
 enrolled as (
     -- on the year's roster and not left by as_of; a pupil on two rosters keeps the school still attended
     select s.school_year, s.as_of, s.year_start, s.prev_year,
-           p.pupil_id, p.school_id, p.grade_level, p.gender, p.class_raw, p.source_file, p.source_line,
+           p.pupil_id, p.school_id, p.grade_level, p.course_year, p.gender, p.class_raw,
+           p.source_file, p.source_line,
            row_number() over (
                partition by s.as_of, p.pupil_id
                order by (p.left_on is null) desc, p.left_on desc, p.source_file desc, p.source_line desc
@@ -59,10 +60,18 @@ mark_indicators as (
 history as (
     -- the previous school year's rosters and this year's other schools (left by as_of)
     select c.as_of, c.pupil_id,
-           bool_or(p.school_year = c.prev_year and p.grade_level >= c.grade_level) as repeated_grade,
+           -- a grade, or a vocational course year, again (a course year is never compared with a grade)
+           bool_or(
+               p.school_year = c.prev_year
+               and (p.grade_level >= c.grade_level or p.course_year >= c.course_year)
+           ) as repeated_grade,
            bool_or(
                p.school_id <> c.school_id
-               and not (p.school_year = c.prev_year and p.grade_level = 9 and c.grade_level = 10)
+               -- after grade 9, secondary school or a vocational school's first course is no change
+               and not (
+                   p.school_year = c.prev_year and p.grade_level = 9
+                   and (c.grade_level = 10 or c.course_year = 1)
+               )
            ) as school_change
     from current_school c
     join core.pupils p
@@ -82,7 +91,7 @@ plans as (
 
 final as (
     select c.school_year, c.as_of,
-           c.pupil_id, c.school_id, s.municipality, c.grade_level, c.gender, c.class_raw,
+           c.pupil_id, c.school_id, s.municipality, c.grade_level, c.course_year, c.gender, c.class_raw,
            c.source_file, c.source_line,
            coalesce(m.n_scored, 0) as n_scored,
            coalesce(m.n_failing, 0) as n_failing,

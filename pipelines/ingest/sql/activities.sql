@@ -21,6 +21,8 @@ checked as (
             case when raw_date is null then {'column_name': 'date', 'reason_code': 'missing_required'} end,
             case when date_value is null then {'column_name': 'date', 'reason_code': 'unparseable_date'} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_activity_id is null
                 then {'column_name': 'activity_id', 'reason_code': 'missing_required'} end,
             case when raw_activity_type is null

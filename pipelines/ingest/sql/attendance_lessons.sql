@@ -23,6 +23,8 @@ checked as (
             case when date_value is null then {'column_name': 'date', 'reason_code': 'unparseable_date'} end,
             case when pupil_error is not null then {'column_name': 'pupil_code', 'reason_code': pupil_error} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_lessons_missed is null
                 then {'column_name': 'lessons_missed', 'reason_code': 'missing_required'} end,
             case when missed_value is null
@@ -47,7 +49,7 @@ final as (
         -- why and in what
         reason_value as reason,
         ingest_no_code(raw_reason) as reason_raw,
-        subject_code as subject,
+        ingest_subject(subject_code) as subject,
         ingest_no_code(raw_subject) as subject_raw,
         -- lessons missed, by reason
         missed_value as lessons_missed,

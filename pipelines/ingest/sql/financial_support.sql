@@ -20,6 +20,8 @@ checked as (
             case when date_value is null then {'column_name': 'date', 'reason_code': 'unparseable_date'} end,
             case when pupil_error is not null then {'column_name': 'pupil_code', 'reason_code': pupil_error} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_support_type is null
                 then {'column_name': 'support_type', 'reason_code': 'missing_required'} end,
             case when raw_amount_eur is null

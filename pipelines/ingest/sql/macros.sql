@@ -6,9 +6,13 @@ create or replace temp macro ingest_date(x) as
         then cast(try_strptime(rtrim(x, '.'), ['%d.%m.%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M']) as date)
     end;
 
--- Decimal comma or point; `inf`, `nan` and `40 min` are not numbers here.
+-- Decimal comma or point; `inf`, `nan` and `40 min` are not numbers here, nor is a personal code
+-- (`140311.21233` would be stored as a number of minutes: it is quarantined, its value masked).
 create or replace temp macro ingest_number(x) as
-    case when regexp_full_match(x, '[+-]?\d+([.,]\d+)?') then cast(replace(x, ',', '.') as double) end;
+    case
+        when length(x) >= 11 and regexp_matches(x, personal_code_shape()) then null
+        when regexp_full_match(x, '[+-]?\d+([.,]\d+)?') then cast(replace(x, ',', '.') as double)
+    end;
 
 -- A whole number, also written `3,0`; `3,5` is not one.
 create or replace temp macro ingest_integer(x) as
@@ -28,9 +32,10 @@ create or replace temp macro ingest_project_key(code, text_hash) as
     coalesce('other:' || text_hash, upper(code), '');
 
 -- A free-text cell kept as written (subject, role, mode, class, assessment type, grade) is stored
--- as '***' when it holds anything shaped like a personal code (personal_code.PERSONAL_CODE_SHAPE, any separator).
+-- as '***' when it holds anything shaped like a personal code: personal_code_shape() is the RE2
+-- rendering of personal_code.PERSONAL_CODE_SHAPE, defined by normalise.install_macros.
 create or replace temp macro ingest_no_code(x) as
-    case when regexp_matches(x, '\d{6}[ \-\x{2010}-\x{2015}\x{2212}]?\d{5}') then '***' else x end;
+    case when regexp_matches(x, personal_code_shape()) then '***' else x end;
 
 -- A subject no dictionary knows is kept as `~<normalised text>`; with anything shaped like a
 -- personal code in it, as `~***` (normalised text has spaces where the code had a hyphen).

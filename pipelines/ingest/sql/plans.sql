@@ -18,6 +18,8 @@ checked as (
         coalesce(
             case when pupil_error is not null then {'column_name': 'pupil_code', 'reason_code': pupil_error} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_plan_start is null then {'column_name': 'plan_start', 'reason_code': 'missing_required'} end,
             case when plan_start_value is null
                 then {'column_name': 'plan_start', 'reason_code': 'unparseable_date'} end,

@@ -15,6 +15,8 @@ checked as (
         coalesce(
             case when pupil_error is not null then {'column_name': 'pupil_code', 'reason_code': pupil_error} end,
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_class is null then {'column_name': 'class', 'reason_code': 'missing_required'} end,
             case when grade_level is null and course_year is null
                 then {'column_name': 'class', 'reason_code': 'unparseable_class'} end,

@@ -8,6 +8,8 @@ checked as (
         *,
         coalesce(
             case when raw_school_id is null then {'column_name': 'school_id', 'reason_code': 'missing_required'} end,
+            case when school_id_error is not null
+                then {'column_name': 'school_id', 'reason_code': school_id_error} end,
             case when raw_school_name is null
                 then {'column_name': 'school_name', 'reason_code': 'missing_required'} end,
             case when raw_municipality is null
@@ -24,6 +26,7 @@ final as (
         raw_school_name as school_name,
         raw_municipality as municipality,
         school_type_value as school_type,
+        ingest_no_code(raw_school_type) as school_type_raw,
         -- quality and identity
         error.column_name as error_column,
         error.reason_code as error_reason,

@@ -99,7 +99,7 @@ final as (
         i.column_name as "column",
         case
             when list_contains($masked_columns, i.column_name) then '***'
-            when regexp_matches(coalesce(i.value, ''), '[0-9]{6}[ \-\x{2010}-\x{2015}\x{2212}]?[0-9]{5}') then '***'
+            when regexp_matches(coalesce(i.value, ''), $code_shape) then '***'  -- personal_code.code_shape('re2')
             else i.value
         end as value,
         i.severity,

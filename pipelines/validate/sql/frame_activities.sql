@@ -26,6 +26,9 @@ final as (
         a.pupil_id, a.date, a.minutes, a.participants, a.activity_type, a.activity_type_raw,
         a.subject, a.subject_raw, a.project_code, a.project_text_hash,
         u.source_file is not null as first_unknown_project,
+        us.source_file is not null as first_unknown_subject,
+        case when us.source_file is not null
+            then a.subject_raw || ' (' || us.row_count || ' rindas / rows)' end as unknown_subject_note,
         -- a project none of validate_project_periods knows (`other`) is not judged here
         pp.project_code is null or a.date between pp.period_start and pp.period_end as in_project_period,
         date_diff('day', $reference_date::date, a.date) as days_after_reference,
@@ -38,6 +41,8 @@ final as (
     left join validate_project_periods pp on pp.project_code = a.project_code
     left join validate_unknown_projects u
         on u.kind = 'activities' and u.source_file = a.source_file and u.source_line = a.source_line
+    left join validate_unknown_subjects us
+        on us.kind = 'activities' and us.source_file = a.source_file and us.source_line = a.source_line
 )
 
 select * from final

@@ -83,7 +83,10 @@ final as (
         case when a.shape = 'periods' then o.row_key is not null end as overlaps_other_period,
         date_diff('day', $reference_date::date, a.period_end) as days_after_reference,
         s.school_id is not null as school_known,
-        r.pupil_id is not null as on_roster
+        r.pupil_id is not null as on_roster,
+        us.source_file is not null as first_unknown_subject,
+        case when us.source_file is not null
+            then a.subject_raw || ' (' || us.row_count || ' rindas / rows)' end as unknown_subject_note
     from derived a
     left join schools s on s.school_id = a.school_id
     left join rosters r on r.pupil_id = a.pupil_id and r.school_id = a.school_id and r.school_year = a.school_year
@@ -91,6 +94,9 @@ final as (
         on a.shape = 'lessons' and d.pupil_id = a.pupil_id and d.school_id = a.school_id
         and d.period_start = a.period_start
     left join overlapping o on o.row_key = a.row_key and o.pupil_id = a.pupil_id and o.school_id = a.school_id
+    left join validate_unknown_subjects us
+        on a.shape = 'lessons' and us.kind = 'attendance_lessons'
+        and us.source_file = a.source_file and us.source_line = a.source_line
 )
 
 select * from final

@@ -13,7 +13,10 @@ final as (
         s.rid,
         'schools' as kind,
         s.source_file, s.source_line, s.row_key, s.school_id,
-        coalesce(strftime(f.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month
+        coalesce(strftime(f.ingested_at, '%Y-%m'), strftime($reference_date::date, '%Y-%m')) as month,
+        s.school_type, nullif(trim(s.school_type_raw), '') as school_type_raw,
+        -- a type written but none of contract.SCHOOL_TYPES' spellings (stored as null)
+        s.school_type is null and nullif(trim(s.school_type_raw), '') is not null as school_type_unrecognised
     from schools s
     left join files f on f.file_path = s.source_file
 )
