@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +32,8 @@ if str(REPO) not in sys.path:  # run as a script: make `pipelines` importable
 SCALES: dict[str, dict[str, int]] = {
     "ci": {"schools": 4, "pupils": 1_200, "months": 3},
     "regional": {"schools": 60, "pupils": 22_000, "months": 9},
+    # issue 18's regional set: few large schools, both dialects, a third of the schools in Windows-1257 with CRLF
+    "regional-18k": {"schools": 6, "pupils": 18_000, "months": 9},
     "national": {"schools": 600, "pupils": 220_000, "months": 9},
 }
 PIPELINE_STAGES = ("ingest", "validate", "transform", "evaluate", "export")
@@ -95,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         raw, schools, pupils, months, year = args.generate_only
         print(json.dumps(generate(Path(raw), int(schools), int(pupils), int(months), year)))
         return 0
+    if args.runs:
+        side = run_side_by_side(args.scale, Path(args.workdir), args.runs, args.baseline, args.code)
+        print(format_side_by_side(side))
+        if not args.no_markdown:
+            update_side_by_side_markdown(Path(args.markdown), side)
+            print(f"→ {args.markdown}")
+        return 0 if side.ok else 1
     results = run_benchmark(
         args.scale,
         Path(args.workdir),
@@ -120,6 +130,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-reports", action="store_true", help="skip the HTML reports")
     p.add_argument("--no-increment", action="store_true", help="skip the monthly increment")
     p.add_argument("--no-pipeline", action="store_true", help="generate and measure the floor only")
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=0,
+        help="side by side: N rounds of floor + run --no-reports + increment, min/median/max (issue 18)",
+    )
+    p.add_argument(
+        "--baseline",
+        help="with --runs: also run the code in this source folder (e.g. `git archive` of main) in each round",
+    )
+    p.add_argument(
+        "--code", help="with --runs: run `this` from this source folder too (a snapshot: edits meanwhile don't count)"
+    )
     p.add_argument("--floor-only", nargs=2, metavar=("RAW", "DB"), help=argparse.SUPPRESS)
     p.add_argument("--generate-only", nargs=5, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -210,17 +233,29 @@ def measure_run(name: str, args: list[str], rows: int) -> list[Measure]:
     return measures
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, exit code, captured output) of one child process."""
+def run_child(cmd: list[str], code_path: str | None = None) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, exit code, captured output) of one child process; `code_path`: a
+    source folder put first on its PYTHONPATH (another version of the code, run side by side)."""
+    seconds, rss, code, output, _cpu = run_child_cpu(cmd, code_path)
+    return seconds, rss, code, output
+
+
+def run_child_cpu(cmd: list[str], code_path: str | None = None) -> tuple[float, float, int, str, float]:
+    """run_child and the child's CPU seconds (user + system, all its threads): on a shared machine
+    CPU time moves less with the other jobs than wall time does."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if code_path:
+        env["PYTHONPATH"] = code_path
     started = time.perf_counter()
     with open(os.devnull, "rb") as stdin:
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        proc = subprocess.Popen(
+            cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=code_path or REPO
+        )
         output = proc.stdout.read().decode("utf-8", errors="replace") if proc.stdout else ""
         _pid, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    return seconds, usage.ru_maxrss / 1024, proc.returncode, output
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, output, usage.ru_utime + usage.ru_stime
 
 
 def tail(text: str, lines: int = 5) -> str:
@@ -267,11 +302,12 @@ def read_csv_floor(raw: Path, db: Path) -> dict[str, float | int]:
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     con.execute("set enable_progress_bar = false")
     rows = 0
-    for (kind, delimiter), files in sorted(groups.items()):
-        table = f"{kind}_{'semicolon' if delimiter == ';' else 'comma'}"
+    for (kind, delimiter, encoding), files in sorted(groups.items()):
+        # DuckDB reads no Windows-1257: latin-1 reads the same bytes (mangling letters), which is the floor
+        table = f"{kind}_{'semicolon' if delimiter == ';' else 'comma'}_{encoding.replace('-', '')}"
         con.execute(
             f"create table {table} as select * from read_csv(?, all_varchar = true, header = true, "
-            f"delim = '{delimiter}', union_by_name = false)",
+            f"delim = '{delimiter}', encoding = '{encoding}', union_by_name = false)",
             [[f.as_posix() for f in files]],
         )
         rows += int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
@@ -279,17 +315,24 @@ def read_csv_floor(raw: Path, db: Path) -> dict[str, float | int]:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
-def csv_groups(raw: Path) -> dict[tuple[str, str], list[Path]]:
-    """Raw CSVs grouped by kind (from the generator's file stem) and delimiter (from the header line)."""
-    out: dict[tuple[str, str], list[Path]] = {}
+def csv_groups(raw: Path) -> dict[tuple[str, str, str], list[Path]]:
+    """Raw CSVs grouped by kind (from the generator's file stem), delimiter (from the header line) and
+    encoding (`utf-8`, or `latin-1` for a file that is not UTF-8: the benchmark's Windows-1257 files)."""
+    out: dict[tuple[str, str, str], list[Path]] = {}
     for path in sorted(raw.rglob("*.csv")):
         stem = re.sub(r"_\d{4}(-\d{2,4})?(_\d+)?$", "", path.stem)
         kind = KIND_OF_STEM.get(stem)
         if kind is None:
             continue
-        with path.open(encoding="utf-8") as f:
-            header = f.readline()
-        out.setdefault((kind, ";" if header.count(";") > header.count(",") else ","), []).append(path)
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+        header = data.split(b"\n", 1)[0].decode(encoding)
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        out.setdefault((kind, delimiter, encoding), []).append(path)
     return out
 
 
@@ -323,6 +366,259 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "?"
+
+
+# --- side by side (issue 18) ----------------------------------------------------------------------
+
+TARGETS = {  # issue 18's targets (the increment's is national: one new month of 600 schools)
+    "`run --no-reports` / floor": "≤ 3×",
+    "monthly increment (one new month of files), s": "< 60 s (national)",
+    "peak RSS, run (GB)": "< 4",
+    "peak RSS, increment (GB)": "< 4",
+}
+
+
+@dataclass
+class Round:
+    """One round: the floor, then each code's whole run and its monthly increment, back to back."""
+
+    floor: float
+    increment_floor: float
+    floor_cpu: float = 0.0  # CPU seconds of the floor's process (interpreter start-up included)
+    runs: dict[str, dict[str, float]] = field(default_factory=dict)  # code -> measure -> seconds or MB
+
+
+@dataclass
+class SideBySide:
+    scale: str
+    sizes: dict[str, int]
+    machine: dict[str, str]
+    files: int = 0
+    megabytes: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+    increment_rows: dict[str, int] = field(default_factory=dict)
+    cp1257_files: int = 0
+    rounds: list[Round] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.rounds[0].runs, key=lambda c: c != "baseline") if self.rounds else []
+
+
+def run_side_by_side(
+    scale: str, workdir: Path, runs: int, baseline: str | None = None, code: str | None = None
+) -> SideBySide:
+    """Generate the year and its next month once; then `runs` rounds of: the floor of the year, and
+    for each code (this checkout, and `baseline` if given) `run --no-reports` on a fresh warehouse,
+    then the next month's files added and `run --no-reports` again (the monthly increment), then the
+    floor of that month's files. Each round's ratios are to that round's floor: on a shared machine
+    only numbers measured side by side compare."""
+    size = SCALES[scale]
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    year, month = workdir / "year", workdir / "next-month"
+    side = SideBySide(scale, dict(size), machine_info())
+    for folder, months, school_year in ((year, size["months"], "2025/2026"), (month, 1, "2026/2027")):
+        generated = measure_generate(folder, size["schools"], size["pupils"], months, school_year)
+        if not generated.ok:
+            side.failures.append(f"generate {school_year}: {generated.note}")
+            return side
+        counted = json.loads(generated.note or "{}")
+        if folder == year:
+            side.rows = counted
+        else:
+            side.increment_rows = counted
+    if scale == "regional-18k":
+        side.cp1257_files = to_cp1257(year, every=3) + to_cp1257(month, every=3)
+    files = [f for f in year.rglob("*") if f.is_file()]
+    side.files, side.megabytes = len(files), sum(f.stat().st_size for f in files) / 1e6
+    codes = {"this": code} if not baseline else {"baseline": baseline, "this": code}
+    for number in range(runs):
+        floor, cpu = floor_with_cpu(year, workdir / "floor.duckdb", sum(side.rows.values()))
+        inc_floor, _ = floor_with_cpu(month, workdir / "floor.duckdb", sum(side.increment_rows.values()))
+        if not (floor.ok and inc_floor.ok):
+            side.failures.append(f"round {number + 1} floor: {floor.note or inc_floor.note}")
+        one = Round(floor.seconds, inc_floor.seconds, floor_cpu=cpu)
+        order = list(codes.items()) if number % 2 == 0 else list(reversed(codes.items()))  # neither always first
+        for code, source in order:
+            one.runs[code] = run_round(workdir / f"round-{number + 1}-{code}", year, month, source, side.failures)
+        side.rounds.append(one)
+        save_json(workdir / f"side-by-side-{scale}.json", side)
+    return side
+
+
+def floor_with_cpu(raw: Path, db: Path, rows: int) -> tuple[Measure, float]:
+    """measure_floor, and the CPU seconds of its process (interpreter start-up included)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-only", str(raw), str(db)]
+    seconds, rss, code, output, cpu = run_child_cpu(cmd)
+    if code != 0:
+        return Measure("floor: duckdb read_csv", seconds, rows, rss, ok=False, note=tail(output)), cpu
+    loaded = json.loads(output.strip().splitlines()[-1])
+    note = "" if loaded["rows"] == rows else f"read {loaded['rows']} rows, generator wrote {rows}"
+    return Measure("floor: duckdb read_csv", loaded["seconds"], rows, rss, ok=not note, note=note), cpu
+
+
+def run_round(folder: Path, year: Path, month: Path, source: str | None, failures: list[str]) -> dict[str, float]:
+    """`run --no-reports` of one code on a fresh warehouse, then the increment; its raw folder holds
+    hard links to the generated files (same bytes and mtimes, nothing copied)."""
+    raw, out = folder / "raw", folder / "out"
+    shutil.copytree(year, raw, copy_function=os.link)
+    args = ["run", "--raw", str(raw), "--out", str(out), "--demo-key", "--no-reports", "--json-log"]
+    found: dict[str, float] = {}
+    for label in ("run", "increment"):
+        if label == "increment":
+            shutil.copytree(month, raw, copy_function=os.link, dirs_exist_ok=True)
+        seconds, rss, code, output, cpu = run_child_cpu([*command(source), *args], code_path=source)
+        if code != 0:
+            failures.append(f"{folder.name} {label}: exit {code}: {tail(output)}")
+        found[label] = seconds
+        found[f"{label} rss"] = rss
+        found[f"{label} cpu"] = cpu
+        for stage, stage_seconds in stage_times(output).items():
+            found[f"{label} › {stage}"] = stage_seconds
+    shutil.rmtree(folder)
+    return found
+
+
+def command(source: str | None) -> list[str]:
+    """This checkout's console script, or the CLI of another source folder with this interpreter."""
+    if source is None:
+        return [atbalsts()]
+    return [sys.executable, "-c", "import sys; from pipelines.cli import app; sys.argv[0] = 'atbalsts'; app()"]
+
+
+def stage_times(output: str) -> dict[str, float]:
+    """Each stage's seconds as the run logged them (its `--json-log` events)."""
+    times: dict[str, float] = {}
+    for line in output.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("event") == "stage":
+            times[event["name"]] = float(event["seconds"])
+    return times
+
+
+def to_cp1257(raw: Path, every: int) -> int:
+    """Every `every`-th school folder (and nothing else) rewritten as Windows-1257 with CRLF line
+    ends, as older school systems write: a mixed set, like real deliveries. Returns the files."""
+    folders = sorted(p for p in raw.iterdir() if p.is_dir())
+    changed = 0
+    for folder in folders[every - 1 :: every]:
+        for path in sorted(folder.rglob("*.csv")):
+            stat = path.stat()
+            text = path.read_text(encoding="utf-8")
+            path.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("cp1257"))
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            changed += 1
+    return changed
+
+
+def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
+    """min / median / max (one value alone when there is one)."""
+    if not values:
+        return ""
+    low, mid, high = min(values), statistics.median(values), max(values)
+    if len(values) == 1:
+        return f"{mid:.{digits}f}{unit}"
+    return f"{low:.{digits}f} / {mid:.{digits}f} / {high:.{digits}f}{unit}"
+
+
+def side_rows(side: SideBySide) -> list[tuple[str, ...]]:
+    """(measure, one column per code) in issue 18's shape: ratios to the same round's floor, seconds, peak RSS."""
+    rounds = side.rounds
+
+    def per(code: str, name: str) -> list[float]:
+        return [r.runs[code][name] for r in rounds if name in r.runs.get(code, {})]
+
+    def ratio(code: str, name: str, floor: str = "floor") -> list[float]:
+        return [r.runs[code][name] / getattr(r, floor) for r in rounds if name in r.runs.get(code, {})]
+
+    stages = sorted({k.split(" › ")[1] for r in rounds for v in r.runs.values() for k in v if k.startswith("run › ")},
+                    key=lambda s: PIPELINE_STAGES.index(s) if s in PIPELINE_STAGES else 99)  # fmt: skip
+    lines: list[tuple[str, ...]] = [
+        ("floor: DuckDB `read_csv` of the year, s", *(spread([r.floor for r in rounds]) for _ in side.codes)),
+        ("`run --no-reports` / floor", *(spread(ratio(c, "run"), "×") for c in side.codes)),
+        ("`run --no-reports`, s", *(spread(per(c, "run")) for c in side.codes)),
+    ]
+    for stage in stages:
+        lines.append((f"› {stage} / floor", *(spread(ratio(c, f"run › {stage}"), "×") for c in side.codes)))
+        if stage == "ingest":
+            lines.append(("› ingest, s", *(spread(per(c, "run › ingest")) for c in side.codes)))
+    lines += [
+        ("monthly increment (one new month of files), s", *(spread(per(c, "increment")) for c in side.codes)),
+        ("› increment ingest, s", *(spread(per(c, "increment › ingest")) for c in side.codes)),
+        (
+            "increment / floor of the month's files",
+            *(spread(ratio(c, "increment", "increment_floor"), "×") for c in side.codes),
+        ),
+        ("CPU s (all threads): floor", *(spread([r.floor_cpu for r in rounds]) for _ in side.codes)),
+        (
+            "CPU s: `run --no-reports` / floor",
+            *(
+                spread(
+                    [
+                        r.runs[c]["run cpu"] / r.floor_cpu
+                        for r in rounds
+                        if "run cpu" in r.runs.get(c, {}) and r.floor_cpu
+                    ],
+                    "×",
+                )
+                for c in side.codes
+            ),
+        ),
+        ("peak RSS, run (GB)", *(spread([v / 1024 for v in per(c, "run rss")], digits=2) for c in side.codes)),
+        (
+            "peak RSS, increment (GB)",
+            *(spread([v / 1024 for v in per(c, "increment rss")], digits=2) for c in side.codes),
+        ),
+    ]
+    return lines
+
+
+def side_header(side: SideBySide) -> str:
+    m, size = side.machine, side.sizes
+    rounds = len(side.rounds)
+    return (
+        f"Scale `{side.scale}`: {size['schools']} schools, {size['pupils']:,} pupils, {size['months']} months; "
+        f"the year in {side.files} files, {side.megabytes:,.0f} MB ({side.cp1257_files} files of the year and "
+        f"the next month in Windows-1257 with CRLF). Input rows: {counts(side.rows)}; "
+        f"next month: {counts(side.increment_rows)}. "
+        f"{rounds} round{'s' if rounds != 1 else ''} measured {m['date']} on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gb']} GB RAM; Python {m['python']}, DuckDB {m['duckdb']}, polars {m['polars']}. "
+        "Each cell: min / median / max over the rounds; each ratio is to the floor of its own round."
+    )
+
+
+def format_side_by_side(side: SideBySide) -> str:
+    head = ("measure", *side.codes)
+    rows = [head, *side_rows(side)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [side_header(side)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines + [f"  ✗ {f}" for f in side.failures])
+
+
+def update_side_by_side_markdown(path: Path, side: SideBySide) -> None:
+    """This scale's side-by-side section (between its markers) replaced; the rest of the file kept."""
+    head = ("measure", *(f"{c} (min / median / max)" for c in side.codes), "target")
+    lines = [side_header(side), "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join((*r, TARGETS.get(r[0], ""))) + " |" for r in side_rows(side)]
+    lines += [f"- ✗ {f}" for f in side.failures]
+    begin, end = f"<!-- side-by-side:{side.scale} -->", f"<!-- /side-by-side:{side.scale} -->"
+    block = f"{begin}\n" + "\n".join(lines) + f"\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -409,7 +705,7 @@ def update_markdown(path: Path, results: Results) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def save_json(path: Path, results: Results) -> None:
+def save_json(path: Path, results: Results | SideBySide) -> None:
     data = asdict(results)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
 

@@ -43,8 +43,10 @@ def test_floor_groups_files_by_kind_and_delimiter(tmp_path: Path) -> None:
     write_national(tmp_path, schools=2, pupils=1_000, months=1)
     groups = csv_groups(tmp_path)
     assert set(groups) == {
-        (kind, delimiter) for kind in ("pupils", "plans", "consultations", "grades") for delimiter in (",", ";")
-    } | {("schools", ";")}
+        (kind, delimiter, "utf-8")
+        for kind in ("pupils", "plans", "consultations", "grades")
+        for delimiter in (",", ";")
+    } | {("schools", ";", "utf-8")}
     assert all(len(files) == 1 for key, files in groups.items())  # one school per dialect, one month
 
 
@@ -69,3 +71,41 @@ def test_script_knows_the_generator_file_stems() -> None:
     from pipelines.sample.national import FILE_STEMS
 
     assert {stem: kind for kind, stem in FILE_STEMS.items()} | {"skolu_registrs": "schools"} == bench.KIND_OF_STEM
+
+
+def test_side_by_side_section_ratios_per_round(tmp_path: Path) -> None:
+    """Each ratio is to its own round's floor; cells are min / median / max; the section is replaced in place."""
+    side = bench.SideBySide("ci", {"schools": 1, "pupils": 2, "months": 1}, {
+        "date": "2026-11-29 01:00", "platform": "Linux", "cpu": "cpu", "cores": "2", "memory_gb": "24",
+        "python": "3.11", "duckdb": "2.0", "polars": "2.1",
+    })  # fmt: skip
+    for floor, run in ((2.0, 10.0), (4.0, 12.0), (1.0, 9.0)):
+        side.rounds.append(bench.Round(floor, 1.0, floor_cpu=floor, runs={
+            "baseline": {"run": run * 2, "run › ingest": run, "run cpu": run, "run rss": 1024.0,
+                         "increment": 5.0, "increment rss": 2048.0},
+            "this": {"run": run, "run › ingest": run / 2, "run cpu": run / 2, "run rss": 1024.0,
+                     "increment": 4.0, "increment rss": 2048.0},
+        }))  # fmt: skip
+    rows = {r[0]: r[1:] for r in bench.side_rows(side)}
+    assert side.codes == ["baseline", "this"]
+    assert rows["`run --no-reports` / floor"] == ("6.0 / 10.0 / 18.0×", "3.0 / 5.0 / 9.0×")
+    assert rows["› ingest / floor"] == ("3.0 / 5.0 / 9.0×", "1.5 / 2.5 / 4.5×")
+    assert rows["peak RSS, increment (GB)"] == ("2.00 / 2.00 / 2.00", "2.00 / 2.00 / 2.00")
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# B\n\n<!-- side-by-side:ci -->\nold\n<!-- /side-by-side:ci -->\nafter\n")
+    bench.update_side_by_side_markdown(path, side)
+    text = path.read_text()
+    assert "old" not in text and text.endswith("\nafter\n")
+    assert "| `run --no-reports` / floor | 6.0 / 10.0 / 18.0× | 3.0 / 5.0 / 9.0× | ≤ 3× |" in text
+
+
+def test_cp1257_schools_keep_their_mtime(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.csv").write_text("Vārds;Klase\nĀris;5.a\n", encoding="utf-8")
+    before = (tmp_path / "c" / "x.csv").stat().st_mtime_ns
+    assert bench.to_cp1257(tmp_path, every=3) == 1
+    assert (tmp_path / "c" / "x.csv").read_bytes() == "Vārds;Klase\r\nĀris;5.a\r\n".encode("cp1257")
+    assert (tmp_path / "c" / "x.csv").stat().st_mtime_ns == before
+    assert (tmp_path / "a" / "x.csv").read_text(encoding="utf-8").startswith("Vārds")
+    assert csv_groups(tmp_path) == {}  # not a generator stem: nothing for the floor

@@ -9,7 +9,15 @@ import pytest
 import xlsxwriter
 
 from pipelines.ingest.kinds import recognise
-from pipelines.ingest.readers import NotData, decode, detect_delimiter, read_table
+from pipelines.ingest.readers import (
+    NotData,
+    Unreadable,
+    decide_encoding,
+    decode,
+    detect_delimiter,
+    read_table,
+    utf8_bad_offsets,
+)
 
 
 def test_decode_cp1257_utf8_and_bom() -> None:
@@ -99,3 +107,39 @@ def test_recognise_a_header_complete_for_two_kinds_is_a_problem() -> None:
     found = recognise(["Datums", "Personas kods", "Iestādes kods", "Mācību priekšmets", "Vērtējums", "Ilgums"])
     assert found.kind is None
     assert "consultations" in found.problem and "grades" in found.problem
+
+
+def test_cp1257_undefined_bytes_are_the_codecs() -> None:
+    """decide_encoding finds Windows-1257's undefined bytes without decoding: the set must be the codec's."""
+    from pipelines.ingest.readers import CP1257_DEFINED
+
+    for byte in range(256):
+        try:
+            bytes([byte]).decode("cp1257")
+            defined = True
+        except UnicodeDecodeError:
+            defined = False
+        assert (byte in CP1257_DEFINED) is defined, hex(byte)
+
+
+def test_neither_encoding_names_the_first_bad_byte() -> None:
+    # 0x81 is undefined in Windows-1257 (and not UTF-8): the message names its offset
+    undefined = b"\x81"
+    data = b"a;b\n" + "ā;ž\n".encode("cp1257") + b"x;" + undefined + b"\n"
+    with pytest.raises(Unreadable, match=f"offset {data.index(undefined)}$"):
+        decide_encoding(data)
+    # with a UTF-8 Latvian letter (but more bad bytes than letters): the first byte that is not UTF-8
+    utf = "ā\n".encode() + b"q;" + undefined * 2 + b"\n"  # (ā is C4 81 in UTF-8: the bad one is at 5)
+    with pytest.raises(Unreadable, match=r"offset 5$"):
+        decide_encoding(utf)
+
+
+def test_utf8_offsets_across_blocks_and_without_copies() -> None:
+    """A character cut by a block's end is not bad; bad bytes are found in every block, in order."""
+    text = ("ā" * 7 + "\n").encode() * 50  # 15 bytes a line; odd block sizes cut the ā's in two
+    data = text[:105] + b"\xff" + text[105:255] + b"\xfe" + text[255:]
+    assert utf8_bad_offsets(text, 10, block=5) == []
+    assert utf8_bad_offsets(data, 10, block=7) == [105, 256]
+    assert utf8_bad_offsets(data, 1, block=7) == [105]
+    cp1257 = "ā;ž\n".encode("cp1257") * 1000
+    assert len(utf8_bad_offsets(cp1257, 101)) == 101
