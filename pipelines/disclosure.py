@@ -271,8 +271,7 @@ def dominated(frame: pd.DataFrame, p: float, total: str = "financial_support_eur
     i.e. the second-largest recipient (who knows their own payment) could subtract it from the total and
     estimate the largest pupil's support to within p %. Counts of 1..k-1 are withheld anyway."""
     cell = frame[total].to_numpy(dtype=float, na_value=0.0)
-    top1 = frame["financial_top1_eur"].to_numpy(dtype=float, na_value=0.0)
-    top2 = frame["financial_top2_eur"].to_numpy(dtype=float, na_value=0.0)
+    top1, top2 = (frame[column].to_numpy(dtype=float, na_value=0.0) for column in TOP_EUR)
     return (top1 > 0) & (cell - top1 - top2 < p * top1 - 1e-9)
 
 

@@ -366,10 +366,10 @@ EFFECTIVENESS = TableSpec(
             "integer",
             "Atbalstītie skolēni ar bāzes un rezultāta atzīmēm pirms salīdzināmo atlases (`n_pupils` ≤ šis skaits; "
             "starpība — skolēni bez salīdzināma vienaudža, parasti ar viszemākajām atzīmēm); aizklāts arī, ja "
-            "starpība ir 1–4",
+            "starpība ir 1..k-1 (1–4 pie k = 5)",
             "Supported pupils with baseline and outcome marks before matching (`n_pupils` ≤ this; the difference "
             "is pupils without a comparable peer, usually those with the very lowest marks); also withheld where "
-            "the difference is 1–4",
+            "the difference is 1..k-1 (1–4 at k = 5)",
             "skolēni",
             "pupils",
         ),

@@ -57,12 +57,15 @@ REASONS: dict[str, tuple[str, str]] = {
         "The row has neither a participant's personal code nor a participant count: fill in one of them.",
     ),
     "school_id_personal_data": (
-        "“{lv}” izskatās pēc personas koda vai skolēna vārda (saglabāts kā ***): ierakstiet iestādes reģistra kodu.",
-        "'{en}' looks like a personal code or a pupil's name (stored as ***): write the school's register code.",
+        "Kolonnas “{lv}” vērtība izskatās pēc personas koda vai skolēna vārda (saglabāta kā ***): "
+        "ierakstiet iestādes reģistra kodu.",
+        "The value in '{en}' looks like a personal code or a pupil's name (stored as ***): "
+        "write the school's register code.",
     ),
     "school_id_not_code": (
-        "“{lv}” nav iestādes kods (saglabāts kā ***): ierakstiet iestādes reģistra kodu, piemēram, 2712900123.",
-        "'{en}' is not a school code (stored as ***): write the school's register code, e.g. 2712900123.",
+        "Kolonnas “{lv}” vērtība nav iestādes kods (saglabāta kā ***): ierakstiet iestādes reģistra kodu, "
+        "piemēram, 2712900123.",
+        "The value in '{en}' is not a school code (stored as ***): write the school's register code, e.g. 2712900123.",
     ),
     "unknown_gender": (
         "Nezināms dzimuma apzīmējums: lietojiet M/F vai V/S.",

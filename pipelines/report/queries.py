@@ -278,7 +278,8 @@ def programme_by_municipality(
 def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> pd.DataFrame:
     """Per municipality (+ 'ALL'): costs as reported, pupils supported in any way, their support
     hours, EUR per pupil and per hour. The pupils are protected as every table (complementary
-    suppression against the 'ALL' row); EUR per pupil or hour is withheld with them."""
+    suppression against the 'ALL' row); the EUR, and EUR per pupil or hour, are withheld with them
+    (costs.csv withholds every cost line where 1..k-1 pupils were supported: it is spent on them)."""
     tables = {
         "costs": _table_or_empty(con, "core", "costs", "municipality varchar, school_year varchar, amount_eur double"),
         "participants": _table_or_empty(
@@ -296,7 +297,7 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
         return out.assign(eur_per_pupil=pd.Series(dtype=float), eur_per_hour=pd.Series(dtype=float))
     out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
     out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
-    return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur_per_pupil", "eur_per_hour"])
+    return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur", "eur_per_pupil", "eur_per_hour"])
 
 
 def support_by_semester(
@@ -522,9 +523,20 @@ def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFra
     out = _mart(con, "dose_response")
     if out.empty:
         return out
-    out = out[(out["dimension"] == dimension) & (out["level"] != "ALL")].sort_values("level_order")
+    out = out[out["dimension"] == dimension].reset_index(drop=True)
     if "suppressed" in out:
         out = _blank_suppressed(out, ["n_pupils", "n_comparison", *EFFECT_MEASURES])
+    out = out[out["level"] != "ALL"]
+    # The levels split the headline's matched pupils, which the report publishes: a level of 1..k-1
+    # pupils is withheld with a complementary level, or it would be the headline minus the others.
+    if len(out):
+        pupils = pd.to_numeric(out["n_pupils"], errors="coerce").astype("float64")
+        margin = pd.DataFrame({"level": [ALL_ROW], "n_pupils": [pupils.sum()]})
+        table = pd.concat([pd.DataFrame({"level": out["level"], "n_pupils": pupils}), margin], ignore_index=True)
+        withheld = suppression_pattern(table, ["level"], ["n_pupils"], k)["n_pupils"][: len(out)]
+        for col in ["n_pupils", *[c for c in EFFECT_MEASURES if c in out]]:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64").where(~withheld, np.nan)
+    out = out.sort_values("level_order")
     out = suppress_small(out, "n_pupils", k, [c for c in EFFECT_MEASURES if c in out])
     return suppress_small(out, "n_comparison", k).reset_index(drop=True)
 

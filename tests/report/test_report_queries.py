@@ -214,3 +214,34 @@ def test_early_warning_audit_withholds_the_hidden_count_behind_recall(con: duckd
     assert coverage.loc["ALL", "n_pupils"] == 40
     for frame in (gender, coverage):
         assert_no_small(frame, ("n_pupils", "n_leavers", "n_flagged", "n_flagged_leavers", "n_with_plan"), K)
+
+
+def test_a_small_dose_level_is_not_the_headline_minus_the_others() -> None:
+    """3 + 40 supported pupils: withholding only the 3 would leave them as 43 − 40 (the headline is published)."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.dose_response as select * from (values "
+        "('support_form', 'consultations_only', 1, 40, 60, 0.5), "
+        "('support_form', 'consultations_and_activities', 2, 3, 10, 0.9), "
+        "('hours_band', '1-5', 1, 20, 30, 0.4), ('hours_band', '6+', 2, 23, 40, 0.6)"
+        ") t(dimension, level, level_order, n_pupils, n_comparison, effect)"
+    )
+    form = q.dose_response(con, 5, "support_form")
+    assert form["n_pupils"].isna().all() and form["effect"].isna().all()
+    bands = q.dose_response(con, 5, "hours_band")
+    assert bands["n_pupils"].tolist() == [20, 23] and bands["effect"].tolist() == [0.4, 0.6]
+
+
+def test_a_payment_at_a_school_outside_the_registry_is_its_own_cell() -> None:
+    """A NULL municipality is 'unknown', so 'ALL' counts its pupil once and equals the sum of the cells."""
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.financial_support as select * from (values "
+        "('Madonas novads', '2025/2026', 'p1', 100.0), ('Madonas novads', '2025/2026', 'p2', 50.0), "
+        "(null, '2025/2026', 'p3', 70.0)) t(municipality, school_year, pupil_id, amount_eur)"
+    )
+    out = q.programme_by_municipality(con, 1).set_index("municipality")
+    assert out.loc["ALL", "financial_pupils"] == 3 and out.loc["ALL", "financial_eur"] == 220.0
+    assert "unknown" in out.index  # withheld there (one pupil dominates it), but its own row

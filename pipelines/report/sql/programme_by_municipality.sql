@@ -18,13 +18,16 @@ listed as (
 ),
 
 per_pupil as (
-    select municipality, pupil_id, sum(amount_eur) as eur
+    -- a payment at a school the registry does not know has no municipality: 'unknown', its own cell
+    -- (not folded into 'ALL', which would count it twice there)
+    select case when grouping(municipality) = 1 then 'ALL' else coalesce(municipality, 'unknown') end as municipality,
+           pupil_id, sum(amount_eur) as eur
     from {financial} where ($school_year is null or school_year = $school_year)
     group by grouping sets ((municipality, pupil_id), (pupil_id))
 ),
 
 paid as (
-    select coalesce(municipality, 'ALL') as municipality,
+    select municipality,
            count(*) as financial_pupils, coalesce(sum(eur), 0) as financial_eur,
            coalesce(max(eur), 0) as financial_top1_eur,
            coalesce(list_sort(list(eur), 'DESC')[2], 0) as financial_top2_eur
