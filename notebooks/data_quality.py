@@ -5,6 +5,7 @@
 warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
+published = ""  # the export's kept files of this run (history/<run_id>/)
 lang = "lv"
 k = 5
 
@@ -14,7 +15,9 @@ from pipelines.report import queries as q
 from pipelines.report.labels import label_or
 from pipelines.report.nb import Report
 
-R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
+R = Report(
+    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, published=published
+)
 R.h1("title_data_quality")
 R.filters_line()
 R.text("dq_intro")

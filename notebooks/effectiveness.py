@@ -5,6 +5,7 @@
 warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
+published = ""  # the export's kept files of this run (history/<run_id>/)
 lang = "lv"
 k = 5
 max_useful_mdes = 0.5  # params.yaml evaluate.*: docs/method.md, "For decisions"
@@ -20,7 +21,9 @@ from pipelines.report.fmt import WITHHELD
 from pipelines.report.labels import label_or, mode_name, role_name, subject_name
 from pipelines.report.nb import Report
 
-R = Report(warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year)
+R = Report(
+    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, published=published
+)
 R.h1("title_effectiveness")
 R.filters_line()
 R.text("ef_intro")

@@ -5,6 +5,7 @@
 warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
+published = ""  # the export's kept files of this run (history/<run_id>/)
 lang = "lv"
 k = 5
 dominance_p = 0.1
@@ -18,7 +19,13 @@ from pipelines.report.labels import mode_name, role_name, subject_name
 from pipelines.report.nb import Report
 
 R = Report(
-    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, dominance_p=dominance_p
+    warehouse,
+    lang=lang,
+    k=k,
+    municipality=municipality,
+    school_year=school_year,
+    dominance_p=dominance_p,
+    published=published,
 )
 R.h1("title_support_overview")
 R.filters_line()

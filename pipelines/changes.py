@@ -269,14 +269,23 @@ def record_exports(exports_dir: Path, history_dir: Path, run_id: str) -> ChangeS
     return summary
 
 
+def kept_runs(history_dir: Path, run_id: str) -> list[Path]:
+    """The kept runs up to and including `run_id`, oldest first."""
+    if not history_dir.is_dir():
+        return []
+    return sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name <= run_id)
+
+
+def latest_kept(history_dir: Path, run_id: str) -> Path | None:
+    """The exports of `run_id` as kept, or (a report run on its own) the latest kept run before it."""
+    kept = kept_runs(history_dir, run_id)
+    return kept[-1] if kept else None
+
+
 def latest_changes(history_dir: Path, run_id: str) -> tuple[list[Change], ChangeSummary] | None:
     """What changed in the exports of `run_id` since the kept run before it, for the index report; when
     `run_id` kept no exports (a report run on its own), the latest kept run up to it. None: none kept."""
-    kept = (
-        sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name <= run_id)
-        if history_dir.is_dir()
-        else []
-    )
+    kept = kept_runs(history_dir, run_id)
     if not kept:
         return None
     if len(kept) == 1:

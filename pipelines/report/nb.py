@@ -34,6 +34,7 @@ class Report:
         municipality: str | None = None,
         school_year: str | None = None,
         dominance_p: float = 0.1,
+        published: str | Path | None = None,
     ) -> None:
         self.lang = labels.check_lang(lang)
         self.k = int(k)
@@ -44,6 +45,8 @@ class Report:
         # without ipywidgets ("required package 'ipywidgets' is missing"); report queries are short.
         self.con = duckdb.connect(str(Path(warehouse)), read_only=True)
         install_sql_macros(self.con)
+        # The export's kept files of this run: what they withhold, the report withholds too.
+        queries.use_published(published or None)
         plots.use_style()
 
     # labels and numbers -------------------------------------------------------------

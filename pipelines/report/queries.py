@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.changes import Published, read_package
 from pipelines.deliveries import MISSING_SQL
 from pipelines.disclosure import (
     TOP_EUR,
@@ -160,13 +161,71 @@ def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
 
 
 _PROTECTED: dict[tuple, dict[str, pd.DataFrame]] = {}
+# The export's files of this run (history/<run_id>/), when the report is given them (use_published).
+_PUBLISHED: dict[str, Published] = {}
+# Which export file publishes a report table's project-`ALL` cells, and its name for each count.
+EXPORT_FILE = {"subject": "support_by_subject.csv", "staff_role": "support_by_role.csv"}
+EXPORT_COUNT = {
+    "pupils": "n_pupils_supported",
+    "consultations": "n_consultations",
+    "staff": "n_staff",
+    "schools": "n_schools",
+}
+PROGRAMME_EXPORT_COUNT = {"activity_pupils": "n_pupils_activities", "financial_pupils": "n_pupils_financial_support"}
+
+
+def use_published(folder: str | Path | None) -> None:
+    """Withhold in the reports every cell the export withheld in the files of `folder` (its kept copy,
+    `history/<run_id>/`). The export adds what a report cannot: the month-to-month rule (a count that
+    moved by 1..k-1 since last published), the LP audit and the project dimension. Without this, a cell
+    the export withholds could be shown in a report, and an exported cell it protects would follow by
+    subtraction. Without files (a report run before any export) the reports protect on their own."""
+    _PUBLISHED.clear()
+    _PROTECTED.clear()
+    if folder and Path(folder).is_dir():
+        _PUBLISHED.update(read_package(Path(folder)))
+
+
+def _blank_in_export(file: str, key_columns: dict[str, str], counts: dict[str, str]) -> dict[tuple, set[str]]:
+    """Project-`ALL` rows of an exported file: their key (as the report spells it) -> report count
+    columns the export left blank. `key_columns`: report key -> the file's column."""
+    published = _PUBLISHED.get(file)
+    if published is None:
+        return {}
+    blank: dict[tuple, set[str]] = {}
+    for row in published.rows.values():
+        if row.get("project_code") != "ALL":
+            continue
+        key = tuple(NONE_LABELS.get(row.get(c) or "", row.get(c) or "") for c in key_columns.values())
+        blank[key] = {mine for mine, theirs in counts.items() if (row.get(theirs) or "") == ""}
+    return blank
+
+
+def _start_from_export(frame: pd.DataFrame, breakdown: str) -> dict[str, np.ndarray]:
+    """Per count column of a support table: the rows whose cell the export withheld."""
+    masks = {c: np.zeros(len(frame), dtype=bool) for c in SUPPORT_COUNTS}
+    file = EXPORT_FILE.get(breakdown)
+    if file is None:
+        return masks
+    columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester", "level": breakdown}
+    blank = _blank_in_export(file, columns, EXPORT_COUNT)
+    keys = frame[SUPPORT_KEYS].astype(str).itertuples(index=False, name=None)
+    for i, key in enumerate(keys):
+        for column in blank.get(tuple(NONE_LABELS.get(v, v) for v in key), ()):
+            masks[column][i] = True
+    return masks
 
 
 def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
     present = [frame for frame in frames if not frame.empty]
     if present:
         tables = [(frame, SUPPORT_KEYS, "level") for frame in present]
-        patterns = iter(linked_patterns(tables, SUPPORT_COUNTS, k, primary="pupils"))
+        start = [
+            _start_from_export(frame, breakdown)
+            for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True)
+            if not frame.empty
+        ]
+        patterns = iter(linked_patterns(tables, SUPPORT_COUNTS, k, primary="pupils", start=start))
     out = {}
     for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True):
         if frame.empty:
@@ -263,8 +322,20 @@ def programme_by_municipality(
         ),
     }
     out = _query(con, "programme_by_municipality", {"school_year": school_year or None}, fragments=tables)
-    dominant = {"financial_pupils": dominated(out, dominance_p, "financial_eur")}
-    parts = (("activity_pupils", ["activity_hours"], None), ("financial_pupils", ["financial_eur"], dominant))
+    # Withheld from the outset: a dominated EUR cell, and every cell support_summary.csv withholds for
+    # all projects and semesters of the same municipality and year (use_published).
+    columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
+    blank = _blank_in_export("support_summary.csv", columns, PROGRAMME_EXPORT_COUNT)
+    year = school_year or ALL_ROW
+    exported = {
+        count: np.array([count in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
+        for count in PROGRAMME_EXPORT_COUNT
+    }
+    dominant = dominated(out, dominance_p, "financial_eur") | exported["financial_pupils"]
+    parts = (
+        ("activity_pupils", ["activity_hours"], {"activity_pupils": exported["activity_pupils"]}),
+        ("financial_pupils", ["financial_eur"], {"financial_pupils": dominant}),
+    )
     suppressed = np.zeros(len(out), dtype=bool)
     for count, measures, start in parts:
         pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)

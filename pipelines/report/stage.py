@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.changes import CHANGES_NAME, Change, ChangeSummary, by_file, latest_changes
+from pipelines.changes import CHANGES_NAME, Change, ChangeSummary, by_file, latest_changes, latest_kept
 from pipelines.config import Settings
 from pipelines.errors import UserError
 from pipelines.report import fmt, queries, render
@@ -64,7 +64,14 @@ def run_report(
     facts = read_facts(warehouse)
     changes = latest_changes(settings.history_dir, run_id)  # export's kept files (pipelines/changes.py)
     # Process + Save
-    base = {"warehouse": str(warehouse), "lang": lang, "k": settings.export.k, "school_year": school_year or ""}
+    published = latest_kept(settings.history_dir, run_id)  # what the export withheld, the reports withhold too
+    base = {
+        "warehouse": str(warehouse),
+        "lang": lang,
+        "k": settings.export.k,
+        "school_year": school_year or "",
+        "published": str(published or ""),
+    }
     programme = {"dominance_p": settings.export.dominance_p}  # the notebooks with the financial-support section
     decision = {  # only the effectiveness report states probabilities and MDES (docs/method.md, "For decisions")
         "max_useful_mdes": settings.evaluate.max_useful_mdes,

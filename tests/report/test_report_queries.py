@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -245,3 +248,36 @@ def test_a_payment_at_a_school_outside_the_registry_is_its_own_cell() -> None:
     out = q.programme_by_municipality(con, 1).set_index("municipality")
     assert out.loc["ALL", "financial_pupils"] == 3 and out.loc["ALL", "financial_eur"] == 220.0
     assert "unknown" in out.index  # withheld there (one pupil dominates it), but its own row
+
+
+def _kept_export(folder: Path, file: str, keys: list[str], rows: list[dict[str, str]]) -> Path:
+    """A kept export (history/<run_id>/) holding one file, as pipelines.changes.read_package reads it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = list(rows[0])
+    with (folder / file).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    schema = {"primaryKey": keys, "fields": [{"name": c, "type": "string"} for c in columns]}
+    package = {"resources": [{"path": file, "schema": schema}]}
+    (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    return folder
+
+
+def test_a_cell_the_export_withheld_is_withheld_in_the_reports(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """The export adds the month-to-month rule and the LP audit: its blank cell must not reappear in a report."""
+    shown = q.support_by_subject(con, 5)
+    row = shown[(shown["subject"] != "ALL") & shown["pupils"].notna()].iloc[0]
+    key = {"project_code": "ALL", "municipality": "ALL", "school_year": "ALL", "semester": "ALL"}
+    counts = dict.fromkeys(("n_pupils_supported", "n_consultations", "n_staff", "n_schools"), "")
+    blank = {**key, "subject": row["subject"], **counts}
+    folder = _kept_export(tmp_path / "run", "support_by_subject.csv", [*key, "subject"], [blank])
+    try:
+        q.use_published(folder)
+        after = q.support_by_subject(con, 5).set_index("subject")
+        assert pd.isna(after.loc[row["subject"], "pupils"]) and pd.isna(after.loc[row["subject"], "hours"])
+        others = after.drop(index=["ALL", row["subject"]])
+        assert others["pupils"].isna().any()  # and a complementary cell, or the total would give it back
+    finally:
+        q.use_published(None)
+    assert q.support_by_subject(con, 5).set_index("subject").loc[row["subject"], "pupils"] == row["pupils"]
