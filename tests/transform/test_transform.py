@@ -15,7 +15,8 @@ def con(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     ensure_schema(con)
     con.execute(
-        "insert into staging.schools values "
+        "insert into staging.schools "
+        "(source_file, source_line, row_key, school_id, school_name, municipality, school_type) values "
         "('reg.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads', null),"
         "('reg_copy.csv', 2, 'k1', '2712900001', 'Balvu pamatskola', 'Balvu novads', null)"
     )

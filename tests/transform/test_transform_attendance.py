@@ -33,7 +33,11 @@ def summary(line: int, key: str, pupil: str, start: date, end: date, unexcused: 
 def con(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("attendance") / "w.duckdb")
     ensure_schema(con)
-    con.execute(f"insert into staging.schools values ('reg.csv', 2, 'k', '{SCHOOL}', 'Skola', 'Novads', 'general')")
+    con.execute(
+        "insert into staging.schools "
+        "(source_file, source_line, row_key, school_id, school_name, municipality, school_type) "
+        f"values ('reg.csv', 2, 'k', '{SCHOOL}', 'Skola', 'Novads', 'general')"
+    )
     for line, pupil, left in ((2, "p1", None), (3, "p2", None), (4, "p3", date(2024, 10, 15))):
         con.execute(
             "insert into staging.pupils values ('sk.csv', ?, ?, ?, ?, ?, '7.a', 7, 'a', 'F', ?, null, null)",

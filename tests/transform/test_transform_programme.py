@@ -33,7 +33,10 @@ def con(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     ensure_schema(con)
     con.execute(
-        "insert into staging.schools values ('reg.csv', 2, 'k1', ?, 'Balvu pamatskola', 'Balvu novads', null)", [SCHOOL]
+        "insert into staging.schools "
+        "(source_file, source_line, row_key, school_id, school_name, municipality, school_type) "
+        "values ('reg.csv', 2, 'k1', ?, 'Balvu pamatskola', 'Balvu novads', null)",
+        [SCHOOL],
     )
     insert(con, "activities", [
         activity("feb.csv", 2, "a#1", "R-17", "p1"),
