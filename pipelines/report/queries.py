@@ -201,6 +201,25 @@ def _blank_in_export(file: str, key_columns: dict[str, str], counts: dict[str, s
     return blank
 
 
+def _hours_blank_in_export(frame: pd.DataFrame, breakdown: str) -> np.ndarray:
+    """Rows whose consultation hours the export withheld (it can withhold hours without the pupils).
+
+    The mode breakdown is not exported, but its levels add up to the hours of the `ALL` level, which is
+    the subject file's cell: where that is withheld, every mode level's hours are withheld too."""
+    file = EXPORT_FILE.get(breakdown, EXPORT_FILE["subject"])
+    level_column = breakdown if breakdown in EXPORT_FILE else "subject"
+    columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
+    columns["level"] = level_column
+    blank = _blank_in_export(file, columns, {"hours": "consultation_hours"})
+    out = np.zeros(len(frame), dtype=bool)
+    for i, key in enumerate(frame[SUPPORT_KEYS].astype(str).itertuples(index=False, name=None)):
+        key = tuple(NONE_LABELS.get(v, v) for v in key)
+        if breakdown not in EXPORT_FILE:
+            key = (*key[:3], ALL_ROW)
+        out[i] = "hours" in blank.get(key, ())
+    return out
+
+
 def _start_from_export(frame: pd.DataFrame, breakdown: str) -> dict[str, np.ndarray]:
     """Per count column of a support table: the rows whose cell the export withheld."""
     masks = {c: np.zeros(len(frame), dtype=bool) for c in SUPPORT_COUNTS}
@@ -234,6 +253,9 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
             shown = apply_pattern(frame, next(patterns), SUPPORT_DERIVED, ["pupils"])
             for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
                 shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+            hours_withheld = _hours_blank_in_export(frame, breakdown)
+            for col in SUPPORT_DERIVED:  # and every share computed from them (NaN in, NaN out)
+                shown[col] = shown[col].where(~hours_withheld, np.nan)
         for col in ("level", "school_year", "semester"):
             shown[col] = shown[col].astype(str).replace(NONE_LABELS)
         out[breakdown] = shown
@@ -368,7 +390,20 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
         return out.assign(eur_per_pupil=pd.Series(dtype=float), eur_per_hour=pd.Series(dtype=float))
     out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
     out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
-    return protect(out, ["municipality"], ["pupils"], k, ["hours", "eur", "eur_per_pupil", "eur_per_hour"])
+    out = protect(out, ["municipality"], ["pupils"], k, ["hours", "eur", "eur_per_pupil", "eur_per_hour"])
+    # As costs.csv: per municipality only the EUR; pupils, hours and EUR per pupil or hour only for the
+    # whole project, where esf_indicators.csv publishes the same counts under the month-to-month rule
+    # (EUR ÷ EUR per pupil would give a municipality's exact count, which no rule protects there).
+    local = (out["municipality"] != ALL_ROW).to_numpy()
+    for col in ("pupils", "hours", "eur_per_pupil", "eur_per_hour"):
+        out[col] = out[col].where(~local, np.nan)
+    # and the EUR costs.csv withholds for the municipality (all projects and categories) is withheld here
+    columns = {"municipality": "municipality", "school_year": "school_year", "cost_category": "cost_category"}
+    blank = _blank_in_export("costs.csv", columns, {"eur": "amount_eur"})
+    year = school_year or ALL_ROW
+    withheld = np.array(["eur" in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
+    out["eur"] = out["eur"].where(~withheld, np.nan)
+    return out
 
 
 def support_by_semester(

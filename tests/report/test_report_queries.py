@@ -281,3 +281,33 @@ def test_a_cell_the_export_withheld_is_withheld_in_the_reports(con: duckdb.DuckD
     finally:
         q.use_published(None)
     assert q.support_by_subject(con, 5).set_index("subject").loc[row["subject"], "pupils"] == row["pupils"]
+
+
+def test_hours_the_export_withheld_are_withheld_in_the_reports(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """The export can withhold a cell's hours while publishing its pupils; the report must not show them,
+    nor the hours of the (unexported) in-person/remote levels that add up to a withheld total."""
+    shown = q.support_by_subject(con, 5)
+    row = shown[(shown["subject"] != "ALL") & shown["hours"].notna()].iloc[0]
+    key = {"project_code": "ALL", "municipality": "ALL", "school_year": "ALL", "semester": "ALL"}
+    counts = {"n_pupils_supported": "9", "n_consultations": "9", "n_staff": "9", "n_schools": "1"}
+    rows = [
+        {**key, "subject": row["subject"], **counts, "consultation_hours": ""},
+        {**key, "subject": "ALL", **counts, "consultation_hours": ""},
+    ]
+    folder = _kept_export(tmp_path / "run", "support_by_subject.csv", [*key, "subject"], rows)
+    try:
+        q.use_published(folder)
+        after = q.support_by_subject(con, 5).set_index("subject")
+        assert pd.isna(after.loc[row["subject"], "hours"]) and after.loc[row["subject"], "pupils"] == row["pupils"]
+        modes = q.support_by_mode(con, 5)
+        whole = modes[(modes["school_year"] == "ALL") & (modes["semester"] == "ALL")]
+        assert whole["hours"].isna().all()
+    finally:
+        q.use_published(None)
+
+
+def test_the_costs_table_shows_counts_only_for_the_whole_project(con: duckdb.DuckDBPyConnection) -> None:
+    """EUR ÷ EUR per pupil would give a municipality's exact count of supported pupils (as in costs.csv)."""
+    costs = q.costs_by_municipality(con, 5)
+    local = costs[costs["municipality"] != "ALL"]
+    assert local[["pupils", "hours", "eur_per_pupil", "eur_per_hour"]].isna().all().all()
