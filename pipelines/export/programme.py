@@ -261,6 +261,18 @@ def costs_table(
     return sort_rows(out.drop(columns=["n_pupils_any", "support_hours"]), COST_KEYS)
 
 
+def costs_per_hour_as_published(costs: pd.DataFrame, esf: pd.DataFrame) -> pd.DataFrame:
+    """costs.csv's EUR per support hour only where esf_indicators.csv publishes the hours it divides by:
+    EUR ÷ EUR per hour would give the support hours esf_table withholds (see there)."""
+    hidden = esf.loc[esf["support_hours"].isna(), ["project_code", "school_year"]].astype(str)
+    keys = set(hidden.itertuples(index=False, name=None))
+    rows = costs[["project_code", "school_year"]].astype(str).itertuples(index=False, name=None)
+    withheld = np.array([key in keys for key in rows], dtype=bool)
+    out = costs.copy()
+    out["cost_per_support_hour"] = out["cost_per_support_hour"].where(~withheld)
+    return out
+
+
 def supported_exists(out: pd.DataFrame, supported: pd.DataFrame) -> pd.Series:
     """Rows whose project × municipality × year has supported pupils at all (so a blank is a withheld figure)."""
     keys = set(supported[list(SUPPORTED_KEYS)].astype(str).itertuples(index=False, name=None))
@@ -285,6 +297,15 @@ def esf_table(summary: pd.DataFrame, supported: pd.DataFrame, costs: pd.DataFram
         known = out["_kinds_withheld"].notna()
         out[column] = out[column].astype("Int64").where(known | out[column].notna(), 0)
     out = out.rename(columns={"amount_eur": "eur_spent"})
+    # support_hours = consultation hours + activity hours: where support_summary withholds either, the
+    # other and support_hours would give it by subtraction, so support_hours is withheld too. Both are
+    # protected patterns over the same project × year margins, so their union leaves no margin with a
+    # single withheld cell.
+    hours = whole[[*ESF_KEYS, "consultation_hours", "activity_hours"]]
+    hidden = hours.assign(_hours_withheld=hours["consultation_hours"].isna() | hours["activity_hours"].isna())
+    out = out.merge(hidden[[*ESF_KEYS, "_hours_withheld"]], on=list(ESF_KEYS), how="left")
+    out["support_hours"] = out["support_hours"].astype("Float64").where(~out["_hours_withheld"].fillna(False))
+    out = out.drop(columns="_hours_withheld")
     pupils = out["n_pupils_any"].astype("Float64")
     out["eur_per_pupil"] = (out["eur_spent"].astype("Float64") / pupils).where(pupils > 0)
     flags = [out["suppressed"], out["_kinds_withheld"], out["_spent_withheld"]]

@@ -24,6 +24,7 @@ from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import (
     compensations_beyond,
+    costs_per_hour_as_published,
     costs_table,
     esf_table,
     load_programme,
@@ -250,6 +251,7 @@ def protect_tables(
     supported = protect_supported(programme["supported"], k, last)
     summary_out, costs_out = protect_summary_and_costs(summary_out, programme, supported, k, last, dominance_p)
     esf_out = esf_table(summary_out, supported, costs_out)
+    costs_out = costs_per_hour_as_published(costs_out, esf_out)
     return [
         (SUPPORT_SUMMARY, summary_out),
         (SUPPORT_BY_SUBJECT, subject_out),

@@ -664,10 +664,10 @@ COSTS = TableSpec(
             "number",
             "`amount_eur` / atbalsta stundas (konsultāciju stundas + pasākumu dalībnieku stundas) tajā pašā "
             f"projektā un mācību gadā = `esf_indicators.support_hours`; tikai rindās ar `municipality` = `{ALL}`; "
-            "aizklāts kā `cost_per_supported_pupil`",
+            "aizklāts kā `cost_per_supported_pupil` un arī tur, kur `esf_indicators.support_hours` ir aizklāts",
             "`amount_eur` / support hours (consultation hours + activity participant-hours) of the same project "
             f"and school year = `esf_indicators.support_hours`; only in rows with `municipality` = `{ALL}`; "
-            "withheld as `cost_per_supported_pupil`",
+            "withheld as `cost_per_supported_pupil`, and also where `esf_indicators.support_hours` is withheld",
             "EUR uz stundu",
             "EUR per hour",
             decimals=2,
@@ -743,8 +743,10 @@ ESF_INDICATORS = TableSpec(
         ColumnSpec(
             "support_hours",
             "number",
-            "Atbalsta stundas: konsultāciju stundas + pasākumu dalībnieku stundas, noapaļotas līdz 0,1",
-            "Support hours: consultation hours + activity participant-hours, rounded to 0.1",
+            "Atbalsta stundas: konsultāciju stundas + pasākumu dalībnieku stundas, noapaļotas līdz 0,1; aizklātas, "
+            "ja support_summary.csv aizklāj kādu no tām (citādi to iegūtu, atņemot otru)",
+            "Support hours: consultation hours + activity participant-hours, rounded to 0.1; withheld where "
+            "support_summary.csv withholds either of them (or it would follow by subtracting the other)",
             "skolēnstundas",
             "pupil-hours",
             decimals=1,
