@@ -50,6 +50,21 @@ create table if not exists meta.name_pairs (
 """
 
 
+# Latvian case endings of names, longest first (after diacritics are stripped): `Zigfrīda Kalniņa` (gen.),
+# `Zigfrīdam Kalniņam` (dat.), `Zigfrīdu Kalniņu` (acc.) all stem to `zigfrid kalnin`, as the roster's
+# `Zigfrīds Kalniņš` does; so do feminine forms (`Ilzei Ozoliņai` -> `ilz ozolin`).
+_CASE_ENDINGS = ("iem", "am", "em", "im", "um", "ai", "ei", "as", "es", "is", "us", "os", "a", "e", "i", "u", "s", "o")
+_MIN_STEM = 3
+
+
+def stem(word: str) -> str:
+    """A normalised name word without its case ending (`kalninam` -> `kalnin`); short words unchanged."""
+    for ending in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
 def words(text: str) -> list[str]:
     """Normalised words (letters only): `Bērziņa-Ozola` -> ['berzina', 'ozola']."""
     return _WORD.findall(normalise_text(text))
@@ -84,11 +99,19 @@ class PathScrubber:
             out.update(self.pair_hash([a], [b]) for a in [*f, *initials] for b in la)
         # the first name with the surname's initial (`Zigfrīds K.`)
         out.update(self.pair_hash(first_words, [b[0]]) for first_words in [f, *([a] for a in f)] for b in la)
+        # the name declined (`Zigfrīda Kalniņa`, `Kalniņam Zigfrīdam`): stems of whole names and of each word
+        out.update(self.stem_hash(a, b) for a, b in [(f, la), (la, f)])
+        out.update(self.stem_hash([a], [b]) for a in f for b in la)
+        out.update(self.stem_hash([b], [a]) for a in f for b in la)
         # first and last name written as one word, either order (`ZigfridsKalnins`, `KalninsZigfrids`)
         for a in {"".join(f), *f}:
             for b in {"".join(la), *la}:
                 out.update({self.word_hash(a + b), self.word_hash(b + a)})
         return out
+
+    def stem_hash(self, first: Iterable[str], last: Iterable[str]) -> str:
+        """A pair in any grammatical case: both parts stemmed, kept apart from exact pairs by a marker."""
+        return self.pair_hash(["~", *(stem(w) for w in first)], [stem(w) for w in last])
 
     def word_hash(self, word: str) -> str:
         """A one-word name (`zigfridskalnins`): a pair with an empty last part, so never a two-word pair."""
@@ -121,7 +144,7 @@ class PathScrubber:
                     first = [s[2] for s in spans[i : i + a]]
                     last = [s[2] for s in spans[i + a : i + a + b]]
                     chars = [(s[0], s[1]) for s in spans[i : i + a + b]]
-                    for h in {self.pair_hash(first, last), self.pair_hash(last, first)}:
+                    for h in {self.pair_hash(first, last), self.pair_hash(last, first), self.stem_hash(first, last)}:
                         found.setdefault(h, []).extend(chars)
         self._component_candidates[component] = found
         return found
@@ -138,7 +161,8 @@ class PathScrubber:
                 if not all(s[2] for s in [*first, *last]):
                     continue
                 words_a, words_b = [s[2] for s in first], [s[2] for s in last]
-                for h in {self.pair_hash(words_a, words_b), self.pair_hash(words_b, words_a)}:
+                hashes = {self.pair_hash(words_a, words_b), self.pair_hash(words_b, words_a)}
+                for h in hashes | {self.stem_hash(words_a, words_b)}:
                     spans = found.setdefault(h, ([], []))
                     spans[0].extend((s[0], s[1]) for s in first)
                     spans[1].extend((s[0], s[1]) for s in last)

@@ -354,8 +354,8 @@ def test_file_names_never_stored_or_shown_and_re_delivery_still_replaces(con, tm
     assert sum(p.startswith(f"a/IAP {MASK} {MASK} {MASK}.csv #") for p in paths) == 2  # two files, two identities
     assert f"c/{MASK} {MASK} konsultācijas.csv" in {p.split(" #")[0] for p in paths}
     assert len(result.personal_names) == 3 and all(d and len(d) == 64 for _p, d in result.personal_names)
-    # per person: name, initial + name, name + initial, one word both orders; no names
-    assert rows(con, "select count(*) from meta.name_pairs") == [(10,)]
+    # per person: name, initial + name, name + initial, one word both orders, stems both orders; no names
+    assert rows(con, "select count(*) from meta.name_pairs") == [(14,)]
 
     # a corrected file at the same raw path replaces its rows; the other keeps its own
     plan_a.write_text(plan_a.read_text(encoding="utf-8") + f"{OSKARS};{SCHOOL};01.02.2025;;;\n", encoding="utf-8")
@@ -536,3 +536,17 @@ def test_when_the_names_pass_fails_names_are_still_learned_as_rows_load(con, tmp
     assert "names could not be learned from one file (RuntimeError)" in caplog.text
     assert [p for p in (f.path for f in result.files) if "Ozols" in p] == []
     assert rows(con, "select count(*) from meta.files where file_path like '%Ozols%'") == [(0,)]
+
+
+def test_a_known_name_in_another_grammatical_case_is_masked() -> None:
+    """Latvian declines names: the roster's `Zigfrīds Kalniņš` is `Zigfrīda Kalniņa` in a reason text."""
+    scrubber = PathScrubber(KEY)
+    known = scrubber.person_hashes("Zigfrīds", "Kalniņš") | scrubber.person_hashes("Ilze", "Ozoliņa")
+    for text, shown in [
+        ("Zigfrīda Kalniņa slimība", f"{MASK} {MASK} slimība"),
+        ("Zigfrīdam Kalniņam", f"{MASK} {MASK}"),
+        ("Kalniņa Zigfrīda/iap.csv", f"{MASK} {MASK}/iap.csv"),
+        ("Ilzei Ozoliņai", f"{MASK} {MASK}"),
+        ("Kalna iela 5, Zigfrīda Meierovica", "Kalna iela 5, Zigfrīda Meierovica"),  # another person: kept
+    ]:
+        assert scrubber.scrub(text, known & scrubber.hashes_of(text)) == shown, text
