@@ -172,6 +172,7 @@ EXPORT_COUNT = {
     "schools": "n_schools",
 }
 PROGRAMME_EXPORT_COUNT = {"activity_pupils": "n_pupils_activities", "financial_pupils": "n_pupils_financial_support"}
+PROGRAMME_EXPORT_MEASURE = {"activity_hours": "activity_hours", "financial_eur": "financial_support_eur"}
 
 
 def use_published(folder: str | Path | None) -> None:
@@ -347,7 +348,7 @@ def programme_by_municipality(
     # Withheld from the outset: a dominated EUR cell, and every cell support_summary.csv withholds for
     # all projects and semesters of the same municipality and year (use_published).
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
-    blank = _blank_in_export("support_summary.csv", columns, PROGRAMME_EXPORT_COUNT)
+    blank = _blank_in_export("support_summary.csv", columns, {**PROGRAMME_EXPORT_COUNT, **PROGRAMME_EXPORT_MEASURE})
     year = school_year or ALL_ROW
     exported = {
         count: np.array([count in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
@@ -365,6 +366,9 @@ def programme_by_municipality(
         for col in (count, *measures):
             out[col] = out[col].astype("float64").where(~withheld, np.nan)
         suppressed |= withheld
+    for measure in PROGRAMME_EXPORT_MEASURE:  # hours or EUR the export withheld although it shows the pupils
+        hidden = np.array([measure in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
+        out[measure] = out[measure].astype("float64").where(~hidden, np.nan)
     return out.drop(columns=list(TOP_EUR)).assign(suppressed=suppressed)
 
 

@@ -311,3 +311,28 @@ def test_the_costs_table_shows_counts_only_for_the_whole_project(con: duckdb.Duc
     costs = q.costs_by_municipality(con, 5)
     local = costs[costs["municipality"] != "ALL"]
     assert local[["pupils", "hours", "eur_per_pupil", "eur_per_hour"]].isna().all().all()
+
+
+def test_eur_the_export_withheld_is_withheld_in_the_reports(tmp_path: Path) -> None:
+    """support_summary.csv may withhold a municipality's EUR while it shows how many pupils got support."""
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.financial_support as select * from (values "
+        "('Madonas novads', '2025/2026', 'p1', 100.0), ('Madonas novads', '2025/2026', 'p2', 50.0), "
+        "('Madonas novads', '2025/2026', 'p3', 70.0)) t(municipality, school_year, pupil_id, amount_eur)"
+    )
+    key = {"project_code": "ALL", "municipality": "Madonas novads", "school_year": "ALL", "semester": "ALL"}
+    row = {**key, "n_pupils_activities": "0", "activity_hours": "0", "n_pupils_financial_support": "3"}
+    folder = _kept_export(tmp_path / "run", "support_summary.csv", list(key), [{**row, "financial_support_eur": ""}])
+    assert (
+        q.programme_by_municipality(con, 1, None, 0.0).set_index("municipality").loc["Madonas novads", "financial_eur"]
+        == 220.0
+    )
+    try:
+        q.use_published(folder)
+        shown = q.programme_by_municipality(con, 1, None, 0.0).set_index("municipality")
+        assert pd.isna(shown.loc["Madonas novads", "financial_eur"])
+        assert shown.loc["Madonas novads", "financial_pupils"] == 3
+    finally:
+        q.use_published(None)
