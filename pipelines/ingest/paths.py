@@ -321,8 +321,31 @@ def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFram
     return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
 
 
+# Which name forms person_hashes stores. Raise it when a form is added: a warehouse learned with fewer
+# forms then re-learns the names of every roster and log once (not only new files), or a name learned in
+# an earlier run would not be masked in the new form. 2: one word, first + initial, stems (declined names).
+NAME_FORMS_VERSION = 2
+NAME_FORMS_SQL = """
+create table if not exists meta.name_forms (
+    version integer not null  -- NAME_FORMS_VERSION of the forms meta.name_pairs holds for every file
+)
+"""
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(NAME_PAIRS_SQL)
+    con.execute(NAME_FORMS_SQL)
+
+
+def name_forms_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether meta.name_pairs holds today's forms for the names of every file read so far."""
+    rows = con.execute("select max(version) from meta.name_forms").fetchall()
+    return bool(rows) and rows[0][0] == NAME_FORMS_VERSION
+
+
+def save_name_forms(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("delete from meta.name_forms")
+    con.execute("insert into meta.name_forms values ($version)", {"version": NAME_FORMS_VERSION})
 
 
 def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -> None:

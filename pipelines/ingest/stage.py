@@ -35,7 +35,14 @@ from pipelines.ingest.kinds import recognise
 from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.messages import reasons_frame
 from pipelines.ingest.names import NamePass
-from pipelines.ingest.paths import IDENTITY, PathScrubber, ensure_tables, mask_code_shapes
+from pipelines.ingest.paths import (
+    IDENTITY,
+    PathScrubber,
+    ensure_tables,
+    mask_code_shapes,
+    name_forms_current,
+    save_name_forms,
+)
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
 from pipelines.ingest.sources import Entry, list_entries
 from pipelines.pseudonym import check_warehouse_key
@@ -237,7 +244,12 @@ def run_ingest(
     raws = [e.rel for e in entries]
     scrubber = PathScrubber(key)
     archive_limits = archive_limits or ArchiveLimits()
-    learned = NamePass(con, scrubber, archive_limits, chunk_bytes, max_line_bytes).run(to_read(con, entries, scrubber))
+    # every file's names once when the stored name forms are older than today's (paths.NAME_FORMS_VERSION)
+    relearn = not name_forms_current(con)
+    to_learn = readable(entries) if relearn else to_read(con, entries, scrubber)
+    learned = NamePass(con, scrubber, archive_limits, chunk_bytes, max_line_bytes).run(to_learn)
+    if relearn and not learned.failed:
+        save_name_forms(con)
     log.info(
         "names learned first: %d files looked at, %d with names, %.2f s",
         learned.files, learned.name_files, learned.seconds,
@@ -459,6 +471,11 @@ def known_unchanged(previous: _Previous | None, parts: list[_Previous], stat: _S
         return all(p.status in CURRENT and p.same_stat(stat) for p in parts)
     whole = previous is not None and previous.encoding != "xlsx"
     return not parts and whole and previous.status in CURRENT and previous.same_stat(stat)
+
+
+def readable(entries: list[Entry]) -> Iterator[Path]:
+    """Every file of the raw folder the run would look at (all but links and skipped entries)."""
+    return (entry.path for entry in entries if entry.skip_reason is None)
 
 
 def to_read(con: duckdb.DuckDBPyConnection, entries: list[Entry], scrubber: PathScrubber) -> Iterator[Path]:

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from pipelines.ingest.legacy import migrate_free_text, migrate_subjects
 from pipelines.ingest.names import NamePass
-from pipelines.ingest.paths import MASK, PathScrubber
+from pipelines.ingest.paths import MASK, NAME_FORMS_VERSION, PathScrubber
 from pipelines.ingest.stage import run_ingest
 from pipelines.ingest.values import project_code, risk_factor_codes
 from pipelines.personal_code import make_new_code, make_old_code
@@ -550,3 +550,19 @@ def test_a_known_name_in_another_grammatical_case_is_masked() -> None:
         ("Kalna iela 5, Zigfrīda Meierovica", "Kalna iela 5, Zigfrīda Meierovica"),  # another person: kept
     ]:
         assert scrubber.scrub(text, known & scrubber.hashes_of(text)) == shown, text
+
+
+def test_a_warehouse_with_older_name_forms_relearns_every_rosters_names_once(con, tmp_path) -> None:
+    """A name learned with fewer forms (before declined names) is learned again from an unchanged roster."""
+    raw = tmp_path / "raw"
+    write(raw / "b/skoleni.csv", ROSTER_HEADER, [[OSKARS, "Oskars", "Ozols", SCHOOL, "7.b", "2024/2025"]])
+    run_ingest(con, raw, KEY, "r1")
+    learned = rows(con, "select count(*) from meta.name_pairs")
+    con.execute("delete from meta.name_pairs")
+    con.execute("update meta.name_forms set version = 1")  # as a warehouse from before the stems
+    run_ingest(con, raw, KEY, "r2")  # the roster is unchanged: only the older forms make it read again
+    assert rows(con, "select count(*) from meta.name_pairs") == learned
+    assert rows(con, "select version from meta.name_forms") == [(NAME_FORMS_VERSION,)]
+    con.execute("delete from meta.name_pairs")
+    run_ingest(con, raw, KEY, "r3")  # forms current: unchanged files are not read for names again
+    assert rows(con, "select count(*) from meta.name_pairs") == [(0,)]
