@@ -227,11 +227,16 @@ def text_columns_of(folder: Path) -> dict[str, set[str]]:
 # --- the run's record ------------------------------------------------------------------------------
 
 
-def earlier_runs(history_dir: Path, run_id: str) -> list[Path]:
-    """The kept runs before `run_id`, oldest first (run ids sort by time)."""
+def kept_runs(history_dir: Path, run_id: str) -> list[Path]:
+    """The kept runs up to and including `run_id`, oldest first (run ids sort by time)."""
     if not history_dir.is_dir():
         return []
-    return sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name < run_id)
+    return sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name <= run_id)
+
+
+def earlier_runs(history_dir: Path, run_id: str) -> list[Path]:
+    """The kept runs before `run_id`, oldest first."""
+    return [p for p in kept_runs(history_dir, run_id) if p.name < run_id]
 
 
 def previous_run(history_dir: Path, run_id: str) -> Path | None:
@@ -267,13 +272,6 @@ def record_exports(exports_dir: Path, history_dir: Path, run_id: str) -> ChangeS
     tmp.write_bytes(data)
     tmp.replace(exports_dir / CHANGES_NAME)
     return summary
-
-
-def kept_runs(history_dir: Path, run_id: str) -> list[Path]:
-    """The kept runs up to and including `run_id`, oldest first."""
-    if not history_dir.is_dir():
-        return []
-    return sorted(p for p in history_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name <= run_id)
 
 
 def latest_kept(history_dir: Path, run_id: str) -> Path | None:
