@@ -202,6 +202,17 @@ def _blank_in_export(file: str, key_columns: dict[str, str], counts: dict[str, s
     return blank
 
 
+def _withheld_in_export(keys: list[tuple], blank: dict[tuple, set[str]], column: str) -> np.ndarray:
+    """Per row key (as the report spells it): whether the export left this column blank there."""
+    return np.array([column in blank.get(key, ()) for key in keys], dtype=bool)
+
+
+def _support_keys(frame: pd.DataFrame) -> list[tuple]:
+    """A support table's row keys as _blank_in_export spells them (`none`/`unknown` read 'NONE')."""
+    rows = frame[SUPPORT_KEYS].astype(str).itertuples(index=False, name=None)
+    return [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows]
+
+
 def _hours_blank_in_export(frame: pd.DataFrame, breakdown: str) -> np.ndarray:
     """Rows whose consultation hours the export withheld (it can withhold hours without the pupils).
 
@@ -212,28 +223,21 @@ def _hours_blank_in_export(frame: pd.DataFrame, breakdown: str) -> np.ndarray:
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
     columns["level"] = level_column
     blank = _blank_in_export(file, columns, {"hours": "consultation_hours"})
-    out = np.zeros(len(frame), dtype=bool)
-    for i, key in enumerate(frame[SUPPORT_KEYS].astype(str).itertuples(index=False, name=None)):
-        key = tuple(NONE_LABELS.get(v, v) for v in key)
-        if breakdown not in EXPORT_FILE:
-            key = (*key[:3], ALL_ROW)
-        out[i] = "hours" in blank.get(key, ())
-    return out
+    keys = _support_keys(frame)
+    if breakdown not in EXPORT_FILE:
+        keys = [(*key[:3], ALL_ROW) for key in keys]
+    return _withheld_in_export(keys, blank, "hours")
 
 
 def _start_from_export(frame: pd.DataFrame, breakdown: str) -> dict[str, np.ndarray]:
     """Per count column of a support table: the rows whose cell the export withheld."""
-    masks = {c: np.zeros(len(frame), dtype=bool) for c in SUPPORT_COUNTS}
     file = EXPORT_FILE.get(breakdown)
     if file is None:
-        return masks
+        return {c: np.zeros(len(frame), dtype=bool) for c in SUPPORT_COUNTS}
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester", "level": breakdown}
     blank = _blank_in_export(file, columns, EXPORT_COUNT)
-    keys = frame[SUPPORT_KEYS].astype(str).itertuples(index=False, name=None)
-    for i, key in enumerate(keys):
-        for column in blank.get(tuple(NONE_LABELS.get(v, v) for v in key), ()):
-            masks[column][i] = True
-    return masks
+    keys = _support_keys(frame)
+    return {c: _withheld_in_export(keys, blank, c) for c in SUPPORT_COUNTS}
 
 
 def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
@@ -350,10 +354,8 @@ def programme_by_municipality(
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
     blank = _blank_in_export("support_summary.csv", columns, {**PROGRAMME_EXPORT_COUNT, **PROGRAMME_EXPORT_MEASURE})
     year = school_year or ALL_ROW
-    exported = {
-        count: np.array([count in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
-        for count in PROGRAMME_EXPORT_COUNT
-    }
+    keys = [(m, year, ALL_ROW) for m in out["municipality"]]
+    exported = {count: _withheld_in_export(keys, blank, count) for count in PROGRAMME_EXPORT_COUNT}
     dominant = dominated(out, dominance_p, "financial_eur") | exported["financial_pupils"]
     parts = (
         ("activity_pupils", ["activity_hours"], {"activity_pupils": exported["activity_pupils"]}),
@@ -367,7 +369,7 @@ def programme_by_municipality(
             out[col] = out[col].astype("float64").where(~withheld, np.nan)
         suppressed |= withheld
     for measure in PROGRAMME_EXPORT_MEASURE:  # hours or EUR the export withheld although it shows the pupils
-        hidden = np.array([measure in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
+        hidden = _withheld_in_export(keys, blank, measure)
         out[measure] = out[measure].astype("float64").where(~hidden, np.nan)
     return out.drop(columns=list(TOP_EUR)).assign(suppressed=suppressed)
 
@@ -405,7 +407,7 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     columns = {"municipality": "municipality", "school_year": "school_year", "cost_category": "cost_category"}
     blank = _blank_in_export("costs.csv", columns, {"eur": "amount_eur"})
     year = school_year or ALL_ROW
-    withheld = np.array(["eur" in blank.get((m, year, ALL_ROW), ()) for m in out["municipality"]], dtype=bool)
+    withheld = _withheld_in_export([(m, year, ALL_ROW) for m in out["municipality"]], blank, "eur")
     out["eur"] = out["eur"].where(~withheld, np.nan)
     return out
 
