@@ -151,8 +151,11 @@ def compact(path: Path) -> None:
         con.execute(f'COPY FROM DATABASE "{source}" TO compact_target')
         con.execute("delete from compact_target.meta.compaction")
         con.execute("DETACH compact_target")
-    finally:
+    except BaseException:
         con.close()
+        fresh.unlink(missing_ok=True)  # a half copy (a full disk): the old file and its request stay
+        raise
+    con.close()
     fresh.replace(path)
     log.info("warehouse copied to a fresh file: text masked in place leaves no old bytes")
 
