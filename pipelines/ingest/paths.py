@@ -56,6 +56,7 @@ create table if not exists meta.name_pairs (
 # and of quarantined values and flags: wherever a table holds one (VARCHAR), it is masked again when
 # a name is first known (remask_stored). Paths are renamed apart (PATH_COLUMNS).
 KEPT_COLUMNS = (
+    "subject",  # an unknown subject is kept normalised (`~matematika anna berzina`), in marts too
     *("subject_raw", "staff_role_raw", "mode_raw", "class_raw", "grade_raw", "assessment_type_raw"),
     *("activity_id", "activity_type_raw", "support_type_raw", "cost_category_raw", "reason_raw"),
     *("municipality", "school_id", "school_name", "school_type_raw"),
