@@ -44,7 +44,7 @@ PAIR_HEX_DIGITS = 16
 Span = tuple[int, int]  # characters [start, end) of a path part
 MAX_NAME_WORDS = 2  # first and last names are matched as runs of up to this many words each
 PATH_COLUMNS = ("source_file", "file_path")
-REMASK_CHUNK = 50_000  # distinct stored values whose candidate name hashes are looked up at once
+REMASK_CHUNK = 10_000  # distinct stored values whose candidate name hashes are looked up at once
 
 NAME_PAIRS_SQL = """
 create table if not exists meta.name_pairs (
@@ -139,7 +139,7 @@ class PathScrubber:
     def path_tag(self, raw: str) -> str:
         return hmac.new(self.key, f"path:{raw}".encode(), hashlib.sha256).hexdigest()[:12]
 
-    def candidates(self, component: str) -> dict[str, list[tuple[int, int]]]:
+    def candidates(self, component: str, *, remember: bool = True) -> dict[str, list[tuple[int, int]]]:
         """Hash -> character spans it would mask, for every run of 1–2 words followed by 1–2 words
         (both orders: `Ozols Oskars` too) within one path component. Cached per component: folders repeat."""
         found = self._component_candidates.get(component)
@@ -160,7 +160,8 @@ class PathScrubber:
                     chars = [(s[0], s[1]) for s in spans[i : i + a + b]]
                     for h in {self.pair_hash(first, last), self.pair_hash(last, first), self.stem_hash(first, last)}:
                         found.setdefault(h, []).extend(chars)
-        self._component_candidates[component] = found
+        if remember:  # not for the stored values remask_stored looks at once: they would fill memory
+            self._component_candidates[component] = found
         return found
 
     def boundary_candidates(self, left: str, right: str) -> dict[str, tuple[list[Span], list[Span]]]:
@@ -182,10 +183,10 @@ class PathScrubber:
                     spans[1].extend((s[0], s[1]) for s in last)
         return found
 
-    def hashes_of(self, text: str) -> set[str]:
+    def hashes_of(self, text: str, *, remember: bool = True) -> set[str]:
         """Every candidate name hash of a text (path or cell): within its parts and across them."""
         components = text.split("/")
-        found = {h for component in components for h in self.candidates(component)}
+        found = {h for component in components for h in self.candidates(component, remember=remember)}
         for left, right in itertools.pairwise(components):
             found |= set(self.boundary_candidates(left, right))
         return found
@@ -306,7 +307,7 @@ class PathScrubber:
 
     def masked_values(self, con: duckdb.DuckDBPyConnection, values: list[str]) -> dict[str, str]:
         """Old -> masked, for the values holding a name pair not yet applied to stored text."""
-        candidates = {v: self.hashes_of(v) for v in values}
+        candidates = {v: self.hashes_of(v, remember=False) for v in values}
         hashes = set().union(*candidates.values()) if candidates else set()
         if not hashes:
             return {}
