@@ -164,6 +164,10 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "interval_method": pl.String(),
     "baseline_std_diff": pl.Float64(),
     "wwc_equivalence": pl.String(),
+    # how far the comparison weights could be balanced (staying.StayingShares): the report says so when not
+    "n_balance_cells": pl.Int64(),
+    "n_unbalanced_cells": pl.Int64(),
+    "n_unbalanced_pupils": pl.Int64(),
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
