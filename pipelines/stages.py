@@ -53,7 +53,7 @@ class Stage:
 
 
 def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.ingest.paths import personal_name_warning, renamed_warning
+    from pipelines.ingest.paths import personal_name_warning, remasked_warning, renamed_warning
     from pipelines.ingest.stage import ArchiveLimits, run_ingest
     from pipelines.pseudonym import KeyProblem, load_key
 
@@ -90,6 +90,9 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
     if result.renamed_stored:
         out.event("stored_paths_renamed", count=result.renamed_stored)
         out.say(f"[yellow]![/] {escape(renamed_warning(result.renamed_stored))}")
+    if result.remasked_stored:
+        out.event("stored_text_masked", count=result.remasked_stored)
+        out.say(f"[yellow]![/] {escape(remasked_warning(result.remasked_stored))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),
