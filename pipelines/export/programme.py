@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
+from pipelines.disclosure_audit import ColumnRule, audited_patterns
 from pipelines.warehouse import load_sql, table_exists
 
-from pipelines.disclosure_audit import ColumnRule, audited_patterns
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 

@@ -16,11 +16,11 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.disclosure import ALL, apply_pattern, sort_rows
+from pipelines.disclosure_audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from pipelines.errors import UserError
 from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.warehouse import load_sql, table_exists
 
-from pipelines.disclosure_audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import (
     compensations_beyond,
