@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -72,7 +73,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     con.execute(JUNE_SQL)
     con.close()
     settings = Settings(out_dir=folder / "out", warehouse_name="june.duckdb", export=ExportSettings(k=K))
-    out: dict[str, object] = {"settings": settings}
+    out: dict[str, object] = {"settings": settings, "may": may}
     for run_id, warehouse in zip(RUNS, (may, june), strict=True):
         record = record_report_cells(settings, run_id, warehouse, None)
         q.use_published(None, record)
@@ -123,3 +124,41 @@ def test_no_withheld_support_figure_can_be_narrowed_by_solving_the_report(months
     result = audit(system, q.SUPPORT_RULES, bounds)
     assert sum(int(m.sum()) for m in system.sensitive.values()) > 0  # there is something to protect
     assert result.n_exposed == 0, {c: int(np.sum(m)) for c, m in result.exposed.items()}
+
+
+def test_a_total_s_remote_hours_go_with_the_mode_cells(months: dict[str, object]) -> None:
+    """A total's remote hours are the mode table's `remote` cell (and its hours minus them the in-person
+    cell): withheld wherever a mode level's hours are."""
+    support = months[f"{RUNS[1]} support"]
+    assert isinstance(support, dict)
+    mode = support["support_mode.csv"]
+    split_hidden = {
+        key
+        for key in mode.loc[(mode["level"] != "ALL") & mode["hours"].isna(), q.SUPPORT_KEYS[:3]].itertuples(
+            index=False, name=None
+        )
+    }
+    assert split_hidden
+    for frame in support.values():
+        totals = frame[frame["level"] == "ALL"]
+        for row in totals.itertuples(index=False):
+            if (row.municipality, row.school_year, row.semester) in split_hidden:
+                assert math.isnan(row.hours_remote), row
+
+
+def test_pupils_without_a_plan_are_not_given_by_the_risk_bands(months: dict[str, object]) -> None:
+    """n_pupils − n_with_plan of 1..k-1 would count pupils without a plan: n_with_plan is withheld there."""
+    may = months["may"]
+    assert isinstance(may, Path)
+    q.use_published(None)
+    con = connect(may, read_only=True)
+    try:
+        checked = 0
+        for m in [None, *q.municipalities(con)]:
+            bands = q.risk_coverage(con, K, m)
+            without = bands["n_pupils"] - bands["n_with_plan"]
+            assert not ((without >= 1) & (without <= K - 1)).any(), bands
+            checked += int(bands["n_with_plan"].isna().sum())
+        assert checked
+    finally:
+        con.close()
