@@ -432,6 +432,10 @@ def report_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
     raw = next(iter(_PROTECTED.values()))
     out = {SUPPORT_RECORD[b]: raw[b] for b in SUPPORT_BREAKDOWNS if len(raw[b])}
     out[PLANS_RECORD] = protected_plans(con, k)
+    if table_exists(con, "marts", "effectiveness_detail"):
+        flow = protected_flow(con, k)
+        if set(FLOW_STEPS) <= set(flow.columns):
+            out[FLOW_RECORD] = flow
     return out
 
 
@@ -675,6 +679,7 @@ DIAGNOSTIC_MEASURES = [
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
+FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
 DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
 
 
@@ -716,9 +721,23 @@ def protected_flow(con: Con, k: int) -> pd.DataFrame:
     frame = sort_rows(frame, keys)
     if frame.empty or "n_pupils" not in steps:
         return frame
+    # Withheld from the outset: the steps effectiveness.csv withheld (its n_pupils and n_supported_total
+    # for all projects and subjects), this run's record withholds, and any that moved by 1..k-1 since an
+    # earlier run's reports showed it (n_episodes and n_with_baseline exist only in the reports).
+    given = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    columns = {"municipality": "municipality", "school_year": "school_year"}
+    where = {"project_code": ALL_ROW, "subject": ALL_ROW}
+    blank = _blank_in_export("effectiveness.csv", columns, {c: c for c in steps}, where)
+    rows = frame[keys].astype(object).where(frame[keys].notna(), "none").astype(str)
+    row_keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows.itertuples(index=False, name=None)]
+    recorded = len(steps) == len(FLOW_STEPS)
+    kept = _recorded_blank(FLOW_RECORD, frame, steps) if recorded else given
+    moved = _moved(FLOW_RECORD, frame, steps) if recorded else given
+    for step in steps:
+        given[step] = _withheld_in_export(row_keys, blank, step) | kept[step] | moved[step]
     masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
     while True:
-        start = _flow_withheld(frame, steps, k, masks)
+        start = _flow_withheld(frame, steps, k, {step: masks[step] | given[step] for step in steps})
         grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start)
         if all((grown[step] == masks[step]).all() for step in steps):
             break

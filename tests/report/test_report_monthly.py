@@ -2,9 +2,10 @@
 report's totals as equations.
 
 May is the small report warehouse; by June one pupil of Rīgas 1. vidusskola got a plan and three remote
-consultations (2.25 hours). The plans by school and the in-person/remote split exist only in the reports,
-so the export's month-to-month rule never saw them: without the reports' own rule, June's report showed
-the school's plans 20 → 21 and Rīga's remote pupils 22 → 23 with their hours, i.e. that pupil's plan and
+consultations (2.25 hours), and one more support episode in Rīga enters the headline's sample flow.
+The plans by school, the in-person/remote split and the flow's first steps exist only in the reports, so
+the export's month-to-month rule never saw them: without the reports' own rule, June's report showed the
+school's plans 20 → 21 and Rīga's remote pupils 22 → 23 with their hours, i.e. that pupil's plan and
 remote hours (pipelines/report/cells.py, pipelines/disclosure_time.py).
 """
 
@@ -41,6 +42,8 @@ select 'consultations.csv', 99000 + m, md5('new-consultation' || m), date '2025-
        '2024/2025', 2, {NEW_PUPIL}, '{SCHOOL}', left(md5('{SCHOOL}0'), 16), 'teacher', null, 'mathematics', null,
        45.0, 'remote', null, null, '8.3.4.0/16/I/001', 'Rīgas valstspilsēta'
 from range(3) r(m);
+update marts.effectiveness_detail set n_episodes = n_episodes + 1
+where municipality in ('ALL', 'Rīgas valstspilsēta') and school_year = 'ALL';
 drop table marts.support_cube;
 create table marts.support_cube as {load_sql(EVALUATE_SQL, "support_cube")};
 """
@@ -59,6 +62,9 @@ def shown(con: duckdb.DuckDBPyConnection) -> dict[tuple, float]:
             cells[("mode hours", muni, r.mode, r.school_year, r.semester)] = r.hours
         for r in q.support_by_semester(con, K, m).itertuples():
             cells[("remote hours", muni, "remote", r.school_year, r.semester)] = r.hours_remote
+        diag = q.design_diagnostics(con, K, m)
+        for step in q.FLOW_STEPS if diag else ():
+            cells[(step, muni)] = math.nan if diag.get(step) is None else float(diag[step])
     return cells
 
 
@@ -80,7 +86,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         con = connect(warehouse, read_only=True)
         out[run_id] = shown(con)
         out[f"{run_id} support"] = {
-            t.file: f for t, f in q.report_cells(con, K).items() if t.file != "plans_by_school.csv"
+            t.file: f for t, f in q.report_cells(con, K).items() if t.file.startswith("support_")
         }
         out[f"{run_id} truth"] = q.support_frames(con)
         con.close()
