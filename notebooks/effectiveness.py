@@ -352,6 +352,9 @@ else:
         total=R.t("total"),
     )
     R.note("ef_staying_note")
+    balance = q.staying_balance(R.con)
+    if balance and balance["unbalanced"] > 0:  # said in words: the comparison there rests on matching alone
+        R.text("ef_staying_unbalanced", n=R.count(balance["unbalanced"]), m=R.count(balance["cells"]))
 
 # %%
 R.h2("ef_absences")

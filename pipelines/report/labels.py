@@ -272,6 +272,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Daļa skolēnu, kuri mācību gada beigās joprojām mācās. Starpība — procentpunktos (p.p.).",
         "Share of pupils still enrolled at the end of the school year. Difference in percentage points (p.p.).",
     ),
+    "ef_staying_unbalanced": (
+        "Salīdzinājuma grupu nevarēja līdzsvarot {n} no {m} šūnām (sākuma semestris × klašu grupa), parasti "
+        "tāpēc, ka atbalstīto skolēnu vidējās atzīmes tur ir ārpus salīdzinājuma skolēnu atzīmju robežām; tur "
+        "palikšanas skolā novērtējums balstās tikai uz atlasi (salīdzināmu vienaudžu izvēli pēc atzīmēm).",
+        "The comparison group could not be balanced in {n} of {m} cells (start semester × grade band), usually "
+        "because the supported pupils' mean marks there lie outside the comparison pupils' range; there the "
+        "staying estimate rests on matching alone (choosing comparable peers by their marks).",
+    ),
     "ef_absences": ("Neattaisnoti kavējumi", "Unexcused absences"),
     "unexcused_per_month": ("Neattaisnotas stundas mēnesī", "Unexcused lessons per month"),
     "ef_absences_note": (

@@ -899,6 +899,22 @@ def staying(con: Con, k: int) -> pd.DataFrame:
     return out.drop(columns="n_left").sort_values("school_year").reset_index(drop=True)
 
 
+def staying_balance(con: Con) -> dict[str, int] | None:
+    """How many start period × grade band cells of the staying estimate (its ALL row) there were, and in
+    how many the comparison weights could not be balanced (evaluate's staying.StayingShares); None when
+    the mart has no such figures (no estimate, or a warehouse from before them). Cells, not pupils: the
+    report says this in words, never the pupils in those cells."""
+    out = _mart(con, "staying")
+    wanted = ["n_balance_cells", "n_unbalanced_cells"]
+    if out.empty or not set(wanted) <= set(out.columns):
+        return None
+    total = out.loc[out["school_year"] == ALL_ROW, wanted].dropna()
+    if total.empty:
+        return None
+    cells, unbalanced = (int(v) for v in total.iloc[0])
+    return {"cells": cells, "unbalanced": unbalanced}
+
+
 ABSENCE_NAMES = {
     "unexcused_per_month_supported": "mean_treated",
     "unexcused_per_month_comparison": "mean_comparison",
