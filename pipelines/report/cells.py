@@ -3,8 +3,9 @@ can apply the month-to-month rule to tables the export does not publish.
 
 Why: an evaluator keeps May's and June's reports and subtracts them. The export's month-to-month rule
 (pipelines/disclosure_time.py) covers only the cells of its files; the plans by school, the
-in-person/remote split and the sample flow's first steps exist only in the reports, so a school's plans going 20 → 21 would show that one
-pupil got a plan there, and the remote pupils 22 → 23 with their hours that pupil's remote hours.
+in-person/remote split and the sample flow's first steps exist only in the reports, so a school's plans
+going 20 → 21 would show that one pupil got a plan there, and the remote pupils 22 → 23 with their hours
+that pupil's remote hours.
 
 The record is written like the export's kept files (a CSV per table and a `datapackage.json` naming each
 primary key, read back by pipelines/changes.py `read_package`): every cell as the reports show it, a
