@@ -211,7 +211,7 @@ STAGES: tuple[Stage, ...] = (
         run_report,
         "Izveido HTML pārskatus vērtētājiem / render the HTML reports for evaluators.",
         reads=("core.*", "marts.*", "meta.files", "quarantine.rows", "validation.flags", "validation.quality"),
-        outputs=("reports",),
+        outputs=("reports", "report_history"),  # report_history: each run's report cells (month-to-month rule)
         options=("lang",),
         uses_connection=False,
     ),

@@ -2,7 +2,7 @@
 the consultations in support_summary.csv, reported costs (costs.csv) and the ESF indicators per
 project and school year (esf_indicators.csv).
 
-Disclosure control as every export (disclosure.py, audit.py): each new pupil count is withheld
+Disclosure control as every export (disclosure.py, disclosure_audit.py): each new pupil count is withheld
 at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
 share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
+from pipelines.disclosure_audit import ColumnRule, audited_patterns
 from pipelines.warehouse import load_sql, table_exists
 
-from .audit import ColumnRule, audited_patterns
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 

@@ -148,6 +148,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "so_by_semester": ("Atbalsts pa semestriem", "Support per semester"),
     "so_pupils_chart": ("Atbalstītie skolēni pa semestriem", "Pupils supported per semester"),
     "so_hours_chart": ("Atbalsta stundas pa semestriem", "Support hours per semester"),
+    # where the in-person/remote split is withheld, the semester's hours are shown unsplit
+    "so_hours_unsplit": ("Kopā (sadalījums aizklāts)", "Total (split withheld)"),
     "so_roles": ("Darbinieki pēc amata", "Staff by role"),
     "so_subjects": ("Mācību priekšmeti", "Subjects"),
     "so_roles_chart": ("Atbalsta stundas pēc amata", "Support hours by role"),
