@@ -183,7 +183,7 @@ STAGES: tuple[Stage, ...] = (
         owns=(
             *("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
             *("core.activities", "core.activity_participants", "core.financial_support", "core.costs"),
-            *("core.attendance", "core.attendance_monthly", "core.unexcused_semester"),
+            *("core.attendance", "core.attendance_monthly", "core.unexcused_semester", "core.marks_by_school"),
         ),
     ),
     Stage(

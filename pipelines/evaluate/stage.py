@@ -466,7 +466,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             "select pupil_id, school_id, school_year, grade_level, course_year, gender, left_on, leaving_reason "
             "from core.pupils",
         ),
-        "marks": ordered(con, load_sql(SQL_DIR, "marks_by_semester")),
+        "marks": ordered(con, load_sql(SQL_DIR, "marks_by_semester", fragments={"by_school": marks_by_school(con)})),
         "absences": (
             ordered(con, "select pupil_id, month, school_year, semester, unexcused from core.attendance_monthly")
             if table_exists(con, "core", "attendance_monthly")
@@ -477,6 +477,20 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         if table_exists(con, "core", "activity_participants")
         else pl.DataFrame(schema={"pupil_id": pl.String, "date": pl.Date}),
     }
+
+
+def marks_by_school(con: duckdb.DuckDBPyConnection) -> str:
+    """The scored marks counted per pupil × subject × semester × school: transform's core.marks_by_school
+    (kept with core.grades, a rebuilt key's groups recounted), else counted here from every mark."""
+    if table_exists(con, "core", "marks_by_school"):
+        return (
+            "select pupil_id, subject, school_year, semester, school_id, municipality, n_marks, sum_marks "
+            "from core.marks_by_school"
+        )
+    return (
+        "select pupil_id, subject, school_year, semester, school_id, municipality, "
+        "count(*) as n_marks, sum(grade_score) as sum_marks from scored_marks group by all"
+    )
 
 
 def ordered(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:

@@ -300,6 +300,9 @@ class PathScrubber:
                     )
                 finally:
                     con.unregister("ingest_remasked")
+            if any(key[:2] == ("core", "grades") for key in changed):
+                # two values masked alike would leave two rows of one group: transform recounts it whole
+                con.execute("drop table if exists core.marks_by_school")
             con.execute("update meta.name_pairs set stored_masked = true where not coalesce(stored_masked, false)")
             if changed:
                 request_compaction(con, "kept_text")
