@@ -10,7 +10,11 @@ membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TA
 judged on every row every run; row-local rules only on the rows of files not judged before in
 their current version with the same rules and parameters. Their hits are kept, before any
 error/warning suppression, in validation.local_hits, and validation.judged_files records which
-file versions they cover. The outcome therefore depends only on the data and the settings.
+file versions they cover. Row counts are kept the same way: per file × school × month in
+validation.file_months (validation.quality and meta.files counts are sums of them) and per school ×
+kind × month in validation.month_counts (the monthly volume rule), recounted only for the files
+and school-months a new, changed or removed file touches. The outcome therefore depends only on
+the data and the settings.
 """
 
 from __future__ import annotations
@@ -50,12 +54,24 @@ CHUNK_ROWS = 200_000
 # one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
 # handful of scans); GX's chunks come from a temp table of only the rows to judge.
 VIEW_FRAMES = frozenset({"grades"})
+# Frames of counts over many files, built after the frames of staging rows (count_rows)
+AGGREGATE_FRAMES = frozenset({"monthly_volume"})
+# SQL whose results are kept in validation.file_months and validation.month_counts: part of the fingerprint
+KEPT_COUNTS_SQL = ("file_months", "month_counts")
 # Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
 HITS_VERSION = "1"
 STATE_SQL = """
 alter table validation.flags add column if not exists row_count bigint default 1;
 create table if not exists validation.judged_files (
     file_path varchar primary key, sha256 varchar, ingested_at timestamp, fingerprint varchar not null
+);
+create table if not exists validation.file_months (
+    source_file varchar not null, frame varchar not null, kind varchar, school_id varchar, month varchar,
+    school_year varchar, row_count bigint not null
+);
+create table if not exists validation.month_counts (
+    kind varchar not null, school_id varchar not null, month_start timestamp not null, row_count bigint not null,
+    source_file varchar not null
 );
 create table if not exists validation.local_hits (
     source_file varchar not null, source_line integer not null, kind varchar, school_id varchar, row_key varchar,
@@ -103,6 +119,7 @@ def run_validate(
         # Load: derive the frames the suites judge and which files' row-local rules to judge
         n_checked = build_frames(con, parameters, settings.validate.project_periods)
         select_files(con, fingerprint(runner, parameters), incremental)
+        count_rows(con, parameters)
         # Process: GX judges them chunk by chunk
         hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental)
         # Save
@@ -148,10 +165,9 @@ def build_frames(
     parameters: dict[str, Any],
     project_periods: tuple[tuple[str, date, date], ...],
 ) -> int:
-    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold.
-    `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
-    counts_sql = f"create or replace temp table validate_monthly_counts as {load_sql(SQL_DIR, 'monthly_counts')}"
-    con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
+    """One temporary table (a view for VIEW_FRAMES) per frame of staging rows; returns how many rows
+    they hold. The frames of aggregates (AGGREGATE_FRAMES) follow in count_rows, once the files to
+    judge are known. `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
     # read by the frames of every kind with a project
     con.execute(f"create or replace temp table validate_unknown_projects as {load_sql(SQL_DIR, 'unknown_projects')}")
     con.execute(f"create or replace temp table validate_unknown_subjects as {load_sql(SQL_DIR, 'unknown_subjects')}")
@@ -162,15 +178,86 @@ def build_frames(
     if project_periods:
         con.executemany("insert into validate_project_periods values (?, ?, ?)", [list(p) for p in project_periods])
     for frame in FRAMES:
-        sql = load_sql(SQL_DIR, f"frame_{frame}")
-        if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
-            sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
-            con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
-        else:
-            sql = f"create or replace temp table validate_frame_{frame} as {sql}"
-            con.execute(sql, sql_parameters(sql, parameters))
-    staged = " union all ".join(f"select count(*) from validate_frame_{f}" for f in FRAMES if f != "monthly_volume")
+        if frame not in AGGREGATE_FRAMES:
+            build_frame(con, frame, parameters)
+    staged = " union all ".join(f"select count(*) from validate_frame_{f}" for f in FRAMES if f not in AGGREGATE_FRAMES)
     return scalar(con, f"select sum(n) from ({staged}) t(n)")
+
+
+def build_frame(con: duckdb.DuckDBPyConnection, frame: str, parameters: dict[str, Any]) -> None:
+    sql = load_sql(SQL_DIR, f"frame_{frame}")
+    if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
+        sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
+        con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
+    else:
+        sql = f"create or replace temp table validate_frame_{frame} as {sql}"
+        con.execute(sql, sql_parameters(sql, parameters))
+
+
+def month_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+    """First and last day of the months in validate_count_months (an empty span when there are none)."""
+    first, last = con.execute(
+        """select cast(min(month_start) as date), cast(max(month_start) + interval 1 month - interval 1 day as date)
+           from validate_count_months"""
+    ).fetchall()[0]
+    return (first, last) if first is not None else (date.max, date.min)
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> None:
+    """The row counts of this run, recounting only what new, changed or removed files touch.
+
+    validate_file_months: rows per file × frame × school × month (validation.file_months kept for
+    the files not judged again, file_months.sql for the others). validate_month_counts: whole-month
+    row counts per school × kind (validation.month_counts kept, except the school-months some judged
+    or vanished file has rows in, which month_counts.sql recounts from staging). Then the frame of
+    monthly volumes, over those counts up to the reference date."""
+    fresh = load_sql(SQL_DIR, "file_months")
+    con.execute(f"create or replace temp table validate_fresh_file_months as {fresh}")
+    con.execute(
+        """create or replace temp table validate_file_months as
+           select * from validation.file_months
+           where source_file in (select source_file from validate_files where not to_judge)
+           union all
+           select * from validate_fresh_file_months"""
+    )
+    # school-months of the files judged now (their rows today) or judged before and changed or gone since
+    con.execute(
+        """create or replace temp table validate_count_months as
+           select distinct kind, school_id, cast(strptime(month, '%Y-%m') as timestamp) as month_start
+           from (
+               select kind, school_id, month from validate_fresh_file_months
+               union all
+               select kind, school_id, month from validation.file_months
+               where source_file not in (select source_file from validate_files where not to_judge)
+           )
+           where kind in ('consultations', 'grades') and school_id is not null and month is not null"""
+    )
+    recount = load_sql(SQL_DIR, "month_counts")
+    first, last = month_span(con)
+    con.execute(
+        f"""create or replace temp table validate_month_counts as
+            select * from validation.month_counts
+            anti join validate_count_months c using (kind, school_id, month_start)
+            union all
+            ({recount})""",
+        {"first_day": first, "last_day": last},
+    )
+    # the reference date's month, counted up to that day
+    reference = parameters["reference_date"]
+    con.execute(
+        """create or replace temp table validate_count_months as
+           select distinct kind, school_id, month_start from validate_month_counts
+           where month_start = date_trunc('month', $reference_date::date)""",
+        {"reference_date": reference},
+    )
+    con.execute(
+        f"create or replace temp table validate_reference_month as {recount}",
+        {"first_day": reference.replace(day=1), "last_day": reference},
+    )
+    counts_sql = f"create or replace temp table validate_monthly_counts as {load_sql(SQL_DIR, 'monthly_counts')}"
+    con.execute(counts_sql, sql_parameters(counts_sql, parameters))
+    for frame in AGGREGATE_FRAMES:
+        build_frame(con, frame, parameters)
 
 
 def parameter_literal(value: Any) -> str:
@@ -187,6 +274,11 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
     for table in (
         "validate_files",
         "validate_fingerprint",
+        "validate_fresh_file_months",
+        "validate_file_months",
+        "validate_count_months",
+        "validate_month_counts",
+        "validate_reference_month",
         "validate_todo",
         "validate_hit_rows",
         "validate_new_hits",
@@ -202,7 +294,7 @@ def fingerprint(runner: SuiteRunner, parameters: dict[str, Any]) -> str:
     """What a row-local outcome depends on besides the row: rules, parameters, frame SQL, hit code.
     Not the reference date: the rules reading it are cross-table (suites.CROSS_TABLE_COLUMNS), so
     a monthly run on another day still keeps the row-local outcomes of unchanged files."""
-    frames = [load_sql(SQL_DIR, f"frame_{frame}") for frame in FRAMES]
+    frames = [load_sql(SQL_DIR, name) for name in (*(f"frame_{frame}" for frame in FRAMES), *KEPT_COUNTS_SQL)]
     fixed = {k: v for k, v in parameters.items() if k != "reference_date"}
     text = json.dumps([HITS_VERSION, runner.fingerprint, fixed, frames], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -311,6 +403,10 @@ delete from validation.judged_files;
 insert into validation.judged_files
 select f.source_file, f.sha256, f.ingested_at, p.fingerprint
 from validate_files f, validate_fingerprint p;
+delete from validation.file_months;
+insert into validation.file_months select * from validate_file_months;
+delete from validation.month_counts;
+insert into validation.month_counts select * from validate_month_counts;
 create or replace temp table validate_hit_rows as
 select * exclude (part) from validate_new_hits where part = 'cross'
 union all
