@@ -45,8 +45,13 @@ def build_year(con: duckdb.DuckDBPyConnection) -> None:
     for school in (SCHOOL_A, SCHOOL_NEW):
         for year, month, n in ((2024, 9, 12), (2024, 10, 12), (2024, 11, 12), (2024, 12, 3), (2025, 1, 12)):
             rows = month_rows(date(year, month, 10), n)
+            if school == SCHOOL_A and month == 9:
+                rows[0]["pupil_id"] = "p9"  # never on the roster
+                rows[1].update(subject="~xyz", subject_raw="Xyz")  # unknown subject, later in February too
             if school == SCHOOL_A and month == 10:
                 rows[0]["pupil_id"] = "p7"  # not on the roster until the increment
+            if school == SCHOOL_A and year == 2025:
+                rows[0]["date"] = date(2025, 2, 20)  # in the future until the reference date moves
             stage(con, "grades", grades_file(school, month), [{**r, "school_id": school} for r in rows])
     for month, n in ((9, 12), (10, 12), (11, 12), (12, 12)):
         stage(con, "consultations", cons_file(SCHOOL_B, month), month_rows(date(2024, month, 12), n))
@@ -66,8 +71,18 @@ def increment(con: duckdb.DuckDBPyConnection) -> None:
     withdrawn = cons_file(SCHOOL_B, 11)
     con.execute("delete from staging.consultations where source_file = ?", [withdrawn])
     con.execute("delete from meta.files where file_path = ?", [withdrawn])
-    february = grades_file(SCHOOL_A, 2)
-    stage(con, "grades", february, [*month_rows(date(2025, 2, 10), 12), *month_rows(date(2024, 12, 20), 9)])
+    february = f"{SCHOOL_A}/vērtējumi_2025-02.csv"  # sorts after September: its unknown subject stays first
+    late = month_rows(date(2024, 12, 20), 9)
+    stage(
+        con,
+        "grades",
+        february,
+        [
+            *month_rows(date(2025, 2, 10), 11),
+            {"date": date(2025, 2, 10), "subject": "~xyz", "subject_raw": "Xyz"},
+            *late,
+        ],
+    )
     con.execute("update staging.grades set school_id = ? where source_file = ?", [SCHOOL_A, february])
     stage(con, "pupils", ROSTER_A_NEW, [{"pupil_id": "p7", "school_year": YEAR}])
     con.execute(
@@ -90,7 +105,8 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 
 
 def verdicts(con: duckdb.DuckDBPyConnection) -> set[tuple]:
-    """Volume drops (school, value), schools quarantined as unknown and grade rows flagged off the roster."""
+    """Volume drops (school, value), schools quarantined as unknown, grade rows flagged off the roster
+    or quarantined as future, and unknown subject notes."""
     return {
         *con.execute(
             "select 'drop', school_id, value from validation.flags where reason_code = 'monthly_volume_drop'"
@@ -101,6 +117,12 @@ def verdicts(con: duckdb.DuckDBPyConnection) -> set[tuple]:
         *con.execute(
             """select 'off roster', source_file, source_line from validation.flags
                where reason_code = 'pupil_not_on_roster' and kind = 'grades'"""
+        ).fetchall(),
+        *con.execute(
+            "select 'future', source_file, source_line from quarantine.rows where reason_code = 'date_in_future'"
+        ).fetchall(),
+        *con.execute(
+            "select 'subject', source_file, value from validation.flags where reason_code = 'unknown_subject'"
         ).fetchall(),
     }
 
@@ -143,12 +165,25 @@ def test_increment_with_kept_counts_equals_a_full_validation(validated, tmp_path
     assert ("drop", SCHOOL_B, f"2024-11: 0 {drop}") in now - before
     # old rows too: SCHOOL_NEW's grades are no longer unknown_school, p7's October grade is on the roster
     assert before - now >= {("unknown", SCHOOL_NEW, None), ("off roster", grades_file(SCHOOL_A, 10), 2)}
+    # and the earlier unknown subject's note counts the new row; January's February row is not future now
+    september = grades_file(SCHOOL_A, 9)
+    assert ("subject", september, "Xyz (1 rindas / rows)") in before - now
+    assert ("subject", september, "Xyz (2 rindas / rows)") in now - before
+    assert ("future", grades_file(SCHOOL_A, 1), 2) in before - now
+    assert ("off roster", september, 2) in before & now
     # the month of the reference date is counted up to that day, every run
     assert con.execute("select count(*) from validation.quality where month = '2025-02'").fetchall() == [(1,)]
 
 
-def test_counts_no_changed_file_touches_are_kept_not_recounted(validated, settings, runner):
+def test_counts_and_hits_no_changed_file_touches_are_kept_not_recounted(validated, settings, runner):
+    """Kept means not looked at again: tampered counts and hits of untouched rows survive an incremental
+    run (a full one puts them right), which is how the increment stays proportional to what changed."""
     con, _, after = validated
+    p9 = [grades_file(SCHOOL_A, 9), 2, "pupil_not_on_roster"]
+    con.execute(
+        "update validation.cross_hits set value = 'kept' where source_file = ? and source_line = ? and reason_code = ?",
+        p9,
+    )
     september = [SCHOOL_A, "grades", date(2024, 9, 1)]
     where = "where school_id = ? and kind = ? and month_start = ?"
     con.execute(f"update validation.month_counts set row_count = 999 {where}", september)
@@ -157,6 +192,8 @@ def test_counts_no_changed_file_touches_are_kept_not_recounted(validated, settin
     assert con.execute(f"select row_count from validation.month_counts {where}", september).fetchall() == [(999,)]
     quality = con.execute("select school_id, month, rows_received from validation.quality").fetchall()
     assert (SCHOOL_A, "2024-09", 999) in quality
+    flagged = "select value from validation.flags where source_file = ? and source_line = ? and reason_code = ?"
+    assert con.execute(flagged, p9).fetchall() == [("kept",)]
     run_validate(con, on(settings, LATER), "r4", runner=runner, incremental=False)  # a full run counts again
     assert con.execute(f"select row_count from validation.month_counts {where}", september).fetchall() == [(12,)]
     assert snapshot(con) == after
