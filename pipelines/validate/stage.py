@@ -7,7 +7,10 @@ warnings to `validation.flags`.
 
 Incremental by default, with the same outcome as a full re-validation: cross-table rules (roster
 membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TABLE_COLUMNS) are
-judged on every row every run; row-local rules only on the rows of files not judged before in
+judged on every row every run, except on grades (KEPT_CROSS_FRAME, nearly every row): its hits are
+kept in validation.cross_hits and only the rows whose file, registry entry, roster entry, unknown
+subject standing or side of a moved reference date changed are judged again (sql/cross_rows.sql,
+against the inputs kept in validation.cross_*); row-local rules only on the rows of files not judged before in
 their current version with the same rules and parameters. Their hits are kept, before any
 error/warning suppression, in validation.local_hits, and validation.judged_files records which
 file versions they cover. Row counts are kept the same way: per file × school × month in
