@@ -13,7 +13,8 @@ Marts written here (grain):
 - marts.dose_response: dimension (hours band, mode, staff role, support form) × level.
 - marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
   level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
-- marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
+- marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison,
+  and in how many start semester × grade band cells the comparison could not be balanced (staying.py).
 - marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
   supported vs matched comparison (absences.py); empty when no school sends attendance.
 - marts.early_warning: pupil enrolled at the latest data date: risk of leaving school without finishing,
@@ -164,6 +165,10 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "interval_method": pl.String(),
     "baseline_std_diff": pl.Float64(),
     "wwc_equivalence": pl.String(),
+    # how far the comparison weights could be balanced (staying.StayingShares): the report says so when not
+    "n_balance_cells": pl.Int64(),
+    "n_unbalanced_cells": pl.Int64(),
+    "n_unbalanced_pupils": pl.Int64(),
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }

@@ -19,7 +19,7 @@ from test_export_stage import consultations, settings
 
 from pipelines.changes import record_exports
 from pipelines.disclosure import linked_patterns
-from pipelines.export.audit import ColumnRule, _Model, audit, audited_patterns, linked_system
+from pipelines.disclosure_audit import ColumnRule, _Model, audit, audited_patterns, linked_system
 from pipelines.export.stage import load_support_cube, run_export
 from pipelines.export.tables import SUPPORT_BY_SUBJECT
 from pipelines.warehouse import connect
