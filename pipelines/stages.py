@@ -169,7 +169,17 @@ STAGES: tuple[Stage, ...] = (
         "validate",
         run_validate,
         "Pārbauda datus (Great Expectations) / validate the loaded rows, quarantine errors.",
-        reads=("staging.*", "meta.files", "quarantine.rows", "validation.local_hits", "validation.judged_files"),
+        # validation.local_hits, judged_files, file_months, month_counts and cross_*: its own kept state
+        reads=(
+            "staging.*",
+            "meta.files",
+            "quarantine.rows",
+            "validation.local_hits",
+            "validation.judged_files",
+            "validation.file_months",
+            "validation.month_counts",
+            "validation.cross_hits",
+        ),
         owns=("quarantine.rows", "validation.flags", "validation.quality"),
         outputs=("feedback",),
         options=("strict",),
