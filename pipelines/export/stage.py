@@ -76,7 +76,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     programme = load_programme(con)
     risk = load_risk_summary(con)
     subgroups = load_subgroups(con)
-    last = LastPublished.read(settings.history_dir, run_id, k)
+    last = LastPublished.read(settings.history_dir, run_id, k, con)
     # Process
     tables = protect_tables(
         by_subject,
@@ -97,15 +97,19 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         write_atomic(out_dir / name, data)
     if not excel and (out_dir / WORKBOOK_NAME).exists():
         (out_dir / WORKBOOK_NAME).unlink()  # a workbook from an earlier run would not match the manifest
+    kept = last.save_withheld(con, "export", run_id, out_dir)  # next run's rule (disclosure_time.py)
     suppressed = {spec.name: int(frame["suppressed"].sum()) for spec, frame in tables}
     log.info(
         "export: %d šūnas aizklātas, jo skaits kopš pēdējās publicēšanas mainījies par 1..%d / "
-        "cells withheld because the count moved by 1..%d since last published (%d earlier runs): %s",
+        "cells withheld because the count moved by 1..%d since last published, or by < %d since withheld "
+        "(%d earlier runs): %s; %d withheld counts kept in meta.withheld_cells",
         sum(last.withheld.values()),
         k - 1,
         k - 1,
+        k,
         last.runs,
         last.withheld,
+        kept,
     )
     for spec, frame in tables:
         log.info(
@@ -229,7 +233,12 @@ def protect_tables(
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
     # pupil, and keying on them made most rows sensitive (117 of 142 in the demo's June re-run).
     pupils = (counts[0],)
-    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils), last.forced(SUPPORT_BY_ROLE, by_role, pupils)]
+    # A row whose records or hours alone were withheld last run (a complement) counts as withheld then.
+    linked = ("n_consultations", "consultation_hours")
+    moved = [
+        last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils, withheld_with=linked),
+        last.forced(SUPPORT_BY_ROLE, by_role, pupils, withheld_with=linked),
+    ]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,
