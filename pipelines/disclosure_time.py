@@ -48,6 +48,23 @@ from pipelines.warehouse import ensure_schema, table_exists
 SCOPES = ("export", "report")  # meta.withheld_cells.scope: history/ or report_history/
 
 
+class Forced(dict[str, np.ndarray]):
+    """Per count column, the cells the rule withholds; `held`: those withheld only because the previous
+    run withheld them (unchanged within k). The complementary suppression and LP audit start with them
+    withheld but do not require them a protection interval of their own (pipelines/disclosure_audit.py
+    linked_system): they are not small counts, and making them sensitive would add complements every
+    month even to an unchanged re-run."""
+
+    def __init__(self, masks: dict[str, np.ndarray], held: dict[str, np.ndarray]) -> None:
+        super().__init__(masks)
+        self.held = held
+
+    def add(self, column: str, mask: np.ndarray) -> None:
+        """Withhold `mask` too, for a reason of its own (it then needs the protection interval)."""
+        self[column] = self[column] | mask
+        self.held[column] = self.held[column] & ~mask
+
+
 @dataclass
 class LastPublished:
     """The last published value of every cell of earlier runs, and how many cells this run withholds for it."""
@@ -113,19 +130,19 @@ class LastPublished:
 
     def _forced(
         self, file: str, key: str, column: str, new: float, old: dict[str, str] | None, with_: Sequence[str]
-    ) -> bool:
-        """Moved by 1..k-1 since last published; or withheld in the previous run (the count itself, or a
-        figure of `with_` in its row) and moved by less than k since."""
+    ) -> int:
+        """1: moved by 1..k-1 since last published; 2: withheld in the previous run (the count itself, or
+        a figure of `with_` in its row) and moved by less than k since; 0: neither."""
         if old and column in old and 1 <= abs(new - float(old[column])) <= self.k - 1:
-            return True
+            return 1
         blank = self.previous_blank.get(file, {}).get(key, set())
         if column in blank:
             before = self.truth.get((file, key, column))
         elif blank & set(with_):
             before = float(old[column]) if old and column in old else None  # published in that run
         else:
-            return False
-        return before is None or abs(new - before) < self.k
+            return 0
+        return 2 if before is None or abs(new - before) < self.k else 0
 
     def moved(
         self,
@@ -136,14 +153,16 @@ class LastPublished:
         counts: Sequence[str],
         rows: np.ndarray | None = None,
         withheld_with: Sequence[str] = (),
-    ) -> dict[str, np.ndarray]:
+    ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one,
         or was withheld in the previous run and moved by less than k since (module docstring).
 
         `key_values`: each row's key as the file spells it (one text per key column), in row order;
         `rows` limits the rows published under these keys; `withheld_with`: figures of the row (records,
         hours) whose blank in the previous run counts as the row withheld (a complement of records alone)."""
-        out = {c: np.zeros(len(frame), dtype=bool) for c in counts}
+        out = Forced(
+            {c: np.zeros(len(frame), dtype=bool) for c in counts}, {c: np.zeros(len(frame), dtype=bool) for c in counts}
+        )
         if not len(frame):
             return out
         cells = self.values.get(file, {})
@@ -158,8 +177,9 @@ class LastPublished:
                 if new is None or pd.isna(new):
                     continue
                 seen.setdefault(key, {})[column] = float(new)
-                if self._forced(file, key, column, float(new), old, withheld_with):
-                    out[column][i] = True
+                reason = self._forced(file, key, column, float(new), old, withheld_with)
+                out[column][i] = reason > 0
+                out.held[column][i] = reason == 2
         n = int(sum(mask.sum() for mask in out.values()))
         if n:
             self.withheld[file] = self.withheld.get(file, 0) + n

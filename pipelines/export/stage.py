@@ -391,7 +391,7 @@ def protect_effectiveness(
     # as small a group as any, so n_supported_total is withheld there from the outset, and its LP
     # interval must be as wide as a small count's (else the ALL rows would narrow it back).
     without_peer = small_difference(frame, "n_supported_total", "n_pupils", k)
-    moved_totals["n_supported_total"] = moved_totals["n_supported_total"] | without_peer
+    moved_totals.add("n_supported_total", without_peer)
     forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
     moved = [

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.changes import earlier_runs
+from pipelines.disclosure_time import Forced
 from pipelines.disclosure_time import LastPublished as _LastPublished
 
 from .files import format_value
@@ -42,14 +43,14 @@ class LastPublished(_LastPublished):
         key_from: dict[str, str] | None = None,
         rows: np.ndarray | None = None,
         withheld_with: tuple[str, ...] = (),
-    ) -> dict[str, np.ndarray]:
+    ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one.
 
         `frame` carries `spec`'s key columns (or `fixed` gives their text, `key_from` the frame's name
         for them); `rows` limits the rows published under these keys (e.g. the `ALL` municipality);
         `withheld_with`: as LastPublished.moved."""
         if not len(frame):
-            return {c: np.zeros(len(frame), dtype=bool) for c in counts}
+            return Forced({c: np.zeros(0, dtype=bool) for c in counts}, {c: np.zeros(0, dtype=bool) for c in counts})
         fixed, key_from = fixed or {}, key_from or {}
         types = {c.name: c for c in spec.columns}
         keys = [
