@@ -14,16 +14,17 @@ Compared against: for each cell, the most recent earlier kept run in which it wa
 so a cell withheld last month is still compared with the month before.
 
 Released again: a count withheld in the previous kept run is published now only if its true value moved by
-at least k since that run; otherwise it is withheld again (a primary suppression, protected like a small
-count). Why: in the previous run it hid another withheld cell; released unchanged, it turns that run's
-published margins into an equation with one unknown (probe: a risk band of 4 pupils = 32 − 17 − 11; a
+at least k since that run; otherwise it is withheld again: the complementary suppression and the LP
+audit start with it withheld (as the cell it hid is), without a protection interval of its own
+(`Forced.held`). Why: in the previous run it hid another withheld cell; released unchanged, it turns that
+run's published margins into an equation with one unknown (probe: a risk band of 4 pupils = 32 − 17 − 11; a
 2-pupil subject's consultations = margin − the subject released next month). The previous run's true
 values are kept privately in the warehouse (`meta.withheld_cells`, written by the export and by the
 report stage for the cells they withheld, never in a published folder). A warehouse without them (the
 first run after the upgrade, or a run whose record is missing) cannot tell how far a cell moved, so every
 count withheld in the previous run stays withheld for one run; the run then records its own.
 Cost: complementary cells stay withheld while their counts stay within k of the month they were
-withheld, so the withheld set can grow during a quiet stretch of months.
+withheld; an unchanged re-run withholds exactly the same cells.
 
 Known limits: only kept runs count; a difference between two older runs, or between an old value and a
 margin published now, is not checked beyond the previous run's withheld cells; nor is a figure (hours,
