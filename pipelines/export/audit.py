@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from pipelines.disclosure import ALL, equations, linked_patterns
+from pipelines.disclosure import ALL, Layout, equations, layout, linked_patterns
 
 log = logging.getLogger("atbalsts.export")
 
@@ -215,8 +215,13 @@ def audit(
     size = len(system.rank)
     keys = np.array([columns.index(c) * size + i for c, i in zip(var_column, var_cell, strict=True)], dtype=np.int64)
     points: list[tuple[np.ndarray, np.ndarray]] = []  # feasible points found: (variables, values), truth elsewhere
-    if earlier is not None and earlier.points:
-        for vars_, values in _still_feasible(earlier.points, keys, truth, lower, rows):
+    constraints = _Rows.of(rows, range(n), n)
+    # Points are kept as the unknowns they move from the true table, and the restricted LPs hold far
+    # unknowns at their true values: both need the true table to be feasible. It is, unless a cell was
+    # withheld from the outset at 0 while the attacker is told a withheld count is at least 1.
+    truth_feasible = _feasible(constraints, truth[:, None], lower[:, None])[0] if n else True
+    if earlier is not None and earlier.points and truth_feasible:
+        for vars_, values in _still_feasible(earlier.points, keys, truth, lower, constraints):
             np.minimum.at(low_seen, vars_, values)
             np.maximum.at(high_seen, vars_, values)
             points.append((vars_, values))
@@ -238,7 +243,17 @@ def audit(
             len(block),
         )
         lps, local_lps = _audit_block(
-            block, block_constraints, lower, truth, integer, need, low_seen, high_seen, solved_low, solved_high, points
+            block,
+            block_constraints,
+            lower,
+            truth,
+            integer,
+            need,
+            low_seen,
+            high_seen,
+            solved_low,
+            solved_high,
+            points if truth_feasible else None,
         )
         result.lps += lps
         result.local_lps += local_lps
@@ -273,7 +288,7 @@ def _still_feasible(
     keys: np.ndarray,
     truth: np.ndarray,
     lower: np.ndarray,
-    rows: list[tuple[dict[int, float], float, float]],
+    constraints: _Rows,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The earlier points (cell keys, values) that are feasible here, as (variables, values).
 
@@ -290,25 +305,32 @@ def _still_feasible(
         vars_ = order[at[known]]
         if len(vars_) and (values[known] >= lower[vars_] - FEASIBLE).all():
             mapped.append((vars_, values[known]))
-    if not mapped or not rows:
+    if not mapped:
         return mapped
-    constraints = _Rows.of(rows, range(len(truth)), len(truth))
-    matrix, row_low, row_high = constraints.matrix, constraints.low, constraints.high
-    at_truth = matrix @ truth
+    n = len(truth)
     moved = sparse.csc_matrix(
         (
             np.concatenate([values - truth[vars_] for vars_, values in mapped]),
             (
                 np.concatenate([vars_ for vars_, _ in mapped]),
-                np.repeat(np.arange(len(mapped)), [len(v) for v, _ in mapped]),
+                np.repeat(np.arange(len(mapped)), [len(vars_) for vars_, _ in mapped]),
             ),
         ),
-        shape=(len(truth), len(mapped)),
+        shape=(n, len(mapped)),
     )
-    activity = (matrix @ moved).toarray() + at_truth[:, None]
-    slack = FEASIBLE * (1.0 + np.abs(np.where(np.isfinite(row_low), row_low, row_high)))[:, None]
-    ok = ((activity >= row_low[:, None] - slack) & (activity <= row_high[:, None] + slack)).all(axis=0)
+    points_at = moved.toarray() + truth[:, None]
+    ok = _feasible(constraints, points_at, lower[:, None])
     return [point for point, feasible in zip(mapped, ok, strict=True) if feasible]
+
+
+def _feasible(constraints: _Rows, x: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """For each column of `x` (one point per column): every bound and constraint holds, within the
+    solver's own tolerance."""
+    activity = constraints.matrix @ x
+    low, high = constraints.low[:, None], constraints.high[:, None]
+    slack = FEASIBLE * (1.0 + np.abs(np.where(np.isfinite(low), low, high)))
+    rows_ok = ((activity >= low - slack) & (activity <= high + slack)).all(axis=0)
+    return rows_ok & (x >= lower - FEASIBLE).all(axis=0)
 
 
 FEASIBLE = 1e-7  # HiGHS's primal feasibility tolerance
@@ -345,15 +367,18 @@ def _audit_block(
     high_seen: np.ndarray,
     solved_low: np.ndarray,
     solved_high: np.ndarray,
-    points: list[tuple[np.ndarray, np.ndarray]],
+    points: list[tuple[np.ndarray, np.ndarray]] | None,
 ) -> tuple[int, int]:
     """Widen the seen range of each variable with LP optima until it is wide enough or exact; LPs
     near a variable (_Neighbourhoods) settle most of them before any LP on the whole block.
 
-    `rows` are the block's constraints over its variables in block order. Returns the LPs solved on
-    the whole block and on neighbourhoods."""
+    `rows` are the block's constraints over its variables in block order. `points`: where to keep the
+    feasible points found (None: the true table is not feasible, so no point is kept and no LP holds
+    unknowns at their true values). Returns the LPs solved on the whole block and on neighbourhoods."""
     model: _Model | None = None
-    near = _Neighbourhoods(block, rows, lower[block], truth[block], points)
+    near = (
+        _Neighbourhoods(block, rows, lower[block], truth[block], points) if len(block) >= NEIGHBOURHOODS_FROM else None
+    )
     lps = 0
 
     def wide_enough(v: int) -> bool:
@@ -370,7 +395,8 @@ def _audit_block(
         if x is not None:
             np.minimum.at(low_seen, block, x)
             np.maximum.at(high_seen, block, x)
-            points.append(_moved(block, x, truth))
+            if points is not None:
+                points.append(_moved(block, x, truth))
 
     size = len(block)
     open_ = np.array([i for i, v in enumerate(block) if not wide_enough(v)], dtype=np.int64)
@@ -384,7 +410,7 @@ def _audit_block(
     for i, v in enumerate(block):
         if wide_enough(v):
             continue
-        outer = near.settle(i, need[v], bool(integer[v]), low_seen, high_seen)
+        outer = near.settle(i, need[v], bool(integer[v]), low_seen, high_seen) if near else None
         if outer is not None:  # exposed for certain: the exact interval lies inside this one
             solved_low[v], solved_high[v] = outer
             continue
@@ -402,7 +428,13 @@ def _audit_block(
         objective[i] = 1.0
         learn(solve(objective))
         solved_low[v] = low_seen[v]
-    return lps, near.lps
+    return lps, near.lps if near else 0
+
+
+# Below this many unknowns an LP on the whole block costs little more than one on a neighbourhood,
+# and the neighbourhoods' extra LPs do not pay (measured: a block of 330 unknowns took twice as long
+# with them, one of 1,150 a little less, the monthly re-run's ~2,500 a third).
+NEIGHBOURHOODS_FROM = 1000
 
 
 @dataclass
@@ -453,7 +485,6 @@ class _Neighbourhoods:
 
     FIRST_STEP = 2  # one step (the cell's own equations) cannot bound a cell whose partners are unknowns
     LAST_STEP = 4
-    RESTRICT_FROM = 2
 
     def __init__(
         self,
@@ -461,7 +492,7 @@ class _Neighbourhoods:
         rows: _Rows,
         lower: np.ndarray,
         truth: np.ndarray,
-        points: list[tuple[np.ndarray, np.ndarray]],
+        points: list[tuple[np.ndarray, np.ndarray]] | None,
     ):
         self.block = block
         self.rows = rows
@@ -471,6 +502,7 @@ class _Neighbourhoods:
         self.at_truth = rows.matrix @ truth
         self.points = points
         self.size = len(block)
+        self.highs = _highs()  # one solver for every neighbourhood's model, one at a time
         self.lps = 0
 
     def settle(
@@ -497,7 +529,7 @@ class _Neighbourhoods:
                 continue
             members = np.flatnonzero(in_vars)
             at = int(np.searchsorted(members, i))
-            relaxed = _Model.of(self.rows.take(np.flatnonzero(in_rows), members), self.lower[members])
+            relaxed = _Model.of(self.rows.take(np.flatnonzero(in_rows), members), self.lower[members], self.highs)
             high = self._optimum(relaxed, at, -1.0)
             # The relaxed minimum is at most the smallest value seen: if even that leaves the interval
             # wide enough, this neighbourhood cannot show it narrow.
@@ -505,9 +537,9 @@ class _Neighbourhoods:
                 low = self._optimum(relaxed, at, 1.0)
                 if _width(low, high, integer) < need - EPS:
                     return low, high
-            if step < self.RESTRICT_FROM:
+            if self.points is None:
                 continue
-            restricted = _Model.of(self._held(members), self.lower[members])
+            restricted = _Model.of(self._held(members), self.lower[members], self.highs)
             for sign in (-1.0, 1.0):
                 x = self._solve(restricted, at, sign)
                 if x is None:
@@ -549,14 +581,15 @@ class _Model:
         self._load(_Rows.of(rows, self.local, len(block)), lower)
 
     @classmethod
-    def of(cls, rows: _Rows, lower: np.ndarray) -> _Model:
-        """A model over the columns of `rows`, each at least `lower`."""
+    def of(cls, rows: _Rows, lower: np.ndarray, highs: highspy.Highs | None = None) -> _Model:
+        """A model over the columns of `rows`, each at least `lower`; in `highs` (replacing the model
+        it held: a new solver costs more than a small LP) or a new solver."""
         model = cls.__new__(cls)
         model.local = {}
-        model._load(rows, lower)
+        model._load(rows, lower, highs)
         return model
 
-    def _load(self, rows: _Rows, lower: np.ndarray) -> None:
+    def _load(self, rows: _Rows, lower: np.ndarray, highs: highspy.Highs | None = None) -> None:
         self.size = rows.matrix.shape[1]
         inf = highspy.kHighsInf
         matrix = rows.matrix.tocsr()
@@ -585,7 +618,7 @@ class _Model:
         lp.a_matrix_.start_ = kept.indptr.astype(np.int32)
         lp.a_matrix_.index_ = kept.indices.astype(np.int32)
         lp.a_matrix_.value_ = kept.data.astype(float)
-        self.highs = _highs()
+        self.highs = highs or _highs()
         self.highs.passModel(lp)
         self.columns = np.arange(self.size, dtype=np.int32)
         self.warm = False
@@ -727,22 +760,16 @@ def _partner(
 # --- Tables → one system, and the fixed point --------------------------------------------------
 
 
-def linked_system(
-    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
-    patterns: Sequence[Mapping[str, np.ndarray]],
-    rules: Sequence[ColumnRule],
-    primary: str,
-    k: int,
-    all_value: str = ALL,
-    sensitive_rows: Sequence[Mapping[str, np.ndarray]] | None = None,
-) -> tuple[System, list[np.ndarray]]:
-    """The cells of linked tables as one system, and each table row's cell number.
+LinkedCells = tuple[np.ndarray, list[tuple[int, np.ndarray, str]], list[np.ndarray]]
 
-    A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
-    `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
-    protection interval although their count is k or more (a count that moved by 1..k-1 since it was
-    last published, export/temporal.py: pinned, it would give the few pupils' figures by difference).
-    """
+
+def linked_cells(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
+    all_value: str = ALL,
+    layouts: Sequence[Layout] | None = None,
+) -> LinkedCells:
+    """The part of `linked_system` that depends on the tables' keys alone (computed once for the
+    audit's rounds): each distinct cell's rank, the equations among cells, each row's cell number."""
     identity: dict[tuple, int] = {}
     cell_of: list[np.ndarray] = []
     for frame, keys, breakdown in tables:
@@ -765,8 +792,8 @@ def linked_system(
 
     seen: set[tuple] = set()
     eqs: list[tuple[int, np.ndarray, str]] = []
-    for (frame, keys, _), ids in zip(tables, cell_of, strict=True):
-        for dim, eq in zip(keys, equations(frame, keys, all_value), strict=True):
+    for t, ((frame, keys, _), ids) in enumerate(zip(tables, cell_of, strict=True)):
+        for dim, eq in zip(keys, layouts[t].eqs if layouts else equations(frame, keys, all_value), strict=True):
             for group in np.flatnonzero(eq.has_margin):
                 in_group = eq.group == group
                 margin = int(ids[np.flatnonzero(in_group & eq.is_margin)[0]])
@@ -778,6 +805,29 @@ def linked_system(
                     seen.add(signature)
                     eqs.append((margin, members, dim))
 
+    return rank, eqs, cell_of
+
+
+def linked_system(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
+    patterns: Sequence[Mapping[str, np.ndarray]],
+    rules: Sequence[ColumnRule],
+    primary: str,
+    k: int,
+    all_value: str = ALL,
+    sensitive_rows: Sequence[Mapping[str, np.ndarray]] | None = None,
+    cells: LinkedCells | None = None,
+) -> tuple[System, list[np.ndarray]]:
+    """The cells of linked tables as one system, and each table row's cell number.
+
+    A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
+    `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
+    protection interval although their count is k or more (a count that moved by 1..k-1 since it was
+    last published, export/temporal.py: pinned, it would give the few pupils' figures by difference).
+    `cells`: `linked_cells(tables, all_value)`, when the caller has it already.
+    """
+    rank, eqs, cell_of = cells or linked_cells(tables, all_value)
+    size = len(rank)
     values: dict[str, np.ndarray] = {}
     shown: dict[str, np.ndarray] = {}
     withheld: dict[str, np.ndarray] = {}
@@ -863,18 +913,25 @@ def audited_patterns(
         for column, mask in given.items():
             table[column] |= np.asarray(mask, dtype=bool)
     added = 0
+    layouts = [layout(frame, keys) for frame, keys, _ in tables]  # the keys do not change between rounds
+    linked = linked_cells(tables, layouts=layouts)
     result: Audit | None = None
     stuck: dict[str, np.ndarray] | None = None
     previous: dict[str, np.ndarray] | None = None
     for rounds in range(1, max_rounds + 1):
         counts = linked_patterns(
-            tables, count_columns, k, primary=primary, start=[{c: e[c] for c in count_columns} for e in extra]
+            tables,
+            count_columns,
+            k,
+            primary=primary,
+            start=[{c: e[c] for c in count_columns} for e in extra],
+            layouts=layouts,
         )
         full = [
             {**p, **{d: np.logical_or.reduce([p[c] for c in audited_counts]) | e[d] for d in derived}}
             for p, e in zip(counts, extra, strict=True)
         ]
-        system, cell_of = linked_system(tables, full, rules, primary, k, sensitive_rows=sensitive)
+        system, cell_of = linked_system(tables, full, rules, primary, k, sensitive_rows=sensitive, cells=linked)
         # An earlier audit's feasible points only stay feasible if nothing it withheld is published
         # again (redoing the one-equation rule with the extra cells can drop partners).
         grown = previous is not None and all((previous[c] <= system.withheld[c]).all() for c in columns)
