@@ -29,12 +29,17 @@ for every withheld cell with true value x, feasible max − feasible min ≥ max
 
 Speed: the LP is split into independent blocks (connected components of the constraints among
 withheld cells), and a cell is only solved for when the feasible points already found (the true
-table, and the optimum of every earlier LP in its block) do not show the interval wide enough.
-Each block is one HiGHS model: rows over a single unknown are passed as its bounds, the first LP
-is solved with presolve and dual simplex, and every later one only changes the objective and
-re-solves from the last basis. On a monthly re-run, counts that moved since last published make a
-large share of the withheld cells sensitive (the demo's June re-run: one block of ~2,750 unknowns,
-half of them sensitive, several rounds): see BENCHMARKS.md ("Monthly re-run export").
+table, the optimum of every earlier LP in its block, and the last round's points that still meet
+every constraint) do not show the interval wide enough. Each block is one HiGHS model: rows over a
+single unknown are passed as its bounds, the two weighted LPs are solved from scratch with presolve
+and dual simplex, and every later one only changes the objective and re-solves from the last basis.
+In a large block (_Neighbourhoods) a cell is first tried on small LPs over the constraints near it:
+a relaxed one whose interval contains the exact one (narrower than required: exposed) and a
+restricted one whose optima are feasible points (wide enough: protected); only cells neither
+settles get LPs on the whole block. The verdicts are the same, so the same cells are withheld. On a
+monthly re-run, counts that moved since last published make many withheld cells sensitive (the
+18k-pupil increment: one block of ~2,500 unknowns, ~560 of them sensitive, five rounds): see
+BENCHMARKS.md ("Monthly re-run export").
 """
 
 from __future__ import annotations
