@@ -223,13 +223,8 @@ def measure_run(name: str, args: list[str], rows: int) -> list[Measure]:
     seconds, rss, code, output = run_child([atbalsts(), *args])
     note = "" if code == 0 else f"exit {code}: {tail(output)}"
     measures = [Measure(name, seconds, rows, rss, ok=code == 0, note=note)]
-    for line in output.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("event") == "stage":
-            measures.append(Measure(f"{name} › {event['name']}", float(event["seconds"]), rows, 0.0))
+    for stage, stage_seconds in stage_times(output).items():
+        measures.append(Measure(f"{name} › {stage}", stage_seconds, rows, 0.0))
     return measures
 
 
@@ -281,13 +276,7 @@ def generate(raw: Path, schools: int, pupils: int, months: int, year: str) -> di
 
 def measure_floor(raw: Path, db: Path, rows: int) -> Measure:
     """The floor in its own process, so its peak RSS is its own."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-only", str(raw), str(db)]
-    seconds, rss, code, output = run_child(cmd)
-    if code != 0:
-        return Measure("floor: duckdb read_csv", seconds, rows, rss, ok=False, note=tail(output))
-    loaded = json.loads(output.strip().splitlines()[-1])
-    note = "" if loaded["rows"] == rows else f"read {loaded['rows']} rows, generator wrote {rows}"
-    return Measure("floor: duckdb read_csv", loaded["seconds"], rows, rss, ok=not note, note=note)
+    return floor_with_cpu(raw, db, rows)[0]
 
 
 def read_csv_floor(raw: Path, db: Path) -> dict[str, float | int]:
@@ -493,7 +482,8 @@ def command(source: str | None) -> list[str]:
 
 
 def stage_times(output: str) -> dict[str, float]:
-    """Each stage's seconds as the run logged them (its `--json-log` events)."""
+    """Each stage's seconds as the run logged them (its `--json-log` events), in the order it ran them:
+    the one reading of them, for measure_run and run_round."""
     times: dict[str, float] = {}
     for line in output.splitlines():
         try:

@@ -6,6 +6,7 @@ warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
 published = ""  # the export's kept files of this run (history/<run_id>/)
+report_cells = ""  # this run's report cells (report_history/<run_id>/)
 lang = "lv"
 k = 5
 
@@ -16,7 +17,13 @@ from pipelines.report.labels import label_or
 from pipelines.report.nb import Report
 
 R = Report(
-    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, published=published
+    warehouse,
+    lang=lang,
+    k=k,
+    municipality=municipality,
+    school_year=school_year,
+    published=published,
+    report_cells=report_cells,
 )
 R.h1("title_data_quality")
 R.filters_line()

@@ -6,6 +6,7 @@ warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
 published = ""  # the export's kept files of this run (history/<run_id>/)
+report_cells = ""  # this run's report cells (report_history/<run_id>/)
 lang = "lv"
 k = 5
 max_useful_mdes = 0.5  # params.yaml evaluate.*: docs/method.md, "For decisions"
@@ -22,7 +23,13 @@ from pipelines.report.labels import label_or, mode_name, role_name, subject_name
 from pipelines.report.nb import Report
 
 R = Report(
-    warehouse, lang=lang, k=k, municipality=municipality, school_year=school_year, published=published
+    warehouse,
+    lang=lang,
+    k=k,
+    municipality=municipality,
+    school_year=school_year,
+    published=published,
+    report_cells=report_cells,
 )
 R.h1("title_effectiveness")
 R.filters_line()
@@ -345,6 +352,9 @@ else:
         total=R.t("total"),
     )
     R.note("ef_staying_note")
+    balance = q.staying_balance(R.con)
+    if balance and balance["unbalanced"] > 0:  # said in words: the comparison there rests on matching alone
+        R.text("ef_staying_unbalanced", n=R.count(balance["unbalanced"]), m=R.count(balance["cells"]))
 
 # %%
 R.h2("ef_absences")

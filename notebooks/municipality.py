@@ -6,6 +6,7 @@ warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
 published = ""  # the export's kept files of this run (history/<run_id>/)
+report_cells = ""  # this run's report cells (report_history/<run_id>/)
 lang = "lv"
 k = 5
 dominance_p = 0.1
@@ -26,6 +27,7 @@ R = Report(
     school_year=school_year,
     dominance_p=dominance_p,
     published=published,
+    report_cells=report_cells,
 )
 R.h1("title_municipality", municipality)
 R.filters_line()

@@ -6,6 +6,7 @@ warehouse = "data/processed/warehouse.duckdb"
 municipality = ""
 school_year = ""
 published = ""  # the export's kept files of this run (history/<run_id>/)
+report_cells = ""  # this run's report cells (report_history/<run_id>/)
 lang = "lv"
 k = 5
 dominance_p = 0.1
@@ -26,6 +27,7 @@ R = Report(
     school_year=school_year,
     dominance_p=dominance_p,
     published=published,
+    report_cells=report_cells,
 )
 R.h1("title_support_overview")
 R.filters_line()
@@ -64,16 +66,17 @@ else:
             list(rows["period"]), {R.t("pupils_supported"): rows["pupils"]}, R.t("so_pupils_chart"), R.t("pupils"), lang
         )
     )
-    R.figure(
-        plots.grouped_columns(
-            list(rows["period"]),
-            {mode_name("in_person", lang): rows["hours_in_person"], mode_name("remote", lang): rows["hours_remote"]},
-            R.t("so_hours_chart"),
-            R.t("hours_unit"),
-            lang,
-            stacked=True,
+    hours = {mode_name("in_person", lang): rows["hours_in_person"], mode_name("remote", lang): rows["hours_remote"]}
+    unsplit = rows["hours"].where(rows["hours_remote"].isna())  # the split is withheld, the total is not
+    if unsplit.notna().any():
+        hours[R.t("so_hours_unsplit")] = unsplit
+    hours = {name: values for name, values in hours.items() if values.notna().any()}  # no empty legend entries
+    if hours:
+        R.figure(
+            plots.grouped_columns(
+                list(rows["period"]), hours, R.t("so_hours_chart"), R.t("hours_unit"), lang, stacked=True
+            )
         )
-    )
     total = sem[(sem["school_year"] == "ALL") & (sem["semester"] == "ALL")].assign(period=R.t("total"))
     R.table(
         pd.concat([rows, total]),

@@ -8,7 +8,7 @@ or disappear (column `*`). Rows are matched on each file's primary key from its 
 Disclosure: both sides are cells of files that were published, read back as written, so a
 withheld cell stays empty here, and no difference is written. That alone would not be safe: a
 reader can subtract old from new (12 → 13 pupils and their EUR give one pupil's payment). The
-export stage prevents it (pipelines/export/temporal.py): a pupil count that moved by 1..k-1 since
+export stage and the reports prevent it (pipelines/disclosure_time.py): a pupil count that moved by 1..k-1 since
 it was last published is withheld. Text values keep the CSV-safe form the exports gave them
 (pipelines/csv_text.py).
 """

@@ -157,6 +157,11 @@ class Settings:
         return self.out_dir / "history"
 
     @property
+    def report_history_dir(self) -> Path:
+        """Each run's report cells, kept for the reports' month-to-month rule (pipelines/report/cells.py)."""
+        return self.out_dir / "report_history"
+
+    @property
     def stamps_dir(self) -> Path:
         return self.out_dir / "stages"
 

@@ -17,7 +17,7 @@ disclosure control" guidance), with Eurostat-style hypercube secondary suppressi
 
 Distinct counts (pupils, staff) are not exact sums of their cells; they are protected as if they
 were, which is conservative. The method guards against recovery from any one equation; the
-linear-programming audit across all equations and files at once is in export/audit.py.
+linear-programming audit across all equations and files at once is in disclosure_audit.py (export and report).
 
 The published CSVs (export) and the report tables and charts (report) follow these same rules; the
 report adapts the result for display (`protect`: withheld cells become NaN floats, which tables print

@@ -32,7 +32,15 @@ from pipelines.config import Settings
 from pipelines.errors import UserError  # also re-exported here for older imports; use pipelines.errors
 from pipelines.run_summary import write_run_summary
 from pipelines.stamps import write_stamp
-from pipelines.warehouse import DISK_FULL, READ_ONLY, connect, ensure_schema, release_cache
+from pipelines.warehouse import (
+    DISK_FULL,
+    READ_ONLY,
+    compact,
+    compaction_requested,
+    connect,
+    ensure_schema,
+    release_cache,
+)
 
 log = logging.getLogger("atbalsts")
 
@@ -309,6 +317,11 @@ def run_stages(
                     outcome = timed_stage(ctx, name, partial(stage.run, stage_con, ctx))
                     if not stage.uses_connection:
                         con = open_warehouse(settings)
+                    if compaction_requested(con):  # text masked in place (a name first known now)
+                        con.close()
+                        compact(settings.warehouse)
+                        con = open_warehouse(settings)
+                        ctx.out.event("warehouse_compacted", stage=name)
                     if stage.stamped:
                         write_stamp(con, settings.stamps_dir, name)
                     if stage.refreshes_summary:

@@ -38,6 +38,13 @@ create table if not exists meta.pseudonym_key (
     recorded_at  timestamp
 );
 
+-- Text was masked in place (a name first known now): until the warehouse file is copied to a fresh
+-- one (warehouse.compact), its old bytes can remain in free blocks. The runner copies it after the stage.
+create table if not exists meta.compaction (
+    reason       varchar not null,       -- what was masked: `paths`, `kept_text`
+    requested_at timestamp not null
+);
+
 create table if not exists staging.schools (
     source_file varchar not null, source_line integer not null, row_key varchar not null,
     school_id varchar, school_name varchar, municipality varchar,

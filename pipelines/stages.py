@@ -53,7 +53,7 @@ class Stage:
 
 
 def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.ingest.paths import personal_name_warning, renamed_warning
+    from pipelines.ingest.paths import personal_name_warning, remasked_warning, renamed_warning
     from pipelines.ingest.stage import ArchiveLimits, run_ingest
     from pipelines.pseudonym import KeyProblem, load_key
 
@@ -90,6 +90,9 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
     if result.renamed_stored:
         out.event("stored_paths_renamed", count=result.renamed_stored)
         out.say(f"[yellow]![/] {escape(renamed_warning(result.renamed_stored))}")
+    if result.remasked_stored:
+        out.event("stored_text_masked", count=result.remasked_stored)
+        out.say(f"[yellow]![/] {escape(remasked_warning(result.remasked_stored))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),
@@ -166,7 +169,17 @@ STAGES: tuple[Stage, ...] = (
         "validate",
         run_validate,
         "Pārbauda datus (Great Expectations) / validate the loaded rows, quarantine errors.",
-        reads=("staging.*", "meta.files", "quarantine.rows", "validation.local_hits", "validation.judged_files"),
+        # validation.local_hits, judged_files, file_months, month_counts and cross_*: its own kept state
+        reads=(
+            "staging.*",
+            "meta.files",
+            "quarantine.rows",
+            "validation.local_hits",
+            "validation.judged_files",
+            "validation.file_months",
+            "validation.month_counts",
+            "validation.cross_hits",
+        ),
         owns=("quarantine.rows", "validation.flags", "validation.quality"),
         outputs=("feedback",),
         options=("strict",),
@@ -180,7 +193,7 @@ STAGES: tuple[Stage, ...] = (
         owns=(
             *("core.schools", "core.pupils", "core.plans", "core.consultations", "core.grades"),
             *("core.activities", "core.activity_participants", "core.financial_support", "core.costs"),
-            *("core.attendance", "core.attendance_monthly", "core.unexcused_semester"),
+            *("core.attendance", "core.attendance_monthly", "core.unexcused_semester", "core.marks_by_school"),
         ),
     ),
     Stage(
@@ -208,7 +221,7 @@ STAGES: tuple[Stage, ...] = (
         run_report,
         "Izveido HTML pārskatus vērtētājiem / render the HTML reports for evaluators.",
         reads=("core.*", "marts.*", "meta.files", "quarantine.rows", "validation.flags", "validation.quality"),
-        outputs=("reports",),
+        outputs=("reports", "report_history"),  # report_history: each run's report cells (month-to-month rule)
         options=("lang",),
         uses_connection=False,
     ),

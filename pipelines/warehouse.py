@@ -123,6 +123,43 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0] or 0)
 
 
+def request_compaction(con: duckdb.DuckDBPyConnection, reason: str) -> None:
+    """Record (in the caller's transaction) that text was masked in place, so its old bytes may be
+    in the file's free blocks: DuckDB neither zeroes nor reliably reuses them (a byte scan after
+    UPDATE, CHECKPOINT and VACUUM still finds the old text), only a copy to a fresh file drops them."""
+    con.execute("insert into meta.compaction values (?, now())", [reason])
+
+
+def compaction_requested(con: duckdb.DuckDBPyConnection) -> bool:
+    return table_exists(con, "meta", "compaction") and scalar(con, "select count(*) from meta.compaction") > 0
+
+
+def compact(path: Path) -> None:
+    """Copy the warehouse (closed by every connection) to a fresh file and put it in its place, so
+    no old bytes of masked text remain. Atomic: an interruption leaves the old file and its request,
+    and the next run copies again. Costs about the time of reading and writing the file once
+    (7.5 s for a 48 MB warehouse)."""
+    path = Path(path)
+    fresh = path.with_name(path.name + ".compact")
+    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        source = con.execute("select current_database()").fetchall()[0][0]
+        target = str(fresh).replace("'", "''")
+        con.execute(f"ATTACH '{target}' AS compact_target")
+        con.execute(f'COPY FROM DATABASE "{source}" TO compact_target')
+        con.execute("delete from compact_target.meta.compaction")
+        con.execute("DETACH compact_target")
+    except BaseException:
+        con.close()
+        fresh.unlink(missing_ok=True)  # a half copy (a full disk): the old file and its request stay
+        raise
+    con.close()
+    fresh.replace(path)
+    log.info("warehouse copied to a fresh file: text masked in place leaves no old bytes")
+
+
 def release_cache(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Hand DuckDB's cached buffers back to the system; `limit` is the connection's memory
     limit, set again afterwards (as configured: DuckDB only reports it rounded).

@@ -325,9 +325,22 @@ def rule_scores(x: pd.DataFrame, cfg: EarlyWarningSettings) -> tuple[np.ndarray,
     flags = rule_flags(x)
     met = flags.sum(axis=1).to_numpy()
     score = met / max(len(flags.columns), 1)
-    reasons = [";".join(c for c in flags.columns if row[c]) or None for _, row in flags.iterrows()]
+    reasons = met_reasons(flags)
     band = np.where(met >= cfg.rule_high_flags, "high", np.where(met >= cfg.rule_medium_flags, "medium", "low"))
     return score, reasons, band
+
+
+def met_reasons(flags: pd.DataFrame) -> list[str | None]:
+    """Per row, the names of the rules met joined by ';' (None when none). Built once per distinct
+    combination of rules (a few dozen), not once per pupil: row by row it was most of evaluate's
+    early-warning time on a regional set."""
+    names = list(flags.columns)
+    if not names:
+        return [None] * len(flags)
+    values = flags.to_numpy(dtype=bool)
+    combos, inverse = np.unique(values, axis=0, return_inverse=True)
+    texts = [";".join(n for n, on in zip(names, combo, strict=True) if on) or None for combo in combos]
+    return [texts[i] for i in np.asarray(inverse).reshape(-1)]
 
 
 def model_band(score: np.ndarray, cfg: EarlyWarningSettings) -> np.ndarray:

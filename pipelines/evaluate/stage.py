@@ -13,7 +13,8 @@ Marts written here (grain):
 - marts.dose_response: dimension (hours band, mode, staff role, support form) × level.
 - marts.effectiveness_subgroups: project (+ ALL) × subgroup (gender, grade band, baseline tercile) ×
   level (+ ALL), with the interval and the subgroup's heterogeneity p-value (subgroups.py).
-- marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison.
+- marts.staying: school year (+ ALL): share still enrolled at year end, supported vs matched comparison,
+  and in how many start semester × grade band cells the comparison could not be balanced (staying.py).
 - marts.effectiveness_absences: school year (+ ALL): unexcused lessons per month in the outcome window,
   supported vs matched comparison (absences.py); empty when no school sends attendance.
 - marts.early_warning: pupil enrolled at the latest data date: risk of leaving school without finishing,
@@ -164,6 +165,10 @@ STAYING_SCHEMA: dict[str, pl.DataType] = {
     "interval_method": pl.String(),
     "baseline_std_diff": pl.Float64(),
     "wwc_equivalence": pl.String(),
+    # how far the comparison weights could be balanced (staying.StayingShares): the report says so when not
+    "n_balance_cells": pl.Int64(),
+    "n_unbalanced_cells": pl.Int64(),
+    "n_unbalanced_pupils": pl.Int64(),
     "suppressed": pl.Boolean(),
     "note": pl.String(),
 }
@@ -461,7 +466,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
             "select pupil_id, school_id, school_year, grade_level, course_year, gender, left_on, leaving_reason "
             "from core.pupils",
         ),
-        "marks": ordered(con, load_sql(SQL_DIR, "marks_by_semester")),
+        "marks": ordered(con, load_sql(SQL_DIR, "marks_by_semester", fragments={"by_school": marks_by_school(con)})),
         "absences": (
             ordered(con, "select pupil_id, month, school_year, semester, unexcused from core.attendance_monthly")
             if table_exists(con, "core", "attendance_monthly")
@@ -472,6 +477,20 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         if table_exists(con, "core", "activity_participants")
         else pl.DataFrame(schema={"pupil_id": pl.String, "date": pl.Date}),
     }
+
+
+def marks_by_school(con: duckdb.DuckDBPyConnection) -> str:
+    """The scored marks counted per pupil × subject × semester × school: transform's core.marks_by_school
+    (kept with core.grades, a rebuilt key's groups recounted), else counted here from every mark."""
+    if table_exists(con, "core", "marks_by_school"):
+        return (
+            "select pupil_id, subject, school_year, semester, school_id, municipality, n_marks, sum_marks "
+            "from core.marks_by_school"
+        )
+    return (
+        "select pupil_id, subject, school_year, semester, school_id, municipality, "
+        "count(*) as n_marks, sum(grade_score) as sum_marks from scored_marks group by all"
+    )
 
 
 def ordered(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:

@@ -11,6 +11,8 @@ school's roster without a leaving date counts as enrolled.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 from scipy import optimize
@@ -33,6 +35,8 @@ STAYING_KEYS = ("school_year",)
 # What the comparison weights are calibrated on (calibrated_weights): the matching's own distance
 # variables, whose means nearest-neighbour matching leaves apart (the caliper is on the subject mean only).
 BALANCE_COLUMNS = ("baseline_subject", "baseline_overall")
+# Where they are calibrated: per start period × grade band (balanced).
+BALANCE_CELL = ("period", "grade_band")
 
 
 def year_end_cutoff_expr(school_year: str = "school_year") -> pl.Expr:
@@ -203,8 +207,30 @@ def kaplan_meier_at(exit: np.ndarray, event: np.ndarray, weight: np.ndarray, at:
     return survival[np.searchsorted(times, at, side="left")]
 
 
-def staying_shares(frame: pl.DataFrame) -> tuple[float, float] | None:
-    """(share of supported still enrolled, comparison survival to the same horizons) of a matched frame.
+@dataclass(frozen=True)
+class StayingShares:
+    """The two shares of a matched frame, and how far the comparison weights could be balanced.
+
+    A balance cell is a start period × grade band with supported and comparison rows; in an unbalanced
+    one (calibrated_weights found none: usually the supported pupils' mean baseline lies outside the
+    comparisons' range) the comparisons keep their matching weights, so the comparison there rests on
+    matching alone. `unbalanced_pupils`: the supported pupils in those cells.
+    """
+
+    supported: float
+    comparison: float
+    balance_cells: int
+    unbalanced_cells: int
+    unbalanced_pupils: int
+
+    @property
+    def difference(self) -> float:
+        return self.supported - self.comparison
+
+
+def staying_shares(frame: pl.DataFrame) -> StayingShares | None:
+    """The share of supported still enrolled and the comparison survival to the same horizons, of a
+    matched frame.
 
     The comparison figure is a weighted Kaplan–Meier survival per start period (school year × semester,
     part of every stratum), read at each comparison's own horizon and averaged with the matching
@@ -216,37 +242,51 @@ def staying_shares(frame: pl.DataFrame) -> tuple[float, float] | None:
     c = frame.filter(~pl.col("treated"))
     if t.is_empty() or c.is_empty():
         return None
+    weighted = balanced(t, c)
     share_c, total_w = 0.0, 0.0
-    for part in balanced(t, c).partition_by("period"):
+    for part in weighted.partition_by("period"):
         exit_, event = part["exit"].to_numpy().astype(float), part["event"].to_numpy().astype(bool)
         weight, horizon = part["weight"].to_numpy().astype(float), part["horizon"].to_numpy().astype(float)
         survival = kaplan_meier_at(exit_, event, weight, horizon)
         share_c += float(np.sum(weight * survival))
         total_w += float(weight.sum())
-    return float(t["outcome"].mean()), share_c / total_w
+    cells = weighted.group_by(BALANCE_CELL).agg(pl.col("calibrated").first()).drop_nulls("calibrated")
+    unbalanced = cells.filter(~pl.col("calibrated")).select(BALANCE_CELL)
+    return StayingShares(
+        supported=float(t["outcome"].mean()),
+        comparison=share_c / total_w,
+        balance_cells=cells.height,
+        unbalanced_cells=unbalanced.height,
+        unbalanced_pupils=t.join(unbalanced, on=list(BALANCE_CELL))["pupil_id"].n_unique(),
+    )
 
 
 def balanced(treated: pl.DataFrame, comparison: pl.DataFrame) -> pl.DataFrame:
     """The comparison rows with their matching weights calibrated, per start period × grade band, to the
     supported rows' mean baselines there (calibrated_weights; unchanged where no calibration exists).
+    `calibrated`: true where they were, false where they could not be (the matching weights kept),
+    null in a cell without supported rows (nothing to balance to).
 
     Per grade band because the band sets the base risk of leaving (only older pupils leave): the
     calibration moves weight within a band, never between bands, so each band's comparisons keep the
     total the matching gave them."""
     parts = []
-    for part in comparison.partition_by("period", "grade_band", maintain_order=True):
+    for part in comparison.partition_by(*BALANCE_CELL, maintain_order=True):
         supported = treated.filter(
             (pl.col("period") == part["period"][0]) & (pl.col("grade_band") == part["grade_band"][0])
         )
+        if supported.is_empty():
+            parts.append(part.with_columns(pl.lit(None, dtype=pl.Boolean).alias("calibrated")))
+            continue
         weight = part["weight"].to_numpy().astype(float)
-        calibrated = (
-            calibrated_weights(
-                part.select(BALANCE_COLUMNS).to_numpy(), weight, supported.select(BALANCE_COLUMNS).mean().to_numpy()[0]
-            )
-            if not supported.is_empty()
-            else None
+        calibrated = calibrated_weights(
+            part.select(BALANCE_COLUMNS).to_numpy(), weight, supported.select(BALANCE_COLUMNS).mean().to_numpy()[0]
         )
-        parts.append(part if calibrated is None else part.with_columns(pl.Series("weight", calibrated)))
+        parts.append(
+            part.with_columns(pl.lit(False).alias("calibrated"))
+            if calibrated is None
+            else part.with_columns(pl.Series("weight", calibrated), pl.lit(True).alias("calibrated"))
+        )
     return pl.concat(parts)
 
 
@@ -316,7 +356,7 @@ def staying_estimates(
         elif shares is None:
             row |= {"suppressed": False, "note": "no_comparison_matched"}
         else:
-            difference = shares[0] - shares[1]
+            difference = shares.difference
             _, cr1, n_clusters = ancova(CellData.from_frame(frame))
             key = tuple(label[k] for k in STAYING_KEYS)
             interval = interval_for(
@@ -330,8 +370,8 @@ def staying_estimates(
             t, c = frame.filter(pl.col("treated")), frame.filter(~pl.col("treated"))
             base_d = baseline_difference(t, c, "baseline_subject")
             row |= {
-                "share_stayed_supported": shares[0],
-                "share_stayed_comparison": shares[1],
+                "share_stayed_supported": shares.supported,
+                "share_stayed_comparison": shares.comparison,
                 "difference": difference,
                 "se": interval.se,
                 "ci_low": interval.ci_low,
@@ -340,6 +380,9 @@ def staying_estimates(
                 "interval_method": interval.method,
                 "baseline_std_diff": base_d,
                 "wwc_equivalence": wwc_equivalence(base_d),
+                "n_balance_cells": shares.balance_cells,
+                "n_unbalanced_cells": shares.unbalanced_cells,
+                "n_unbalanced_pupils": shares.unbalanced_pupils,
                 "suppressed": False,
                 "note": interval.note,
             }
@@ -376,7 +419,7 @@ def staying_draws(
                 continue
             shares = staying_shares(frame)
             if shares is not None:
-                draws.setdefault(tuple(label[k] for k in STAYING_KEYS), []).append(shares[0] - shares[1])
+                draws.setdefault(tuple(label[k] for k in STAYING_KEYS), []).append(shares.difference)
     return {key: np.array(values) for key, values in draws.items()}
 
 

@@ -2,7 +2,7 @@
 the consultations in support_summary.csv, reported costs (costs.csv) and the ESF indicators per
 project and school year (esf_indicators.csv).
 
-Disclosure control as every export (disclosure.py, audit.py): each new pupil count is withheld
+Disclosure control as every export (disclosure.py, disclosure_audit.py): each new pupil count is withheld
 at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
 share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
+from pipelines.disclosure_audit import ColumnRule, audited_patterns
 from pipelines.warehouse import load_sql, table_exists
 
-from .audit import ColumnRule, audited_patterns
 from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
@@ -35,7 +35,8 @@ SUPPORTED_KEYS = ("project_code", "municipality", "school_year")
 COST_KEYS = ("project_code", "municipality", "school_year", "cost_category")
 ESF_KEYS = ("project_code", "school_year")
 
-# Core tables a warehouse from before these kinds may lack: read as empty, with the columns the SQL uses.
+# Core tables a warehouse from before these kinds may lack: each is a `{placeholder}` in the cubes' SQL,
+# filled with the table or, where it is missing, an empty relation with the columns the SQL uses.
 EMPTY_TABLES: dict[str, str] = {
     "activities": "project_code varchar, municipality varchar, school_year varchar, semester integer, "
     "school_id varchar, pupil_id varchar, minutes double, n_participants integer, n_listed integer",
@@ -50,15 +51,19 @@ EMPTY_TABLES: dict[str, str] = {
 
 
 def cube_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """The cube's SQL, with any core table this warehouse lacks read as an empty one."""
-    sql = load_sql(SQL_DIR, name)
-    for table, columns in EMPTY_TABLES.items():
-        if not table_exists(con, "core", table):
-            names = [c.split()[0] for c in columns.split(", ")]
-            types = [c.split()[1] for c in columns.split(", ")]
-            empty = ", ".join(f"cast(null as {t}) as {n}" for n, t in zip(names, types, strict=True))
-            sql = sql.replace(f"core.{table}\n", f"(select {empty} where false)\n")
-    return sql
+    """The cube's SQL, with any core table this warehouse lacks read as an empty one (a fragment of
+    load_sql, CONTRIBUTING.md "SQL")."""
+    tables = {
+        table: f"core.{table}" if table_exists(con, "core", table) else empty_relation(columns)
+        for table, columns in EMPTY_TABLES.items()
+    }
+    return load_sql(SQL_DIR, name, fragments=tables)
+
+
+def empty_relation(columns: str) -> str:
+    """`(select cast(null as <type>) as <name>, ... where false)`: no rows, these typed columns."""
+    typed = (column.split() for column in columns.split(", "))
+    return f"(select {', '.join(f'cast(null as {kind}) as {name}' for name, kind in typed)} where false)"
 
 
 def load_programme(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:

@@ -16,11 +16,11 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.disclosure import ALL, apply_pattern, sort_rows
+from pipelines.disclosure_audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from pipelines.errors import UserError
 from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.warehouse import load_sql, table_exists
 
-from .audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
 from .files import csv_bytes, formatted_rows, json_bytes, manifest, write_atomic, xlsx_bytes
 from .programme import (
     compensations_beyond,
@@ -337,7 +337,7 @@ RISK_BOUNDS = (RowBound("n_pupils", "n_with_plan"),)
 
 def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None = None) -> pd.DataFrame:
     """Primary and complementary suppression, then the LP audit (an attacker solving every margin at
-    once, audit.py); the share is withheld with either count."""
+    once, disclosure_audit.py); the share is withheld with either count."""
     if frame.empty:
         out = frame.copy()
         out["suppressed"] = pd.Series(dtype=bool)

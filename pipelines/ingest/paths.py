@@ -12,8 +12,10 @@ incremental stages key on, so a scrubbed path carries a keyed hash of its raw pa
 
 A run learns its names before it stores anything (names.py), so no path is stored holding a name
 the run knows. A path stored by an earlier run, before its name was known, is renamed at the start
-of the run that learns it (rescrub_stored), in every table that holds a path; its old bytes can stay
-in the file's free space, and the analyst is told (renamed_warning).
+of the run that learns it (rescrub_stored), in every table that holds a path; kept text cells stored
+before are masked the same way (remask_stored). The old bytes would stay in the file's free space,
+so both ask the runner to copy the warehouse to a fresh file (warehouse.compact), and the analyst
+is told (renamed_warning, remasked_warning).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import polars as pl
 
 from pipelines.contract import normalise_text
 from pipelines.personal_code import MASK, mask_codes
-from pipelines.warehouse import transaction
+from pipelines.warehouse import request_compaction, scalar, transaction
 
 IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -42,12 +44,24 @@ PAIR_HEX_DIGITS = 16
 Span = tuple[int, int]  # characters [start, end) of a path part
 MAX_NAME_WORDS = 2  # first and last names are matched as runs of up to this many words each
 PATH_COLUMNS = ("source_file", "file_path")
+REMASK_CHUNK = 10_000  # distinct stored values whose candidate name hashes are looked up at once
 
 NAME_PAIRS_SQL = """
 create table if not exists meta.name_pairs (
-    pair_hash varchar primary key  -- keyed hash of a normalised first|last name pair; never the name
+    pair_hash varchar primary key,  -- keyed hash of a normalised first|last name pair; never the name
+    stored_masked boolean default false  -- text stored before it was learned has been masked with it
 )
 """
+# Stored columns of kept text cells (KEPT_TEXT_CELLS as staging names them, copied on by transform)
+# and of quarantined values and flags: wherever a table holds one (VARCHAR), it is masked again when
+# a name is first known (remask_stored). Paths are renamed apart (PATH_COLUMNS).
+KEPT_COLUMNS = (
+    "subject",  # an unknown subject is kept normalised (`~matematika anna berzina`), in marts too
+    *("subject_raw", "staff_role_raw", "mode_raw", "class_raw", "grade_raw", "assessment_type_raw"),
+    *("activity_id", "activity_type_raw", "support_type_raw", "cost_category_raw", "reason_raw"),
+    *("municipality", "school_id", "school_name", "school_type_raw"),
+    *("value", "message_lv", "message_en"),  # quarantine.rows, validation.flags
+)
 
 
 # Latvian case endings of names, longest first (after diacritics are stripped): `Zigfrīda Kalniņa` (gen.),
@@ -125,7 +139,7 @@ class PathScrubber:
     def path_tag(self, raw: str) -> str:
         return hmac.new(self.key, f"path:{raw}".encode(), hashlib.sha256).hexdigest()[:12]
 
-    def candidates(self, component: str) -> dict[str, list[tuple[int, int]]]:
+    def candidates(self, component: str, *, remember: bool = True) -> dict[str, list[tuple[int, int]]]:
         """Hash -> character spans it would mask, for every run of 1–2 words followed by 1–2 words
         (both orders: `Ozols Oskars` too) within one path component. Cached per component: folders repeat."""
         found = self._component_candidates.get(component)
@@ -146,7 +160,8 @@ class PathScrubber:
                     chars = [(s[0], s[1]) for s in spans[i : i + a + b]]
                     for h in {self.pair_hash(first, last), self.pair_hash(last, first), self.stem_hash(first, last)}:
                         found.setdefault(h, []).extend(chars)
-        self._component_candidates[component] = found
+        if remember:  # not for the stored values remask_stored looks at once: they would fill memory
+            self._component_candidates[component] = found
         return found
 
     def boundary_candidates(self, left: str, right: str) -> dict[str, tuple[list[Span], list[Span]]]:
@@ -168,10 +183,10 @@ class PathScrubber:
                     spans[1].extend((s[0], s[1]) for s in last)
         return found
 
-    def hashes_of(self, text: str) -> set[str]:
+    def hashes_of(self, text: str, *, remember: bool = True) -> set[str]:
         """Every candidate name hash of a text (path or cell): within its parts and across them."""
         components = text.split("/")
-        found = {h for component in components for h in self.candidates(component)}
+        found = {h for component in components for h in self.candidates(component, remember=remember)}
         for left, right in itertools.pairwise(components):
             found |= set(self.boundary_candidates(left, right))
         return found
@@ -256,6 +271,62 @@ class PathScrubber:
         changed = {v: masked for v in values if (masked := self.scrub(v, known)) != v} if known else {}
         return cells.with_columns(pl.col(c).replace(changed) for c in present) if changed else cells
 
+    def remask_stored(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Mask again, in place, the kept text stored before names learned since (meta.name_pairs not
+        yet `stored_masked`: names first known this run, in forms added by NAME_FORMS_VERSION, or
+        every pair of a warehouse from before this rule). Each distinct value of each kept column
+        (KEPT_COLUMNS, in any table) is looked at once; only a value holding one of those pairs is
+        scrubbed (with every known pair) and updated. One transaction with the pairs' mark; a change
+        asks for the file to be copied afresh (warehouse.request_compaction). Returns values changed."""
+        if not scalar(con, "select count(*) from meta.name_pairs where not coalesce(stored_masked, false)"):
+            return 0
+        changed: dict[tuple[str, str, str], dict[str, str]] = {}
+        for schema, table, column in kept_columns(con):
+            query = f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            values = [r[0] for r in con.execute(query).fetchall()]
+            masked = {}
+            for start in range(0, len(values), REMASK_CHUNK):
+                masked |= self.masked_values(con, values[start : start + REMASK_CHUNK])
+            if masked:
+                changed[(schema, table, column)] = masked
+        with transaction(con):
+            for (schema, table, column), masked in changed.items():
+                frame = pl.DataFrame({"old": list(masked), "new": list(masked.values())})
+                con.register("ingest_remasked", frame)
+                try:
+                    con.execute(
+                        f'update "{schema}"."{table}" set "{column}" = m.new from ingest_remasked m '
+                        f'where "{schema}"."{table}"."{column}" = m.old'
+                    )
+                finally:
+                    con.unregister("ingest_remasked")
+            if any(key[:2] == ("core", "grades") for key in changed):
+                # two values masked alike would leave two rows of one group: transform recounts it whole
+                con.execute("drop table if exists core.marks_by_school")
+            con.execute("update meta.name_pairs set stored_masked = true where not coalesce(stored_masked, false)")
+            if changed:
+                request_compaction(con, "kept_text")
+        return sum(len(m) for m in changed.values())
+
+    def masked_values(self, con: duckdb.DuckDBPyConnection, values: list[str]) -> dict[str, str]:
+        """Old -> masked, for the values holding a name pair not yet applied to stored text."""
+        candidates = {v: self.hashes_of(v, remember=False) for v in values}
+        hashes = set().union(*candidates.values()) if candidates else set()
+        if not hashes:
+            return {}
+        con.register("ingest_cell_candidates", pl.DataFrame({"pair_hash": sorted(hashes)}))
+        try:
+            rows = con.execute(
+                "select pair_hash, coalesce(stored_masked, false) from meta.name_pairs "
+                "semi join ingest_cell_candidates using (pair_hash)"
+            ).fetchall()
+        finally:
+            con.unregister("ingest_cell_candidates")
+        known = {h for h, _ in rows}
+        pending = {h for h, done in rows if not done}
+        hits = [v for v, found in candidates.items() if found & pending]
+        return {v: masked for v in hits if (masked := self.scrub(v, known)) != v}
+
     def rescrub_stored(self, con: duckdb.DuckDBPyConnection, listed: list[str]) -> dict[str, str]:
         """Scrub every stored path again with the names stored now, and rename what changed
         everywhere (one transaction). A stored identity of a file listed this run (`listed`: raw
@@ -289,10 +360,20 @@ def renamed_warning(count: int) -> str:
     """The one line the analyst sees when paths stored by earlier runs were renamed this run."""
     return (
         f"{count} agrāk saglabāti failu ceļi saturēja vārdu, kas kļuva zināms tikai tagad, un ir pārdēvēti; "
-        "vecais teksts var palikt noliktavas faila brīvajā vietā: lai to dzēstu, skatiet docs/warehouse.md, "
-        f"„Brīvā vieta”. / {count} file paths stored by earlier runs held a name first known now and were "
-        "renamed; the old text can remain in the warehouse file's free space: to remove it, see "
-        "docs/warehouse.md, 'Free space'."
+        "noliktava tiek pārrakstīta jaunā failā, lai vecais teksts nepaliktu tā brīvajā vietā "
+        f"(docs/warehouse.md, „Brīvā vieta”). / {count} file paths stored by earlier runs held a name first "
+        "known now and were renamed; the warehouse is copied to a fresh file so the old text does not remain "
+        "in its free space (docs/warehouse.md, 'Free space')."
+    )
+
+
+def remasked_warning(count: int) -> str:
+    """The one line the analyst sees when kept text stored by earlier runs was masked again this run."""
+    return (
+        f"{count} agrāk saglabātas teksta vērtības saturēja vārdu, kas kļuva zināms tikai tagad, un ir "
+        "aizstātas ar ***; noliktava tiek pārrakstīta jaunā failā, lai vecais teksts nepaliktu tā brīvajā "
+        f"vietā. / {count} text values stored by earlier runs held a name first known now and were masked; "
+        "the warehouse is copied to a fresh file so the old text does not remain in its free space."
     )
 
 
@@ -307,7 +388,7 @@ def store_pairs(con: duckdb.DuckDBPyConnection, hashes: set[str]) -> None:
         return
     con.register("ingest_name_pairs", pl.DataFrame({"pair_hash": sorted(hashes)}))
     try:
-        con.execute("insert or ignore into meta.name_pairs select pair_hash from ingest_name_pairs")
+        con.execute("insert or ignore into meta.name_pairs (pair_hash) select pair_hash from ingest_name_pairs")
     finally:
         con.unregister("ingest_name_pairs")
 
@@ -334,6 +415,8 @@ create table if not exists meta.name_forms (
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(NAME_PAIRS_SQL)
+    # a warehouse from before the mark: its stored text is masked again with every pair once
+    con.execute("alter table meta.name_pairs add column if not exists stored_masked boolean default false")
     con.execute(NAME_FORMS_SQL)
 
 
@@ -346,6 +429,18 @@ def name_forms_current(con: duckdb.DuckDBPyConnection) -> bool:
 def save_name_forms(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from meta.name_forms")
     con.execute("insert into meta.name_forms values ($version)", {"version": NAME_FORMS_VERSION})
+
+
+def kept_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(schema, table, column) of every base table's VARCHAR column named in KEPT_COLUMNS."""
+    return con.execute(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+        "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+        "where t.table_type = 'BASE TABLE' and c.table_catalog = current_database() "
+        "and c.data_type = 'VARCHAR' and list_contains(?, c.column_name) "
+        "order by all",
+        [list(KEPT_COLUMNS)],
+    ).fetchall()
 
 
 def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -> None:
@@ -372,5 +467,6 @@ def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -
                 new = {renames.get(path, path): digest for path, digest in old.items()}
                 if new != old:
                     con.execute("update meta.runs set input_hashes = ? where run_id = ?", [json.dumps(new), run_id])
+            request_compaction(con, "paths")
     finally:
         con.unregister("ingest_renames")

@@ -86,6 +86,8 @@ class IngestResult:
     personal_names: list[tuple[str, str | None]] = field(default_factory=list)
     # paths stored by earlier runs renamed now (a name first known this run): see paths.renamed_warning
     renamed_stored: int = 0
+    # distinct kept-text values stored by earlier runs masked again (a name first known now, or in new forms)
+    remasked_stored: int = 0
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -256,6 +258,7 @@ def run_ingest(
     )  # fmt: skip
     # paths stored before a name was known (earlier runs, an interrupted one, warehouses from before the rule)
     renamed = scrubber.rescrub_stored(con, raws)
+    remasked = scrubber.remask_stored(con)  # and kept text cells stored before, in every table
     state = _RunState(
         run_id,
         previous_versions(con),
@@ -270,7 +273,7 @@ def run_ingest(
         learn_on_load=learned.failed > 0,
     )
     state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
-    result = IngestResult(renamed_stored=len(renamed))
+    result = IngestResult(renamed_stored=len(renamed), remasked_stored=remasked)
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
@@ -340,6 +343,7 @@ def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[st
     before the run stores anything (names.py); should one still be learned later, the paths holding
     it are renamed here (rescrub_stored), so none is ever shown."""
     renames = state.scrubber.rescrub_stored(con, raws)
+    result.remasked_stored += state.scrubber.remask_stored(con)  # names learned as rows loaded (learn_on_load)
     result.files = [replace(f, path=renames.get(f.path, f.path)) for f in result.files]
     digests = dict(con.execute("select file_path, sha256 from meta.files").fetchall())
     stored = {raw: renames.get(state.identities[raw], state.identities[raw]) for raw in raws}

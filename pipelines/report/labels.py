@@ -148,6 +148,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "so_by_semester": ("Atbalsts pa semestriem", "Support per semester"),
     "so_pupils_chart": ("Atbalstītie skolēni pa semestriem", "Pupils supported per semester"),
     "so_hours_chart": ("Atbalsta stundas pa semestriem", "Support hours per semester"),
+    # where the in-person/remote split is withheld, the semester's hours are shown unsplit
+    "so_hours_unsplit": ("Kopā (sadalījums aizklāts)", "Total (split withheld)"),
     "so_roles": ("Darbinieki pēc amata", "Staff by role"),
     "so_subjects": ("Mācību priekšmeti", "Subjects"),
     "so_roles_chart": ("Atbalsta stundas pēc amata", "Support hours by role"),
@@ -269,6 +271,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "ef_staying_note": (
         "Daļa skolēnu, kuri mācību gada beigās joprojām mācās. Starpība — procentpunktos (p.p.).",
         "Share of pupils still enrolled at the end of the school year. Difference in percentage points (p.p.).",
+    ),
+    "ef_staying_unbalanced": (
+        "Salīdzinājuma grupu nevarēja līdzsvarot {n} no {m} šūnām (sākuma semestris × klašu grupa), parasti "
+        "tāpēc, ka atbalstīto skolēnu vidējās atzīmes tur ir ārpus salīdzinājuma skolēnu atzīmju robežām; tur "
+        "palikšanas skolā novērtējums balstās tikai uz atlasi (salīdzināmu vienaudžu izvēli pēc atzīmēm).",
+        "The comparison group could not be balanced in {n} of {m} cells (start semester × grade band), usually "
+        "because the supported pupils' mean marks there lie outside the comparison pupils' range; there the "
+        "staying estimate rests on matching alone (choosing comparable peers by their marks).",
     ),
     "ef_absences": ("Neattaisnoti kavējumi", "Unexcused absences"),
     "unexcused_per_month": ("Neattaisnotas stundas mēnesī", "Unexcused lessons per month"),

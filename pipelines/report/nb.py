@@ -35,6 +35,7 @@ class Report:
         school_year: str | None = None,
         dominance_p: float = 0.1,
         published: str | Path | None = None,
+        report_cells: str | Path | None = None,
     ) -> None:
         self.lang = labels.check_lang(lang)
         self.k = int(k)
@@ -45,8 +46,9 @@ class Report:
         # without ipywidgets ("required package 'ipywidgets' is missing"); report queries are short.
         self.con = duckdb.connect(str(Path(warehouse)), read_only=True)
         install_sql_macros(self.con)
-        # The export's kept files of this run: what they withhold, the report withholds too.
-        queries.use_published(published or None)
+        # The export's kept files of this run and the report stage's record of this run's report cells:
+        # what they withhold, the report withholds too.
+        queries.use_published(published or None, report_cells or None)
         plots.use_style()
 
     # labels and numbers -------------------------------------------------------------

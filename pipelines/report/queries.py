@@ -16,18 +16,20 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.changes import Published, read_package
+from pipelines.changes import Published, key_text, read_package
 from pipelines.deliveries import MISSING_SQL
 from pipelines.disclosure import (
     TOP_EUR,
     apply_pattern,
     dominated,
-    linked_patterns,
     protect,
     sort_rows,
     suppress_small,
     suppression_pattern,
 )
+from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
+from pipelines.disclosure_time import LastPublished
+from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
@@ -133,6 +135,18 @@ SUPPORT_KEYS = ["municipality", "school_year", "semester", "level"]
 # counts; hours are computed from the pupils' consultations and go with them.
 SUPPORT_COUNTS = ["pupils", "consultations", "staff", "schools"]
 SUPPORT_DERIVED = ["hours", "hours_remote"]
+# What an attacker knows about the support tables, as for the export's support files (its support_rules):
+# a pupil can be in several cells (distinct counts), records and hours add up exactly (hours shown to
+# 0.1 at most), records ≥ pupils and records ≥ hours × 60 / the longest allowed consultation.
+SUPPORT_RULES = (
+    ColumnRule("pupils", exact=False),
+    ColumnRule("consultations", exact=True),
+    ColumnRule("hours", exact=True, decimals=1, count=False),
+)
+SUPPORT_RECORD = {
+    b: RecordTable(f"support_{b}.csv", tuple(SUPPORT_KEYS), (*SUPPORT_COUNTS, *SUPPORT_DERIVED))
+    for b in ("subject", "staff_role", "mode")
+}
 # Labels the report shows for keys the cube spells otherwise.
 NONE_LABELS = {"none": "NONE", "unknown": "NONE"}
 
@@ -148,19 +162,33 @@ def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
     × level with every `ALL` margin (the hypercube method of pipelines/disclosure.py), the three
     breakdowns linked through their shared `ALL` level rows (the support totals), and each report then
     shows its slice. Withheld cells are NaN."""
-    cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
-    frames = [
-        _query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}) for b in SUPPORT_BREAKDOWNS
-    ]
-    frames = [sort_rows(frame, SUPPORT_KEYS) for frame in frames]
+    frames = support_frames(con)
     key = (k, *(int(pd.util.hash_pandas_object(f, index=False).sum()) if len(f) else 0 for f in frames))
     if key not in _PROTECTED:
         _PROTECTED.clear()  # one warehouse at a time: the notebooks ask for the same table many times
         _PROTECTED[key] = _protect_support(frames, k)
-    return {name: frame.copy() for name, frame in _PROTECTED[key].items()}
+    return {name: _labelled(frame) for name, frame in _PROTECTED[key].items()}
+
+
+def support_frames(con: Con) -> list[pd.DataFrame]:
+    """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order."""
+    cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
+    return [
+        sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}), SUPPORT_KEYS)
+        for b in SUPPORT_BREAKDOWNS
+    ]
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """A protected support table as the reports show its keys (`none`/`unknown` read 'NONE')."""
+    out = frame.copy()
+    for col in ("level", "school_year", "semester"):
+        out[col] = out[col].astype(str).replace(NONE_LABELS)
+    return out
 
 
 _PROTECTED: dict[tuple, dict[str, pd.DataFrame]] = {}
+_PLANS: dict[tuple, pd.DataFrame] = {}
 # The export's files of this run (history/<run_id>/), when the report is given them (use_published).
 _PUBLISHED: dict[str, Published] = {}
 # Which export file publishes a report table's project-`ALL` cells, and its name for each count.
@@ -171,31 +199,84 @@ EXPORT_COUNT = {
     "staff": "n_staff",
     "schools": "n_schools",
 }
+# The report's own kept cells (pipelines/report/cells.py) and the reports' cells of earlier runs.
+_RECORD: dict[str, Published] = {}
+_EARLIER: list[LastPublished] = []
+MAX_MINUTES = 240.0  # validate's default longest consultation; the stage passes the configured one
+_LIMITS = {"max_minutes": MAX_MINUTES}
 PROGRAMME_EXPORT_COUNT = {"activity_pupils": "n_pupils_activities", "financial_pupils": "n_pupils_financial_support"}
 PROGRAMME_EXPORT_MEASURE = {"activity_hours": "activity_hours", "financial_eur": "financial_support_eur"}
 
 
-def use_published(folder: str | Path | None) -> None:
+def use_published(folder: str | Path | None, record: str | Path | None = None) -> None:
     """Withhold in the reports every cell the export withheld in the files of `folder` (its kept copy,
     `history/<run_id>/`). The export adds what a report cannot: the month-to-month rule (a count that
     moved by 1..k-1 since last published), the LP audit and the project dimension. Without this, a cell
     the export withholds could be shown in a report, and an exported cell it protects would follow by
-    subtraction. Without files (a report run before any export) the reports protect on their own."""
+    subtraction. Without files (a report run before any export) the reports protect on their own.
+
+    `record`: this run's report cells (`report_history/<run_id>/`, pipelines/report/cells.py), written by
+    the report stage with the month-to-month rule for the tables only the reports publish; every report
+    starts from its blanks, so all of them withhold the same cells."""
     _PUBLISHED.clear()
     _PROTECTED.clear()
+    _PLANS.clear()
+    _RECORD.clear()
+    _EARLIER.clear()
     if folder and Path(folder).is_dir():
         _PUBLISHED.update(read_package(Path(folder)))
+    if record and Path(record).is_dir():
+        _RECORD.update(read_package(Path(record)))
 
 
-def _blank_in_export(file: str, key_columns: dict[str, str], counts: dict[str, str]) -> dict[tuple, set[str]]:
-    """Project-`ALL` rows of an exported file: their key (as the report spells it) -> report count
-    columns the export left blank. `key_columns`: report key -> the file's column."""
+def use_earlier_reports(folders: list[Path], k: int, max_minutes: float = MAX_MINUTES) -> None:
+    """For the report stage, before it records this run's cells: the reports' cells of earlier runs
+    (`report_history/<run_id>/`, oldest first), whose counts that moved by 1..k-1 are withheld now, and
+    the longest allowed consultation (validate's limit: records ≥ hours × 60 / it, for the LP audit)."""
+    _PROTECTED.clear()
+    _PLANS.clear()
+    _EARLIER.clear()
+    _EARLIER.append(LastPublished.read_runs(folders, k))
+    _LIMITS["max_minutes"] = float(max_minutes)
+
+
+def _recorded_blank(table: RecordTable, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Per column: the rows this run's record withholds (none without a record)."""
+    out = {c: np.zeros(len(frame), dtype=bool) for c in columns}
+    published = _RECORD.get(table.file)
+    if published is None:
+        return out
+    for i, values in enumerate(key_values(frame, table.keys)):
+        row = published.rows.get(key_text(table.keys, dict(zip(table.keys, values, strict=True))))
+        for column in columns if row is not None else ():
+            out[column][i] = (row.get(column) or "") == ""
+    return out
+
+
+def _moved(table: RecordTable, frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
+    """Per pupil count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it."""
+    if not _EARLIER:
+        return {c: np.zeros(len(frame), dtype=bool) for c in counts}
+    return _EARLIER[0].moved(table.file, table.keys, key_values(frame, table.keys), frame, counts)
+
+
+def moved_cells() -> dict[str, int]:
+    """Per kept table: how many cells the month-to-month rule withheld in this run's reports."""
+    return dict(_EARLIER[0].withheld) if _EARLIER else {}
+
+
+def _blank_in_export(
+    file: str, key_columns: dict[str, str], counts: dict[str, str], where: dict[str, str] | None = None
+) -> dict[tuple, set[str]]:
+    """Project-`ALL` rows (or those matching `where`) of an exported file: their key (as the report spells
+    it) -> report count columns the export left blank. `key_columns`: report key -> the file's column."""
     published = _PUBLISHED.get(file)
     if published is None:
         return {}
+    where = {"project_code": "ALL"} if where is None else where
     blank: dict[tuple, set[str]] = {}
     for row in published.rows.values():
-        if row.get("project_code") != "ALL":
+        if any(row.get(c) != v for c, v in where.items()):
             continue
         key = tuple(NONE_LABELS.get(row.get(c) or "", row.get(c) or "") for c in key_columns.values())
         blank[key] = {mine for mine, theirs in counts.items() if (row.get(theirs) or "") == ""}
@@ -241,29 +322,54 @@ def _start_from_export(frame: pd.DataFrame, breakdown: str) -> dict[str, np.ndar
 
 
 def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
-    present = [frame for frame in frames if not frame.empty]
+    """The three breakdowns protected together: cells the export withheld (its project-`ALL` rows) and
+    this run's record withholds start withheld, pupil counts that moved by 1..k-1 since earlier reports
+    showed them too (the mode levels exist only in the reports); then complementary suppression and the
+    LP audit (pipelines/disclosure_audit.py) over all three tables at once, as the export does for its
+    support files. Keys stay as the cube spells them (the record's keys)."""
+    present = [(b, frame) for b, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True) if not frame.empty]
+    patterns = iter(())
     if present:
-        tables = [(frame, SUPPORT_KEYS, "level") for frame in present]
-        start = [
-            _start_from_export(frame, breakdown)
-            for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True)
-            if not frame.empty
-        ]
-        patterns = iter(linked_patterns(tables, SUPPORT_COUNTS, k, primary="pupils", start=start))
+        start, moved = [], []
+        for breakdown, frame in present:
+            record = SUPPORT_RECORD[breakdown]
+            given = _start_from_export(frame, breakdown)
+            given["hours"] = _hours_blank_in_export(frame, breakdown)
+            kept = _recorded_blank(record, frame, [*SUPPORT_COUNTS, "hours"])
+            change = _moved(record, frame, ["pupils"])
+            start.append({c: given[c] | kept[c] | (change["pupils"] if c == "pupils" else False) for c in given})
+            moved.append(change)
+        bounds = (
+            RowBound("consultations", "pupils"),
+            RowBound("consultations", "hours", 60.0 / _LIMITS["max_minutes"]),
+        )
+        tables = [(frame, SUPPORT_KEYS, "level") for _, frame in present]
+        result = audited_patterns(
+            tables, SUPPORT_COUNTS, k, SUPPORT_RULES, bounds, primary="pupils", start=start, sensitive=moved
+        )
+        patterns = iter(zip(result.counts, result.derived, strict=True))
     out = {}
     for breakdown, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True):
         if frame.empty:
-            shown = frame.assign(suppressed=pd.Series(dtype=bool))
-        else:
-            shown = apply_pattern(frame, next(patterns), SUPPORT_DERIVED, ["pupils"])
-            for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
-                shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-            hours_withheld = _hours_blank_in_export(frame, breakdown)
-            for col in SUPPORT_DERIVED:  # and every share computed from them (NaN in, NaN out)
-                shown[col] = shown[col].where(~hours_withheld, np.nan)
-        for col in ("level", "school_year", "semester"):
-            shown[col] = shown[col].astype(str).replace(NONE_LABELS)
+            out[breakdown] = frame.assign(suppressed=pd.Series(dtype=bool))
+            continue
+        counts, derived = next(patterns)
+        kept = _recorded_blank(SUPPORT_RECORD[breakdown], frame, ["hours_remote"])["hours_remote"]
+        extra = {"hours": derived["hours"], "hours_remote": derived["hours"] | kept}
+        shown = apply_pattern(frame, counts, SUPPORT_DERIVED, ["pupils"], extra)
+        for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
+            shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         out[breakdown] = shown
+    if "mode" in out and len(out["mode"]):
+        # A total's remote hours are the mode table's `remote` cell, and its hours minus them the in-person
+        # cell (the report charts both per semester): withheld wherever a mode level's hours are.
+        mode = out["mode"]
+        hidden = mode[(mode["level"] != ALL_ROW) & mode["hours"].isna()]
+        where = set(hidden[SUPPORT_KEYS[:3]].astype(str).itertuples(index=False, name=None))
+        for shown in out.values():
+            rows = shown[SUPPORT_KEYS[:3]].astype(str).itertuples(index=False, name=None)
+            mask = np.array([key in where for key in rows], dtype=bool) & (shown["level"] == ALL_ROW).to_numpy()
+            shown.loc[mask, "hours_remote"] = np.nan
     return out
 
 
@@ -285,11 +391,52 @@ def support_cells(
     return _slice(protected_support(con, k)[breakdown], municipality, school_year)
 
 
+PLANS_RECORD = RecordTable("plans_by_school.csv", ("municipality", "school_name", "school_year"), ("plans",))
+# A pupil may have new plans in two years or at two schools: the margins are unions, not sums.
+PLANS_RULES = (ColumnRule("plans", exact=False),)
+
+
 def protected_plans(con: Con, k: int) -> pd.DataFrame:
     """Pupils with a new plan per municipality × school × school year with `ALL` margins, protected as
-    one table (the overview shows every school, each municipality its own and its total)."""
+    one table (the overview shows every school, each municipality its own and its total). Only the
+    reports publish it, so they apply the export's month-to-month rule and LP audit to it themselves:
+    a count that moved by 1..k-1 since an earlier run's reports showed it is withheld (one pupil's new
+    plan at a school, by subtraction), and cells this run's record withholds start withheld."""
     out = _query(con, "plans_by_school")
-    return protect(out, ["municipality", "school_name", "school_year"], ["plans"], k)
+    keys = list(PLANS_RECORD.keys)
+    if out.empty:
+        return protect(out, keys, ["plans"], k)
+    cache_key = (k, int(pd.util.hash_pandas_object(out, index=False).sum()))
+    if cache_key not in _PLANS:
+        _PLANS.clear()  # the notebooks ask for it once per section
+        _PLANS[cache_key] = _protect_plans(out, k)
+    return _PLANS[cache_key].copy()
+
+
+def _protect_plans(out: pd.DataFrame, k: int) -> pd.DataFrame:
+    keys = list(PLANS_RECORD.keys)
+    out = sort_rows(out.astype({"plans": float}), keys)
+    kept = _recorded_blank(PLANS_RECORD, out, ["plans"])
+    moved = _moved(PLANS_RECORD, out, ["plans"])
+    start = [{"plans": kept["plans"] | moved["plans"]}]
+    result = audited_patterns([(out, keys, None)], ["plans"], k, PLANS_RULES, start=start, sensitive=[moved])
+    shown = apply_pattern(out, result.counts[0])
+    shown["plans"] = shown["plans"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return shown
+
+
+def report_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
+    """The tables only the reports publish (and the support tables they are linked with), as every report
+    of this run shows them: what the report stage keeps (pipelines/report/cells.py)."""
+    protected_support(con, k)  # fills the cache, which keeps the cube's keys
+    raw = next(iter(_PROTECTED.values()))
+    out = {SUPPORT_RECORD[b]: raw[b] for b in SUPPORT_BREAKDOWNS if len(raw[b])}
+    out[PLANS_RECORD] = protected_plans(con, k)
+    if table_exists(con, "marts", "effectiveness_detail"):
+        flow = protected_flow(con, k)
+        if set(FLOW_STEPS) <= set(flow.columns):
+            out[FLOW_RECORD] = flow
+    return out
 
 
 def support_totals(con: Con, k: int, municipality: str | None = None, school_year: str | None = None) -> pd.DataFrame:
@@ -480,7 +627,14 @@ def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
     counts = [c for c in EFFECT_COUNTS if c in out]
     if out.empty or not counts:
         return out
-    pattern = suppression_pattern(out, EFFECT_KEYS, counts, k, start=dict.fromkeys(counts, hidden))
+    # effectiveness.csv publishes the same cells: what it withheld (the month-to-month rule, its LP audit)
+    # starts withheld here too.
+    columns = {key: key for key in EFFECT_KEYS}
+    blank = _blank_in_export("effectiveness.csv", columns, {c: c for c in counts}, where={})
+    rows = out[EFFECT_KEYS].astype(object).where(out[EFFECT_KEYS].notna(), "none").astype(str)
+    keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows.itertuples(index=False, name=None)]
+    start = {c: hidden | _withheld_in_export(keys, blank, c) for c in counts}
+    pattern = suppression_pattern(out, EFFECT_KEYS, counts, k, start=start)
     measures = [c for c in EFFECT_MEASURES if c in out]
     for col in (*counts, *measures):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
@@ -525,6 +679,7 @@ DIAGNOSTIC_MEASURES = [
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
+FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
 DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
 
 
@@ -566,9 +721,23 @@ def protected_flow(con: Con, k: int) -> pd.DataFrame:
     frame = sort_rows(frame, keys)
     if frame.empty or "n_pupils" not in steps:
         return frame
+    # Withheld from the outset: the steps effectiveness.csv withheld (its n_pupils and n_supported_total
+    # for all projects and subjects), this run's record withholds, and any that moved by 1..k-1 since an
+    # earlier run's reports showed it (n_episodes and n_with_baseline exist only in the reports).
+    given = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    columns = {"municipality": "municipality", "school_year": "school_year"}
+    where = {"project_code": ALL_ROW, "subject": ALL_ROW}
+    blank = _blank_in_export("effectiveness.csv", columns, {c: c for c in steps}, where)
+    rows = frame[keys].astype(object).where(frame[keys].notna(), "none").astype(str)
+    row_keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows.itertuples(index=False, name=None)]
+    recorded = len(steps) == len(FLOW_STEPS)
+    kept = _recorded_blank(FLOW_RECORD, frame, steps) if recorded else given
+    moved = _moved(FLOW_RECORD, frame, steps) if recorded else given
+    for step in steps:
+        given[step] = _withheld_in_export(row_keys, blank, step) | kept[step] | moved[step]
     masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
     while True:
-        start = _flow_withheld(frame, steps, k, masks)
+        start = _flow_withheld(frame, steps, k, {step: masks[step] | given[step] for step in steps})
         grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start)
         if all((grown[step] == masks[step]).all() for step in steps):
             break
@@ -730,6 +899,22 @@ def staying(con: Con, k: int) -> pd.DataFrame:
     return out.drop(columns="n_left").sort_values("school_year").reset_index(drop=True)
 
 
+def staying_balance(con: Con) -> dict[str, int] | None:
+    """How many start period × grade band cells of the staying estimate (its ALL row) there were, and in
+    how many the comparison weights could not be balanced (evaluate's staying.StayingShares); None when
+    the mart has no such figures (no estimate, or a warehouse from before them). Cells, not pupils: the
+    report says this in words, never the pupils in those cells."""
+    out = _mart(con, "staying")
+    wanted = ["n_balance_cells", "n_unbalanced_cells"]
+    if out.empty or not set(wanted) <= set(out.columns):
+        return None
+    total = out.loc[out["school_year"] == ALL_ROW, wanted].dropna()
+    if total.empty:
+        return None
+    cells, unbalanced = (int(v) for v in total.iloc[0])
+    return {"cells": cells, "unbalanced": unbalanced}
+
+
 ABSENCE_NAMES = {
     "unexcused_per_month_supported": "mean_treated",
     "unexcused_per_month_comparison": "mean_comparison",
@@ -794,16 +979,38 @@ def early_warning_warnings(con: Con) -> list[str]:
     return [r[0] for r in con.execute(load_sql(SQL_DIR, "early_warning_warnings")).fetchall()]
 
 
+RISK_KEYS = ["municipality", "risk_band"]
+RISK_COUNTS = ["n_pupils", "n_with_plan"]
+# As the export's risk_summary.csv: one score per pupil, so both counts add up exactly; pupils ≥ with a plan.
+RISK_RULES = (ColumnRule("n_pupils", exact=True), ColumnRule("n_with_plan", exact=True))
+RISK_BOUNDS = (RowBound("n_pupils", "n_with_plan"),)
+
+
 def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataFrame:
     """Pupils per risk band (and `ALL`) on the latest data date, with how many have an open plan; one
-    municipality's rows (None: the project's) of the table protected over every municipality."""
+    municipality's rows (None: the project's) of the table protected over every municipality.
+
+    These are risk_summary.csv's cells for all years and semesters, so every cell the export withheld
+    there (the month-to-month rule included) starts withheld; 1..k-1 pupils without a plan withhold the
+    count with a plan (pupils − with a plan would give them), and the LP audit runs as in the export."""
     if not table_exists(con, "marts", "early_warning"):
         return pd.DataFrame()
     frame = _query(con, "risk_coverage")
     if frame.empty:
         return frame
-    keys = ["municipality", "risk_band"]
-    frame = protect(sort_rows(frame, keys), keys, ["n_pupils", "n_with_plan"], k, ["share_with_plan"])
+    frame = sort_rows(frame.astype({c: float for c in RISK_COUNTS}), RISK_KEYS)
+    columns = {"municipality": "municipality", "risk_band": "risk_band"}
+    where = {"school_year": ALL_ROW, "semester": ALL_ROW}
+    blank = _blank_in_export("risk_summary.csv", columns, {c: c for c in RISK_COUNTS}, where)
+    rows = frame[RISK_KEYS].astype(str).itertuples(index=False, name=None)
+    keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows]
+    start = {c: _withheld_in_export(keys, blank, c) for c in RISK_COUNTS}
+    without_plan = (frame["n_pupils"] - frame["n_with_plan"]).to_numpy()
+    start["n_with_plan"] |= (without_plan >= 1) & (without_plan <= k - 1)
+    result = audited_patterns([(frame, RISK_KEYS, None)], RISK_COUNTS, k, RISK_RULES, RISK_BOUNDS, start=[start])
+    frame = apply_pattern(frame, result.counts[0], ["share_with_plan"])
+    for col in (*RISK_COUNTS, "share_with_plan"):
+        frame[col] = frame[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     frame = frame[frame["municipality"] == (municipality or ALL_ROW)].drop(columns="municipality")
     order = {"high": 0, "medium": 1, "low": 2, "ALL": 3}
     return frame.sort_values("risk_band", key=lambda s: s.map(order)).reset_index(drop=True)

@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.changes import CHANGES_NAME, Change, ChangeSummary, by_file, latest_changes, latest_kept
+from pipelines.changes import (
+    CHANGES_NAME,
+    Change,
+    ChangeSummary,
+    by_file,
+    earlier_runs,
+    latest_changes,
+    latest_kept,
+)
 from pipelines.config import Settings
 from pipelines.errors import UserError
 from pipelines.report import fmt, queries, render
+from pipelines.report.cells import write_record
 from pipelines.report.labels import check_lang, t
 from pipelines.resources import resource_dir
 from pipelines.warehouse import connect
@@ -65,12 +74,14 @@ def run_report(
     changes = latest_changes(settings.history_dir, run_id)  # export's kept files (pipelines/changes.py)
     # Process + Save
     published = latest_kept(settings.history_dir, run_id)  # what the export withheld, the reports withhold too
+    record = record_report_cells(settings, run_id, warehouse, published)  # and what the reports withhold
     base = {
         "warehouse": str(warehouse),
         "lang": lang,
         "k": settings.export.k,
         "school_year": school_year or "",
         "published": str(published or ""),
+        "report_cells": str(record),
     }
     programme = {"dominance_p": settings.export.dominance_p}  # the notebooks with the financial-support section
     decision = {  # only the effectiveness report states probabilities and MDES (docs/method.md, "For decisions")
@@ -120,6 +131,36 @@ def run_report(
     html = build_index(facts, written, run_id, started, lang, settings.export.k, changes)
     index.write_text(html, encoding="utf-8")
     return ReportResult(index=index, reports=written, seconds=(datetime.now() - started).total_seconds())
+
+
+def record_report_cells(settings: Settings, run_id: str, warehouse: Path, published: Path | None) -> Path:
+    """Protect the tables only the reports publish (and the support tables linked with them) once for the
+    whole run and keep their cells in `report_history/<run_id>/` (pipelines/report/cells.py): a pupil count
+    that moved by 1..k-1 since an earlier run's reports showed it is withheld, then complementary cells
+    and the LP audit. Every notebook starts from this record, so all reports withhold the same cells."""
+    k = settings.export.k
+    earlier = earlier_runs(settings.report_history_dir, run_id)
+    queries.use_published(published)
+    queries.use_earlier_reports(earlier, k, settings.validate.max_consultation_minutes)
+    con = connect(warehouse, read_only=True)
+    try:
+        tables = queries.report_cells(con, k)
+        moved = queries.moved_cells()
+    finally:
+        con.close()
+        queries.use_published(None)
+    settings.report_history_dir.mkdir(parents=True, exist_ok=True)
+    folder = write_record(settings.report_history_dir / run_id, tables)
+    log.info(
+        "report: %d šūnas aizklātas, jo skaits kopš iepriekšējiem pārskatiem mainījies par 1..%d / cells withheld "
+        "because the count moved by 1..%d since earlier reports (%d earlier runs): %s",
+        sum(moved.values()),
+        k - 1,
+        k - 1,
+        len(earlier),
+        moved,
+    )
+    return folder
 
 
 def read_facts(warehouse: Path) -> WarehouseFacts:

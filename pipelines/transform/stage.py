@@ -52,6 +52,12 @@ DEDUPLICATED_TABLES: dict[str, str] = {
 }
 WHOLE = "true"
 BY_KEY = "s.row_key in (select row_key from transform_keys)"
+# core.marks_by_school (evaluate's baseline marks, counted) is kept with core.grades: rebuilt whole with
+# it, else only for the pupil × subject × semester groups of the rebuilt keys.
+MARK_GROUP_COLUMNS = ("pupil_id", "subject", "school_year", "semester")
+BY_GROUP = "exists (select 1 from transform_mark_groups k where {})".format(
+    " and ".join(f"k.{c} is not distinct from g.{c}" for c in MARK_GROUP_COLUMNS)
+)
 
 
 def core_sql(table: str, scope: str = WHOLE) -> str:
@@ -89,12 +95,14 @@ def run_transform(
                 or last_fingerprint(con) != now
             )
             con.execute(load_sql(SQL_DIR, "changes"))
+            con.execute("create or replace temp table transform_mark_groups as " + mark_groups_schema())
             rebuilt = 0
             for table in KEYED_TABLES:
                 if whole:
                     con.execute(f"create or replace table core.{table} as {core_sql(table)}")
                 else:
                     rebuilt += rebuild_keys(con, table)
+            update_marks_by_school(con, whole=whole or not table_exists(con, "core", "marks_by_school"))
             save_state(con, now)
             for table in ATTENDANCE_TABLES:
                 build_attendance(con, table, settings)
@@ -103,7 +111,7 @@ def run_transform(
             counts.update({"rebuilt": "all"} if whole else {"rebuilt_keys": rebuilt})
     finally:
         for temp in ("transform_files", "transform_changed_files", "transform_quarantine",
-                     "transform_changed_lines", "transform_keys"):  # fmt: skip
+                     "transform_changed_lines", "transform_keys", "transform_mark_groups"):  # fmt: skip
             con.execute(f"drop table if exists {temp}")
     log.info("transform: %s", counts)
     return counts
@@ -121,9 +129,39 @@ def rebuild_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:
     con.execute(load_sql(SQL_DIR, "keys_to_rebuild", table=table))
     n_keys = scalar(con, "select count(*) from transform_keys")
     if n_keys:
+        if table == "grades":  # the old rows' groups
+            con.execute(load_sql(SQL_DIR, "mark_groups"))
         con.execute(f"delete from core.{table} where row_key in (select row_key from transform_keys)")
         con.execute(f"insert into core.{table} {core_sql(table, BY_KEY)}")
+        if table == "grades":  # and the new rows'
+            con.execute(load_sql(SQL_DIR, "mark_groups"))
     return n_keys
+
+
+def mark_groups_schema() -> str:
+    """An empty transform_mark_groups (core.grades' types of the group columns)."""
+    return (
+        "select null::varchar as pupil_id, null::varchar as subject, null::varchar as school_year, "
+        "null::integer as semester limit 0"
+    )
+
+
+def update_marks_by_school(con: duckdb.DuckDBPyConnection, *, whole: bool) -> None:
+    """core.marks_by_school rebuilt whole, or recounted for the groups in transform_mark_groups:
+    the same table either way (tests/transform: increment against rebuild)."""
+    if whole:
+        sql = load_sql(SQL_DIR, "marks_by_school", fragments={"scope": WHOLE})
+        con.execute(f"create or replace table core.marks_by_school as {sql}")
+        return
+    if not scalar(con, "select count(*) from transform_mark_groups"):
+        return
+    match = " and ".join(f"k.{c} is not distinct from m.{c}" for c in MARK_GROUP_COLUMNS)
+    con.execute(
+        f"delete from core.marks_by_school m where exists (select 1 from transform_mark_groups k where {match})"
+    )
+    con.execute(
+        f"insert into core.marks_by_school {load_sql(SQL_DIR, 'marks_by_school', fragments={'scope': BY_GROUP})}"
+    )
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -133,7 +171,10 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "select coalesce(string_agg(school_id || '=' || coalesce(municipality, ''), chr(31) order by school_id), '') "
         "from core.schools"
     ).fetchall()[0][0]
-    sql_texts = [load_sql(SQL_DIR, name) for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild")]
+    sql_texts = [
+        load_sql(SQL_DIR, name)
+        for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild", "marks_by_school", "mark_groups")
+    ]
     text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -7,10 +7,17 @@ warnings to `validation.flags`.
 
 Incremental by default, with the same outcome as a full re-validation: cross-table rules (roster
 membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TABLE_COLUMNS) are
-judged on every row every run; row-local rules only on the rows of files not judged before in
+judged on every row every run, except on grades (KEPT_CROSS_FRAME, nearly every row): its hits are
+kept in validation.cross_hits and only the rows whose file, registry entry, roster entry, unknown
+subject standing or side of a moved reference date changed are judged again (sql/cross_rows.sql,
+against the inputs kept in validation.cross_*); row-local rules only on the rows of files not judged before in
 their current version with the same rules and parameters. Their hits are kept, before any
 error/warning suppression, in validation.local_hits, and validation.judged_files records which
-file versions they cover. The outcome therefore depends only on the data and the settings.
+file versions they cover. Row counts are kept the same way: per file × school × month in
+validation.file_months (validation.quality and meta.files counts are sums of them) and per school ×
+kind × month in validation.month_counts (the monthly volume rule), recounted only for the files
+and school-months a new, changed or removed file touches. The outcome therefore depends only on
+the data and the settings.
 """
 
 from __future__ import annotations
@@ -28,7 +35,16 @@ import pandas as pd
 
 from pipelines.config import Settings, ValidateSettings
 from pipelines.validate.feedback import write_feedback
-from pipelines.validate.suites import HIT_COLUMNS, SUITES_DIR, SuiteRunner, empty_hits, load_suites, sql_literal
+from pipelines.validate.suites import (
+    CROSS_TABLE_COLUMNS,
+    HIT_COLUMNS,
+    SUITES_DIR,
+    SuiteRunner,
+    columns_read,
+    empty_hits,
+    load_suites,
+    sql_literal,
+)
 from pipelines.warehouse import ensure_schema, load_sql, scalar, transaction
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -50,6 +66,24 @@ CHUNK_ROWS = 200_000
 # one outgrew the 4 GB memory limit. Each later use re-reads staging.grades through the view (a
 # handful of scans); GX's chunks come from a temp table of only the rows to judge.
 VIEW_FRAMES = frozenset({"grades"})
+# Frames of counts over many files, built after the frames of staging rows (count_rows)
+AGGREGATE_FRAMES = frozenset({"monthly_volume"})
+# SQL whose results are kept (validation.file_months, month_counts, cross_hits): part of the fingerprint
+KEPT_COUNTS_SQL = ("file_months", "month_counts", "cross_rows")
+# The frame whose cross-table hits are kept between runs (it holds nearly every row) and the cross-table
+# facts cross_rows.sql tracks for it: registry, roster, unknown subjects, reference date. Were a rule to
+# read another cross-table fact, CROSS_TABLE_COLUMNS would differ from this and every row is judged.
+KEPT_CROSS_FRAME = "grades"
+KEPT_CROSS_FACTS = frozenset(
+    {
+        "school_known",
+        "on_roster",
+        "grade_level",
+        "days_after_reference",
+        "first_unknown_subject",
+        "unknown_subject_note",
+    }
+)
 # Bump when the code that turns a GX result into a hit changes: stored row-local hits are then stale.
 HITS_VERSION = "1"
 STATE_SQL = """
@@ -57,6 +91,27 @@ alter table validation.flags add column if not exists row_count bigint default 1
 create table if not exists validation.judged_files (
     file_path varchar primary key, sha256 varchar, ingested_at timestamp, fingerprint varchar not null
 );
+create table if not exists validation.file_months (
+    source_file varchar not null, frame varchar not null, kind varchar, school_id varchar, month varchar,
+    school_year varchar, row_count bigint not null
+);
+create table if not exists validation.month_counts (
+    kind varchar not null, school_id varchar not null, month_start timestamp not null, row_count bigint not null,
+    source_file varchar not null
+);
+create table if not exists validation.cross_hits (
+    source_file varchar not null, source_line integer not null, kind varchar, school_id varchar, row_key varchar,
+    month varchar, severity varchar not null, reason_code varchar not null, column_name varchar, value varchar,
+    message_lv varchar not null, message_en varchar not null
+);
+create table if not exists validation.cross_registry (school_id varchar);
+create table if not exists validation.cross_rosters (
+    pupil_id varchar, school_id varchar, school_year varchar, grade_level integer
+);
+create table if not exists validation.cross_unknown_subjects (
+    source_file varchar, source_line integer, row_count bigint
+);
+create table if not exists validation.cross_state (fingerprint varchar not null, reference_date date not null);
 create table if not exists validation.local_hits (
     source_file varchar not null, source_line integer not null, kind varchar, school_id varchar, row_key varchar,
     month varchar, severity varchar not null, reason_code varchar not null, column_name varchar, value varchar,
@@ -103,10 +158,13 @@ def run_validate(
         # Load: derive the frames the suites judge and which files' row-local rules to judge
         n_checked = build_frames(con, parameters, settings.validate.project_periods)
         select_files(con, fingerprint(runner, parameters), incremental)
+        count_rows(con, parameters)
+        kept = select_cross_rows(con, runner, parameters, fingerprint(runner, parameters), incremental)
         # Process: GX judges them chunk by chunk
-        hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental)
+        only = {(KEPT_CROSS_FRAME, "cross"): "rid in (select rid from validate_cross_rows)"} if kept else {}
+        hits = judge_frames(con, runner, parameters, chunk_rows, narrow=incremental, only=only)
         # Save
-        save_results(con, hits, run_id, parameters)
+        save_results(con, hits, run_id, parameters, kept_cross=kept)
         feedback_files = write_feedback(con, settings.feedback_dir)
     finally:
         drop_frames(con)
@@ -148,10 +206,9 @@ def build_frames(
     parameters: dict[str, Any],
     project_periods: tuple[tuple[str, date, date], ...],
 ) -> int:
-    """One temporary table (a view for VIEW_FRAMES) per frame; returns how many staging rows they hold.
-    `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
-    counts_sql = f"create or replace temp table validate_monthly_counts as {load_sql(SQL_DIR, 'monthly_counts')}"
-    con.execute(counts_sql, sql_parameters(counts_sql, parameters))  # read by frame_monthly_volume
+    """One temporary table (a view for VIEW_FRAMES) per frame of staging rows; returns how many rows
+    they hold. The frames of aggregates (AGGREGATE_FRAMES) follow in count_rows, once the files to
+    judge are known. `project_periods`: ValidateSettings.project_periods (a project not listed is not judged)."""
     # read by the frames of every kind with a project
     con.execute(f"create or replace temp table validate_unknown_projects as {load_sql(SQL_DIR, 'unknown_projects')}")
     con.execute(f"create or replace temp table validate_unknown_subjects as {load_sql(SQL_DIR, 'unknown_subjects')}")
@@ -162,15 +219,135 @@ def build_frames(
     if project_periods:
         con.executemany("insert into validate_project_periods values (?, ?, ?)", [list(p) for p in project_periods])
     for frame in FRAMES:
-        sql = load_sql(SQL_DIR, f"frame_{frame}")
-        if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
-            sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
-            con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
-        else:
-            sql = f"create or replace temp table validate_frame_{frame} as {sql}"
-            con.execute(sql, sql_parameters(sql, parameters))
-    staged = " union all ".join(f"select count(*) from validate_frame_{f}" for f in FRAMES if f != "monthly_volume")
+        if frame not in AGGREGATE_FRAMES:
+            build_frame(con, frame, parameters)
+    staged = " union all ".join(f"select count(*) from validate_frame_{f}" for f in FRAMES if f not in AGGREGATE_FRAMES)
     return scalar(con, f"select sum(n) from ({staged}) t(n)")
+
+
+def build_frame(con: duckdb.DuckDBPyConnection, frame: str, parameters: dict[str, Any]) -> None:
+    sql = load_sql(SQL_DIR, f"frame_{frame}")
+    if frame in VIEW_FRAMES:  # a view takes no $parameters: they are spliced in as literals
+        sql = re.sub(r"\$(\w+)", lambda m: parameter_literal(parameters[m.group(1)]), sql)
+        con.execute(f"create or replace temp view validate_frame_{frame} as {sql}")
+    else:
+        sql = f"create or replace temp table validate_frame_{frame} as {sql}"
+        con.execute(sql, sql_parameters(sql, parameters))
+
+
+def month_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+    """First and last day of the months in validate_count_months (an empty span when there are none)."""
+    first, last = con.execute(
+        """select cast(min(month_start) as date), cast(max(month_start) + interval 1 month - interval 1 day as date)
+           from validate_count_months"""
+    ).fetchall()[0]
+    return (first, last) if first is not None else (date.max, date.min)
+
+
+def select_cross_rows(
+    con: duckdb.DuckDBPyConnection,
+    runner: SuiteRunner,
+    parameters: dict[str, Any],
+    fingerprint: str,
+    incremental: bool,
+) -> bool:
+    """Whether KEPT_CROSS_FRAME's earlier cross-table hits can be kept; if so, temp table
+    validate_cross_rows holds the rows to judge again (cross_rows.sql). Not when judging everything,
+    on the first run, after a change of rules, parameters or frame SQL, or when the reference date
+    moved and some rule reads it otherwise than "not after the reference date"."""
+    state = con.execute("select fingerprint, reference_date from validation.cross_state").fetchall()
+    if not incremental or len(state) != 1 or state[0][0] != fingerprint:
+        return False
+    if CROSS_TABLE_COLUMNS.get(KEPT_CROSS_FRAME) != KEPT_CROSS_FACTS:
+        return False
+    before, now = state[0][1], parameters["reference_date"]
+    if before != now and not judged_by_day_alone(runner.expectations(KEPT_CROSS_FRAME, "cross")):
+        return False
+    sql = load_sql(SQL_DIR, "cross_rows")
+    con.execute(
+        f"create or replace temp table validate_cross_rows as {sql}",
+        {"window_start": min(before, now), "window_end": max(before, now)},
+    )
+    return True
+
+
+def judged_by_day_alone(expectations: list[dict[str, Any]]) -> bool:
+    """True when every rule reading days_after_reference fails exactly the rows dated after the
+    reference date (`between`, max_value 0, nothing else) and no message names the reference date:
+    then a moved reference date changes the outcome only of rows dated between the two dates."""
+    for expectation in expectations:
+        meta = expectation["meta"]
+        if "reference_date" in meta["message_lv"] + meta["message_en"]:
+            return False
+        if "days_after_reference" not in columns_read(expectation):
+            continue
+        kwargs = expectation["kwargs"]
+        exact = {"column": "days_after_reference", "max_value": 0}
+        if (
+            expectation["type"] != "expect_column_values_to_be_between"
+            or {k: v for k, v in kwargs.items() if v is not None and v is not False} != exact
+        ):
+            return False
+        if meta["value_column"] == "days_after_reference":
+            return False
+    return True
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> None:
+    """The row counts of this run, recounting only what new, changed or removed files touch.
+
+    validate_file_months: rows per file × frame × school × month (validation.file_months kept for
+    the files not judged again, file_months.sql for the others). validate_month_counts: whole-month
+    row counts per school × kind (validation.month_counts kept, except the school-months some judged
+    or vanished file has rows in, which month_counts.sql recounts from staging). Then the frame of
+    monthly volumes, over those counts up to the reference date."""
+    fresh = load_sql(SQL_DIR, "file_months")
+    con.execute(f"create or replace temp table validate_fresh_file_months as {fresh}")
+    con.execute(
+        """create or replace temp table validate_file_months as
+           select * from validation.file_months
+           where source_file in (select source_file from validate_files where not to_judge)
+           union all
+           select * from validate_fresh_file_months"""
+    )
+    # school-months of the files judged now (their rows today) or judged before and changed or gone since
+    con.execute(
+        """create or replace temp table validate_count_months as
+           select distinct kind, school_id, cast(strptime(month, '%Y-%m') as timestamp) as month_start
+           from (
+               select kind, school_id, month from validate_fresh_file_months
+               union all
+               select kind, school_id, month from validation.file_months
+               where source_file not in (select source_file from validate_files where not to_judge)
+           )
+           where kind in ('consultations', 'grades') and school_id is not null and month is not null"""
+    )
+    recount = load_sql(SQL_DIR, "month_counts")
+    first, last = month_span(con)
+    con.execute(
+        f"""create or replace temp table validate_month_counts as
+            select * from validation.month_counts
+            anti join validate_count_months c using (kind, school_id, month_start)
+            union all
+            ({recount})""",
+        {"first_day": first, "last_day": last},
+    )
+    # the reference date's month, counted up to that day
+    reference = parameters["reference_date"]
+    con.execute(
+        """create or replace temp table validate_count_months as
+           select distinct kind, school_id, month_start from validate_month_counts
+           where month_start = date_trunc('month', $reference_date::date)""",
+        {"reference_date": reference},
+    )
+    con.execute(
+        f"create or replace temp table validate_reference_month as {recount}",
+        {"first_day": reference.replace(day=1), "last_day": reference},
+    )
+    counts_sql = f"create or replace temp table validate_monthly_counts as {load_sql(SQL_DIR, 'monthly_counts')}"
+    con.execute(counts_sql, sql_parameters(counts_sql, parameters))
+    for frame in AGGREGATE_FRAMES:
+        build_frame(con, frame, parameters)
 
 
 def parameter_literal(value: Any) -> str:
@@ -187,6 +364,12 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
     for table in (
         "validate_files",
         "validate_fingerprint",
+        "validate_fresh_file_months",
+        "validate_file_months",
+        "validate_count_months",
+        "validate_month_counts",
+        "validate_reference_month",
+        "validate_cross_rows",
         "validate_todo",
         "validate_hit_rows",
         "validate_new_hits",
@@ -202,7 +385,7 @@ def fingerprint(runner: SuiteRunner, parameters: dict[str, Any]) -> str:
     """What a row-local outcome depends on besides the row: rules, parameters, frame SQL, hit code.
     Not the reference date: the rules reading it are cross-table (suites.CROSS_TABLE_COLUMNS), so
     a monthly run on another day still keeps the row-local outcomes of unchanged files."""
-    frames = [load_sql(SQL_DIR, f"frame_{frame}") for frame in FRAMES]
+    frames = [load_sql(SQL_DIR, name) for name in (*(f"frame_{frame}" for frame in FRAMES), *KEPT_COUNTS_SQL)]
     fixed = {k: v for k, v in parameters.items() if k != "reference_date"}
     text = json.dumps([HITS_VERSION, runner.fingerprint, fixed, frames], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -257,11 +440,13 @@ def judge_frames(
     chunk_rows: int,
     *,
     narrow: bool = True,
+    only: dict[tuple[str, str], str] | None = None,
 ) -> pd.DataFrame:
     """Run every suite on its frame in chunks of `chunk_rows` (bounded memory at any scale).
 
     `narrow`: GX sees only the rows SQL finds some rule could fail (SuiteRunner.candidates_sql);
-    at national scale that spares pandas tens of millions of rows that pass every rule."""
+    at national scale that spares pandas tens of millions of rows that pass every rule. `only`: for a
+    (frame, part), an SQL condition on the frame's rows outside which its hits are kept from before."""
     unknown = set(runner.frames) - set(FRAMES)
     if unknown:
         raise ValueError(f"Suites name frames that no SQL builds: {sorted(unknown)}")
@@ -273,6 +458,8 @@ def judge_frames(
         for part in runner.parts(frame):
             columns = ", ".join(f'"{c}"' for c in runner.columns_for(frame, available, part))
             candidates = runner.candidates_sql(frame, part, parameters) if narrow else None
+            if (frame, part) in (only or {}):
+                candidates = " and ".join(f"({c})" for c in (candidates, (only or {})[frame, part]) if c)
             low, high, chunk_sql = chunk_query(con, frame, part, columns, candidates)
             for start in range(low, high, chunk_rows):
                 chunk = con.execute(chunk_sql, [start, start + chunk_rows]).df()
@@ -290,7 +477,7 @@ def hit_rows_sql(frames: list[str]) -> str:
     """The hits with their rows' identity, joined back from the frames by row id."""
     parts = [
         f"""select f.kind, f.source_file, f.source_line, f.row_key, f.school_id, f.month,
-                   h.severity, h.reason_code, h.column_name, h.value, h.message_lv, h.message_en, h.part
+                   h.severity, h.reason_code, h.column_name, h.value, h.message_lv, h.message_en, h.part, h.frame
             from validate_hits h
             join validate_frame_{frame} f on f.rid = h.rid
             where h.frame = '{frame}'"""
@@ -307,12 +494,42 @@ insert into validation.local_hits
 select source_file, source_line, kind, school_id, row_key, month, severity, reason_code, column_name, value,
        message_lv, message_en
 from validate_new_hits where part = 'local';
+-- the kept frame's cross-table hits: of files not judged again and rows not judged again (cross_rows.sql)
+delete from validation.cross_hits
+where not $kept_cross
+   or source_file not in (select source_file from validate_files where not to_judge)
+   or (source_file, source_line) in (
+       select g.source_file, g.source_line from staging.grades g
+       where g.rowid in (select rid from validate_cross_rows)
+   );
+insert into validation.cross_hits
+select source_file, source_line, kind, school_id, row_key, month, severity, reason_code, column_name, value,
+       message_lv, message_en
+from validate_new_hits where part = 'cross' and frame = $kept_frame;
+delete from validation.cross_registry;
+insert into validation.cross_registry select distinct school_id from staging.schools where school_id is not null;
+delete from validation.cross_rosters;
+insert into validation.cross_rosters
+select pupil_id, school_id, school_year, max(grade_level) from staging.pupils group by all;
+delete from validation.cross_unknown_subjects;
+insert into validation.cross_unknown_subjects
+select source_file, source_line, row_count from validate_unknown_subjects where kind = $kept_frame;
+delete from validation.cross_state;
+insert into validation.cross_state select fingerprint, $reference_date from validate_fingerprint;
 delete from validation.judged_files;
 insert into validation.judged_files
 select f.source_file, f.sha256, f.ingested_at, p.fingerprint
 from validate_files f, validate_fingerprint p;
+delete from validation.file_months;
+insert into validation.file_months select * from validate_file_months;
+delete from validation.month_counts;
+insert into validation.month_counts select * from validate_month_counts;
 create or replace temp table validate_hit_rows as
-select * exclude (part) from validate_new_hits where part = 'cross'
+select * exclude (part, frame) from validate_new_hits where part = 'cross' and frame <> $kept_frame
+union all
+select kind, source_file, source_line, row_key, school_id, month, severity, reason_code, column_name, value,
+       message_lv, message_en
+from validation.cross_hits
 union all
 select kind, source_file, source_line, row_key, school_id, month, severity, reason_code, column_name, value,
        message_lv, message_en
@@ -320,7 +537,14 @@ from validation.local_hits;
 """
 
 
-def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str, parameters: dict[str, Any]) -> None:
+def save_results(
+    con: duckdb.DuckDBPyConnection,
+    hits: pd.DataFrame,
+    run_id: str,
+    parameters: dict[str, Any],
+    *,
+    kept_cross: bool = False,
+) -> None:
     """Replace this stage's outputs in one transaction, so a failed run leaves the last good state."""
     quality_sql = load_sql(SQL_DIR, "quality")
     counts_sql = load_sql(SQL_DIR, "file_counts")
@@ -328,7 +552,15 @@ def save_results(con: duckdb.DuckDBPyConnection, hits: pd.DataFrame, run_id: str
     con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
     try:
         with transaction(con):
-            con.execute(SAVE_LOCAL_SQL)
+            if not kept_cross:  # read by SAVE_LOCAL_SQL: no row is judged again, every hit is replaced
+                con.execute("create or replace temp table validate_cross_rows (rid bigint)")
+            values = {
+                "kept_cross": kept_cross,
+                "kept_frame": KEPT_CROSS_FRAME,
+                "reference_date": parameters["reference_date"],
+            }
+            for statement in filter(str.strip, SAVE_LOCAL_SQL.split(";")):
+                con.execute(statement, sql_parameters(statement, values))
             con.execute("delete from quarantine.rows where stage = 'validate'")
             con.execute("delete from validation.flags")
             con.execute(

@@ -208,6 +208,10 @@ class SuiteRunner:
                 json.dumps([s.definition for s in suites], sort_keys=True, default=str).encode()
             ).hexdigest()
 
+    def expectations(self, frame: str, part: str) -> list[dict[str, Any]]:
+        """The expectations of one part of a frame (none when it has no such part)."""
+        return list(self._expectations.get((frame, part), []))
+
     def parts(self, frame: str) -> list[str]:
         """Which parts (`local`, `cross`) the frame has rules in."""
         return [p for p in PARTS if (frame, p) in self._expectations]

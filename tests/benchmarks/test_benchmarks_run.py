@@ -109,3 +109,19 @@ def test_cp1257_schools_keep_their_mtime(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "x.csv").stat().st_mtime_ns == before
     assert (tmp_path / "a" / "x.csv").read_text(encoding="utf-8").startswith("Vārds")
     assert csv_groups(tmp_path) == {}  # not a generator stem: nothing for the floor
+
+
+def test_stage_times_are_read_from_the_runs_json_log_events_only() -> None:
+    """measure_run and run_round both read the stages' seconds this way (bench.stage_times)."""
+    output = "\n".join(
+        [
+            "Ielādē / loading 3 files",
+            '{"event": "stage", "name": "ingest", "seconds": 1.5, "counts": {"rows": 10}}',
+            '{"event": "run", "name": "run", "seconds": 9.0}',
+            "[1, 2]",
+            '{"event": "stage", "name": "validate", "seconds": 2}',
+            "{not json",
+        ]
+    )
+    assert bench.stage_times(output) == {"ingest": 1.5, "validate": 2.0}
+    assert list(bench.stage_times(output)) == ["ingest", "validate"]

@@ -24,6 +24,7 @@ from pipelines.evaluate.early_warning import (
     early_warning_marts,
     indicator_frame,
     load_features,
+    met_reasons,
     write_school_lists,
 )
 from pipelines.sample import simulate
@@ -245,3 +246,13 @@ def test_vocational_course_years_are_modelled_apart_from_grades_and_audited_as_t
     assert not reasons & {"grade_level", "course_year", "vocational"}
     bands = set(marts["early_warning_metrics"].filter(pl.col("dimension") == "grade_band")["group_value"].to_list())
     assert {"K1-2", "K3-4"} <= bands and "unknown" not in bands
+
+
+def test_rule_reasons_per_combination_equal_row_by_row() -> None:
+    """met_reasons (one text per distinct combination) says what the row-by-row join said."""
+    rng = np.random.default_rng(5)
+    flags = pd.DataFrame(rng.random((500, 4)) < 0.3, columns=["absences", "low_marks", "has_plan", "risk_factor"])
+    expected = [";".join(c for c in flags.columns if row[c]) or None for _, row in flags.iterrows()]
+    assert met_reasons(flags) == expected
+    assert met_reasons(flags.iloc[:0]) == []
+    assert met_reasons(pd.DataFrame(index=range(3))) == [None, None, None]

@@ -13,8 +13,9 @@ from evaluate_fixtures import simulation_connection
 
 from pipelines.config import EvaluateSettings, Settings
 from pipelines.evaluate.estimate import wwc_equivalence
-from pipelines.evaluate.stage import CELL_KEYS, effectiveness_table, run_evaluate
+from pipelines.evaluate.stage import CELL_KEYS, effectiveness_table, load_inputs, run_evaluate
 from pipelines.sample.core import core_connection
+from pipelines.transform.stage import update_marks_by_school
 
 EXPORT_COLUMNS = [
     "project_code", "municipality", "subject", "school_year", "n_pupils", "n_comparison", "naive_change",
@@ -201,3 +202,18 @@ def test_the_stage_publishes_subgroups_that_nest_in_the_totals(planted) -> None:
     assert (estimated["interval_method"] == "school_jackknife").mean() > 0.8
     p = groups["p_heterogeneity"].drop_nulls()
     assert p.len() > 0 and p.is_between(0, 1).all()
+
+
+def test_the_baseline_panel_from_transforms_mark_counts_equals_the_one_counted_from_every_mark(planted) -> None:
+    """core.marks_by_school (kept by transform) gives the very same baseline panel, to the last bit, as
+    counting the row-level marks here (what a warehouse without the table still does)."""
+    con, _ = planted
+    counted_here = load_inputs(con)["marks"]
+    update_marks_by_school(con, whole=True)
+    try:
+        from_table = load_inputs(con)["marks"]
+    finally:
+        con.execute("drop table core.marks_by_school")
+    assert counted_here.height > 1000
+    assert from_table.schema == counted_here.schema
+    assert from_table.equals(counted_here)

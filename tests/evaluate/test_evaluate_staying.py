@@ -10,6 +10,7 @@ comparison (`n_pupils`; docs/method.md, "Staying in school: validated?").
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -30,29 +31,39 @@ from pipelines.evaluate.staying import (
 )
 from pipelines.sample import simulate
 from pipelines.sample.core import core_connection, simulation_frames
-from pipelines.sample.simulate import NEVER, day_number, draw_leaving
+from pipelines.sample.simulate import NEVER, Simulation, day_number, draw_leaving
 from pipelines.sample.world import semester_calendar
+
+
+@cache
+def staying_world(staying_effect: float, seed: int = 42) -> tuple[Simulation, pl.DataFrame]:
+    """The sample world and its staying sample (built once per effect and seed in this module)."""
+    sim = simulate(schools=9, seed=seed, effect=0.6, staying_effect=staying_effect)
+    con = core_connection(simulation_frames(sim))
+    inputs, episodes, candidates, _ = load_analysis(con, Settings())
+    con.close()
+    rows = staying_sample(candidates, inputs["pupils"], first_support_dates(inputs["consultations"]), episodes)
+    return sim, rows
+
+
+def estimate(rows: pl.DataFrame, **overrides: object) -> pl.DataFrame:
+    cfg = Settings().evaluate
+    options: dict = {
+        "caliper_sd": cfg.caliper_sd,
+        "n_matches": cfg.n_matches,
+        "min_supported": cfg.min_supported_for_estimate,
+        "replicates": cfg.bootstrap_replicates,
+        "seed": cfg.seed,
+        "interval_method": cfg.interval_method,
+    }
+    return staying_estimates(rows, **(options | overrides))
 
 
 def staying_total(staying_effect: float, seed: int = 42) -> tuple[dict, float]:
     """The ALL row of the staying estimate and the planted truth for the supported pupils it describes."""
-    sim = simulate(schools=9, seed=seed, effect=0.6, staying_effect=staying_effect)
-    con = core_connection(simulation_frames(sim))
-    settings = Settings()
-    inputs, episodes, candidates, _ = load_analysis(con, settings)
-    con.close()
-    cfg = settings.evaluate
-    rows = staying_sample(candidates, inputs["pupils"], first_support_dates(inputs["consultations"]), episodes)
-    estimates = staying_estimates(
-        rows,
-        caliper_sd=cfg.caliper_sd,
-        n_matches=cfg.n_matches,
-        min_supported=cfg.min_supported_for_estimate,
-        replicates=cfg.bootstrap_replicates,
-        seed=cfg.seed,
-        interval_method=cfg.interval_method,
-    )
-    total = estimates.filter(pl.col("school_year") == "ALL").row(0, named=True)
+    sim, rows = staying_world(staying_effect, seed)
+    cfg = Settings().evaluate
+    total = estimate(rows).filter(pl.col("school_year") == "ALL").row(0, named=True)
     pairs = match_within_strata(rows, caliper_sd=cfg.caliper_sd, n_matches=cfg.n_matches)
     described = matched_rows(rows, pairs).filter(pl.col("treated")).select("pupil_id", "subject")
     assert described["pupil_id"].n_unique() == total["n_pupils"]
@@ -65,6 +76,9 @@ def test_no_staying_effect_planted_gives_an_interval_covering_zero() -> None:
     total, truth = staying_total(0.0)
     assert truth == 0.0
     assert total["ci_low"] <= 0.0 <= total["ci_high"]
+    # the sample world's comparisons balance in every start period × grade band
+    assert total["n_balance_cells"] > 0
+    assert total["n_unbalanced_cells"] == 0 and total["n_unbalanced_pupils"] == 0
 
 
 def test_staying_estimate_recovers_a_planted_effect_within_its_interval() -> None:
@@ -73,6 +87,26 @@ def test_staying_estimate_recovers_a_planted_effect_within_its_interval() -> Non
     assert truth > 0.02  # large enough that recovering it means something
     assert total["ci_low"] <= truth <= total["ci_high"]
     assert total["difference"] > 0
+
+
+def test_a_cell_whose_comparisons_cannot_be_balanced_is_counted() -> None:
+    """Supported pupils of one start period × grade band whose mean overall baseline lies above every
+    comparison's there (matching's caliper is on the subject mean only, so they still match): no
+    calibration exists, the comparisons keep their matching weights, and the estimate says so."""
+    _, rows = staying_world(0.0)
+    first = rows.filter(pl.col("treated")).select("period", "grade_band").sort("period", "grade_band").row(0)
+    cell = (pl.col("period") == first[0]) & (pl.col("grade_band") == first[1])
+    top = rows.filter(cell & ~pl.col("treated"))["baseline_overall"].max()
+    above = pl.when(cell & pl.col("treated")).then(top + 0.5).otherwise(pl.col("baseline_overall"))
+    moved = rows.with_columns(above.alias("baseline_overall"))
+    estimates = estimate(moved, replicates=0)
+    total = estimates.filter(pl.col("school_year") == "ALL").row(0, named=True)
+    assert total["n_unbalanced_cells"] == 1
+    assert total["n_balance_cells"] > 1
+    supported = moved.filter(cell & pl.col("treated"))["pupil_id"].n_unique()
+    assert 0 < total["n_unbalanced_pupils"] <= supported  # those of them that found a comparison
+    year = estimates.filter(pl.col("school_year") != "ALL")
+    assert year["n_unbalanced_cells"].sum() == 1  # the cell's own school year, no other
 
 
 def test_calibrated_weights_balance_the_means_and_keep_the_total() -> None:
@@ -111,6 +145,7 @@ def test_comparison_weights_are_balanced_within_period_and_grade_band() -> None:
         }
     )
     out = balanced(treated, comparison)
+    assert out["calibrated"].all()  # both cells balanced: nothing for the report to say
     totals = dict(out.group_by("grade_band").agg(pl.col("weight").sum()).iter_rows())
     assert totals == pytest.approx({"7-9": 15.0, "10-12": 15.0})
     band = out.filter(pl.col("grade_band") == "7-9")

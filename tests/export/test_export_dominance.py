@@ -103,3 +103,26 @@ def test_the_reports_withhold_a_dominated_financial_support_total_and_a_partner(
     assert others.isna().sum() >= 1  # a partner: ALL minus the published others is not Aizpute's EUR
     assert programme_totals(con, 5, "Aizpute", None, dominance_p=0.0).iloc[0]["financial_eur"] == 1600.0
     assert programme_totals(con, 5, "Valka", None, dominance_p=0.1).iloc[0]["financial_eur"] == 0.0
+
+
+def test_every_cube_reads_the_programme_tables_a_warehouse_lacks_as_empty() -> None:
+    """A warehouse from before activities, financial support, costs and rosters: each cube still runs,
+    with no programme rows; a table that is there is read as it is (programme.cube_sql)."""
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.consultations as select '8.3.4.0/16/I/001' project_code, 'Aizpute' municipality, "
+        "'2024/2025' school_year, 'p1' pupil_id, '1' school_id, 40.0 as minutes"
+    )
+    programme = con.execute(cube_sql(con, "programme_cube")).df()
+    assert (programme[["n_pupils_activities", "n_pupils_financial_support"]] == 0).all().all()
+    supported = con.execute(cube_sql(con, "supported_cube")).df().set_index(["project_code", "municipality"])
+    assert supported.loc[("ALL", "ALL"), "n_pupils_any"].tolist() == [1, 1]  # the year and ALL
+    assert supported["n_on_roster"].eq(0).all()
+    assert con.execute(cube_sql(con, "costs_cube")).df()["amount_eur"].isna().all()  # the grand total of nothing
+    con.execute(
+        "create table core.costs as select '8.3.4.0/16/I/001' project_code, 'Aizpute' municipality, "
+        "'2024/2025' school_year, 'staff' cost_category, 100.0 amount_eur"
+    )
+    assert "core.costs" in cube_sql(con, "costs_cube")
+    assert con.execute(cube_sql(con, "costs_cube")).df()["amount_eur"].max() == 100.0

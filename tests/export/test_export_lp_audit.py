@@ -17,10 +17,10 @@ from export_checks import build_support_cube
 from lp_attack import ALL, BASE, protection, support_cells, support_intervals
 from test_export_stage import consultations, settings
 
+from pipelines import disclosure_audit as audit_module
 from pipelines.changes import record_exports
 from pipelines.disclosure import linked_patterns
-from pipelines.export import audit as audit_module
-from pipelines.export.audit import ColumnRule, _Model, audit, audited_patterns, linked_system
+from pipelines.disclosure_audit import ColumnRule, _Model, audit, audited_patterns, linked_system
 from pipelines.export.stage import load_support_cube, run_export
 from pipelines.export.tables import SUPPORT_BY_SUBJECT
 from pipelines.warehouse import connect

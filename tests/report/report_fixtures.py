@@ -214,11 +214,11 @@ select * from (values
 
 create table marts.staying as
 select * from (values
-  ('ALL', 150, 420, 0.94, 0.93, 0.01, -0.03, 0.05, false),
-  ('2023/2024', 80, 220, 0.95, 0.93, 0.02, -0.03, 0.07, false),
-  ('2024/2025', 70, 200, 0.943, 0.92, 0.023, -0.03, 0.07, false)
+  ('ALL', 150, 420, 0.94, 0.93, 0.01, -0.03, 0.05, 7, 1, 12, false),
+  ('2023/2024', 80, 220, 0.95, 0.93, 0.02, -0.03, 0.07, 4, 1, 12, false),
+  ('2024/2025', 70, 200, 0.943, 0.92, 0.023, -0.03, 0.07, 3, 0, 0, false)
 ) v(school_year, n_pupils, n_comparison, share_stayed_supported, share_stayed_comparison, difference, ci_low, ci_high,
-    suppressed);
+    n_balance_cells, n_unbalanced_cells, n_unbalanced_pupils, suppressed);
 
 -- early warning: 40 pupils a school; band by position, every third with a plan
 create table marts.early_warning as

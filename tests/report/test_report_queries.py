@@ -120,6 +120,25 @@ def test_marts_for_effectiveness(con: duckdb.DuckDBPyConnection) -> None:
     assert stay.loc["2023/2024", "effect"] == pytest.approx(0.02)
 
 
+def test_staying_balance_counts_the_cells_the_comparison_could_not_be_balanced_in(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The effectiveness report says so when any cell fell back to matching alone (q.staying_balance);
+    a warehouse where every cell balanced, or from before the counts, gives nothing to say."""
+    from pipelines.warehouse import connect, ensure_schema
+
+    assert q.staying_balance(con) == {"cells": 7, "unbalanced": 1}
+    c = connect(tmp_path / "w.duckdb")
+    ensure_schema(c)
+    assert q.staying_balance(c) is None  # no mart
+    c.execute("create table marts.staying as select 'ALL' school_year, 150 n_pupils, 0.01 difference, false suppressed")
+    assert q.staying_balance(c) is None  # a mart from before the counts
+    c.execute("alter table marts.staying add column n_balance_cells bigint default 7")
+    c.execute("alter table marts.staying add column n_unbalanced_cells bigint default 0")
+    assert q.staying_balance(c) == {"cells": 7, "unbalanced": 0}
+    c.close()
+
+
 def test_design_diagnostics_of_the_headline_cell(con: duckdb.DuckDBPyConnection) -> None:
     project = q.design_diagnostics(con, K)
     assert project["design_warning"] is False

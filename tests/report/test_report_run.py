@@ -176,3 +176,14 @@ def test_the_design_warning_stands_above_the_headline_only_where_a_placebo_faile
     assert "Ietekme pa skolēnu grupām" in project
     assert "Klašu grupa: nav skaidru pierādījumu, ka efekti grupās atšķiras (p = 0,910)" in project
     assert "Dzimums: atšķirību nevar pārbaudīt" in project
+
+
+def test_the_effectiveness_report_says_where_the_staying_comparison_could_not_be_balanced(
+    run: tuple[Settings, ReportResult],
+) -> None:
+    """The fixture's staying mart: 1 of 7 cells fell back to the matching weights."""
+    _, result = run
+    project = (result.index.parent / "effectiveness.html").read_text(encoding="utf-8")
+    staying = section(project, "Palikšana skolā")
+    assert "Salīdzinājuma grupu nevarēja līdzsvarot 1 no 7 šūnām" in staying
+    assert "balstās tikai uz atlasi" in staying

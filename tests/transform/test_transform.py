@@ -120,7 +120,7 @@ def deliver(con, path: str, version: str, rows: list[tuple]) -> None:
 def core_rows(con) -> dict[str, list[tuple]]:
     return {
         table: con.execute(f"select * from core.{table} order by all").fetchall()
-        for table in ("schools", "pupils", "plans", "consultations", "grades")
+        for table in ("schools", "pupils", "plans", "consultations", "grades", "marks_by_school")
     }
 
 
@@ -192,3 +192,41 @@ def test_a_school_moving_municipality_rebuilds_the_keyed_tables_whole(con):
     assert counts["rebuilt"] == "all"
     assert con.execute("select municipality from core.grades").fetchall() == [("Rēzeknes novads",)]
     assert run_transform(con)["rebuilt_keys"] == 0
+
+
+def _mark(file: str, line: int, key: str, pupil: str, subject: str, semester: int, score: int, kind: str = "score"):
+    row = list(_grade(file, line, key, score))
+    row[3] = date(2024, 10, 1) if semester == 1 else date(2025, 3, 1)
+    row[5], row[6], row[8], row[11] = semester, pupil, subject, kind
+    return tuple(row)
+
+
+def test_marks_by_school_recounts_the_rebuilt_groups_and_equals_a_whole_rebuild(con):
+    """core.marks_by_school (evaluate's baseline marks, counted) after each increment equals its
+    rebuild: a group gains a mark, one loses its only mark and goes, term marks and nv never count."""
+    autumn = [_mark("2024-10.csv", n, f"a#{n}", p, s, 1, 4 + n) for n, (p, s) in
+              enumerate([("p1", "mathematics"), ("p1", "physics"), ("p2", "mathematics")], start=2)]  # fmt: skip
+    deliver(con, "2024-10.csv", "v1", autumn)
+    deliver(con, "2025-03.csv", "v1", [_mark("2025-03.csv", 2, "b#2", "p1", "mathematics", 2, 8)])
+    run_transform(con)
+    counts = "select pupil_id, subject, semester, n_marks, sum_marks from core.marks_by_school order by all"
+    assert con.execute(counts).fetchall() == [
+        ("p1", "mathematics", 1, 1, 6), ("p1", "mathematics", 2, 1, 8), ("p1", "physics", 1, 1, 7),
+        ("p2", "mathematics", 1, 1, 8),
+    ]  # fmt: skip
+    # October corrected: p1's physics mark goes, p2 gets a second mark and an nv
+    fixed = [autumn[0], autumn[2], _mark("2024-10.csv", 9, "a#9", "p2", "mathematics", 1, 10),
+             _mark("2024-10.csv", 10, "a#10", "p2", "mathematics", 1, 0, kind="no_grade")]  # fmt: skip
+    deliver(con, "2024-10.csv", "v2", fixed)
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 5  # every key of the old and new version
+    assert con.execute(counts).fetchall() == [
+        ("p1", "mathematics", 1, 1, 6), ("p1", "mathematics", 2, 1, 8), ("p2", "mathematics", 1, 2, 18),
+    ]  # fmt: skip
+    # a new month: only its group is recounted, the same as a rebuild
+    deliver(con, "2025-04.csv", "v1", [_mark("2025-04.csv", 2, "c#2", "p1", "mathematics", 2, 3)])
+    assert incremental_equals_whole(con)["rebuilt_keys"] == 1
+    assert con.execute(counts).fetchall()[1] == ("p1", "mathematics", 2, 2, 11)
+    # a warehouse from before the table: the next transform counts it whole
+    con.execute("drop table core.marks_by_school")
+    assert run_transform(con)["rebuilt_keys"] == 0
+    assert con.execute(counts).fetchall()[1] == ("p1", "mathematics", 2, 2, 11)

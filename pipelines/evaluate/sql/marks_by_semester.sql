@@ -1,14 +1,9 @@
 -- marks_by_semester: grain pupil × subject × school year × semester (the baseline panel).
 -- The school is the one where the pupil got most of those marks (ties: lowest school id).
-with marks as (
-    select * from scored_marks
-),
-
-by_school as (
-    select pupil_id, subject, school_year, semester, school_id, municipality,
-           count(*) as n_marks, sum(grade_score) as sum_marks
-    from marks
-    group by all
+-- {by_school}: the scored marks counted per pupil × subject × school year × semester × school:
+-- core.marks_by_school, kept by transform, or counted here from scored_marks when a warehouse has none.
+with by_school as (
+    {by_school}
 ),
 
 final as (

@@ -34,41 +34,76 @@ by_breakdown as (
     from consultations
 ),
 
-cube as (
-    select
-        breakdown, project_code, municipality, school_year, semester, level,
-        grouping(project_code) as all_project,
-        grouping(municipality) as all_municipality,
-        grouping(school_year) as all_school_year,
-        grouping(semester) as all_semester,
-        grouping(level) as all_level,
-        count(distinct pupil_id) as n_pupils_supported,
-        count(*) as n_consultations,
-        coalesce(sum(minutes), 0) / 60.0 as consultation_hours,
-        coalesce(sum(minutes) filter (where mode = 'remote'), 0) / 60.0 as hours_remote,
-        count(distinct staff_id) as n_staff,
-        count(distinct school_id) as n_schools,
-        count(*) filter (where mode = 'remote') / nullif(count(mode), 0) as share_remote
+margins as (
+    -- the 32 grouping sets of the cube as bit masks (16 project, 8 municipality, 4 school year,
+    -- 2 semester, 1 level); a key totalled over is 'ALL' (the margin tells it from a value 'ALL')
+    select range as margin from range(32)
+),
+
+finest_ids as (
+    -- who is counted in each finest cell: a distinct count over a margin is a distinct count over
+    -- these (far fewer rows than consultations)
+    select distinct breakdown, project_code, municipality, school_year, semester, level, 'pupil' as kind, pupil_id as id
     from by_breakdown
-    group by breakdown, cube (project_code, municipality, school_year, semester, level)
+    union all
+    select distinct breakdown, project_code, municipality, school_year, semester, level, 'staff', staff_id
+    from by_breakdown
+    union all
+    select distinct breakdown, project_code, municipality, school_year, semester, level, 'school', school_id
+    from by_breakdown
+),
+
+distinct_counts as (
+    select breakdown, margin, project_code, municipality, school_year, semester, level,
+           count(distinct id) filter (where kind = 'pupil') as n_pupils_supported,
+           count(distinct id) filter (where kind = 'staff') as n_staff,
+           count(distinct id) filter (where kind = 'school') as n_schools
+    from (
+        select f.breakdown, m.margin,
+               case when m.margin & 16 = 16 then 'ALL' else f.project_code end as project_code,
+               case when m.margin & 8 = 8 then 'ALL' else f.municipality end as municipality,
+               case when m.margin & 4 = 4 then 'ALL' else f.school_year end as school_year,
+               case when m.margin & 2 = 2 then 'ALL' else f.semester end as semester,
+               case when m.margin & 1 = 1 then 'ALL' else f.level end as level,
+               f.kind, f.id
+        from finest_ids f
+        cross join margins m
+    )
+    group by all
+),
+
+sums as (
+    select breakdown, margin, project_code, municipality, school_year, semester, level,
+           count(*) as n_consultations,
+           coalesce(sum(minutes), 0) / 60.0 as consultation_hours,
+           coalesce(sum(minutes) filter (where mode = 'remote'), 0) / 60.0 as hours_remote,
+           count(*) filter (where mode = 'remote') / nullif(count(mode), 0) as share_remote
+    from (
+        select b.breakdown, m.margin,
+               case when m.margin & 16 = 16 then 'ALL' else b.project_code end as project_code,
+               case when m.margin & 8 = 8 then 'ALL' else b.municipality end as municipality,
+               case when m.margin & 4 = 4 then 'ALL' else b.school_year end as school_year,
+               case when m.margin & 2 = 2 then 'ALL' else b.semester end as semester,
+               case when m.margin & 1 = 1 then 'ALL' else b.level end as level,
+               b.minutes, b.mode
+        from by_breakdown b
+        cross join margins m
+    )
+    group by all
 ),
 
 final as (
     select
-        breakdown,
-        case when all_project = 1 then 'ALL' else project_code end as project_code,
-        case when all_municipality = 1 then 'ALL' else municipality end as municipality,
-        case when all_school_year = 1 then 'ALL' else school_year end as school_year,
-        case when all_semester = 1 then 'ALL' else semester end as semester,
-        case when all_level = 1 then 'ALL' else level end as level,
-        n_pupils_supported,
-        n_consultations,
-        consultation_hours,
-        hours_remote,
-        n_staff,
-        n_schools,
-        share_remote
-    from cube
+        breakdown, project_code, municipality, school_year, semester, level,
+        d.n_pupils_supported,
+        s.n_consultations,
+        s.consultation_hours,
+        s.hours_remote,
+        d.n_staff,
+        d.n_schools,
+        s.share_remote
+    from sums s
+    join distinct_counts d using (breakdown, margin, project_code, municipality, school_year, semester, level)
 )
 
 select * from final

@@ -1,5 +1,6 @@
 -- Reported costs per project × municipality × school year × cost category, with 'ALL' margins
 -- (GROUP BY CUBE). Disclosure control (the compensations line is pupils' payments) is in programme.py.
+-- {costs}: core.costs, or an empty relation where the warehouse lacks it (programme.cube_sql).
 with costs as (
     select
         coalesce(project_code, 'none') as project_code,
@@ -7,7 +8,7 @@ with costs as (
         coalesce(school_year, 'unknown') as school_year,
         coalesce(cost_category, 'unknown') as cost_category,
         amount_eur
-    from core.costs
+    from {costs}
 ),
 
 cube as (

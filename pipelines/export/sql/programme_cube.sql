@@ -4,23 +4,26 @@
 -- participants' minutes, plus head counts × minutes for participants who were counted, not listed.
 -- financial_top1_eur / financial_top2_eur: the largest and second-largest pupil's payments in the cell
 -- (for the dominance rule; dropped before anything is written).
+-- {activity_participants}, {activities}, {financial_support}: core.activity_participants,
+-- core.activities and core.financial_support, or empty relations where the warehouse lacks them
+-- (programme.cube_sql).
 with listed as (
     select project_code, municipality, school_year, semester, pupil_id,
            'activity' as source, minutes / 60.0 as hours, 0.0 as amount_eur
-    from core.activity_participants
+    from {activity_participants}
 ),
 
 counted as (
     select project_code, municipality, school_year, semester, null as pupil_id,
            'activity' as source, (n_participants - n_listed) * minutes / 60.0 as hours, 0.0 as amount_eur
-    from core.activities
+    from {activities}
     where n_participants > n_listed
 ),
 
 paid as (
     select project_code, municipality, school_year, semester, pupil_id,
            'financial' as source, 0.0 as hours, amount_eur
-    from core.financial_support
+    from {financial_support}
 ),
 
 rows as (

@@ -5,24 +5,26 @@
 -- happened; and how many of them the rosters show still enrolled at the end of that school year
 -- (a roster row of that year without a leaving date, at any school). Feeds esf_indicators.csv and
 -- the per-pupil figures of costs.csv.
+-- {activity_participants}, {activities}, {financial_support}, {pupils}: those core tables, or empty
+-- relations where the warehouse lacks them (programme.cube_sql).
 with supported as (
     select project_code, municipality, school_year, pupil_id, school_id, minutes / 60.0 as hours
     from core.consultations
     union all
     select project_code, municipality, school_year, pupil_id, school_id, minutes / 60.0
-    from core.activity_participants
+    from {activity_participants}
     union all
     select project_code, municipality, school_year, null, school_id, (n_participants - n_listed) * minutes / 60.0
-    from core.activities
+    from {activities}
     where n_participants > n_listed
     union all
     select project_code, municipality, school_year, pupil_id, school_id, 0.0
-    from core.financial_support
+    from {financial_support}
 ),
 
 enrolment as (
     select pupil_id, school_year, bool_or(left_on is null) as enrolled_at_end
-    from core.pupils
+    from {pupils}
     group by all
 ),
 

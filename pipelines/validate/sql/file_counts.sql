@@ -1,27 +1,10 @@
 -- Per file: rows in staging that passed validation, and rows quarantined at ingest or
 -- validation, each data row once (a row breaking three rules is one quarantined row), so
 -- rows_read = rows_loaded + rows_quarantined holds for every file.
+-- Staged rows per file come from the per-file counts this run kept or recounted (validate_file_months).
 with staged as (
-    select source_file, count(*) as n
-    from (
-        select source_file from validate_frame_schools
-        union all
-        select source_file from validate_frame_pupils
-        union all
-        select source_file from validate_frame_plans
-        union all
-        select source_file from validate_frame_consultations
-        union all
-        select source_file from validate_frame_grades
-        union all
-        select source_file from validate_frame_activities
-        union all
-        select source_file from validate_frame_financial_support
-        union all
-        select source_file from validate_frame_costs
-        union all
-        select source_file from validate_frame_attendance
-    )
+    select source_file, sum(row_count) as n
+    from validate_file_months
     group by all
 ),
 

@@ -1,7 +1,8 @@
 -- Every file with rows in the frames, and whether its row-local rules must be judged this run:
 -- yes unless validation.judged_files holds the same version (sha256 and ingested_at, as ingest
 -- recorded them in meta.files) judged with the same rules and parameters ($fingerprint).
--- A file without a meta.files record is always judged.
+-- A file without a meta.files record is always judged. The grades frame (a view, one row per
+-- staging.grades row) is read as staging.grades: listing files needs none of the view's joins.
 with present as (
     select source_file from validate_frame_schools
     union
@@ -11,7 +12,7 @@ with present as (
     union
     select source_file from validate_frame_consultations
     union
-    select source_file from validate_frame_grades
+    select source_file from staging.grades
     union
     select source_file from validate_frame_activities
     union

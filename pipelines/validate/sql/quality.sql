@@ -1,22 +1,27 @@
 -- validation.quality: one row per school × month (the row's date; rosters and the registry by
--- delivery month; rows rejected at ingest by their file's delivery month). Reads the frames
--- this run built and the quarantine and flags it just wrote.
-with staged as not materialized (
-    select kind, source_file, source_line, school_id, month, null as school_year from validate_frame_schools
+-- delivery month; rows rejected at ingest by their file's delivery month). Reads the per-file row
+-- counts this run kept or recounted (validate_file_months), the frames only for the rows that are
+-- quarantined or flagged, and the quarantine and flags it just wrote.
+with summary as (
+    select kind, school_id, month, school_year, row_count from validate_file_months where frame <> 'costs'
+),
+
+staged as not materialized (
+    select kind, source_file, source_line, school_id, month from validate_frame_schools
     union all
-    select kind, source_file, source_line, school_id, month, school_year from validate_frame_pupils
+    select kind, source_file, source_line, school_id, month from validate_frame_pupils
     union all
-    select kind, source_file, source_line, school_id, month, school_year from validate_frame_plans
+    select kind, source_file, source_line, school_id, month from validate_frame_plans
     union all
-    select kind, source_file, source_line, school_id, month, null from validate_frame_consultations
+    select kind, source_file, source_line, school_id, month from validate_frame_consultations
     union all
-    select kind, source_file, source_line, school_id, month, null from validate_frame_grades
+    select kind, source_file, source_line, school_id, month from validate_frame_grades
     union all
-    select kind, source_file, source_line, school_id, month, null from validate_frame_activities
+    select kind, source_file, source_line, school_id, month from validate_frame_activities
     union all
-    select kind, source_file, source_line, school_id, month, null from validate_frame_financial_support
+    select kind, source_file, source_line, school_id, month from validate_frame_financial_support
     union all
-    select kind, source_file, source_line, school_id, month, null from validate_frame_attendance
+    select kind, source_file, source_line, school_id, month from validate_frame_attendance
 ),
 
 ingest_rejected as (
@@ -35,23 +40,38 @@ validate_rejected as (
     select distinct source_file, source_line from quarantine.rows where stage = 'validate'
 ),
 
-received as not materialized (
-    select
-        s.kind, s.source_file, s.source_line, s.school_id, s.month, s.school_year,
-        v.source_file is not null as quarantined
+-- the staged rows some quarantine or flag names (few): one pass over the frames
+named as materialized (
+    select s.source_file, s.source_line, s.school_id, s.month
     from staged s
-    left join validate_rejected v using (source_file, source_line)
+    semi join (
+        select source_file, source_line from validate_rejected
+        union
+        select source_file, source_line from validation.flags
+    ) k on k.source_file = s.source_file and k.source_line = s.source_line
+),
+
+received_named as (
+    select source_file, source_line, school_id, month from named
     union all
-    select kind, source_file, source_line, school_id, month, null, true from ingest_rejected
+    select source_file, source_line, school_id, month from ingest_rejected
 ),
 
 row_counts as (
     select
         school_id, month,
-        count(*) as rows_received,
-        count(*) filter (where not quarantined) as rows_loaded,
-        count(*) filter (where quarantined) as rows_quarantined
-    from received
+        cast(sum(rows_received) as bigint) as rows_received,
+        cast(sum(rows_received) - sum(rows_quarantined) as bigint) as rows_loaded,
+        cast(sum(rows_quarantined) as bigint) as rows_quarantined
+    from (
+        select school_id, month, row_count as rows_received, 0 as rows_quarantined from summary
+        union all
+        select n.school_id, n.month, 0, 1
+        from named n
+        semi join validate_rejected v on v.source_file = n.source_file and v.source_line = n.source_line
+        union all
+        select school_id, month, 1, 1 from ingest_rejected
+    )
     group by all
 ),
 
@@ -61,7 +81,7 @@ warning_counts as (
     from (
         select r.school_id, r.month, count(*) as n
         from validation.flags f
-        join received r using (source_file, source_line)
+        join received_named r using (source_file, source_line)
         group by all
         union all
         select school_id, substr(value, 1, 7) as month, count(*) as n
@@ -80,11 +100,11 @@ school_months as (
 
 -- delivered = rows that could be read; a line rejected at ingest has no trustworthy date or year
 dated_kinds as (
-    select distinct school_id, month, kind from staged where kind in ('consultations', 'grades')
+    select distinct school_id, month, kind from summary where kind in ('consultations', 'grades')
 ),
 
 yearly_kinds as (
-    select distinct school_id, school_year, kind from staged where kind in ('pupils', 'plans')
+    select distinct school_id, school_year, kind from summary where kind in ('pupils', 'plans')
 ),
 
 final as (

@@ -828,7 +828,7 @@ def linked_system(
     A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
     `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
     protection interval although their count is k or more (a count that moved by 1..k-1 since it was
-    last published, export/temporal.py: pinned, it would give the few pupils' figures by difference).
+    last published, pipelines/disclosure_time.py: pinned, it would give the few pupils' figures by difference).
     `cells`: `linked_cells(tables, all_value)`, when the caller has it already.
     """
     rank, eqs, cell_of = cells or linked_cells(tables, all_value)
@@ -907,7 +907,7 @@ def audited_patterns(
     the records they follow the records' pattern, which already passes (3 rounds, 5 s).
     `start` (one mapping per table, count columns): cells withheld from the outset, e.g. because another
     file that publishes the same cell withholds it. `sensitive` (same form): rows withheld from the outset
-    whose figures the LP audit must protect as if their count were 1..k-1 (export/temporal.py).
+    whose figures the LP audit must protect as if their count were 1..k-1 (pipelines/disclosure_time.py).
     """
     primary = primary or count_columns[0]
     derived = [r.name for r in rules if r.name not in count_columns]
