@@ -46,6 +46,19 @@ class _Equation:
     has_margin: np.ndarray  # per group: a margin row is published, so the group is an equation
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What suppression needs of a table's keys alone: its equations and each row's rank. Computed
+    once for a table suppressed again and again (the LP audit's rounds), not once per pattern."""
+
+    eqs: list[_Equation]
+    rank: np.ndarray
+
+
+def layout(frame: pd.DataFrame, keys: Sequence[str], all_value: str = ALL) -> Layout:
+    return Layout(equations(frame, keys, all_value), _key_rank(frame, keys, all_value))
+
+
 def sort_rows(frame: pd.DataFrame, keys: Sequence[str], all_value: str = ALL) -> pd.DataFrame:
     """Rows in key order with each key's margin last; the order every export is written in."""
     return frame.iloc[np.argsort(_key_rank(frame, keys, all_value))].reset_index(drop=True)
@@ -119,19 +132,21 @@ def suppression_pattern(
     primary: str | None = None,
     start: Mapping[str, np.ndarray] | None = None,
     all_value: str = ALL,
+    keys_layout: Layout | None = None,
 ) -> dict[str, np.ndarray]:
     """Which cell of each count column to withhold (boolean mask per column, in row order).
 
     `primary` (default: the first count column) counts the people the row describes; where it
     is withheld the whole row is withheld, and the other count columns start from that pattern.
     `start` adds cells already withheld elsewhere (a linked table sharing these rows).
+    `keys_layout`: `layout(frame, keys, all_value)`, when the caller has it already.
     """
     if k < 1:
         raise ValueError("k must be at least 1")
     primary = primary or count_columns[0]
     start = start or {}
-    eqs = equations(frame, keys, all_value)
-    rank = _key_rank(frame, keys, all_value)
+    keys_layout = keys_layout or layout(frame, keys, all_value)
+    eqs, rank = keys_layout.eqs, keys_layout.rank
     none = np.zeros(len(frame), dtype=bool)
 
     def initial(column: str, values: np.ndarray) -> np.ndarray:
@@ -209,6 +224,7 @@ def linked_patterns(
     primary: str | None = None,
     start: Sequence[Mapping[str, np.ndarray]] | None = None,
     all_value: str = ALL,
+    layouts: Sequence[Layout] | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Suppression patterns for tables that publish the same cells, withheld alike in all of them.
 
@@ -216,12 +232,17 @@ def linked_patterns(
     shared cells (e.g. the summary table repeated inside the by-subject and by-role tables).
     Without this, a cell withheld in one file could be read off another. A single table may have
     no breakdown (None). `start` (one mapping per table) adds cells withheld for other reasons,
-    such as the linear-programming audit.
+    such as the linear-programming audit. `layouts`: each table's `layout`, when the caller has them.
     """
+    layouts = layouts or [layout(frame, keys, all_value) for frame, keys, _ in tables]
     if len(tables) == 1 and tables[0][2] is None:
         frame, keys, _ = tables[0]
         first = dict(start[0]) if start else None
-        return [suppression_pattern(frame, keys, count_columns, k, primary=primary, start=first, all_value=all_value)]
+        return [
+            suppression_pattern(
+                frame, keys, count_columns, k, primary=primary, start=first, all_value=all_value, keys_layout=layouts[0]
+            )
+        ]
     positions: list[np.ndarray] = []
     shared_keys: list[tuple[str, ...]] | None = None
     for frame, keys, breakdown in tables:
@@ -250,7 +271,7 @@ def linked_patterns(
             for column in count_columns:
                 begin[column][positions[i]] |= shared[column]
             patterns[i] = suppression_pattern(
-                frame, keys, count_columns, k, primary=primary, start=begin, all_value=all_value
+                frame, keys, count_columns, k, primary=primary, start=begin, all_value=all_value, keys_layout=layouts[i]
             )
             for column in count_columns:
                 grown = shared[column] | patterns[i][column][positions[i]]

@@ -29,12 +29,17 @@ for every withheld cell with true value x, feasible max − feasible min ≥ max
 
 Speed: the LP is split into independent blocks (connected components of the constraints among
 withheld cells), and a cell is only solved for when the feasible points already found (the true
-table, and the optimum of every earlier LP in its block) do not show the interval wide enough.
-Each block is one HiGHS model: rows over a single unknown are passed as its bounds, the first LP
-is solved with presolve and dual simplex, and every later one only changes the objective and
-re-solves from the last basis. On a monthly re-run, counts that moved since last published make a
-large share of the withheld cells sensitive (the demo's June re-run: one block of ~2,750 unknowns,
-half of them sensitive, several rounds): see BENCHMARKS.md ("Monthly re-run export").
+table, the optimum of every earlier LP in its block, and the last round's points that still meet
+every constraint) do not show the interval wide enough. Each block is one HiGHS model: rows over a
+single unknown are passed as its bounds, the two weighted LPs are solved from scratch with presolve
+and dual simplex, and every later one only changes the objective and re-solves from the last basis.
+In a large block (_Neighbourhoods) a cell is first tried on small LPs over the constraints near it:
+a relaxed one whose interval contains the exact one (narrower than required: exposed) and a
+restricted one whose optima are feasible points (wide enough: protected); only cells neither
+settles get LPs on the whole block. The verdicts are the same, so the same cells are withheld. On a
+monthly re-run, counts that moved since last published make many withheld cells sensitive (the
+18k-pupil increment: one block of ~2,500 unknowns, ~560 of them sensitive, five rounds): see
+BENCHMARKS.md ("Monthly re-run export").
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from pipelines.disclosure import ALL, equations, linked_patterns
+from pipelines.disclosure import ALL, Layout, equations, layout, linked_patterns
 
 log = logging.getLogger("atbalsts.export")
 
@@ -101,12 +107,22 @@ class System:
 
 @dataclass
 class Audit:
-    """Per audited column: the feasible interval of each withheld cell (NaN where published)."""
+    """Per audited column: the feasible interval of each withheld cell (NaN where published).
+
+    `low`/`high`: the exact interval where an LP was solved for the cell; for a cell wide enough
+    without one, the values feasible points reached; for an exposed cell a relaxed LP settled, an
+    interval containing the exact one (also narrower than required). `reached_low`/`reached_high`:
+    only values feasible points reached, which stay feasible when more cells are withheld (`seen`).
+    """
 
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
     exposed: dict[str, np.ndarray]  # withheld cells whose interval is narrower than required
-    lps: int = 0
+    reached_low: dict[str, np.ndarray] = field(default_factory=dict)
+    reached_high: dict[str, np.ndarray] = field(default_factory=dict)
+    points: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # feasible points (cell keys, values)
+    lps: int = 0  # on whole blocks
+    local_lps: int = 0  # relaxed, on neighbourhoods of one cell
     blocks: int = 0
     largest_block: int = 0
     stats: dict[str, int] = field(default_factory=dict)
@@ -133,12 +149,15 @@ def audit(
     bounds: Sequence[RowBound] = (),
     required: Callable[[np.ndarray], np.ndarray] = protection,
     seen: Audit | None = None,
+    earlier: Audit | None = None,
 ) -> Audit:
     """Feasible interval of every withheld cell of the ruled columns, block by block.
 
     `seen`: an audit of the same tables with fewer cells withheld. Its feasible points stay
     feasible when more is withheld (a published value becomes an unknown at its true value), so
     its intervals are a head start and most cells need no LP at all.
+    `earlier`: an audit of the same tables with any other pattern (the last round's): those of its
+    feasible points that satisfy every constraint of this system (checked) are a head start too.
     """
     columns = [r.name for r in rules]
     rule_of = {r.name: r for r in rules}
@@ -196,8 +215,21 @@ def audit(
         for column in columns:
             vars_ = var_of[column][var_of[column] >= 0]
             cells = np.flatnonzero(var_of[column] >= 0)
-            low_seen[vars_] = np.fmin(low_seen[vars_], seen.low[column][cells])
-            high_seen[vars_] = np.fmax(high_seen[vars_], seen.high[column][cells])
+            low_seen[vars_] = np.fmin(low_seen[vars_], seen.reached_low[column][cells])
+            high_seen[vars_] = np.fmax(high_seen[vars_], seen.reached_high[column][cells])
+    size = len(system.rank)
+    keys = np.array([columns.index(c) * size + i for c, i in zip(var_column, var_cell, strict=True)], dtype=np.int64)
+    points: list[tuple[np.ndarray, np.ndarray]] = []  # feasible points found: (variables, values), truth elsewhere
+    constraints = _Rows.of(rows, range(n), n)
+    # Points are kept as the unknowns they move from the true table, and the restricted LPs hold far
+    # unknowns at their true values: both need the true table to be feasible. It is, unless a cell was
+    # withheld from the outset at 0 while the attacker is told a withheld count is at least 1.
+    truth_feasible = _feasible(constraints, truth[:, None], lower[:, None])[0] if n else True
+    if earlier is not None and earlier.points and truth_feasible:
+        for vars_, values in _still_feasible(earlier.points, keys, truth, lower, constraints):
+            np.minimum.at(low_seen, vars_, values)
+            np.maximum.at(high_seen, vars_, values)
+            points.append((vars_, values))
     solved_low = np.full(n, np.nan)
     solved_high = np.full(n, np.nan)
     result = Audit(low={}, high={}, exposed={})
@@ -210,26 +242,103 @@ def audit(
     result.blocks = len(blocks)
     result.largest_block = max((len(b) for b in blocks), default=0)
     for block in blocks:
-        block_constraints = [rows[r] for r in block_rows.get(int(block_of[block[0]]), [])]
-        result.lps += _audit_block(
-            block, block_constraints, lower, integer, need, low_seen, high_seen, solved_low, solved_high
+        block_constraints = _Rows.of(
+            [rows[r] for r in block_rows.get(int(block_of[block[0]]), [])],
+            {int(v): i for i, v in enumerate(block)},
+            len(block),
         )
+        lps, local_lps = _audit_block(
+            block,
+            block_constraints,
+            lower,
+            truth,
+            integer,
+            need,
+            low_seen,
+            high_seen,
+            solved_low,
+            solved_high,
+            points if truth_feasible else None,
+        )
+        result.lps += lps
+        result.local_lps += local_lps
     low = np.where(np.isnan(solved_low), low_seen, solved_low)
     high = np.where(np.isnan(solved_high), high_seen, solved_high)
     width = np.array([_width(lo, hi, i) for lo, hi, i in zip(low, high, integer, strict=True)])
     exposed_var = width < need - EPS
     for column in columns:
         size = len(system.rank)
-        result.low[column] = np.full(size, np.nan)
-        result.high[column] = np.full(size, np.nan)
-        result.exposed[column] = np.zeros(size, dtype=bool)
         vars_ = var_of[column][var_of[column] >= 0]
         cells = np.flatnonzero(var_of[column] >= 0)
-        result.low[column][cells] = low[vars_]
-        result.high[column][cells] = high[vars_]
+        for out, per_var in (
+            (result.low, low),
+            (result.high, high),
+            (result.reached_low, low_seen),
+            (result.reached_high, high_seen),
+        ):
+            out[column] = np.full(size, np.nan)
+            out[column][cells] = per_var[vars_]
+        result.exposed[column] = np.zeros(size, dtype=bool)
         result.exposed[column][cells] = exposed_var[vars_]
+    result.points = [(keys[vars_], values) for vars_, values in points[-MAX_POINTS:]]
     result.stats = {"variables": n, "constraints": len(rows)}
     return result
+
+
+MAX_POINTS = 5000  # feasible points handed to the next round (each holds only the unknowns it moved)
+
+
+def _still_feasible(
+    points: list[tuple[np.ndarray, np.ndarray]],
+    keys: np.ndarray,
+    truth: np.ndarray,
+    lower: np.ndarray,
+    constraints: _Rows,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The earlier points (cell keys, values) that are feasible here, as (variables, values).
+
+    Each is read as a point of this system (an unknown here that the point did not move, or did not
+    know, at its true value; a cell it moved that is published here at its published value) and kept
+    only if it meets every constraint and bound here, within the solver's own tolerance: no point is
+    taken on trust, so the verdicts are those LPs on this system would give."""
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+    mapped: list[tuple[np.ndarray, np.ndarray]] = []
+    for cells, values in points:
+        at = np.searchsorted(sorted_keys, cells)
+        known = (at < len(sorted_keys)) & (sorted_keys[np.minimum(at, len(sorted_keys) - 1)] == cells)
+        vars_ = order[at[known]]
+        if len(vars_) and (values[known] >= lower[vars_] - FEASIBLE).all():
+            mapped.append((vars_, values[known]))
+    if not mapped:
+        return mapped
+    n = len(truth)
+    moved = sparse.csc_matrix(
+        (
+            np.concatenate([values - truth[vars_] for vars_, values in mapped]),
+            (
+                np.concatenate([vars_ for vars_, _ in mapped]),
+                np.repeat(np.arange(len(mapped)), [len(vars_) for vars_, _ in mapped]),
+            ),
+        ),
+        shape=(n, len(mapped)),
+    )
+    points_at = moved.toarray() + truth[:, None]
+    ok = _feasible(constraints, points_at, lower[:, None])
+    return [point for point, feasible in zip(mapped, ok, strict=True) if feasible]
+
+
+def _feasible(constraints: _Rows, x: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """For each column of `x` (one point per column): every bound and constraint holds, within the
+    solver's own tolerance."""
+    activity = constraints.matrix @ x
+    low, high = constraints.low[:, None], constraints.high[:, None]
+    slack = FEASIBLE * (1.0 + np.abs(np.where(np.isfinite(low), low, high)))
+    rows_ok = ((activity >= low - slack) & (activity <= high + slack)).all(axis=0)
+    return rows_ok & (x >= lower - FEASIBLE).all(axis=0)
+
+
+FEASIBLE = 1e-7  # HiGHS's primal feasibility tolerance
 
 
 def _blocks(n: int, rows: list[tuple[dict[int, float], float, float]]) -> np.ndarray:
@@ -254,44 +363,66 @@ def _blocks(n: int, rows: list[tuple[dict[int, float], float, float]]) -> np.nda
 
 def _audit_block(
     block: np.ndarray,
-    rows: list[tuple[dict[int, float], float, float]],
+    rows: _Rows,
     lower: np.ndarray,
+    truth: np.ndarray,
     integer: np.ndarray,
     need: np.ndarray,
     low_seen: np.ndarray,
     high_seen: np.ndarray,
     solved_low: np.ndarray,
     solved_high: np.ndarray,
-) -> int:
-    """Widen the seen range of each variable with LP optima until it is wide enough or exact."""
-    model = _Model(block, rows, lower[block])
+    points: list[tuple[np.ndarray, np.ndarray]] | None,
+) -> tuple[int, int]:
+    """Widen the seen range of each variable with LP optima until it is wide enough or exact; LPs
+    near a variable (_Neighbourhoods) settle most of them before any LP on the whole block.
+
+    `rows` are the block's constraints over its variables in block order. `points`: where to keep the
+    feasible points found (None: the true table is not feasible, so no point is kept and no LP holds
+    unknowns at their true values). Returns the LPs solved on the whole block and on neighbourhoods."""
+    model: _Model | None = None
+    near = (
+        _Neighbourhoods(block, rows, lower[block], truth[block], points) if len(block) >= NEIGHBOURHOODS_FROM else None
+    )
     lps = 0
 
     def wide_enough(v: int) -> bool:
         return _width(low_seen[v], high_seen[v], integer[v]) >= need[v] - EPS
 
-    def solve(objective: np.ndarray) -> np.ndarray | None:
-        nonlocal lps
+    def solve(objective: np.ndarray, cold: bool = False) -> np.ndarray | None:
+        nonlocal lps, model
+        if model is None:
+            model = _Model.of(rows, lower[block])
         lps += 1
-        return model.optimum(objective)
+        return model.optimum(objective, cold)
 
     def learn(x: np.ndarray | None) -> None:
         if x is not None:
             np.minimum.at(low_seen, block, x)
             np.maximum.at(high_seen, block, x)
+            if points is not None:
+                points.append(_moved(block, x, truth))
 
     size = len(block)
-    open_ = [v for v in block if not wide_enough(v)]
-    if open_:  # two cheap LPs move every open variable at once
+    open_ = np.array([i for i, v in enumerate(block) if not wide_enough(v)], dtype=np.int64)
+    if len(open_):  # two cheap LPs move every open variable at once
         weights = np.zeros(size)
-        weights[[model.local[v] for v in open_]] = 1.0 / need[open_]
+        weights[open_] = 1.0 / need[block[open_]]
+        # The opposite corner is far: from scratch it took a third of the time the ~3,000 pivots
+        # from the first one's basis took (a monthly re-run's support audit, 2,500 unknowns).
         for sign in (-1.0, 1.0):
-            learn(solve(sign * weights))
-    for v in block:
+            learn(solve(sign * weights, cold=True))
+    for i, v in enumerate(block):
         if wide_enough(v):
             continue
+        outer = near.settle(i, need[v], bool(integer[v]), low_seen, high_seen) if near else None
+        if outer is not None:  # exposed for certain: the exact interval lies inside this one
+            solved_low[v], solved_high[v] = outer
+            continue
+        if wide_enough(v):  # protected for certain: feasible points near it reach that far
+            continue
         objective = np.zeros(size)
-        objective[model.local[v]] = -1.0
+        objective[i] = -1.0
         x = solve(objective)
         if x is None:
             high_seen[v] = np.inf
@@ -299,10 +430,152 @@ def _audit_block(
         solved_high[v] = high_seen[v]
         if wide_enough(v):
             continue
-        objective[model.local[v]] = 1.0
+        objective[i] = 1.0
         learn(solve(objective))
         solved_low[v] = low_seen[v]
-    return lps
+    return lps, near.lps if near else 0
+
+
+# Below this many unknowns an LP on the whole block costs little more than one on a neighbourhood,
+# and the neighbourhoods' extra LPs do not pay (measured: a block of 330 unknowns took twice as long
+# with them, one of 1,150 a little less, the monthly re-run's ~2,500 a third).
+NEIGHBOURHOODS_FROM = 1000
+
+
+@dataclass
+class _Rows:
+    """Linear constraints low ≤ matrix · x ≤ high (CSR, one row per constraint)."""
+
+    matrix: sparse.csr_matrix
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Sequence[tuple[dict[int, float], float, float]], position: Mapping[int, int], size: int) -> _Rows:
+        """From (coefficients by variable, low, high); `position`: each variable's column."""
+        lengths = np.array([len(coef) for coef, _, _ in rows], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        nnz = int(indptr[-1])
+        index = np.fromiter((position[v] for coef, _, _ in rows for v in coef), dtype=np.int64, count=nnz)
+        value = np.fromiter((a for coef, _, _ in rows for a in coef.values()), dtype=float, count=nnz)
+        matrix = sparse.csr_matrix((value, index, indptr), shape=(len(rows), size))
+        low = np.array([low for _, low, _ in rows], dtype=float)
+        high = np.array([high for _, _, high in rows], dtype=float)
+        return cls(matrix, low, high)
+
+    def take(self, rows: np.ndarray, columns: np.ndarray | None = None) -> _Rows:
+        matrix = self.matrix[rows]
+        return _Rows(matrix if columns is None else matrix[:, columns], self.low[rows], self.high[rows])
+
+
+def _moved(variables: np.ndarray, x: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A feasible point as the unknowns it moves from the true table, and their values."""
+    moved = np.abs(x - truth[variables]) > EPS
+    return variables[moved], x[moved]
+
+
+class _Neighbourhoods:
+    """LPs over the constraints near one variable, which settle most cells without the block's LPs.
+
+    Why: on a monthly re-run most LPs on the whole block (~2,500 unknowns) only confirmed that a cell
+    is exposed (its largest and smallest value, each round). Near a cell (its constraints, then those
+    of every unknown in them, ...) two small LPs bound its interval from both sides:
+    * relaxed: only the constraints near it. Dropping constraints widens the feasible set, so this
+      interval contains the exact one: narrower than required, the cell is exposed for certain;
+    * restricted: every unknown farther away held at its true value, so each optimum is a feasible
+      point of the whole block: wide enough, the cell is protected for certain.
+    Either way the verdict is the one the block's LPs give. The neighbourhood grows step by step and
+    gives up to the block's LPs when neither settles it or it grows past half the block.
+    """
+
+    FIRST_STEP = 2  # one step (the cell's own equations) cannot bound a cell whose partners are unknowns
+    LAST_STEP = 4
+
+    def __init__(
+        self,
+        block: np.ndarray,
+        rows: _Rows,
+        lower: np.ndarray,
+        truth: np.ndarray,
+        points: list[tuple[np.ndarray, np.ndarray]] | None,
+    ):
+        self.block = block
+        self.rows = rows
+        self.by_variable = rows.matrix.T.tocsr()  # the constraints of each variable
+        self.lower = lower
+        self.truth = truth
+        self.at_truth = rows.matrix @ truth
+        self.points = points
+        self.size = len(block)
+        self.highs = _highs()  # one solver for every neighbourhood's model, one at a time
+        self.lps = 0
+
+    def settle(
+        self, i: int, need: float, integer: bool, low_seen: np.ndarray, high_seen: np.ndarray
+    ) -> tuple[float, float] | None:
+        """An interval containing every feasible value of the block's `i`-th variable when it is
+        narrower than `need`. Else None, with `low_seen`/`high_seen` (by variable number) widened by
+        the restricted optima."""
+        v = int(self.block[i])
+        in_rows = np.zeros(self.rows.matrix.shape[0], dtype=bool)
+        in_vars = np.zeros(self.size, dtype=bool)
+        in_vars[i] = True
+        frontier = np.array([i])
+        for step in range(1, self.LAST_STEP + 1):
+            new_rows = np.unique(self.by_variable[frontier].indices)
+            new_rows = new_rows[~in_rows[new_rows]]
+            in_rows[new_rows] = True
+            frontier = np.unique(self.rows.matrix[new_rows].indices)
+            frontier = frontier[~in_vars[frontier]]
+            in_vars[frontier] = True
+            if not len(frontier) or in_vars.sum() > self.size // 2:
+                return None  # the neighbourhood is the block, or nearly: the block's LPs are as cheap
+            if step < self.FIRST_STEP:
+                continue
+            members = np.flatnonzero(in_vars)
+            at = int(np.searchsorted(members, i))
+            relaxed = _Model.of(self.rows.take(np.flatnonzero(in_rows), members), self.lower[members], self.highs)
+            high = self._optimum(relaxed, at, -1.0)
+            # The relaxed minimum is at most the smallest value seen: if even that leaves the interval
+            # wide enough, this neighbourhood cannot show it narrow.
+            if _width(min(low_seen[v], high), high, integer) < need - EPS:
+                low = self._optimum(relaxed, at, 1.0)
+                if _width(low, high, integer) < need - EPS:
+                    return low, high
+            if self.points is None:
+                continue
+            restricted = _Model.of(self._held(members), self.lower[members], self.highs)
+            for sign in (-1.0, 1.0):
+                x = self._solve(restricted, at, sign)
+                if x is None:
+                    if sign < 0:
+                        high_seen[v] = np.inf
+                    continue
+                variables = self.block[members]
+                np.minimum.at(low_seen, variables, x)
+                np.maximum.at(high_seen, variables, x)
+                moved = np.abs(x - self.truth[members]) > EPS
+                self.points.append((variables[moved], x[moved]))
+                if _width(low_seen[v], high_seen[v], integer) >= need - EPS:
+                    return None
+        return None
+
+    def _held(self, members: np.ndarray) -> _Rows:
+        """Every constraint over `members`, with each other variable at its true value."""
+        touching = np.unique(self.by_variable[members].indices)
+        inside = self.rows.take(touching, members)
+        held = self.at_truth[touching] - inside.matrix @ self.truth[members]
+        return _Rows(inside.matrix, inside.low - held, inside.high - held)
+
+    def _solve(self, model: _Model, at: int, sign: float) -> np.ndarray | None:
+        objective = np.zeros(model.size)
+        objective[at] = sign
+        self.lps += 1
+        return model.optimum(objective)
+
+    def _optimum(self, model: _Model, at: int, sign: float) -> float:
+        x = self._solve(model, at, sign)
+        return -sign * np.inf if x is None else float(x[at])
 
 
 class _Model:
@@ -310,42 +583,58 @@ class _Model:
 
     def __init__(self, block: np.ndarray, rows: list[tuple[dict[int, float], float, float]], lower: np.ndarray):
         self.local = {int(v): i for i, v in enumerate(block)}
-        self.size = len(block)
+        self._load(_Rows.of(rows, self.local, len(block)), lower)
+
+    @classmethod
+    def of(cls, rows: _Rows, lower: np.ndarray, highs: highspy.Highs | None = None) -> _Model:
+        """A model over the columns of `rows`, each at least `lower`; in `highs` (replacing the model
+        it held: a new solver costs more than a small LP) or a new solver."""
+        model = cls.__new__(cls)
+        model.local = {}
+        model._load(rows, lower, highs)
+        return model
+
+    def _load(self, rows: _Rows, lower: np.ndarray, highs: highspy.Highs | None = None) -> None:
+        self.size = rows.matrix.shape[1]
         inf = highspy.kHighsInf
-        col_lower = lower.astype(float)
-        col_upper = np.full(self.size, inf)
+        matrix = rows.matrix.tocsr()
         # A row over one variable is a bound on it: as a bound HiGHS needs no row (and no basis
         # position) for it (about a fifth of the rows on the demo's monthly re-run).
-        kept = []
-        for coef, low, high in rows:
-            if len(coef) != 1:
-                kept.append((coef, low, high))
-                continue
-            ((v, a),) = coef.items()
-            i = self.local[v]
-            low, high = (low / a, high / a) if a > 0 else (high / a, low / a)
-            col_lower[i] = max(col_lower[i], low)
-            col_upper[i] = min(col_upper[i], high)
+        single = np.diff(matrix.indptr) == 1
+        col_lower = np.asarray(lower, dtype=float).copy()
+        col_upper = np.full(self.size, np.inf)
+        if single.any():
+            at = matrix.indptr[:-1][single]
+            column, a = matrix.indices[at], matrix.data[at]
+            low, high = rows.low[single] / a, rows.high[single] / a
+            low, high = np.where(a > 0, low, high), np.where(a > 0, high, low)
+            np.maximum.at(col_lower, column, low)
+            np.minimum.at(col_upper, column, high)
+        kept = matrix[~single]
         lp = highspy.HighsLp()
         lp.num_col_ = self.size
-        lp.num_row_ = len(kept)
+        lp.num_row_ = kept.shape[0]
         lp.col_cost_ = np.zeros(self.size)
         lp.col_lower_ = col_lower
         lp.col_upper_ = np.where(np.isfinite(col_upper), col_upper, inf)
-        lp.row_lower_ = np.array([low if np.isfinite(low) else -inf for _, low, _ in kept], dtype=float)
-        lp.row_upper_ = np.array([high if np.isfinite(high) else inf for _, _, high in kept], dtype=float)
+        lp.row_lower_ = np.where(np.isfinite(rows.low[~single]), rows.low[~single], -inf)
+        lp.row_upper_ = np.where(np.isfinite(rows.high[~single]), rows.high[~single], inf)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(coef) for coef, _, _ in kept])]).astype(np.int32)
-        lp.a_matrix_.index_ = np.array([self.local[v] for coef, _, _ in kept for v in coef], dtype=np.int32)
-        lp.a_matrix_.value_ = np.array([a for coef, _, _ in kept for a in coef.values()], dtype=float)
-        self.highs = _highs()
+        lp.a_matrix_.start_ = kept.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = kept.indices.astype(np.int32)
+        lp.a_matrix_.value_ = kept.data.astype(float)
+        self.highs = highs or _highs()
         self.highs.passModel(lp)
         self.columns = np.arange(self.size, dtype=np.int32)
         self.warm = False
 
-    def optimum(self, objective: np.ndarray) -> np.ndarray | None:
-        """The minimising point, or None when the objective is unbounded below."""
+    def optimum(self, objective: np.ndarray, cold: bool = False) -> np.ndarray | None:
+        """The minimising point, or None when the objective is unbounded below. `cold`: solve from
+        scratch, for an objective far from the last one (cheaper than many pivots from its basis)."""
         self.highs.changeColsCost(self.size, self.columns, objective.astype(float))
+        if cold and self.warm:
+            self.highs.clearSolver()
+            self.warm = False
         if not self.warm:
             # No basis yet: presolve and dual simplex find the first vertex far faster than primal
             # simplex from the slack basis (measured on the demo's monthly re-run: 1,177 iterations
@@ -476,22 +765,16 @@ def _partner(
 # --- Tables → one system, and the fixed point --------------------------------------------------
 
 
-def linked_system(
-    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
-    patterns: Sequence[Mapping[str, np.ndarray]],
-    rules: Sequence[ColumnRule],
-    primary: str,
-    k: int,
-    all_value: str = ALL,
-    sensitive_rows: Sequence[Mapping[str, np.ndarray]] | None = None,
-) -> tuple[System, list[np.ndarray]]:
-    """The cells of linked tables as one system, and each table row's cell number.
+LinkedCells = tuple[np.ndarray, list[tuple[int, np.ndarray, str]], list[np.ndarray]]
 
-    A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
-    `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
-    protection interval although their count is k or more (a count that moved by 1..k-1 since it was
-    last published, pipelines/disclosure_time.py: pinned, it would give the few pupils' figures by difference).
-    """
+
+def linked_cells(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
+    all_value: str = ALL,
+    layouts: Sequence[Layout] | None = None,
+) -> LinkedCells:
+    """The part of `linked_system` that depends on the tables' keys alone (computed once for the
+    audit's rounds): each distinct cell's rank, the equations among cells, each row's cell number."""
     identity: dict[tuple, int] = {}
     cell_of: list[np.ndarray] = []
     for frame, keys, breakdown in tables:
@@ -514,8 +797,8 @@ def linked_system(
 
     seen: set[tuple] = set()
     eqs: list[tuple[int, np.ndarray, str]] = []
-    for (frame, keys, _), ids in zip(tables, cell_of, strict=True):
-        for dim, eq in zip(keys, equations(frame, keys, all_value), strict=True):
+    for t, ((frame, keys, _), ids) in enumerate(zip(tables, cell_of, strict=True)):
+        for dim, eq in zip(keys, layouts[t].eqs if layouts else equations(frame, keys, all_value), strict=True):
             for group in np.flatnonzero(eq.has_margin):
                 in_group = eq.group == group
                 margin = int(ids[np.flatnonzero(in_group & eq.is_margin)[0]])
@@ -527,6 +810,29 @@ def linked_system(
                     seen.add(signature)
                     eqs.append((margin, members, dim))
 
+    return rank, eqs, cell_of
+
+
+def linked_system(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str], str | None]],
+    patterns: Sequence[Mapping[str, np.ndarray]],
+    rules: Sequence[ColumnRule],
+    primary: str,
+    k: int,
+    all_value: str = ALL,
+    sensitive_rows: Sequence[Mapping[str, np.ndarray]] | None = None,
+    cells: LinkedCells | None = None,
+) -> tuple[System, list[np.ndarray]]:
+    """The cells of linked tables as one system, and each table row's cell number.
+
+    A row whose breakdown is `all_value` is the same cell in every table (the summary rows).
+    `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
+    protection interval although their count is k or more (a count that moved by 1..k-1 since it was
+    last published, pipelines/disclosure_time.py: pinned, it would give the few pupils' figures by difference).
+    `cells`: `linked_cells(tables, all_value)`, when the caller has it already.
+    """
+    rank, eqs, cell_of = cells or linked_cells(tables, all_value)
+    size = len(rank)
     values: dict[str, np.ndarray] = {}
     shown: dict[str, np.ndarray] = {}
     withheld: dict[str, np.ndarray] = {}
@@ -614,22 +920,29 @@ def audited_patterns(
         for column, mask in given.items():
             table[column] |= np.asarray(mask, dtype=bool)
     added = 0
+    layouts = [layout(frame, keys) for frame, keys, _ in tables]  # the keys do not change between rounds
+    linked = linked_cells(tables, layouts=layouts)
     result: Audit | None = None
     stuck: dict[str, np.ndarray] | None = None
     previous: dict[str, np.ndarray] | None = None
     for rounds in range(1, max_rounds + 1):
         counts = linked_patterns(
-            tables, count_columns, k, primary=primary, start=[{c: e[c] for c in count_columns} for e in extra]
+            tables,
+            count_columns,
+            k,
+            primary=primary,
+            start=[{c: e[c] for c in count_columns} for e in extra],
+            layouts=layouts,
         )
         full = [
             {**p, **{d: np.logical_or.reduce([p[c] for c in audited_counts]) | e[d] for d in derived}}
             for p, e in zip(counts, extra, strict=True)
         ]
-        system, cell_of = linked_system(tables, full, rules, primary, k, sensitive_rows=sensitive)
+        system, cell_of = linked_system(tables, full, rules, primary, k, sensitive_rows=sensitive, cells=linked)
         # An earlier audit's feasible points only stay feasible if nothing it withheld is published
         # again (redoing the one-equation rule with the extra cells can drop partners).
         grown = previous is not None and all((previous[c] <= system.withheld[c]).all() for c in columns)
-        result = audit(system, rules, bounds, seen=result if grown else None)
+        result = audit(system, rules, bounds, seen=result if grown else None, earlier=result)
         previous = {c: system.withheld[c].copy() for c in columns}
         log.debug("LP audit round %d: %d LP, %d exposed", rounds, result.lps, result.n_exposed)
         if result.n_exposed == 0:

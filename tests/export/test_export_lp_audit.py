@@ -17,6 +17,7 @@ from export_checks import build_support_cube
 from lp_attack import ALL, BASE, protection, support_cells, support_intervals
 from test_export_stage import consultations, settings
 
+from pipelines import disclosure_audit as audit_module
 from pipelines.changes import record_exports
 from pipelines.disclosure import linked_patterns
 from pipelines.disclosure_audit import ColumnRule, _Model, audit, audited_patterns, linked_system
@@ -187,3 +188,76 @@ def test_audit_model_takes_one_variable_rows_as_bounds_and_gives_the_same_interv
     assert low is not None and high is not None
     assert (round(low[0], 6), round(high[0], 6)) == (3.0, 7.0)
     assert model.optimum(np.array([0.0, 0.0, -1.0]))[2] == pytest.approx(7.0)
+
+
+def crossed_table(
+    seed: int = 3, projects: int = 4, places: int = 8, subjects: int = 10
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A project × place × subject table of exact counts with every margin, and a quarter of its rows
+    marked as moved since last published (sensitive): many cells of one linked block end up exposed."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        (f"p{p}", f"m{m}", f"s{s}", float(rng.choice([0, 1, 2, 3]) if rng.random() < 0.15 else rng.integers(5, 120)))
+        for p in range(projects)
+        for m in range(places)
+        for s in range(subjects)
+    ]
+    cells = pd.DataFrame(rows, columns=["p", "m", "s", "n"])
+    parts = [cells]
+    for keep in (("p", "m"), ("p", "s"), ("m", "s"), ("p",), ("m",), ("s",), ()):
+        sums = cells.groupby(list(keep), as_index=False)["n"].sum() if keep else pd.DataFrame({"n": [cells["n"].sum()]})
+        parts.append(sums.assign(**{c: ALL for c in ("p", "m", "s") if c not in keep})[["p", "m", "s", "n"]])
+    frame = pd.concat(parts, ignore_index=True)
+    moved = (np.random.default_rng(seed + 1).random(len(frame)) < 0.25) & (frame["n"].to_numpy() > 0)
+    return frame, moved
+
+
+def test_neighbourhood_lps_find_the_same_exposed_cells_with_fewer_lps_on_the_block(monkeypatch) -> None:
+    """Issue 18 (monthly increment): LPs near a cell settle most cells; the verdicts are the block LPs' own."""
+    frame, moved = crossed_table()
+    tables, rules, start = [(frame, ("p", "m", "s"), None)], [ColumnRule("n", exact=True)], [{"n": moved}]
+    patterns = linked_patterns(tables, ["n"], K, start=start)
+    system, _ = linked_system(tables, patterns, rules, "n", K, sensitive_rows=start)
+    monkeypatch.setattr(audit_module, "NEIGHBOURHOODS_FROM", 10**9)
+    block_only = audit(system, rules)
+    monkeypatch.setattr(audit_module, "NEIGHBOURHOODS_FROM", 0)
+    near = audit(system, rules)
+    exposed = block_only.exposed["n"]
+    assert exposed.sum() >= 20  # the table really exposes many cells
+    assert (near.exposed["n"] == exposed).all()
+    assert near.local_lps > 0 and near.lps < block_only.lps - exposed.sum()  # most exposed cells: no block LP
+    # An exposed cell's interval from a neighbourhood contains the exact one; values reached are feasible.
+    assert (near.low["n"][exposed] <= block_only.low["n"][exposed] + 1e-6).all()
+    assert (near.high["n"][exposed] >= block_only.high["n"][exposed] - 1e-6).all()
+    solved = ~np.isnan(block_only.low["n"]) & exposed
+    assert (near.reached_low["n"][solved] >= block_only.low["n"][solved] - 1e-6).all()
+    assert (near.reached_high["n"][solved] <= block_only.high["n"][solved] + 1e-6).all()
+
+
+def test_audited_patterns_are_the_same_with_neighbourhoods_and_earlier_points(monkeypatch) -> None:
+    """The published pattern does not depend on the shortcuts: block LPs alone give the same cells."""
+    frame, moved = crossed_table(seed=5)
+    tables, rules, start = [(frame, ("p", "m", "s"), None)], [ColumnRule("n", exact=True)], [{"n": moved}]
+    monkeypatch.setattr(audit_module, "NEIGHBOURHOODS_FROM", 0)
+    fast = audited_patterns(tables, ["n"], K, rules, start=start, sensitive=start)
+    monkeypatch.setattr(audit_module, "NEIGHBOURHOODS_FROM", 10**9)
+    monkeypatch.setattr(audit_module, "_still_feasible", lambda *args: [])
+    slow = audited_patterns(tables, ["n"], K, rules, start=start, sensitive=start)
+    assert fast.rounds == slow.rounds > 1 and fast.added == slow.added
+    assert (fast.counts[0]["n"] == slow.counts[0]["n"]).all()
+
+
+def test_a_point_of_an_earlier_round_is_kept_only_if_it_meets_every_constraint_now() -> None:
+    """x0 + x1 + x2 = 12 (true 4, 4, 4; each ≥ 1). Earlier points moved x0 and x1; x2 is published now
+    (not an unknown), so a point is kept only where x0 + x1 still makes 8."""
+    keys = np.array([10, 11])  # the unknowns x0, x1 by cell key; x2 (key 12) is published at 4
+    truth, lower = np.array([4.0, 4.0]), np.ones(2)
+    rows = [({0: 1.0, 1: 1.0}, 8.0, 8.0)]
+    constraints = audit_module._Rows.of(rows, range(2), 2)
+    points = [
+        (np.array([10, 11]), np.array([1.0, 7.0])),  # x0 + x1 = 8: feasible now
+        (np.array([10, 12]), np.array([2.0, 6.0])),  # needed x2 = 6, published 4: x0 + x1 = 6
+        (np.array([11]), np.array([0.0])),  # x1 = 0 breaks x1 ≥ 1 and the sum
+    ]
+    kept = audit_module._still_feasible(points, keys, truth, lower, constraints)
+    assert [(v.tolist(), x.tolist()) for v, x in kept] == [([0, 1], [1.0, 7.0])]
