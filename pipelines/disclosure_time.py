@@ -28,7 +28,8 @@ withheld; an unchanged re-run withholds exactly the same cells.
 
 Known limits: only kept runs count; a difference between two older runs, or between an old value and a
 margin published now, is not checked beyond the previous run's withheld cells; nor is a figure (hours,
-EUR) that moves while its count does not (one payment corrected). Mirror case, not closed: a cell withheld
+EUR) that moves while its count does not (one payment corrected), nor a row whose records or hours alone
+(not its pupil count) were withheld last run and are released unchanged. Mirror case, not closed: a cell withheld
 now as a complement whose value equals its last published one is known to a reader of that run, and the
 LP audit treats it as unknown.
 """
@@ -129,20 +130,14 @@ class LastPublished:
             con.executemany("insert into meta.withheld_cells values (?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
-    def _forced(
-        self, file: str, key: str, column: str, new: float, old: dict[str, str] | None, with_: Sequence[str]
-    ) -> int:
-        """1: moved by 1..k-1 since last published; 2: withheld in the previous run (the count itself, or
-        a figure of `with_` in its row) and moved by less than k since; 0: neither."""
+    def _forced(self, file: str, key: str, column: str, new: float, old: dict[str, str] | None) -> int:
+        """1: moved by 1..k-1 since last published; 2: withheld in the previous run and moved by less
+        than k since; 0: neither."""
         if old and column in old and 1 <= abs(new - float(old[column])) <= self.k - 1:
             return 1
-        blank = self.previous_blank.get(file, {}).get(key, set())
-        if column in blank:
-            before = self.truth.get((file, key, column))
-        elif blank & set(with_):
-            before = float(old[column]) if old and column in old else None  # published in that run
-        else:
+        if column not in self.previous_blank.get(file, {}).get(key, ()):
             return 0
+        before = self.truth.get((file, key, column))
         return 2 if before is None or abs(new - before) < self.k else 0
 
     def moved(
@@ -153,14 +148,12 @@ class LastPublished:
         frame: pd.DataFrame,
         counts: Sequence[str],
         rows: np.ndarray | None = None,
-        withheld_with: Sequence[str] = (),
     ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one,
         or was withheld in the previous run and moved by less than k since (module docstring).
 
         `key_values`: each row's key as the file spells it (one text per key column), in row order;
-        `rows` limits the rows published under these keys; `withheld_with`: figures of the row (records,
-        hours) whose blank in the previous run counts as the row withheld (a complement of records alone)."""
+        `rows` limits the rows published under these keys."""
         out = Forced(
             {c: np.zeros(len(frame), dtype=bool) for c in counts}, {c: np.zeros(len(frame), dtype=bool) for c in counts}
         )
@@ -178,7 +171,7 @@ class LastPublished:
                 if new is None or pd.isna(new):
                     continue
                 seen.setdefault(key, {})[column] = float(new)
-                reason = self._forced(file, key, column, float(new), old, withheld_with)
+                reason = self._forced(file, key, column, float(new), old)
                 out[column][i] = reason > 0
                 out.held[column][i] = reason == 2
         n = int(sum(mask.sum() for mask in out.values()))

@@ -233,12 +233,7 @@ def protect_tables(
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
     # pupil, and keying on them made most rows sensitive (117 of 142 in the demo's June re-run).
     pupils = (counts[0],)
-    # A row whose records or hours alone were withheld last run (a complement) counts as withheld then.
-    linked = ("n_consultations", "consultation_hours")
-    moved = [
-        last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils, withheld_with=linked),
-        last.forced(SUPPORT_BY_ROLE, by_role, pupils, withheld_with=linked),
-    ]
+    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils), last.forced(SUPPORT_BY_ROLE, by_role, pupils)]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,

@@ -42,13 +42,11 @@ class LastPublished(_LastPublished):
         fixed: dict[str, str] | None = None,
         key_from: dict[str, str] | None = None,
         rows: np.ndarray | None = None,
-        withheld_with: tuple[str, ...] = (),
     ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one.
 
         `frame` carries `spec`'s key columns (or `fixed` gives their text, `key_from` the frame's name
-        for them); `rows` limits the rows published under these keys (e.g. the `ALL` municipality);
-        `withheld_with`: as LastPublished.moved."""
+        for them); `rows` limits the rows published under these keys (e.g. the `ALL` municipality)."""
         if not len(frame):
             return Forced({c: np.zeros(0, dtype=bool) for c in counts}, {c: np.zeros(0, dtype=bool) for c in counts})
         fixed, key_from = fixed or {}, key_from or {}
@@ -59,7 +57,7 @@ class LastPublished(_LastPublished):
             else [format_value(v, types[key].type, types[key].decimals) for v in frame[key_from.get(key, key)].tolist()]
             for key in spec.keys
         ]
-        return self.moved(spec.file, spec.keys, list(zip(*keys, strict=True)), frame, counts, rows, withheld_with)
+        return self.moved(spec.file, spec.keys, list(zip(*keys, strict=True)), frame, counts, rows)
 
 
 def none(k: int) -> LastPublished:

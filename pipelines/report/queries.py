@@ -253,15 +253,12 @@ def _recorded_blank(table: RecordTable, frame: pd.DataFrame, columns: list[str])
     return out
 
 
-def _moved(
-    table: RecordTable, frame: pd.DataFrame, counts: list[str], withheld_with: tuple[str, ...] = ()
-) -> dict[str, np.ndarray]:
+def _moved(table: RecordTable, frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
     """Per pupil count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it, or
     that the previous run withheld and moved by less than k since (pipelines/disclosure_time.py)."""
     if not _EARLIER:
         return {c: np.zeros(len(frame), dtype=bool) for c in counts}
-    keys = key_values(frame, table.keys)
-    return _EARLIER[0].moved(table.file, table.keys, keys, frame, counts, withheld_with=withheld_with)
+    return _EARLIER[0].moved(table.file, table.keys, key_values(frame, table.keys), frame, counts)
 
 
 def earlier_reports() -> LastPublished | None:
@@ -345,7 +342,7 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
             given = _start_from_export(frame, breakdown)
             given["hours"] = _hours_blank_in_export(frame, breakdown)
             kept = _recorded_blank(record, frame, [*SUPPORT_COUNTS, "hours"])
-            change = _moved(record, frame, ["pupils"], ("consultations", "hours"))
+            change = _moved(record, frame, ["pupils"])
             start.append({c: given[c] | kept[c] | (change["pupils"] if c == "pupils" else False) for c in given})
             moved.append(change)
         bounds = (
