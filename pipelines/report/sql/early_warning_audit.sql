@@ -2,7 +2,8 @@
 with m as (
     select * exclude (group_value), case when dimension = 'ALL' then 'ALL' else group_value end as grp
     from marts.early_warning_metrics
-    where dimension = $dimension
+    -- the group rows only: a `recall_gap` row ("a vs b") is no group and would break the sums
+    where (dimension = $dimension and metric in ('flag_rate', 'recall', 'false_positive_rate'))
        or (dimension = 'ALL' and metric in ('flag_rate', 'recall_high', 'false_positive_rate'))
 )
 
