@@ -199,3 +199,16 @@ def test_the_early_warning_tables_do_not_show_one_more_pupil(months: dict[str, o
     kept = pd.read_csv(settings.report_history_dir / RUNS[1] / "early_warning_audit.csv", dtype=str)
     total = kept[(kept["dimension"] == "gender") & (kept["group_value"] == "ALL")]
     assert total["n_pupils"].isna().all()
+
+
+def test_the_record_keeps_no_figure_finer_than_the_reports_show(months: dict[str, object]) -> None:
+    """Hours are shown to 0.1 and remote hours only for the totals (the `ALL` level, per semester): the
+    record keeps nothing finer (it kept 2.25-hour steps as 239.33333333333334 and remote hours per subject)."""
+    settings = months["settings"]
+    assert isinstance(settings, Settings)
+    for breakdown in q.SUPPORT_BREAKDOWNS:
+        kept = pd.read_csv(settings.report_history_dir / RUNS[1] / f"support_{breakdown}.csv", dtype=str)
+        hours = kept["hours"].dropna()
+        assert len(hours) and not hours.str.contains(r"\.\d\d").any(), hours[hours.str.contains(r"\.\d\d")].head()
+        assert kept.loc[kept["level"] != "ALL", "hours_remote"].isna().all()
+        assert kept.loc[kept["level"] == "ALL", "hours_remote"].notna().any()
