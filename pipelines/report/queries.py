@@ -202,6 +202,7 @@ EXPORT_COUNT = {
 # The report's own kept cells (pipelines/report/cells.py) and the reports' cells of earlier runs.
 _RECORD: dict[str, Published] = {}
 _EARLIER: list[LastPublished] = []
+_LAST_RECORD: dict[str, Published] = {}  # the latest earlier run's report cells (its blanks)
 MAX_MINUTES = 240.0  # validate's default longest consultation; the stage passes the configured one
 _LIMITS = {"max_minutes": MAX_MINUTES}
 PROGRAMME_EXPORT_COUNT = {"activity_pupils": "n_pupils_activities", "financial_pupils": "n_pupils_financial_support"}
@@ -223,6 +224,7 @@ def use_published(folder: str | Path | None, record: str | Path | None = None) -
     _PLANS.clear()
     _EW.clear()
     _RECORD.clear()
+    _LAST_RECORD.clear()
     _EARLIER.clear()
     if folder and Path(folder).is_dir():
         _PUBLISHED.update(read_package(Path(folder)))
@@ -239,13 +241,18 @@ def use_earlier_reports(folders: list[Path], k: int, max_minutes: float = MAX_MI
     _EW.clear()
     _EARLIER.clear()
     _EARLIER.append(LastPublished.read_runs(folders, k))
+    _LAST_RECORD.clear()
+    if folders:
+        _LAST_RECORD.update(read_package(folders[-1]))
     _LIMITS["max_minutes"] = float(max_minutes)
 
 
-def _recorded_blank(table: RecordTable, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
-    """Per column: the rows this run's record withholds (none without a record)."""
+def _recorded_blank(
+    table: RecordTable, frame: pd.DataFrame, columns: list[str], record: dict[str, Published] | None = None
+) -> dict[str, np.ndarray]:
+    """Per column: the rows this run's record (or `record`) withholds (none without a record)."""
     out = {c: np.zeros(len(frame), dtype=bool) for c in columns}
-    published = _RECORD.get(table.file)
+    published = (_RECORD if record is None else record).get(table.file)
     if published is None:
         return out
     for i, values in enumerate(key_values(frame, table.keys)):
@@ -983,7 +990,8 @@ EW_BOUNDS = (
     RowBound("n_flagged", "n_flagged_stayers"),
 )
 # Kept per run (report_history): the counts shown and the two that a shown rate × a shown count gives.
-EW_RECORD = RecordTable("early_warning_audit.csv", ("dimension", "group_value"), tuple(EW_ALL_COUNTS))
+# The test year is in the key: next school year's audit is another population, compared with nothing.
+EW_RECORD = RecordTable("early_warning_audit.csv", ("test_year", "dimension", "group_value"), tuple(EW_ALL_COUNTS))
 _EW: dict[tuple, dict[str, pd.DataFrame]] = {}
 
 
@@ -1000,8 +1008,12 @@ def protected_early_warning(con: Con, k: int) -> dict[str, pd.DataFrame]:
     export's month-to-month rule and LP audit to them themselves. A count that moved by 1..k-1 since an
     earlier run's reports showed it is withheld (a new pupil of the test year would otherwise show as
     M 227 → 228, i.e. that pupil's gender, grade band and municipality and that they neither left nor
-    were flagged), cells this run's record withholds start withheld, then complementary cells and the LP
-    audit over all three tables. Every rate and interval is withheld with any of its row's counts."""
+    were flagged), cells this run's record withholds start withheld, and so does every cell the latest
+    earlier run's reports withheld for the same test year: a cell withheld last month and shown now would
+    give last month's withheld cells from last month's margins (e.g. a grade band's flagged pupils as the
+    total minus the other bands); the test year's figures change only as late records arrive, and next
+    year's audit starts afresh. Then complementary cells and the LP audit over all three tables. Every
+    rate and interval is withheld with any of its row's counts."""
     if not table_exists(con, "marts", "early_warning_metrics"):
         return {}
     frames = {}
@@ -1030,8 +1042,9 @@ def _protect_early_warning(frames: dict[str, pd.DataFrame], k: int) -> dict[str,
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
         recorded = _ew_recorded(frame, dimension)
         kept = _recorded_blank(EW_RECORD, recorded, EW_ALL_COUNTS)
+        before = _recorded_blank(EW_RECORD, recorded, EW_ALL_COUNTS, _LAST_RECORD)
         change = _moved(EW_RECORD, recorded, EW_ALL_COUNTS)
-        start.append({c: kept[c] | change[c] for c in EW_ALL_COUNTS})
+        start.append({c: kept[c] | before[c] | change[c] for c in EW_ALL_COUNTS})
         moved.append(change)
     tables = [(frame, EW_KEYS, "group_value") for frame in frames.values()]
     result = audited_patterns(
@@ -1039,7 +1052,7 @@ def _protect_early_warning(frames: dict[str, pd.DataFrame], k: int) -> dict[str,
     )
     out = {}
     for (dimension, frame), counts in zip(frames.items(), result.counts, strict=True):
-        derived = [c for c in frame.columns if c not in ("group_value", "scope", *EW_ALL_COUNTS)]
+        derived = [c for c in frame.columns if c not in ("group_value", "scope", "test_year", *EW_ALL_COUNTS)]
         shown = apply_pattern(frame, counts, derived)
         for col in (*EW_ALL_COUNTS, *derived):
             shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)

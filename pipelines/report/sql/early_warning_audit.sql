@@ -7,7 +7,7 @@ with m as (
        or (dimension = 'ALL' and metric in ('flag_rate', 'recall_high', 'false_positive_rate'))
 )
 
-select grp as group_value,
+select grp as group_value, any_value(test_year) as test_year,
        any_value(n_pupils) as n_pupils, any_value(n_leavers) as n_leavers, any_value(n_flagged) as n_flagged,
        any_value(n_flagged_leavers) as n_flagged_leavers,
        any_value(n_flagged - n_flagged_leavers) as n_flagged_stayers,
