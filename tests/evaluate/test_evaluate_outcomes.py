@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates, grade_band_expr
-from pipelines.evaluate.stage import SQL_DIR, load_outcomes
+from pipelines.evaluate.stage import SQL_DIR, load_outcomes, marks_by_school
 from pipelines.warehouse import load_sql
 
 
@@ -52,7 +52,8 @@ def con():
 
 
 def test_baseline_uses_only_ten_point_formative_summative_and_untyped_marks(con):
-    panel = con.sql(sql("marks_by_semester")).pl().sort("semester")
+    query = load_sql(SQL_DIR, "marks_by_semester", fragments={"by_school": marks_by_school(con)})
+    panel = con.sql(query).pl().sort("semester")
 
     first = panel.row(0, named=True)
     assert (first["n_marks"], first["sum_marks"]) == (3, 16.0)  # 4 + 6 + 6; no nv/level/i/%/term
