@@ -37,12 +37,17 @@ class RecordTable:
     columns: tuple[str, ...]
 
 
+DECIMALS = 1  # the finest the reports show a figure that is not a count (hours: 0.1)
+
+
 def cell_text(value: object) -> str:
-    """A number as text (whole numbers without a decimal point); blank when withheld or missing."""
+    """A number as text, as precise as the reports show it: whole numbers without a decimal point,
+    others rounded to DECIMALS (the record must hold nothing finer than what is published);
+    blank when withheld or missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return ""
-    number = float(value)  # type: ignore[arg-type]
-    return str(int(number)) if number.is_integer() else repr(number)
+    number = round(float(value), DECIMALS)  # type: ignore[arg-type]
+    return str(int(number)) if number.is_integer() else f"{number:.{DECIMALS}f}"
 
 
 def key_values(frame: pd.DataFrame, keys: Sequence[str]) -> list[tuple[str, ...]]:

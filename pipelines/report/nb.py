@@ -434,7 +434,7 @@ class Report:
         if known and (method["n_leavers"] or 0) >= self.k:
             self.text("ew_auc", auc=self.num(auc, 2), ci=self.interval(method["ci_low"], method["ci_high"]),
                       test=method.get("test_year") or "")  # fmt: skip
-        for warning in queries.early_warning_warnings(self.con):
+        for warning in queries.early_warning_warnings(self.con, self.k):
             display(HTML(f'<p style="color:#a00"><b>{escape(warning)}</b></p>'))
         for dimension in ("gender", "grade_band", "municipality"):
             audit = queries.early_warning_audit(self.con, self.k, dimension)

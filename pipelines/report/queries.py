@@ -202,6 +202,7 @@ EXPORT_COUNT = {
 # The report's own kept cells (pipelines/report/cells.py) and the reports' cells of earlier runs.
 _RECORD: dict[str, Published] = {}
 _EARLIER: list[LastPublished] = []
+_LAST_RECORD: dict[str, Published] = {}  # the latest earlier run's report cells (its blanks)
 MAX_MINUTES = 240.0  # validate's default longest consultation; the stage passes the configured one
 _LIMITS = {"max_minutes": MAX_MINUTES}
 PROGRAMME_EXPORT_COUNT = {"activity_pupils": "n_pupils_activities", "financial_pupils": "n_pupils_financial_support"}
@@ -221,7 +222,9 @@ def use_published(folder: str | Path | None, record: str | Path | None = None) -
     _PUBLISHED.clear()
     _PROTECTED.clear()
     _PLANS.clear()
+    _EW.clear()
     _RECORD.clear()
+    _LAST_RECORD.clear()
     _EARLIER.clear()
     if folder and Path(folder).is_dir():
         _PUBLISHED.update(read_package(Path(folder)))
@@ -235,15 +238,21 @@ def use_earlier_reports(folders: list[Path], k: int, max_minutes: float = MAX_MI
     the longest allowed consultation (validate's limit: records ≥ hours × 60 / it, for the LP audit)."""
     _PROTECTED.clear()
     _PLANS.clear()
+    _EW.clear()
     _EARLIER.clear()
     _EARLIER.append(LastPublished.read_runs(folders, k))
+    _LAST_RECORD.clear()
+    if folders:
+        _LAST_RECORD.update(read_package(folders[-1]))
     _LIMITS["max_minutes"] = float(max_minutes)
 
 
-def _recorded_blank(table: RecordTable, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
-    """Per column: the rows this run's record withholds (none without a record)."""
+def _recorded_blank(
+    table: RecordTable, frame: pd.DataFrame, columns: list[str], record: dict[str, Published] | None = None
+) -> dict[str, np.ndarray]:
+    """Per column: the rows this run's record (or `record`) withholds (none without a record)."""
     out = {c: np.zeros(len(frame), dtype=bool) for c in columns}
-    published = _RECORD.get(table.file)
+    published = (_RECORD if record is None else record).get(table.file)
     if published is None:
         return out
     for i, values in enumerate(key_values(frame, table.keys)):
@@ -361,6 +370,7 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
             continue
         counts, derived = next(patterns)
         kept = _recorded_blank(SUPPORT_RECORD[breakdown], frame, ["hours_remote"])["hours_remote"]
+        kept &= (frame["level"] == ALL_ROW).to_numpy()  # the record keeps remote hours for the totals only
         extra = {"hours": derived["hours"], "hours_remote": derived["hours"] | kept}
         shown = apply_pattern(frame, counts, SUPPORT_DERIVED, ["pupils"], extra)
         for col in (*SUPPORT_COUNTS, *SUPPORT_DERIVED):
@@ -436,12 +446,20 @@ def report_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
     of this run shows them: what the report stage keeps (pipelines/report/cells.py)."""
     protected_support(con, k)  # fills the cache, which keeps the cube's keys
     raw = next(iter(_PROTECTED.values()))
-    out = {SUPPORT_RECORD[b]: raw[b] for b in SUPPORT_BREAKDOWNS if len(raw[b])}
+    # Remote hours are shown for the totals (the `ALL` level: per semester) only, so the record keeps them there.
+    out = {
+        SUPPORT_RECORD[b]: raw[b].assign(hours_remote=raw[b]["hours_remote"].where(raw[b]["level"] == ALL_ROW))
+        for b in SUPPORT_BREAKDOWNS
+        if len(raw[b])
+    }
     out[PLANS_RECORD] = protected_plans(con, k)
     if table_exists(con, "marts", "effectiveness_detail"):
         flow = protected_flow(con, k)
         if set(FLOW_STEPS) <= set(flow.columns):
             out[FLOW_RECORD] = flow
+    audit = protected_early_warning(con, k)
+    if audit:
+        out[EW_RECORD] = pd.concat([_ew_recorded(f, d) for d, f in audit.items()], ignore_index=True)
     return out
 
 
@@ -964,25 +982,125 @@ def early_warning_method(con: Con) -> dict[str, Any]:
     return rows.iloc[0].to_dict() if len(rows) else {}
 
 
+EW_DIMENSIONS = ("gender", "grade_band", "municipality")
+EW_KEYS = ["scope", "group_value"]  # scope: one value (the test year's table); group_value `ALL` is the total
+EW_ALL_COUNTS = [*EW_COUNTS, *EW_HIDDEN_COUNTS]
+# Each pupil of the test year is in one group of each dimension (one gender, one grade band, one
+# municipality), so every count adds up exactly; flagged leavers are at most the leavers and the flagged.
+EW_RULES = tuple(ColumnRule(c, exact=True) for c in EW_ALL_COUNTS)
+EW_BOUNDS = (
+    RowBound("n_pupils", "n_leavers"),
+    RowBound("n_pupils", "n_flagged"),
+    RowBound("n_leavers", "n_flagged_leavers"),
+    RowBound("n_flagged", "n_flagged_leavers"),
+    RowBound("n_flagged", "n_flagged_stayers"),
+)
+# Kept per run (report_history): the counts shown and the two that a shown rate × a shown count gives.
+# The test year is in the key: next school year's audit is another population, compared with nothing.
+EW_RECORD = RecordTable("early_warning_audit.csv", ("test_year", "dimension", "group_value"), tuple(EW_ALL_COUNTS))
+_EW: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
 def early_warning_audit(con: Con, k: int, dimension: str) -> pd.DataFrame:
     """One row per group of `dimension` (gender, grade_band, municipality) and the `ALL` total: pupils,
-    leavers and flagged pupils with the flag rate, recall and false-positive rate and their intervals.
-    The groups add up to the total, so complementary suppression applies (pipelines/disclosure.py, protect);
-    every rate and interval is withheld with any of its counts."""
+    leavers and flagged pupils with the flag rate, recall and false-positive rate and their intervals;
+    one table of `protected_early_warning`."""
+    return protected_early_warning(con, k).get(dimension, pd.DataFrame()).copy()
+
+
+def protected_early_warning(con: Con, k: int) -> dict[str, pd.DataFrame]:
+    """The early-warning audit tables (by gender, grade band and municipality, test year), protected
+    together: they share their `ALL` row and only the reports publish them, so the reports apply the
+    export's month-to-month rule and LP audit to them themselves. A count that moved by 1..k-1 since an
+    earlier run's reports showed it is withheld (a new pupil of the test year would otherwise show as
+    M 227 → 228, i.e. that pupil's gender, grade band and municipality and that they neither left nor
+    were flagged), cells this run's record withholds start withheld, and so does every cell the latest
+    earlier run's reports withheld for the same test year: a cell withheld last month and shown now would
+    give last month's withheld cells from last month's margins (e.g. a grade band's flagged pupils as the
+    total minus the other bands); the test year's figures change only as late records arrive, and next
+    year's audit starts afresh. Then complementary cells and the LP audit over all three tables. Every
+    rate and interval is withheld with any of its row's counts."""
     if not table_exists(con, "marts", "early_warning_metrics"):
-        return pd.DataFrame()
-    frame = _query(con, "early_warning_audit", {"dimension": dimension})
-    if frame.empty or len(frame) < 2:
-        return pd.DataFrame()
-    derived = [c for c in frame.columns if c not in ("group_value", *EW_COUNTS, *EW_HIDDEN_COUNTS)]
-    return protect(frame, ["group_value"], [*EW_COUNTS, *EW_HIDDEN_COUNTS], k, derived)
+        return {}
+    frames = {}
+    for dimension in EW_DIMENSIONS:
+        frame = _query(con, "early_warning_audit", {"dimension": dimension})
+        if len(frame) >= 2:
+            frames[dimension] = sort_rows(frame.assign(scope="test_year"), EW_KEYS)
+    if not frames:
+        return {}
+    key = (k, *(int(pd.util.hash_pandas_object(f, index=False).sum()) for f in frames.values()), *frames)
+    if key not in _EW:
+        _EW.clear()
+        _EW[key] = _protect_early_warning(frames, k)
+    return {d: f.copy() for d, f in _EW[key].items()}
 
 
-def early_warning_warnings(con: Con) -> list[str]:
-    """The plain-words warnings on recall gaps between groups (no counts in them)."""
+def _ew_recorded(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """A table as its record spells it (keys dimension, group_value)."""
+    return frame.assign(dimension=dimension)
+
+
+def _protect_early_warning(frames: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
+    start, moved = [], []
+    for dimension, frame in frames.items():
+        for col in EW_ALL_COUNTS:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        recorded = _ew_recorded(frame, dimension)
+        kept = _recorded_blank(EW_RECORD, recorded, EW_ALL_COUNTS)
+        before = _recorded_blank(EW_RECORD, recorded, EW_ALL_COUNTS, _LAST_RECORD)
+        change = _moved(EW_RECORD, recorded, EW_ALL_COUNTS)
+        start.append({c: kept[c] | before[c] | change[c] for c in EW_ALL_COUNTS})
+        moved.append(change)
+    tables = [(frame, EW_KEYS, "group_value") for frame in frames.values()]
+    result = audited_patterns(
+        tables, EW_ALL_COUNTS, k, EW_RULES, EW_BOUNDS, primary="n_pupils", start=start, sensitive=moved
+    )
+    out = {}
+    for (dimension, frame), counts in zip(frames.items(), result.counts, strict=True):
+        derived = [c for c in frame.columns if c not in ("group_value", "scope", "test_year", *EW_ALL_COUNTS)]
+        shown = apply_pattern(frame, counts, derived)
+        for col in (*EW_ALL_COUNTS, *derived):
+            shown[col] = shown[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        out[dimension] = shown.drop(columns="scope")
+    return out
+
+
+def early_warning_warnings(con: Con, k: int) -> list[str]:
+    """The plain-words warnings on recall gaps between groups (no counts in them): evaluate's sentence,
+    with both groups' recall, where the audit table shows both; without any figure where the table
+    withholds either (a recall of 1..k-1 leavers, e.g. "finds 100 % in Balvu" for its one leaver, would
+    say what the table withholds)."""
     if not table_exists(con, "marts", "early_warning_metrics"):
         return []
-    return [r[0] for r in con.execute(load_sql(SQL_DIR, "early_warning_warnings")).fetchall()]
+    tables = protected_early_warning(con, k)
+    out = []
+    for dimension, pair, note in con.execute(load_sql(SQL_DIR, "early_warning_warnings")).fetchall():
+        table = tables.get(dimension)
+        recall = dict(zip(table["group_value"], table["recall"], strict=True)) if table is not None else {}
+        groups = [(hi, lo) for hi in recall for lo in recall if hi != lo and f"{hi} vs {lo}" == pair]
+        if groups and not any(pd.isna(recall[g]) for g in groups[0]):
+            out.append(note)
+        elif groups:
+            out.append(recall_warning_withheld(dimension, *groups[0]))
+        else:  # groups the table does not list: name none
+            out.append(recall_warning_withheld(dimension, None, None))
+    return out
+
+
+def recall_warning_withheld(dimension: str, hi: str | None, lo: str | None) -> str:
+    """The recall-gap warning without figures (Latvian / English), for groups whose figures are withheld."""
+    if hi is None or lo is None:
+        return (
+            f"Brīdinājums: saraksts dažās grupās ({dimension}) atrod aizgājušos daudz retāk nekā citās. / "
+            f"Warning: the list finds leavers much less often in some groups ({dimension}) than in others."
+        )
+    return (
+        f"Brīdinājums: saraksts grupā {dimension}={lo} atrod aizgājušos daudz retāk nekā grupā {hi} (skaitļi "
+        f"aizklāti: grupas ir mazas); šīs grupas skolēni sarakstā ir retāk, nekā vajadzētu. / "
+        f"Warning: the list finds leavers in {dimension}={lo} much less often than in {hi} (figures withheld: "
+        f"small groups): pupils of that group who will leave are missed more often."
+    )
 
 
 RISK_KEYS = ["municipality", "risk_band"]

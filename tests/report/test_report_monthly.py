@@ -2,7 +2,8 @@
 report's totals as equations.
 
 May is the small report warehouse; by June one pupil of Rīgas 1. vidusskola got a plan and three remote
-consultations (2.25 hours), and one more support episode in Rīga enters the headline's sample flow.
+consultations (2.25 hours), one more support episode in Rīga enters the headline's sample flow, and one
+more boy (not a leaver, not flagged) is in the early-warning audit's test year.
 The plans by school, the in-person/remote split and the flow's first steps exist only in the reports, so
 the export's month-to-month rule never saw them: without the reports' own rule, June's report showed the
 school's plans 20 → 21 and Rīga's remote pupils 22 → 23 with their hours, i.e. that pupil's plan and
@@ -44,6 +45,8 @@ select 'consultations.csv', 99000 + m, md5('new-consultation' || m), date '2025-
 from range(3) r(m);
 update marts.effectiveness_detail set n_episodes = n_episodes + 1
 where municipality in ('ALL', 'Rīgas valstspilsēta') and school_year = 'ALL';
+update marts.early_warning_metrics set n_pupils = n_pupils + 1
+where dimension = 'ALL' or (dimension = 'gender' and group_value = 'M');
 drop table marts.support_cube;
 create table marts.support_cube as {load_sql(EVALUATE_SQL, "support_cube")};
 """
@@ -89,6 +92,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             t.file: f for t, f in q.report_cells(con, K).items() if t.file.startswith("support_")
         }
         out[f"{run_id} truth"] = q.support_frames(con)
+        out[f"{run_id} ew"] = {d: q.early_warning_audit(con, K, d) for d in ("gender", "grade_band", "municipality")}
         con.close()
     q.use_published(None)
     return out
@@ -190,3 +194,50 @@ def test_a_cell_withheld_last_month_is_not_released_unchanged(months: dict[str, 
             assert (moved >= K).all(), (b, column, shown_june[back][q.SUPPORT_KEYS].to_dict("records"))
     may_record = months["settings"].report_history_dir / RUNS[0]  # type: ignore[attr-defined]
     assert may_record.is_dir() and not any("withheld" in p.name for p in may_record.iterdir())
+
+
+def test_the_early_warning_tables_do_not_show_one_more_pupil(months: dict[str, object]) -> None:
+    """The audit tables (by gender, grade band, municipality) exist only in the reports: June's +1 boy
+    would show as M and the total 400 → 401 beside unchanged leavers and flagged pupils, i.e. that he
+    neither left nor was flagged. Every count shown in both months is equal or moved by k or more, and
+    the record keeps the June table with the moved counts blank."""
+    may, june = months[f"{RUNS[0]} ew"], months[f"{RUNS[1]} ew"]
+    assert isinstance(may, dict) and isinstance(june, dict)
+    compared = 0
+    for dimension, frame in june.items():
+        if frame.empty:
+            continue
+        before = may[dimension].set_index("group_value")
+        for row in frame.itertuples(index=False):
+            for count in q.EW_COUNTS:
+                old, new = before.loc[row.group_value, count], getattr(row, count)
+                if not (math.isnan(old) or math.isnan(new)):
+                    compared += 1
+                    assert not 1 <= abs(new - old) <= K - 1, (dimension, row.group_value, count, old, new)
+    assert compared  # the leavers and flagged counts that did not move are still shown
+    assert not math.isnan(may["gender"].set_index("group_value").loc["ALL", "n_pupils"])  # shown in May
+    settings = months["settings"]
+    assert isinstance(settings, Settings)
+    kept = pd.read_csv(settings.report_history_dir / RUNS[1] / "early_warning_audit.csv", dtype=str)
+    total = kept[(kept["dimension"] == "gender") & (kept["group_value"] == "ALL")]
+    assert total["n_pupils"].isna().all()
+    # a cell withheld in May is not released in June (May's margins minus it would give May's blanks)
+    before = pd.read_csv(settings.report_history_dir / RUNS[0] / "early_warning_audit.csv", dtype=str)
+    keys = ["test_year", "dimension", "group_value"]
+    both = before.merge(kept, on=keys, suffixes=("_may", "_june"))
+    assert len(both) == len(before)
+    for count in q.EW_ALL_COUNTS:
+        assert not (both[f"{count}_may"].isna() & both[f"{count}_june"].notna()).any(), count
+
+
+def test_the_record_keeps_no_figure_finer_than_the_reports_show(months: dict[str, object]) -> None:
+    """Hours are shown to 0.1 and remote hours only for the totals (the `ALL` level, per semester): the
+    record keeps nothing finer (it kept 2.25-hour steps as 239.33333333333334 and remote hours per subject)."""
+    settings = months["settings"]
+    assert isinstance(settings, Settings)
+    for breakdown in q.SUPPORT_BREAKDOWNS:
+        kept = pd.read_csv(settings.report_history_dir / RUNS[1] / f"support_{breakdown}.csv", dtype=str)
+        hours = kept["hours"].dropna()
+        assert len(hours) and not hours.str.contains(r"\.\d\d").any(), hours[hours.str.contains(r"\.\d\d")].head()
+        assert kept.loc[kept["level"] != "ALL", "hours_remote"].isna().all()
+        assert kept.loc[kept["level"] == "ALL", "hours_remote"].notna().any()
