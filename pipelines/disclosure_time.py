@@ -23,6 +23,9 @@ values are kept privately in the warehouse (`meta.withheld_cells`, written by th
 report stage for the cells they withheld, never in a published folder). A warehouse without them (the
 first run after the upgrade, or a run whose record is missing) cannot tell how far a cell moved, so every
 count withheld in the previous run stays withheld for one run; the run then records its own.
+The support files key the 1..k-1 rule on the pupil count only, but keep every audited figure
+(consultations, hours) withheld as the previous run withheld it while it moved by less than k (in its own
+unit): started from only the pupil cells, the greedy complements ended elsewhere on an unchanged re-run.
 Cost: complementary cells stay withheld while their counts stay within k of the month they were
 withheld; an unchanged re-run withholds exactly the same cells.
 
@@ -130,10 +133,12 @@ class LastPublished:
             con.executemany("insert into meta.withheld_cells values (?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
-    def _forced(self, file: str, key: str, column: str, new: float, old: dict[str, str] | None) -> int:
-        """1: moved by 1..k-1 since last published; 2: withheld in the previous run and moved by less
-        than k since; 0: neither."""
-        if old and column in old and 1 <= abs(new - float(old[column])) <= self.k - 1:
+    def _forced(
+        self, file: str, key: str, column: str, new: float, old: dict[str, str] | None, moving: bool = True
+    ) -> int:
+        """1: moved by 1..k-1 since last published (only where `moving`); 2: withheld in the previous run
+        and moved by less than k since; 0: neither."""
+        if moving and old and column in old and 1 <= abs(new - float(old[column])) <= self.k - 1:
             return 1
         if column not in self.previous_blank.get(file, {}).get(key, ()):
             return 0
@@ -148,12 +153,15 @@ class LastPublished:
         frame: pd.DataFrame,
         counts: Sequence[str],
         rows: np.ndarray | None = None,
+        moving: Sequence[str] | None = None,
     ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one,
         or was withheld in the previous run and moved by less than k since (module docstring).
 
         `key_values`: each row's key as the file spells it (one text per key column), in row order;
-        `rows` limits the rows published under these keys."""
+        `rows` limits the rows published under these keys; `moving`: the counts the 1..k-1 rule keys on
+        (default all): the others are only kept withheld as the previous run withheld them, so that an
+        unchanged re-run starts from that run's whole pattern and ends where it ended."""
         out = Forced(
             {c: np.zeros(len(frame), dtype=bool) for c in counts}, {c: np.zeros(len(frame), dtype=bool) for c in counts}
         )
@@ -171,7 +179,7 @@ class LastPublished:
                 if new is None or pd.isna(new):
                     continue
                 seen.setdefault(key, {})[column] = float(new)
-                reason = self._forced(file, key, column, float(new), old)
+                reason = self._forced(file, key, column, float(new), old, moving is None or column in moving)
                 out[column][i] = reason > 0
                 out.held[column][i] = reason == 2
         n = int(sum(mask.sum() for mask in out.values()))

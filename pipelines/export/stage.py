@@ -232,8 +232,14 @@ def protect_tables(
     rules, bounds = support_rules(max_minutes)
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
     # pupil, and keying on them made most rows sensitive (117 of 142 in the demo's June re-run).
+    # Every audited figure (consultations, hours too) is kept withheld where the previous run withheld it
+    # and it moved by less than k since (disclosure_time.py), so an unchanged re-run ends where it ended.
     pupils = (counts[0],)
-    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils), last.forced(SUPPORT_BY_ROLE, by_role, pupils)]
+    audited = tuple(dict.fromkeys([*counts, *(r.name for r in rules)]))
+    moved = [
+        last.forced(SUPPORT_BY_SUBJECT, by_subject, audited, moving=pupils),
+        last.forced(SUPPORT_BY_ROLE, by_role, audited, moving=pupils),
+    ]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,

@@ -42,6 +42,7 @@ class LastPublished(_LastPublished):
         fixed: dict[str, str] | None = None,
         key_from: dict[str, str] | None = None,
         rows: np.ndarray | None = None,
+        moving: tuple[str, ...] | None = None,
     ) -> Forced:
         """Per count column of `frame`: rows whose true count is 1..k-1 away from the last published one.
 
@@ -57,7 +58,7 @@ class LastPublished(_LastPublished):
             else [format_value(v, types[key].type, types[key].decimals) for v in frame[key_from.get(key, key)].tolist()]
             for key in spec.keys
         ]
-        return self.moved(spec.file, spec.keys, list(zip(*keys, strict=True)), frame, counts, rows)
+        return self.moved(spec.file, spec.keys, list(zip(*keys, strict=True)), frame, counts, rows, moving)
 
 
 def none(k: int) -> LastPublished:
