@@ -31,10 +31,10 @@ withheld; an unchanged re-run withholds exactly the same cells.
 
 Known limits: only kept runs count; a difference between two older runs, or between an old value and a
 margin published now, is not checked beyond the previous run's withheld cells; nor is a figure (hours,
-EUR) that moves while its count does not (one payment corrected), nor a row whose records or hours alone
-(not its pupil count) were withheld last run and are released unchanged. Mirror case, not closed: a cell withheld
-now as a complement whose value equals its last published one is known to a reader of that run, and the
-LP audit treats it as unknown.
+EUR) that moves while its count does not (one payment corrected), nor, outside the support files, a row whose
+records or hours alone (not its pupil count) were withheld last run and are released unchanged.
+Mirror case, not closed: a cell withheld now as a complement whose value equals its last published one
+is known to a reader of that run, and the LP audit treats it as unknown.
 """
 
 from __future__ import annotations
