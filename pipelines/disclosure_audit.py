@@ -856,8 +856,10 @@ def linked_system(
         primary_value[ids] = frame[primary].to_numpy(dtype=float, na_value=np.nan)
     small_group = (primary_value >= 1) & (primary_value <= k - 1)
     for given, ids in zip(sensitive_rows or [], cell_of, strict=False):
-        for mask in given.values():
-            small_group[ids] |= np.asarray(mask, dtype=bool)
+        held = getattr(given, "held", {})  # kept back only as last run's withheld cells: fixed, not sensitive
+        for column, mask in given.items():
+            mask = np.asarray(mask, dtype=bool)
+            small_group[ids] |= mask & ~np.asarray(held[column], dtype=bool) if column in held else mask
     sensitive = {
         rule.name: withheld[rule.name]
         & (small_group | (rule.count & (values[rule.name] >= 1) & (values[rule.name] <= k - 1)))

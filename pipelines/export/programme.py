@@ -135,9 +135,9 @@ def summary_with_programme(
             frame = sort_rows(frame, SUMMARY_KEYS)
             moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
             if counts[0] == "n_pupils_financial_support":
-                moved[counts[0]] = moved[counts[0]] | dominated(frame, dominance_p)
+                moved.add(counts[0], dominated(frame, dominance_p))
                 if withhold_financial:
-                    moved[counts[0]] = moved[counts[0]] | whole_semesters_in(frame, withhold_financial)
+                    moved.add(counts[0], whole_semesters_in(frame, withhold_financial))
                 frame = frame.drop(columns=list(TOP_EUR))
             frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
         else:

@@ -76,7 +76,7 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
     programme = load_programme(con)
     risk = load_risk_summary(con)
     subgroups = load_subgroups(con)
-    last = LastPublished.read(settings.history_dir, run_id, k)
+    last = LastPublished.read(settings.history_dir, run_id, k, con)
     # Process
     tables = protect_tables(
         by_subject,
@@ -97,15 +97,19 @@ def run_export(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         write_atomic(out_dir / name, data)
     if not excel and (out_dir / WORKBOOK_NAME).exists():
         (out_dir / WORKBOOK_NAME).unlink()  # a workbook from an earlier run would not match the manifest
+    kept = last.save_withheld(con, "export", run_id, out_dir)  # next run's rule (disclosure_time.py)
     suppressed = {spec.name: int(frame["suppressed"].sum()) for spec, frame in tables}
     log.info(
         "export: %d šūnas aizklātas, jo skaits kopš pēdējās publicēšanas mainījies par 1..%d / "
-        "cells withheld because the count moved by 1..%d since last published (%d earlier runs): %s",
+        "cells withheld because the count moved by 1..%d since last published, or by < %d since withheld "
+        "(%d earlier runs): %s; %d withheld counts kept in meta.withheld_cells",
         sum(last.withheld.values()),
         k - 1,
         k - 1,
+        k,
         last.runs,
         last.withheld,
+        kept,
     )
     for spec, frame in tables:
         log.info(
@@ -228,8 +232,14 @@ def protect_tables(
     rules, bounds = support_rules(max_minutes)
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
     # pupil, and keying on them made most rows sensitive (117 of 142 in the demo's June re-run).
+    # Every audited figure (consultations, hours too) is kept withheld where the previous run withheld it
+    # and it moved by less than k since (disclosure_time.py), so an unchanged re-run ends where it ended.
     pupils = (counts[0],)
-    moved = [last.forced(SUPPORT_BY_SUBJECT, by_subject, pupils), last.forced(SUPPORT_BY_ROLE, by_role, pupils)]
+    audited = tuple(dict.fromkeys([*counts, *(r.name for r in rules)]))
+    moved = [
+        last.forced(SUPPORT_BY_SUBJECT, by_subject, audited, moving=pupils),
+        last.forced(SUPPORT_BY_ROLE, by_role, audited, moving=pupils),
+    ]
     support = audited_patterns(
         [(by_subject, SUPPORT_BY_SUBJECT.keys, "subject"), (by_role, SUPPORT_BY_ROLE.keys, "staff_role")],
         counts,
@@ -382,7 +392,7 @@ def protect_effectiveness(
     # as small a group as any, so n_supported_total is withheld there from the outset, and its LP
     # interval must be as wide as a small count's (else the ALL rows would narrow it back).
     without_peer = small_difference(frame, "n_supported_total", "n_pupils", k)
-    moved_totals["n_supported_total"] = moved_totals["n_supported_total"] | without_peer
+    moved_totals.add("n_supported_total", without_peer)
     forced = {c: mask.copy() for c, mask in moved_totals.items()}
     subgroup_tables = subgroup_frames(prepare_subgroups(subgroups))
     moved = [

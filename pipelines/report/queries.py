@@ -263,10 +263,16 @@ def _recorded_blank(
 
 
 def _moved(table: RecordTable, frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
-    """Per pupil count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it."""
+    """Per pupil count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it, or
+    that the previous run withheld and moved by less than k since (pipelines/disclosure_time.py)."""
     if not _EARLIER:
         return {c: np.zeros(len(frame), dtype=bool) for c in counts}
     return _EARLIER[0].moved(table.file, table.keys, key_values(frame, table.keys), frame, counts)
+
+
+def earlier_reports() -> LastPublished | None:
+    """The reports' cells of earlier runs (use_earlier_reports), to load and keep the withheld true values."""
+    return _EARLIER[0] if _EARLIER else None
 
 
 def moved_cells() -> dict[str, int]:

@@ -136,14 +136,19 @@ def run_report(
 def record_report_cells(settings: Settings, run_id: str, warehouse: Path, published: Path | None) -> Path:
     """Protect the tables only the reports publish (and the support tables linked with them) once for the
     whole run and keep their cells in `report_history/<run_id>/` (pipelines/report/cells.py): a pupil count
-    that moved by 1..k-1 since an earlier run's reports showed it is withheld, then complementary cells
-    and the LP audit. Every notebook starts from this record, so all reports withhold the same cells."""
+    that moved by 1..k-1 since an earlier run's reports showed it, or that the previous run withheld and
+    moved by less than k since (its true values: meta.withheld_cells, written here), is withheld, then
+    complementary cells and the LP audit. Every notebook starts from this record, so all reports withhold
+    the same cells."""
     k = settings.export.k
     earlier = earlier_runs(settings.report_history_dir, run_id)
     queries.use_published(published)
     queries.use_earlier_reports(earlier, k, settings.validate.max_consultation_minutes)
+    earlier_cells = queries.earlier_reports()
     con = connect(warehouse, read_only=True)
     try:
+        if earlier_cells is not None:
+            earlier_cells.load_withheld(con, "report")  # the previous run's withheld true values
         tables = queries.report_cells(con, k)
         moved = queries.moved_cells()
     finally:
@@ -151,6 +156,12 @@ def record_report_cells(settings: Settings, run_id: str, warehouse: Path, publis
         queries.use_published(None)
     settings.report_history_dir.mkdir(parents=True, exist_ok=True)
     folder = write_record(settings.report_history_dir / run_id, tables)
+    if earlier_cells is not None:  # kept privately for next run's rule (pipelines/disclosure_time.py)
+        con = connect(warehouse)
+        try:
+            earlier_cells.save_withheld(con, "report", run_id, folder)
+        finally:
+            con.close()
     log.info(
         "report: %d šūnas aizklātas, jo skaits kopš iepriekšējiem pārskatiem mainījies par 1..%d / cells withheld "
         "because the count moved by 1..%d since earlier reports (%d earlier runs): %s",

@@ -106,3 +106,92 @@ def test_a_count_moved_by_one_pupil_is_withheld_in_the_next_run(tmp_path: Path) 
     )
     forced = last.forced(SUPPORT_SUMMARY, moved, ("n_pupils_financial_support",))["n_pupils_financial_support"]
     assert forced.tolist() == [True, False, False]  # PA moved by 1; PB by 5 = k; PC not at all
+
+
+# Probe F1's pattern: in run 1 the ALL-municipality high band (4 pupils) is withheld with the medium band
+# as its complement; run 2 adds one pupil to A's low band only, and (before the fix) released the medium
+# band unchanged, so run 1's published margins gave the high band as total − low − medium.
+RISK_RUN1 = {
+    ("A", "high"): (1, 1), ("A", "medium"): (13, 2), ("A", "low"): (65, 17),
+    ("B", "high"): (3, 2), ("B", "medium"): (5, 1), ("B", "low"): (44, 5),
+}  # fmt: skip
+RISK_RUN2 = {**RISK_RUN1, ("A", "low"): (66, 17)}
+
+
+def risk_run(cells: dict, history: Path, run_id: str, con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One run as the export stage makes risk_summary.csv: the month-to-month rule against the kept runs
+    and the warehouse's withheld true values, the file kept in `history/<run_id>/`, this run's kept."""
+    from test_export_risk_summary import cube
+
+    from pipelines.export.stage import protect_risk_summary, render_files
+    from pipelines.export.tables import RISK_SUMMARY
+
+    last = LastPublished.read(history, run_id, 5, con)
+    truth = cube(cells)
+    contents, _ = render_files([(RISK_SUMMARY, protect_risk_summary(truth, 5, last))], 5, run_id, False)
+    (history / run_id).mkdir(parents=True)
+    for name, data in contents.items():
+        (history / run_id / name).write_bytes(data)
+    last.save_withheld(con, "export", run_id, history / run_id)
+    published = read(history / run_id / "risk_summary.csv")
+    for column in ("n_pupils", "n_with_plan"):
+        published[column] = pd.to_numeric(published[column])
+    return truth, published
+
+
+def test_a_cell_withheld_last_run_is_not_released_unchanged(tmp_path: Path) -> None:
+    """An attacker fills run 1's blanks with what run 2 publishes for them and solves run 1's margins:
+    no withheld count of 1..4 pupils of run 1 may come out exact."""
+    from test_export_risk_summary import KEYS, lp_intervals
+
+    con = connect(tmp_path / "w.duckdb")
+    truth, first = risk_run(RISK_RUN1, tmp_path / "history", "20260101T000000-run1", con)
+    _, second = risk_run(RISK_RUN2, tmp_path / "history", "20260201T000000-run2", con)
+    kept = con.execute("select count(*) from meta.withheld_cells where scope = 'export'").fetchone()[0]
+    con.close()
+    assert kept > 0  # the true values are in the warehouse, not in history/
+    later = second.set_index(KEYS)
+    filled = first.copy()
+    for column in ("n_pupils", "n_with_plan"):
+        for i in filled.index[filled[column].isna()]:
+            value = later.loc[tuple(filled.loc[i, KEYS]), column]
+            if not pd.isna(value):
+                filled.at[i, column] = value
+    true = truth.set_index(KEYS)
+    for column in ("n_pupils", "n_with_plan"):
+        for i, (low, high) in lp_intervals(filled, column).items():
+            key = tuple(filled.loc[i, KEYS])
+            value = float(true.loc[key, column])
+            if 1 <= value <= 4:
+                assert high - low >= 1, (column, key, low, high, value)
+    medium = second[(second[KEYS[:3]] == "ALL").all(axis=1) & (second["risk_band"] == "medium")].iloc[0]
+    assert pd.isna(medium["n_pupils"])  # the complement stays withheld: its count did not move by 5
+
+
+def test_without_kept_true_values_last_run_s_blanks_stay_withheld(tmp_path: Path) -> None:
+    """First run after the upgrade: no meta.withheld_cells, so a cell withheld last run is withheld
+    again whatever its value; with the table, one that moved by k is released."""
+    from pipelines.changes import key_text
+
+    history = tmp_path / "history"
+    run = history / "20260101T000000-run1"
+    run.mkdir(parents=True)
+    (run / "t.csv").write_text("g,n\na,\nb,40\n", encoding="utf-8")
+    (run / "datapackage.json").write_text(
+        '{"resources": [{"path": "t.csv", "schema": {"primaryKey": ["g"], "fields": []}}]}', encoding="utf-8"
+    )
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("drop table if exists meta.withheld_cells")
+    frame = pd.DataFrame({"g": ["a", "b"], "n": [30.0, 40.0]})
+    last = LastPublished.read(history, "20260201T000000-run2", 5, con)
+    assert last.moved("t.csv", ["g"], [("a",), ("b",)], frame, ["n"])["n"].tolist() == [True, False]
+    con.execute(
+        "create table meta.withheld_cells as select 'export' as scope, 't.csv' as file, ? as row_key, "
+        "'n' as column_name, 25.0 as value, '20260101T000000-run1' as run_id",
+        [key_text(["g"], {"g": "a"})],
+    )
+    for value, withheld in ((29.0, True), (30.0, False), (21.0, True), (20.0, False)):
+        last = LastPublished.read(history, "20260201T000000-run2", 5, con)
+        moved = last.moved("t.csv", ["g"], [("a",)], pd.DataFrame({"n": [value]}), ["n"])
+        assert moved["n"].tolist() == [withheld], value
+    con.close()

@@ -174,6 +174,28 @@ def test_pupils_without_a_plan_are_not_given_by_the_risk_bands(months: dict[str,
         con.close()
 
 
+def test_a_cell_withheld_last_month_is_not_released_unchanged(months: dict[str, object]) -> None:
+    """Probe F5: a support cell withheld in May as a complement and shown unchanged in June turns May's
+    totals into an equation with one unknown (a 2-pupil subject's records = total − the released
+    subject). So June shows a cell May withheld (its pupils, records or hours) only if its pupil
+    count moved by at least k."""
+    may, june = months[f"{RUNS[0]} support"], months[f"{RUNS[1]} support"]
+    truth_may, truth_june = months[f"{RUNS[0]} truth"], months[f"{RUNS[1]} truth"]
+    assert isinstance(may, dict) and isinstance(june, dict)
+    assert isinstance(truth_may, list) and isinstance(truth_june, list)
+    released = 0
+    for b, before, after in zip(q.SUPPORT_BREAKDOWNS, truth_may, truth_june, strict=True):
+        shown_may, shown_june = may[f"support_{b}.csv"], june[f"support_{b}.csv"]
+        assert (before[q.SUPPORT_KEYS].to_numpy() == after[q.SUPPORT_KEYS].to_numpy()).all()
+        for column in ("pupils", "consultations", "hours"):
+            back = shown_may[column].isna().to_numpy() & shown_june[column].notna().to_numpy()
+            moved = np.abs(after["pupils"].to_numpy() - before["pupils"].to_numpy())[back]
+            released += int(back.sum())
+            assert (moved >= K).all(), (b, column, shown_june[back][q.SUPPORT_KEYS].to_dict("records"))
+    may_record = months["settings"].report_history_dir / RUNS[0]  # type: ignore[attr-defined]
+    assert may_record.is_dir() and not any("withheld" in p.name for p in may_record.iterdir())
+
+
 def test_the_early_warning_tables_do_not_show_one_more_pupil(months: dict[str, object]) -> None:
     """The audit tables (by gender, grade band, municipality) exist only in the reports: June's +1 boy
     would show as M and the total 400 → 401 beside unchanged leavers and flagged pupils, i.e. that he
