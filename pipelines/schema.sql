@@ -154,14 +154,14 @@ create table if not exists validation.quality (
     has_roster boolean, has_plans boolean, has_consultations boolean, has_grades boolean
 );
 
--- The true value of every pupil count a run's export or reports withheld (never published: the
+-- The true value of every count a run's export or reports withheld (never published: the
 -- month-to-month rule of pipelines/disclosure_time.py reads the previous run's, so a cell withheld then is
 -- released now only if its count moved by at least k since). Kept here, never in history/ or report_history/.
 create table if not exists meta.withheld_cells (
     scope       varchar not null,        -- export | report
     file        varchar not null,        -- the published file or report table (as in history/, report_history/)
     row_key     varchar not null,        -- `column=value; …` of the file's primary key (pipelines/changes.py key_text)
-    column_name varchar not null,        -- the pupil count column
+    column_name varchar not null,        -- the count (support files: also consultations, hours)
     value       double not null,         -- its true value in that run
     run_id      varchar not null
 );

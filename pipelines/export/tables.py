@@ -1073,7 +1073,9 @@ def render_dictionary(k: int) -> str:
         "nemainīts, tas kopā ar iepriekšējās palaišanas kopsummām atklātu tur aizklāto šūnu (piem., 32 − 17 − 11 "
         "= 4 skolēni). Aizklāto šūnu patiesās vērtības glabājas tikai noliktavā (`meta.withheld_cells`), nekad "
         "publicētā mapē; ja to nav (pirmā palaišana pēc atjaunināšanas), visas iepriekš aizklātās šūnas paliek "
-        "aizklātas vienu palaišanu. "
+        "aizklātas vienu palaišanu. Atbalsta failos tāpat atkal aizklāj konsultāciju skaitu un stundas, kas "
+        f"iepriekšējā palaišanā bija aizklātas un kopš tās mainījušās mazāk nekā par {k} (savās vienībās), lai "
+        "nemainītos datos atkārtota palaišana aizklātu tās pašas šūnas. "
         "Ierobežojums: salīdzina tikai ar šūnas pēdējo publicēto vērtību; starpības starp divām vecākām "
         "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
         "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
@@ -1093,7 +1095,10 @@ def render_dictionary(k: int) -> str:
         "the warehouse (`meta.withheld_cells`), never in a published folder; without them (the first run after "
         "the upgrade) every cell withheld in the previous run stays withheld for one run. The log says how "
         "many cells were withheld for "
-        "this. Limit: only a cell's own last published value is compared; differences between two older runs, "
+        "this. In the support files the consultations and hours withheld in the previous run are withheld "
+        f"again in the same way while they moved by less than {k} (in their own unit), so an unchanged re-run "
+        "withholds the same cells. Limit: only a cell's own last published value is compared; differences "
+        "between two older runs, "
         "or between an old value and this run's margins, are not checked, nor is a figure (hours, EUR) that "
         "moves while its pupil count does not (e.g. one payment corrected).",
         "- LV: izmaksas (`costs.csv`): kategorija `compensations` ir skolēniem izmaksātais finansiālais atbalsts, "
