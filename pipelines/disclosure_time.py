@@ -53,16 +53,36 @@ from pipelines.warehouse import ensure_schema, table_exists
 SCOPES = ("export", "report")  # meta.withheld_cells.scope: history/ or report_history/
 
 
+def same_as_published(value: float, text: str) -> bool:
+    """Whether `value` would be published as `text` again: equal once rounded to the text's decimals."""
+    try:
+        shown = float(text)
+    except ValueError:
+        return False
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    return abs(round(float(value), decimals) - shown) < 0.5 * 10.0**-decimals * 1e-6
+
+
 class Forced(dict[str, np.ndarray]):
     """Per count column, the cells the rule withholds; `held`: those withheld only because the previous
     run withheld them (unchanged within k). The complementary suppression and LP audit start with them
     withheld but do not require them a protection interval of their own (pipelines/disclosure_audit.py
     linked_system): they are not small counts, and making them sensitive would add complements every
-    month even to an unchanged re-run."""
+    month even to an unchanged re-run.
 
-    def __init__(self, masks: dict[str, np.ndarray], held: dict[str, np.ndarray]) -> None:
+    `known`: per count column, the cells whose true value is what an earlier kept run last published
+    for them (to its decimals): a reader of that run knows them, so the complementary suppression and
+    the LP audit count them as published even where withheld (module docstring, "Mirror case")."""
+
+    def __init__(
+        self,
+        masks: dict[str, np.ndarray],
+        held: dict[str, np.ndarray],
+        known: dict[str, np.ndarray] | None = None,
+    ) -> None:
         super().__init__(masks)
         self.held = held
+        self.known = known if known is not None else {c: np.zeros(len(m), dtype=bool) for c, m in masks.items()}
 
     def add(self, column: str, mask: np.ndarray) -> None:
         """Withhold `mask` too, for a reason of its own (it then needs the protection interval)."""
@@ -163,7 +183,9 @@ class LastPublished:
         (default all): the others are only kept withheld as the previous run withheld them, so that an
         unchanged re-run starts from that run's whole pattern and ends where it ended."""
         out = Forced(
-            {c: np.zeros(len(frame), dtype=bool) for c in counts}, {c: np.zeros(len(frame), dtype=bool) for c in counts}
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
         )
         if not len(frame):
             return out
@@ -182,6 +204,7 @@ class LastPublished:
                 reason = self._forced(file, key, column, float(new), old, moving is None or column in moving)
                 out[column][i] = reason > 0
                 out.held[column][i] = reason == 2
+                out.known[column][i] = old is not None and column in old and same_as_published(new, old[column])
         n = int(sum(mask.sum() for mask in out.values()))
         if n:
             self.withheld[file] = self.withheld.get(file, 0) + n
