@@ -298,14 +298,15 @@ def test_a_schools_list_shows_plans_and_risk_factors_of_its_own_records_only(tmp
     # the scores and the ministry's counts still use the whole record
     assert by_pupil["M"]["school_id"] == "9000000001" and by_pupil["M"]["has_plan"]
     assert "risk_factor" in by_pupil["M"]["reasons"]
-    assert by_pupil["M"]["risk_score"] == by_pupil["P"]["risk_score"] > by_pupil["Q"]["risk_score"]
+    assert by_pupil["M"]["reasons"] == "school_change;risk_factor" and by_pupil["M"]["risk_band"] == "medium"
+    assert by_pupil["M"]["risk_score"] > by_pupil["P"]["risk_score"] > by_pupil["Q"]["risk_score"]
 
     write_school_lists(scores, tmp_path)
     rows = list(csv.DictReader((tmp_path / "9000000001.csv").read_text(encoding="utf-8").splitlines()))
     by_line = {r["roster_line"]: r for r in rows}
     moved, own_plan = by_line["4"], by_line["2"]
-    assert moved["has_plan"] == "false" and "risk_factor" not in moved["reasons"]
-    assert own_plan["has_plan"] == "true" and "risk_factor" in own_plan["reasons"]
-    # the band is the whole record's; the docs say so (method.md, "Where it goes")
-    assert moved["risk_band"] == own_plan["risk_band"]
+    assert (moved["has_plan"], moved["reasons"]) == ("false", "school_change")
+    assert (own_plan["has_plan"], own_plan["reasons"]) == ("true", "risk_factor")
+    # the score and band are the whole record's (docs/method.md, "Where it goes"): two rules met
+    assert moved["risk_band"] == "medium" and [r["roster_line"] for r in rows] == ["4", "2", "3"]
     assert not (tmp_path / "9000000002.csv").exists()
