@@ -265,7 +265,10 @@ def moved_pupil_warehouse() -> duckdb.DuckDBPyConnection:
     a, b = "9000000001", "9000000002"
     con = duckdb.connect()
     con.execute("create schema core")
-    con.execute(f"create table core.schools as select * from (values ('{a}', 'Madona'), ('{b}', 'Balvi')) t(school_id, municipality)")
+    con.execute(
+        f"create table core.schools as select * from (values ('{a}', 'Madona'), ('{b}', 'Balvi')) "
+        "t(school_id, municipality)"
+    )
     con.execute(
         "create table core.pupils as select * from (values "
         f"('b.csv', 2, 'M', '{b}', '2025/2026', '8.a', 8, null::integer, 'F', date '2025-10-15', 'transfer'),"
