@@ -67,13 +67,14 @@ file_rows as (
     union all
     select source_file, source_line, school_id, false from validate_frame_attendance
     union all
-    select source_file, source_line, school_id, kind = 'schools' from quarantine.rows
+    -- rows quarantined at ingest never reach the frames (those of validation are in them already)
+    select distinct source_file, source_line, school_id, kind = 'schools' from quarantine.rows where stage = 'ingest'
 ),
 
 -- per file × school named in its rows: how many rows, and the first
 school_rows as (
     select source_file, school_id,
-           count(distinct source_line) as n_rows,
+           count(*) as n_rows,  -- each staged row once
            min(source_line) as first_line,
            bool_and(registry) as registry
     from file_rows
