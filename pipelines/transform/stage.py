@@ -148,9 +148,10 @@ def rebuild_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:
     con.execute(load_sql(SQL_DIR, "keys_to_rebuild", table=table))
     n_keys = scalar(con, "select count(*) from transform_keys")
     if n_keys:
-        if table == "grades":  # the old rows' groups
-            con.execute(load_sql(SQL_DIR, "mark_groups"))
-        con.execute(f"delete from core.{table} where row_key in (select row_key from transform_keys)")
+        delete = f"delete from core.{table} where row_key in (select row_key from transform_keys)"
+        if table == "grades":  # the old rows' groups, from the delete
+            delete = load_sql(SQL_DIR, "deleted_mark_groups", fragments={"delete": delete})
+        con.execute(delete)
         con.execute(f"insert into core.{table} {core_sql(table, BY_KEY)}")
         if table == "grades":  # and the new rows'
             con.execute(load_sql(SQL_DIR, "mark_groups"))
@@ -192,7 +193,15 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()[0][0]
     sql_texts = [
         load_sql(SQL_DIR, name)
-        for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild", "marks_by_school", "mark_groups")
+        for name in (
+            *KEYED_TABLES,
+            "validated_rows",
+            "changes",
+            "keys_to_rebuild",
+            "marks_by_school",
+            "mark_groups",
+            "deleted_mark_groups",
+        )
     ]
     text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()
