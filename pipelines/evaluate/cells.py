@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.evaluate.diagnostics import diagnose_cell
-from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, CellArrays, estimate_cell
+from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, CellArrays, estimate_cell, with_codes
 
 ALL = "ALL"
 
@@ -99,7 +99,7 @@ def cell_arrays(
     """cell_frames for replicate loops: each cell's label, counts, its set's CellArrays (estimate.py) and
     its rows there."""
     columns = list(columns)
-    for keys, cells, frame in set_frames(sample, pairs, columns, sets):
+    for keys, cells, frame in set_frames(with_codes(sample), pairs, columns, sets):
         arrays = CellArrays.from_frame(frame, keys, value_columns)
         for values, label, sizes in cell_labels(cells, keys, columns):
             yield label, sizes, arrays, arrays.cell_rows(values)

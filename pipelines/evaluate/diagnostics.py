@@ -41,6 +41,7 @@ from pipelines.evaluate.estimate import (
     demean_within,
     interval_for,
     point_effect,
+    with_codes,
 )
 
 # Placebo name -> the sample column used as its outcome.
@@ -318,6 +319,7 @@ def pool_frames(
 ) -> Iterator[tuple[tuple[str | None, ...], tuple[str, ...], CellArrays, np.ndarray]]:
     """Per cell: all its supported rows and every comparison in the strata they are in (weight 1), as
     the rows of its set's CellArrays (the cells in order of first appearance)."""
+    sample = with_codes(sample)
     treated = sample.filter(pl.col("treated"))
     comparison = sample.filter(~pl.col("treated")).drop([c for c in columns if c in sample.columns])
     for subset in sets:

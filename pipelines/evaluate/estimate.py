@@ -241,6 +241,19 @@ class CellData:
         return demean_within(self.outcome, self.weight, self.stratum), demean_within(x, self.weight, self.stratum)
 
 
+# Integer codes CellArrays reads (dense ranks: order-preserving, so any subset's own dense ranks follow).
+CODE_COLUMNS = {"stratum": "_stratum_code", "school_id": "_school_code", "pupil_id": "_pupil_code"}
+
+
+def with_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """The CODE_COLUMNS added, ranked once for a whole sample rather than once per grouping set
+    (ranking the text columns was most of a set's conversion)."""
+    return frame.with_columns(
+        (pl.col(column).rank("dense").cast(pl.Int64) - 1).fill_null(-1).alias(code)
+        for column, code in CODE_COLUMNS.items()
+    )
+
+
 @dataclass(frozen=True)
 class CellArrays:
     """One grouping set's matched rows (cells.set_frames) as numpy, converted once, with each cell's row
@@ -260,9 +273,10 @@ class CellArrays:
 
     @classmethod
     def from_frame(cls, frame: pl.DataFrame, keys: Sequence[str], value_columns: Sequence[str] = ()) -> CellArrays:
-        codes = frame.select(
-            (pl.col(c).rank("dense").cast(pl.Int64) - 1).fill_null(-1) for c in ("stratum", "school_id", "pupil_id")
-        ).to_numpy()
+        codes = (frame if set(CODE_COLUMNS.values()) <= set(frame.columns) else with_codes(frame)).select(
+            CODE_COLUMNS.values()
+        )
+        codes = codes.to_numpy()
         if keys and frame.height:
             groups = frame.with_row_index("_row").group_by(list(keys), maintain_order=True).agg(pl.col("_row"))
             flat = groups["_row"].explode().to_numpy().astype(np.int64)

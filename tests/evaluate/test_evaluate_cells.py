@@ -89,12 +89,14 @@ def test_cell_arrays_cut_the_same_cells_as_cell_frames():
     each cell must be exactly cell_frames' partition of the same set frame as CellData, row for row
     (the set frame's own row order varies between calls: a polars join), with the same counts."""
     from pipelines.evaluate.cells import cell_arrays, set_frames
-    from pipelines.evaluate.estimate import CellArrays, CellData, column_values
+    from pipelines.evaluate.estimate import CellArrays, CellData, column_values, with_codes
 
     sample, pairs = mixed_sample()
     columns, extra = ["project_code", "subject"], ["pre_window", "missing_column"]
     n_cells = 0
-    for keys, cells, frame in set_frames(sample, pairs, columns):
+    # codes ranked per set frame, or once for the whole sample (as cell_arrays does)
+    frames = [*set_frames(sample, pairs, columns), *set_frames(with_codes(sample), pairs, columns)]
+    for keys, cells, frame in frames:
         parts = frame.partition_by(keys, as_dict=True, maintain_order=True) if keys else {(): frame}
         arrays = CellArrays.from_frame(frame, keys, extra)
         assert list(arrays.rows) == list(parts)  # the cells in order of first appearance
@@ -109,7 +111,7 @@ def test_cell_arrays_cut_the_same_cells_as_cell_frames():
             for name in extra:
                 assert np.array_equal(part_values[name], arrays.values[name][rows], equal_nan=True)
             n_cells += 1
-    assert n_cells == 12
+    assert n_cells == 24
     labels = {tuple(label.values()): sizes for label, sizes, _, _ in cell_arrays(sample, pairs, columns)}
     assert len(labels) == 12 and (None, "maths") in labels
 
