@@ -247,7 +247,9 @@ CODE_COLUMNS = {"stratum": "_stratum_code", "school_id": "_school_code", "pupil_
 
 def with_codes(frame: pl.DataFrame) -> pl.DataFrame:
     """The CODE_COLUMNS added, ranked once for a whole sample rather than once per grouping set
-    (ranking the text columns was most of a set's conversion)."""
+    (ranking the text columns was most of a set's conversion); a frame that has them is returned as is."""
+    if set(CODE_COLUMNS.values()) <= set(frame.columns):
+        return frame
     return frame.with_columns(
         (pl.col(column).rank("dense").cast(pl.Int64) - 1).fill_null(-1).alias(code)
         for column, code in CODE_COLUMNS.items()
@@ -273,10 +275,7 @@ class CellArrays:
 
     @classmethod
     def from_frame(cls, frame: pl.DataFrame, keys: Sequence[str], value_columns: Sequence[str] = ()) -> CellArrays:
-        codes = (frame if set(CODE_COLUMNS.values()) <= set(frame.columns) else with_codes(frame)).select(
-            CODE_COLUMNS.values()
-        )
-        codes = codes.to_numpy()
+        codes = with_codes(frame).select(CODE_COLUMNS.values()).to_numpy()
         if keys and frame.height:
             groups = frame.with_row_index("_row").group_by(list(keys), maintain_order=True).agg(pl.col("_row"))
             flat = groups["_row"].explode().to_numpy().astype(np.int64)

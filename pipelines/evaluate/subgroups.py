@@ -27,7 +27,7 @@ from scipy import stats
 
 from pipelines.evaluate.bootstrap import MODEL_COLUMNS, replicas
 from pipelines.evaluate.cells import ALL, cell_arrays
-from pipelines.evaluate.estimate import SCHOOL_JACKKNIFE, point_effect
+from pipelines.evaluate.estimate import SCHOOL_JACKKNIFE, point_effect, with_codes
 from pipelines.evaluate.matching import match_within_strata
 from pipelines.marts import SUBGROUPS, UNKNOWN_GENDER
 
@@ -104,6 +104,7 @@ def replicate_effects(
         pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
         if pairs.is_empty():
             continue
+        replica = with_codes(replica)  # once for the three subgroups' cells
         for subgroup in SUBGROUPS:
             cells = cell_arrays(replica, pairs, ["project_code", subgroup], subgroup_sets(subgroup))
             for label, sizes, arrays, rows in cells:
