@@ -67,13 +67,8 @@ create table if not exists staging.plans (
     project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
--- The row_key (a random sha256 hex + `#n`, one per row) is stored uncompressed in the two big staging
--- tables: DuckDB's DICT_FSST only halves random keys and costs ~0.8 CPU µs a key on every insert
--- (BENCHMARKS.md, issue 18, "Ingest: staging row_key uncompressed"). A warehouse created before
--- keeps its compressed column: it reads and writes the same rows, only slower to insert into.
 create table if not exists staging.consultations (
-    source_file varchar not null, source_line integer not null,
-    row_key varchar not null using compression uncompressed,
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
     date date, school_year varchar, semester integer,
     pupil_id varchar, school_id varchar, staff_id varchar,
     staff_role varchar, staff_role_raw varchar,
@@ -82,10 +77,8 @@ create table if not exists staging.consultations (
     project_text_hash varchar  -- keyed hash of an unrecognised project text (project_code = 'other')
 );
 
--- row_key uncompressed: see staging.consultations.
 create table if not exists staging.grades (
-    source_file varchar not null, source_line integer not null,
-    row_key varchar not null using compression uncompressed,
+    source_file varchar not null, source_line integer not null, row_key varchar not null,
     date date, school_year varchar, semester integer,
     pupil_id varchar, school_id varchar,
     subject varchar, subject_raw varchar,

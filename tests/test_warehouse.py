@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.warehouse import ensure_schema, load_sql, release_cache, transaction
+from pipelines.warehouse import load_sql, release_cache, transaction
 
 
 def test_releasing_duckdb_cache_frees_buffers_and_keeps_the_memory_limit(tmp_path):
@@ -47,21 +47,3 @@ def test_load_sql_fills_identifiers_and_fragments_never_values(tmp_path) -> None
         load_sql(tmp_path, "q", table="t; drop table t", column="c", fragments={"cells": "true"})
     (tmp_path / "s.sql").write_text("select {'k': 1} as s\n", encoding="utf-8")
     assert duckdb.sql(load_sql(tmp_path, "s")).fetchall() == [({"k": 1},)]  # no parts: read as written
-
-
-@pytest.mark.parametrize("table", ["grades", "consultations"])
-def test_staging_row_keys_are_stored_uncompressed(tmp_path, table: str) -> None:
-    """The big staging tables keep their random row_keys uncompressed (DICT_FSST only halved them and
-    cost ~0.8 CPU µs a key on every ingest insert; BENCHMARKS.md, issue 18); the keys read back as written."""
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_schema(con)
-    con.execute(
-        f"insert into staging.{table} (source_file, source_line, row_key) "
-        "select 'f.csv', i, sha256(i::varchar) || '#1' from range(3000) t(i)"
-    )
-    con.execute("checkpoint")
-    storage = f"select distinct compression from pragma_storage_info('staging.{table}') where column_name = 'row_key'"
-    assert {c for (c,) in con.execute(storage).fetchall()} <= {"Uncompressed", "Constant"}
-    keys = f"select count(*) from staging.{table} where row_key = sha256(source_line::varchar) || '#1'"
-    assert con.execute(keys).fetchall() == [(3000,)]
-    con.close()
