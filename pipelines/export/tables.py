@@ -753,13 +753,27 @@ ESF_INDICATORS = TableSpec(
             minimum=0,
         ),
         ColumnSpec(
+            "n_left_year_end",
+            "integer",
+            "Atbalstītie skolēni sarakstos, kas līdz mācību gada beigām atskaitīti (katrā tā gada saraksta rindā "
+            "ir atskaitīšanas datums); skolēnu skaits kā citi: aizklāts, ja 1–4 (arī, ja palikušo ir 1–4), ar "
+            "papildu šūnām un LP auditu (`ALL` projekts ir augšējā robeža: skolēns var būt vairākos projektos)",
+            "Supported pupils on the rosters who left by the end of the school year (every roster row of that "
+            "year has a leaving date); a pupil count like the others: withheld at 1–4 (also where 1–4 stayed), "
+            "with complementary cells and the LP audit (the `ALL` project is an upper bound: a pupil can be in "
+            "several projects)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
             "share_enrolled_year_end",
             "number",
             "Daļa no atbalstītajiem skolēniem sarakstos, kas mācību gada beigās joprojām mācās (saraksta rinda tajā "
-            "gadā bez atskaitīšanas datuma, jebkurā skolā); aizklāta arī, ja palikušo vai aizgājušo ir 1–4",
+            "gadā bez atskaitīšanas datuma, jebkurā skolā); aizklāta kopā ar `n_pupils_any` vai `n_left_year_end` "
+            "(daļa × skolēni dotu aizgājušos)",
             "Share of the supported pupils on the rosters still enrolled at the end of the school year (a roster "
-            "row of that year without a leaving date, at any school); also withheld where those who stayed or "
-            "left number 1–4",
+            "row of that year without a leaving date, at any school); withheld with `n_pupils_any` or "
+            "`n_left_year_end` (share × pupils would give the leavers)",
             "daļa 0–1",
             "share 0–1",
             decimals=3,
@@ -786,7 +800,13 @@ ESF_INDICATORS = TableSpec(
         ),
         _SUPPRESSED,
     ),
-    counts=("n_pupils_any", "n_pupils_consultations", "n_pupils_activities", "n_pupils_financial_support"),
+    counts=(
+        "n_pupils_any",
+        "n_pupils_consultations",
+        "n_pupils_activities",
+        "n_pupils_financial_support",
+        "n_left_year_end",
+    ),
     derived=("n_schools", "n_municipalities", "support_hours", "share_enrolled_year_end", "eur_per_pupil"),
 )
 
