@@ -1087,7 +1087,8 @@ def render_dictionary(k: int) -> str:
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
         f"- LV: izmaiņas starp palaišanām: katrs skolēnu skaits (katra faila `n_pupils*`, `n_with_plan`, "
-        "`n_comparison`, `n_supported_total`; ne konsultāciju, darbinieku vai skolu skaits, kas par vienu skolēnu neko "
+        "`n_comparison`, `n_supported_total`, `n_left_year_end`; ne konsultāciju, darbinieku vai skolu skaits, "
+        "kas par vienu skolēnu neko "
         "nepasaka), kura patiesā "
         f"vērtība atšķiras par 1–{k - 1} no vērtības, kas tai pašai šūnai (fails, atslēga, kolonna) "
         "pēdējo reizi publicēta kādā iepriekšējā saglabātā palaišanā (`history/<run_id>/`, jaunākā, kurā "
@@ -1108,7 +1109,8 @@ def render_dictionary(k: int) -> str:
         "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
         "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
         f"- EN: change between runs: every pupil count (each file's `n_pupils*`, `n_with_plan`, `n_comparison`, "
-        "`n_supported_total`; not the counts of consultations, staff or schools, which say nothing about "
+        "`n_supported_total`, `n_left_year_end`; not the counts of consultations, staff or schools, which say "
+        "nothing about "
         "one pupil) whose true value differs by "
         f"1–{k - 1} from the value last published for the same cell (file, key, column) in an earlier kept run "
         "(`history/<run_id>/`, the latest in which the cell was not withheld) is withheld in this run as a "
