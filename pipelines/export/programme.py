@@ -5,7 +5,8 @@ project and school year (esf_indicators.csv).
 Disclosure control as every export (disclosure.py, disclosure_audit.py): each new pupil count is withheld
 at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
-share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
+share) are withheld with it. The pupils who left by the year's end are such a count too (the enrolled
+share times the pupils gives them), and the share is withheld with them as well. One table of pupils supported in any way (supported_cube.sql) is
 protected once and feeds both costs.csv and esf_indicators.csv, so a count withheld in one
 cannot be read off the other. Costs are the projects' spending, published as reported except
 where they can be a few pupils' payments: costs.csv's compensations line is the financial support,
