@@ -6,11 +6,12 @@ Disclosure control as every export (disclosure.py, disclosure_audit.py): each ne
 at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
 share) are withheld with it. The pupils who left by the year's end are such a count too (the enrolled
-share times the pupils gives them), and the share is withheld with them as well. One table of pupils supported in any way (supported_cube.sql) is
-protected once and feeds both costs.csv and esf_indicators.csv, so a count withheld in one
-cannot be read off the other. Costs are the projects' spending, published as reported except
-where they can be a few pupils' payments: costs.csv's compensations line is the financial support,
-withheld wherever support_summary.csv withholds it (costs_table).
+share times the pupils gives them), and the share is withheld with them as well.
+One table of pupils supported in any way (supported_cube.sql) is protected once and feeds both costs.csv
+and esf_indicators.csv, so a count withheld in one cannot be read off the other. Costs are the projects'
+spending, published as reported except where they can be a few pupils' payments: costs.csv's
+compensations line is the financial support, withheld wherever support_summary.csv withholds it
+(costs_table).
 """
 
 from __future__ import annotations
@@ -194,8 +195,9 @@ def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | Non
         )
     frame = sort_rows(supported, SUPPORTED_KEYS)
     on_roster = frame["n_on_roster"].to_numpy(dtype=float)
-    enrolled = frame["n_enrolled_at_end"].to_numpy(dtype=float)
-    frame["n_left_year_end"] = on_roster - enrolled
+    left = frame["n_left_year_end"].to_numpy(dtype=float)
+    # Stayed to the end of every school year of the cell (in one school year: still enrolled at its end).
+    enrolled = on_roster - left
     # Published in esf_indicators.csv at every municipality (`ALL`).
     moved = (last or LastPublished(k)).forced(
         ESF_INDICATORS, frame, SUPPORTED_COUNTS, rows=(frame["municipality"] == ALL).to_numpy()

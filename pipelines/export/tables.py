@@ -756,10 +756,12 @@ ESF_INDICATORS = TableSpec(
             "n_left_year_end",
             "integer",
             "Atbalstītie skolēni sarakstos, kas līdz mācību gada beigām atskaitīti (katrā tā gada saraksta rindā "
-            "ir atskaitīšanas datums); skolēnu skaits kā citi: aizklāts, ja 1–4 (arī, ja palikušo ir 1–4), ar "
+            "ir atskaitīšanas datums; `ALL` gadu rindās: kāda no gadiem); skolēnu skaits kā citi: "
+            "aizklāts, ja 1–4 (arī, ja palikušo ir 1–4), ar "
             "papildu šūnām un LP auditu (`ALL` projekts ir augšējā robeža: skolēns var būt vairākos projektos)",
             "Supported pupils on the rosters who left by the end of the school year (every roster row of that "
-            "year has a leaving date); a pupil count like the others: withheld at 1–4 (also where 1–4 stayed), "
+            "year has a leaving date; in `ALL` years: of any of them); a pupil count like the others: "
+            "withheld at 1–4 (also where 1–4 stayed), "
             "with complementary cells and the LP audit (the `ALL` project is an upper bound: a pupil can be in "
             "several projects)",
             "skolēni",
@@ -769,11 +771,11 @@ ESF_INDICATORS = TableSpec(
             "share_enrolled_year_end",
             "number",
             "Daļa no atbalstītajiem skolēniem sarakstos, kas mācību gada beigās joprojām mācās (saraksta rinda tajā "
-            "gadā bez atskaitīšanas datuma, jebkurā skolā); aizklāta kopā ar `n_pupils_any` vai `n_left_year_end` "
-            "(daļa × skolēni dotu aizgājušos)",
+            "gadā bez atskaitīšanas datuma, jebkurā skolā; `ALL` gadu rindās: katra gada beigās); aizklāta kopā ar "
+            "`n_pupils_any` vai `n_left_year_end` (daļa × skolēni dotu aizgājušos)",
             "Share of the supported pupils on the rosters still enrolled at the end of the school year (a roster "
-            "row of that year without a leaving date, at any school); withheld with `n_pupils_any` or "
-            "`n_left_year_end` (share × pupils would give the leavers)",
+            "row of that year without a leaving date, at any school; in `ALL` years: at the end of each); withheld "
+            "with `n_pupils_any` or `n_left_year_end` (share × pupils would give the leavers)",
             "daļa 0–1",
             "share 0–1",
             decimals=3,

@@ -23,9 +23,11 @@ def supported_cube() -> pd.DataFrame:
     for project, (n, stayed) in [*PROJECTS.items(), (ALL, TOTAL)]:
         for municipality in ("M", ALL):
             for year in (YEAR, ALL):
-                rows.append((project, municipality, year, n, 1, 1, 10.0 * n, n, stayed))
+                rows.append((project, municipality, year, n, 1, 1, 10.0 * n, n, stayed, n - stayed))
     columns = ["project_code", "municipality", "school_year", "n_pupils_any", "n_schools", "n_municipalities"]
-    return pd.DataFrame(rows, columns=[*columns, "support_hours", "n_on_roster", "n_enrolled_at_end"])
+    return pd.DataFrame(
+        rows, columns=[*columns, "support_hours", "n_on_roster", "n_enrolled_at_end", "n_left_year_end"]
+    )
 
 
 def leavers_known(row: pd.Series) -> float:
@@ -86,6 +88,7 @@ def test_few_pupils_staying_withholds_the_leavers_and_the_share() -> None:
     p1 = cube["project_code"] == "P1"
     cube.loc[p1, "n_pupils_any"] = cube.loc[p1, "n_on_roster"] = 40
     cube.loc[p1, "n_enrolled_at_end"] = 2
+    cube.loc[p1, "n_left_year_end"] = 38
     out = protect_supported(cube, 5)
     row = out[p1.to_numpy() & (out["municipality"] == ALL).to_numpy() & (out["school_year"] == YEAR).to_numpy()]
     assert row["n_left_year_end"].isna().all() and row["share_enrolled_year_end"].isna().all()
