@@ -60,6 +60,13 @@ DemoKeyOpt = Annotated[
     bool,
     typer.Option("--demo-key", help="Tikai parauga datiem: publiskā demo atslēga / sample data only: public demo key."),
 ]
+WithdrawOpt = Annotated[
+    bool,
+    typer.Option(
+        "--withdraw-missing",
+        help="Izņem rindas failiem, kas vairs nav mapē / withdraw the rows of files no longer in the raw folder.",
+    ),
+]
 
 
 class Output(Reporter):
@@ -298,6 +305,7 @@ STAGE_OPTIONS: dict[str, tuple[Any, Any]] = {
     "strict": (Annotated[bool, typer.Option(help="Kļūdas → izejas kods 3 / errors → exit code 3.")], False),
     "excel": (Annotated[bool, typer.Option(help="Arī .xlsx darbgrāmata / also an .xlsx workbook.")], False),
     "lang": (Annotated[str | None, typer.Option(help="lv vai en / lv or en.")], None),
+    "withdraw_missing": (WithdrawOpt, False),
 }
 COMMON_OPTIONS: dict[str, tuple[Any, Any]] = {
     "out": (OutOpt, None),
@@ -344,6 +352,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Tikai kļūdas / errors only.")] = False,
     json_log: Annotated[bool, typer.Option("--json-log", help="JSON rindas plānotājiem / JSON lines.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parāda posmus, neko nedara / list stages only.")] = False,
+    withdraw_missing: WithdrawOpt = False,
 ) -> None:
     """Viss ikmēneša darbs vienā komandā / the whole monthly job, all stages in order."""
     settings = _settings(params, raw, out, warehouse)
@@ -356,7 +365,15 @@ def run(
     _guarded(
         settings,
         lambda: _run_stages(
-            settings, stages, command="run", out=output, demo_key=demo_key, excel=excel, lang=lang, strict=strict
+            settings,
+            stages,
+            command="run",
+            out=output,
+            demo_key=demo_key,
+            excel=excel,
+            lang=lang,
+            strict=strict,
+            withdraw_missing=withdraw_missing,
         ),
     )
 

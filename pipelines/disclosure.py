@@ -96,17 +96,23 @@ def protect_column(
     initial: np.ndarray,
     eqs: Sequence[_Equation],
     rank: np.ndarray,
+    known: np.ndarray | None = None,
 ) -> np.ndarray:
     """Complementary suppression for one count column: grow `initial` until no equation has
-    exactly one withheld member. Returns a new boolean mask."""
+    exactly one withheld member. Returns a new boolean mask.
+
+    `known`: cells a reader knows although they may be withheld (unchanged since an earlier run
+    published them, pipelines/disclosure_time.py): they do not count as withheld members and are
+    never chosen as complements."""
     supp = initial.copy()
-    publishable = ~np.isnan(values) & (values > 0)
+    known = np.zeros(len(values), dtype=bool) if known is None else np.asarray(known, dtype=bool)
+    publishable = ~np.isnan(values) & (values > 0) & ~known
     changed = True
     while changed:
         changed = False
         for eq in eqs:
             n_groups = len(eq.has_margin)
-            count = np.bincount(eq.group, weights=supp, minlength=n_groups)
+            count = np.bincount(eq.group, weights=supp & ~known, minlength=n_groups)
             exposed = (count == 1) & eq.has_margin
             if not exposed.any():
                 continue
@@ -133,6 +139,7 @@ def suppression_pattern(
     start: Mapping[str, np.ndarray] | None = None,
     all_value: str = ALL,
     keys_layout: Layout | None = None,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Which cell of each count column to withhold (boolean mask per column, in row order).
 
@@ -140,11 +147,13 @@ def suppression_pattern(
     is withheld the whole row is withheld, and the other count columns start from that pattern.
     `start` adds cells already withheld elsewhere (a linked table sharing these rows).
     `keys_layout`: `layout(frame, keys, all_value)`, when the caller has it already.
+    `known`: per column, cells a reader knows from an earlier run (`protect_column`).
     """
     if k < 1:
         raise ValueError("k must be at least 1")
     primary = primary or count_columns[0]
     start = start or {}
+    known = known or {}
     keys_layout = keys_layout or layout(frame, keys, all_value)
     eqs, rank = keys_layout.eqs, keys_layout.rank
     none = np.zeros(len(frame), dtype=bool)
@@ -155,12 +164,14 @@ def suppression_pattern(
 
     pattern: dict[str, np.ndarray] = {}
     values = frame[primary].to_numpy(dtype=float, na_value=np.nan)
-    pattern[primary] = protect_column(values, initial(primary, values), eqs, rank)
+    pattern[primary] = protect_column(values, initial(primary, values), eqs, rank, known.get(primary))
     for column in count_columns:
         if column == primary:
             continue
         values = frame[column].to_numpy(dtype=float, na_value=np.nan)
-        pattern[column] = protect_column(values, initial(column, values) | pattern[primary], eqs, rank)
+        pattern[column] = protect_column(
+            values, initial(column, values) | pattern[primary], eqs, rank, known.get(column)
+        )
     return pattern
 
 
@@ -225,6 +236,7 @@ def linked_patterns(
     start: Sequence[Mapping[str, np.ndarray]] | None = None,
     all_value: str = ALL,
     layouts: Sequence[Layout] | None = None,
+    known: Sequence[Mapping[str, np.ndarray]] | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Suppression patterns for tables that publish the same cells, withheld alike in all of them.
 
@@ -233,6 +245,8 @@ def linked_patterns(
     Without this, a cell withheld in one file could be read off another. A single table may have
     no breakdown (None). `start` (one mapping per table) adds cells withheld for other reasons,
     such as the linear-programming audit. `layouts`: each table's `layout`, when the caller has them.
+    `known` (one mapping per table): cells a reader knows from an earlier run (`protect_column`); a shared
+    cell known in one table is known in all.
     """
     layouts = layouts or [layout(frame, keys, all_value) for frame, keys, _ in tables]
     if len(tables) == 1 and tables[0][2] is None:
@@ -240,7 +254,15 @@ def linked_patterns(
         first = dict(start[0]) if start else None
         return [
             suppression_pattern(
-                frame, keys, count_columns, k, primary=primary, start=first, all_value=all_value, keys_layout=layouts[0]
+                frame,
+                keys,
+                count_columns,
+                k,
+                primary=primary,
+                start=first,
+                all_value=all_value,
+                keys_layout=layouts[0],
+                known=known[0] if known else None,
             )
         ]
     positions: list[np.ndarray] = []
@@ -263,6 +285,17 @@ def linked_patterns(
         }
         for i, (frame, _, _) in enumerate(tables)
     ]
+    known_in = [
+        {
+            column: np.asarray((known[i] if known and i < len(known) else {}).get(column, np.zeros(len(frame))), bool)
+            for column in count_columns
+        }
+        for i, (frame, _, _) in enumerate(tables)
+    ]
+    for column in count_columns:
+        either = np.logical_or.reduce([mask[column][positions[i]] for i, mask in enumerate(known_in)])
+        for i, mask in enumerate(known_in):
+            mask[column][positions[i]] |= either
     changed = True
     while changed:
         changed = False
@@ -271,7 +304,15 @@ def linked_patterns(
             for column in count_columns:
                 begin[column][positions[i]] |= shared[column]
             patterns[i] = suppression_pattern(
-                frame, keys, count_columns, k, primary=primary, start=begin, all_value=all_value, keys_layout=layouts[i]
+                frame,
+                keys,
+                count_columns,
+                k,
+                primary=primary,
+                start=begin,
+                all_value=all_value,
+                keys_layout=layouts[i],
+                known=known_in[i],
             )
             for column in count_columns:
                 grown = shared[column] | patterns[i][column][positions[i]]

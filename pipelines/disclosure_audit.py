@@ -103,6 +103,14 @@ class System:
     withheld: dict[str, np.ndarray]  # per cell
     nonzero: dict[str, np.ndarray]  # withheld cells an attacker knows are at least 1
     sensitive: dict[str, np.ndarray]  # withheld cells that need the protection interval
+    # cells a reader knows although withheld (unchanged since an earlier run published them,
+    # pipelines/disclosure_time.py): constants in the audit, never chosen as complements
+    known: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def unknown(self, column: str) -> np.ndarray:
+        """The withheld cells of `column` a reader does not know: the audit's unknowns."""
+        known = self.known.get(column)
+        return self.withheld[column] if known is None else self.withheld[column] & ~known
 
 
 @dataclass
@@ -165,7 +173,7 @@ def audit(
     var_cell: list[int] = []
     var_of: dict[str, np.ndarray] = {}
     for column in columns:
-        cells = np.flatnonzero(system.withheld[column])
+        cells = np.flatnonzero(system.unknown(column))
         var_of[column] = np.full(len(system.rank), -1, dtype=np.int64)
         var_of[column][cells] = np.arange(len(var_cell), len(var_cell) + len(cells))
         var_column += [column] * len(cells)
@@ -701,6 +709,7 @@ def extra_cells(
         exposed = np.flatnonzero(result.exposed.get(column, np.zeros(0, dtype=bool)))
         values = system.values[column]
         withheld = system.withheld[column].copy()
+        known = system.known.get(column, np.zeros(len(values), dtype=bool))
         again = np.zeros(len(values), dtype=bool) if stuck is None else stuck.get(column, again_default(values))
         for cell in exposed[np.argsort(system.rank[exposed], kind="stable")]:
             own = by_cell.get(int(cell), [])
@@ -709,7 +718,7 @@ def extra_cells(
             for only in [*groups, []] if groups != [[]] else groups:
                 if found and not only:
                     break  # the wider search is only a fallback
-                partner, _ = _partner(system, by_cell, int(cell), values, withheld, only)
+                partner, _ = _partner(system, by_cell, int(cell), values, withheld, only, known)
                 if partner is None:
                     continue
                 found = True
@@ -775,7 +784,10 @@ def _partner(
     values: np.ndarray,
     withheld: np.ndarray,
     only: Sequence[int] = (),
+    known: np.ndarray | None = None,
 ) -> tuple[int | None, list[int]]:
+    known = np.zeros(len(values), dtype=bool) if known is None else known
+    unknown = withheld & ~known  # a known withheld cell links nothing: the reader has its value
     seen_cells = {cell}
     frontier = [cell]
     seen_eqs: set[int] = set()
@@ -789,7 +801,7 @@ def _partner(
             margin, members, _ = system.equations[e]
             for j, is_margin in [(int(m), False) for m in members] + [(margin, True)]:
                 v = values[j]
-                if withheld[j] or np.isnan(v) or v <= 0:
+                if withheld[j] or known[j] or np.isnan(v) or v <= 0:
                     continue
                 key = (is_margin, v, int(system.rank[j]))
                 if best is None or key < best:
@@ -802,7 +814,7 @@ def _partner(
         nxt = set()
         for e in eqs:
             margin, members, _ = system.equations[e]
-            nxt |= {int(m) for m in members if withheld[int(m)]} | ({margin} if withheld[margin] else set())
+            nxt |= {int(m) for m in members if unknown[int(m)]} | ({margin} if unknown[margin] else set())
         frontier = sorted(nxt - seen_cells)
         seen_cells |= nxt
     return None, []
@@ -875,7 +887,9 @@ def linked_system(
     `sensitive_rows` (one mapping per table, count columns): rows whose withheld figures need the
     protection interval although their count is k or more (a count that moved by 1..k-1 since it was
     last published, pipelines/disclosure_time.py: pinned, it would give the few pupils' figures by difference).
-    `cells`: `linked_cells(tables, all_value)`, when the caller has it already.
+    `cells`: `linked_cells(tables, all_value)`, when the caller has it already. A mapping of
+    `sensitive_rows` may carry `known` (pipelines/disclosure_time.py Forced): per column, cells unchanged
+    since an earlier run published them; withheld, they are constants of the audit (`System.known`).
     """
     rank, eqs, cell_of = cells or linked_cells(tables, all_value)
     size = len(rank)
@@ -915,6 +929,11 @@ def linked_system(
         & (small_group | (rule.count & (values[rule.name] >= 1) & (values[rule.name] <= k - 1)))
         for rule in rules
     }
+    known = {rule.name: np.zeros(size, dtype=bool) for rule in rules}
+    for given, ids in zip(sensitive_rows or [], cell_of, strict=False):
+        for column, mask in getattr(given, "known", {}).items():
+            if column in known:
+                known[column][ids] |= np.asarray(mask, dtype=bool)
     system = System(
         rank=rank,
         equations=eqs,
@@ -923,6 +942,7 @@ def linked_system(
         withheld=withheld,
         nonzero=nonzero,
         sensitive=sensitive,
+        known=known,
     )
     return system, cell_of
 
@@ -959,7 +979,9 @@ def audited_patterns(
     the records they follow the records' pattern, which already passes (3 rounds, 5 s).
     `start` (one mapping per table, count columns): cells withheld from the outset, e.g. because another
     file that publishes the same cell withholds it. `sensitive` (same form): rows withheld from the outset
-    whose figures the LP audit must protect as if their count were 1..k-1 (pipelines/disclosure_time.py).
+    whose figures the LP audit must protect as if their count were 1..k-1 (pipelines/disclosure_time.py);
+    their `known` cells (unchanged since an earlier run published them) count as published in the
+    complementary suppression and the audit.
     """
     primary = primary or count_columns[0]
     derived = [r.name for r in rules if r.name not in count_columns]
@@ -971,6 +993,7 @@ def audited_patterns(
             table[column] |= np.asarray(mask, dtype=bool)
     added = 0
     layouts = [layout(frame, keys) for frame, keys, _ in tables]  # the keys do not change between rounds
+    known = [getattr(given, "known", {}) for given in sensitive or []]  # unchanged since published (Forced)
     linked = linked_cells(tables, layouts=layouts)
     result: Audit | None = None
     stuck: dict[str, np.ndarray] | None = None
@@ -983,6 +1006,7 @@ def audited_patterns(
             primary=primary,
             start=[{c: e[c] for c in count_columns} for e in extra],
             layouts=layouts,
+            known=known or None,
         )
         full = [
             {**p, **{d: np.logical_or.reduce([p[c] for c in audited_counts]) | e[d] for d in derived}}

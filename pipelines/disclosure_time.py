@@ -23,18 +23,37 @@ values are kept privately in the warehouse (`meta.withheld_cells`, written by th
 report stage for the cells they withheld, never in a published folder). A warehouse without them (the
 first run after the upgrade, or a run whose record is missing) cannot tell how far a cell moved, so every
 count withheld in the previous run stays withheld for one run; the run then records its own.
-The support files key the 1..k-1 rule on the pupil count only, but keep every audited figure
-(consultations, hours) withheld as the previous run withheld it while it moved by less than k (in its own
-unit): started from only the pupil cells, the greedy complements ended elsewhere on an unchanged re-run.
-Cost: complementary cells stay withheld while their counts stay within k of the month they were
-withheld; an unchanged re-run withholds exactly the same cells.
+The 1..k-1 rule keys on the pupil counts only, but every audited figure of a row (records, hours, EUR) is
+kept withheld as the previous run withheld it while it moved by less than k in its own unit: in the support
+files (consultations, hours), support_summary.csv's activity hours and financial support EUR,
+esf_indicators.csv's support hours, costs.csv's amounts and the reports' support tables (records, hours).
+Why: a figure withheld alone last run hid another cell; released unchanged, last run's margins give that
+cell (started from only the pupil cells, the support files' greedy complements also ended elsewhere on an
+unchanged re-run). Cost: complementary cells stay withheld while their counts stay within k of the month
+they were withheld; an unchanged re-run withholds exactly the same cells.
+
+Known to a reader (the mirror case): a cell whose true value is what an earlier kept run last published
+for it (to the published decimals) is known to whoever kept that run's file, withheld or not. So the
+complementary suppression and the LP audit count it as published (`Forced.known`): it is not a withheld
+member of its equations, never chosen as a complement, and a constant in the audit; the cells it would
+have hidden get complements that moved (usually their margins, which moved with them). Why equal and not
+"within k": this module's reader knows the last published values exactly, not whether or how far a cell
+moved since. A withheld cell that did not move is known to them exactly (their guess "unchanged" is
+right, and nothing tells them otherwise); one that moved by 1..k-1 is already withheld as a small change
+with a protection interval of its own, and even a reader who assumed every withheld cell moved by less
+than k would know such a complement, and so the cell it hides, only to within 2(k-1) (8 at k = 5), at
+least the audit's protection of a small count (3); one that moved by k or more is as unknown as any.
+Treating "within k" as known would model a reader who knows which cells moved little (what the rule
+withholds) and leave most cells of a monthly re-run unusable as complements. An unchanged re-run marks the
+same withheld cells known (their last published value and true value are the same as in the run before),
+so it ends where that run ended.
 
 Known limits: only kept runs count; a difference between two older runs, or between an old value and a
 margin published now, is not checked beyond the previous run's withheld cells; nor is a figure (hours,
-EUR) that moves while its count does not (one payment corrected), nor, outside the support files, a row whose
-records or hours alone (not its pupil count) were withheld last run and are released unchanged.
-Mirror case, not closed: a cell withheld now as a complement whose value equals its last published one
-is known to a reader of that run, and the LP audit treats it as unknown.
+EUR) that moves while its count does not (one payment corrected). A cell counts as known only from its own
+file, key and column (the export reads history/, the reports report_history/), and only for the figures
+the rule reads (counts, and the hours and EUR listed above): the reports' pupil flows (no LP audit) do not
+use it. Where every cell left to choose is known, the LP audit stops with an error rather than publish.
 """
 
 from __future__ import annotations
@@ -53,16 +72,36 @@ from pipelines.warehouse import ensure_schema, table_exists
 SCOPES = ("export", "report")  # meta.withheld_cells.scope: history/ or report_history/
 
 
+def same_as_published(value: float, text: str) -> bool:
+    """Whether `value` would be published as `text` again: equal once rounded to the text's decimals."""
+    try:
+        shown = float(text)
+    except ValueError:
+        return False
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    return abs(round(float(value), decimals) - shown) < 0.5 * 10.0**-decimals * 1e-6
+
+
 class Forced(dict[str, np.ndarray]):
     """Per count column, the cells the rule withholds; `held`: those withheld only because the previous
     run withheld them (unchanged within k). The complementary suppression and LP audit start with them
     withheld but do not require them a protection interval of their own (pipelines/disclosure_audit.py
     linked_system): they are not small counts, and making them sensitive would add complements every
-    month even to an unchanged re-run."""
+    month even to an unchanged re-run.
 
-    def __init__(self, masks: dict[str, np.ndarray], held: dict[str, np.ndarray]) -> None:
+    `known`: per count column, the cells whose true value is what an earlier kept run last published
+    for them (to its decimals): a reader of that run knows them, so the complementary suppression and
+    the LP audit count them as published even where withheld (module docstring, "Mirror case")."""
+
+    def __init__(
+        self,
+        masks: dict[str, np.ndarray],
+        held: dict[str, np.ndarray],
+        known: dict[str, np.ndarray] | None = None,
+    ) -> None:
         super().__init__(masks)
         self.held = held
+        self.known = known if known is not None else {c: np.zeros(len(m), dtype=bool) for c, m in masks.items()}
 
     def add(self, column: str, mask: np.ndarray) -> None:
         """Withhold `mask` too, for a reason of its own (it then needs the protection interval)."""
@@ -163,7 +202,9 @@ class LastPublished:
         (default all): the others are only kept withheld as the previous run withheld them, so that an
         unchanged re-run starts from that run's whole pattern and ends where it ended."""
         out = Forced(
-            {c: np.zeros(len(frame), dtype=bool) for c in counts}, {c: np.zeros(len(frame), dtype=bool) for c in counts}
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
+            {c: np.zeros(len(frame), dtype=bool) for c in counts},
         )
         if not len(frame):
             return out
@@ -182,6 +223,7 @@ class LastPublished:
                 reason = self._forced(file, key, column, float(new), old, moving is None or column in moving)
                 out[column][i] = reason > 0
                 out.held[column][i] = reason == 2
+                out.known[column][i] = old is not None and column in old and same_as_published(new, old[column])
         n = int(sum(mask.sum() for mask in out.values()))
         if n:
             self.withheld[file] = self.withheld.get(file, 0) + n

@@ -53,7 +53,7 @@ class Stage:
 
 
 def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
-    from pipelines.ingest.paths import personal_name_warning, remasked_warning, renamed_warning
+    from pipelines.ingest.paths import missing_warning, personal_name_warning, remasked_warning, renamed_warning
     from pipelines.ingest.stage import ArchiveLimits, run_ingest
     from pipelines.pseudonym import KeyProblem, load_key
 
@@ -81,6 +81,7 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
             archive_limits=limits,
             memory_limit=ingest.duckdb_memory_limit,
             max_line_bytes=ingest.max_line_kb * 1024,
+            withdraw_missing=bool(ctx.options.get("withdraw_missing")),
         )
     except KeyProblem as exc:  # no key, a weak one, or not the warehouse's
         raise UserError(str(exc)) from exc
@@ -93,10 +94,14 @@ def run_ingest(con: Any, ctx: RunContext) -> dict[str, Any]:
     if result.remasked_stored:
         out.event("stored_text_masked", count=result.remasked_stored)
         out.say(f"[yellow]![/] {escape(remasked_warning(result.remasked_stored))}")
+    if result.missing:
+        out.event("files_missing", count=len(result.missing), withdrawn=result.withdrawn)
+        out.say(f"[yellow]![/] {escape(missing_warning(result.missing, result.withdrawn))}")
     statuses = [f.status for f in result.files]
     return {
         "files": len(statuses),
         **{s: statuses.count(s) for s in ("loaded", "unchanged", "rejected", "skipped")},
+        **({"withdrawn" if result.withdrawn else "missing": len(result.missing)} if result.missing else {}),
         "rows_read": sum(f.rows_read for f in result.files if f.status == "loaded"),
     }
 
@@ -162,7 +167,7 @@ STAGES: tuple[Stage, ...] = (
             "staging.costs",
             "staging.attendance",
         ),
-        options=("raw", "demo_key"),
+        options=("raw", "demo_key", "withdraw_missing"),
         refreshes_summary=True,
     ),
     Stage(

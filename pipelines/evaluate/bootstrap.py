@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
-from pipelines.evaluate.cells import cell_frames
-from pipelines.evaluate.diagnostics import DIAGNOSTIC_COLUMNS, replicate_statistics
-from pipelines.evaluate.estimate import CellData, point_effect
+from pipelines.evaluate.cells import cell_arrays
+from pipelines.evaluate.diagnostics import DIAGNOSTIC_COLUMNS, STATISTIC_COLUMNS, replicate_statistics
+from pipelines.evaluate.estimate import point_effect
 from pipelines.evaluate.matching import match_within_strata
 
 REPLICA_COLUMNS = ("key", "pupil_id", "school_id")
@@ -75,17 +75,21 @@ def bootstrap_statistics(
         pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
         if pairs.is_empty():
             continue
-        for label, sizes, frame in cell_frames(replica, pairs, columns, sets):
+        statistics = STATISTIC_COLUMNS if diagnostics else ()
+        for label, sizes, arrays, rows in cell_arrays(replica, pairs, columns, sets, statistics):
             if sizes["n_supported_in_sample"] < min_supported:  # cheap first cut before counting matched ones
                 continue
-            if frame.filter(pl.col("treated"))["pupil_id"].n_unique() < min_supported:
+            if arrays.n_treated_pupils(rows) < min_supported:
                 continue
-            data = CellData.from_frame(frame)
+            data = arrays.cell(rows)
             effect = point_effect(data)
             if effect is None:
                 continue
             key = tuple(label[c] for c in columns)
-            values = {"effect": effect, **(replicate_statistics(frame, data, min_supported) if diagnostics else {})}
+            values = {"effect": effect}
+            if diagnostics:
+                cell_values = {c: v[rows] for c, v in arrays.values.items()}
+                values |= replicate_statistics(cell_values, data, min_supported)
             for name, value in values.items():
                 if value is not None:
                     draws.setdefault(name, {}).setdefault(key, []).append(value)

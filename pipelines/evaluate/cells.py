@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.evaluate.diagnostics import diagnose_cell
-from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, estimate_cell
+from pipelines.evaluate.estimate import SCHOOL_BOOTSTRAP, CellArrays, estimate_cell, with_codes
 
 ALL = "ALL"
 
@@ -24,16 +24,15 @@ def grouping_sets(columns: Sequence[str]) -> list[tuple[str, ...]]:
     return [subset for size in range(len(columns), -1, -1) for subset in combinations(columns, size)]
 
 
-def cell_frames(
+def set_frames(
     sample: pl.DataFrame,
     pairs: pl.DataFrame,
     columns: Sequence[str],
     sets: list[tuple[str, ...]] | None = None,
-) -> Iterator[tuple[dict[str, str], dict[str, int], pl.DataFrame]]:
-    """Each cell's label (`ALL` where totalled), its counts of supported in the sample, and its matched frame.
-
-    Shared by the estimates and the bootstrap, so both cut the matched sample the same way.
-    """
+) -> Iterator[tuple[list[str], pl.DataFrame, pl.DataFrame]]:
+    """Per grouping set: its keys, the supported counts per cell, and the matched rows of every cell
+    of the set in one frame (supported rows weight 1, comparisons with the weights of that cell's
+    supported rows): cut by the keys, these are the cells' matched frames."""
     columns = list(columns)
     sets = grouping_sets(columns) if sets is None else sets
     treated = sample.filter(pl.col("treated"))
@@ -54,18 +53,56 @@ def cell_frames(
         cells = treated.group_by(keys).agg(counts) if keys else treated.select(counts)
         weights = pair_cells.group_by([*keys, "comparison_key"]).agg(pl.col("weight").sum())
         comp = comparison.join(weights, left_on="key", right_on="comparison_key")
-        frame = pl.concat([matched_t.select(comp.columns), comp], how="vertical_relaxed")
+        yield keys, cells, pl.concat([matched_t.select(comp.columns), comp], how="vertical_relaxed")
+
+
+def cell_labels(
+    cells: pl.DataFrame, keys: list[str], columns: list[str]
+) -> Iterator[tuple[tuple, dict[str, str], dict[str, int]]]:
+    """Each cell's key values, its label (`ALL` where totalled) and its counts of supported in the sample."""
+    for cell in cells.iter_rows(named=True):
+        values = tuple(cell[k] for k in keys)
+        label = {c: (cell[c] if c in keys else ALL) for c in columns}
+        sizes = {k: cell.get(k) for k in ("n_supported_in_sample", "n_supported_rows_in_sample")}
+        sizes["naive_change_all"] = cell.get("naive_change_all")
+        yield values, label, sizes
+
+
+def cell_frames(
+    sample: pl.DataFrame,
+    pairs: pl.DataFrame,
+    columns: Sequence[str],
+    sets: list[tuple[str, ...]] | None = None,
+) -> Iterator[tuple[dict[str, str], dict[str, int], pl.DataFrame]]:
+    """Each cell's label (`ALL` where totalled), its counts of supported in the sample, and its matched frame.
+
+    Shared by the estimates and the bootstrap, so both cut the matched sample the same way.
+    """
+    columns = list(columns)
+    for keys, cells, frame in set_frames(sample, pairs, columns, sets):
         parts = (
             {tuple(): frame}
             if not keys
             else {tuple(k): part for k, part in frame.partition_by(keys, as_dict=True, maintain_order=True).items()}
         )
-        for cell in cells.iter_rows(named=True):
-            values = tuple(cell[k] for k in keys)
-            label = {c: (cell[c] if c in keys else ALL) for c in columns}
-            sizes = {k: cell.get(k) for k in ("n_supported_in_sample", "n_supported_rows_in_sample")}
-            sizes["naive_change_all"] = cell.get("naive_change_all")
+        for values, label, sizes in cell_labels(cells, keys, columns):
             yield label, sizes, parts.get(values, frame.clear())
+
+
+def cell_arrays(
+    sample: pl.DataFrame,
+    pairs: pl.DataFrame,
+    columns: Sequence[str],
+    sets: list[tuple[str, ...]] | None = None,
+    value_columns: Sequence[str] = (),
+) -> Iterator[tuple[dict[str, str], dict[str, int], CellArrays, np.ndarray]]:
+    """cell_frames for replicate loops: each cell's label, counts, its set's CellArrays (estimate.py) and
+    its rows there."""
+    columns = list(columns)
+    for keys, cells, frame in set_frames(with_codes(sample), pairs, columns, sets):
+        arrays = CellArrays.from_frame(frame, keys, value_columns)
+        for values, label, sizes in cell_labels(cells, keys, columns):
+            yield label, sizes, arrays, arrays.cell_rows(values)
 
 
 def estimate_groups(

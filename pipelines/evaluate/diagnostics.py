@@ -32,13 +32,16 @@ import polars as pl
 from pipelines.evaluate.estimate import (
     NO_INTERVAL,
     SCHOOL_BOOTSTRAP,
+    CellArrays,
     CellData,
     Estimate,
     Interval,
     ancova,
+    column_values,
     demean_within,
     interval_for,
     point_effect,
+    with_codes,
 )
 
 # Placebo name -> the sample column used as its outcome.
@@ -77,22 +80,14 @@ def placebo_data(data: CellData, values: np.ndarray, min_supported: int) -> Cell
     return replace(data, outcome=values).subset(rows)
 
 
-def column_values(frame: pl.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]:
-    """Float columns as numpy with NaN for missing, in one conversion (a column the frame lacks: all NaN)."""
-    present = [c for c in columns if c in frame.columns]
-    matrix = (
-        frame.select(pl.col(c).cast(pl.Float64) for c in present).to_numpy() if present else np.empty((frame.height, 0))
-    )
-    out = {c: matrix[:, i] for i, c in enumerate(present)}
-    return {c: out.get(c, np.full(frame.height, np.nan)) for c in columns}
-
-
 STATISTIC_COLUMNS = tuple(dict.fromkeys([*PLACEBOS.values(), *(column for _, _, column in EVENT_STEPS)]))
 
 
-def replicate_statistics(frame: pl.DataFrame, data: CellData, min_supported: int) -> dict[str, float | None]:
-    """What one bootstrap replicate records besides the effect: both placebos and the event-study gaps."""
-    values = column_values(frame, STATISTIC_COLUMNS)
+def replicate_statistics(
+    values: Mapping[str, np.ndarray], data: CellData, min_supported: int
+) -> dict[str, float | None]:
+    """What one bootstrap replicate records besides the effect: both placebos and the event-study gaps.
+    values: the cell's STATISTIC_COLUMNS as column_values gives them (NaN for missing)."""
     out: dict[str, float | None] = {}
     for name, column in PLACEBOS.items():
         sub = placebo_data(data, values[column], min_supported)
@@ -321,8 +316,10 @@ def sensitivity(data: CellData) -> Sensitivity:
 
 def pool_frames(
     sample: pl.DataFrame, columns: Sequence[str], sets: Sequence[tuple[str, ...]]
-) -> Iterator[tuple[tuple[str | None, ...], tuple[str, ...], pl.DataFrame]]:
-    """Per cell: all its supported rows and every comparison in the strata they are in (weight 1)."""
+) -> Iterator[tuple[tuple[str | None, ...], tuple[str, ...], CellArrays, np.ndarray]]:
+    """Per cell: all its supported rows and every comparison in the strata they are in (weight 1), as
+    the rows of its set's CellArrays (the cells in order of first appearance)."""
+    sample = with_codes(sample)
     treated = sample.filter(pl.col("treated"))
     comparison = sample.filter(~pl.col("treated")).drop([c for c in columns if c in sample.columns])
     for subset in sets:
@@ -332,28 +329,28 @@ def pool_frames(
         frame = pl.concat([treated.select(comp.columns), comp], how="vertical_relaxed").with_columns(
             pl.lit(1.0).alias("weight")
         )
-        if not keys:
-            yield (), subset, frame
-            continue
-        for values, part in frame.partition_by(keys, as_dict=True, maintain_order=True).items():
-            yield tuple(values), subset, part
+        arrays = CellArrays.from_frame(frame, keys)
+        for values, rows in arrays.rows.items():
+            yield values, subset, arrays, rows
 
 
-def all_supported_effect(frame: pl.DataFrame, min_supported: int) -> dict[str, float | int | str | None]:
-    """The ANCOVA on the whole pool; CR1 interval with t(G−1) (without matching the regression's SE
-    is close to right: SD/SE ≈ 1.06 in the coverage study)."""
-    t = frame.filter(pl.col("treated"))
+def all_supported_effect(
+    arrays: CellArrays, rows: np.ndarray, min_supported: int
+) -> dict[str, float | int | str | None]:
+    """The ANCOVA on the whole pool (a cell's rows of pool_frames' frame); CR1 interval with t(G−1)
+    (without matching the regression's SE is close to right: SD/SE ≈ 1.06 in the coverage study)."""
+    treated = arrays.treated[rows]
     empty = {"effect_all_supported": None, "ci_low_all_supported": None, "ci_high_all_supported": None}
-    if t["pupil_id"].n_unique() < min_supported or t.height == frame.height:
+    if arrays.n_treated_pupils(rows) < min_supported or treated.all():
         return {**empty, "interval_method_all_supported": NO_INTERVAL}
-    effect, cr1_se, n_clusters = ancova(CellData.from_frame(frame))
+    effect, cr1_se, n_clusters = ancova(arrays.cell(rows))
     interval = interval_for(effect, cr1_se, n_clusters, None, 0)
     return {
         "effect_all_supported": effect,
         "ci_low_all_supported": interval.ci_low,
         "ci_high_all_supported": interval.ci_high,
         "interval_method_all_supported": interval.method if interval.ci_low is not None else NO_INTERVAL,
-        "n_comparison_pool": frame.filter(~pl.col("treated"))["pupil_id"].n_unique(),
+        "n_comparison_pool": len(np.unique(arrays.pupil[rows][~treated])),
     }
 
 
@@ -364,9 +361,9 @@ def all_supported_estimates(
     from pipelines.evaluate.cells import ALL
 
     rows = []
-    for values, subset, frame in pool_frames(sample, columns, sets):
+    for values, subset, arrays, cell in pool_frames(sample, columns, sets):
         label = dict(zip(subset, values, strict=True))
-        rows.append({c: label.get(c, ALL) for c in columns} | all_supported_effect(frame, min_supported))
+        rows.append({c: label.get(c, ALL) for c in columns} | all_supported_effect(arrays, cell, min_supported))
     schema = {c: pl.String() for c in columns} | {
         "effect_all_supported": pl.Float64(),
         "ci_low_all_supported": pl.Float64(),

@@ -85,6 +85,10 @@ EARLY_WARNING_SCHEMA: dict[str, pl.DataType] = {
     "reasons": pl.String(),
     "has_plan": pl.Boolean(),
     "method": pl.String(),
+    # What the school's own list shows: the reasons and the open plan with the plans' risk factors
+    # taken from this school's plans only (the score, band and `reasons` read the whole record).
+    "school_reasons": pl.String(),
+    "school_has_plan": pl.Boolean(),
 }
 METRICS_SCHEMA: dict[str, pl.DataType] = {
     "metric": pl.String(),
@@ -253,10 +257,17 @@ def indicator_frame(features: pl.DataFrame) -> pd.DataFrame:
         out["unexcused_absences"] = f["unexcused_per_month"].to_numpy()
         out["absences"] = f["absences_per_month"].to_numpy()
         out["absence_trend"] = f["absence_trend"].to_numpy()
-    codes = f["risk_codes"].to_list()
+    out = out.astype(float)
+    return with_risk_factors(out, f["risk_codes"])
+
+
+def with_risk_factors(x: pd.DataFrame, risk_codes: pl.Series) -> pd.DataFrame:
+    """`x` with the risk-factor indicators set from `risk_codes` (a list of codes per row)."""
+    out = x.copy()
+    codes = risk_codes.to_list()
     for code in RISK_FACTORS:
         out[f"risk_factor_{code}"] = [float(code in (c or [])) for c in codes]
-    return out.astype(float)
+    return out
 
 
 def ratio(num: pl.Series, den: pl.Series) -> np.ndarray:
@@ -377,8 +388,10 @@ def score_and_audit(
     )
     log.info("early warning: %s; %s", method, note)
 
-    def scored(rows: np.ndarray, model: Model | None) -> tuple[np.ndarray, list[str | None], np.ndarray]:
-        x = x_all[rows].reset_index(drop=True)
+    def scored(
+        rows: np.ndarray, model: Model | None, x_from: pd.DataFrame = x_all
+    ) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+        x = x_from[rows].reset_index(drop=True)
         if model is None:
             return rule_scores(x, cfg)
         score = model.predict(x)
@@ -400,12 +413,17 @@ def score_and_audit(
         log.info("early warning coefficients (standardised): %s", final.coefficients())
     rows = mask[current.as_of]
     score, reasons, band = scored(rows, final)
+    # The school's list: the same model, its reasons read with only this school's plans' risk factors
+    # (a plan made at the pupil's previous school stays there); score and band are left as they are.
+    x_school = with_risk_factors(x_all, data["school_risk_codes"])
+    _score, school_reasons, _band = scored(rows, final, x_school)
     current_rows = data.filter(pl.Series(rows))
     scores = current_rows.with_columns(
         pl.Series("risk_score", score, dtype=pl.Float64),
         pl.Series("risk_band", band.tolist(), dtype=pl.String),
         pl.Series("reasons", reasons, dtype=pl.String),
         pl.lit(method).alias("method"),
+        pl.Series("school_reasons", school_reasons, dtype=pl.String),
     )
     scores = scores.select(list(EARLY_WARNING_SCHEMA)).cast(EARLY_WARNING_SCHEMA)
     scores = scores.sort(
@@ -582,7 +600,8 @@ LIST_COLUMNS = ("roster_file", "roster_line", "class", "risk_score", "risk_band"
 
 def school_lists(scores: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """One frame per school: every pupil of its latest roster, highest risk first, found by the roster
-    file and line (no code, no name, no pseudonym)."""
+    file and line (no code, no name, no pseudonym). `reasons` and `has_plan` are the school's own
+    (`school_reasons`, `school_has_plan`): another school's plan and its risk factors never reach it."""
     out = {}
     for school_id, part in scores.partition_by("school_id", as_dict=True, maintain_order=True).items():
         frame = part.sort(["risk_score", "source_file", "source_line"], descending=[True, False, False]).select(
@@ -591,8 +610,8 @@ def school_lists(scores: pl.DataFrame) -> dict[str, pl.DataFrame]:
             pl.col("class_raw").alias("class"),
             pl.col("risk_score").round(3),
             "risk_band",
-            "reasons",
-            "has_plan",
+            pl.col("school_reasons").alias("reasons"),
+            pl.col("school_has_plan").alias("has_plan"),
         )
         out[str(school_id[0])] = safe_text_columns(frame, ["roster_file", "class", "reasons"])
     return out

@@ -11,6 +11,7 @@ else the school-clustered CR1 SE, which ignores the matching's own variance (doc
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -238,6 +239,90 @@ class CellData:
         """Demeaned outcome and regressors [treated, baseline_subject, baseline_overall]."""
         x = np.column_stack([self.treated.astype(float), self.covariates])
         return demean_within(self.outcome, self.weight, self.stratum), demean_within(x, self.weight, self.stratum)
+
+
+# Integer codes CellArrays reads (dense ranks: order-preserving, so any subset's own dense ranks follow).
+CODE_COLUMNS = {"stratum": "_stratum_code", "school_id": "_school_code", "pupil_id": "_pupil_code"}
+
+
+def with_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """The CODE_COLUMNS added, ranked once for a whole sample rather than once per grouping set
+    (ranking the text columns was most of a set's conversion); a frame that has them is returned as is."""
+    if set(CODE_COLUMNS.values()) <= set(frame.columns):
+        return frame
+    return frame.with_columns(
+        (pl.col(column).rank("dense").cast(pl.Int64) - 1).fill_null(-1).alias(code)
+        for column, code in CODE_COLUMNS.items()
+    )
+
+
+@dataclass(frozen=True)
+class CellArrays:
+    """One grouping set's matched rows (cells.set_frames) as numpy, converted once, with each cell's row
+    positions. Why: a replicate loop cuts hundreds of cells per replicate, and a polars frame per
+    cell (partition, dense ranks, to_numpy) cost more than the model fitted on it. A cell's arrays
+    are those of cells.cell_frames' frame for it, in the same row order, with the same codes."""
+
+    outcome: np.ndarray
+    treated: np.ndarray
+    covariates: np.ndarray
+    weight: np.ndarray
+    stratum: np.ndarray  # dense rank over the whole frame: order-preserving, so a cell's own dense
+    school: np.ndarray  # rank (CellData.from_frame) is np.unique(..., return_inverse=True) of its rows
+    pupil: np.ndarray
+    values: dict[str, np.ndarray]  # the extra float columns (column_values: NaN for null)
+    rows: dict[tuple, np.ndarray]
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, keys: Sequence[str], value_columns: Sequence[str] = ()) -> CellArrays:
+        codes = with_codes(frame).select(CODE_COLUMNS.values()).to_numpy()
+        if keys and frame.height:
+            groups = frame.with_row_index("_row").group_by(list(keys), maintain_order=True).agg(pl.col("_row"))
+            flat = groups["_row"].explode().to_numpy().astype(np.int64)
+            bounds = np.cumsum(groups["_row"].list.len().to_numpy())
+            rows = {  # each cell's rows in frame order, as partition_by(maintain_order=True) keeps them
+                values: np.sort(part)
+                for values, part in zip(groups.select(keys).iter_rows(), np.split(flat, bounds[:-1]), strict=True)
+            }
+        else:
+            rows = {} if keys else {tuple(): np.arange(frame.height, dtype=np.int64)}
+        return cls(
+            outcome=frame["outcome"].to_numpy().astype(float),
+            treated=frame["treated"].to_numpy().astype(bool),
+            covariates=frame.select(COVARIATES).to_numpy().astype(float),
+            weight=frame["weight"].to_numpy().astype(float),
+            stratum=codes[:, 0],
+            school=codes[:, 1],
+            pupil=codes[:, 2],
+            values=column_values(frame, value_columns),
+            rows=rows,
+        )
+
+    def cell_rows(self, values: tuple) -> np.ndarray:
+        return self.rows.get(values, np.empty(0, dtype=np.int64))
+
+    def n_treated_pupils(self, rows: np.ndarray) -> int:
+        return len(np.unique(self.pupil[rows][self.treated[rows]]))
+
+    def cell(self, rows: np.ndarray) -> CellData:
+        return CellData(
+            self.outcome[rows],
+            self.treated[rows],
+            self.covariates[rows],
+            self.weight[rows],
+            np.unique(self.stratum[rows], return_inverse=True)[1].astype(np.int64),
+            np.unique(self.school[rows], return_inverse=True)[1].astype(np.int64),
+        )
+
+
+def column_values(frame: pl.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Float columns as numpy with NaN for missing, in one conversion (a column the frame lacks: all NaN)."""
+    present = [c for c in columns if c in frame.columns]
+    matrix = (
+        frame.select(pl.col(c).cast(pl.Float64) for c in present).to_numpy() if present else np.empty((frame.height, 0))
+    )
+    out = {c: matrix[:, i] for i, c in enumerate(present)}
+    return {c: out.get(c, np.full(frame.height, np.nan)) for c in columns}
 
 
 def ancova(data: CellData) -> tuple[float, float | None, int]:

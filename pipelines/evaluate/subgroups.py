@@ -26,8 +26,8 @@ import polars as pl
 from scipy import stats
 
 from pipelines.evaluate.bootstrap import MODEL_COLUMNS, replicas
-from pipelines.evaluate.cells import ALL, cell_frames
-from pipelines.evaluate.estimate import SCHOOL_JACKKNIFE, CellData, point_effect
+from pipelines.evaluate.cells import ALL, cell_arrays
+from pipelines.evaluate.estimate import SCHOOL_JACKKNIFE, point_effect, with_codes
 from pipelines.evaluate.matching import match_within_strata
 from pipelines.marts import SUBGROUPS, UNKNOWN_GENDER
 
@@ -104,13 +104,15 @@ def replicate_effects(
         pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
         if pairs.is_empty():
             continue
+        replica = with_codes(replica)  # once for the three subgroups' cells
         for subgroup in SUBGROUPS:
-            for label, sizes, frame in cell_frames(replica, pairs, ["project_code", subgroup], subgroup_sets(subgroup)):
+            cells = cell_arrays(replica, pairs, ["project_code", subgroup], subgroup_sets(subgroup))
+            for label, sizes, arrays, rows in cells:
                 if sizes["n_supported_in_sample"] < min_supported:
                     continue
-                if frame.filter(pl.col("treated"))["pupil_id"].n_unique() < min_supported:
+                if arrays.n_treated_pupils(rows) < min_supported:
                     continue
-                effect = point_effect(CellData.from_frame(frame))
+                effect = point_effect(arrays.cell(rows))
                 if effect is not None:
                     key = (label["project_code"], subgroup, label[subgroup])
                     draws.setdefault(key, [math.nan] * replicates)[r] = effect

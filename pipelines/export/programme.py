@@ -27,7 +27,7 @@ from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_ro
 from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
 from pipelines.warehouse import load_sql, table_exists
 
-from .tables import ESF_INDICATORS, SUPPORT_SUMMARY
+from .tables import COSTS, ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
 
 log = logging.getLogger("atbalsts.export")
@@ -140,7 +140,10 @@ def summary_with_programme(
     ):
         if len(frame):
             frame = sort_rows(frame, SUMMARY_KEYS)
-            moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, counts)
+            # The 1..k-1 rule keys on the pupils; hours and EUR withheld last run stay withheld while they
+            # moved by less than k (in their own unit): released unchanged, last run's margins give what they hid.
+            audited = tuple(dict.fromkeys([*counts, *(r.name for r in rules)]))
+            moved = (last or LastPublished(k)).forced(SUPPORT_SUMMARY, frame, audited, moving=counts)
             if counts[0] == "n_pupils_financial_support":
                 moved.add(counts[0], dominated(frame, dominance_p))
                 if withhold_financial:
@@ -199,8 +202,9 @@ def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | Non
     # Stayed to the end of every school year of the cell (in one school year: still enrolled at its end).
     enrolled = on_roster - left
     # Published in esf_indicators.csv at every municipality (`ALL`).
+    audited = tuple(dict.fromkeys([*SUPPORTED_COUNTS, *(r.name for r in SUPPORTED_RULES)]))
     moved = (last or LastPublished(k)).forced(
-        ESF_INDICATORS, frame, SUPPORTED_COUNTS, rows=(frame["municipality"] == ALL).to_numpy()
+        ESF_INDICATORS, frame, audited, rows=(frame["municipality"] == ALL).to_numpy(), moving=SUPPORTED_COUNTS
     )
     moved.add("n_left_year_end", (enrolled >= 1) & (enrolled <= k - 1))
     out = protect_one(
@@ -240,7 +244,12 @@ def costs_forced(
 
 
 def costs_table(
-    costs: pd.DataFrame, supported: pd.DataFrame, summary: pd.DataFrame, raw_supported: pd.DataFrame, k: int
+    costs: pd.DataFrame,
+    supported: pd.DataFrame,
+    summary: pd.DataFrame,
+    raw_supported: pd.DataFrame,
+    k: int,
+    last: LastPublished | None = None,
 ) -> pd.DataFrame:
     """costs.csv: reported amounts, withheld where they can be a few pupils' payments (`costs_forced`)
     with complementary cells and the LP audit over the file's own totals, as every export; EUR per
@@ -249,10 +258,13 @@ def costs_table(
     publish an unprotected pupil count. Both ratios are blank where the amount or those pupils are withheld.
 
     `supported` is the protected any-support table, `raw_supported` its true counts, `summary` the
-    protected support_summary (its financial support EUR)."""
+    protected support_summary (its financial support EUR). An amount withheld in the previous run stays
+    withheld while it moved by less than k EUR (`last`, pipelines/disclosure_time.py), as the support files'
+    hours do: released unchanged, last run's totals would give the amount it hid."""
     frame = sort_rows(costs.astype({"amount_eur": float}), COST_KEYS)
     if len(frame):
-        forced = {"amount_eur": costs_forced(frame, raw_supported, financial_withheld(summary), k)}
+        forced = (last or LastPublished(k)).forced(COSTS, frame, ("amount_eur",), moving=())
+        forced.add("amount_eur", costs_forced(frame, raw_supported, financial_withheld(summary), k))
         # k = 1: amounts are EUR, not counts, so no amount is small on its own; only the forced cells are secrets
         protected = audited_patterns(
             [(frame, COST_KEYS, None)], ("amount_eur",), 1, COSTS_RULES, start=[forced], sensitive=[forced]

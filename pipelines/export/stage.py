@@ -290,7 +290,7 @@ def protect_summary_and_costs(
     while True:
         last.withheld = dict(counted)  # each round compares the same cells: count them once in the log
         out = summary_with_programme(summary, programme["programme"], k, last, dominance_p, withhold_financial=also)
-        costs = costs_table(programme["costs"], supported, out, programme["supported"], k)
+        costs = costs_table(programme["costs"], supported, out, programme["supported"], k, last)
         more = compensations_beyond(costs, out) - also
         if not more:
             return out, costs

@@ -252,16 +252,30 @@ def keyed_rows_sql() -> str:
     row_key = sha256(normalised content) + '#' + its occurrence among identical valid rows of
     its file, so a cumulative re-delivery repeats keys while two equal marks in one file differ.
     Numbered over all chunks of a file at once (chunking never changes a key), while the rows are
-    inserted, so the typed rows are never copied. On a batch of files one window over every row is
-    cheaper than first finding the few repeated contents (measured).
+    inserted, so the typed rows are never copied. Only the few contents that repeat in a file
+    (~3 % of marks) are numbered by a window, over a narrow projection joined back by rowid; every
+    other row is `#1`. A window over every row sorted all the typed columns with it, ~30 % dearer
+    (BENCHMARKS.md, issue 18, "The row_key window only where keys repeat").
     """
     return f"""
-        select
-            t.*,
-            t.key_hash || '#' || row_number() over (
-                partition by t.source_file, t.key_hash order by t.source_line
-            ) as row_key
+        with repeated as (
+            select source_file, key_hash
+            from {TYPED_TABLE}
+            where error_reason is null
+            group by all
+            having count(*) > 1
+        ),
+        numbered as (
+            select
+                t.rowid as typed_row,
+                row_number() over (partition by t.source_file, t.key_hash order by t.source_line) as occurrence
+            from {TYPED_TABLE} t
+            semi join repeated r on r.source_file is not distinct from t.source_file and r.key_hash = t.key_hash
+            where t.error_reason is null
+        )
+        select t.*, t.key_hash || '#' || coalesce(n.occurrence, 1) as row_key
         from {TYPED_TABLE} t
+        left join numbered n on n.typed_row = t.rowid
         where t.error_reason is null
     """
 

@@ -470,3 +470,21 @@ def rename_everywhere(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -
             request_compaction(con, "paths")
     finally:
         con.unregister("ingest_renames")
+
+
+def missing_warning(paths: list[str], withdrawn: bool, shown: int = 3) -> str:
+    """The one line the analyst sees when files recorded by earlier runs are no longer in the raw
+    folder: their rows are kept unless the run was told to withdraw them (`--withdraw-missing`)."""
+    listed = ", ".join(paths[:shown]) + (f" (+{len(paths) - shown})" if len(paths) > shown else "")
+    if withdrawn:
+        return (
+            f"{len(paths)} agrāk ielādēti faili vairs nav izejas datu mapē, un to rindas ir izņemtas: {listed}. / "
+            f"{len(paths)} files loaded earlier are no longer in the raw folder and their rows were withdrawn: "
+            f"{listed}."
+        )
+    return (
+        f"{len(paths)} agrāk ielādēti faili vairs nav izejas datu mapē; to rindas paliek noliktavā: {listed}. "
+        "Ja faili atsaukti, palaidiet ar --withdraw-missing. / "
+        f"{len(paths)} files loaded earlier are no longer in the raw folder; their rows stay in the warehouse: "
+        f"{listed}. If the files were withdrawn, run with --withdraw-missing."
+    )

@@ -88,6 +88,10 @@ class IngestResult:
     renamed_stored: int = 0
     # distinct kept-text values stored by earlier runs masked again (a name first known now, or in new forms)
     remasked_stored: int = 0
+    # paths recorded by earlier runs that are no longer under the raw folder (stored form, sorted), and
+    # whether their rows were withdrawn this run (`withdraw_missing`) or kept
+    missing: list[str] = field(default_factory=list)
+    withdrawn: bool = False
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -224,6 +228,7 @@ def run_ingest(
     archive_limits: ArchiveLimits | None = None,
     memory_limit: str | None = None,
     max_line_bytes: int = readers.MAX_LINE_BYTES,
+    withdraw_missing: bool = False,
 ) -> IngestResult:
     """Ingest every file under raw_dir (recursively, in sorted order); one bad file never stops the rest.
 
@@ -231,6 +236,9 @@ def run_ingest(
     still saved in one transaction. `archive_limits`: zip bomb guards (containers.ArchiveLimits).
     `memory_limit`: the connection's configured DuckDB limit, set back after a huge file.
     `max_line_bytes`: a text file with a longer line is rejected before it is parsed.
+    `withdraw_missing`: files recorded by earlier runs and no longer under raw_dir lose their rows
+    (staging, ingest quarantine, meta.files); without it their rows are kept and only listed, since a
+    raw folder pointed elsewhere by mistake must not empty the warehouse.
 
     Before anything is stored, the names of this run's rosters and logs are learned (names.py), so
     no path or kept cell is ever stored holding a name the run knows."""
@@ -274,6 +282,10 @@ def run_ingest(
     )
     state.parts = container_parts(state.previous, {state.identities[r] for r in raws})
     result = IngestResult(renamed_stored=len(renamed), remasked_stored=remasked)
+    result.missing = missing_files(state, raws)
+    if result.missing and withdraw_missing:
+        remove_files(con, result.missing, state)
+        result.withdrawn = True
     batches: dict[str, _Batch] = {}
 
     def report(found: FileReport) -> None:
@@ -350,6 +362,14 @@ def finish_paths(con: duckdb.DuckDBPyConnection, state: _RunState, raws: list[st
     result.personal_names = sorted((path, digests.get(path)) for raw, path in stored.items() if path != raw)
     for path, digest in result.personal_names:
         log.warning("file name holds personal data, stored as %s (sha256 %s)", path, digest)
+
+
+def missing_files(state: _RunState, raws: list[str]) -> list[str]:
+    """Paths recorded by earlier runs that are neither under the raw folder now nor a sheet or member
+    of a container that is (those are handled as the container is re-read)."""
+    on_disk = {state.identities[raw] for raw in raws}
+    parts = {path for paths in state.parts.values() for path in paths}
+    return sorted(path for path in state.previous if path not in on_disk and path not in parts)
 
 
 def migrate_meta_files(con: duckdb.DuckDBPyConnection) -> None:
@@ -898,10 +918,14 @@ def save_file(
 
 def remove_files(con: duckdb.DuckDBPyConnection, paths: list[str], state: _RunState) -> None:
     """Sheets or members no longer in their replaced workbook or archive (or a container recorded
-    whole before): their rows and records go, in one transaction."""
+    whole before), or files gone from the raw folder (`withdraw_missing`): their rows and records go,
+    in one transaction, one statement per kind."""
+    by_kind: dict[str | None, list[str]] = {}
+    for path in paths:
+        by_kind.setdefault(state.previous[path].kind, []).append(path)
     with transaction(con):
-        for path in paths:
-            remove_rows(con, [path], state.previous[path].kind)
+        for kind, of_kind in by_kind.items():
+            remove_rows(con, of_kind, kind)
         con.execute("delete from meta.files where file_path in (select unnest(?))", [paths])
 
 

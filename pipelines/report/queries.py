@@ -262,12 +262,15 @@ def _recorded_blank(
     return out
 
 
-def _moved(table: RecordTable, frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
-    """Per pupil count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it, or
-    that the previous run withheld and moved by less than k since (pipelines/disclosure_time.py)."""
+def _moved(
+    table: RecordTable, frame: pd.DataFrame, counts: list[str], moving: list[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Per count: the rows whose count moved by 1..k-1 since an earlier run's reports showed it (only the
+    `moving` counts, default all), or that the previous run withheld and moved by less than k since
+    (pipelines/disclosure_time.py)."""
     if not _EARLIER:
         return {c: np.zeros(len(frame), dtype=bool) for c in counts}
-    return _EARLIER[0].moved(table.file, table.keys, key_values(frame, table.keys), frame, counts)
+    return _EARLIER[0].moved(table.file, table.keys, key_values(frame, table.keys), frame, counts, moving=moving)
 
 
 def earlier_reports() -> LastPublished | None:
@@ -351,8 +354,10 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
             given = _start_from_export(frame, breakdown)
             given["hours"] = _hours_blank_in_export(frame, breakdown)
             kept = _recorded_blank(record, frame, [*SUPPORT_COUNTS, "hours"])
-            change = _moved(record, frame, ["pupils"])
-            start.append({c: given[c] | kept[c] | (change["pupils"] if c == "pupils" else False) for c in given})
+            # The 1..k-1 rule keys on the pupils; records and hours withheld last run stay withheld while
+            # they moved by less than k (released unchanged, last run's margins would give what they hid).
+            change = _moved(record, frame, [*SUPPORT_COUNTS, "hours"], moving=["pupils"])
+            start.append({c: given[c] | kept[c] | change[c] for c in given})
             moved.append(change)
         bounds = (
             RowBound("consultations", "pupils"),

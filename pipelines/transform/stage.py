@@ -55,6 +55,10 @@ BY_KEY = "s.row_key in (select row_key from transform_keys)"
 # core.marks_by_school (evaluate's baseline marks, counted) is kept with core.grades: rebuilt whole with
 # it, else only for the pupil × subject × semester groups of the rebuilt keys.
 MARK_GROUP_COLUMNS = ("pupil_id", "subject", "school_year", "semester")
+# Columns stored without compression. core.grades' row_key is a random 66-character text, one per
+# mark: DuckDB's dictionary/FSST compression shrinks it only from ~85 to ~44 bytes a key on disk and
+# costs ~0.8 CPU µs a key, a quarter of a whole transform (BENCHMARKS.md, issue 18, "Transform").
+UNCOMPRESSED: dict[str, tuple[str, ...]] = {"grades": ("row_key",)}
 BY_GROUP = "exists (select 1 from transform_mark_groups k where {})".format(
     " and ".join(f"k.{c} is not distinct from g.{c}" for c in MARK_GROUP_COLUMNS)
 )
@@ -87,7 +91,7 @@ def run_transform(
         with transaction(con):
             for table in CORE_TABLES:
                 if table not in KEYED_TABLES:
-                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+                    create_table(con, table, core_sql(table))
             now = fingerprint(con)
             whole = (
                 not incremental
@@ -99,7 +103,7 @@ def run_transform(
             rebuilt = 0
             for table in KEYED_TABLES:
                 if whole:
-                    con.execute(f"create or replace table core.{table} as {core_sql(table)}")
+                    create_table(con, table, core_sql(table))
                 else:
                     rebuilt += rebuild_keys(con, table)
             update_marks_by_school(con, whole=whole or not table_exists(con, "core", "marks_by_school"))
@@ -117,6 +121,21 @@ def run_transform(
     return counts
 
 
+def create_table(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> None:
+    """core.<table> replaced by the rows of `sql`, its UNCOMPRESSED columns stored as such (the
+    column types are the query's, as `create table as` would make them)."""
+    plain = UNCOMPRESSED.get(table, ())
+    if not plain:
+        con.execute(f"create or replace table core.{table} as {sql}")
+        return
+    columns = ", ".join(
+        f'"{name}" {kind}' + (" using compression uncompressed" if name in plain else "")
+        for name, kind, *_ in con.execute(f"describe {sql}").fetchall()
+    )
+    con.execute(f"create or replace table core.{table} ({columns})")
+    con.execute(f"insert into core.{table} {sql}")
+
+
 def build_attendance(con: duckdb.DuckDBPyConnection, table: str, settings: TransformSettings) -> None:
     """core.<table> rebuilt whole: attendance is a few rows per pupil and month, small at any scale."""
     sql = f"create or replace table core.{table} as {load_sql(SQL_DIR, table)}"
@@ -129,9 +148,10 @@ def rebuild_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:
     con.execute(load_sql(SQL_DIR, "keys_to_rebuild", table=table))
     n_keys = scalar(con, "select count(*) from transform_keys")
     if n_keys:
-        if table == "grades":  # the old rows' groups
-            con.execute(load_sql(SQL_DIR, "mark_groups"))
-        con.execute(f"delete from core.{table} where row_key in (select row_key from transform_keys)")
+        delete = f"delete from core.{table} where row_key in (select row_key from transform_keys)"
+        if table == "grades":  # the old rows' groups, from the delete
+            delete = load_sql(SQL_DIR, "deleted_mark_groups", fragments={"delete": delete})
+        con.execute(delete)
         con.execute(f"insert into core.{table} {core_sql(table, BY_KEY)}")
         if table == "grades":  # and the new rows'
             con.execute(load_sql(SQL_DIR, "mark_groups"))
@@ -173,7 +193,15 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()[0][0]
     sql_texts = [
         load_sql(SQL_DIR, name)
-        for name in (*KEYED_TABLES, "validated_rows", "changes", "keys_to_rebuild", "marks_by_school", "mark_groups")
+        for name in (
+            *KEYED_TABLES,
+            "validated_rows",
+            "changes",
+            "keys_to_rebuild",
+            "marks_by_school",
+            "mark_groups",
+            "deleted_mark_groups",
+        )
     ]
     text = chr(30).join([*sql_texts, mapping])
     return hashlib.sha256(text.encode()).hexdigest()

@@ -27,8 +27,10 @@ SAFE_NAME = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 def write_feedback(con: duckdb.DuckDBPyConnection, feedback_dir: Path) -> list[Path]:
     """One CSV per registry school (header only when there is nothing to fix, so a school can tell
-    "no problems" from "no feedback"), one per other school named in a problem, and one for rows
-    that name no school. CSVs left from earlier runs for schools no longer present are removed."""
+    "no problems" from "no feedback"), one per other school a problem goes to, and one for rows
+    of no known school. A problem goes to the school that delivered its file (feedback.sql), so no
+    school sees another school's rows. CSVs left from earlier runs for schools no longer present
+    are removed."""
     params = {"masked_columns": sorted(MASKED_COLUMNS), "code_shape": code_shape("re2")}
     issues = con.sql(load_sql(SQL_DIR, "feedback"), params=params).pl()
     registry = [r[0] for r in con.execute("select distinct school_id from staging.schools").fetchall()]

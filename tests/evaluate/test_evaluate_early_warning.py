@@ -256,3 +256,60 @@ def test_rule_reasons_per_combination_equal_row_by_row() -> None:
     assert met_reasons(flags) == expected
     assert met_reasons(flags.iloc[:0]) == []
     assert met_reasons(pd.DataFrame(index=range(3))) == [None, None, None]
+
+
+def moved_pupil_warehouse() -> duckdb.DuckDBPyConnection:
+    """School A (…01) and school B (…02). M had a plan at B with a family risk factor and left B on
+    15 October for A, where she has no plan; P has a plan at A with a behaviour risk factor; Q at A has
+    nothing. Marks alike, so only plans tell them apart."""
+    a, b = "9000000001", "9000000002"
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        f"create table core.schools as select * from (values ('{a}', 'Madona'), ('{b}', 'Balvi')) "
+        "t(school_id, municipality)"
+    )
+    con.execute(
+        "create table core.pupils as select * from (values "
+        f"('b.csv', 2, 'M', '{b}', '2025/2026', '8.a', 8, null::integer, 'F', date '2025-10-15', 'transfer'),"
+        f"('a.csv', 2, 'P', '{a}', '2025/2026', '8.a', 8, null::integer, 'M', null::date, null),"
+        f"('a.csv', 3, 'Q', '{a}', '2025/2026', '8.a', 8, null::integer, 'M', null::date, null),"
+        f"('a.csv', 4, 'M', '{a}', '2025/2026', '8.b', 8, null::integer, 'F', null::date, null)) "
+        "t(source_file, source_line, pupil_id, school_id, school_year, class_raw, grade_level, course_year, gender, "
+        "left_on, leaving_reason)"
+    )
+    con.execute(
+        "create table core.plans as select * from (values "
+        f"('M', '{b}', date '2025-09-14', date '2026-08-31', null, 'family'),"
+        f"('P', '{a}', date '2025-09-20', null::date, null, 'behaviour')) "
+        "t(pupil_id, school_id, plan_start, plan_end, project_code, risk_factors)"
+    )
+    con.execute(
+        "create table core.grades as select d::date as date, p as pupil_id, 'score' as grade_kind, 6 as "
+        "grade_score, 'formative' as assessment_type from range(date '2025-09-05', date '2025-12-01', "
+        "interval 7 day) r(d), (values ('M'), ('P'), ('Q')) q(p)"
+    )
+    con.execute("create table core.consultations as select date '2025-10-02' as date")
+    return con
+
+
+def test_a_schools_list_shows_plans_and_risk_factors_of_its_own_records_only(tmp_path: Path) -> None:
+    """probe4 F2: the pupil who moved in carries the previous school's plan in her score (the model
+    sees her whole record) but the new school's list shows neither that plan nor its risk factor."""
+    scores = early_warning_marts(moved_pupil_warehouse(), EarlyWarningSettings())["early_warning"]
+    by_pupil = {r["pupil_id"]: r for r in scores.iter_rows(named=True)}
+    # the scores and the ministry's counts still use the whole record
+    assert by_pupil["M"]["school_id"] == "9000000001" and by_pupil["M"]["has_plan"]
+    assert "risk_factor" in by_pupil["M"]["reasons"]
+    assert by_pupil["M"]["reasons"] == "school_change;risk_factor" and by_pupil["M"]["risk_band"] == "medium"
+    assert by_pupil["M"]["risk_score"] > by_pupil["P"]["risk_score"] > by_pupil["Q"]["risk_score"]
+
+    write_school_lists(scores, tmp_path)
+    rows = list(csv.DictReader((tmp_path / "9000000001.csv").read_text(encoding="utf-8").splitlines()))
+    by_line = {r["roster_line"]: r for r in rows}
+    moved, own_plan = by_line["4"], by_line["2"]
+    assert (moved["has_plan"], moved["reasons"]) == ("false", "school_change")
+    assert (own_plan["has_plan"], own_plan["reasons"]) == ("true", "risk_factor")
+    # the score and band are the whole record's (docs/method.md, "Where it goes"): two rules met
+    assert moved["risk_band"] == "medium" and [r["roster_line"] for r in rows] == ["4", "2", "3"]
+    assert not (tmp_path / "9000000002.csv").exists()

@@ -13,7 +13,7 @@ from pipelines.config import ExportSettings, Settings
 from pipelines.export.stage import run_export
 from pipelines.export.tables import SUPPORT_SUMMARY
 from pipelines.export.temporal import LastPublished
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, ensure_schema
 
 YEAR = "2024/2025"
 PAID = {"PA": 12, "PB": 12, "PC": 20, "PD": 20}  # pupils paid per project in the first run
@@ -194,4 +194,108 @@ def test_without_kept_true_values_last_run_s_blanks_stay_withheld(tmp_path: Path
         last = LastPublished.read(history, "20260201T000000-run2", 5, con)
         moved = last.moved("t.csv", ["g"], [("a",)], pd.DataFrame({"n": [value]}), ["n"])
         assert moved["n"].tolist() == [withheld], value
+    con.close()
+
+
+# The mirror case: run 1 publishes every cell; in run 2 A's high band drops to 3 pupils (a small count,
+# moved by 7 ≥ k, so not the 1..k-1 rule). Before the fix its complements were A's medium band and B's
+# high band, unchanged since run 1: a reader of run 1's file knew them, and run 2's margins gave the
+# 3 pupils as 81 − 13 − 65.
+MIRROR_RUN1 = {
+    ("A", "high"): (10, 5), ("A", "medium"): (13, 6), ("A", "low"): (65, 20),
+    ("B", "high"): (10, 5), ("B", "medium"): (20, 8), ("B", "low"): (44, 10),
+}  # fmt: skip
+MIRROR_RUN2 = {**MIRROR_RUN1, ("A", "high"): (3, 0)}
+
+
+def test_a_complement_unchanged_since_published_does_not_protect(tmp_path: Path) -> None:
+    """The reader fills run 2's blanks whose true value equals what run 1 published for them (they did
+    not move, and run 1's file says what they were) and solves run 2's margins: no withheld count of
+    1..4 pupils may come out narrower than the audit's protection (3). An unchanged third run publishes
+    exactly run 2's cells (no flip-flop)."""
+    from test_export_risk_summary import KEYS, lp_intervals
+
+    con = connect(tmp_path / "w.duckdb")
+    history = tmp_path / "history"
+    _, first = risk_run(MIRROR_RUN1, history, "20260101T000000-run1", con)
+    truth, second = risk_run(MIRROR_RUN2, history, "20260201T000000-run2", con)
+    assert first[["n_pupils", "n_with_plan"]].notna().all().all()  # run 1 published everything
+    earlier = first.set_index(KEYS)
+    true = truth.set_index(KEYS)
+    filled = second.copy()
+    for column in ("n_pupils", "n_with_plan"):
+        for i in filled.index[filled[column].isna()]:
+            key = tuple(filled.loc[i, KEYS])
+            if float(true.loc[key, column]) == float(earlier.loc[key, column]):
+                filled.at[i, column] = earlier.loc[key, column]
+    small = 0
+    for column in ("n_pupils", "n_with_plan"):
+        for i, (low, high) in lp_intervals(filled, column).items():
+            key = tuple(filled.loc[i, KEYS])
+            value = float(true.loc[key, column])
+            if 1 <= value <= 4:
+                small += 1
+                assert high - low >= 3 - 1e-6, (column, key, low, high, value)
+    assert small > 0  # A's high band is withheld and was attacked
+    _, third = risk_run(MIRROR_RUN2, history, "20260301T000000-run3", con)
+    con.close()
+    pd.testing.assert_frame_equal(second, third)
+
+
+def test_hours_or_eur_withheld_alone_last_run_are_not_released_unchanged(tmp_path: Path) -> None:
+    """Outside the support files too: support_summary.csv's financial support EUR of a row whose pupils
+    were published, withheld alone in the previous run (as the LP audit does for a complement), is
+    withheld again while it moved by less than k EUR, and released once it moved by k."""
+    import duckdb
+    from test_export_dominance import CONSULTATION_COLUMNS, PROJECT, payments
+
+    from pipelines.changes import key_text
+    from pipelines.export.programme import cube_sql, summary_with_programme
+    from pipelines.export.stage import render_files
+
+    mem = duckdb.connect()
+    mem.execute("create schema core")
+    mem.execute(
+        "create table core.financial_support (project_code varchar, municipality varchar, school_id varchar, "
+        "school_year varchar, semester integer, pupil_id varchar, amount_eur double)"
+    )
+    mem.executemany(
+        "insert into core.financial_support values (?, ?, ?, ?, ?, ?, ?)", [(PROJECT, *r) for r in payments()]
+    )
+    programme = mem.execute(cube_sql(mem, "programme_cube")).df()
+    summary = pd.DataFrame(columns=CONSULTATION_COLUMNS)
+
+    def row(frame: pd.DataFrame) -> pd.Series:
+        at = frame[(frame["municipality"] == "Bauska") & (frame["semester"].astype(str) == "2")]
+        return at[(at["project_code"] == PROJECT) & (at["school_year"] == "2024/2025")].iloc[0]
+
+    first = summary_with_programme(summary, programme, k=5, dominance_p=0.0)
+    assert row(first)["financial_support_eur"] == 600.0 and not row(first)["suppressed"]
+    run1 = tmp_path / "history" / "20260101T000000-run1"
+    run1.mkdir(parents=True)
+    contents, _ = render_files([(SUPPORT_SUMMARY, first)], 5, run1.name, False)
+    for name, data in contents.items():
+        (run1 / name).write_bytes(data)
+    # As if run 1's audit had withheld Bauska's second-semester EUR alone (its 6 pupils published).
+    published = read(run1 / "support_summary.csv")
+    at = (published["municipality"] == "Bauska") & (published["semester"] == "2")
+    at &= (published["project_code"] == PROJECT) & (published["school_year"] == "2024/2025")
+    assert at.sum() == 1 and published.loc[at, "n_pupils_financial_support"].iloc[0] == "6"
+    published.loc[at, "financial_support_eur"] = ""
+    published.to_csv(run1 / "support_summary.csv", index=False)
+    key = key_text(SUPPORT_SUMMARY.keys, published.loc[at].iloc[0].to_dict())
+
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    for kept, withheld in ((600.0, True), (596.0, True), (595.0, False)):  # EUR last run; moved by 0, 4, 5
+        con.execute("delete from meta.withheld_cells")
+        con.execute(
+            "insert into meta.withheld_cells values ('export', 'support_summary.csv', ?, "
+            "'financial_support_eur', ?, ?)",
+            [key, kept, run1.name],
+        )
+        last = LastPublished.read(tmp_path / "history", "20260201T000000-run2", 5, con)
+        second = summary_with_programme(summary, programme, k=5, last=last, dominance_p=0.0)
+        assert pd.isna(row(second)["financial_support_eur"]) is withheld, kept
+        assert row(second)["n_pupils_financial_support"] == 6  # the pupils did not move
     con.close()

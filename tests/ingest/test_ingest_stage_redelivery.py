@@ -187,3 +187,31 @@ def test_batches_of_files_give_the_same_rows_as_one_file_at_a_time(tmp_path) -> 
     keys = sorted(r[2] for r in staged["staging.grades"] if r[0] in ("dup.csv", "dup2.csv"))
     assert [k.split("#")[1] for k in keys] == ["1", "1", "2", "2", "3"]
     assert len({k.split("#")[0] for k in keys}) == 1
+
+
+def test_repeated_contents_are_numbered_in_line_order_across_chunks_and_files(tmp_path) -> None:
+    """Only contents that repeat in a file are numbered by a window (normalise.keyed_rows_sql); the
+    rest are `#1`. A file read chunk by chunk and the same file read at once give the same keys;
+    an error row with the same cells does not take a number; another file starts again at `#1`."""
+    raw = tmp_path / "raw"
+    same = ["15.01.2024", ANNA, SCHOOL, "Fizika", "8", ""]
+    body = []
+    for i in range(600):  # the same mark on lines 2, 202, 402; a bad code in between
+        day = f"{1 + i % 28:02d}.{1 + i // 28 % 12:02d}.{2024 + i // 336}"  # no two alike
+        body.append(same if i % 200 == 0 else [day, BERTS, SCHOOL, "Fizika", str(1 + i % 10), ""])
+    body[300] = ["15.01.2024", BAD_CHECK, SCHOOL, "Fizika", "8", ""]
+    write(raw / "big.csv", GRADES_HEADER_EN, body)
+    write(raw / "small.csv", GRADES_HEADER_EN, [body[0], body[1], body[0]])
+    keys = {}
+    for name, chunk_bytes in (("whole", 10_000_000), ("chunked", 4_000)):
+        con = connect(tmp_path / f"{name}.duckdb")
+        run_ingest(con, raw, KEY, "r1", chunk_bytes=chunk_bytes, batch_rows=150)
+        keys[name] = rows(con, "select source_file, source_line, row_key from staging.grades order by 1, 2")
+        con.close()
+    assert keys["whole"] == keys["chunked"] and len(keys["whole"]) == 599 + 3
+    big = {line: key for f, line, key in keys["whole"] if f == "big.csv"}
+    assert [big[line].split("#")[1] for line in (2, 202, 402)] == ["1", "2", "3"]
+    assert len({big[line].split("#")[0] for line in (2, 202, 402)}) == 1
+    assert all(key.endswith("#1") for line, key in big.items() if line not in (202, 402))
+    small = [key for f, _, key in keys["whole"] if f == "small.csv"]
+    assert [k.split("#")[1] for k in small] == ["1", "1", "2"] and small[0] == big[2]

@@ -241,3 +241,50 @@ def test_the_record_keeps_no_figure_finer_than_the_reports_show(months: dict[str
         assert len(hours) and not hours.str.contains(r"\.\d\d").any(), hours[hours.str.contains(r"\.\d\d")].head()
         assert kept.loc[kept["level"] != "ALL", "hours_remote"].isna().all()
         assert kept.loc[kept["level"] == "ALL", "hours_remote"].notna().any()
+
+
+def test_records_withheld_alone_last_month_are_not_released_unchanged(
+    months: dict[str, object], tmp_path: Path
+) -> None:
+    """A support row whose records alone (its pupils shown) the previous run withheld, e.g. as a complement
+    for another row's records: released unchanged, last run's totals give the cell it hid. So they stay
+    withheld while they moved by less than k, as the pupil counts do (pipelines/disclosure_time.py)."""
+    from pipelines.changes import read_package
+
+    settings = months["settings"]
+    assert isinstance(settings, Settings)
+    history = tmp_path / "report_history"
+    shutil.copytree(settings.report_history_dir / RUNS[0], history / RUNS[0])
+    record = history / RUNS[0] / "support_subject.csv"
+    cells = read_package(history / RUNS[0])["support_subject.csv"]
+    key, row = next(
+        (key, row)
+        for key, row in sorted(cells.rows.items())
+        if row["level"] != "ALL" and row["pupils"] and row["consultations"] and int(float(row["consultations"])) >= 10
+    )
+    frame = pd.read_csv(record, dtype=str, keep_default_na=False)
+    at = np.ones(len(frame), dtype=bool)
+    for column in q.SUPPORT_KEYS:
+        at &= (frame[column] == row[column]).to_numpy()
+    assert at.sum() == 1
+    frame.loc[at, "consultations"] = ""  # as if May's audit had withheld them alone
+    frame.to_csv(record, index=False)
+    true = float(row["consultations"])
+    for kept, withheld in ((true, True), (true - K, False)):
+        warehouse = tmp_path / f"w{int(kept)}.duckdb"
+        shutil.copy(months["may"], warehouse)  # type: ignore[arg-type]
+        con = connect(warehouse)
+        con.execute("delete from meta.withheld_cells")
+        con.execute(
+            "insert into meta.withheld_cells values ('report', 'support_subject.csv', ?, 'consultations', ?, ?)",
+            [key, kept, RUNS[0]],
+        )
+        con.close()
+        again = Settings(
+            out_dir=tmp_path / f"out{int(kept)}", warehouse_name=warehouse.name, export=ExportSettings(k=K)
+        )
+        shutil.copytree(history, again.report_history_dir)
+        folder = record_report_cells(again, "20260720T060000-cccccc", warehouse, None)
+        now = read_package(folder)["support_subject.csv"].rows[key]
+        assert now["pupils"] == row["pupils"]  # the pupils did not move
+        assert (now["consultations"] == "") is withheld, kept

@@ -359,24 +359,23 @@ def test_feedback_csv_lists_file_line_reason_and_no_personal_code(outcome):
     assert all(r["message_lv"] and r["message_en"] for r in rows)
 
 
-def test_feedback_goes_to_the_files_school_or_to_the_no_school_file(outcome):
+def test_feedback_goes_to_the_school_that_delivered_the_file(outcome):
     _, settings, result = outcome
     feedback = settings.feedback_dir
     names = sorted(p.name for p in result.feedback_files)
-    assert names == sorted(
-        f"{s}.csv" for s in (SCHOOL_A, SCHOOL_B, SCHOOL_C, NOT_IN_REGISTRY, "ABC", "_unknown_school")
-    )
+    # the rows naming a school not in the registry sit in folder A's files: their problems go to A,
+    # not to a file of their own; the registry at the top names several schools and no folder, so its
+    # rows' problems go to the school each names (ABC: not a 10-digit code)
+    assert names == sorted(f"{s}.csv" for s in (SCHOOL_A, SCHOOL_B, SCHOOL_C, "ABC"))
     # a line without a school in a single-school file goes to that school ...
     assert "B/vērtējumi.csv;99;pupil_code;***;error;invalid_personal_code" in (feedback / f"{SCHOOL_B}.csv").read_text(
         encoding="utf-8-sig"
     )
-    # ... and in a file naming two schools, to the no-school file
-    assert (
-        (feedback / "_unknown_school.csv")
-        .read_text(encoding="utf-8-sig")
-        .splitlines()[1]
-        .startswith(f"{GRADES};15;pupil_code;***;error;invalid_personal_code")
-    )
+    # ... and in a file naming two schools, to the one school of its folder, told of the other id
+    to_a = (feedback / f"{SCHOOL_A}.csv").read_text(encoding="utf-8-sig")
+    assert f"{GRADES};15;pupil_code;***;error;invalid_personal_code" in to_a
+    assert f"{GRADES};13;school_id;{NOT_IN_REGISTRY} (1 rindas / rows);warning;school_id_other_school" in to_a
+    assert f"{GRADES};13;school_id;{NOT_IN_REGISTRY};error;unknown_school" in to_a
     # a registry school with nothing to fix gets the header only
     assert (feedback / f"{SCHOOL_C}.csv").read_text(encoding="utf-8-sig") == (
         "file;line;column;value;severity;reason_code;message_lv;message_en\n"

@@ -81,9 +81,19 @@ history as (
 ),
 
 plans as (
+    -- the model reads every school's plans (the pupil's whole record); the school's own list shows only
+    -- its own (school_has_plan, school_risk_codes): a plan and its risk factors stay with the school
+    -- that made them (docs/method.md, "Where it goes")
     select c.as_of, c.pupil_id,
            bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) as has_plan,
-           list_distinct(flatten(list(string_split(coalesce(pl.risk_factors, ''), ';')))) as risk_codes
+           list_distinct(flatten(list(string_split(coalesce(pl.risk_factors, ''), ';')))) as risk_codes,
+           coalesce(
+               bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) filter (where pl.school_id = c.school_id),
+               false
+           ) as school_has_plan,
+           list_distinct(flatten(
+               list(string_split(coalesce(pl.risk_factors, ''), ';')) filter (where pl.school_id = c.school_id)
+           )) as school_risk_codes
     from current_school c
     join core.plans pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
     group by all
@@ -102,7 +112,9 @@ final as (
            coalesce(h.repeated_grade, false) as repeated_grade,
            coalesce(h.school_change, false) as school_change,
            coalesce(pl.has_plan, false) as has_plan,
-           coalesce(list_filter(pl.risk_codes, lambda x: x <> ''), []) as risk_codes
+           coalesce(list_filter(pl.risk_codes, lambda x: x <> ''), []) as risk_codes,
+           coalesce(pl.school_has_plan, false) as school_has_plan,
+           coalesce(list_filter(pl.school_risk_codes, lambda x: x <> ''), []) as school_risk_codes
     from current_school c
     left join schools s using (school_id)
     left join mark_indicators m using (as_of, pupil_id)

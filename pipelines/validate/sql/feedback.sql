@@ -1,8 +1,17 @@
 -- Feedback for schools: every quarantined row (ingest and validation), every warning, and every
 -- file, sheet or archive member that was rejected (error) or skipped (warning) at ingest.
--- A row without a school (e.g. unreadable at ingest) goes to its file's school when the file
--- holds exactly one school. A rejected or skipped file goes to the school its rows name (recorded
--- at ingest), else to the one school id its path names, else to the one school of its folder.
+-- Every problem of a file goes to the school that DELIVERED the file, never to a school a row names
+-- (a typo, a pupil's former school), so one school's free text and row details never reach another
+-- school. A file's deliverer: the one known school id that appears as a number in its path (its
+-- folder, e.g. `madonas-novads/7013971576/`), else the one school its rows name (a rejected or
+-- skipped file's: recorded at ingest), else the one school of the other files in its folder (or
+-- archive). A file of unknown deliverer (e.g. a municipality's file with several schools' rows in a
+-- folder naming none) keeps the old rule: each row's problems go to the school the row names.
+-- Rows naming another school than the file's deliverer get one line per file × named school
+-- (`school_id_other_school`, on the first such row); the checks of those rows against the named
+-- school's roster and plans (warnings) are left out of the deliverer's feedback: they would tell one
+-- school about another school's records. The named school is told nothing.
+-- A flag about a school as a whole (line 0, e.g. `monthly_volume_drop`) stays with its school.
 -- Personal columns, and anything shaped like a personal code, are shown as '***'.
 with not_loaded as (
     select
@@ -10,8 +19,7 @@ with not_loaded as (
         kind,
         school_id,
         status,
-        reason,
-        case when contains(file_path, '/') then regexp_replace(file_path, '/[^/]*$', '') end as folder
+        reason
     from meta.files
     where status in ('rejected', 'skipped')
 ),
@@ -22,44 +30,65 @@ file_problems as (
         case status when 'rejected' then 'error' else 'warning' end as severity,
         'file_' || status as reason_code,
         coalesce(nullif(regexp_extract(reason, '^(.*?) / (.*)$', 1), ''), reason) as message_lv,
-        coalesce(nullif(regexp_extract(reason, '^(.*?) / (.*)$', 2), ''), reason) as message_en
+        coalesce(nullif(regexp_extract(reason, '^(.*?) / (.*)$', 2), ''), reason) as message_en,
+        'file' as origin
     from not_loaded
 ),
 
 issues as (
     select
         source_file, source_line, kind, school_id, column_name, value,
-        'error' as severity, reason_code, message_lv, message_en
+        'error' as severity, reason_code, message_lv, message_en, 'row' as origin
     from quarantine.rows
     union all
     select
         source_file, source_line, kind, school_id, column_name, value,
-        severity, reason_code, message_lv, message_en
+        severity, reason_code, message_lv, message_en,
+        case when source_line = 0 then 'school' else 'row' end as origin
     from validation.flags
     union all
     select * from file_problems
 ),
 
 file_rows as (
-    select source_file, school_id from validate_frame_schools
+    select source_file, source_line, school_id, true as registry from validate_frame_schools
     union all
-    select source_file, school_id from validate_frame_pupils
+    select source_file, source_line, school_id, false from validate_frame_pupils
     union all
-    select source_file, school_id from validate_frame_plans
+    select source_file, source_line, school_id, false from validate_frame_plans
     union all
-    select source_file, school_id from validate_frame_consultations
+    select source_file, source_line, school_id, false from validate_frame_consultations
     union all
-    select source_file, school_id from validate_frame_grades
+    select source_file, source_line, school_id, false from validate_frame_grades
     union all
-    select source_file, school_id from quarantine.rows
+    select source_file, source_line, school_id, false from validate_frame_activities
+    union all
+    select source_file, source_line, school_id, false from validate_frame_financial_support
+    union all
+    select source_file, source_line, school_id, false from validate_frame_attendance
+    union all
+    -- rows quarantined at ingest never reach the frames (those of validation are in them already)
+    select distinct source_file, source_line, school_id, kind = 'schools' from quarantine.rows where stage = 'ingest'
+),
+
+-- per file × school named in its rows: how many rows, and the first
+school_rows as (
+    select source_file, school_id,
+           count(*) as n_rows,  -- each staged row once
+           min(source_line) as first_line,
+           bool_and(registry) as registry
+    from file_rows
+    where school_id is not null
+    group by all
 ),
 
 file_schools as (
     select source_file, min(school_id) as school_id
-    from file_rows
-    where school_id is not null
+    from school_rows
     group by all
-    having count(distinct school_id) = 1
+    having count(*) = 1
+    union all
+    select source_file, school_id from not_loaded where school_id is not null
 ),
 
 known_schools as (
@@ -68,10 +97,22 @@ known_schools as (
     select distinct school_id from file_schools where regexp_full_match(school_id, '[0-9]{5,}')
 ),
 
+all_files as (
+    select source_file from school_rows
+    union
+    select source_file from issues
+),
+
+path_numbers as (
+    -- every whole number in the path (a school id counts only when not part of a longer number)
+    select source_file, unnest(regexp_extract_all(source_file, '[0-9]+')) as number
+    from all_files
+),
+
 path_schools as (
-    select n.source_file, min(k.school_id) as school_id
-    from not_loaded n
-    join known_schools k on regexp_matches(n.source_file, '(^|[^0-9])' || k.school_id || '([^0-9]|$)')
+    select p.source_file, min(k.school_id) as school_id
+    from path_numbers p
+    join known_schools k on k.school_id = p.number
     group by all
     having count(distinct k.school_id) = 1
 ),
@@ -84,31 +125,77 @@ folder_schools as (
     having count(distinct school_id) = 1
 ),
 
-not_loaded_schools as (
-    select n.source_file, coalesce(p.school_id, d.school_id) as school_id
-    from not_loaded n
+delivered_by as (
+    select f.source_file, coalesce(p.school_id, s.school_id, d.school_id) as school_id
+    from all_files f
     left join path_schools p using (source_file)
-    left join folder_schools d on d.folder = n.folder
+    left join file_schools s using (source_file)
+    left join folder_schools d
+      on contains(f.source_file, '/') and d.folder = regexp_replace(f.source_file, '/[^/]*$', '')
+),
+
+other_school as (
+    select
+        r.source_file, r.first_line as source_line, r.school_id as named_school, d.school_id as deliverer,
+        r.n_rows
+    from school_rows r
+    join delivered_by d using (source_file)
+    where d.school_id is not null and r.school_id <> d.school_id and r.school_id <> '***' and not r.registry
+),
+
+other_school_lines as (
+    select
+        deliverer as school_id, source_file, source_line, 'school_id' as column_name,
+        named_school || ' (' || n_rows || ' rindas / rows)' as value,
+        'warning' as severity, 'school_id_other_school' as reason_code,
+        'Rindā ir citas skolas iestādes kods (' || named_school || '), nevis šīs skolas (' || deliverer
+        || '): rinda tiek uzskaitīta tai skolai. Izlabojiet iestādes kodu; ja skolēns mācās citā skolā, '
+        || 'rindu sūta tā skola.' as message_lv,
+        'The row names another school''s id (' || named_school || '), not this school''s (' || deliverer
+        || '): it is counted for that school. Correct the school id; if the pupil attends the other school, '
+        || 'that school sends the row.' as message_en
+    from other_school
+),
+
+routed as (
+    select
+        case
+            when i.origin = 'school' then coalesce(i.school_id, d.school_id)
+            else coalesce(d.school_id, i.school_id)  -- deliverer unknown: the school the row names
+        end as school_id,
+        i.source_file, i.source_line, i.column_name, i.value, i.severity, i.reason_code,
+        i.message_lv, i.message_en
+    from issues i
+    left join delivered_by d using (source_file)
+    where not (
+        -- a row naming another school: its checks against that school's roster and plans are no
+        -- business of the deliverer
+        i.origin = 'row' and i.severity = 'warning'
+        and d.school_id is not null and i.school_id is not null and i.school_id <> d.school_id
+        and i.reason_code in ('pupil_not_on_roster', 'consultation_outside_plan', 'duplicate_consultation_same_day')
+    )
+    union all
+    select
+        school_id, source_file, source_line, column_name, value, severity, reason_code, message_lv, message_en
+    from other_school_lines
 ),
 
 final as (
     select
-        coalesce(i.school_id, fs.school_id, ns.school_id) as school_id,
-        i.source_file as file,
-        nullif(i.source_line, 0) as line,
-        i.column_name as "column",
+        school_id,
+        source_file as file,
+        nullif(source_line, 0) as line,
+        column_name as "column",
         case
-            when list_contains($masked_columns, i.column_name) then '***'
-            when regexp_matches(coalesce(i.value, ''), $code_shape) then '***'  -- personal_code.code_shape('re2')
-            else i.value
+            when list_contains($masked_columns, column_name) then '***'
+            when regexp_matches(coalesce(value, ''), $code_shape) then '***'  -- personal_code.code_shape('re2')
+            else value
         end as value,
-        i.severity,
-        i.reason_code,
-        i.message_lv,
-        i.message_en
-    from issues i
-    left join file_schools fs using (source_file)
-    left join not_loaded_schools ns using (source_file)
+        severity,
+        reason_code,
+        message_lv,
+        message_en
+    from routed
 )
 
 select * from final
