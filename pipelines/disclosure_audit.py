@@ -49,7 +49,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -727,6 +727,52 @@ def extra_cells(
     return chosen
 
 
+def fallback_cells(
+    system: System, result: Audit, columns: Sequence[str], stuck: Mapping[str, np.ndarray] | None = None
+) -> dict[str, list[int]]:
+    """Cells to withhold when no published non-zero partner is left (`extra_cells` found none), so that
+    the run withholds more instead of stopping (a September run once failed here: the school year's
+    with-plan counts were all 0, the published 0 totals pinned a withheld 0 beside a 1-pupil cell).
+
+    First the published zeros as partners (`extra_cells` with 0 read as the smallest value); where none
+    is left either, every audited column of every cell linked to an exposed cell through the equations
+    (its whole block of the table): with no published figure in it, every withheld cell can grow without
+    bound, so the next audit passes. Logged as one line (LV/EN)."""
+    as_partners = {c: np.where(system.values[c] == 0, EPS, system.values[c]) for c in columns}
+    chosen = extra_cells(replace(system, values=as_partners), result, columns, stuck)
+    how_lv, how_en = "nulles kā papildu šūnas", "zeros as complementary cells"
+    if not any(chosen.values()):
+        block = _linked_block(system, np.logical_or.reduce([result.exposed[c] for c in columns]))
+        chosen = {c: np.flatnonzero(block & ~system.withheld[c]).tolist() for c in columns}
+        how_lv, how_en = "visas saistītās šūnas", "every linked cell"
+    exposed, more = result.n_exposed, sum(len(cells) for cells in chosen.values())
+    log.warning(
+        "LP audits (%s): %d aizklātas šūnas nevar aizsargāt ar papildu šūnām, aizklātas vēl %d (%s) "
+        "/ %d withheld cells cannot be protected by complementary cells, withheld %d more (%s)",
+        ", ".join(c for c in columns if result.exposed[c].any()),
+        *(exposed, more, how_lv, exposed, more, how_en),
+    )
+    return chosen
+
+
+def _linked_block(system: System, cells: np.ndarray) -> np.ndarray:
+    """Every cell connected to `cells` through the equations (withheld or published)."""
+    by_cell = cell_equations(system)
+    block = np.asarray(cells, dtype=bool).copy()
+    frontier = np.flatnonzero(block).tolist()
+    while frontier:
+        nxt = []
+        for cell in frontier:
+            for e in by_cell.get(int(cell), []):
+                margin, members, _ = system.equations[e]
+                for j in [margin, *members.tolist()]:
+                    if not block[j]:
+                        block[j] = True
+                        nxt.append(j)
+        frontier = nxt
+    return block
+
+
 def again_default(values: np.ndarray) -> np.ndarray:
     return np.zeros(len(values), dtype=bool)
 
@@ -862,8 +908,12 @@ def linked_system(
     primary_withheld = np.zeros(size, dtype=bool)
     for pattern, ids in zip(patterns, cell_of, strict=True):
         primary_withheld[ids] |= np.asarray(pattern[primary], dtype=bool)
+    # A 0 is withheld only by fallback_cells: there a blank is not known to be ≥ 1.
     nonzero = {
-        rule.name: withheld[rule.name] & (rule.count & ((rule.name == primary) | ~primary_withheld)) for rule in rules
+        rule.name: withheld[rule.name]
+        & (rule.count & ((rule.name == primary) | ~primary_withheld))
+        & ~(values[rule.name] == 0)
+        for rule in rules
     }
     primary_value = np.full(size, np.nan)
     for (frame, _, _), ids in zip(tables, cell_of, strict=True):
@@ -973,6 +1023,8 @@ def audited_patterns(
             return Protected(counts, [{d: f[d] for d in derived} for f in full], result, rounds, added)
         chosen = extra_cells(system, result, columns, stuck)
         stuck = {c: result.exposed[c].copy() for c in columns}
+        if not any(chosen.values()):
+            chosen = fallback_cells(system, result, columns, stuck)
         if not any(chosen.values()):
             raise AssertionError(
                 f"LP audits: {result.n_exposed} aizklātas šūnas nav aizsargājamas / withheld cells cannot be protected"

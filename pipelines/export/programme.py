@@ -5,11 +5,13 @@ project and school year (esf_indicators.csv).
 Disclosure control as every export (disclosure.py, disclosure_audit.py): each new pupil count is withheld
 at 1..k-1 with complementary suppression and LP-audited across its margins, and the figures
 computed from the same pupils (hours, EUR of financial support, EUR per pupil, the enrolled
-share) are withheld with it. One table of pupils supported in any way (supported_cube.sql) is
-protected once and feeds both costs.csv and esf_indicators.csv, so a count withheld in one
-cannot be read off the other. Costs are the projects' spending, published as reported except
-where they can be a few pupils' payments: costs.csv's compensations line is the financial support,
-withheld wherever support_summary.csv withholds it (costs_table).
+share) are withheld with it. The pupils who left by the year's end are such a count too (the enrolled
+share times the pupils gives them), and the share is withheld with them as well.
+One table of pupils supported in any way (supported_cube.sql) is protected once and feeds both costs.csv
+and esf_indicators.csv, so a count withheld in one cannot be read off the other. Costs are the projects'
+spending, published as reported except where they can be a few pupils' payments: costs.csv's
+compensations line is the financial support, withheld wherever support_summary.csv withholds it
+(costs_table).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
-from pipelines.disclosure_audit import ColumnRule, audited_patterns
+from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
 from pipelines.warehouse import load_sql, table_exists
 
 from .tables import COSTS, ESF_INDICATORS, SUPPORT_SUMMARY
@@ -81,9 +83,13 @@ FINANCIAL_RULES = (
 )
 SUPPORTED_RULES = (
     ColumnRule("n_pupils_any", exact=False),
+    ColumnRule("n_left_year_end", exact=False),  # a pupil can be in several projects: ALL is an upper bound
     ColumnRule("support_hours", exact=True, decimals=1, count=False),
 )
-SUPPORTED_COUNTS = ("n_pupils_any",)
+# The enrolled share times the published pupils gives the leavers: they are a count of the table like the
+# pupils (primary 1..k-1, complementary cells, LP audit, month to month), and the share goes with them.
+SUPPORTED_COUNTS = ("n_pupils_any", "n_left_year_end")
+SUPPORTED_BOUNDS = (RowBound("n_pupils_any", "n_left_year_end"),)  # leavers are supported pupils
 # Institutions, not people: not thresholded themselves, but withheld with the pupils they served.
 INSTITUTION_COUNTS = ("n_schools", "n_municipalities")
 
@@ -96,11 +102,12 @@ def protect_one(
     k: int,
     also: tuple[str, ...] = (),
     start: dict[str, np.ndarray] | None = None,
+    bounds: tuple[RowBound, ...] = (),
 ) -> pd.DataFrame:
     """A copy of `frame` with `counts` and their audited figures (and the columns `also`) withheld
     (blank) where needed, and `suppressed`: any of them withheld."""
     given = [start] if start else None
-    protected = audited_patterns([(frame, keys, None)], counts, k, rules, start=given, sensitive=given)
+    protected = audited_patterns([(frame, keys, None)], counts, k, rules, bounds, start=given, sensitive=given)
     pattern = protected.counts[0]
     derived = [r.name for r in rules if r.name not in counts]
     return apply_pattern(frame, pattern, [*derived, *also], [counts[0]], protected.derived[0])
@@ -179,26 +186,34 @@ def compensations_beyond(costs: pd.DataFrame, summary: pd.DataFrame) -> set[tupl
 
 
 def protect_supported(supported: pd.DataFrame, k: int, last: LastPublished | None = None) -> pd.DataFrame:
-    """The any-support table protected once (pupils LP-audited with their hours; schools and
-    municipalities withheld with the pupils); the enrolled share is withheld
-    with the pupils, and also where the pupils who stayed or left number 1..k-1."""
+    """The any-support table protected once (pupils and the pupils who left by the end of the school year
+    LP-audited with their hours; schools and municipalities withheld with the pupils); the enrolled share
+    is withheld wherever the pupils or the leavers are. Leavers are withheld from the outset where the
+    pupils who stayed number 1..k-1 (the share would give them as pupils minus leavers)."""
     if not len(supported):
-        return supported.assign(share_enrolled_year_end=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+        return supported.drop(columns=["n_on_roster", "n_enrolled_at_end"], errors="ignore").assign(
+            n_left_year_end=pd.Series(dtype=float),
+            share_enrolled_year_end=pd.Series(dtype=float),
+            suppressed=pd.Series(dtype=bool),
+        )
     frame = sort_rows(supported, SUPPORTED_KEYS)
+    on_roster = frame["n_on_roster"].to_numpy(dtype=float)
+    left = frame["n_left_year_end"].to_numpy(dtype=float)
+    # Stayed to the end of every school year of the cell (in one school year: still enrolled at its end).
+    enrolled = on_roster - left
     # Published in esf_indicators.csv at every municipality (`ALL`).
     audited = tuple(dict.fromkeys([*SUPPORTED_COUNTS, *(r.name for r in SUPPORTED_RULES)]))
     moved = (last or LastPublished(k)).forced(
         ESF_INDICATORS, frame, audited, rows=(frame["municipality"] == ALL).to_numpy(), moving=SUPPORTED_COUNTS
     )
-    out = protect_one(frame, SUPPORTED_KEYS, SUPPORTED_COUNTS, SUPPORTED_RULES, k, INSTITUTION_COUNTS, moved)
-    on_roster = frame["n_on_roster"].to_numpy(dtype=float)
-    enrolled = frame["n_enrolled_at_end"].to_numpy(dtype=float)
-    left = on_roster - enrolled
+    moved.add("n_left_year_end", (enrolled >= 1) & (enrolled <= k - 1))
+    out = protect_one(
+        frame, SUPPORTED_KEYS, SUPPORTED_COUNTS, SUPPORTED_RULES, k, INSTITUTION_COUNTS, moved, SUPPORTED_BOUNDS
+    )
     share = np.divide(enrolled, on_roster, out=np.full(len(frame), np.nan), where=on_roster > 0)
-    small = ((enrolled >= 1) & (enrolled <= k - 1)) | ((left >= 1) & (left <= k - 1))
-    withheld = out["n_pupils_any"].isna().to_numpy() | small
+    withheld = out["n_pupils_any"].isna().to_numpy() | out["n_left_year_end"].isna().to_numpy()
     out["share_enrolled_year_end"] = pd.array(np.where(withheld, np.nan, share), dtype="Float64")
-    out["suppressed"] = out["suppressed"].to_numpy() | (small & ~np.isnan(share))
+    out["n_left_year_end"] = out["n_left_year_end"].astype("Int64")
     return out.drop(columns=["n_on_roster", "n_enrolled_at_end"])
 
 

@@ -320,6 +320,7 @@ def empty_programme() -> dict[str, pd.DataFrame]:
                 "support_hours",
                 "n_on_roster",
                 "n_enrolled_at_end",
+                "n_left_year_end",
             ]
         ),
         "costs": pd.DataFrame(columns=[*keys, "cost_category", "amount_eur"]),

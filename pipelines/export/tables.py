@@ -753,13 +753,29 @@ ESF_INDICATORS = TableSpec(
             minimum=0,
         ),
         ColumnSpec(
+            "n_left_year_end",
+            "integer",
+            "Atbalstītie skolēni sarakstos, kas līdz mācību gada beigām atskaitīti (katrā tā gada saraksta rindā "
+            "ir atskaitīšanas datums; `ALL` gadu rindās: kāda no gadiem); skolēnu skaits kā citi: "
+            "aizklāts, ja 1–4 (arī, ja palikušo ir 1–4), ar "
+            "papildu šūnām un LP auditu (`ALL` projekts ir augšējā robeža: skolēns var būt vairākos projektos)",
+            "Supported pupils on the rosters who left by the end of the school year (every roster row of that "
+            "year has a leaving date; in `ALL` years: of any of them); a pupil count like the others: "
+            "withheld at 1–4 (also where 1–4 stayed), "
+            "with complementary cells and the LP audit (the `ALL` project is an upper bound: a pupil can be in "
+            "several projects)",
+            "skolēni",
+            "pupils",
+        ),
+        ColumnSpec(
             "share_enrolled_year_end",
             "number",
             "Daļa no atbalstītajiem skolēniem sarakstos, kas mācību gada beigās joprojām mācās (saraksta rinda tajā "
-            "gadā bez atskaitīšanas datuma, jebkurā skolā); aizklāta arī, ja palikušo vai aizgājušo ir 1–4",
+            "gadā bez atskaitīšanas datuma, jebkurā skolā; `ALL` gadu rindās: katra gada beigās); aizklāta kopā ar "
+            "`n_pupils_any` vai `n_left_year_end` (daļa × skolēni dotu aizgājušos)",
             "Share of the supported pupils on the rosters still enrolled at the end of the school year (a roster "
-            "row of that year without a leaving date, at any school); also withheld where those who stayed or "
-            "left number 1–4",
+            "row of that year without a leaving date, at any school; in `ALL` years: at the end of each); withheld "
+            "with `n_pupils_any` or `n_left_year_end` (share × pupils would give the leavers)",
             "daļa 0–1",
             "share 0–1",
             decimals=3,
@@ -786,7 +802,13 @@ ESF_INDICATORS = TableSpec(
         ),
         _SUPPRESSED,
     ),
-    counts=("n_pupils_any", "n_pupils_consultations", "n_pupils_activities", "n_pupils_financial_support"),
+    counts=(
+        "n_pupils_any",
+        "n_pupils_consultations",
+        "n_pupils_activities",
+        "n_pupils_financial_support",
+        "n_left_year_end",
+    ),
     derived=("n_schools", "n_municipalities", "support_hours", "share_enrolled_year_end", "eur_per_pupil"),
 )
 
@@ -1018,7 +1040,11 @@ def render_dictionary(k: int) -> str:
         "HiGHS); starpībai jābūt vismaz max(3, 20 % no patiesās vērtības) (Hundepool u.c., *Statistical "
         "Disclosure Control*, 2012, 4. nod.: „slīdošais” aizsardzības līmenis). Ja nav, aizklāj lētāko "
         "publicēto partneri (mazāko vērtību, vienādības gadījumā — atslēgu secībā) un atkārto līdz "
-        "līdzsvaram. Ierakstu skaits un stundas ir precīzas summas (stundas ± 0,05 noapaļošanas dēļ); "
+        "līdzsvaram. Ja publicēta partnera, kas nav nulle, vairs nav (piem., septembrī, kad jaunā mācību gada "
+        "skolēniem vēl nav plānu un publicētās kopsummas 0 piesaista aizklāto 0), aizklāj publicētās nulles kā "
+        "partnerus, un, ja arī to nav, visas šūnas, kas ar neaizsargāto saistītas vienādojumos (visas auditētās "
+        "kolonnas); žurnālā viena rinda par to. Aizklāta nulle nav zināma kā ≥ 1. "
+        "Ierakstu skaits un stundas ir precīzas summas (stundas ± 0,05 noapaļošanas dēļ); "
         "atšķirīgu skolēnu skaits kopsummā ir starp lielāko šūnu un šūnu summu. Rindā: ieraksti ≥ skolēni, "
         "ieraksti ≥ stundas × 60 / 240. `consultation_hours` aizklāj visur, kur aizklāts skolēnu vai "
         "ierakstu skaits (citādi stundas, kas piesaistītas publicētām kopsummām, prasa desmitiem "
@@ -1044,7 +1070,11 @@ def render_dictionary(k: int) -> str:
         "HiGHS); they must differ by at least max(3, 20 % of the true value) (Hundepool et al., *Statistical "
         "Disclosure Control*, 2012, ch. 4: a 'sliding' protection level, since a count of 1–4 cannot have a "
         "lower protection level of 3). Where they do not, the cheapest published partner (smallest value, "
-        "ties by key order) is withheld too, repeated to a fixed point. Records and hours are exact sums "
+        "ties by key order) is withheld too, repeated to a fixed point. Where no non-zero published partner is "
+        "left (e.g. in September, when no pupil of the new school year has a plan yet and published 0 totals pin "
+        "a withheld 0), published zeros are withheld as partners, and where none is left either, every cell "
+        "linked to the exposed one through the equations (all audited columns); the log says so in one line. A "
+        "withheld zero is not known to be ≥ 1. Records and hours are exact sums "
         "(hours within ±0.05 of rounding); a distinct pupil total lies between its largest cell and the sum "
         "of its cells. Within a row: records ≥ pupils, records ≥ hours × 60 / 240. `consultation_hours` "
         "is withheld wherever the pupil or record count is (otherwise hours pinned by published totals took "
@@ -1059,7 +1089,8 @@ def render_dictionary(k: int) -> str:
         "tried: it checks thresholds and dominance on crosstabs of microdata, but does no complementary "
         "suppression and recomputes totals without the suppressed cells, so it is not used.",
         f"- LV: izmaiņas starp palaišanām: katrs skolēnu skaits (katra faila `n_pupils*`, `n_with_plan`, "
-        "`n_comparison`, `n_supported_total`; ne konsultāciju, darbinieku vai skolu skaits, kas par vienu skolēnu neko "
+        "`n_comparison`, `n_supported_total`, `n_left_year_end`; ne konsultāciju, darbinieku vai skolu skaits, "
+        "kas par vienu skolēnu neko "
         "nepasaka), kura patiesā "
         f"vērtība atšķiras par 1–{k - 1} no vērtības, kas tai pašai šūnai (fails, atslēga, kolonna) "
         "pēdējo reizi publicēta kādā iepriekšējā saglabātā palaišanā (`history/<run_id>/`, jaunākā, kurā "
@@ -1086,7 +1117,8 @@ def render_dictionary(k: int) -> str:
         "palaišanām vai starp vecu vērtību un šīs palaišanas kopsummām netiek pārbaudītas, tāpat kā rādītājs "
         "(stundas, EUR), kas mainās, kamēr skolēnu skaits nemainās (piem., labots viens maksājums).",
         f"- EN: change between runs: every pupil count (each file's `n_pupils*`, `n_with_plan`, `n_comparison`, "
-        "`n_supported_total`; not the counts of consultations, staff or schools, which say nothing about "
+        "`n_supported_total`, `n_left_year_end`; not the counts of consultations, staff or schools, which say "
+        "nothing about "
         "one pupil) whose true value differs by "
         f"1–{k - 1} from the value last published for the same cell (file, key, column) in an earlier kept run "
         "(`history/<run_id>/`, the latest in which the cell was not withheld) is withheld in this run as a "

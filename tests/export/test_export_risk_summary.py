@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from export_checks import ALL, assert_additive, assert_protected
+import pytest
+from export_checks import ALL, assert_additive, assert_protected, build_support_cube
 from scipy.optimize import linprog
 from test_export_stage import read, risk_scores
 
+from pipelines.changes import record_exports
+from pipelines.config import ExportSettings, Settings
 from pipelines.disclosure import sort_rows
 from pipelines.export.files import csv_bytes, formatted_rows
-from pipelines.export.stage import load_risk_summary, protect_risk_summary
+from pipelines.export.stage import load_risk_summary, protect_risk_summary, run_export
 from pipelines.export.tables import RISK_SUMMARY
 from pipelines.warehouse import connect
 
 KEYS = list(RISK_SUMMARY.keys)
 
 
-def lp_intervals(published: pd.DataFrame, column: str) -> dict[int, tuple[float, float]]:
-    """Smallest and largest value of every withheld cell of `column` consistent with everything published:
-    every margin is the exact sum of its cells (each pupil is in one cell), n_with_plan ≤ n_pupils, ≥ 0."""
+def lp_intervals(published: pd.DataFrame, column: str, only: set[int] | None = None) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of every withheld cell of `column` (of the rows `only`, default all)
+    consistent with everything published: every margin is the exact sum of its cells (each pupil is in
+    one cell), n_with_plan ≤ n_pupils, ≥ 0."""
     frame = published.reset_index(drop=True)
     both = ["n_pupils", "n_with_plan"]
     unknown = [(c, i) for c in both for i in frame.index if pd.isna(frame.at[i, c])]
@@ -61,7 +67,7 @@ def lp_intervals(published: pd.DataFrame, column: str) -> dict[int, tuple[float,
             ub_rhs.append(rhs)
     out = {}
     for (c, i), j in index.items():
-        if c != column:
+        if c != column or (only is not None and i not in only):
             continue
         bounds = []
         for sense in (1.0, -1.0):
@@ -136,3 +142,73 @@ def test_a_few_pupils_without_a_plan_are_not_published_as_a_difference() -> None
     i = numeric.index[(numeric[KEYS] == row[KEYS]).all(axis=1)][0]
     low, high = lp_intervals(numeric, "n_with_plan")[i]
     assert high - low >= 3 - 1e-6  # so n_pupils − n_with_plan (2) is not pinned either
+
+
+def september_scores(year: str, as_of: str, sizes: dict[str, int], plans: bool) -> pd.DataFrame:
+    """marts.early_warning for municipalities of `sizes` pupils: a few medium and high-risk pupils each,
+    a third with a plan, or none at all (a new school year's first weeks)."""
+    rows = [
+        (f"{m}{i:03d}", m, year, "medium" if i % 40 == 1 else "high" if i % 50 == 3 else "low", plans and i % 3 == 0)
+        for m, n in sizes.items()
+        for i in range(n)
+    ]
+    frame = pd.DataFrame(rows, columns=["pupil_id", "municipality", "school_year", "risk_band", "has_plan"])
+    return frame.assign(as_of=pd.Timestamp(as_of))
+
+
+def test_a_september_run_with_one_municipalitys_new_roster_withholds_more_instead_of_failing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Probe F4: in September one municipality's pupils are scored on the new school year's roster, where
+    nobody has a plan yet. The published 0 with-plan totals pinned the withheld 0 beside a 1-pupil cell
+    and no non-zero complement was left: the export stopped with an AssertionError every month. Now it
+    withholds more (fallback_cells), logs one line, and the LP attack finds every small cell protected."""
+    settings = replace(Settings(out_dir=tmp_path / "out"), export=ExportSettings(k=5))
+    con = connect(tmp_path / "w.duckdb")
+    consultations = pd.DataFrame(
+        {
+            "date": pd.to_datetime("2025-10-01").date(),
+            "school_year": "2025/2026",
+            "semester": 1,
+            "pupil_id": [f"c{i:03d}" for i in range(30)],
+            "school_id": "9000000001",
+            "municipality": "A",
+            "staff_id": "s1",
+            "staff_role": "teacher",
+            "subject": "mathematics",
+            "minutes": 45.0,
+            "mode": "in_person",
+            "group_size": None,
+            "project_code": "PA",
+        }
+    )
+    con.register("c", consultations)
+    con.execute("create table core.consultations as select * from c")
+    build_support_cube(con)
+    june = september_scores("2025/2026", "2026-05-29", {"A": 100, "B": 123, "C": 60}, plans=True)
+    con.register("june", june)
+    con.execute("create table marts.early_warning as select * from june")
+    run_export(con, settings, "20260601T000000-run1")
+    record_exports(settings.exports_dir, settings.history_dir, "20260601T000000-run1")
+
+    new_year = september_scores("2026/2027", "2026-09-20", {"A": 100}, plans=False)
+    september = pd.concat([new_year, june[june["municipality"] != "A"].assign(as_of=new_year["as_of"].iloc[0])])
+    con.register("september", september)
+    con.execute("create or replace table marts.early_warning as select * from september")
+    truth = sort_rows(load_risk_summary(con), KEYS)
+    with caplog.at_level(logging.WARNING, logger="atbalsts.export"):
+        run_export(con, settings, "20260921T000000-run2")
+    con.close()
+    assert any("cannot be protected by complementary cells" in r.getMessage() for r in caplog.records)
+    published = read(settings.exports_dir / "risk_summary.csv")
+    numeric = published.copy()
+    for column in ("n_pupils", "n_with_plan"):
+        numeric[column] = pd.to_numeric(numeric[column])
+    true = truth.set_index(KEYS)
+    rows = true.loc[[tuple(key) for key in published[KEYS].itertuples(index=False)]].reset_index()
+    few = set(np.flatnonzero(rows["n_pupils"].between(1, 4) | rows["n_with_plan"].between(1, 4)).tolist())
+    assert few and (numeric["school_year"] == "2026/2027").any()
+    for column in ("n_pupils", "n_with_plan"):
+        for i, (low, high) in lp_intervals(numeric, column, few).items():
+            value = float(rows.loc[i, column])
+            assert high - low >= max(3.0, 0.2 * value) - 1e-6, (column, i, low, high, value)

@@ -3,7 +3,8 @@
 -- distinct from row-level data in every margin; their support hours (consultation hours plus
 -- activity participant-hours, head counts included); the schools and municipalities where it
 -- happened; and how many of them the rosters show still enrolled at the end of that school year
--- (a roster row of that year without a leaving date, at any school). Feeds esf_indicators.csv and
+-- (a roster row of that year without a leaving date, at any school), and how many left by the end of a
+-- school year of the cell (every roster row of that year has a leaving date). Feeds esf_indicators.csv and
 -- the per-pupil figures of costs.csv.
 -- {activity_participants}, {activities}, {financial_support}, {pupils}: those core tables, or empty
 -- relations where the warehouse lacks them (programme.cube_sql).
@@ -49,7 +50,10 @@ cube as (
         count(distinct municipality) as n_municipalities,
         coalesce(cast(sum(cast(hours as decimal(18, 6))) as double), 0) as support_hours,  -- order-free sum
         count(distinct pupil_id) filter (where enrolled_at_end is not null) as n_on_roster,
-        count(distinct pupil_id) filter (where enrolled_at_end) as n_enrolled_at_end
+        count(distinct pupil_id) filter (where enrolled_at_end) as n_enrolled_at_end,
+        -- left by the end of a school year of the cell: a distinct count (a cell's leavers are its
+        -- margin's), so the LP audit can treat it as one; on roster − enrolled is not, across years
+        count(distinct pupil_id) filter (where not enrolled_at_end) as n_left_year_end
     from rows
     group by cube (project_code, municipality, school_year)
 ),
@@ -59,7 +63,8 @@ final as (
         case when all_project = 1 then 'ALL' else project_code end as project_code,
         case when all_municipality = 1 then 'ALL' else municipality end as municipality,
         case when all_school_year = 1 then 'ALL' else school_year end as school_year,
-        n_pupils_any, n_schools, n_municipalities, support_hours, n_on_roster, n_enrolled_at_end
+        n_pupils_any, n_schools, n_municipalities, support_hours, n_on_roster, n_enrolled_at_end,
+        n_left_year_end
     from cube
 )
 
