@@ -1145,6 +1145,18 @@ def render_dictionary(k: int) -> str:
         "between two older runs, "
         "or between an old value and this run's margins, are not checked, nor is a figure (hours, EUR) that "
         "moves while its pupil count does not (e.g. one payment corrected).",
+        "- LV: zināms ierobežojums — skolas kā lasītājas: komplementārā aizklāšana un LP audits pieņem, ka "
+        "lasītājs nezina nevienu aizklātu šūnu. Skola savus skaitļus zina (un saņem savu agrīnās brīdināšanas "
+        "sarakstu); ja pašvaldības rindu veido viena skola, tā var savus skaitļus atņemt no publicētajām "
+        "kopsummām un dažkārt atrast citas pašvaldības aizklātu 1–4 skolēnu šūnu (`risk_summary.csv`, atbalsta "
+        "faili). Audits, kas skolas pašas šūnas tai uzskata par zināmām, vēl netiek lietots "
+        "(`tests/export/test_export_insider.py` to pierāda un sāks neizdoties, kad tas būs novērsts).",
+        "- EN: known limit — schools as readers: the complementary suppression and the LP audit assume a reader "
+        "knows no withheld cell. A school knows its own figures (and gets its own early-warning list); where "
+        "one school alone makes up a municipality's row, it can subtract its figures from the published totals "
+        "and may recover another municipality's withheld 1–4 pupil cell (`risk_summary.csv`, the support "
+        "files). An audit that treats a school's own cells as known to it is not yet in use "
+        "(`tests/export/test_export_insider.py` shows the attack and will start failing once it is closed).",
         "- LV: izmaksas (`costs.csv`): kategorija `compensations` ir skolēniem izmaksātais finansiālais atbalsts, "
         "tāpēc tās summa tiek aizklāta visur, kur `support_summary.csv` aizklāj tā paša projekta, pašvaldības un "
         "mācību gada `financial_support_eur` (visi semestri; jebkura iemesla dēļ: 1–4 skolēni, papildu šūna, "

@@ -1,0 +1,88 @@
+"""KNOWN LIMIT, not yet closed: strict xfail, so it starts failing once the limit is fixed (then the
+marker and the data dictionary's "known limit" paragraph go together).
+
+The insider attack on risk_summary.csv: a school that is the only scored school of its municipality has
+that municipality's cells exactly on its own early-warning list (one row per pupil, band and has_plan),
+so it solves the margins with them filled in. The probe did this on the 3-school sample (ALL high −
+Madonas − its own = Balvu's withheld 4). The same holds for the support files (a school alone in its
+municipality knows its row). The fix, an audit that fixes a school's own cells to their true values, is
+on branch `insider`, not merged (29 November 2026).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from lp_attack import table_equations
+
+from pipelines.export.stage import protect_risk_summary
+
+K = 5
+
+
+def risk_frame() -> pd.DataFrame:
+    """risk_summary's cube for three municipalities of one school each (as in the probe's sample):
+    ALL high 18 = A 10 + B 4 + C 4; the early-warning list gives each school its own row exactly."""
+    cells = {  # municipality: (school, {band: (pupils, with plan)})
+        "A": ("s1", {"high": (10, 8), "medium": (20, 9), "low": (30, 6)}),
+        "B": ("s2", {"high": (4, 3), "medium": (15, 7), "low": (25, 2)}),
+        "C": ("s3", {"high": (4, 2), "medium": (12, 6), "low": (40, 9)}),
+    }
+    rows = []
+    for m, (school, bands) in cells.items():
+        for band, (n, p) in bands.items():
+            rows.append((m, band, n, p, school))
+        rows.append((m, "ALL", sum(v[0] for v in bands.values()), sum(v[1] for v in bands.values()), school))
+    for band in ("high", "medium", "low"):
+        n = sum(c[1][band][0] for c in cells.values())
+        p = sum(c[1][band][1] for c in cells.values())
+        rows.append(("ALL", band, n, p, None))
+    totals = [r for r in rows if r[0] != "ALL" and r[1] == "ALL"]
+    rows.append(("ALL", "ALL", sum(r[2] for r in totals), sum(r[3] for r in totals), None))
+    frame = pd.DataFrame(rows, columns=["municipality", "risk_band", "n_pupils", "n_with_plan", "sole_school_id"])
+    frame.insert(1, "school_year", "2025/2026")
+    frame.insert(2, "semester", "ALL")
+    frame["share_with_plan"] = frame["n_with_plan"] / frame["n_pupils"]
+    return frame
+
+
+def substitution(frame: pd.DataFrame, column: str, known: set[str]) -> dict[tuple, float]:
+    """Every withheld cell an insider pins by solving margins one unknown at a time, with the rows of
+    the municipalities in `known` filled in from its own list."""
+    keys = ["municipality", "risk_band"]
+    rows = {tuple(r[keys]): r for _, r in frame.iterrows()}
+    values = {k: (float(r[column]) if not pd.isna(r[column]) else None) for k, r in rows.items()}
+    for key in values:
+        if key[0] in known:
+            values[key] = float(TRUTH[key][column])
+    solved: dict[tuple, float] = {}
+    changed = True
+    while changed:
+        changed = False
+        for margin, members in table_equations(list(values)):
+            group = [margin, *members]
+            unknown = [k for k in group if values[k] is None]
+            if len(unknown) == 1:
+                u = unknown[0]
+                rest = sum(values[k] for k in members if values[k] is not None)
+                values[u] = values[margin] - rest if u != margin else rest
+                solved[u] = values[u]
+                changed = True
+    return solved
+
+
+TRUTH = {tuple(r[["municipality", "risk_band"]]): r for _, r in risk_frame().iterrows()}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known limit: schools as insiders (data dictionary)")
+@pytest.mark.parametrize("insider", ["A", "B", "C"])
+def test_a_school_with_its_early_warning_list_cannot_solve_risk_summary(insider: str) -> None:
+    out = protect_risk_summary(risk_frame(), K)
+    for column in ("n_pupils", "n_with_plan"):
+        solved = substitution(out[out["school_year"] == "2025/2026"], column, {insider})
+        small = {
+            key: value
+            for key, value in solved.items()
+            if key[0] != insider and (1 <= float(TRUTH[key]["n_pupils"]) <= K - 1 or 1 <= value <= K - 1)
+        }
+        assert not small, f"school of {insider} solves {column}: {small}"
