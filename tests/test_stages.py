@@ -15,7 +15,14 @@ from pipelines.config import Settings
 from pipelines.runner import run_stages
 from pipelines.stamps import stage_tables
 
-FLAGS = {"raw": "--raw", "demo_key": "--demo-key", "strict": "--strict", "excel": "--excel", "lang": "--lang"}
+FLAGS = {
+    "raw": "--raw",
+    "demo_key": "--demo-key",
+    "strict": "--strict",
+    "excel": "--excel",
+    "lang": "--lang",
+    "withdraw_missing": "--withdraw-missing",
+}
 
 
 @pytest.mark.parametrize("stage", stages.STAGES, ids=stages.NAMES)
