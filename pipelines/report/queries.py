@@ -171,12 +171,32 @@ def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
 
 
 def support_frames(con: Con) -> list[pd.DataFrame]:
-    """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order."""
-    cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
+    """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order, each
+    with `sole_school_id` (the one school whose consultations make up the row; never shown)."""
+    fragments = {
+        "support_cube": _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS),
+        "consultations": _table_or_empty(con, "core", "consultations", CONSULTATION_COLUMNS),
+    }
     return [
-        sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}), SUPPORT_KEYS)
+        sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments=fragments), SUPPORT_KEYS)
         for b in SUPPORT_BREAKDOWNS
     ]
+
+
+CONSULTATION_COLUMNS = (
+    "municipality varchar, school_year varchar, semester integer, subject varchar, staff_role varchar, "
+    "mode varchar, school_id varchar"
+)
+SOLE_SCHOOL = "sole_school_id"
+
+
+def _sole_schools(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frame without `sole_school_id` (never shown) and that column (None where several schools make
+    up the row), for the respondent rule (pipelines/disclosure.py protect_column)."""
+    if SOLE_SCHOOL not in frame.columns:
+        return frame, None
+    schools = frame[SOLE_SCHOOL].astype(object).where(frame[SOLE_SCHOOL].notna(), None).to_numpy()
+    return frame.drop(columns=SOLE_SCHOOL), schools
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -345,7 +365,11 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
     showed them too (the mode levels exist only in the reports); then complementary suppression and the
     LP audit (pipelines/disclosure_audit.py) over all three tables at once, as the export does for its
     support files. Keys stay as the cube spells them (the record's keys)."""
+    # The one school whose consultations make up a row knows it (it delivered them): the respondent rule.
+    pairs = [_sole_schools(frame) for frame in frames]
+    frames, schools = [frame for frame, _ in pairs], [ids for _, ids in pairs]
     present = [(b, frame) for b, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True) if not frame.empty]
+    insiders = [ids for ids, frame in zip(schools, frames, strict=True) if not frame.empty]
     patterns = iter(())
     if present:
         start, moved = [], []
@@ -365,7 +389,15 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
         )
         tables = [(frame, SUPPORT_KEYS, "level") for _, frame in present]
         result = audited_patterns(
-            tables, SUPPORT_COUNTS, k, SUPPORT_RULES, bounds, primary="pupils", start=start, sensitive=moved
+            tables,
+            SUPPORT_COUNTS,
+            k,
+            SUPPORT_RULES,
+            bounds,
+            primary="pupils",
+            start=start,
+            sensitive=moved,
+            insiders=insiders,
         )
         patterns = iter(zip(result.counts, result.derived, strict=True))
     out = {}

@@ -1,0 +1,110 @@
+"""The respondent rule in the reports' support tables: a school that alone makes up a municipality's rows
+knows them even where they are withheld (it delivered the consultations), so no table may let it subtract
+its own figures from the published totals and get another municipality's withheld 1–4 pupil cell
+("ALL − published − own"). The export's version is tests/export/test_export_insider.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.evaluate.stage import SQL_DIR as EVALUATE_SQL
+from pipelines.report import queries as q
+from pipelines.warehouse import load_sql
+
+K = 5
+# municipality -> its schools and pupils per school: Alpu's one school, Bērzu's 2 pupils (withheld), and
+# Cīruļu's two schools. One year, semester, subject, role and mode, one consultation a pupil: every count
+# is an exact sum, and Alpu (6) is the cheapest complement of Bērzu's withheld 2 against the `ALL` row.
+SCHOOLS = {"Alpu novads": {"A1": 6}, "Bērzu novads": {"B1": 2}, "Cīruļu novads": {"C1": 10, "C2": 10}}
+
+CONSULTATIONS_SQL = """
+create schema core;
+create schema marts;
+create table core.consultations (
+    project_code varchar, municipality varchar, school_year varchar, semester integer, subject varchar,
+    staff_role varchar, mode varchar, pupil_id varchar, staff_id varchar, school_id varchar, minutes double
+);
+"""
+
+
+@pytest.fixture(scope="module")
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect()
+    c.execute(CONSULTATIONS_SQL)
+    rows = [
+        (
+            "P1",
+            municipality,
+            "2024/2025",
+            1,
+            "mathematics",
+            "teacher",
+            "in_person",
+            f"{school}-{i}",
+            f"{school}-t",
+            school,
+            45.0,
+        )
+        for municipality, schools in SCHOOLS.items()
+        for school, pupils in schools.items()
+        for i in range(pupils)
+    ]
+    c.executemany("insert into core.consultations values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    c.execute(f"create table marts.support_cube as {load_sql(EVALUATE_SQL, 'support_cube')}")
+    q.use_published(None)
+    yield c
+    q.use_published(None)
+    c.close()
+
+
+def solved(table: pd.DataFrame, column: str, known: np.ndarray) -> dict[tuple, float]:
+    """Withheld cells an attacker gets from one equation (a margin = the sum of its cells along one key)
+    where every other member is published or `known` to it."""
+    keys = q.SUPPORT_KEYS
+    value = dict(zip(table[keys].itertuples(index=False, name=None), table[column], strict=True))
+    mine = dict(zip(table[keys].itertuples(index=False, name=None), known, strict=True))
+    out = {}
+    for i, dim in enumerate(keys):
+        for key in value:
+            if key[i] != "ALL":
+                continue
+            members = [m for m in value if m[i] != "ALL" and all(m[j] == key[j] for j in range(len(keys)) if j != i)]
+            unknown = [m for m in [key, *members] if np.isnan(value[m]) and not mine[m]]
+            if len(unknown) == 1 and members:
+                out[unknown[0]] = dim
+    return out
+
+
+@pytest.mark.parametrize("insider", ["A1", "B1"])
+def test_a_municipalitys_only_school_cannot_subtract_its_own_rows_from_the_support_tables(
+    con: duckdb.DuckDBPyConnection, insider: str
+) -> None:
+    truth = dict(zip(q.SUPPORT_BREAKDOWNS, q.support_frames(con), strict=True))
+    protected = q.protected_support(con, K)
+    home = next(m for m, schools in SCHOOLS.items() if insider in schools)
+    for breakdown, shown in protected.items():
+        assert "sole_school_id" not in shown.columns  # used, never shown
+        real = truth[breakdown]
+        known = (real["municipality"] == home).to_numpy()  # its municipality's rows: its consultations alone
+        for column in ("pupils", "consultations"):
+            small = {
+                key
+                for key in solved(shown, column, known)
+                if key[0] != home and 1 <= float(real.set_index(q.SUPPORT_KEYS).loc[key, "pupils"]) <= K - 1
+            }
+            assert not small, f"{insider} gets {breakdown} {column} of {sorted(small)} by subtraction"
+    pupils = protected["subject"].set_index(q.SUPPORT_KEYS)["pupils"]
+    assert np.isnan(pupils[("Bērzu novads", "ALL", "ALL", "ALL")])  # the 2 pupils stay withheld
+    assert pupils[("ALL", "ALL", "ALL", "ALL")] == 28
+
+
+def test_the_sole_school_of_each_support_row_comes_from_the_consultations(con: duckdb.DuckDBPyConnection) -> None:
+    for frame in q.support_frames(con):
+        sole = frame.set_index("municipality")["sole_school_id"]
+        assert set(sole["Alpu novads"]) == {"A1"} and set(sole["Bērzu novads"]) == {"B1"}
+        assert sole["Cīruļu novads"].isna().all() and sole["ALL"].isna().all()  # two schools or more
