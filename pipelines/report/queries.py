@@ -27,13 +27,16 @@ from pipelines.disclosure import (
     suppress_small,
     suppression_pattern,
 )
-from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
+from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns, school_codes
 from pipelines.disclosure_time import LastPublished
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
 SQL_DIR = Path(__file__).with_name("sql")
+# Per row, the one school whose data alone make it up (null where several do): that school knows the row
+# even where it is withheld (the respondent rule, pipelines/disclosure.py protect_column). Never shown.
+SOLE_SCHOOL = "sole_school_id"
 
 
 def _params(municipality: str | None, school_year: str | None) -> dict[str, Any]:
@@ -187,16 +190,15 @@ CONSULTATION_COLUMNS = (
     "municipality varchar, school_year varchar, semester integer, subject varchar, staff_role varchar, "
     "mode varchar, school_id varchar"
 )
-SOLE_SCHOOL = "sole_school_id"
 
 
-def _sole_schools(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The frame without `sole_school_id` (never shown) and that column (None where several schools make
-    up the row), for the respondent rule (pipelines/disclosure.py protect_column)."""
-    if SOLE_SCHOOL not in frame.columns:
+def _sole_schools(frame: pd.DataFrame, column: str = SOLE_SCHOOL) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frame without `column` (a sole school id, never shown) and that column (None where several
+    schools make up the row), for the respondent rule (pipelines/disclosure.py protect_column)."""
+    if column not in frame.columns:
         return frame, None
-    schools = frame[SOLE_SCHOOL].astype(object).where(frame[SOLE_SCHOOL].notna(), None).to_numpy()
-    return frame.drop(columns=SOLE_SCHOOL), schools
+    schools = frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
+    return frame.drop(columns=column), schools
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -458,7 +460,7 @@ def protected_plans(con: Con, k: int) -> pd.DataFrame:
     out = _query(con, "plans_by_school")
     keys = list(PLANS_RECORD.keys)
     if out.empty:
-        return protect(out, keys, ["plans"], k)
+        return protect(out.drop(columns=SOLE_SCHOOL, errors="ignore"), keys, ["plans"], k)
     cache_key = (k, int(pd.util.hash_pandas_object(out, index=False).sum()))
     if cache_key not in _PLANS:
         _PLANS.clear()  # the notebooks ask for it once per section
@@ -468,11 +470,14 @@ def protected_plans(con: Con, k: int) -> pd.DataFrame:
 
 def _protect_plans(out: pd.DataFrame, k: int) -> pd.DataFrame:
     keys = list(PLANS_RECORD.keys)
-    out = sort_rows(out.astype({"plans": float}), keys)
+    # the school whose plans make up a row (its own rows, a municipality's only school) knows it: the respondent rule
+    out, schools = _sole_schools(sort_rows(out.astype({"plans": float}), keys))
     kept = _recorded_blank(PLANS_RECORD, out, ["plans"])
     moved = _moved(PLANS_RECORD, out, ["plans"])
     start = [{"plans": kept["plans"] | moved["plans"]}]
-    result = audited_patterns([(out, keys, None)], ["plans"], k, PLANS_RULES, start=start, sensitive=[moved])
+    result = audited_patterns(
+        [(out, keys, None)], ["plans"], k, PLANS_RULES, start=start, sensitive=[moved], insiders=[schools]
+    )
     shown = apply_pattern(out, result.counts[0])
     shown["plans"] = shown["plans"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     return shown
@@ -547,16 +552,28 @@ def programme_by_municipality(
             "municipality varchar, school_year varchar, minutes double, n_participants integer",
         ),
         "participants": _table_or_empty(
-            con, "core", "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
+            con,
+            "core",
+            "activity_participants",
+            "municipality varchar, school_year varchar, pupil_id varchar, school_id varchar",
         ),
         "financial": _table_or_empty(
             con,
             "core",
             "financial_support",
-            "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double",
+            "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double, school_id varchar",
         ),
     }
     out = _query(con, "programme_by_municipality", {"school_year": school_year or None}, fragments=tables)
+    # The one school whose lists / payments make up a row's pupils knows the count: the respondent rule.
+    owners = dict(
+        zip(
+            ("activity_pupils", "financial_pupils"),
+            school_codes([_sole_schools(out, column)[1] for column in ("activity_school", "financial_school")]),
+            strict=True,
+        )
+    )
+    out = out.drop(columns=["activity_school", "financial_school"], errors="ignore")
     # Withheld from the outset: a dominated EUR cell, and every cell support_summary.csv withholds for
     # all projects and semesters of the same municipality and year (use_published).
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
@@ -571,7 +588,7 @@ def programme_by_municipality(
     )
     suppressed = np.zeros(len(out), dtype=bool)
     for count, measures, start in parts:
-        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)
+        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start, owner=owners[count])
         withheld = pattern[count]
         for col in (count, *measures):
             out[col] = out[col].astype("float64").where(~withheld, np.nan)

@@ -62,10 +62,9 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
-def solved(table: pd.DataFrame, column: str, known: np.ndarray) -> dict[tuple, float]:
+def solved(table: pd.DataFrame, column: str, known: np.ndarray, keys: list[str] = q.SUPPORT_KEYS) -> dict[tuple, str]:
     """Withheld cells an attacker gets from one equation (a margin = the sum of its cells along one key)
     where every other member is published or `known` to it."""
-    keys = q.SUPPORT_KEYS
     value = dict(zip(table[keys].itertuples(index=False, name=None), table[column], strict=True))
     mine = dict(zip(table[keys].itertuples(index=False, name=None), known, strict=True))
     out = {}
@@ -108,3 +107,57 @@ def test_the_sole_school_of_each_support_row_comes_from_the_consultations(con: d
         sole = frame.set_index("municipality")["sole_school_id"]
         assert set(sole["Alpu novads"]) == {"A1"} and set(sole["Bērzu novads"]) == {"B1"}
         assert sole["Cīruļu novads"].isna().all() and sole["ALL"].isna().all()  # two schools or more
+
+
+# --- the tables only the reports publish, keyed by school or municipality ---
+
+
+def test_a_school_cannot_subtract_its_own_new_plans_from_its_municipalitys_total() -> None:
+    """Plans per municipality × school × year: Rāznas 1 (3 new plans, withheld) and Rāznas 2 (12) are one
+    municipality's schools. Rāznas 2 knows its own 12, so the municipality's 15 gives the other 3."""
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.schools as select * from (values ('R1', 'Rāznas 1', 'Rāznas novads'), "
+        "('R2', 'Rāznas 2', 'Rāznas novads'), ('S1', 'Saules', 'Saules novads')) "
+        "t(school_id, school_name, municipality)"
+    )
+    con.execute(
+        "create table core.plans as select school_id, '2024/2025' as school_year, school_id || '-' || i as pupil_id "
+        "from (values ('R1', 3), ('R2', 12), ('S1', 20)) t(school_id, n), range(n) r(i)"
+    )
+    q.use_published(None)
+    shown = q.protected_plans(con, K)
+    assert "sole_school_id" not in shown.columns
+    keys = list(q.PLANS_RECORD.keys)
+    assert np.isnan(shown.set_index(keys).loc[("Rāznas novads", "Rāznas 1", "2024/2025"), "plans"])
+    for insider in ("Rāznas 2", "Saules"):
+        # its own rows; Saules, its municipality's only school, also the municipality's
+        known = (shown["school_name"] == insider).to_numpy() | (
+            (shown["municipality"] == "Saules novads").to_numpy() & (insider == "Saules")
+        )
+        found = [key for key in solved(shown, "plans", known, keys) if key[1] == "Rāznas 1"]
+        assert not found, f"{insider} gets Rāznas 1's withheld plans from {found}"
+
+
+def test_a_municipalitys_only_school_cannot_subtract_its_activity_pupils_from_the_programme_total() -> None:
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.activity_participants (municipality varchar, school_year varchar, pupil_id varchar, "
+        "school_id varchar)"
+    )
+    rows = [
+        (municipality, "2024/2025", f"{school}-{i}", school)
+        for municipality, schools in SCHOOLS.items()
+        for school, pupils in schools.items()
+        for i in range(pupils)
+    ]
+    con.executemany("insert into core.activity_participants values (?, ?, ?, ?)", rows)
+    q.use_published(None)
+    shown = q.programme_by_municipality(con, K)
+    assert not {"activity_school", "financial_school"} & set(shown.columns)
+    pupils = shown.set_index("municipality")["activity_pupils"]
+    assert np.isnan(pupils["Bērzu novads"]) and pupils["ALL"] == 28
+    known = (shown["municipality"] == "Alpu novads").to_numpy()  # Alpu's one school knows its pupils
+    assert "Bērzu novads" not in [key[0] for key in solved(shown, "activity_pupils", known, ["municipality"])]
