@@ -161,3 +161,37 @@ def test_a_municipalitys_only_school_cannot_subtract_its_activity_pupils_from_th
     assert np.isnan(pupils["Bērzu novads"]) and pupils["ALL"] == 28
     known = (shown["municipality"] == "Alpu novads").to_numpy()  # Alpu's one school knows its pupils
     assert "Bērzu novads" not in [key[0] for key in solved(shown, "activity_pupils", known, ["municipality"])]
+
+
+def test_a_municipalitys_only_school_cannot_subtract_its_sample_flow_from_the_total() -> None:
+    """The flow (episodes → with a baseline → supported → matched) per municipality × year: Alpu's one
+    school knows its supported pupils' episodes, so Alpu's row may not be Bērzu's only complement."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    flows = {"Alpu novads": (20, 18, 16, 12), "Bērzu novads": (9, 7, 5, 3), "Cīruļu novads": (40, 38, 36, 30)}
+    flows["ALL"] = tuple(sum(v[i] for v in flows.values()) for i in range(4))
+    rows = [("ALL", m, "ALL", y, *steps, False) for m, steps in flows.items() for y in ("2024/2025", "ALL")]
+    con.execute(
+        "create table marts.effectiveness_detail (project_code varchar, municipality varchar, subject varchar, "
+        "school_year varchar, n_episodes int, n_with_baseline int, n_supported_total int, n_pupils int, "
+        "suppressed boolean)"
+    )
+    con.executemany("insert into marts.effectiveness_detail values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "create table marts.episodes (pupil_id varchar, project_code varchar, municipality varchar, "
+        "school_year varchar, subject varchar, school_id varchar)"
+    )
+    episodes = [
+        (f"{school}-{i}", "P1", municipality, "2024/2025", "mathematics", school)
+        for municipality, schools in SCHOOLS.items()
+        for school, pupils in schools.items()
+        for i in range(pupils)
+    ]
+    con.executemany("insert into marts.episodes values (?, ?, ?, ?, ?, ?)", episodes)
+    q.use_published(None)
+    shown = q.protected_flow(con, K)
+    assert shown.set_index(["municipality", "school_year"])["pupils_withheld"][("Bērzu novads", "ALL")]
+    known = (shown["municipality"] == "Alpu novads").to_numpy()
+    for step in q.FLOW_STEPS:
+        found = [key for key in solved(shown, step, known, ["municipality", "school_year"]) if key[0] == "Bērzu novads"]
+        assert not found, f"Alpu's school gets Bērzu's {step} from {found}"
