@@ -377,6 +377,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_unknown_projects",
         "validate_unknown_subjects",
         "validate_project_periods",
+        "validate_file_school_rows",
     ):
         con.execute(f"drop table if exists {table}")
 
@@ -548,6 +549,8 @@ def save_results(
     """Replace this stage's outputs in one transaction, so a failed run leaves the last good state."""
     quality_sql = load_sql(SQL_DIR, "quality")
     counts_sql = load_sql(SQL_DIR, "file_counts")
+    deliverers_sql = load_sql(SQL_DIR, "file_deliverers")
+    con.execute(f"create or replace temp table validate_file_school_rows as {load_sql(SQL_DIR, 'file_school_rows')}")
     con.register("validate_hits", hits)
     con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
     try:
@@ -603,6 +606,9 @@ def save_results(
             )
             con.execute("delete from validation.quality")
             con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
+            # after the flags: every file with a problem gets its deliverer (feedback.sql routes by it)
+            con.execute("delete from validation.file_deliverers")
+            con.execute(f"insert into validation.file_deliverers {deliverers_sql} order by source_file")
     finally:
         con.unregister("validate_hits")
         con.execute("drop table if exists validate_hit_rows")
