@@ -3,7 +3,8 @@
 Per-row facts (roster membership, plan coverage, days after the reference date, ...) are
 derived in DuckDB SQL (`sql/frame_*.sql`) into one temporary frame per input kind; GX then
 judges those frames in pandas chunks. Errors go to `quarantine.rows` (stage `validate`),
-warnings to `validation.flags`.
+warnings to `validation.flags`; the school that delivered each file to `validation.file_deliverers`
+(sql/file_deliverers.sql), which routes the feedback files here and the early-warning lists in evaluate.
 
 Incremental by default, with the same outcome as a full re-validation: cross-table rules (roster
 membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TABLE_COLUMNS) are

@@ -107,3 +107,39 @@ def test_a_plan_in_another_schools_file_stays_off_the_list(lists) -> None:
 def test_the_lists_hold_no_code_no_name(lists) -> None:
     _, _, texts = lists
     assert not [s for s in (OWN_A, OWN_B, TYPO, *NAMES) if s in texts]
+
+
+def test_a_pupil_on_two_rosters_stays_with_the_school_whose_own_line_names_it() -> None:
+    """X is on school A's roster (A's file, naming A) and in school C's file under the id of school B (a
+    typo): both lines are current. A's own line wins, whatever the file names' order, and C sees nothing;
+    Y, only in C's file under B's id, is on C's list (core tables and deliverers written by hand)."""
+    c = "5000000003"
+    con = duckdb.connect()
+    for schema in ("core", "validation"):
+        con.execute(f"create schema {schema}")
+    con.execute(f"create table core.schools as select * from (values ('{A}', 'M'), ('{B}', 'B'), ('{c}', 'C')) "
+                "t(school_id, municipality)")  # fmt: skip
+    con.execute(
+        "create table core.pupils as select * from (values "
+        f"('a/skoleni.csv', 2, 'X', '{A}', '2025/2026', '8.a', 8, null::integer, 'F', null::date, null),"
+        f"('z/skoleni.csv', 2, 'X', '{B}', '2025/2026', '8.c', 8, null::integer, 'F', null::date, null),"
+        f"('z/skoleni.csv', 3, 'Y', '{B}', '2025/2026', '8.c', 8, null::integer, 'M', null::date, null)) "
+        "t(source_file, source_line, pupil_id, school_id, school_year, class_raw, grade_level, course_year, gender, "
+        "left_on, leaving_reason)"
+    )
+    con.execute(
+        "create table core.plans (source_file varchar, source_line integer, pupil_id varchar, school_id varchar, "
+        "plan_start date, plan_end date, project_code varchar, risk_factors varchar)"
+    )
+    con.execute(
+        "create table core.grades as select date '2025-10-06' as date, p as pupil_id, 'score' as grade_kind, "
+        "6 as grade_score, 'formative' as assessment_type from (values ('X'), ('Y')) t(p)"
+    )
+    con.execute("create table core.consultations as select date '2025-10-02' as date")
+    con.execute(
+        f"create table validation.file_deliverers as select * from (values ('a/skoleni.csv', '{A}', 'path'), "
+        f"('z/skoleni.csv', '{c}', 'path')) t(source_file, school_id, found_by)"
+    )
+    scores = early_warning_marts(con, EarlyWarningSettings())["early_warning"]
+    on_list = {r["pupil_id"]: (r["list_school_id"], r["source_file"]) for r in scores.iter_rows(named=True)}
+    assert on_list == {"X": (A, "a/skoleni.csv"), "Y": (c, "z/skoleni.csv")}

@@ -93,32 +93,37 @@ history as (
     group by all
 ),
 
+plan_schools as (
+    -- a plan is the school's that delivered its file (else, deliverer unknown, the school it names)
+    select pl.*, coalesce(d.deliverer, pl.school_id) as plan_school
+    from core.plans pl
+    left join deliverers d using (source_file)
+),
+
 plans as (
     -- the model reads every school's plans (the pupil's whole record); the school's own list shows only
     -- its own (school_has_plan, school_risk_codes): a plan and its risk factors stay with the school
-    -- that made them, i.e. delivered the plan's file (docs/method.md, "Where it goes")
+    -- that made them (docs/method.md, "Where it goes")
     select c.as_of, c.pupil_id,
            bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) as has_plan,
            list_distinct(flatten(list(string_split(coalesce(pl.risk_factors, ''), ';')))) as risk_codes,
            coalesce(
-               bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) filter (where pl.plan_school = c.list_school_id),
+               bool_or(pl.plan_end is null or pl.plan_end >= c.as_of)
+                   filter (where pl.plan_school = c.list_school_id),
                false
            ) as school_has_plan,
            list_distinct(flatten(
                list(string_split(coalesce(pl.risk_factors, ''), ';')) filter (where pl.plan_school = c.list_school_id)
            )) as school_risk_codes
     from current_school c
-    join (
-        select pl.*, coalesce(d.deliverer, pl.school_id) as plan_school
-        from core.plans pl
-        left join deliverers d using (source_file)
-    ) pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
+    join plan_schools pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
     group by all
 ),
 
 final as (
     select c.school_year, c.as_of,
-           c.pupil_id, c.school_id, c.list_school_id, s.municipality, c.grade_level, c.course_year, c.gender, c.class_raw,
+           c.pupil_id, c.school_id, c.list_school_id, s.municipality,
+           c.grade_level, c.course_year, c.gender, c.class_raw,
            c.source_file, c.source_line,
            coalesce(m.n_scored, 0) as n_scored,
            coalesce(m.n_failing, 0) as n_failing,
