@@ -159,6 +159,7 @@ def risk_scores(seed: int = 5) -> pd.DataFrame:
     # the school whose list shows the pupil: Rīga has two, the others one each (the respondent rule)
     frame["school_id"] = frame["municipality"] + np.where(frame["pupil_id"].str[-1].isin(list("02468")), "-1", "-2")
     frame.loc[frame["municipality"] != "Rīga", "school_id"] = frame["municipality"] + "-1"
+    frame["list_school_id"] = frame["school_id"]
     return frame
 
 

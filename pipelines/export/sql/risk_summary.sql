@@ -10,7 +10,7 @@ with scores as (
         coalesce(cast(semester_of(as_of) as varchar), 'unknown') as semester,
         risk_band,
         pupil_id,
-        school_id,
+        list_school_id as school_id,  -- the school whose list shows the pupil
         has_plan
     from marts.early_warning
 ),
