@@ -15,6 +15,13 @@ disclosure control" guidance), with Eurostat-style hypercube secondary suppressi
   has exactly one withheld member; margins are cells of higher-level equations, so withholding a
   margin propagates upwards.
 
+Schools as readers (the respondent rule): a school that alone makes up a cell knows it even where it is
+withheld (it delivered the data and gets its own figures back), so where every withheld member of an
+equation but one is that school's, it gets the one by subtraction. Each caller that knows which cells one
+school makes up passes them (`owner`), and then no equation may leave any school exactly one withheld
+member it does not know: a second member that is not that school's is withheld too (Hundepool et al.
+2012 §4.2 on respondents as intruders; τ-ARGUS's "singleton" protection is the same idea).
+
 Distinct counts (pupils, staff) are not exact sums of their cells; they are protected as if they
 were, which is conservative. The method guards against recovery from any one equation; the
 linear-programming audit across all equations and files at once is in disclosure_audit.py (export and report).
@@ -97,13 +104,18 @@ def protect_column(
     eqs: Sequence[_Equation],
     rank: np.ndarray,
     known: np.ndarray | None = None,
+    owner: np.ndarray | None = None,
 ) -> np.ndarray:
     """Complementary suppression for one count column: grow `initial` until no equation has
     exactly one withheld member. Returns a new boolean mask.
 
     `known`: cells a reader knows although they may be withheld (unchanged since an earlier run
     published them, pipelines/disclosure_time.py): they do not count as withheld members and are
-    never chosen as complements."""
+    never chosen as complements.
+    `owner`: per cell, the one school whose data alone make it up (a code ≥ 0; −1 where several or
+    none do). That school knows the cell although it is withheld (it delivered the data and gets its
+    figures back), so an equation whose withheld members are all that school's but one gives the one
+    away to it: a second member that is not that school's is withheld too (the respondent rule)."""
     supp = initial.copy()
     known = np.zeros(len(values), dtype=bool) if known is None else np.asarray(known, dtype=bool)
     publishable = ~np.isnan(values) & (values > 0) & ~known
@@ -114,6 +126,10 @@ def protect_column(
             n_groups = len(eq.has_margin)
             count = np.bincount(eq.group, weights=supp & ~known, minlength=n_groups)
             exposed = (count == 1) & eq.has_margin
+            if owner is not None and _insider_partners(eq, supp, known, count, owner, publishable, values, rank):
+                changed = True
+                count = np.bincount(eq.group, weights=supp & ~known, minlength=n_groups)
+                exposed = (count == 1) & eq.has_margin
             if not exposed.any():
                 continue
             candidate = np.flatnonzero(exposed[eq.group] & ~supp & publishable)
@@ -129,6 +145,45 @@ def protect_column(
     return supp
 
 
+def _insider_partners(
+    eq: _Equation,
+    supp: np.ndarray,
+    known: np.ndarray,
+    count: np.ndarray,
+    owner: np.ndarray,
+    publishable: np.ndarray,
+    values: np.ndarray,
+    rank: np.ndarray,
+) -> bool:
+    """The respondent rule for one dimension's equations, in place on `supp`: for every group and school
+    whose withheld members leave exactly one member that school does not know, withhold the cheapest
+    published member that is not that school's (cells before the margin, smallest value, key order).
+    Returns whether anything was added."""
+    mine = supp & ~known & (owner >= 0)
+    if not mine.any():
+        return False
+    rows = np.flatnonzero(mine)
+    width = int(owner.max()) + 1
+    pair, per_school = np.unique(eq.group[rows] * width + owner[rows], return_counts=True)
+    group, school = pair // width, pair % width
+    hit = (count[group] - per_school == 1) & eq.has_margin[group]
+    if not hit.any():
+        return False
+    by_group = np.argsort(eq.group, kind="stable")
+    starts = np.searchsorted(eq.group[by_group], np.arange(len(eq.has_margin) + 1))
+    added = False
+    for g, s in zip(group[hit], school[hit], strict=True):
+        members = by_group[starts[g] : starts[g + 1]]
+        if (supp[members] & ~known[members] & (owner[members] != s)).sum() != 1:
+            continue  # a partner added for another school of this group already covers this one
+        candidate = members[~supp[members] & publishable[members] & (owner[members] != s)]
+        if candidate.size == 0:
+            continue
+        supp[candidate[np.lexsort((rank[candidate], values[candidate], eq.is_margin[candidate]))[0]]] = True
+        added = True
+    return added
+
+
 def suppression_pattern(
     frame: pd.DataFrame,
     keys: Sequence[str],
@@ -140,6 +195,7 @@ def suppression_pattern(
     all_value: str = ALL,
     keys_layout: Layout | None = None,
     known: Mapping[str, np.ndarray] | None = None,
+    owner: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Which cell of each count column to withhold (boolean mask per column, in row order).
 
@@ -148,6 +204,8 @@ def suppression_pattern(
     `start` adds cells already withheld elsewhere (a linked table sharing these rows).
     `keys_layout`: `layout(frame, keys, all_value)`, when the caller has it already.
     `known`: per column, cells a reader knows from an earlier run (`protect_column`).
+    `owner`: per row, the one school whose data alone make it up, as a code ≥ 0 (−1: several or none),
+    for the respondent rule (`protect_column`).
     """
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -164,13 +222,13 @@ def suppression_pattern(
 
     pattern: dict[str, np.ndarray] = {}
     values = frame[primary].to_numpy(dtype=float, na_value=np.nan)
-    pattern[primary] = protect_column(values, initial(primary, values), eqs, rank, known.get(primary))
+    pattern[primary] = protect_column(values, initial(primary, values), eqs, rank, known.get(primary), owner)
     for column in count_columns:
         if column == primary:
             continue
         values = frame[column].to_numpy(dtype=float, na_value=np.nan)
         pattern[column] = protect_column(
-            values, initial(column, values) | pattern[primary], eqs, rank, known.get(column)
+            values, initial(column, values) | pattern[primary], eqs, rank, known.get(column), owner
         )
     return pattern
 
@@ -237,6 +295,7 @@ def linked_patterns(
     all_value: str = ALL,
     layouts: Sequence[Layout] | None = None,
     known: Sequence[Mapping[str, np.ndarray]] | None = None,
+    owners: Sequence[np.ndarray | None] | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Suppression patterns for tables that publish the same cells, withheld alike in all of them.
 
@@ -246,7 +305,9 @@ def linked_patterns(
     no breakdown (None). `start` (one mapping per table) adds cells withheld for other reasons,
     such as the linear-programming audit. `layouts`: each table's `layout`, when the caller has them.
     `known` (one mapping per table): cells a reader knows from an earlier run (`protect_column`); a shared
-    cell known in one table is known in all.
+    cell known in one table is known in all. `owners` (one array or None per table): each row's one
+    school as a code ≥ 0 (−1: several or none), the same code for the same school in every table
+    (`protect_column`'s respondent rule).
     """
     layouts = layouts or [layout(frame, keys, all_value) for frame, keys, _ in tables]
     if len(tables) == 1 and tables[0][2] is None:
@@ -263,6 +324,7 @@ def linked_patterns(
                 all_value=all_value,
                 keys_layout=layouts[0],
                 known=known[0] if known else None,
+                owner=owners[0] if owners else None,
             )
         ]
     positions: list[np.ndarray] = []
@@ -313,6 +375,7 @@ def linked_patterns(
                 all_value=all_value,
                 keys_layout=layouts[i],
                 known=known_in[i],
+                owner=owners[i] if owners else None,
             )
             for column in count_columns:
                 grown = shared[column] | patterns[i][column][positions[i]]

@@ -947,6 +947,18 @@ def linked_system(
     return system, cell_of
 
 
+def school_codes(insiders: Sequence[np.ndarray | None]) -> list[np.ndarray | None]:
+    """Each table's school ids (None, NaN: several or none) as integer codes shared by all tables, −1 for none."""
+    names = sorted({str(s) for ids in insiders if ids is not None for s in ids if s is not None and s == s})
+    code = {name: i for i, name in enumerate(names)}
+    return [
+        None
+        if ids is None
+        else np.array([code[str(s)] if s is not None and s == s else -1 for s in ids], dtype=np.int64)
+        for ids in insiders
+    ]
+
+
 @dataclass
 class Protected:
     """Patterns that pass the audit: counts per table, withheld derived cells per table, the last audit."""
@@ -969,6 +981,7 @@ def audited_patterns(
     max_rounds: int = 200,
     start: Sequence[Mapping[str, np.ndarray]] | None = None,
     sensitive: Sequence[Mapping[str, np.ndarray]] | None = None,
+    insiders: Sequence[np.ndarray | None] | None = None,
 ) -> Protected:
     """Complementary suppression (disclosure.py), then LP audits and extra cells until none is exposed.
 
@@ -982,6 +995,9 @@ def audited_patterns(
     whose figures the LP audit must protect as if their count were 1..k-1 (pipelines/disclosure_time.py);
     their `known` cells (unchanged since an earlier run published them) count as published in the
     complementary suppression and the audit.
+    `insiders` (one array or None per table): per row, the one school whose data alone make it up (None
+    where several or none do). That school knows the row's cells although they are withheld, so no equation
+    may leave exactly one withheld member it does not know (disclosure.protect_column's respondent rule).
     """
     primary = primary or count_columns[0]
     derived = [r.name for r in rules if r.name not in count_columns]
@@ -995,6 +1011,7 @@ def audited_patterns(
     layouts = [layout(frame, keys) for frame, keys, _ in tables]  # the keys do not change between rounds
     known = [getattr(given, "known", {}) for given in sensitive or []]  # unchanged since published (Forced)
     linked = linked_cells(tables, layouts=layouts)
+    owners = school_codes(insiders) if insiders and any(i is not None for i in insiders) else None
     result: Audit | None = None
     stuck: dict[str, np.ndarray] | None = None
     previous: dict[str, np.ndarray] | None = None
@@ -1007,6 +1024,7 @@ def audited_patterns(
             start=[{c: e[c] for c in count_columns} for e in extra],
             layouts=layouts,
             known=known or None,
+            owners=owners,
         )
         full = [
             {**p, **{d: np.logical_or.reduce([p[c] for c in audited_counts]) | e[d] for d in derived}}

@@ -148,6 +148,14 @@ create table if not exists validation.flags (
     row_count bigint default 1  -- rows one warning stands for (unknown_subject: all rows with that value)
 );
 
+-- The school that delivered each file (validate: pipelines/validate/sql/file_deliverers.sql). Feedback and
+-- the early-warning lists go to it, never to a school a row names. School ids and file names only.
+create table if not exists validation.file_deliverers (
+    source_file varchar not null,
+    school_id varchar,                   -- null: unknown (readers fall back to the school each row names)
+    found_by varchar                     -- path | rows | folder; null when unknown
+);
+
 create table if not exists validation.quality (
     school_id varchar, month varchar,
     rows_received bigint, rows_loaded bigint, rows_quarantined bigint, warnings bigint,

@@ -185,7 +185,7 @@ STAGES: tuple[Stage, ...] = (
             "validation.month_counts",
             "validation.cross_hits",
         ),
-        owns=("quarantine.rows", "validation.flags", "validation.quality"),
+        owns=("quarantine.rows", "validation.flags", "validation.quality", "validation.file_deliverers"),
         outputs=("feedback",),
         options=("strict",),
         refreshes_summary=True,
@@ -205,7 +205,7 @@ STAGES: tuple[Stage, ...] = (
         "evaluate",
         run_evaluate,
         "Novērtē atbalsta efektu / estimate the effect of support against a comparison group.",
-        reads=("core.*",),
+        reads=("core.*", "validation.file_deliverers"),  # the lists go to the school that delivered the file
         owns=("marts.*",),
         outputs=("early_warning",),  # per-school lists for the schools, never published
     ),

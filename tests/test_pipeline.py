@@ -474,7 +474,7 @@ def test_early_warning_lists_point_at_roster_lines_of_their_school(first_run, sa
     """Every row of every per-school list is a line of that school's roster file in the raw folder
     (the school finds the pupil in its own export), with the class that line holds."""
     con = duckdb.connect(str(first_run / "warehouse.duckdb"), read_only=True)
-    enrolled = con.execute("select school_id, count(*) from marts.early_warning group by 1 order by 1").fetchall()
+    enrolled = con.execute("select list_school_id, count(*) from marts.early_warning group by 1 order by 1").fetchall()
     con.close()
     lists = sorted((first_run / "early_warning").glob("*.csv"))
     assert [(p.stem, pl.read_csv(p).height) for p in lists] == enrolled

@@ -42,6 +42,9 @@ SQL_DIR = Path(__file__).with_name("sql")
 MODEL, RULES_METHOD = "logistic_regression", "rules"
 BANDS = ("high", "medium", "low")
 ATTENDANCE_TABLE = ("core", "attendance_monthly")
+# Who delivered each file (the validate stage): a list row goes to the school that delivered the roster
+# file, and a school's own plans are those of the files it delivered (docs/method.md, "Where it goes").
+DELIVERERS_TABLE = ("validation", "file_deliverers")
 
 # Indicator -> reason code. Every model feature is an indicator a school can act on and may be a reason.
 MARK_FEATURES = ("low_marks", "failing_marks", "nv_marks", "mark_fall", "repeated_grade", "school_change")
@@ -72,6 +75,8 @@ RULES: dict[str, tuple[str, float]] = {
 EARLY_WARNING_SCHEMA: dict[str, pl.DataType] = {
     "pupil_id": pl.String(),
     "school_id": pl.String(),
+    # The school whose list shows the row: the deliverer of the roster file (else the school it names).
+    "list_school_id": pl.String(),
     "municipality": pl.String(),
     "school_year": pl.String(),
     "as_of": pl.Date(),
@@ -196,6 +201,7 @@ def load_features(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], cfg
         schema={"school_year": pl.String, "as_of": pl.Date, "year_start": pl.Date, "prev_year": pl.String},
     ).unique(maintain_order=True)
     con.register("ew_snapshots", frame.to_arrow())
+    con.register("ew_deliverers", file_deliverers(con).to_arrow())
     try:
         out = con.sql(
             f"select * from ({load_sql(SQL_DIR, 'early_warning_features')}) order by all",
@@ -206,7 +212,17 @@ def load_features(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], cfg
             out = out.join(attendance, on=["as_of", "pupil_id"], how="left")
     finally:
         con.unregister("ew_snapshots")
+        con.unregister("ew_deliverers")
     return out
+
+
+def file_deliverers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """File -> the school that delivered it (validation.file_deliverers). Empty in a warehouse the validate
+    stage never filled (each row then counts for the school it names, as before deliverers were kept)."""
+    schema = {"source_file": pl.String, "school_id": pl.String}
+    if not table_exists(con, *DELIVERERS_TABLE):
+        return pl.DataFrame(schema=schema)
+    return con.sql("select source_file, school_id from validation.file_deliverers").pl().cast(schema)
 
 
 def load_labels(
@@ -599,11 +615,13 @@ LIST_COLUMNS = ("roster_file", "roster_line", "class", "risk_score", "risk_band"
 
 
 def school_lists(scores: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """One frame per school: every pupil of its latest roster, highest risk first, found by the roster
-    file and line (no code, no name, no pseudonym). `reasons` and `has_plan` are the school's own
-    (`school_reasons`, `school_has_plan`): another school's plan and its risk factors never reach it."""
+    """One frame per school: every pupil of the roster files it delivered (`list_school_id`, not the school
+    a row names: a typo must not send one school's pupil and file to another), highest risk first, found
+    by the roster file and line (no code, no name, no pseudonym). `reasons` and `has_plan` are the
+    school's own (`school_reasons`, `school_has_plan`): another school's plan and its risk factors never
+    reach it."""
     out = {}
-    for school_id, part in scores.partition_by("school_id", as_dict=True, maintain_order=True).items():
+    for school_id, part in scores.partition_by("list_school_id", as_dict=True, maintain_order=True).items():
         frame = part.sort(["risk_score", "source_file", "source_line"], descending=[True, False, False]).select(
             pl.col("source_file").alias("roster_file"),
             pl.col("source_line").alias("roster_line"),

@@ -20,7 +20,8 @@ Marts written here (grain):
 - marts.early_warning: pupil enrolled at the latest data date: risk of leaving school without finishing,
   band, reasons, open plan; marts.early_warning_metrics: its out-of-time evaluation and fairness audit
   (early_warning.py). The per-school lists `<out>/early_warning/<school_id>.csv` are written here too,
-  for the schools only (never under exports/).
+  for the schools only (never under exports/), each to the school that delivered the roster file
+  (validation.file_deliverers, kept by the validate stage).
 - marts.support_cube: breakdown (subject, staff role, mode) × project × municipality × school year ×
   semester × level, `ALL` margins: the consultations counted once (sql/support_cube.sql), for export's
   support files and the report's support tables, which read it instead of core.consultations.

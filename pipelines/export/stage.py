@@ -167,7 +167,7 @@ def load_risk_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         log.warning("marts.early_warning nav izveidota; risk_summary.csv būs tukša / not built; file will be empty")
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     sql = load_sql(SQL_DIR, "risk_summary")
-    return con.execute(sql).df()[columns]
+    return con.execute(sql).df()[[*columns, SOLE_SCHOOL]]
 
 
 def load_subgroups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -226,8 +226,8 @@ def protect_tables(
     share their summary rows), adding cells until no withheld cell can be narrowed too far.
     """
     last = last or LastPublished(k)
-    by_subject = sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys)
-    by_role = sort_rows(by_role, SUPPORT_BY_ROLE.keys)
+    by_subject, subject_schools = without_schools(sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys))
+    by_role, role_schools = without_schools(sort_rows(by_role, SUPPORT_BY_ROLE.keys))
     counts = SUPPORT_BY_SUBJECT.counts
     rules, bounds = support_rules(max_minutes)
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
@@ -248,6 +248,7 @@ def protect_tables(
         bounds,
         start=moved,
         sensitive=moved,
+        insiders=[subject_schools, role_schools],
     )
     log_audit("support", support)
     (subject_pattern, role_pattern), (subject_extra, role_extra) = support.counts, support.derived
@@ -295,6 +296,18 @@ def protect_summary_and_costs(
         if not more:
             return out, costs
         also |= more
+
+
+def without_schools(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frame without `sole_school_id` (never published), and that column: per row, the one school
+    whose data make up the row (None where several do), for the respondent rule (disclosure.protect_column)."""
+    if SOLE_SCHOOL not in frame.columns:
+        return frame, None
+    schools = frame[SOLE_SCHOOL].astype(object).where(frame[SOLE_SCHOOL].notna(), None).to_numpy()
+    return frame.drop(columns=SOLE_SCHOOL), schools
+
+
+SOLE_SCHOOL = "sole_school_id"
 
 
 def empty_programme() -> dict[str, pd.DataFrame]:
@@ -350,10 +363,11 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
     """Primary and complementary suppression, then the LP audit (an attacker solving every margin at
     once, disclosure_audit.py); the share is withheld with either count."""
     if frame.empty:
-        out = frame.copy()
+        out = frame.drop(columns=SOLE_SCHOOL, errors="ignore")
         out["suppressed"] = pd.Series(dtype=bool)
         return out
     frame = sort_rows(frame.astype({c: float for c in RISK_SUMMARY.counts}), RISK_SUMMARY.keys)
+    frame, schools = without_schools(frame)
     frame["share_with_plan"] = pd.to_numeric(frame["share_with_plan"], errors="coerce").astype(float)
     # 1–4 pupils *without* a plan are as small a group as 1–4 with one: n_pupils − n_with_plan would
     # give them away, so n_with_plan (and the share) is withheld from the outset there too.
@@ -371,6 +385,7 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
         RISK_BOUNDS,
         start=[forced],
         sensitive=[moved],
+        insiders=[schools],
     )
     log_audit("risk_summary", risk)
     return apply_pattern(frame, risk.counts[0], RISK_SUMMARY.derived)

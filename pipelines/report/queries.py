@@ -1121,13 +1121,16 @@ def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataF
 
     These are risk_summary.csv's cells for all years and semesters, so every cell the export withheld
     there (the month-to-month rule included) starts withheld; 1..k-1 pupils without a plan withhold the
-    count with a plan (pupils − with a plan would give them), and the LP audit runs as in the export."""
+    count with a plan (pupils − with a plan would give them), and the LP audit runs as in the export,
+    with the respondent rule (a municipality's only scored school knows its rows, disclosure.protect_column)."""
     if not table_exists(con, "marts", "early_warning"):
         return pd.DataFrame()
     frame = _query(con, "risk_coverage")
     if frame.empty:
         return frame
     frame = sort_rows(frame.astype({c: float for c in RISK_COUNTS}), RISK_KEYS)
+    # the one school whose pupils make up a row knows it from its early-warning list: the insider rule
+    schools = frame.pop("sole_school_id").astype(object).to_numpy() if "sole_school_id" in frame else None
     columns = {"municipality": "municipality", "risk_band": "risk_band"}
     where = {"school_year": ALL_ROW, "semester": ALL_ROW}
     blank = _blank_in_export("risk_summary.csv", columns, {c: c for c in RISK_COUNTS}, where)
@@ -1136,7 +1139,9 @@ def risk_coverage(con: Con, k: int, municipality: str | None = None) -> pd.DataF
     start = {c: _withheld_in_export(keys, blank, c) for c in RISK_COUNTS}
     without_plan = (frame["n_pupils"] - frame["n_with_plan"]).to_numpy()
     start["n_with_plan"] |= (without_plan >= 1) & (without_plan <= k - 1)
-    result = audited_patterns([(frame, RISK_KEYS, None)], RISK_COUNTS, k, RISK_RULES, RISK_BOUNDS, start=[start])
+    result = audited_patterns(
+        [(frame, RISK_KEYS, None)], RISK_COUNTS, k, RISK_RULES, RISK_BOUNDS, start=[start], insiders=[schools]
+    )
     frame = apply_pattern(frame, result.counts[0], ["share_with_plan"])
     for col in (*RISK_COUNTS, "share_with_plan"):
         frame[col] = frame[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)

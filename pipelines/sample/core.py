@@ -18,7 +18,9 @@ CORE_COLUMNS = {
         "source_file", "source_line", "pupil_id", "school_id", "school_year", "class_raw", "grade_level", "gender",
         "left_on", "leaving_reason", "course_year",
     ],
-    "plans": ["pupil_id", "school_id", "plan_start", "plan_end", "project_code", "risk_factors"],
+    "plans": [
+        "source_file", "source_line", "pupil_id", "school_id", "plan_start", "plan_end", "project_code", "risk_factors",
+    ],
     "consultations": [
         "date", "school_year", "semester", "pupil_id", "school_id", "municipality", "staff_id", "staff_role",
         "subject", "minutes", "mode", "group_size", "project_code",
@@ -41,6 +43,10 @@ def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnectio
         frame = frames[name]
         if name == "pupils" and "course_year" not in frame.columns:  # the sample's schools teach grades
             frame = frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("course_year"))
+        if name == "plans" and "source_file" not in frame.columns:  # no lineage: each plan counts for its school
+            frame = frame.with_columns(
+                pl.lit(None, dtype=pl.String).alias("source_file"), pl.lit(None, dtype=pl.Int32).alias("source_line")
+            )
         if name in ("consultations", "grades") and "municipality" not in frame.columns:
             frame = frame.join(municipality, on="school_id", how="left")
         con.register("_f", frame.select(columns).to_arrow())
@@ -51,7 +57,8 @@ def core_connection(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnectio
 
 def simulation_frames(sim: object) -> dict[str, pl.DataFrame]:
     """The frames as core tables hold them: a roster line per pupil (`<school>/roster_<year>.csv`, line 2
-    on, as if each school sent one roster a year) and the plans' risk factors as codes."""
+    on, as if each school sent one roster a year), a plans line per plan (`<school>/plans.csv`) and the
+    plans' risk factors as codes."""
     from pipelines.ingest.values import risk_factor_codes
 
     frames = {name: getattr(sim, name) for name in CORE_COLUMNS}
@@ -60,6 +67,8 @@ def simulation_frames(sim: object) -> dict[str, pl.DataFrame]:
         (pl.int_range(pl.len()).over("school_id", "school_year") + 2).cast(pl.Int32).alias("source_line"),
     )
     frames["plans"] = frames["plans"].with_columns(
-        pl.col("risk_factors").map_elements(risk_factor_codes, return_dtype=pl.String)
+        pl.col("risk_factors").map_elements(risk_factor_codes, return_dtype=pl.String),
+        pl.format("{}/plans.csv", "school_id").alias("source_file"),
+        (pl.int_range(pl.len()).over("school_id") + 2).cast(pl.Int32).alias("source_line"),
     )
     return frames

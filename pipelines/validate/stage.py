@@ -3,7 +3,8 @@
 Per-row facts (roster membership, plan coverage, days after the reference date, ...) are
 derived in DuckDB SQL (`sql/frame_*.sql`) into one temporary frame per input kind; GX then
 judges those frames in pandas chunks. Errors go to `quarantine.rows` (stage `validate`),
-warnings to `validation.flags`.
+warnings to `validation.flags`; the school that delivered each file to `validation.file_deliverers`
+(sql/file_deliverers.sql), which routes the feedback files here and the early-warning lists in evaluate.
 
 Incremental by default, with the same outcome as a full re-validation: cross-table rules (roster
 membership, plan coverage, same-day repeats, monthly volume: see suites.CROSS_TABLE_COLUMNS) are
@@ -377,6 +378,7 @@ def drop_frames(con: duckdb.DuckDBPyConnection) -> None:
         "validate_unknown_projects",
         "validate_unknown_subjects",
         "validate_project_periods",
+        "validate_file_school_rows",
     ):
         con.execute(f"drop table if exists {table}")
 
@@ -548,6 +550,8 @@ def save_results(
     """Replace this stage's outputs in one transaction, so a failed run leaves the last good state."""
     quality_sql = load_sql(SQL_DIR, "quality")
     counts_sql = load_sql(SQL_DIR, "file_counts")
+    deliverers_sql = load_sql(SQL_DIR, "file_deliverers")
+    con.execute(f"create or replace temp table validate_file_school_rows as {load_sql(SQL_DIR, 'file_school_rows')}")
     con.register("validate_hits", hits)
     con.execute(f"create or replace temp table validate_new_hits as {hit_rows_sql(list(FRAMES))}")
     try:
@@ -603,6 +607,9 @@ def save_results(
             )
             con.execute("delete from validation.quality")
             con.execute(f"insert into validation.quality {quality_sql}", sql_parameters(quality_sql, parameters))
+            # after the flags: every file with a problem gets its deliverer (feedback.sql routes by it)
+            con.execute("delete from validation.file_deliverers")
+            con.execute(f"insert into validation.file_deliverers {deliverers_sql} order by source_file")
     finally:
         con.unregister("validate_hits")
         con.execute("drop table if exists validate_hit_rows")

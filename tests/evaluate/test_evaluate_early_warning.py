@@ -147,8 +147,9 @@ def tiny_warehouse(with_attendance: bool) -> duckdb.DuckDBPyConnection:
         "left_on, leaving_reason)"
     )
     con.execute(
-        "create table core.plans as select 'B' as pupil_id, '9000000001' as school_id, date '2025-10-01' as "
-        "plan_start, null::date as plan_end, null as project_code, 'absences' as risk_factors"
+        "create table core.plans as select 'p.csv' as source_file, 2 as source_line, 'B' as pupil_id, '9000000001' as "
+        "school_id, date '2025-10-01' as plan_start, null::date as plan_end, null as project_code, "
+        "'absences' as risk_factors"
     )
     con.execute(
         "create table core.grades as select d::date as date, p as pupil_id, 'score' as grade_kind, 6 as "
@@ -280,9 +281,9 @@ def moved_pupil_warehouse() -> duckdb.DuckDBPyConnection:
     )
     con.execute(
         "create table core.plans as select * from (values "
-        f"('M', '{b}', date '2025-09-14', date '2026-08-31', null, 'family'),"
-        f"('P', '{a}', date '2025-09-20', null::date, null, 'behaviour')) "
-        "t(pupil_id, school_id, plan_start, plan_end, project_code, risk_factors)"
+        f"('b_plans.csv', 2, 'M', '{b}', date '2025-09-14', date '2026-08-31', null, 'family'),"
+        f"('a_plans.csv', 2, 'P', '{a}', date '2025-09-20', null::date, null, 'behaviour')) "
+        "t(source_file, source_line, pupil_id, school_id, plan_start, plan_end, project_code, risk_factors)"
     )
     con.execute(
         "create table core.grades as select d::date as date, p as pupil_id, 'score' as grade_kind, 6 as "

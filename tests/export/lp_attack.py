@@ -67,11 +67,20 @@ def equations(keys: Sequence[tuple]) -> list[tuple[tuple, list[tuple]]]:
 
 
 def support_intervals(
-    exports: Path, column: str, exact: bool, wanted: Callable[[tuple], bool] = lambda key: True
+    exports: Path,
+    column: str,
+    exact: bool,
+    wanted: Callable[[tuple], bool] = lambda key: True,
+    known: dict[tuple, float] | None = None,
 ) -> pd.DataFrame:
     """The attacker's [low, high] for every withheld `column` cell of the support files (only the
-    `wanted` ones are solved for; every withheld cell stays an unknown of the system)."""
+    `wanted` ones are solved for; every withheld cell stays an unknown of the system). `known`: cells
+    the attacker knows exactly although they are withheld (an insider: a school's own cells)."""
     cells = support_cells(exports)
+    known = known or {}
+    for key, value in known.items():
+        if key in cells:
+            cells[key] = {**cells[key], column: repr(float(value))}
     keys = list(cells)
     unknown = [key for key in keys if cells[key][column] == ""]
     index = {key: i for i, key in enumerate(unknown)}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from export_checks import ALL, assert_additive, assert_protected
 
-from pipelines.disclosure import linked_patterns, sort_rows, suppress
+from pipelines.disclosure import equations, linked_patterns, sort_rows, suppress, suppression_pattern
 
 
 def one_dim(values: dict[str, int], margin: int | None = None) -> pd.DataFrame:
@@ -121,6 +121,49 @@ def test_random_cubes_are_protected(seed: int) -> None:
     assert (out["rate"].isna() == out["n"].isna()).all()
     again = suppress(frame.sample(frac=1, random_state=seed).reset_index(drop=True), keys, ["n"], ["rate"], k=k)
     assert sort_rows(again, keys).equals(sort_rows(out, keys))  # row order of the input does not matter
+
+
+# --- The respondent rule: a school that alone makes up a row knows it although it is withheld ---
+
+
+def test_a_partner_the_only_school_of_its_row_knows_gets_a_partner_of_its_own() -> None:
+    frame = one_dim({"a": 3, "b": 10, "c": 7})  # rows a, b, c, ALL; c is school 2's alone
+    owner = np.array([0, 1, 2, -1])
+    plain = suppression_pattern(frame, ["g"], ["n"], k=5)["n"]
+    assert plain.tolist() == [True, False, True, False]  # school 2 knows c: 20 − 10 − c gives a = 3
+    guarded = suppression_pattern(frame, ["g"], ["n"], k=5, owner=owner)["n"]
+    assert guarded.tolist() == [True, True, True, False]
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_random_cubes_leave_no_school_one_unknown_in_any_equation(seed: int) -> None:
+    """Seeded cubes whose first key is the municipality, each made up by one school (some by one school
+    together): no equation leaves exactly one withheld member a school does not know."""
+    rng = np.random.default_rng(500 + seed)
+    keys = ["m", "s", "t"][: int(rng.integers(2, 4))]
+    levels = [[f"v{j}" for j in range(int(rng.integers(2, 5)))] for _ in keys]
+    cells = pd.DataFrame(list(itertools.product(*levels)), columns=keys)
+    cells["n"] = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 13, 40], size=len(cells))
+    frame = cube(cells, keys)
+    school_of = {m: int(rng.integers(0, 3)) for m in levels[0]}  # municipality → its only school
+    owner = np.array([sole_school(cells, row, keys, school_of) for row in frame[keys].itertuples(index=False)])
+    withheld = suppression_pattern(frame, keys, ["n"], k=5, owner=owner)["n"]
+    for eq in equations(frame, keys):
+        for group in np.flatnonzero(eq.has_margin):
+            members = np.flatnonzero(eq.group == group)
+            for school in range(3):
+                unknown = withheld[members] & (owner[members] != school)
+                assert unknown.sum() != 1, (seed, school, frame.iloc[members].to_dict("records"))
+
+
+def sole_school(cells: pd.DataFrame, row: tuple, keys: list[str], school_of: dict[str, int]) -> int:
+    """The one school whose non-zero cells make up a cube row (−1: several or none), as the export's SQL."""
+    under = cells["n"] > 0
+    for key, value in zip(keys, row, strict=True):
+        if value != ALL:
+            under &= cells[key] == value
+    schools = {school_of[m] for m in cells.loc[under, "m"]}
+    return schools.pop() if len(schools) == 1 else -1
 
 
 def shared_mask(frame: pd.DataFrame, breakdown: str, mask: np.ndarray) -> dict[tuple[str, str], bool]:

@@ -1,12 +1,7 @@
-"""KNOWN LIMIT, not yet closed: strict xfail, so it starts failing once the limit is fixed (then the
-marker and the data dictionary's "known limit" paragraph go together).
-
-The insider attack on risk_summary.csv: a school that is the only scored school of its municipality has
-that municipality's cells exactly on its own early-warning list (one row per pupil, band and has_plan),
-so it solves the margins with them filled in. The probe did this on the 3-school sample (ALL high −
-Madonas − its own = Balvu's withheld 4). The same holds for the support files (a school alone in its
-municipality knows its row). The fix, an audit that fixes a school's own cells to their true values, is
-on branch `insider`, not merged (29 November 2026).
+"""The insider attack on risk_summary.csv: a school that is the only scored school of its municipality has
+that municipality's cells exactly on its own early-warning list (one row per pupil, band and has_plan), so
+it solves the margins with them filled in. The probe did this on the 3-school sample (ALL high − Madonas −
+its own = Balvu's withheld 4). The support files' insider attack is in test_export_lp_audit.py.
 """
 
 from __future__ import annotations
@@ -74,7 +69,6 @@ def substitution(frame: pd.DataFrame, column: str, known: set[str]) -> dict[tupl
 TRUTH = {tuple(r[["municipality", "risk_band"]]): r for _, r in risk_frame().iterrows()}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known limit: schools as insiders (data dictionary)")
 @pytest.mark.parametrize("insider", ["A", "B", "C"])
 def test_a_school_with_its_early_warning_list_cannot_solve_risk_summary(insider: str) -> None:
     out = protect_risk_summary(risk_frame(), K)
@@ -86,3 +80,4 @@ def test_a_school_with_its_early_warning_list_cannot_solve_risk_summary(insider:
             if key[0] != insider and (1 <= float(TRUTH[key]["n_pupils"]) <= K - 1 or 1 <= value <= K - 1)
         }
         assert not small, f"school of {insider} solves {column}: {small}"
+    assert "sole_school_id" not in out.columns  # used, never published

@@ -261,3 +261,28 @@ def test_a_point_of_an_earlier_round_is_kept_only_if_it_meets_every_constraint_n
     ]
     kept = audit_module._still_feasible(points, keys, truth, lower, constraints)
     assert [(v.tolist(), x.tolist()) for v, x in kept] == [([0, 1], [1.0, 7.0])]
+
+
+# --- Insiders: a school that alone makes up its municipality's rows knows them (the respondent rule) ---
+
+ONE_SCHOOL = ("Cēsu novads", "Ludzas novads")  # one school each in the fixture (test_export_stage.consultations)
+
+
+@pytest.mark.parametrize("insider", ONE_SCHOOL)
+def test_an_insider_one_school_municipality_cannot_solve_another_small_cell(attacked, insider: str) -> None:
+    exports, truth = attacked
+    column = "n_consultations"
+    known = {key: float(row[column]) for key, row in truth.items() if key[1] == insider}
+
+    def about_few(key: tuple) -> bool:
+        return key[1] != insider and 1 <= float(truth[key]["n_pupils_supported"]) <= K - 1
+
+    intervals = support_intervals(exports, column, True, about_few, known=known)
+    assert len(intervals) > 0
+    pinned = []
+    for key, low, high in intervals.itertuples(index=False):
+        value = float(truth[key][column])
+        assert low - 1e-6 <= value <= high + 1e-6, (key, low, value, high)
+        if np.floor(high + 1e-6) - np.ceil(low - 1e-6) < protection(value) - 1e-6:
+            pinned.append((key, low, high, value))
+    assert not pinned, f"{insider} narrows {len(pinned)} withheld cells, e.g. {pinned[:3]}"

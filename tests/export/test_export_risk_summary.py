@@ -153,7 +153,9 @@ def september_scores(year: str, as_of: str, sizes: dict[str, int], plans: bool) 
         for i in range(n)
     ]
     frame = pd.DataFrame(rows, columns=["pupil_id", "municipality", "school_year", "risk_band", "has_plan"])
-    return frame.assign(as_of=pd.Timestamp(as_of))
+    return frame.assign(as_of=pd.Timestamp(as_of), school_id=frame["municipality"] + "-school").assign(
+        list_school_id=lambda f: f["school_id"]
+    )
 
 
 def test_a_september_run_with_one_municipalitys_new_roster_withholds_more_instead_of_failing(

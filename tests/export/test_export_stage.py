@@ -156,6 +156,10 @@ def risk_scores(seed: int = 5) -> pd.DataFrame:
             rows.append((f"{municipality[:3]}{i}", municipality, "2025/2026", band, bool(rng.random() < 0.3)))
     frame = pd.DataFrame(rows, columns=["pupil_id", "municipality", "school_year", "risk_band", "has_plan"])
     frame["as_of"] = pd.Timestamp("2026-03-31")
+    # the school whose list shows the pupil: Rīga has two, the others one each (the respondent rule)
+    frame["school_id"] = frame["municipality"] + np.where(frame["pupil_id"].str[-1].isin(list("02468")), "-1", "-2")
+    frame.loc[frame["municipality"] != "Rīga", "school_id"] = frame["municipality"] + "-1"
+    frame["list_school_id"] = frame["school_id"]
     return frame
 
 

@@ -222,7 +222,8 @@ select * from (values
 
 -- early warning: 40 pupils a school; band by position, every third with a plan
 create table marts.early_warning as
-select 'p' || school_id || '-' || i as pupil_id, school_id, municipality, '2024/2025' as school_year,
+select 'p' || school_id || '-' || i as pupil_id, school_id, school_id as list_school_id, municipality,
+       '2024/2025' as school_year,
        date '2025-05-20' as as_of, '8.a' as class_raw, 8 as grade_level, 'roster.csv' as source_file,
        i + 1 as source_line,
        case when i < 3 then 0.2 when i < 9 then 0.03 else 0.005 end as risk_score,

@@ -3,21 +3,34 @@
 -- are read: only data dated on/before as_of (and the roster's leaving dates) are used, so a training
 -- snapshot sees what a school would have seen that day. Marks count from the school year's start.
 -- Parameters: $recent_days (the "recent" part of the year for the fall in the mean mark).
+-- ew_deliverers (source_file, school_id): the school that delivered each file (validation.file_deliverers,
+-- found by the validate stage). A row's list school (`list_school_id`) is its file's deliverer, else (unknown
+-- deliverer) the school the row names: a row naming school A in school B's file goes to B's list, never A's.
 with snapshots as (
     select school_year, as_of, year_start, prev_year from ew_snapshots
 ),
 
+deliverers as (
+    select source_file, school_id as deliverer from ew_deliverers where school_id is not null
+),
+
 enrolled as (
-    -- on the year's roster and not left by as_of; a pupil on two rosters keeps the school still attended
+    -- on the year's roster and not left by as_of; a pupil on two rosters keeps the school still attended,
+    -- then a row naming the school that delivered it before one naming another school (a typo, or a
+    -- pupil the other school reports: the named school's own row wins, the deliverer of the other sees
+    -- nothing)
     select s.school_year, s.as_of, s.year_start, s.prev_year,
-           p.pupil_id, p.school_id, p.grade_level, p.course_year, p.gender, p.class_raw,
+           p.pupil_id, p.school_id, coalesce(d.deliverer, p.school_id) as list_school_id,
+           p.grade_level, p.course_year, p.gender, p.class_raw,
            p.source_file, p.source_line,
            row_number() over (
                partition by s.as_of, p.pupil_id
-               order by (p.left_on is null) desc, p.left_on desc, p.source_file desc, p.source_line desc
+               order by (p.left_on is null) desc, (coalesce(d.deliverer, p.school_id) = p.school_id) desc,
+                        p.left_on desc, p.source_file desc, p.source_line desc
            ) as pick
     from core.pupils p
     join snapshots s on p.school_year = s.school_year
+    left join deliverers d using (source_file)
     where p.left_on is null or p.left_on > s.as_of
 ),
 
@@ -80,6 +93,13 @@ history as (
     group by all
 ),
 
+plan_schools as (
+    -- a plan is the school's that delivered its file (else, deliverer unknown, the school it names)
+    select pl.*, coalesce(d.deliverer, pl.school_id) as plan_school
+    from core.plans pl
+    left join deliverers d using (source_file)
+),
+
 plans as (
     -- the model reads every school's plans (the pupil's whole record); the school's own list shows only
     -- its own (school_has_plan, school_risk_codes): a plan and its risk factors stay with the school
@@ -88,20 +108,22 @@ plans as (
            bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) as has_plan,
            list_distinct(flatten(list(string_split(coalesce(pl.risk_factors, ''), ';')))) as risk_codes,
            coalesce(
-               bool_or(pl.plan_end is null or pl.plan_end >= c.as_of) filter (where pl.school_id = c.school_id),
+               bool_or(pl.plan_end is null or pl.plan_end >= c.as_of)
+                   filter (where pl.plan_school = c.list_school_id),
                false
            ) as school_has_plan,
            list_distinct(flatten(
-               list(string_split(coalesce(pl.risk_factors, ''), ';')) filter (where pl.school_id = c.school_id)
+               list(string_split(coalesce(pl.risk_factors, ''), ';')) filter (where pl.plan_school = c.list_school_id)
            )) as school_risk_codes
     from current_school c
-    join core.plans pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
+    join plan_schools pl on pl.pupil_id = c.pupil_id and pl.plan_start <= c.as_of
     group by all
 ),
 
 final as (
     select c.school_year, c.as_of,
-           c.pupil_id, c.school_id, s.municipality, c.grade_level, c.course_year, c.gender, c.class_raw,
+           c.pupil_id, c.school_id, c.list_school_id, s.municipality,
+           c.grade_level, c.course_year, c.gender, c.class_raw,
            c.source_file, c.source_line,
            coalesce(m.n_scored, 0) as n_scored,
            coalesce(m.n_failing, 0) as n_failing,

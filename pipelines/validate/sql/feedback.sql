@@ -2,11 +2,11 @@
 -- file, sheet or archive member that was rejected (error) or skipped (warning) at ingest.
 -- Every problem of a file goes to the school that DELIVERED the file, never to a school a row names
 -- (a typo, a pupil's former school), so one school's free text and row details never reach another
--- school. A file's deliverer: the one known school id that appears as a number in its path (its
--- folder, e.g. `madonas-novads/7013971576/`), else the one school its rows name (a rejected or
--- skipped file's: recorded at ingest), else the one school of the other files in its folder (or
--- archive). A file of unknown deliverer (e.g. a municipality's file with several schools' rows in a
--- folder naming none) keeps the old rule: each row's problems go to the school the row names.
+-- school. A file's deliverer (validation.file_deliverers, file_deliverers.sql): the one known school
+-- id that appears as a number in its path, else the one school its rows name, else the one school of
+-- the other files in its folder. A file of unknown deliverer (e.g. a municipality's file with several
+-- schools' rows in a folder naming none) keeps the old rule: each row's problems go to the school the
+-- row names.
 -- Rows naming another school than the file's deliverer get one line per file × named school
 -- (`school_id_other_school`, on the first such row); the checks of those rows against the named
 -- school's roster and plans (warnings) are left out of the deliverer's feedback: they would tell one
@@ -50,88 +50,15 @@ issues as (
     select * from file_problems
 ),
 
-file_rows as (
-    select source_file, source_line, school_id, true as registry from validate_frame_schools
-    union all
-    select source_file, source_line, school_id, false from validate_frame_pupils
-    union all
-    select source_file, source_line, school_id, false from validate_frame_plans
-    union all
-    select source_file, source_line, school_id, false from validate_frame_consultations
-    union all
-    select source_file, source_line, school_id, false from validate_frame_grades
-    union all
-    select source_file, source_line, school_id, false from validate_frame_activities
-    union all
-    select source_file, source_line, school_id, false from validate_frame_financial_support
-    union all
-    select source_file, source_line, school_id, false from validate_frame_attendance
-    union all
-    -- rows quarantined at ingest never reach the frames (those of validation are in them already)
-    select distinct source_file, source_line, school_id, kind = 'schools' from quarantine.rows where stage = 'ingest'
-),
-
--- per file × school named in its rows: how many rows, and the first
+-- per file × school named in its rows: how many rows, and the first (file_school_rows.sql)
 school_rows as (
-    select source_file, school_id,
-           count(*) as n_rows,  -- each staged row once
-           min(source_line) as first_line,
-           bool_and(registry) as registry
-    from file_rows
-    where school_id is not null
-    group by all
+    select source_file, school_id, n_rows, first_line, registry from validate_file_school_rows
 ),
 
-file_schools as (
-    select source_file, min(school_id) as school_id
-    from school_rows
-    group by all
-    having count(*) = 1
-    union all
-    select source_file, school_id from not_loaded where school_id is not null
-),
-
-known_schools as (
-    select distinct school_id from staging.schools where regexp_full_match(school_id, '[0-9]{5,}')
-    union
-    select distinct school_id from file_schools where regexp_full_match(school_id, '[0-9]{5,}')
-),
-
-all_files as (
-    select source_file from school_rows
-    union
-    select source_file from issues
-),
-
-path_numbers as (
-    -- every whole number in the path (a school id counts only when not part of a longer number)
-    select source_file, unnest(regexp_extract_all(source_file, '[0-9]+')) as number
-    from all_files
-),
-
-path_schools as (
-    select p.source_file, min(k.school_id) as school_id
-    from path_numbers p
-    join known_schools k on k.school_id = p.number
-    group by all
-    having count(distinct k.school_id) = 1
-),
-
-folder_schools as (
-    select regexp_replace(source_file, '/[^/]*$', '') as folder, min(school_id) as school_id
-    from file_schools
-    where contains(source_file, '/')
-    group by all
-    having count(distinct school_id) = 1
-),
-
+-- who delivered each file: path, else rows, else folder (file_deliverers.sql, kept by this stage in
+-- validation.file_deliverers, which the early-warning lists read too)
 delivered_by as (
-    select f.source_file, coalesce(p.school_id, s.school_id, d.school_id) as school_id
-    from all_files f
-    left join path_schools p using (source_file)
-    left join file_schools s using (source_file)
-    left join folder_schools d
-      on contains(f.source_file, '/') and d.folder = regexp_replace(f.source_file, '/[^/]*$', '')
+    select source_file, school_id from validation.file_deliverers
 ),
 
 other_school as (
