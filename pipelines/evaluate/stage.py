@@ -58,7 +58,8 @@ from pipelines.evaluate.estimate import REPLICATE_METHODS, SCHOOL_JACKKNIFE
 from pipelines.evaluate.matching import match_within_strata, matched_rows
 from pipelines.evaluate.outcomes import ROW_KEYS, attach_outcomes, baseline_panel, build_candidates, cell_subject
 from pipelines.evaluate.staying import first_support_dates, staying_estimates, staying_sample
-from pipelines.evaluate.subgroups import SUBGROUP_SCHEMA, subgroup_estimates
+from pipelines.evaluate.subgroups import SUBGROUP_SCHEMA, SubgroupReplicates, subgroup_estimates, with_levels
+from pipelines.marts import SUBGROUPS
 from pipelines.warehouse import load_sql, release_cache, table_exists, transaction
 
 log = logging.getLogger("atbalsts.evaluate")
@@ -298,9 +299,21 @@ def evaluate_frames(
     cell_sample = sample.with_columns(cell_subject())
     scheme = "jackknife" if cfg.interval_method == SCHOOL_JACKKNIFE else "bootstrap"
     replicates = replicate_count(sample, scheme=scheme, replicates=cfg.bootstrap_replicates)
+    replicate = cfg.interval_method in REPLICATE_METHODS and cfg.bootstrap_replicates > 0
+    # The subgroups' replicate effects ride on the headline's replicates (one matching per replicate,
+    # not two) when the headline's rows are in the subgroups' order (by key), as the analysis rows
+    # come: the replicas, matches and draws are then exactly those of a loop of their own.
+    levels = with_levels(sample, pupils) if replicate and not pairs.is_empty() else None
+    subgroup_draws = (
+        SubgroupReplicates(replicates=cfg.bootstrap_replicates, min_supported=cfg.min_supported_for_estimate)
+        if levels is not None and levels["key"].equals(cell_sample["key"])
+        else None
+    )
     draws = (
         bootstrap_statistics(
-            cell_sample,
+            cell_sample
+            if subgroup_draws is None
+            else cell_sample.with_columns(levels[c] for c in SUBGROUPS if c not in cell_sample.columns),
             CELL_KEYS,
             replicates=cfg.bootstrap_replicates,
             seed=cfg.seed,
@@ -308,8 +321,10 @@ def evaluate_frames(
             n_matches=cfg.n_matches,
             min_supported=cfg.min_supported_for_estimate,
             scheme=scheme,
+            carry=SUBGROUPS if subgroup_draws is not None else (),
+            riders=(subgroup_draws,) if subgroup_draws is not None else (),
         )
-        if cfg.interval_method in REPLICATE_METHODS and cfg.bootstrap_replicates > 0
+        if replicate
         else None
     )
     cells = estimate_groups(
@@ -350,6 +365,7 @@ def evaluate_frames(
         seed=cfg.seed,
         caliper_sd=cfg.caliper_sd,
         n_matches=cfg.n_matches,
+        replicate_draws=None if subgroup_draws is None else subgroup_draws.result(),
     )
     stay_rows = staying_sample(candidates, pupils, first_support_dates(consultations, activities), episodes, activities)
     staying = staying_estimates(

@@ -94,29 +94,46 @@ def replicate_effects(
 ) -> tuple[dict[tuple[str, str, str], np.ndarray], int]:
     """Each subgroup cell's effect in every replicate (NaN where it cannot be computed), aligned by
     replicate so that levels can be compared; the replicas are those of the headline (same seed and
-    scheme), the matching re-run once per replicate for all subgroups."""
+    scheme), the matching re-run once per replicate for all subgroups. The evaluate stage gets the
+    same draws from the headline's own replicate loop instead (SubgroupReplicates as its rider)."""
     columns = [c for c in (*MODEL_COLUMNS, "project_code", *SUBGROUPS) if c in sample.columns]
     sample = sample.select(*dict.fromkeys(columns))
-    draws: dict[tuple[str, str, str], list[float]] = {}
-    count = 0
+    collect = SubgroupReplicates(replicates=replicates, min_supported=min_supported)
     for r, replica in enumerate(replicas(sample, scheme=scheme, replicates=replicates, seed=seed)):
-        count = r + 1
-        pairs = match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches)
+        collect(r, replica, match_within_strata(replica, caliper_sd=caliper_sd, n_matches=n_matches))
+    return collect.result()
+
+
+class SubgroupReplicates:
+    """replicate_effects' work on one replicate at a time: called with (replicate number, replica,
+    its pairs), so it can ride on the headline's replicate loop (bootstrap.bootstrap_statistics'
+    `riders`) and reuse that replicate's matching: same replicas, same pairs, same draws."""
+
+    def __init__(self, *, replicates: int, min_supported: int) -> None:
+        self.replicates = replicates
+        self.min_supported = min_supported
+        self.draws: dict[tuple[str, str, str], list[float]] = {}
+        self.count = 0
+
+    def __call__(self, r: int, replica: pl.DataFrame, pairs: pl.DataFrame) -> None:
+        self.count = r + 1
         if pairs.is_empty():
-            continue
+            return
         replica = with_codes(replica)  # once for the three subgroups' cells
         for subgroup in SUBGROUPS:
             cells = cell_arrays(replica, pairs, ["project_code", subgroup], subgroup_sets(subgroup))
             for label, sizes, arrays, rows in cells:
-                if sizes["n_supported_in_sample"] < min_supported:
+                if sizes["n_supported_in_sample"] < self.min_supported:
                     continue
-                if arrays.n_treated_pupils(rows) < min_supported:
+                if arrays.n_treated_pupils(rows) < self.min_supported:
                     continue
                 effect = point_effect(arrays.cell(rows))
                 if effect is not None:
                     key = (label["project_code"], subgroup, label[subgroup])
-                    draws.setdefault(key, [math.nan] * replicates)[r] = effect
-    return {key: np.array(values[:count]) for key, values in draws.items()}, count
+                    self.draws.setdefault(key, [math.nan] * self.replicates)[r] = effect
+
+    def result(self) -> tuple[dict[tuple[str, str, str], np.ndarray], int]:
+        return {key: np.array(values[: self.count]) for key, values in self.draws.items()}, self.count
 
 
 def replicate_covariance(draws: np.ndarray, scheme: str) -> np.ndarray | None:
@@ -161,9 +178,11 @@ def subgroup_estimates(
     seed: int,
     caliper_sd: float,
     n_matches: int,
+    replicate_draws: tuple[dict[tuple[str, str, str], np.ndarray], int] | None = None,
 ) -> pl.DataFrame:
     """One row per project (and `ALL`) × subgroup × level (and `ALL`, the project total), with the
-    effect, its interval and the subgroup's heterogeneity p-value (SUBGROUP_SCHEMA)."""
+    effect, its interval and the subgroup's heterogeneity p-value (SUBGROUP_SCHEMA). replicate_draws:
+    replicate_effects' result when already collected on the headline's replicates (SubgroupReplicates)."""
     from pipelines.evaluate.cells import estimate_groups
 
     if sample.is_empty() or pairs.is_empty():
@@ -171,7 +190,9 @@ def subgroup_estimates(
     rows = with_levels(sample, pupils)
     scheme = "jackknife" if interval_method == SCHOOL_JACKKNIFE else "bootstrap"
     draws, count = (
-        replicate_effects(
+        replicate_draws
+        if replicate_method and replicate_draws is not None
+        else replicate_effects(
             rows,
             replicates=replicates,
             seed=seed,

@@ -62,3 +62,29 @@ def test_bootstrap_draws_centre_on_the_effect_and_repeat_with_the_seed():
     assert np.mean(values) == pytest.approx(estimate, abs=0.05)
     assert 0.01 < np.std(values, ddof=1) < 0.15  # 90 supported, residual SD 0.5: SE about 0.06
     assert np.allclose(values, again[("ALL",)], rtol=0, atol=1e-12)  # only summation order may differ
+
+
+def test_jackknife_replicas_keep_the_samples_codes_and_give_the_draws_of_codes_ranked_per_replica():
+    frame = sample(0.6)
+    kwargs = {"replicates": 40, "seed": 7, "caliper_sd": 0.25, "n_matches": 3, "min_supported": 10}
+    seen = []
+    draws = bootstrap_statistics(
+        frame,
+        ["project_code"],
+        sets=[()],
+        diagnostics=False,
+        scheme="jackknife",
+        riders=(lambda r, replica, pairs: seen.append(replica),),
+        **kwargs,
+    )["effect"][("ALL",)]
+
+    # each replica keeps the whole sample's school codes (not ranked again): the left-out school's is a gap
+    assert [sorted(set(r["_school_code"].to_list())) for r in seen] == [
+        [c for c in range(6) if c != left_out] for left_out in range(6)
+    ]
+    expected = []
+    for school in sorted(frame["school_id"].unique().to_list()):
+        replica = frame.filter(pl.col("school_id") != school)
+        pairs = match_within_strata(replica, caliper_sd=0.25, n_matches=3)
+        expected.append(point_effect(CellData.from_frame(matched_rows(replica, pairs))))
+    assert np.allclose(draws, expected, rtol=1e-12, atol=0)  # only summation order may differ
