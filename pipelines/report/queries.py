@@ -27,13 +27,16 @@ from pipelines.disclosure import (
     suppress_small,
     suppression_pattern,
 )
-from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
+from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns, school_codes
 from pipelines.disclosure_time import LastPublished
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
 SQL_DIR = Path(__file__).with_name("sql")
+# Per row, the one school whose data alone make it up (null where several do): that school knows the row
+# even where it is withheld (the respondent rule, pipelines/disclosure.py protect_column). Never shown.
+SOLE_SCHOOL = "sole_school_id"
 
 
 def _params(municipality: str | None, school_year: str | None) -> dict[str, Any]:
@@ -171,12 +174,31 @@ def protected_support(con: Con, k: int) -> dict[str, pd.DataFrame]:
 
 
 def support_frames(con: Con) -> list[pd.DataFrame]:
-    """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order."""
-    cube = _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS)
+    """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order, each
+    with `sole_school_id` (the one school whose consultations make up the row; never shown)."""
+    fragments = {
+        "support_cube": _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS),
+        "consultations": _table_or_empty(con, "core", "consultations", CONSULTATION_COLUMNS),
+    }
     return [
-        sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments={"support_cube": cube}), SUPPORT_KEYS)
+        sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments=fragments), SUPPORT_KEYS)
         for b in SUPPORT_BREAKDOWNS
     ]
+
+
+CONSULTATION_COLUMNS = (
+    "municipality varchar, school_year varchar, semester integer, subject varchar, staff_role varchar, "
+    "mode varchar, school_id varchar"
+)
+
+
+def _sole_schools(frame: pd.DataFrame, column: str = SOLE_SCHOOL) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frame without `column` (a sole school id, never shown) and that column (None where several
+    schools make up the row), for the respondent rule (pipelines/disclosure.py protect_column)."""
+    if column not in frame.columns:
+        return frame, None
+    schools = frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
+    return frame.drop(columns=column), schools
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -345,7 +367,11 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
     showed them too (the mode levels exist only in the reports); then complementary suppression and the
     LP audit (pipelines/disclosure_audit.py) over all three tables at once, as the export does for its
     support files. Keys stay as the cube spells them (the record's keys)."""
+    # The one school whose consultations make up a row knows it (it delivered them): the respondent rule.
+    pairs = [_sole_schools(frame) for frame in frames]
+    frames, schools = [frame for frame, _ in pairs], [ids for _, ids in pairs]
     present = [(b, frame) for b, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True) if not frame.empty]
+    insiders = [ids for ids, frame in zip(schools, frames, strict=True) if not frame.empty]
     patterns = iter(())
     if present:
         start, moved = [], []
@@ -365,7 +391,15 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
         )
         tables = [(frame, SUPPORT_KEYS, "level") for _, frame in present]
         result = audited_patterns(
-            tables, SUPPORT_COUNTS, k, SUPPORT_RULES, bounds, primary="pupils", start=start, sensitive=moved
+            tables,
+            SUPPORT_COUNTS,
+            k,
+            SUPPORT_RULES,
+            bounds,
+            primary="pupils",
+            start=start,
+            sensitive=moved,
+            insiders=insiders,
         )
         patterns = iter(zip(result.counts, result.derived, strict=True))
     out = {}
@@ -426,7 +460,7 @@ def protected_plans(con: Con, k: int) -> pd.DataFrame:
     out = _query(con, "plans_by_school")
     keys = list(PLANS_RECORD.keys)
     if out.empty:
-        return protect(out, keys, ["plans"], k)
+        return protect(out.drop(columns=SOLE_SCHOOL, errors="ignore"), keys, ["plans"], k)
     cache_key = (k, int(pd.util.hash_pandas_object(out, index=False).sum()))
     if cache_key not in _PLANS:
         _PLANS.clear()  # the notebooks ask for it once per section
@@ -436,11 +470,14 @@ def protected_plans(con: Con, k: int) -> pd.DataFrame:
 
 def _protect_plans(out: pd.DataFrame, k: int) -> pd.DataFrame:
     keys = list(PLANS_RECORD.keys)
-    out = sort_rows(out.astype({"plans": float}), keys)
+    # the school whose plans make up a row (its own rows, a municipality's only school) knows it: the respondent rule
+    out, schools = _sole_schools(sort_rows(out.astype({"plans": float}), keys))
     kept = _recorded_blank(PLANS_RECORD, out, ["plans"])
     moved = _moved(PLANS_RECORD, out, ["plans"])
     start = [{"plans": kept["plans"] | moved["plans"]}]
-    result = audited_patterns([(out, keys, None)], ["plans"], k, PLANS_RULES, start=start, sensitive=[moved])
+    result = audited_patterns(
+        [(out, keys, None)], ["plans"], k, PLANS_RULES, start=start, sensitive=[moved], insiders=[schools]
+    )
     shown = apply_pattern(out, result.counts[0])
     shown["plans"] = shown["plans"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     return shown
@@ -515,16 +552,28 @@ def programme_by_municipality(
             "municipality varchar, school_year varchar, minutes double, n_participants integer",
         ),
         "participants": _table_or_empty(
-            con, "core", "activity_participants", "municipality varchar, school_year varchar, pupil_id varchar"
+            con,
+            "core",
+            "activity_participants",
+            "municipality varchar, school_year varchar, pupil_id varchar, school_id varchar",
         ),
         "financial": _table_or_empty(
             con,
             "core",
             "financial_support",
-            "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double",
+            "municipality varchar, school_year varchar, pupil_id varchar, amount_eur double, school_id varchar",
         ),
     }
     out = _query(con, "programme_by_municipality", {"school_year": school_year or None}, fragments=tables)
+    # The one school whose lists / payments make up a row's pupils knows the count: the respondent rule.
+    owners = dict(
+        zip(
+            ("activity_pupils", "financial_pupils"),
+            school_codes([_sole_schools(out, column)[1] for column in ("activity_school", "financial_school")]),
+            strict=True,
+        )
+    )
+    out = out.drop(columns=["activity_school", "financial_school"], errors="ignore")
     # Withheld from the outset: a dominated EUR cell, and every cell support_summary.csv withholds for
     # all projects and semesters of the same municipality and year (use_published).
     columns = {"municipality": "municipality", "school_year": "school_year", "semester": "semester"}
@@ -539,7 +588,7 @@ def programme_by_municipality(
     )
     suppressed = np.zeros(len(out), dtype=bool)
     for count, measures, start in parts:
-        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start)
+        pattern = suppression_pattern(out, ["municipality"], [count], k, start=start, owner=owners[count])
         withheld = pattern[count]
         for col in (count, *measures):
             out[col] = out[col].astype("float64").where(~withheld, np.nan)
@@ -663,6 +712,8 @@ def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
     rows = out[EFFECT_KEYS].astype(object).where(out[EFFECT_KEYS].notna(), "none").astype(str)
     keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows.itertuples(index=False, name=None)]
     start = {c: hidden | _withheld_in_export(keys, blank, c) for c in counts}
+    # No respondent rule here: an estimate's pupils and comparisons are the ones the evaluation matched
+    # (comparisons from any school), which no school knows exactly (docs/data-dictionary.md, "schools as readers").
     pattern = suppression_pattern(out, EFFECT_KEYS, counts, k, start=start)
     measures = [c for c in EFFECT_MEASURES if c in out]
     for col in (*counts, *measures):
@@ -672,6 +723,32 @@ def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
         out.loc[pattern[col], col] = np.nan
     out["suppressed"] = hidden | np.logical_or.reduce([pattern[c] for c in counts])
     return out
+
+
+EFFECT_SCHOOL_SOURCES = {
+    "episodes": "project_code varchar, municipality varchar, school_year varchar, subject varchar, school_id varchar",
+    "sample": (
+        "project_code varchar, municipality varchar, school_year varchar, subject varchar, school_id varchar, "
+        "treated boolean"
+    ),
+}
+
+
+def _effect_schools(con: Con, frame: pd.DataFrame, fixed: dict[str, str] | None = None) -> np.ndarray:
+    """Per row of an effect table (keys: EFFECT_KEYS, or some of them with the others `fixed`, e.g. the
+    flow's project and subject `ALL`): the one school whose supported pupils make up the cell (None where
+    several do, or evaluate kept no pupil rows). Such a school knows its supported pupils (their episodes),
+    so the flow is protected as if it knew the whole row (the respondent rule; conservative for the later
+    steps, whose baselines and matches it can only approximate)."""
+    marts = {"episodes": "episodes", "sample": "evaluation_sample"}
+    sources = {name: _table_or_empty(con, "marts", marts[name], cols) for name, cols in EFFECT_SCHOOL_SOURCES.items()}
+    sole = _query(con, "effect_schools", fragments=sources)
+    for key, value in (fixed or {}).items():
+        sole = sole[sole[key] == value]
+    keys = [c for c in EFFECT_KEYS if c in frame.columns]
+    by_key = dict(zip(sole[keys].astype(str).itertuples(index=False, name=None), sole[SOLE_SCHOOL], strict=True))
+    rows = frame[keys].astype(str).itertuples(index=False, name=None)
+    return np.array([None if pd.isna(v := by_key.get(row)) else v for row in rows], dtype=object)
 
 
 def effectiveness(
@@ -765,9 +842,11 @@ def protected_flow(con: Con, k: int) -> pd.DataFrame:
     for step in steps:
         given[step] = _withheld_in_export(row_keys, blank, step) | kept[step] | moved[step]
     masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
+    # a municipality's only school knows its supported pupils' episodes: the respondent rule
+    owner = school_codes([_effect_schools(con, frame, {"project_code": ALL_ROW, "subject": ALL_ROW})])[0]
     while True:
         start = _flow_withheld(frame, steps, k, {step: masks[step] | given[step] for step in steps})
-        grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start)
+        grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start, owner=owner)
         if all((grown[step] == masks[step]).all() for step in steps):
             break
         masks = grown

@@ -90,9 +90,9 @@ def test_the_reports_withhold_a_dominated_financial_support_total_and_a_partner(
     con = duckdb.connect()
     con.execute("create schema core")
     con.execute(
-        "create table core.financial_support as select municipality, school_year, pupil_id, amount_eur "
-        "from (values " + ", ".join(f"('{m}', '{y}', '{p}', {e})" for m, _, y, _, p, e in payments()) + ") "
-        "t(municipality, school_year, pupil_id, amount_eur)"
+        "create table core.financial_support as select municipality, school_id, school_year, pupil_id, amount_eur "
+        "from (values " + ", ".join(f"('{m}', '{s}', '{y}', '{p}', {e})" for m, s, y, _, p, e in payments()) + ") "
+        "t(municipality, school_id, school_year, pupil_id, amount_eur)"
     )
     con.execute("update core.financial_support set municipality = 'Cēsis' where pupil_id like 'Aizpute%'")
     aizpute = programme_totals(con, 5, "Aizpute", None, dominance_p=0.1).iloc[0]

@@ -265,8 +265,9 @@ def test_a_payment_at_a_school_outside_the_registry_is_its_own_cell() -> None:
     con.execute("create schema core")
     con.execute(
         "create table core.financial_support as select * from (values "
-        "('Madonas novads', '2025/2026', 'p1', 100.0), ('Madonas novads', '2025/2026', 'p2', 50.0), "
-        "(null, '2025/2026', 'p3', 70.0)) t(municipality, school_year, pupil_id, amount_eur)"
+        "('Madonas novads', '2025/2026', 'p1', 100.0, 's1'), ('Madonas novads', '2025/2026', 'p2', 50.0, 's2'), "
+        "(null, '2025/2026', 'p3', 35.0, 's8'), (null, '2025/2026', 'p3', 35.0, 's9')) "
+        "t(municipality, school_year, pupil_id, amount_eur, school_id)"
     )
     out = q.programme_by_municipality(con, 1).set_index("municipality")
     assert out.loc["ALL", "financial_pupils"] == 3 and out.loc["ALL", "financial_eur"] == 220.0
@@ -341,7 +342,7 @@ def test_eur_the_export_withheld_is_withheld_in_the_reports(tmp_path: Path) -> N
     con = duckdb.connect()
     con.execute("create schema core")
     con.execute(
-        "create table core.financial_support as select * from (values "
+        "create table core.financial_support as select *, 's1' as school_id from (values "
         "('Madonas novads', '2025/2026', 'p1', 100.0), ('Madonas novads', '2025/2026', 'p2', 50.0), "
         "('Madonas novads', '2025/2026', 'p3', 70.0)) t(municipality, school_year, pupil_id, amount_eur)"
     )

@@ -3,9 +3,42 @@
 -- school year and semester, one breakdown ($breakdown: subject, staff_role or mode). The whole table is
 -- protected once (queries.protected_support) before any report picks its municipality or year: a cell
 -- withheld in one report must not be the overview's minus the other reports'.
+-- `sole_school_id`: the one school whose consultations ({consultations}: core.consultations, or an empty
+-- relation) make up the row, null where several do; for the respondent rule (pipelines/disclosure.py
+-- protect_column), never shown. Its keys are those of evaluate/sql/support_cube.sql (the same coalesces),
+-- over the cube's 16 grouping sets under project 'ALL'.
 with cube as (
     select * from {support_cube}
     where breakdown = $breakdown and project_code = 'ALL'
+),
+
+school_cells as (
+    select distinct
+        coalesce(municipality, 'unknown') as municipality,
+        coalesce(school_year, 'unknown') as school_year,
+        coalesce(cast(semester as varchar), 'unknown') as semester,
+        case $breakdown
+            when 'subject' then case when subject like '~%' then 'other' else coalesce(subject, 'none') end
+            when 'staff_role' then coalesce(staff_role, 'unknown')
+            else coalesce(mode, 'unknown')
+        end as level,
+        school_id
+    from {consultations}
+),
+
+sole as (
+    select municipality, school_year, semester, level,
+           case when count(distinct school_id) = 1 then min(school_id) end as sole_school_id
+    from (
+        select case when m.range & 8 = 8 then 'ALL' else f.municipality end as municipality,
+               case when m.range & 4 = 4 then 'ALL' else f.school_year end as school_year,
+               case when m.range & 2 = 2 then 'ALL' else f.semester end as semester,
+               case when m.range & 1 = 1 then 'ALL' else f.level end as level,
+               f.school_id
+        from school_cells f
+        cross join range(16) m
+    )
+    group by all
 ),
 
 final as (
@@ -19,8 +52,10 @@ final as (
         consultation_hours as hours,
         hours_remote,
         n_staff as staff,
-        n_schools as schools
+        n_schools as schools,
+        sole.sole_school_id
     from cube
+    left join sole using (municipality, school_year, semester, level)
 )
 
 select * from final order by municipality, level, school_year, semester
