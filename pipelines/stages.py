@@ -216,6 +216,7 @@ STAGES: tuple[Stage, ...] = (
         reads=(
             *("core.*", "marts.support_cube", "marts.effectiveness"),
             *("marts.effectiveness_subgroups", "marts.early_warning"),
+            *("marts.episodes", "marts.evaluation_sample"),  # effectiveness.csv's sole schools (respondent rule)
         ),
         outputs=("exports", "history"),
         options=("excel",),

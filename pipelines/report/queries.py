@@ -742,7 +742,7 @@ def _effect_schools(con: Con, frame: pd.DataFrame, fixed: dict[str, str] | None 
     steps, whose baselines and matches it can only approximate)."""
     marts = {"episodes": "episodes", "sample": "evaluation_sample"}
     sources = {name: _table_or_empty(con, "marts", marts[name], cols) for name, cols in EFFECT_SCHOOL_SOURCES.items()}
-    sole = _query(con, "effect_schools", fragments=sources)
+    sole = _df(con, load_sql(Path(__file__).parents[1], "effect_schools", fragments=sources))  # shared with export
     for key, value in (fixed or {}).items():
         sole = sole[sole[key] == value]
     keys = [c for c in EFFECT_KEYS if c in frame.columns]

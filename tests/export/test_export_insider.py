@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from lp_attack import table_equations
+from test_export_subgroups import effectiveness
 
-from pipelines.export.stage import protect_risk_summary
+from pipelines.export.stage import EMPTY_SUBGROUPS, protect_effectiveness, protect_risk_summary
 
 K = 5
 
@@ -81,3 +82,22 @@ def test_a_school_with_its_early_warning_list_cannot_solve_risk_summary(insider:
         }
         assert not small, f"school of {insider} solves {column}: {small}"
     assert "sole_school_id" not in out.columns  # used, never published
+
+
+def test_a_municipalitys_only_school_cannot_subtract_its_supported_pupils_from_effectiveness() -> None:
+    """effectiveness.csv: n_supported_total counts a cell's supported pupils, which the school that alone
+    supported them knows. Three municipalities of one school each; B's 3 supported pupils are withheld, with
+    C as the complement. Without the respondent rule, C's school (knowing its own 28) gets B as ALL − A − C."""
+    rows = {"A": (40, 120, 40), "B": (3, 10, 3), "C": (28, 90, 28), "ALL": (71, 220, 71)}
+    frame = effectiveness({m: (n, c) for m, (n, c, _) in rows.items()})
+    frame = frame.assign(project_code="P1", municipality=list(rows))
+    frame["n_supported_total"] = [float(t) for _, _, t in rows.values()]
+    frame["sole_school_id"] = ["sA", "sB", "sC", None]
+    out, _ = protect_effectiveness(frame, K, EMPTY_SUBGROUPS)
+    assert "sole_school_id" not in out.columns
+    shown = dict(zip(out["municipality"], out["n_supported_total"], strict=True))
+    assert pd.isna(shown["B"])
+    for insider, own in (("A", 40.0), ("C", 28.0)):
+        known = {**shown, insider: own}
+        unknown = [m for m, v in known.items() if pd.isna(v)]
+        assert len(unknown) != 1 or unknown == ["ALL"], f"the school of {insider} solves {unknown[0]}"

@@ -1,6 +1,6 @@
--- Per cell of the effect estimates (project × municipality × subject × school year, 'ALL' margins along
--- every key: marts.effectiveness and the sample flow of marts.effectiveness_detail), the one school whose
--- supported pupils make it up, null where several do; for the respondent rule (pipelines/disclosure.py
+-- Shared by export (effectiveness.csv) and report (the sample flow). Per cell of the effect estimates
+-- (project × municipality × subject × school year, 'ALL' margins along every key: marts.effectiveness
+-- and the sample flow of marts.effectiveness_detail), the one school whose supported pupils make it up, null where several do; for the respondent rule (pipelines/disclosure.py
 -- protect_column), never shown. The pupils are the supported episodes ({episodes}: marts.episodes) and
 -- the supported rows of the analysis sample ({sample}: marts.evaluation_sample, whose keys are the
 -- cells'), so a school counts wherever either puts one of its pupils. Empty relations before evaluate.
