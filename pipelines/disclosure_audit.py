@@ -70,6 +70,10 @@ class ColumnRule:
     name: str
     exact: bool  # margin = sum of cells; otherwise max(cells) ≤ margin ≤ sum(cells)
     exact_along: tuple[str, ...] = ()  # dimensions where a distinct count is an exact sum after all
+    # Dimensions where a distinct count adds up in practice (a pupil is in one municipality unless she
+    # moved): an attacker may assume it, so the margin is taken as the exact sum wherever the true cells
+    # do add up there (probe5 N0: an outsider pinned 1-pupil cells of support_summary.csv so).
+    additive_along: tuple[str, ...] = ()
     decimals: int | None = None  # published rounded to this many decimals (None: exact integers)
     count: bool = True  # a count: never withheld as zero on its own, so a withheld one is ≥ 1
 
@@ -202,7 +206,11 @@ def audit(
         for column in columns:
             rule = rule_of[column]
             cells = [(column, int(j), 1.0) for j in members]
-            if rule.exact or dim in rule.exact_along:
+            additive = (
+                dim in rule.additive_along
+                and abs(float(np.sum(system.values[column][members])) - float(system.values[column][margin])) < EPS
+            )
+            if rule.exact or dim in rule.exact_along or additive:
                 add([*cells, (column, margin, -1.0)], 0.0, 0.0)
             else:
                 add([*cells, (column, margin, -1.0)], 0.0, np.inf)  # margin ≤ sum of cells

@@ -103,14 +103,22 @@ def protect_one(
     also: tuple[str, ...] = (),
     start: dict[str, np.ndarray] | None = None,
     bounds: tuple[RowBound, ...] = (),
+    insiders: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """A copy of `frame` with `counts` and their audited figures (and the columns `also`) withheld
-    (blank) where needed, and `suppressed`: any of them withheld."""
+    (blank) where needed, and `suppressed`: any of them withheld. `insiders`: per row, the one school
+    that makes it up (None: several), for the respondent rule (pipelines/disclosure.py protect_column)."""
     given = [start] if start else None
-    protected = audited_patterns([(frame, keys, None)], counts, k, rules, bounds, start=given, sensitive=given)
+    protected = audited_patterns(
+        [(frame, keys, None)], counts, k, rules, bounds, start=given, sensitive=given, insiders=[insiders]
+    )
     pattern = protected.counts[0]
     derived = [r.name for r in rules if r.name not in counts]
     return apply_pattern(frame, pattern, [*derived, *also], [counts[0]], protected.derived[0])
+
+
+# The programme cube's column naming the one school of each part's pupils in a row (programme_cube.sql).
+SCHOOL_OF = {"activities": "activity_school", "financial": "financial_school"}
 
 
 def summary_with_programme(
@@ -131,15 +139,24 @@ def summary_with_programme(
     for column in TOP_EUR:
         if column not in grid.columns:
             grid[column] = 0.0
-    activities = grid[[*SUMMARY_KEYS, "n_pupils_activities", "activity_hours"]]
-    financial = grid[[*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur", *TOP_EUR]]
+    for column in SCHOOL_OF.values():  # the one school of a row's pupils (respondent rule), never published
+        if column not in grid.columns:
+            grid[column] = None
+    activities = grid[[*SUMMARY_KEYS, "n_pupils_activities", "activity_hours", SCHOOL_OF["activities"]]]
+    financial = grid[
+        [*SUMMARY_KEYS, "n_pupils_financial_support", "financial_support_eur", *TOP_EUR, SCHOOL_OF["financial"]]
+    ]
     parts = []
-    for frame, counts, rules in (
-        (activities, ("n_pupils_activities",), ACTIVITY_RULES),
-        (financial, ("n_pupils_financial_support",), FINANCIAL_RULES),
+    for part, frame, counts, rules in (
+        ("activities", activities, ("n_pupils_activities",), ACTIVITY_RULES),
+        ("financial", financial, ("n_pupils_financial_support",), FINANCIAL_RULES),
     ):
+        school = SCHOOL_OF[part]
         if len(frame):
             frame = sort_rows(frame, SUMMARY_KEYS)
+            # a school that alone listed or paid a cell's pupils knows its count, hours and EUR (probe5 N1)
+            insiders = frame[school].astype(object).where(frame[school].notna(), None).to_numpy()
+            frame = frame.drop(columns=school)
             # The 1..k-1 rule keys on the pupils; hours and EUR withheld last run stay withheld while they
             # moved by less than k (in their own unit): released unchanged, last run's margins give what they hid.
             audited = tuple(dict.fromkeys([*counts, *(r.name for r in rules)]))
@@ -149,9 +166,9 @@ def summary_with_programme(
                 if withhold_financial:
                     moved.add(counts[0], whole_semesters_in(frame, withhold_financial))
                 frame = frame.drop(columns=list(TOP_EUR))
-            frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved)
+            frame = protect_one(frame, SUMMARY_KEYS, counts, rules, k, start=moved, insiders=insiders)
         else:
-            frame = frame.drop(columns=[c for c in TOP_EUR if c in frame.columns])
+            frame = frame.drop(columns=[c for c in (*TOP_EUR, school) if c in frame.columns])
             frame = frame.assign(suppressed=pd.Series(dtype=bool))
         parts.append(frame.rename(columns={"suppressed": f"_suppressed_{counts[0]}"}))
     extra = parts[0].merge(parts[1], on=list(SUMMARY_KEYS), how="outer")

@@ -203,7 +203,7 @@ def support_rules(max_minutes: float) -> tuple[tuple[ColumnRule, ...], tuple[Row
     Staff and school counts are not audited: they keep the k threshold and the one-equation rule.
     """
     rules = (
-        ColumnRule("n_pupils_supported", exact=False),
+        ColumnRule("n_pupils_supported", exact=False, additive_along=("municipality",)),
         ColumnRule("n_consultations", exact=True),
         ColumnRule("consultation_hours", exact=True, decimals=1, count=False),
     )

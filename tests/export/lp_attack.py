@@ -72,10 +72,13 @@ def support_intervals(
     exact: bool,
     wanted: Callable[[tuple], bool] = lambda key: True,
     known: dict[tuple, float] | None = None,
+    additive: Callable[[tuple, list[tuple]], bool] = lambda margin, members: False,
 ) -> pd.DataFrame:
     """The attacker's [low, high] for every withheld `column` cell of the support files (only the
     `wanted` ones are solved for; every withheld cell stays an unknown of the system). `known`: cells
-    the attacker knows exactly although they are withheld (an insider: a school's own cells)."""
+    the attacker knows exactly although they are withheld (an insider: a school's own cells).
+    `additive`: equations of a distinct count the attacker takes as exact sums (pupils add up along
+    municipality: a pupil is in one unless she moved)."""
     cells = support_cells(exports)
     known = known or {}
     for key, value in known.items():
@@ -106,7 +109,7 @@ def support_intervals(
             for i, a in coef.items():
                 total[i] = total.get(i, 0.0) + a
             const += value
-        if exact:  # margin = sum of cells
+        if exact or additive(margin, members):  # margin = sum of cells
             row = dict(total)
             for i, a in m_coef.items():
                 row[i] = row.get(i, 0.0) - a

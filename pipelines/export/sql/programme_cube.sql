@@ -7,21 +7,24 @@
 -- {activity_participants}, {activities}, {financial_support}: core.activity_participants,
 -- core.activities and core.financial_support, or empty relations where the warehouse lacks them
 -- (programme.cube_sql).
+-- activity_school / financial_school: the one school whose listed participants / paid pupils make up the
+-- cell (null where several do), for the respondent rule (pipelines/disclosure.py protect_column); never
+-- published.
 with listed as (
-    select project_code, municipality, school_year, semester, pupil_id,
+    select project_code, municipality, school_year, semester, pupil_id, school_id,
            'activity' as source, minutes / 60.0 as hours, 0.0 as amount_eur
     from {activity_participants}
 ),
 
 counted as (
-    select project_code, municipality, school_year, semester, null as pupil_id,
+    select project_code, municipality, school_year, semester, null as pupil_id, school_id,
            'activity' as source, (n_participants - n_listed) * minutes / 60.0 as hours, 0.0 as amount_eur
     from {activities}
     where n_participants > n_listed
 ),
 
 paid as (
-    select project_code, municipality, school_year, semester, pupil_id,
+    select project_code, municipality, school_year, semester, pupil_id, school_id,
            'financial' as source, 0.0 as hours, amount_eur
     from {financial_support}
 ),
@@ -32,7 +35,7 @@ rows as (
         coalesce(municipality, 'unknown') as municipality,
         coalesce(school_year, 'unknown') as school_year,
         coalesce(cast(semester as varchar), 'unknown') as semester,
-        pupil_id, source, hours, amount_eur
+        pupil_id, school_id, source, hours, amount_eur
     from (select * from listed union all select * from counted union all select * from paid)
 ),
 
@@ -48,7 +51,11 @@ cube as (
         coalesce(cast(sum(cast(hours as decimal(18, 6))) filter (where source = 'activity') as double), 0) as activity_hours,
         count(distinct pupil_id) filter (where source = 'financial') as n_pupils_financial_support,
         coalesce(cast(sum(cast(amount_eur as decimal(18, 2))) filter (where source = 'financial') as double), 0)
-            as financial_support_eur
+            as financial_support_eur,
+        case when count(distinct school_id) filter (where source = 'activity') = 1
+            then min(school_id) filter (where source = 'activity') end as activity_school,
+        case when count(distinct school_id) filter (where source = 'financial') = 1
+            then min(school_id) filter (where source = 'financial') end as financial_school
     from rows
     group by cube (project_code, municipality, school_year, semester)
 ),
@@ -82,7 +89,8 @@ labelled as (
         case when all_municipality = 1 then 'ALL' else municipality end as municipality,
         case when all_school_year = 1 then 'ALL' else school_year end as school_year,
         case when all_semester = 1 then 'ALL' else semester end as semester,
-        n_pupils_activities, activity_hours, n_pupils_financial_support, financial_support_eur
+        n_pupils_activities, activity_hours, n_pupils_financial_support, financial_support_eur,
+        activity_school, financial_school
     from cube
 ),
 
