@@ -4,7 +4,9 @@
 -- validate stage's feedback (feedback.sql) and the evaluate stage's early-warning lists read it from
 -- validation.file_deliverers. In order:
 --   path:   the one known school id that appears as a whole number in the file's path (its folder,
---           e.g. `madonas-novads/7013971576/`);
+--           e.g. `madonas-novads/7013971576/`); one that appears only in the file's own name counts
+--           only if the file's rows name that school too (or name none): `parcelti_uz_<id>.csv` over
+--           rows that all name another school is not that school's delivery (probe5 N2);
 --   rows:   else the one school its rows name (a rejected or skipped file's: recorded at ingest);
 --   folder: else the one school of the other files in its folder (or archive).
 -- Otherwise unknown (school_id null; e.g. a municipality's file with several schools' rows in a folder
@@ -18,6 +20,13 @@ with not_loaded as (
 
 school_rows as (
     select source_file, school_id from validate_file_school_rows
+),
+
+named as (
+    -- every school a file's rows name (staged, quarantined, or recorded for a rejected/skipped file)
+    select source_file, school_id from school_rows where school_id is not null
+    union
+    select source_file, school_id from not_loaded where school_id is not null
 ),
 
 file_schools as (
@@ -61,6 +70,15 @@ path_schools as (
     having count(distinct k.school_id) = 1
 ),
 
+path_confirmed as (
+    -- in a folder name the school's own (its delivery folder); in the file name only where the rows agree
+    select p.source_file, p.school_id
+    from path_schools p
+    where list_contains(regexp_extract_all(regexp_replace(p.source_file, '/[^/]*$', ''), '[0-9]+'), p.school_id)
+       or p.source_file not in (select source_file from named)
+       or exists (select 1 from named n where n.source_file = p.source_file and n.school_id = p.school_id)
+),
+
 folder_schools as (
     select regexp_replace(source_file, '/[^/]*$', '') as folder, min(school_id) as school_id
     from file_schools
@@ -79,7 +97,7 @@ final as (
             when d.school_id is not null then 'folder'
         end as found_by
     from all_files f
-    left join path_schools p using (source_file)
+    left join path_confirmed p using (source_file)
     left join file_schools s using (source_file)
     left join folder_schools d
       on contains(f.source_file, '/') and d.folder = regexp_replace(f.source_file, '/[^/]*$', '')
