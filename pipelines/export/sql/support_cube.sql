@@ -3,7 +3,7 @@
 -- the code). One row per project × municipality × school year × semester × level, 'ALL' margins.
 -- `sole_school_id`: the one school whose consultations make up the row (null where several do), for the
 -- respondent rule (pipelines/disclosure.py protect_column); never published. Its keys are those of
--- evaluate/sql/support_cube.sql (the same coalesces), over the same 32 grouping sets.
+-- evaluate/sql/support_cube.sql (the same coalesces), over the same cube (32 grouping sets).
 with cube as (
     select * from marts.support_cube where breakdown = $breakdown
 ),
@@ -24,19 +24,14 @@ school_cells as (
 ),
 
 sole as (
-    select project_code, municipality, school_year, semester, level,
+    select case when grouping(project_code) = 1 then 'ALL' else project_code end as project_code,
+           case when grouping(municipality) = 1 then 'ALL' else municipality end as municipality,
+           case when grouping(school_year) = 1 then 'ALL' else school_year end as school_year,
+           case when grouping(semester) = 1 then 'ALL' else semester end as semester,
+           case when grouping(level) = 1 then 'ALL' else level end as level,
            case when count(distinct school_id) = 1 then min(school_id) end as sole_school_id
-    from (
-        select case when m.range & 16 = 16 then 'ALL' else f.project_code end as project_code,
-               case when m.range & 8 = 8 then 'ALL' else f.municipality end as municipality,
-               case when m.range & 4 = 4 then 'ALL' else f.school_year end as school_year,
-               case when m.range & 2 = 2 then 'ALL' else f.semester end as semester,
-               case when m.range & 1 = 1 then 'ALL' else f.level end as level,
-               f.school_id
-        from school_cells f
-        cross join range(32) m
-    )
-    group by all
+    from school_cells
+    group by cube (project_code, municipality, school_year, semester, level)
 ),
 
 final as (

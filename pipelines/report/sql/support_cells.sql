@@ -27,18 +27,13 @@ school_cells as (
 ),
 
 sole as (
-    select municipality, school_year, semester, level,
+    select case when grouping(municipality) = 1 then 'ALL' else municipality end as municipality,
+           case when grouping(school_year) = 1 then 'ALL' else school_year end as school_year,
+           case when grouping(semester) = 1 then 'ALL' else semester end as semester,
+           case when grouping(level) = 1 then 'ALL' else level end as level,
            case when count(distinct school_id) = 1 then min(school_id) end as sole_school_id
-    from (
-        select case when m.range & 8 = 8 then 'ALL' else f.municipality end as municipality,
-               case when m.range & 4 = 4 then 'ALL' else f.school_year end as school_year,
-               case when m.range & 2 = 2 then 'ALL' else f.semester end as semester,
-               case when m.range & 1 = 1 then 'ALL' else f.level end as level,
-               f.school_id
-        from school_cells f
-        cross join range(16) m
-    )
-    group by all
+    from school_cells
+    group by cube (municipality, school_year, semester, level)
 ),
 
 final as (
