@@ -955,6 +955,19 @@ def linked_system(
     return system, cell_of
 
 
+SOLE_SCHOOL = "sole_school_id"  # the column the SQL names a row's one school in (never published)
+
+
+def split_owners(frame: pd.DataFrame, column: str = SOLE_SCHOOL) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frame without `column` (per row, the one school whose data alone make it up; never published) and
+    that column as an array for `audited_patterns(insiders=)`, None where several or none do. A frame
+    without the column comes back as it is, with no owners."""
+    if column not in frame.columns:
+        return frame, None
+    schools = frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
+    return frame.drop(columns=column), schools
+
+
 def school_codes(insiders: Sequence[np.ndarray | None]) -> list[np.ndarray | None]:
     """Each table's school ids (None, NaN: several or none) as integer codes shared by all tables, −1 for none."""
     names = sorted({str(s) for ids in insiders if ids is not None for s in ids if s is not None and s == s})

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
-from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns
+from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns, split_owners
 from pipelines.warehouse import load_sql, table_exists
 
 from .tables import COSTS, ESF_INDICATORS, SUPPORT_SUMMARY
@@ -155,8 +155,7 @@ def summary_with_programme(
         if len(frame):
             frame = sort_rows(frame, SUMMARY_KEYS)
             # a school that alone listed or paid a cell's pupils knows its count, hours and EUR (probe5 N1)
-            insiders = frame[school].astype(object).where(frame[school].notna(), None).to_numpy()
-            frame = frame.drop(columns=school)
+            frame, insiders = split_owners(frame, school)
             # The 1..k-1 rule keys on the pupils; hours and EUR withheld last run stay withheld while they
             # moved by less than k (in their own unit): released unchanged, last run's margins give what they hid.
             audited = tuple(dict.fromkeys([*counts, *(r.name for r in rules)]))

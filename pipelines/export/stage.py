@@ -16,7 +16,15 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.disclosure import ALL, apply_pattern, sort_rows
-from pipelines.disclosure_audit import Audit, ColumnRule, Protected, RowBound, audited_patterns
+from pipelines.disclosure_audit import (
+    SOLE_SCHOOL,
+    Audit,
+    ColumnRule,
+    Protected,
+    RowBound,
+    audited_patterns,
+    split_owners,
+)
 from pipelines.errors import UserError
 from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.warehouse import load_sql, table_exists
@@ -241,8 +249,8 @@ def protect_tables(
     share their summary rows), adding cells until no withheld cell can be narrowed too far.
     """
     last = last or LastPublished(k)
-    by_subject, subject_schools = without_schools(sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys))
-    by_role, role_schools = without_schools(sort_rows(by_role, SUPPORT_BY_ROLE.keys))
+    by_subject, subject_schools = split_owners(sort_rows(by_subject, SUPPORT_BY_SUBJECT.keys))
+    by_role, role_schools = split_owners(sort_rows(by_role, SUPPORT_BY_ROLE.keys))
     counts = SUPPORT_BY_SUBJECT.counts
     rules, bounds = support_rules(max_minutes)
     # Only the pupil count: consultations, staff and schools that moved by 1..k-1 say nothing about one
@@ -313,18 +321,6 @@ def protect_summary_and_costs(
         also |= more
 
 
-def without_schools(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The frame without `sole_school_id` (never published), and that column: per row, the one school
-    whose data make up the row (None where several do), for the respondent rule (disclosure.protect_column)."""
-    if SOLE_SCHOOL not in frame.columns:
-        return frame, None
-    schools = frame[SOLE_SCHOOL].astype(object).where(frame[SOLE_SCHOOL].notna(), None).to_numpy()
-    return frame.drop(columns=SOLE_SCHOOL), schools
-
-
-SOLE_SCHOOL = "sole_school_id"
-
-
 def empty_programme() -> dict[str, pd.DataFrame]:
     """No activities, financial support or costs (the cubes' columns, no rows)."""
     keys = ["project_code", "municipality", "school_year"]
@@ -382,7 +378,7 @@ def protect_risk_summary(frame: pd.DataFrame, k: int, last: LastPublished | None
         out["suppressed"] = pd.Series(dtype=bool)
         return out
     frame = sort_rows(frame.astype({c: float for c in RISK_SUMMARY.counts}), RISK_SUMMARY.keys)
-    frame, schools = without_schools(frame)
+    frame, schools = split_owners(frame)
     frame["share_with_plan"] = pd.to_numeric(frame["share_with_plan"], errors="coerce").astype(float)
     # 1–4 pupils *without* a plan are as small a group as 1–4 with one: n_pupils − n_with_plan would
     # give them away, so n_with_plan (and the share) is withheld from the outset there too.
@@ -416,7 +412,7 @@ def protect_effectiveness(
     (gender exactly): so a total withheld here is withheld there, and a total the subgroup audit has to
     withhold is withheld here too, repeated until both files withhold the same totals.
     """
-    frame, schools = without_schools(frame)  # a municipality's only school knows its supported pupils
+    frame, schools = split_owners(frame)  # a municipality's only school knows its supported pupils
     totals = total_rows(frame)
     last = last or LastPublished(k)
     moved_totals = last.forced(EFFECTIVENESS, frame, EFFECTIVENESS.counts)

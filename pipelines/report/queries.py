@@ -27,16 +27,13 @@ from pipelines.disclosure import (
     suppress_small,
     suppression_pattern,
 )
-from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns, school_codes
+from pipelines.disclosure_audit import SOLE_SCHOOL, ColumnRule, RowBound, audited_patterns, school_codes, split_owners
 from pipelines.disclosure_time import LastPublished
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
 
 Con = duckdb.DuckDBPyConnection
 SQL_DIR = Path(__file__).with_name("sql")
-# Per row, the one school whose data alone make it up (null where several do): that school knows the row
-# even where it is withheld (the respondent rule, pipelines/disclosure.py protect_column). Never shown.
-SOLE_SCHOOL = "sole_school_id"
 
 
 def _params(municipality: str | None, school_year: str | None) -> dict[str, Any]:
@@ -190,15 +187,6 @@ CONSULTATION_COLUMNS = (
     "municipality varchar, school_year varchar, semester integer, subject varchar, staff_role varchar, "
     "mode varchar, school_id varchar"
 )
-
-
-def _sole_schools(frame: pd.DataFrame, column: str = SOLE_SCHOOL) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The frame without `column` (a sole school id, never shown) and that column (None where several
-    schools make up the row), for the respondent rule (pipelines/disclosure.py protect_column)."""
-    if column not in frame.columns:
-        return frame, None
-    schools = frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
-    return frame.drop(columns=column), schools
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +356,7 @@ def _protect_support(frames: list[pd.DataFrame], k: int) -> dict[str, pd.DataFra
     LP audit (pipelines/disclosure_audit.py) over all three tables at once, as the export does for its
     support files. Keys stay as the cube spells them (the record's keys)."""
     # The one school whose consultations make up a row knows it (it delivered them): the respondent rule.
-    pairs = [_sole_schools(frame) for frame in frames]
+    pairs = [split_owners(frame) for frame in frames]
     frames, schools = [frame for frame, _ in pairs], [ids for _, ids in pairs]
     present = [(b, frame) for b, frame in zip(SUPPORT_BREAKDOWNS, frames, strict=True) if not frame.empty]
     insiders = [ids for ids, frame in zip(schools, frames, strict=True) if not frame.empty]
@@ -471,7 +459,7 @@ def protected_plans(con: Con, k: int) -> pd.DataFrame:
 def _protect_plans(out: pd.DataFrame, k: int) -> pd.DataFrame:
     keys = list(PLANS_RECORD.keys)
     # the school whose plans make up a row (its own rows, a municipality's only school) knows it: the respondent rule
-    out, schools = _sole_schools(sort_rows(out.astype({"plans": float}), keys))
+    out, schools = split_owners(sort_rows(out.astype({"plans": float}), keys))
     kept = _recorded_blank(PLANS_RECORD, out, ["plans"])
     moved = _moved(PLANS_RECORD, out, ["plans"])
     start = [{"plans": kept["plans"] | moved["plans"]}]
@@ -569,7 +557,7 @@ def programme_by_municipality(
     owners = dict(
         zip(
             ("activity_pupils", "financial_pupils"),
-            school_codes([_sole_schools(out, column)[1] for column in ("activity_school", "financial_school")]),
+            school_codes([split_owners(out, column)[1] for column in ("activity_school", "financial_school")]),
             strict=True,
         )
     )
