@@ -25,6 +25,7 @@ from pipelines.disclosure_audit import (
     audited_patterns,
     split_owners,
 )
+from pipelines.effect_schools import effect_schools
 from pipelines.errors import UserError
 from pipelines.marts import SUBGROUPS as SUBGROUP_NAMES
 from pipelines.warehouse import load_sql, table_exists
@@ -165,21 +166,7 @@ def load_effectiveness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         log.warning("marts.effectiveness nav izveidota; effectiveness.csv būs tukša / not built; file will be empty")
         return pd.DataFrame({**{c: pd.Series(dtype="object") for c in columns}, "estimate_withheld": []})
     frame = con.execute(f"select {', '.join(columns)}, suppressed as estimate_withheld from marts.effectiveness").df()
-    return with_effect_schools(con, frame)
-
-
-def with_effect_schools(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with `sole_school_id`: per cell, the one school whose supported pupils make it up (it knows
-    its supported pupils, so `n_supported_total` there: the respondent rule), from pipelines/effect_schools.sql,
-    which the reports' sample flow reads too. Without marts.episodes (a warehouse before evaluate) no column."""
-    if not (table_exists(con, "marts", "episodes") and table_exists(con, "marts", "evaluation_sample")):
-        return frame
-    sources = {"episodes": "marts.episodes", "sample": "marts.evaluation_sample"}
-    sole = con.execute(load_sql(Path(__file__).parents[1], "effect_schools", fragments=sources)).df()
-    keys = list(EFFECTIVENESS.keys)
-    by_key = dict(zip(sole[keys].astype(str).itertuples(index=False, name=None), sole[SOLE_SCHOOL], strict=True))
-    rows = frame[keys].astype(str).itertuples(index=False, name=None)
-    frame[SOLE_SCHOOL] = [None if pd.isna(v := by_key.get(row)) else v for row in rows]
+    frame[SOLE_SCHOOL] = effect_schools(con, frame)  # the respondent rule: pipelines/effect_schools.py
     return frame
 
 

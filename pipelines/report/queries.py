@@ -29,6 +29,7 @@ from pipelines.disclosure import (
 )
 from pipelines.disclosure_audit import SOLE_SCHOOL, ColumnRule, RowBound, audited_patterns, school_codes, split_owners
 from pipelines.disclosure_time import LastPublished
+from pipelines.effect_schools import effect_schools
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
 
@@ -713,32 +714,6 @@ def protected_effectiveness(con: Con, k: int) -> pd.DataFrame:
     return out
 
 
-EFFECT_SCHOOL_SOURCES = {
-    "episodes": "project_code varchar, municipality varchar, school_year varchar, subject varchar, school_id varchar",
-    "sample": (
-        "project_code varchar, municipality varchar, school_year varchar, subject varchar, school_id varchar, "
-        "treated boolean"
-    ),
-}
-
-
-def _effect_schools(con: Con, frame: pd.DataFrame, fixed: dict[str, str] | None = None) -> np.ndarray:
-    """Per row of an effect table (keys: EFFECT_KEYS, or some of them with the others `fixed`, e.g. the
-    flow's project and subject `ALL`): the one school whose supported pupils make up the cell (None where
-    several do, or evaluate kept no pupil rows). Such a school knows its supported pupils (their episodes),
-    so the flow is protected as if it knew the whole row (the respondent rule; conservative for the later
-    steps, whose baselines and matches it can only approximate)."""
-    marts = {"episodes": "episodes", "sample": "evaluation_sample"}
-    sources = {name: _table_or_empty(con, "marts", marts[name], cols) for name, cols in EFFECT_SCHOOL_SOURCES.items()}
-    sole = _df(con, load_sql(Path(__file__).parents[1], "effect_schools", fragments=sources))  # shared with export
-    for key, value in (fixed or {}).items():
-        sole = sole[sole[key] == value]
-    keys = [c for c in EFFECT_KEYS if c in frame.columns]
-    by_key = dict(zip(sole[keys].astype(str).itertuples(index=False, name=None), sole[SOLE_SCHOOL], strict=True))
-    rows = frame[keys].astype(str).itertuples(index=False, name=None)
-    return np.array([None if pd.isna(v := by_key.get(row)) else v for row in rows], dtype=object)
-
-
 def effectiveness(
     con: Con,
     k: int,
@@ -831,7 +806,7 @@ def protected_flow(con: Con, k: int) -> pd.DataFrame:
         given[step] = _withheld_in_export(row_keys, blank, step) | kept[step] | moved[step]
     masks = {step: np.zeros(len(frame), dtype=bool) for step in steps}
     # a municipality's only school knows its supported pupils' episodes: the respondent rule
-    owner = school_codes([_effect_schools(con, frame, {"project_code": ALL_ROW, "subject": ALL_ROW})])[0]
+    owner = school_codes([effect_schools(con, frame, {"project_code": ALL_ROW, "subject": ALL_ROW})])[0]
     while True:
         start = _flow_withheld(frame, steps, k, {step: masks[step] | given[step] for step in steps})
         grown = suppression_pattern(frame, keys, steps, k, primary="n_pupils", start=start, owner=owner)
