@@ -11,6 +11,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 import xlsxwriter
 
@@ -312,6 +313,28 @@ def test_scrub_masks_a_known_surname_with_an_initial_but_not_a_surname_alone() -
     }
     assert {p: s.scrub(p, known) for p in masked} == masked
     clean = ["Ozols.csv", "Ozolu iela.csv", "J. Ozols.csv", "7.b Ozols.csv", "Bērziņa.xlsx", "A. Liepa.csv"]
+    assert [s.scrub(p, known) for p in clean] == clean
+
+
+def test_a_pupils_first_name_or_surname_alone_is_masked_unless_it_is_a_contract_word() -> None:
+    """Probe P4: a roster pupil's surname or first name alone (`Matematika Ozoliņa`, `12,00 Ozoliņa`,
+    `40 Līga`, a sheet `080317-24148 Ozoliņa`) identifies the pupil with the school and class around
+    it, so each word of a roster name is masked alone too (any case, with or without diacritics); not
+    a word of the contract's vocabularies (a subject, role, month) nor a staff member's name alone."""
+    s = PathScrubber(KEY)
+    roster = pl.DataFrame({"raw_first_name": ["Līga", "Fizika"], "raw_last_name": ["Ozoliņa", "Marta"]})
+    staff = pl.DataFrame({"raw_staff_name": ["Dārta Žukova"]})
+    known = s.name_hashes(roster) | s.name_hashes(staff)
+    masked = {
+        "Matematika Ozoliņa": f"Matematika {MASK}",
+        "12,00 Ozoliņa": f"12,00 {MASK}",
+        "40 Līga": f"40 {MASK}",
+        "080317-24148 Ozoliņa": f"{MASK} {MASK}",
+        "ozolina/LIGA.csv": f"{MASK}/{MASK}.csv",
+    }
+    assert {p: s.scrub(p, known) for p in masked} == masked
+    # a subject, a month (`marta` 'of March'), a staff surname alone, initials, another case
+    clean = ["Fizika Marta.csv", "15. marta", "Žukova.csv", "L. O.", "Ozoliņai"]
     assert [s.scrub(p, known) for p in clean] == clean
 
 

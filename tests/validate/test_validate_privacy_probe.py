@@ -9,7 +9,7 @@ new `32…` codes, in cells, registry names, file, folder, sheet and archive mem
 probe, P3) any grouping of the digits (`1403 1121 233`, `14031-121233`, one space between each digit,
 `140311  -  21233`), a digit dropped (`140311-2123`).
 A4: a name as one word, as first name + surname initial, split over two folders, and in the
-registry's school and municipality names."""
+registry's school and municipality names; and (P4) a first name or surname alone, in cells and names."""
 
 from __future__ import annotations
 
@@ -113,6 +113,9 @@ def plant(raw: Path) -> None:
             consultation(subject=f"P26-9 {FORMS['four_four_three']}"),
             consultation(subject="ZigfridsKalnins"),
             consultation(mode="Zigfrīds K."),
+            # P4 (second probe): a first name or surname alone
+            consultation(subject="Matemātika Kalniņš"),
+            consultation(mode="Zigfrīds"),
         ],
     )
     write(
@@ -140,9 +143,11 @@ def plant(raw: Path) -> None:
     for i, name in enumerate(NAMES):
         write(raw / "fn" / f"iap_{i}_{name}.csv", PLANS, plan)
     write(raw / "Zigfrīds" / "Kalniņš" / "iap.csv", PLANS, plan)
+    write(raw / "fn" / "iap_Kalniņš.csv", PLANS, plan)
+    write(raw / "Zigfrīds" / "iap.csv", PLANS, plan)
     write(raw / FORMS["underscore"] / "iap.csv", PLANS, plan)
     book = xlsxwriter.Workbook(raw / "gramata.xlsx")
-    for sheet_name in (FORMS["dot"], "ZigfridsKalnins"):
+    for sheet_name in (FORMS["dot"], "ZigfridsKalnins", f"{FORMS['four_four_three']} Kalniņš"):
         sheet = book.add_worksheet(sheet_name)
         for r, row in enumerate([PLANS, *plan]):
             sheet.write_row(r, 0, row)
@@ -239,6 +244,6 @@ def test_name_forms_and_values_in_quarantine_are_masked(probe) -> None:
     subjects = {r[0] for r in con.execute("select subject_raw from staging.consultations").fetchall()}
     assert subjects == {"Matemātika", "Matemātika ***", "***", "P***"}
     modes = {r[0] for r in con.execute("select mode_raw from staging.consultations").fetchall()}
-    assert modes == {"klātiene", "*** ***."}
+    assert modes == {"klātiene", "*** ***.", "***"}
     # a code written as a number of minutes is no number (it would be stored as 140311.21233)
     assert con.execute("select max(minutes) from staging.consultations").fetchall() == [(40.0,)]
