@@ -299,9 +299,9 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
 
 
 def test_scrub_masks_a_known_surname_with_an_initial_but_not_a_surname_alone() -> None:
-    """`O. Ozols`, `Ozols O`, `A. M. Bērziņa` name a known person; `Ozols` alone is left: Latvian
-    surnames are often common words (ozols 'oak', liepa 'linden'), and masking them alone would
-    wreck subjects and folder names (docs/input-contract.md, *File names*)."""
+    """`O. Ozols`, `Ozols O`, `A. M. Bērziņa` name a known person; the pair forms alone leave `Ozols`
+    (a roster pupil's name words alone are their own form, PathScrubber.alone_hashes; a staff
+    member's are not: docs/input-contract.md, *File names*)."""
     s = PathScrubber(KEY)
     known = s.person_hashes("Oskars", "Ozols") | s.staff_hashes("Anna Marija Bērziņa")
     masked = {

@@ -63,7 +63,7 @@ FORMS = {
 NAMES = ["Zigfrīds Kalniņš", "ZigfridsKalnins", "Zigfrīds K.", "Kalniņš Zigfrīds", "Zigfrids_Kalnins"]
 # what must appear nowhere: every spelling of the code, its digits, and the name's parts
 NEEDLES = [CODE, *FORMS.values(), NEW, NEW.replace("-", ""), "Zigfr", "zigfr", "ZIGFR", "Kalni", "kalni"]
-NEEDLES += [f"*** {DIGITS[8:]}", f"-{DIGITS[5:]}"] # a code's last digits left beside a mask
+NEEDLES += [f"*** {DIGITS[8:]}", f"-{DIGITS[5:]}"]  # a code's last digits left beside a mask
 
 ROSTER = ["Personas kods", "Vārds", "Uzvārds", "Iestādes kods", "Klase", "Mācību gads"]
 PLANS = ["Personas kods", "Iestādes kods", "Sākuma datums", "Beigu datums", "Projekts"]
