@@ -22,15 +22,16 @@ MASK = "***"  # what stands where a personal code or name was
 # `_`, `.`, `/`, `\`, `~`, `,`, `:` and their fullwidth forms: `140311-21233`, `14 03 11-21233`,
 # `2812 1728 554`, `28121-728554`, `281217  -  28554`, `2 8 1 2 1 7 2 8 5 5 4`), any Unicode decimal
 # digit (fullwidth `１４０３１１`), neither first nor last digit touching another digit (a timestamp or
-# a longer number is no code). Also the code's own layout with a digit dropped, `DDMMYY-NNNN` (6 digits,
-# separators, 4: `281217-2855`), as a typo still identifies a pupil; ten digits in any other layout are
-# not masked, as a school's register code is ten digits (`2712900123`).
+# a longer number is no code). Also the code's own layout with a digit dropped or typed twice,
+# `DDMMYY-NNNN` / `DDMMYY-NNNNNN` (6 digits, separators, 4 or 6: `281217-2855`), as a typo still
+# identifies a pupil; ten digits in any other layout are not masked, as a school's register code is
+# ten digits (`2712900123`).
 SEPARATOR_CHARS = (
     "-_./\\~,:\u00b7\u200b\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\ufeff"
     "\uff0c\uff0d\uff0e\uff0f\uff1a\uff3c\uff3f\uff5e"
 )
 SEPARATOR_RUN = 5  # `281217  -  28554`: two spaces either side of a dash
-NEAR_MISS_RUN = 3  # separators between the 6 and the 4 digits of a code with a digit dropped
+NEAR_MISS_RUN = 3  # separators between the 6 and the 4 (or 6) digits of a code with a digit dropped (or added)
 
 
 def _ranges(chars: list[str]) -> list[tuple[int, int]]:
@@ -77,7 +78,7 @@ def code_shape(engine: str = "python") -> str:
     digit = "\\d" if engine == "python" else "\\p{Nd}"
     first = _class(FIRST_DIGITS, engine)
     eleven = f"{first}(?:{separator}{{0,{SEPARATOR_RUN}}}{digit}){{10}}"
-    near_miss = f"{first}{digit}{{5}}{separator}{{1,{NEAR_MISS_RUN}}}{digit}{{4}}"
+    near_miss = f"{first}{digit}{{5}}{separator}{{1,{NEAR_MISS_RUN}}}{digit}{{4}}(?:{digit}{{2}})?"
     body = f"(?:{eleven}|{near_miss})"
     if engine == "python":
         return f"(?<!{digit}){body}(?!{digit})"
