@@ -746,10 +746,14 @@ DIAGNOSTIC_MEASURES = [
     "effect", "ci_low", "ci_high", "naive_change", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
     "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
+    # outcomes missing not at random (evaluate/attrition.py) and the school count behind the interval
+    "outcome_share_supported", "outcome_share_comparison", "nv_share_supported", "nv_share_comparison", "n_clusters",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
 FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
-DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
+DIAGNOSTIC_FLAGS = [
+    "design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away", "interval_method", "note",
+]  # fmt: skip
 
 
 def _flow_withheld(
