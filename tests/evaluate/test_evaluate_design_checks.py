@@ -227,3 +227,21 @@ def test_the_outcome_window_counts_its_nv_marks_apart_from_the_scores():
 
     assert (out["n_outcome_marks"], out["outcome"], out["n_nv_outcome_marks"]) == (1, 7.0, 2)
     assert (out["n_pre_window_marks"], out["pre_window"]) == (1, 3.0)
+
+
+def test_the_pre_period_gap_raises_the_cells_design_warning():
+    from pipelines.evaluate.diagnostics import diagnose_cell
+    from pipelines.evaluate.estimate import estimate_cell
+
+    frame, _ = pretrend_cell(0.3)
+    frame = frame.with_columns(
+        (pl.col("outcome") + pl.int_range(pl.len()) % 7 * 0.1).alias("outcome"),
+        pl.format("p{}", pl.int_range(pl.len())).alias("pupil_id"),
+        pl.format("k{}", pl.int_range(pl.len())).alias("key"),
+    ).with_columns((pl.col("outcome") - pl.col("baseline_subject")).alias("change"))
+    est = estimate_cell(frame, min_supported=5)
+    draws = {"gap_s-2": np.array([0.28, 0.31, 0.3, 0.29, 0.32]), "gap_s_before": np.zeros(5)}
+    out = diagnose_cell(frame, est, min_supported=5, draws=draws, replicates=5, interval_method=SCHOOL_JACKKNIFE)
+
+    assert out["design_warning"] is True and out["design_warning_reason"] == "pretrend_s-2"
+    assert out["bias_direction"] is None
