@@ -24,6 +24,10 @@ from pipelines.report import fmt, labels, plots, queries
 
 # docs/method.md, assumption 5: an interval from fewer schools is to be read with caution, and the report says so
 FEW_SCHOOLS = 6
+# The event study's pre-period steps and the gap that matters, as evaluate's design warning reads them
+# (diagnostics.PRETREND_STEPS, MIN_PLACEBO; a test keeps them equal without the report importing evaluate)
+PRETREND_STEPS = ("s-2", "s_before")
+MIN_PLACEBO = 0.05
 
 
 class Report:
@@ -289,8 +293,6 @@ class Report:
     def event_notes(self, event: pd.DataFrame) -> None:
         """Under the event study, in words: a pre-period gap that excludes zero and matters (the design
         warning's rule), and an effect whose next-semester gap no longer excludes zero."""
-        from pipelines.evaluate.diagnostics import MIN_PLACEBO, PRETREND_STEPS
-
         names = dict(
             zip(["s-2", "s-1", "s_before", "s_after", "s+1"], self.t("ef_event_periods").split("|"), strict=True)
         )

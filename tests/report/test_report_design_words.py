@@ -106,3 +106,9 @@ def test_the_event_study_says_a_pre_period_gap_and_an_effect_that_fades(report: 
                "s_after": (0.35, 0.24, 0.46), "s+1": (0.3, 0.1, 0.5)})
     )  # fmt: skip
     assert shown == []
+
+
+def test_the_report_reads_pre_period_gaps_as_the_design_warning_does() -> None:
+    from pipelines.evaluate import diagnostics
+
+    assert (nb.PRETREND_STEPS, nb.MIN_PLACEBO) == (diagnostics.PRETREND_STEPS, diagnostics.MIN_PLACEBO)
