@@ -290,6 +290,15 @@ class Report:
         if str(diag.get("note") or "").endswith("_cr1_interval"):
             self.text("ef_cr1_fallback")
 
+    def cr1_rows_note(self, frame: pd.DataFrame, label_col: str, headline_method: object) -> None:
+        """Under a breakdown table: the rows whose interval fell back to CR1 (too narrow) while the
+        headline's did not (a run configured for CR1 says so in its design text instead)."""
+        if "interval_method" not in frame or headline_method in (None, "cluster_robust"):
+            return
+        cr1 = frame[(frame["interval_method"] == "cluster_robust") & frame["effect"].notna()]
+        if len(cr1):
+            self.note("ef_cr1_rows", names=", ".join(str(v) for v in cr1[label_col]))
+
     def event_notes(self, event: pd.DataFrame) -> None:
         """Under the event study, in words: a pre-period gap that excludes zero and matters (the design
         warning's rule), and an effect whose next-semester gap no longer excludes zero."""

@@ -112,3 +112,15 @@ def test_the_report_reads_pre_period_gaps_as_the_design_warning_does() -> None:
     from pipelines.evaluate import diagnostics
 
     assert (nb.PRETREND_STEPS, nb.MIN_PLACEBO) == (diagnostics.PRETREND_STEPS, diagnostics.MIN_PLACEBO)
+
+
+def test_rows_whose_interval_fell_back_to_cr1_are_named_under_the_table(report: Report, shown: list[str]) -> None:
+    frame = pd.DataFrame(
+        {"project_code": ["PuMPuRS", "4.2.3.1"], "effect": [0.3, 1.25],
+         "interval_method": ["school_jackknife", "cluster_robust"]}
+    )  # fmt: skip
+    report.cr1_rows_note(frame, "project_code", "school_jackknife")
+    assert "likely too narrow: 4.2.3.1" in " ".join(shown) and "PuMPuRS" not in " ".join(shown)
+    shown.clear()
+    report.cr1_rows_note(frame, "project_code", "cluster_robust")  # asked for: the design text says so
+    assert shown == []
