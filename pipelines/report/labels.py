@@ -631,6 +631,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "group's; “nv” (no grade) makes up {nv_t}% and {nv_c}% of that period's marks. Missing failing marks "
         "would make the effect look larger than it is.",
     ),
+    "ef_warning_missing_plain": (
+        "Atbalstītajiem pēc atbalsta sākuma ir mazāk reģistrētu atzīmju nekā līdzīgiem skolēniem (daļas šeit "
+        "nav parādītas, lai nevarētu atpazīt atsevišķus skolēnus). Ja trūkst tieši nesekmīgo atzīmju, efekts "
+        "izskatās lielāks, nekā tas ir.",
+        "The supported have fewer recorded marks after support started than comparable pupils (the shares are "
+        "not shown here, so that no pupil can be singled out). Missing failing marks would make the effect look "
+        "larger than it is.",
+    ),
     "ef_warning_end": (
         "Neuzskatiet šo skaitli par atbalsta efektu, kamēr brīdinājums nav izskaidrots.",
         "Do not read this figure as the effect of support until the warning is explained.",

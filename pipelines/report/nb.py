@@ -249,7 +249,9 @@ class Report:
         if any(r.startswith("pretrend_") for r in reasons):
             parts.append(self.t("ef_warning_pretrend"))
         if "outcome_availability" in reasons or "no_grade_share" in reasons:
-            parts.append(self.t("ef_warning_missing", **self.attrition_shares(diag)))
+            shares = self.attrition_shares(diag)
+            withheld = "–" in (shares["out_t"], shares["nv_t"])  # the flow withholds the supported's drop
+            parts.append(self.t("ef_warning_missing_plain") if withheld else self.t("ef_warning_missing", **shares))
         if not placebo:
             parts.append(self.t("ef_warning_end"))
         text = " ".join(parts)
@@ -277,7 +279,11 @@ class Report:
 
     def attrition_note(self, diag: Mapping[str, object]) -> None:
         """Below the sample flow: how often each group has recorded marks after support started."""
-        if diag and not fmt.is_missing(diag.get("outcome_share_supported")):
+        if (
+            diag
+            and not fmt.is_missing(diag.get("outcome_share_supported"))
+            and not fmt.is_missing(diag.get("nv_share_supported"))
+        ):
             self.note("ef_attrition_note", **self.attrition_shares(diag))
 
     def interval_caveats(self, diag: Mapping[str, object]) -> None:

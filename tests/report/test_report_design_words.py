@@ -124,3 +124,18 @@ def test_rows_whose_interval_fell_back_to_cr1_are_named_under_the_table(report: 
     shown.clear()
     report.cr1_rows_note(frame, "project_code", "cluster_robust")  # asked for: the design text says so
     assert shown == []
+
+
+def test_missing_marks_are_said_without_shares_where_the_flow_withholds_them(report: Report, shown: list[str]) -> None:
+    diag = WARNED | {
+        "design_warning_reason": "outcome_availability",
+        "outcome_share_supported": None,
+        "outcome_share_comparison": 0.966,
+        "nv_share_supported": None,
+        "nv_share_comparison": 0.016,
+    }
+    report.warning_box(diag)
+    report.attrition_note(diag)
+    text = " ".join(shown)
+    assert "fewer recorded marks after support started" in text and "the shares are not shown here" in text
+    assert "%" not in text
