@@ -139,3 +139,27 @@ def test_missing_marks_are_said_without_shares_where_the_flow_withholds_them(rep
     text = " ".join(shown)
     assert "fewer recorded marks after support started" in text and "the shares are not shown here" in text
     assert "%" not in text
+
+
+def test_the_supported_shares_are_withheld_where_the_flow_withholds_the_drop_to_the_outcome(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """Cēsu's flow withholds its outcome step (a drop of 3 pupils); its supported's share with an outcome
+    would tell that drop, so it is withheld too; the project's flow is shown and so are its shares."""
+    import shutil
+
+    from pipelines.report import queries as q
+    from pipelines.warehouse import connect
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, copy)
+    c = connect(copy)
+    for column in ("outcome_share_supported", "outcome_share_comparison", "nv_share_supported", "nv_share_comparison"):
+        c.execute(f"alter table marts.effectiveness_detail add column {column} double default 0.9")
+    project, cesu = q.design_diagnostics(c, 5), q.design_diagnostics(c, 5, "Cēsu novads")
+    c.close()
+
+    assert project["outcome_share_supported"] == project["nv_share_supported"] == 0.9
+    assert cesu["n_supported_total"] is None
+    assert cesu["outcome_share_supported"] is None and cesu["nv_share_supported"] is None
+    assert cesu["outcome_share_comparison"] == 0.9
