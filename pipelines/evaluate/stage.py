@@ -28,7 +28,8 @@ Marts written here (grain):
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
-flow) are in diagnostics.py; they are columns of marts.effectiveness_detail. The figures for decisions
+flow) are in diagnostics.py, the checks on outcomes missing not at random in attrition.py; they are
+columns of marts.effectiveness_detail. The figures for decisions
 (MDES, probabilities under a sceptical prior, the pooled estimate) are in decide.py.
 """
 
