@@ -82,6 +82,8 @@ def availability_rows(
 def school_weights(schools: list[str], *, scheme: str, replicates: int, seed: int) -> np.ndarray:
     """Replicates × schools: how often each school enters each replicate, as bootstrap.replicas draws
     them (the jackknife: 0 for the left-out group; the bootstrap: the seeded draws with replacement)."""
+    if replicates <= 0 or not schools:  # replicates switched off: no interval, hence no warning
+        return np.zeros((0, len(schools)))
     if scheme == "jackknife":
         groups = jackknife_groups(schools, replicates, seed)
         index = {s: i for i, s in enumerate(schools)}
@@ -180,7 +182,7 @@ def attrition_checks(
                 if point[gap_at] is None:
                     continue
                 values_r = np.array([d[gap_at] for d in draws if d[gap_at] is not None])
-                if scheme == "jackknife" and len(values_r) != n_replicates:
+                if n_replicates == 0 or (scheme == "jackknife" and len(values_r) != n_replicates):
                     continue  # a replicate without the cell: as the headline, no jackknife interval
                 interval = interval_for(point[gap_at], None, n_clusters, values_r, n_replicates, method=method)
                 row[f"{name}_ci_low"], row[f"{name}_ci_high"] = interval.ci_low, interval.ci_high

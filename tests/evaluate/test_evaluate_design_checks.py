@@ -245,3 +245,13 @@ def test_the_pre_period_gap_raises_the_cells_design_warning():
 
     assert out["design_warning"] is True and out["design_warning_reason"] == "pretrend_s-2"
     assert out["bias_direction"] is None
+
+
+def test_without_replicates_the_checks_have_no_interval_and_never_warn():
+    rows = small_rows(([True] * 4 + [False] * 4) * 5, [True] * 40)
+    for method in (SCHOOL_JACKKNIFE, SCHOOL_BOOTSTRAP):
+        row = attrition_checks(rows, list(CELL_KEYS), TOTAL, interval_method=method, replicates=0, seed=1).row(
+            0, named=True
+        )
+        assert row["outcome_share_gap"] == pytest.approx(-0.5) and row["outcome_share_gap_ci_low"] is None
+        assert attrition_reasons(row) == []
