@@ -113,7 +113,8 @@ if not by_project.empty and by_project["effect"].notna().any():
         {**EFFECT_FORMATS, **R.decision_formats()},
         count_cols=("n_pupils", "n_comparison"),
     )
-    R.cr1_rows_note(by_project, "project_code", None if overall.empty else overall["interval_method"].iloc[0])
+    headline_method = overall["interval_method"].iloc[0] if "interval_method" in overall and len(overall) else None
+    R.cr1_rows_note(by_project, "project_code", headline_method)
 
 
 def breakdown_section(frame, label_col, title_key, label_name):
