@@ -28,7 +28,7 @@ from pipelines.disclosure import (
     suppression_pattern,
 )
 from pipelines.disclosure_audit import SOLE_SCHOOL, ColumnRule, RowBound, audited_patterns, school_codes, split_owners
-from pipelines.disclosure_time import LastPublished
+from pipelines.disclosure_time import LastPublished, same_as_published
 from pipelines.effect_schools import effect_schools
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
@@ -494,6 +494,9 @@ def report_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
     if audit:
         out[EW_RECORD] = pd.concat([_ew_recorded(f, d) for d, f in audit.items()], ignore_index=True)
     out.update(effect_cells(con, k))
+    costs = costs_cells(con, k)
+    if len(costs):
+        out[COSTS_RECORD] = costs
     return out
 
 
@@ -614,6 +617,7 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
     out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
     out = protect(out, ["municipality"], ["pupils"], k, ["hours", "eur", "eur_per_pupil", "eur_per_hour"])
+    out = _costs_over_time(out, school_year)
     # As costs.csv: per municipality only the EUR; pupils, hours and EUR per pupil or hour only for the
     # whole project, where esf_indicators.csv publishes the same counts under the month-to-month rule
     # (EUR ÷ EUR per pupil would give a municipality's exact count, which no rule protects there).
@@ -627,6 +631,64 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     withheld = _withheld_in_export([(m, year, ALL_ROW) for m in out["municipality"]], blank, "eur")
     out["eur"] = out["eur"].where(~withheld, np.nan)
     return out
+
+
+# The costs table's project row (per school-year filter: `ALL` = all years) as the reports show it.
+COSTS_RECORD = RecordTable("costs_total.csv", ("school_year",), ("pupils", "hours"))
+
+
+def _costs_over_time(out: pd.DataFrame, school_year: str | None) -> pd.DataFrame:
+    """The project row's pupils and support hours under the reports' month-to-month rule: pupils that
+    moved by 1..k-1 since earlier reports showed them are withheld with everything computed from them, and
+    so are the hours (and EUR per hour) where they moved while the pupils did not: the difference would be
+    what one or a few pupils' late rows added (probe: 2 777.2 → 2 800.0 h at 286 pupils, one pupil's 22.8
+    consultation hours). esf_indicators.csv leaves these hours blank in its `ALL` rows; the report keeps
+    them where no such move shows them (decided: EUR per hour is what evaluators ask of a costs table)."""
+    total = (out["municipality"] == ALL_ROW).to_numpy()
+    if not total.any():
+        return out
+    row = out[total].assign(school_year=school_year or ALL_ROW).reset_index(drop=True)
+    counts = list(COSTS_RECORD.columns)
+    kept = _recorded_blank(COSTS_RECORD, row, counts)
+    change = _moved(COSTS_RECORD, row, counts, moving=["pupils"])
+    pupils = bool(kept["pupils"][0] or change["pupils"][0])
+    hours = pupils or bool(kept["hours"][0] or change["hours"][0] or _moved_alone(COSTS_RECORD, row, "hours")[0])
+    out = out.copy()
+    for col, hidden in (("pupils", pupils), ("eur_per_pupil", pupils), ("hours", hours), ("eur_per_hour", hours)):
+        if hidden:
+            out.loc[total, col] = np.nan
+    out.loc[total, "suppressed"] = out.loc[total, "suppressed"].to_numpy(dtype=bool) | pupils | hours
+    return out
+
+
+def _moved_alone(table: RecordTable, frame: pd.DataFrame, figure: str) -> np.ndarray:
+    """Rows whose `figure` differs from what earlier reports last showed for it while every pupil count of
+    the table is what they showed (the rule keys on the counts: a figure that moved alone is one or a few
+    known pupils' late rows)."""
+    out = np.zeros(len(frame), dtype=bool)
+    if not _EARLIER:
+        return out
+    cells = _EARLIER[0].values.get(table.file, {})
+    counts = [c for c in table.columns if c != figure]
+    for i, values in enumerate(key_values(frame, table.keys)):
+        old = cells.get(key_text(table.keys, dict(zip(table.keys, values, strict=True))), {})
+        now = frame.iloc[i]
+        if figure not in old or pd.isna(now[figure]) or any(pd.isna(now[c]) or c not in old for c in counts):
+            continue
+        same = all(same_as_published(now[c], old[c]) for c in counts)
+        out[i] = same and not same_as_published(now[figure], old[figure])
+    return out
+
+
+def costs_cells(con: Con, k: int) -> pd.DataFrame:
+    """The costs table's project row for all years and for each school year (a one-year report's), for
+    the record (report_cells)."""
+    rows = []
+    for year in [None, *school_years(con)]:
+        costs = costs_by_municipality(con, k, year)
+        if len(costs) and "suppressed" in costs:
+            rows.append(costs[costs["municipality"] == ALL_ROW].assign(school_year=year or ALL_ROW))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
 def support_by_semester(

@@ -56,7 +56,12 @@ update marts.event_study set n_supported = n_supported + 1, mean_supported = mea
     where period in ('s-1', 's_after');
 update marts.staying set share_stayed_supported = case school_year when 'ALL' then 132 / 150 else 62 / 70 end,
     difference = share_stayed_supported - share_stayed_comparison where school_year in ('2024/2025', 'ALL');
+-- two late consultation rows of a pupil already counted (the costs table's pupils stay, its hours move)
+insert into core.consultations select * replace (source_line + 100000 as source_line) from core.consultations
+where school_year = '2024/2025' and pupil_id = (
+    select min(pupil_id) from core.consultations where school_year = '2024/2025') limit 2;
 """
+LATE_YEAR = "2024/2025"
 
 TABLES = {  # table -> (keys, counts, a measure computed from those pupils)
     "absences": (["school_year"], ["n_pupils", "n_comparison"], "mean_treated"),
@@ -98,6 +103,10 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         q.use_published(None, record)
         con = connect(warehouse, read_only=True)
         out[run_id] = tables(con)
+        for year in (None, LATE_YEAR):
+            out.setdefault("costs", {})[(run_id, year)] = (
+                q.costs_by_municipality(con, K, year).set_index("municipality").loc["ALL"]
+            )
         q.use_published(None)
         out[f"{run_id} truth"] = tables(con)  # nothing recorded: what a report without the rule shows
         con.close()
@@ -129,6 +138,10 @@ def test_the_june_report_minus_the_may_report_gives_no_pupil_s_figures(months: d
                 moved_rows += 1
                 assert math.isnan(after.loc[key, measure]), (name, key, measure)
     assert moved_rows >= 8  # absences ×2, subgroups ×4, dose, event ×2: there was something to protect
+    settings = months["settings"]
+    assert isinstance(settings, Settings)
+    kept = pd.read_csv(settings.report_history_dir / RUNS[1] / "effect_absences.csv", dtype=str)
+    assert kept.set_index("school_year")["n_pupils"].isna()["2025/2026"]  # the record keeps what June withheld
 
 
 def test_a_supported_pupil_leaving_between_runs_is_not_published(months: dict[str, object]) -> None:
@@ -200,3 +213,17 @@ def test_the_subgroup_table_starts_from_the_csv_s_blanks(con: duckdb.DuckDBPyCon
     assert math.isnan(gender.loc["M", "n_comparison"])
     hidden = gender.drop(index="ALL")["n_pupils"].isna()
     assert hidden.sum() >= 2 or math.isnan(gender.loc["ALL", "n_pupils"])
+
+
+def test_the_costs_total_s_hours_do_not_move_alone(months: dict[str, object]) -> None:
+    """Probe P7: the costs table's project row went 2 777.2 → 2 800.0 support hours (EUR per hour with
+    them) at an unchanged 286 pupils: one known pupil's late consultation rows. Hours that moved while
+    the pupils did not are withheld with EUR per hour, in the all-years row and the year's row."""
+    costs = months["costs"]
+    assert isinstance(costs, dict)
+    for filter_year in (None, LATE_YEAR):
+        old, new = costs[(RUNS[0], filter_year)], costs[(RUNS[1], filter_year)]
+        assert not math.isnan(old["hours"])  # shown in May
+        assert new["pupils"] == old["pupils"]  # the pupils did not move: still shown
+        assert math.isnan(new["hours"]) and math.isnan(new["eur_per_hour"]), (filter_year, new)
+    assert not math.isnan(costs[(RUNS[0], None)]["eur_per_hour"])
