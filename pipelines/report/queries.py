@@ -1000,9 +1000,13 @@ def protected_means(
 
 
 def _evaluate_withheld(frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
-    """Per count: the rows evaluate withheld (its `suppressed` flag), which start withheld."""
-    flag = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame else None
-    return {c: flag if flag is not None else np.zeros(len(frame), dtype=bool) for c in counts}
+    """Per count: the rows evaluate withheld (its `suppressed` flag), which start withheld, so that they
+    are withheld members of their equations (a blank small year is not the total minus the others) at
+    record time as when the notebooks start from the record's blanks. A count of 0 hides nothing."""
+    if "suppressed" not in frame:
+        return {c: np.zeros(len(frame), dtype=bool) for c in counts}
+    flag = frame["suppressed"].fillna(False).astype(bool).to_numpy()
+    return {c: flag & (pd.to_numeric(frame[c], errors="coerce").fillna(1).to_numpy() != 0) for c in counts}
 
 
 def _cached_means(con: Con, k: int, name: str, build: Callable[[pd.DataFrame, int], pd.DataFrame]) -> pd.DataFrame:
@@ -1019,24 +1023,30 @@ def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFra
     out = _cached_means(con, k, "dose", _protect_dose)
     if out.empty:
         return out
-    return out[out["dimension"] == dimension].sort_values("level_order").reset_index(drop=True)
+    out = out[(out["dimension"] == dimension) & (out["level"] != ALL_ROW)]
+    return out.sort_values("level_order").reset_index(drop=True)
 
 
 def _protect_dose(raw: pd.DataFrame, k: int) -> pd.DataFrame:
     """Every dimension's levels, each with a margin (the sum of its levels, never shown): the levels split
     the headline's matched pupils, which the report publishes, so a withheld level is withheld with a
-    complementary level, or it would be the headline minus the others."""
+    complementary level, or it would be the headline minus the others. The margin is kept in the record
+    (blank where withheld) with the levels: where a level moved since last month and the others did not,
+    its complement is the margin (the headline, which moved with it and is withheld with it in
+    effectiveness.csv), and the notebooks must start from the same choice."""
     counts = list(MEANS_RECORD["dose"].columns)
     out = raw[raw["level"] != ALL_ROW].reset_index(drop=True)
     measures = [c for c in EFFECT_MEASURES if c in out]
-    if "suppressed" in out:
-        out = _blank_suppressed(out, [*counts, *measures])
     for col in counts:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    # a level evaluate withheld (e.g. 3 remote pupils) is the headline minus the others too
+    start = _evaluate_withheld(out, counts)
+    if "suppressed" in out:
+        out = _blank_suppressed(out, measures)
     margins = out.groupby("dimension", sort=False)[counts].sum(min_count=1).reset_index().assign(level=ALL_ROW)
     table = pd.concat([out, margins], ignore_index=True)
-    shown = protected_means(table, MEANS_RECORD["dose"], ["dimension", "level"], measures, k)
-    return shown[shown["level"] != ALL_ROW].reset_index(drop=True)
+    start = {c: np.concatenate([m, np.zeros(len(margins), dtype=bool)]) for c, m in start.items()}
+    return protected_means(table, MEANS_RECORD["dose"], ["dimension", "level"], measures, k, start)
 
 
 def event_study(con: Con, k: int) -> pd.DataFrame:
@@ -1174,7 +1184,10 @@ def _protect_absences(raw: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def effect_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
-    """The five effect tables as the effectiveness report shows them, for the record (report_cells)."""
+    """The five effect tables as the effectiveness report shows them, for the record (report_cells), with
+    the cells their protection ran over and the notebooks do not show (the dose margins; the subgroups of
+    each project, as effectiveness_subgroups.csv publishes them), so that the notebooks, starting from the
+    record's blanks, withhold what it withheld."""
     tables = {
         "absences": _cached_means(con, k, "absences", _protect_absences),
         "staying": _cached_means(con, k, "staying", _protect_staying),
@@ -1187,8 +1200,6 @@ def effect_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
         table = MEANS_RECORD[name]
         if frame.empty or not set(table.keys) | set(table.columns) <= set(frame.columns):
             continue
-        if name == "subgroups":  # the report shows the all-projects rows
-            frame = frame[frame["project_code"] == ALL_ROW]
         out[table] = frame.reset_index(drop=True)
     return out
 

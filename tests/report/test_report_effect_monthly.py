@@ -227,3 +227,40 @@ def test_the_costs_total_s_hours_do_not_move_alone(months: dict[str, object]) ->
         assert new["pupils"] == old["pupils"]  # the pupils did not move: still shown
         assert math.isnan(new["hours"]) and math.isnan(new["eur_per_hour"]), (filter_year, new)
     assert not math.isnan(costs[(RUNS[0], None)]["eur_per_hour"])
+
+
+def test_a_level_evaluate_withheld_is_not_the_headline_minus_the_others() -> None:
+    """A main mode splits the headline's pupils: 3 remote pupils withheld by evaluate were 105 − 102 while
+    the in-person level was shown. The withheld level gets a complementary level."""
+    q.use_published(None)
+    con = _synthetic(
+        "create table marts.dose_response as select * from (values "
+        "('main_mode', 'in_person', 0, 102, 149, 0.6, 0.1, 1.1, false), "
+        "('main_mode', 'remote', 1, 3, 9, null, null, null, true), "
+        "('main_role', 'teacher', 0, 105, 150, 0.6, 0.1, 1.1, false), "
+        "('main_role', 'teaching_assistant', 1, 0, 0, null, null, null, true)"
+        ") t(dimension, level, level_order, n_pupils, n_comparison, effect, ci_low, ci_high, suppressed)"
+    )
+    modes = q.dose_response(con, K, "main_mode")
+    assert modes["n_pupils"].isna().all() and modes["effect"].isna().all()
+    roles = q.dose_response(con, K, "main_role").set_index("level")
+    assert roles.loc["teacher", "n_pupils"] == 105  # no pupil in the other level: nothing to hide
+
+
+def test_every_report_shows_what_the_record_kept(months: dict[str, object]) -> None:
+    """The notebooks start from the record's blanks and withhold exactly what it kept withheld, so next
+    month's rule compares with what was shown."""
+    settings, june = months["settings"], months[RUNS[1]]
+    assert isinstance(settings, Settings) and isinstance(june, dict)
+    files = {"absences": "effect_absences.csv", "dose": "effect_dose.csv", "staying": "effect_staying.csv"}
+    files |= {"subgroups": "effect_subgroups.csv", "event": "effect_event_study.csv"}
+    for name, file in files.items():
+        keys, counts, _ = TABLES[name]
+        kept = pd.read_csv(settings.report_history_dir / RUNS[1] / file, dtype={k: str for k in keys})
+        if name == "dose":  # the table of one dimension; the record keeps its margin (not shown) too
+            kept = kept[(kept["dimension"] == "hours_band") & (kept["level"] != "ALL")].drop(columns="dimension")
+        shown = june[name].set_index(keys)
+        kept = kept.set_index(keys)
+        assert sorted(kept.index) == sorted(shown.index), name
+        for count in counts:
+            assert (kept[count].isna() == shown.loc[kept.index, count].isna()).all(), (name, count)
