@@ -282,7 +282,7 @@ else:
         },
         {"mean_supported": R.fmt_num(2), "mean_comparison": R.fmt_num(2), "difference": R.fmt_signed(2), "ci": str},
     )
-    R.note("ef_event_note_sem", k=R.k)
+    R.note("ef_event_note_sem", k=R.k, k1=R.k - 1)
     R.event_notes(event)
 
 # %%

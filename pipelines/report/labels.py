@@ -505,13 +505,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "ja atbalsts sākās septembrī–decembrī; septembris–decembris, ja janvārī–augustā), tāpēc tur grupas "
         "sakrīt pēc konstrukcijas. s−2 un sākuma semestris pirms atbalsta atlasē nav izmantoti: starpība tur "
         "liecina, ka salīdzinājums nav godīgs. Josla — 95 % intervāls (kā galvenajam novērtējumam). Soļi, kuros "
-        "ir mazāk nekā {k} skolēnu, nav attēloti.",
+        "ir mazāk nekā {k} skolēnu vai kuru skolēnu skaits kopš iepriekšējā pārskata mainījies par 1–{k1}, nav "
+        "attēloti.",
         "Pupils are aligned by semester: s is the semester in which support began, s−1 the one before. The "
         "comparison group was matched on the mean marks of s−1 (the whole previous semester: January–August for "
         "a start in September–December; September–December for a start in January–August), so the groups agree "
         "there by construction. s−2 and the start term before support were not used for matching: a gap there "
         "means the comparison is not fair. Bars: 95% interval (as for the headline). Steps with fewer than {k} "
-        "pupils are not shown.",
+        "pupils, or whose pupils changed by 1–{k1} since the previous report, are not shown.",
     ),
     # municipality
     "mu_intro": (

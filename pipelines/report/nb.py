@@ -315,7 +315,7 @@ class Report:
 
         def excludes_zero(period: str) -> bool | None:
             row = rows.get(period)
-            if row is None or fmt.is_missing(row.get("ci_low")) or fmt.is_missing(row.get("ci_high")):
+            if row is None or any(fmt.is_missing(row.get(c)) for c in ("difference", "ci_low", "ci_high")):
                 return None
             return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
 
