@@ -811,10 +811,16 @@ DIAGNOSTIC_MEASURES = [
     "effect", "ci_low", "ci_high", "naive_change", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
     "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
+    # outcomes missing not at random (evaluate/attrition.py) and the school count behind the interval
+    "outcome_share_supported", "outcome_share_comparison", "nv_share_supported", "nv_share_comparison", "n_clusters",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
+# the supported's recorded-marks shares (evaluate/attrition.py): withheld with the flow's baseline → outcome step
+ATTRITION_SHARES = ["outcome_share_supported", "nv_share_supported"]
 FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
-DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
+DIAGNOSTIC_FLAGS = [
+    "design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away", "interval_method", "note",
+]  # fmt: skip
 
 
 def _flow_withheld(
@@ -907,7 +913,7 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
     row = {c: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for c, v in rows.iloc[0].items()}
     flow = protected_flow(con, k)
     if "pupils_withheld" not in flow:  # no pupil count to protect the flow by: show none of it
-        return row | dict.fromkeys([c for c in FLOW_STEPS if c in row])
+        return row | dict.fromkeys([c for c in [*FLOW_STEPS, *ATTRITION_SHARES] if c in row])
     key = (flow["municipality"] == (municipality or ALL_ROW)) & (flow["school_year"] == (school_year or ALL_ROW))
     here = flow[key]
     if here.empty or bool(here["pupils_withheld"].iloc[0]):
@@ -916,6 +922,9 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
         if step in here:
             value = here[step].iloc[0]
             row[step] = None if pd.isna(value) else int(value)
+    if row.get("n_with_baseline") is None or row.get("n_supported_total") is None:
+        # the supported's shares tell the drop from baseline to outcome the flow withholds
+        row |= dict.fromkeys([c for c in ATTRITION_SHARES if c in row])
     return row
 
 
