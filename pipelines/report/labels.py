@@ -313,11 +313,14 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ef_summary_negative": (
         "Atbalstīto skolēnu vērtējumi mainījās par {effect} ballēm sliktāk nekā līdzīgiem skolēniem bez "
-        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Tas var nozīmēt, ka atbalstu saņēma "
-        "skolēni ar pieaugošām grūtībām, ko dati neapraksta.",
+        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Intervāls neietver nulli, tāpēc "
+        "ietekme, visticamāk, ir negatīva. Dizaina pārbaudes nebrīdina par negodīgu salīdzinājumu, tāpēc to "
+        "nevar izskaidrot ar to, kuri skolēni tika izvēlēti (ciktāl dati to rāda): pārskatiet, kā atbalsts tika "
+        "sniegts.",
         "Supported pupils' grades changed by {effect} points less than those of similar pupils without support "
-        "(95% confidence interval {low} to {high}). This may mean that support went to pupils whose "
-        "difficulties were growing in ways the data do not record.",
+        "(95% confidence interval {low} to {high}). The interval does not include zero, so the effect is "
+        "most likely negative. The design checks raise no warning of an unfair comparison, so this cannot be "
+        "put down to who was chosen for support (as far as the data show): review how the support was given.",
     ),
     "ef_summary_unclear": (
         "Atšķirība starp atbalstītajiem un līdzīgiem skolēniem bez atbalsta ir {effect} balles (95 % "

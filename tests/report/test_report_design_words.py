@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipelines.report import nb
+from pipelines.report.labels import LABELS
 from pipelines.report.nb import Report
 
 
@@ -163,3 +164,16 @@ def test_the_supported_shares_are_withheld_where_the_flow_withholds_the_drop_to_
     assert cesu["n_supported_total"] is None
     assert cesu["outcome_share_supported"] is None and cesu["nv_share_supported"] is None
     assert cesu["outcome_share_comparison"] == 0.9
+
+
+def test_a_negative_effect_is_stated_as_plainly_as_a_positive_one() -> None:
+    """Probe D11: with clean design checks, a harmful result was explained away as selection ("support went
+    to pupils whose difficulties were growing"), with no diagnostic behind it, while a positive one was
+    simply stated. Both now carry their direction the same way; the negative one names no selection story."""
+    for lang in (0, 1):
+        positive, negative = LABELS["ef_summary_positive"][lang], LABELS["ef_summary_negative"][lang]
+        assert positive.split("{high}).")[1].replace("pozitīva", "negatīva").replace("positive", "negative") in (
+            negative
+        )
+    assert "growing" not in LABELS["ef_summary_negative"][1]
+    assert "pieaugošām grūtībām" not in LABELS["ef_summary_negative"][0]
