@@ -139,7 +139,8 @@ def attrition_checks(
     comparison = (
         rows.filter(~pl.col("treated"))
         .join(index, on="school_id")
-        .group_by("stratum", "_school")
+        .sort("stratum", "_school")  # sums in one row order every run: a re-run gives the same bits
+        .group_by("stratum", "_school", maintain_order=True)
         .agg(
             pl.len().cast(pl.Float64).alias("c_rows"),
             pl.col("has_outcome").sum().alias("c_outcome"),
@@ -151,22 +152,33 @@ def attrition_checks(
     out = []
     for subset in sets:
         keys = list(subset)
-        t_sums = treated.group_by(*keys, "_school").agg(
-            pl.len().cast(pl.Float64).alias("t_rows"),
-            pl.col("has_outcome").sum().alias("t_outcome"),
-            pl.col("window_marks").sum().alias("t_marks"),
-            pl.col("nv_marks").sum().alias("t_nv"),
+        t_sums = (
+            treated.sort(*keys, "_school")
+            .group_by(*keys, "_school", maintain_order=True)
+            .agg(
+                pl.len().cast(pl.Float64).alias("t_rows"),
+                pl.col("has_outcome").sum().alias("t_outcome"),
+                pl.col("window_marks").sum().alias("t_marks"),
+                pl.col("nv_marks").sum().alias("t_nv"),
+            )
         )
         # a stratum's comparisons count as many times as the cell has supported rows in it
-        t_strata = treated.group_by(*keys, "stratum").agg(pl.len().cast(pl.Float64).alias("_n_supported"))
+        t_strata = (
+            treated.sort(*keys, "stratum")
+            .group_by(*keys, "stratum", maintain_order=True)
+            .agg(pl.len().cast(pl.Float64).alias("_n_supported"))
+        )
         c_sums = (
             t_strata.join(comparison, on="stratum")
             .with_columns((pl.col("_n_supported") / pl.col("_stratum_rows")).alias("_w"))
-            .group_by(*keys, "_school")
+            .sort(*keys, "_school", "stratum")
+            .group_by(*keys, "_school", maintain_order=True)
             .agg((pl.col(c) * pl.col("_w")).sum() for c in ("c_rows", "c_outcome", "c_marks", "c_nv"))
         )
-        per_school = t_sums.join(c_sums, on=[*keys, "_school"], how="full", coalesce=True).with_columns(
-            pl.col(SUMS).fill_null(0.0)
+        per_school = (
+            t_sums.join(c_sums, on=[*keys, "_school"], how="full", coalesce=True)
+            .with_columns(pl.col(SUMS).fill_null(0.0))
+            .sort(*keys, "_school")
         )
         parts = per_school.partition_by(keys, as_dict=True) if keys else {(): per_school}
         for values, part in parts.items():
