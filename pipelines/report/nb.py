@@ -220,25 +220,49 @@ class Report:
         if not diag or diag.get("design_warning") is not True:
             return
         reasons = str(diag.get("design_warning_reason") or "").split(",")
-        which = "b" if reasons[0] == "placebo_b" else "a"
-        prefix = "placebo_b_" if which == "b" else "placebo_"
-        direction = {"down": "ef_warning_down", "up": "ef_warning_up"}.get(str(diag.get("bias_direction")))
-        text = self.t(
-            "ef_warning_box",
-            what=self.t(f"ef_warning_what_{which}"),
-            placebo=self.signed(diag.get(f"{prefix}effect")),
-            low=self.signed(diag.get(f"{prefix}ci_low")),
-            high=self.signed(diag.get(f"{prefix}ci_high")),
-            direction=self.t(direction or "ef_warning_none"),
-        )
+        texts = []
+        if "placebo_a" in reasons or "placebo_b" in reasons:
+            which = "b" if "placebo_a" not in reasons else "a"
+            prefix = "placebo_b_" if which == "b" else "placebo_"
+            direction = {"down": "ef_warning_down", "up": "ef_warning_up"}.get(str(diag.get("bias_direction")))
+            texts.append(
+                self.t(
+                    "ef_warning_box",
+                    what=self.t(f"ef_warning_what_{which}"),
+                    placebo=self.signed(diag.get(f"{prefix}effect")),
+                    low=self.signed(diag.get(f"{prefix}ci_low")),
+                    high=self.signed(diag.get(f"{prefix}ci_high")),
+                    direction=self.t(direction or "ef_warning_none"),
+                )
+            )
+        texts += self.other_warnings(diag, reasons)
         title = self.t("ef_warning_title") + (f" — {name}" if name else "")
+        body = "".join(f'<p style="margin:0.4em 0 0 0">{escape(text)}</p>' for text in texts)
         display(
             HTML(
                 '<div role="alert" style="border:2px solid #D55E00;background:#fff4ec;padding:0.8em 1em;'
                 f'margin:1em 0;max-width:46em"><p style="margin:0 0 0.4em 0;font-weight:700;color:#a33f00">'
-                f'⚠ {escape(title)}</p><p style="margin:0">{escape(text)}</p></div>'
+                f"⚠ {escape(title)}</p>{body}</div>"
             )
         )
+
+    def other_warnings(self, diag: Mapping[str, object], reasons: list[str]) -> list[str]:
+        """The warning box's sentences for placebo C (negative control) and the spill-over check."""
+        texts = []
+        checks = (("placebo_c", "ef_warning_c", "placebo_c_"), ("spillover", "ef_warning_spill", "spillover_"))
+        for reason, key, prefix in checks:
+            if reason in reasons:
+                share = diag.get("own_school_weight_share")
+                texts.append(
+                    self.t(
+                        key,
+                        placebo=self.signed(diag.get(f"{prefix}effect")),
+                        low=self.signed(diag.get(f"{prefix}ci_low")),
+                        high=self.signed(diag.get(f"{prefix}ci_high")),
+                        share="–" if share is None else self.num(100 * float(share), 0),
+                    )
+                )
+        return texts
 
     def flow_section(self, diag: Mapping[str, object]) -> None:
         """Supported pupils → with a baseline → with an outcome → matched, as a table and a chart."""
@@ -321,6 +345,8 @@ class Report:
         for name, prefix, label in (
             ("placebo_a", "placebo_", "ef_placebo_a"),
             ("placebo_b", "placebo_b_", "ef_placebo_b"),
+            ("placebo_c", "placebo_c_", "ef_placebo_c"),
+            ("spillover", "spillover_", "ef_placebo_spill"),
         ):
             effect, low, high = (diag.get(f"{prefix}{part}") for part in ("effect", "ci_low", "ci_high"))
             if effect is None or low is None or high is None:
@@ -339,6 +365,10 @@ class Report:
             {"effect": self.fmt_signed(2), "ci": str},
         )
         self.note("ef_placebo_note")
+        self.note("ef_placebo_c_note")
+        share = diag.get("own_school_weight_share")
+        if share is not None:
+            self.note("ef_spill_share", share=self.num(100 * float(share), 0))
 
     def sensitivity_sentence(self, diag: Mapping[str, object], name: str) -> None:
         """One sentence: the robustness value and whether a factor like the overall baseline explains it away."""

@@ -746,6 +746,8 @@ DIAGNOSTIC_MEASURES = [
     "effect", "ci_low", "ci_high", "naive_change", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
     "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
+    "placebo_c_effect", "placebo_c_ci_low", "placebo_c_ci_high", "spillover_effect", "spillover_ci_low",
+    "spillover_ci_high", "own_school_weight_share",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
 FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
