@@ -433,10 +433,17 @@ def spillover_contrast(
 def with_spillover_warning(cells: pl.DataFrame) -> pl.DataFrame:
     """Add the spill-over contrast to the design warning with the placebos' rule (warning_reasons):
     own-school comparisons that gained point to an understated effect ('down'), that lost to 'up'."""
-    s, low, high, effect = (pl.col(c) for c in ("spillover_effect", "spillover_ci_low", "spillover_ci_high", "effect"))
+    s, low, high, effect = (
+        pl.col(c).cast(pl.Float64) for c in ("spillover_effect", "spillover_ci_low", "spillover_ci_high", "effect")
+    )
     material = (s.abs() >= MIN_PLACEBO) | (s.abs() >= HALF_EFFECT * effect.abs())
     warns = ((low > 0) | (high < 0)) & material & effect.is_not_null()
     warns = warns.fill_null(False)
+    cells = cells.with_columns(
+        pl.col("design_warning").cast(pl.Boolean),
+        pl.col("design_warning_reason").cast(pl.String),
+        pl.col("bias_direction").cast(pl.String),
+    )
     reason = pl.col("design_warning_reason").fill_null("")
     return cells.with_columns(
         pl.when(warns).then(True).otherwise(pl.col("design_warning")).alias("design_warning"),
