@@ -395,7 +395,31 @@ SPILLOVER_SCHEMA: dict[str, pl.DataType] = {
     "spillover_ci_high": pl.Float64(),
     "spillover_interval_method": pl.String(),
     "spillover_n_rows": pl.Int64(),
+    # the companion: the whole pool's ANCOVA with comparisons from other schools only (CR1, t(G−1))
+    "effect_other_schools": pl.Float64(),
+    "ci_low_other_schools": pl.Float64(),
+    "ci_high_other_schools": pl.Float64(),
 }
+
+
+def other_schools_effect(arrays: CellArrays, rows: np.ndarray, min_supported: int) -> dict[str, float | None]:
+    """all_supported_effect with only the comparisons whose school supports nobody in their stratum:
+    what the effect would be if spill-over reached the own-school comparisons (a sensitivity row)."""
+    empty = {"effect_other_schools": None, "ci_low_other_schools": None, "ci_high_other_schools": None}
+    own = arrays.values.get(OWN_SCHOOL)
+    if own is None:
+        return empty
+    keep = rows[arrays.treated[rows] | (own[rows] == 0)]
+    treated = arrays.treated[keep]
+    if arrays.n_treated_pupils(keep) < min_supported or (~treated).sum() < min_supported:
+        return empty
+    effect, cr1_se, n_clusters = ancova(arrays.cell(keep))
+    interval = interval_for(effect, cr1_se, n_clusters, None, 0)
+    return {
+        "effect_other_schools": effect,
+        "ci_low_other_schools": interval.ci_low,
+        "ci_high_other_schools": interval.ci_high,
+    }
 
 
 def spillover_contrast(
@@ -411,7 +435,7 @@ def spillover_contrast(
     own = arrays.values.get(OWN_SCHOOL, np.full(len(arrays.outcome), np.nan))[rows]
     sub = spillover_data(arrays.cell(rows), own, min_supported)
     if sub is None:
-        return dict.fromkeys(SPILLOVER_SCHEMA) | {"spillover_interval_method": NO_INTERVAL}
+        return {"spillover_interval_method": NO_INTERVAL}
     effect, cr1_se, n_clusters = ancova(sub)
     draws = None
     if left_out is not None:
@@ -504,6 +528,7 @@ def all_supported_estimates(
             {c: label.get(c, ALL) for c in columns}
             | all_supported_effect(arrays, cell, min_supported)
             | spillover_contrast(arrays, cell, min_supported, codes, interval_method)
+            | other_schools_effect(arrays, cell, min_supported)
         )
     schema = {c: pl.String() for c in columns} | {
         "effect_all_supported": pl.Float64(),

@@ -652,6 +652,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "(motivation, family, the whole school) or to support spilling into other subjects. Pupils with no "
         "marks in an unsupported subject in those weeks drop out of this check only.",
     ),
+    "ef_est_other_schools": (
+        "Jutīgums: kā iepriekš, bet salīdzinājums tikai no skolām bez atbalstītajiem šajā priekšmetā un klašu grupā",
+        "Sensitivity: as above, comparisons only from schools with no supported pupils in that subject and grade band",
+    ),
     "ef_spill_share": (
         "{share} % salīdzinājuma grupas svara nāk no skolām, kurās tajā pašā priekšmetā un klašu grupā kāds "
         "saņēma atbalstu. Ja atbalsts sasniedz arī klasesbiedrus (3. pieņēmums: nav pārneses), pacelsies arī "

@@ -313,6 +313,11 @@ class Report:
             ),
             ("ef_est_naive", diag.get("naive_change"), None, None, diag.get("n_supported_total")),
         ]
+        if diag.get("effect_other_schools") is not None:  # the spill-over check's companion
+            other = diag.get("effect_other_schools"), diag.get("ci_low_other_schools")
+            rows.insert(
+                2, ("ef_est_other_schools", *other, diag.get("ci_high_other_schools"), diag.get("n_supported_total"))
+            )
         frame = pd.DataFrame(
             {
                 "what": [self.t(key) for key, *_ in rows],

@@ -747,7 +747,8 @@ DIAGNOSTIC_MEASURES = [
     "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
     "placebo_c_effect", "placebo_c_ci_low", "placebo_c_ci_high", "spillover_effect", "spillover_ci_low",
-    "spillover_ci_high", "own_school_weight_share",
+    "spillover_ci_high", "own_school_weight_share", "effect_other_schools", "ci_low_other_schools",
+    "ci_high_other_schools",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
 FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))

@@ -288,6 +288,10 @@ def test_comparisons_in_the_supported_pupils_schools_that_also_gained_raise_the_
     sound = spill_row(seed, spill=0.0)
     assert sound["spillover_ci_low"] <= 0 <= sound["spillover_ci_high"]
     assert sound["design_warning"] is False
+    # spill-over pulls the whole pool's estimate down; the companion with other-school comparisons
+    # only does not move (the same draws without the spill-over)
+    assert spilled["effect_all_supported"] < sound["effect_all_supported"] - 0.1
+    assert spilled["effect_other_schools"] == pytest.approx(sound["effect_other_schools"])
 
 
 def test_no_spillover_contrast_where_every_school_supports_someone():
