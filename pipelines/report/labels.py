@@ -656,6 +656,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Jutīgums: kā iepriekš, bet salīdzinājums tikai no skolām bez atbalstītajiem šajā priekšmetā un klašu grupā",
         "Sensitivity: as above, comparisons only from schools with no supported pupils in that subject and grade band",
     ),
+    "ef_warning_spill_other": (
+        "Ar salīdzinājumu tikai no citām skolām (bez atlases, regresija) efekts ir {effect} balles (95 % TI "
+        "{low} līdz {high}).",
+        "With comparisons from other schools only (regression, no matching) the effect is {effect} points "
+        "(95% CI {low} to {high}).",
+    ),
     "ef_spill_share": (
         "{share} % salīdzinājuma grupas svara nāk no skolām, kurās tajā pašā priekšmetā un klašu grupā kāds "
         "saņēma atbalstu. Ja atbalsts sasniedz arī klasesbiedrus (3. pieņēmums: nav pārneses), pacelsies arī "

@@ -262,6 +262,15 @@ class Report:
                         share="–" if share is None else self.num(100 * float(share), 0),
                     )
                 )
+        if "spillover" in reasons and diag.get("effect_other_schools") is not None:
+            texts.append(
+                self.t(
+                    "ef_warning_spill_other",
+                    effect=self.signed(diag.get("effect_other_schools")),
+                    low=self.signed(diag.get("ci_low_other_schools")),
+                    high=self.signed(diag.get("ci_high_other_schools")),
+                )
+            )
         return texts
 
     def flow_section(self, diag: Mapping[str, object]) -> None:

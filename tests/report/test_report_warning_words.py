@@ -33,4 +33,8 @@ def test_spillover_says_the_comparison_group_was_lifted_and_the_effect_understat
     texts = reports["en"].other_warnings(DIAG, ["placebo_a", "spillover"])
     assert len(texts) == 1
     assert "assumption 3" in texts[0] and "understated" in texts[0] and "88%" in texts[0]
+    with_companion = DIAG | {"effect_other_schools": 0.56, "ci_low_other_schools": 0.39, "ci_high_other_schools": 0.73}
+    assert "other schools only (regression, no matching) the effect is +0.56" in " ".join(
+        reports["en"].other_warnings(with_companion, ["spillover"])
+    )
     assert reports["en"].other_warnings(DIAG, ["placebo_a"]) == []
