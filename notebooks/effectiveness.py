@@ -78,10 +78,13 @@ else:
         R.h2("ef_summary")
         values = {"effect": R.signed(row["effect"]), "low": R.signed(row["ci_low"]), "high": R.signed(row["ci_high"])}
         key = "ef_summary_unclear"
-        if row["ci_low"] > 0 or row["ci_high"] < 0:  # the sentence carries the direction, the number its size
+        if diag.get("design_warning") is True:  # no direction read off a comparison the checks doubt
+            key = "ef_summary_warning"
+        elif row["ci_low"] > 0 or row["ci_high"] < 0:  # the sentence carries the direction, the number its size
             key = "ef_summary_positive" if row["ci_low"] > 0 else "ef_summary_negative"
             values["effect"] = R.num(abs(row["effect"]), 2)
         R.text(key, **values)
+        R.interval_caveats(diag)
         R.text("ef_summary_naive", naive=R.signed(row["naive_change"]))
         R.text("ef_summary_count", n=R.count(row["n_pupils"]), m=R.count(row["n_comparison"]))
         R.sensitivity_sentence(diag, R.municipality or R.t("project_wide"))
@@ -91,6 +94,7 @@ else:
 # %%
 R.estimates_table(diag)
 R.flow_section(diag)
+R.attrition_note(diag)
 R.placebo_section(diag)
 
 # %%
@@ -109,6 +113,8 @@ if not by_project.empty and by_project["effect"].notna().any():
         {**EFFECT_FORMATS, **R.decision_formats()},
         count_cols=("n_pupils", "n_comparison"),
     )
+    headline_method = overall["interval_method"].iloc[0] if "interval_method" in overall and len(overall) else None
+    R.cr1_rows_note(by_project, "project_code", headline_method)
 
 
 def breakdown_section(frame, label_col, title_key, label_name):
@@ -276,7 +282,8 @@ else:
         },
         {"mean_supported": R.fmt_num(2), "mean_comparison": R.fmt_num(2), "difference": R.fmt_signed(2), "ci": str},
     )
-    R.note("ef_event_note_sem", k=R.k)
+    R.note("ef_event_note_sem", k=R.k, k1=R.k - 1)
+    R.event_notes(event)
 
 # %%
 R.h2("ef_subgroups")

@@ -179,13 +179,18 @@ def warning_reasons(effect: float | None, placebos: Mapping[str, Placebo]) -> li
 
 
 def bias_direction(placebos: Mapping[str, Placebo], reasons: Sequence[str]) -> str | None:
-    """'down' when the supported were already behind before support (the effect is then probably
-    understated, if that gap persisted), 'up' when ahead; from the first placebo that warned."""
-    for name in PLACEBOS:
-        if name in reasons:
-            effect = placebos[name].effect
-            return None if effect is None else ("down" if effect < 0 else "up")
-    return None
+    """From placebo A only: 'down' when the supported were already behind in the start term before
+    support (the effect is then probably understated, if that gap persisted), 'up' when ahead.
+    None (unknown) when A did not warn, or when B warns with the opposite sign: a fall into s−1 (B < 0)
+    may be passing (marks rebound anyway: overstated) or continuing (understated), so B alone cannot
+    tell the direction (docs/method.md, "Design diagnostics")."""
+    a = placebos.get("placebo_a")
+    if "placebo_a" not in reasons or a is None or a.effect is None:
+        return None
+    b = placebos.get("placebo_b")
+    if "placebo_b" in reasons and b is not None and b.effect is not None and (b.effect < 0) != (a.effect < 0):
+        return None
+    return "down" if a.effect < 0 else "up"
 
 
 DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
@@ -245,7 +250,7 @@ def diagnose_cell(
         )
         for name, column in PLACEBOS.items()
     }
-    reasons = warning_reasons(est.effect, placebos)
+    reasons = warning_reasons(est.effect, placebos) + pretrend_reasons(frame, data, draws, replicates, interval_method)
     a, b, c = placebos["placebo_a"], placebos["placebo_b"], placebos["placebo_c"]
     sens = sensitivity(data)
     return out | {
@@ -638,6 +643,42 @@ def event_study(
             row |= {"ci_low": interval.ci_low, "ci_high": interval.ci_high, "interval_method": interval.method}
         rows.append(row)
     return pl.DataFrame(rows, schema=EVENT_SCHEMA)
+
+
+# The pre-period steps of the event study that raise the design warning (docs/method.md): support cannot
+# have caused a gap there, and s−2 sees a trend that began before the matched semester (probe D1).
+PRETREND_STEPS = ("s-2", "s_before")
+
+
+def pretrend_reasons(
+    frame: pl.DataFrame,
+    data: CellData,
+    draws: Mapping[str, np.ndarray] | None,
+    replicates: int,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> list[str]:
+    """`pretrend_<step>` for each PRETREND_STEPS gap whose interval (the event study's: replicate draws
+    only) excludes zero and that is at least MIN_PLACEBO points."""
+    if draws is None:
+        return []
+    columns = {label: column for _, label, column in EVENT_STEPS}
+    values = column_values(frame, [columns[label] for label in PRETREND_STEPS])
+    reasons = []
+    for label in PRETREND_STEPS:
+        column = values[columns[label]]
+        gap = weighted_gap(column, data.treated, data.weight)
+        gap_draws = draws.get(f"gap_{label}")
+        if gap is None or gap_draws is None or abs(gap) < MIN_PLACEBO:
+            continue
+        schools = len(np.unique(data.school[np.isfinite(column)]))
+        interval = interval_for(gap, None, schools, gap_draws, replicates, method=interval_method)
+        if (
+            interval.ci_low is not None
+            and interval.ci_high is not None
+            and (interval.ci_low > 0 or interval.ci_high < 0)
+        ):
+            reasons.append(f"pretrend_{label}")
+    return reasons
 
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {

@@ -28,7 +28,8 @@ Marts written here (grain):
 - marts.event_study: step of the semester-aligned event study (s−2, s−1, start term before and from
   the window start, s+1): both groups' means and the gap with its 95 % interval (grand total).
 The design diagnostics (placebos, design warning, robustness value, all-supported estimate, sample
-flow) are in diagnostics.py; they are columns of marts.effectiveness_detail. The figures for decisions
+flow) are in diagnostics.py, the checks on outcomes missing not at random in attrition.py; they are
+columns of marts.effectiveness_detail. The figures for decisions
 (MDES, probabilities under a sceptical prior, the pooled estimate) are in decide.py.
 """
 
@@ -46,6 +47,7 @@ import polars as pl
 from pipelines.config import EvaluateSettings, Settings
 from pipelines.errors import UserError
 from pipelines.evaluate.absences import absence_estimates, absence_sample
+from pipelines.evaluate.attrition import ATTRITION_SCHEMA, attrition_checks, availability_rows, with_attrition
 from pipelines.evaluate.bootstrap import bootstrap_statistics, jackknife_groups, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
@@ -136,6 +138,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "suppressed": pl.Boolean(),
     "note": pl.String(),
     "design": pl.String(),
+    **ATTRITION_SCHEMA,  # outcomes missing not at random (attrition.py): both groups' shares and the gaps
     **SPILLOVER_SCHEMA,  # the spill-over check on the whole pool (diagnostics.spillover_contrast)
 }
 SAMPLE_COLUMNS = (
@@ -371,6 +374,15 @@ def evaluate_frames(
             .join(pool, on=keys, how="left", nulls_equal=True)
             .with_columns(pl.col("n_supported_in_sample").alias("n_supported_total"))
         )
+        checks = attrition_checks(
+            availability_rows(candidates, outcomes, episodes, min_outcome_grades=cfg.min_outcome_grades),
+            keys,
+            sets,
+            interval_method=cfg.interval_method,
+            replicates=cfg.bootstrap_replicates,
+            seed=cfg.seed,
+        )
+        cells = with_attrition(cells, checks, keys)
         cells = decision_columns(cells, CELL_KEYS, ALL, prior_sd=cfg.prior_sd, threshold=cfg.decision_threshold)
     cells = conform(cells, DETAIL_SCHEMA, design=design_text(cfg))
     cells = order_cells(cells)

@@ -430,10 +430,12 @@ EFFECTIVENESS = TableSpec(
         ColumnSpec(
             "design_warning",
             "boolean",
-            "`true`, ja placebo pārbaude (A vai B) liecina, ka salīdzinājuma grupa, visticamāk, nav salīdzināma "
-            "un efekts ir nobīdīts (sk. docs/method.md)",
-            "`true` when a placebo check (A or B) says the comparison group is probably not comparable and the "
-            "effect probably biased (see docs/method.md)",
+            "`true`, ja dizaina pārbaude (placebo A vai B, starpība semestrī pirms atbalsta vai atbalstītajiem "
+            "biežāk trūkstošas atzīmes) liecina, ka salīdzinājums, visticamāk, nav godīgs un efekts ir nobīdīts "
+            "(sk. docs/method.md)",
+            "`true` when a design check (placebo A or B, a gap in a semester before support, or marks missing "
+            "more often for the supported) says the comparison is probably not fair and the effect probably "
+            "biased (see docs/method.md)",
         ),
         ColumnSpec(
             "mdes",

@@ -10,7 +10,9 @@ that pupil's remote hours.
 The record is written like the export's kept files (a CSV per table and a `datapackage.json` naming each
 primary key, read back by pipelines/changes.py `read_package`): every cell as the reports show it, a
 withheld cell blank. It is written before the notebooks run and they start from its blanks, so every
-report of the run withholds the same cells. It holds nothing the reports do not publish.
+report of the run withholds the same cells. It holds nothing the reports do not publish, but for the
+figures a shown figure gives (a staying share's leavers) and the event study's step counts (its means
+are shown: the count is what makes a mean a sum, and what the rule keys on).
 """
 
 from __future__ import annotations

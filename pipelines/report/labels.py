@@ -313,11 +313,14 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ef_summary_negative": (
         "Atbalstīto skolēnu vērtējumi mainījās par {effect} ballēm sliktāk nekā līdzīgiem skolēniem bez "
-        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Tas var nozīmēt, ka atbalstu saņēma "
-        "skolēni ar pieaugošām grūtībām, ko dati neapraksta.",
+        "atbalsta (95 % ticamības intervāls no {low} līdz {high}). Intervāls neietver nulli, tāpēc "
+        "ietekme, visticamāk, ir negatīva. Dizaina pārbaudes nebrīdina par negodīgu salīdzinājumu, tāpēc to "
+        "nevar izskaidrot ar to, kuri skolēni tika izvēlēti (ciktāl dati to rāda): pārskatiet, kā atbalsts tika "
+        "sniegts.",
         "Supported pupils' grades changed by {effect} points less than those of similar pupils without support "
-        "(95% confidence interval {low} to {high}). This may mean that support went to pupils whose "
-        "difficulties were growing in ways the data do not record.",
+        "(95% confidence interval {low} to {high}). The interval does not include zero, so the effect is "
+        "most likely negative. The design checks raise no warning of an unfair comparison, so this cannot be "
+        "put down to who was chosen for support (as far as the data show): review how the support was given.",
     ),
     "ef_summary_unclear": (
         "Atšķirība starp atbalstītajiem un līdzīgiem skolēniem bez atbalsta ir {effect} balles (95 % "
@@ -358,12 +361,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "marks little (a normal distribution around zero with a standard deviation of {sd} points) and then "
         "take these data into account. The primary result is the total effect across projects; the "
         "breakdowns below only explain it.",
-    ),
-    "ef_primary_warning": (
-        "Uzmanību: šīs varbūtības pieņem, ka salīdzinājums ir godīgs; pārbaudes (sk. brīdinājumu augstāk) "
-        "liecina, ka tas, visticamāk, tā nav.",
-        "Caution: these probabilities assume the comparison is fair; the checks (see the warning above) say it "
-        "probably is not.",
     ),
     "ef_projects": ("Galvenais rezultāts pa projektiem", "Primary result by project"),
     "prob_positive": ("P(efekts > 0), %", "P(effect > 0), %"),
@@ -511,13 +508,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "ja atbalsts sākās septembrī–decembrī; septembris–decembris, ja janvārī–augustā), tāpēc tur grupas "
         "sakrīt pēc konstrukcijas. s−2 un sākuma semestris pirms atbalsta atlasē nav izmantoti: starpība tur "
         "liecina, ka salīdzinājums nav godīgs. Josla — 95 % intervāls (kā galvenajam novērtējumam). Soļi, kuros "
-        "ir mazāk nekā {k} skolēnu, nav attēloti.",
+        "ir mazāk nekā {k} skolēnu vai kuru skolēnu skaits kopš iepriekšējā pārskata mainījies par 1–{k1}, nav "
+        "attēloti.",
         "Pupils are aligned by semester: s is the semester in which support began, s−1 the one before. The "
         "comparison group was matched on the mean marks of s−1 (the whole previous semester: January–August for "
         "a start in September–December; September–December for a start in January–August), so the groups agree "
         "there by construction. s−2 and the start term before support were not used for matching: a gap there "
         "means the comparison is not fair. Bars: 95% interval (as for the headline). Steps with fewer than {k} "
-        "pupils are not shown.",
+        "pupils, or whose pupils changed by 1–{k1} since the previous report, are not shown.",
     ),
     # municipality
     "mu_intro": (
@@ -616,11 +614,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Atbalstītie mainījās arī priekšmetos, kuros viņi atbalstu nesaņēma (tajās pašās nedēļās): {placebo} "
         "balles (95 % TI {low} līdz {high}). Rezultātu var noteikt kas cits, nevis atbalsts (motivācija, "
         "pārmaiņas ģimenē, pārmaiņas visā skolā) — vai arī atbalsts pārnesās uz citiem priekšmetiem "
-        "(mācīšanās prasmes). Neuzskatiet zemāk norādīto skaitli tikai par atbalsta efektu.",
+        "(mācīšanās prasmes).",
         "The supported also moved in subjects they were not supported in (in the same weeks): {placebo} "
         "points (95% CI {low} to {high}). Something other than support (motivation, a family change, a "
-        "school-wide shift) may drive the result — or support spilled into other subjects (study skills). "
-        "Do not read the figure below as the effect of support alone.",
+        "school-wide shift) may drive the result — or support spilled into other subjects (study skills).",
     ),
     "ef_warning_spill": (
         "Salīdzinājuma skolēni atbalstīto skolēnu skolās (tajā pašā priekšmetā un klašu grupā) uzlabojās par "
@@ -672,6 +669,98 @@ LABELS: dict[str, tuple[str, str]] = {
         "comparison group is lifted as well and the effect understated; the spill-over check compares these "
         "pupils with comparison pupils in other schools (it cannot be made when nearly every school supports "
         "someone).",
+    ),
+    # design diagnostics added after the probe of the design (docs/method.md, "Design diagnostics")
+    "ef_warning_b_ambiguous": (
+        "virziens nav zināms: ja atbalstītie pirms atbalsta bija īslaicīgi kritušies, viņu atzīmes būtu "
+        "atkopušās arī bez atbalsta (efekts novērtēts par augstu); ja kritums turpinājās, efekts ir novērtēts "
+        "par zemu.",
+        "the direction is unknown: if the supported had a passing fall before support, their marks would have "
+        "recovered anyway (the effect is overstated); if the fall was continuing, the effect is understated.",
+    ),
+    "ef_warning_pretrend": (
+        "Semestru salīdzinājumā (zemāk) atbalstītie jau pirms atbalsta skaidri atšķīrās no salīdzinājuma grupas "
+        "(starpība semestrī, ko atbalsts nevarēja ietekmēt): atzīmes, visticamāk, mainījās atšķirīgi jau pirms "
+        "atbalsta, tāpēc efekts var būt nobīdīts; virziens nav zināms.",
+        "In the semester-by-semester comparison (below) the supported already clearly differed from the "
+        "comparison group before support (a gap in a semester support cannot have changed): their marks were "
+        "probably already moving differently, so the effect may be biased; the direction is unknown.",
+    ),
+    "ef_warning_missing": (
+        "Atbalstītajiem pēc atbalsta sākuma ir mazāk reģistrētu atzīmju nekā līdzīgiem skolēniem: vērtējuma "
+        "periods ar atzīmēm ir {out_t} % atbalstīto un {out_c} % salīdzinājuma grupas skolēnu mācību priekšmetu; "
+        "“nv” (nav vērtējuma) ir {nv_t} % un {nv_c} % no šī perioda atzīmēm. Ja trūkst tieši nesekmīgo "
+        "atzīmju, efekts izskatās lielāks, nekā tas ir.",
+        "The supported have fewer recorded marks after support started than comparable pupils: {out_t}% of the "
+        "supported pupils' subjects have an outcome period with marks, against {out_c}% of the comparison "
+        "group's; “nv” (no grade) makes up {nv_t}% and {nv_c}% of that period's marks. Missing failing marks "
+        "would make the effect look larger than it is.",
+    ),
+    "ef_warning_missing_plain": (
+        "Atbalstītajiem pēc atbalsta sākuma ir mazāk reģistrētu atzīmju nekā līdzīgiem skolēniem (daļas šeit "
+        "nav parādītas, lai nevarētu atpazīt atsevišķus skolēnus). Ja trūkst tieši nesekmīgo atzīmju, efekts "
+        "izskatās lielāks, nekā tas ir.",
+        "The supported have fewer recorded marks after support started than comparable pupils (the shares are "
+        "not shown here, so that no pupil can be singled out). Missing failing marks would make the effect look "
+        "larger than it is.",
+    ),
+    "ef_warning_end": (
+        "Neuzskatiet šo skaitli par atbalsta efektu, kamēr brīdinājums nav izskaidrots.",
+        "Do not read this figure as the effect of support until the warning is explained.",
+    ),
+    "ef_summary_warning": (
+        "Novērtējums ir {effect} balles (95 % ticamības intervāls no {low} līdz {high}), taču pārbaudes "
+        "(brīdinājums augstāk) liecina, ka salīdzinājums var nebūt godīgs: šo skaitli nevar uzskatīt par "
+        "atbalsta efektu, kamēr brīdinājums nav izskaidrots.",
+        "The estimate is {effect} points (95% confidence interval {low} to {high}), but the checks (the warning "
+        "above) say the comparison may not be fair: this figure cannot be read as the effect of support until "
+        "the warning is explained.",
+    ),
+    "ef_primary_probs_if_fair": (
+        "Tikai ja salīdzinājums būtu godīgs: {pos} % varbūtība, ka atbalsts uzlaboja atzīmes; {above} % — ka "
+        "vismaz par {threshold} ballēm. Pārbaudes (brīdinājums augstāk) liecina, ka tas var nebūt godīgs, "
+        "tāpēc šīs varbūtības nav varbūtība, ka atbalsts darbojās.",
+        "Only if the comparison were fair: {pos}% probability that support raised marks; {above}% that it "
+        "raised them by at least {threshold} points. The checks (the warning above) say it may not be fair, so "
+        "these are not the probability that support worked.",
+    ),
+    "ef_few_schools": (
+        "Šis intervāls balstās tikai uz {n} skolām; ar tik maz skolām intervāls ir plašs un neprecīzs, un "
+        "pārbaužu brīdinājums (vai tā trūkums) maz ko nozīmē.",
+        "This interval rests on only {n} schools; with so few, the interval is wide and imprecise, and a "
+        "check's warning (or its absence) says little.",
+    ),
+    "ef_cr1_fallback": (
+        "Šim intervālam skolu aizstāšanas metodei bija par maz datu, tāpēc tas aprēķināts ar vienkāršāku "
+        "formulu (CR1), kas, visticamāk, ir pārāk šaura: patiesā nenoteiktība ir lielāka.",
+        "This interval had too little data for the school replicates, so it comes from a simpler formula (CR1) "
+        "that is likely too narrow: the true uncertainty is larger.",
+    ),
+    "ef_cr1_rows": (
+        "Šo rindu intervāli aprēķināti ar vienkāršāku formulu (CR1), kas, visticamāk, ir pārāk šaura: {names}.",
+        "These rows' intervals come from a simpler formula (CR1) that is likely too narrow: {names}.",
+    ),
+    "ef_event_pretrend": (
+        "Uzmanību: semestrī pirms atbalsta ({period}) starpība ir {gap} balles, un tās 95 % intervāls "
+        "({low} līdz {high}) neietver nulli. Atbalsts tur nevarēja ietekmēt atzīmes, tāpēc grupas, visticamāk, "
+        "atšķīrās jau pirms atbalsta.",
+        "Caution: before support ({period}) the gap is {gap} points, and its 95% interval ({low} to {high}) "
+        "excludes zero. Support cannot have changed marks there, so the groups probably already differed before "
+        "support.",
+    ),
+    "ef_event_fades": (
+        "Nākamajā semestrī (s+1) starpības intervāls ietver nulli, lai gan atbalsta semestrī tas to neietver: "
+        "efekts var nesaglabāties nākamajā semestrī.",
+        "In the next semester (s+1) the gap's interval includes zero, while in the start term it does not: the "
+        "effect may not last into the next term.",
+    ),
+    "ef_attrition_note": (
+        "Reģistrētās atzīmes pēc atbalsta sākuma: vērtējuma periods ar atzīmēm ir {out_t} % atbalstīto un "
+        "{out_c} % salīdzinājuma grupas skolēnu mācību priekšmetu; “nv” ir {nv_t} % un {nv_c} % no perioda "
+        "atzīmēm. Ja atbalstītajiem atzīmju trūkst biežāk, efekts var izskatīties lielāks, nekā tas ir.",
+        "Recorded marks after support started: {out_t}% of the supported pupils' subjects have an outcome period "
+        "with marks, against {out_c}% of the comparison group's; “nv” makes up {nv_t}% and {nv_c}% of that "
+        "period's marks. If the supported miss marks more often, the effect can look larger than it is.",
     ),
 }
 

@@ -22,6 +22,13 @@ from pipelines.contract import install_sql_macros
 from pipelines.disclosure import assert_no_small
 from pipelines.report import fmt, labels, plots, queries
 
+# docs/method.md, assumption 5: an interval from fewer schools is to be read with caution, and the report says so
+FEW_SCHOOLS = 6
+# The event study's pre-period steps and the gap that matters, as evaluate's design warning reads them
+# (diagnostics.PRETREND_STEPS, MIN_PLACEBO; a test keeps them equal without the report importing evaluate)
+PRETREND_STEPS = ("s-2", "s_before")
+MIN_PLACEBO = 0.05
+
 
 class Report:
     """Context for one notebook run."""
@@ -215,17 +222,21 @@ class Report:
 
     # design diagnostics (shared by the effectiveness and municipality reports) ---------------
     def warning_box(self, diag: Mapping[str, object], name: str | None = None) -> None:
-        """Above the headline: the plain-words warning when a placebo says the comparison is not fair
-        (`name`: whose estimate, where a report shows more than one)."""
+        """Above the headline: the plain-words warning when a check says the comparison is not fair
+        (`name`: whose estimate, where a report shows more than one): the placebo that warned, a
+        pre-period gap of the event study, outcomes missing more often for the supported."""
         if not diag or diag.get("design_warning") is not True:
             return
         reasons = str(diag.get("design_warning_reason") or "").split(",")
-        texts = []
-        if "placebo_a" in reasons or "placebo_b" in reasons:
-            which = "b" if "placebo_a" not in reasons else "a"
+        parts = []
+        placebo = next((r for r in reasons if r in ("placebo_a", "placebo_b")), None)
+        if placebo:
+            which = "b" if placebo == "placebo_b" else "a"
             prefix = "placebo_b_" if which == "b" else "placebo_"
             direction = {"down": "ef_warning_down", "up": "ef_warning_up"}.get(str(diag.get("bias_direction")))
-            texts.append(
+            if direction is None and "placebo_b" in reasons:
+                direction = "ef_warning_b_ambiguous"  # a fall before support: passing or continuing
+            parts.append(
                 self.t(
                     "ef_warning_box",
                     what=self.t(f"ef_warning_what_{which}"),
@@ -235,14 +246,22 @@ class Report:
                     direction=self.t(direction or "ef_warning_none"),
                 )
             )
-        texts += self.other_warnings(diag, reasons)
+        if any(r.startswith("pretrend_") for r in reasons):
+            parts.append(self.t("ef_warning_pretrend"))
+        if "outcome_availability" in reasons or "no_grade_share" in reasons:
+            shares = self.attrition_shares(diag)
+            withheld = "–" in (shares["out_t"], shares["nv_t"])  # the flow withholds the supported's drop
+            parts.append(self.t("ef_warning_missing_plain") if withheld else self.t("ef_warning_missing", **shares))
+        parts += self.other_warnings(diag, reasons)  # placebo C, the spill-over check
+        if not placebo:
+            parts.append(self.t("ef_warning_end"))
+        text = " ".join(parts)
         title = self.t("ef_warning_title") + (f" — {name}" if name else "")
-        body = "".join(f'<p style="margin:0.4em 0 0 0">{escape(text)}</p>' for text in texts)
         display(
             HTML(
                 '<div role="alert" style="border:2px solid #D55E00;background:#fff4ec;padding:0.8em 1em;'
                 f'margin:1em 0;max-width:46em"><p style="margin:0 0 0.4em 0;font-weight:700;color:#a33f00">'
-                f"⚠ {escape(title)}</p>{body}</div>"
+                f'⚠ {escape(title)}</p><p style="margin:0">{escape(text)}</p></div>'
             )
         )
 
@@ -272,6 +291,74 @@ class Report:
                 )
             )
         return texts
+
+    def attrition_shares(self, diag: Mapping[str, object]) -> dict[str, str]:
+        """The recorded-marks shares of both groups as percentages for the sentences (evaluate/attrition.py)."""
+        names = {
+            "out_t": "outcome_share_supported",
+            "out_c": "outcome_share_comparison",
+            "nv_t": "nv_share_supported",
+            "nv_c": "nv_share_comparison",
+        }
+        return {
+            key: "–" if fmt.is_missing(diag.get(column)) else self.num(100 * float(diag[column]), 0)
+            for key, column in names.items()
+        }
+
+    def attrition_note(self, diag: Mapping[str, object]) -> None:
+        """Below the sample flow: how often each group has recorded marks after support started."""
+        if (
+            diag
+            and not fmt.is_missing(diag.get("outcome_share_supported"))
+            and not fmt.is_missing(diag.get("nv_share_supported"))
+        ):
+            self.note("ef_attrition_note", **self.attrition_shares(diag))
+
+    def interval_caveats(self, diag: Mapping[str, object]) -> None:
+        """Next to the primary result: an interval from fewer than 6 schools, or a CR1 fallback (too narrow)."""
+        if not diag or diag.get("effect") is None:
+            return
+        n = diag.get("n_clusters")
+        if not fmt.is_missing(n) and 2 <= int(n) < FEW_SCHOOLS:
+            self.text("ef_few_schools", n=self.num(int(n)))
+        if str(diag.get("note") or "").endswith("_cr1_interval"):
+            self.text("ef_cr1_fallback")
+
+    def cr1_rows_note(self, frame: pd.DataFrame, label_col: str, headline_method: object) -> None:
+        """Under a breakdown table: the rows whose interval fell back to CR1 (too narrow) while the
+        headline's did not (a run configured for CR1 says so in its design text instead)."""
+        if "interval_method" not in frame or headline_method in (None, "cluster_robust"):
+            return
+        cr1 = frame[(frame["interval_method"] == "cluster_robust") & frame["effect"].notna()]
+        if len(cr1):
+            self.note("ef_cr1_rows", names=", ".join(str(v) for v in cr1[label_col]))
+
+    def event_notes(self, event: pd.DataFrame) -> None:
+        """Under the event study, in words: a pre-period gap that excludes zero and matters (the design
+        warning's rule), and an effect whose next-semester gap no longer excludes zero."""
+        names = dict(
+            zip(["s-2", "s-1", "s_before", "s_after", "s+1"], self.t("ef_event_periods").split("|"), strict=True)
+        )
+        rows = {row["period"]: row for _, row in event.iterrows()}
+
+        def excludes_zero(period: str) -> bool | None:
+            row = rows.get(period)
+            if row is None or any(fmt.is_missing(row.get(c)) for c in ("difference", "ci_low", "ci_high")):
+                return None
+            return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+
+        for period in PRETREND_STEPS:
+            if excludes_zero(period) and abs(float(rows[period]["difference"])) >= MIN_PLACEBO:
+                row = rows[period]
+                self.text(
+                    "ef_event_pretrend",
+                    period=names[period],
+                    gap=self.signed(row["difference"]),
+                    low=self.signed(row["ci_low"]),
+                    high=self.signed(row["ci_high"]),
+                )
+        if excludes_zero("s_after") and excludes_zero("s+1") is False:
+            self.text("ef_event_fades")
 
     def flow_section(self, diag: Mapping[str, object]) -> None:
         """Supported pupils → with a baseline → with an outcome → matched, as a table and a chart."""
@@ -415,16 +502,15 @@ class Report:
         could detect; the prior; and, under a design warning, that all of this assumes a fair comparison."""
         if fmt.is_missing(row.get("prob_positive")):
             return
+        warned = bool(diag and diag.get("design_warning") is True)
         self.text(
-            "ef_primary_probs",
+            "ef_primary_probs_if_fair" if warned else "ef_primary_probs",
             pos=self.probability(row["prob_positive"]),
             above=self.probability(row["prob_above_threshold"]),
             threshold=self.num(threshold, 1),
         )
         if not fmt.is_missing(row.get("mdes")):
             self.text("ef_primary_mdes", mdes=self.num(row["mdes"], 2))
-        if diag and diag.get("design_warning") is True:
-            self.text("ef_primary_warning")
         self.note("ef_primary_prior", sd=self.num(prior_sd, 1))
 
     def decision_cols(self, threshold: float) -> dict[str, str]:

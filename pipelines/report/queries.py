@@ -8,6 +8,7 @@ before any notebook sees them, together with the measures computed from those pu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,10 @@ from pipelines.disclosure import (
     dominated,
     protect,
     sort_rows,
-    suppress_small,
     suppression_pattern,
 )
 from pipelines.disclosure_audit import SOLE_SCHOOL, ColumnRule, RowBound, audited_patterns, school_codes, split_owners
-from pipelines.disclosure_time import LastPublished
+from pipelines.disclosure_time import LastPublished, same_as_published
 from pipelines.effect_schools import effect_schools
 from pipelines.report.cells import RecordTable, key_values
 from pipelines.warehouse import load_sql, table_exists
@@ -234,6 +234,7 @@ def use_published(folder: str | Path | None, record: str | Path | None = None) -
     _PROTECTED.clear()
     _PLANS.clear()
     _EW.clear()
+    _MEANS.clear()
     _RECORD.clear()
     _LAST_RECORD.clear()
     _EARLIER.clear()
@@ -250,6 +251,7 @@ def use_earlier_reports(folders: list[Path], k: int, max_minutes: float = MAX_MI
     _PROTECTED.clear()
     _PLANS.clear()
     _EW.clear()
+    _MEANS.clear()
     _EARLIER.clear()
     _EARLIER.append(LastPublished.read_runs(folders, k))
     _LAST_RECORD.clear()
@@ -491,6 +493,10 @@ def report_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
     audit = protected_early_warning(con, k)
     if audit:
         out[EW_RECORD] = pd.concat([_ew_recorded(f, d) for d, f in audit.items()], ignore_index=True)
+    out.update(effect_cells(con, k))
+    costs = costs_cells(con, k)
+    if len(costs):
+        out[COSTS_RECORD] = costs
     return out
 
 
@@ -611,6 +617,7 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     out["eur_per_pupil"] = out["eur"] / out["pupils"].where(out["pupils"] > 0)
     out["eur_per_hour"] = out["eur"] / out["hours"].where(out["hours"] > 0)
     out = protect(out, ["municipality"], ["pupils"], k, ["hours", "eur", "eur_per_pupil", "eur_per_hour"])
+    out = _costs_over_time(out, school_year)
     # As costs.csv: per municipality only the EUR; pupils, hours and EUR per pupil or hour only for the
     # whole project, where esf_indicators.csv publishes the same counts under the month-to-month rule
     # (EUR ÷ EUR per pupil would give a municipality's exact count, which no rule protects there).
@@ -624,6 +631,64 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     withheld = _withheld_in_export([(m, year, ALL_ROW) for m in out["municipality"]], blank, "eur")
     out["eur"] = out["eur"].where(~withheld, np.nan)
     return out
+
+
+# The costs table's project row (per school-year filter: `ALL` = all years) as the reports show it.
+COSTS_RECORD = RecordTable("costs_total.csv", ("school_year",), ("pupils", "hours"))
+
+
+def _costs_over_time(out: pd.DataFrame, school_year: str | None) -> pd.DataFrame:
+    """The project row's pupils and support hours under the reports' month-to-month rule: pupils that
+    moved by 1..k-1 since earlier reports showed them are withheld with everything computed from them, and
+    so are the hours (and EUR per hour) where they moved while the pupils did not: the difference would be
+    what one or a few pupils' late rows added (probe: 2 777.2 → 2 800.0 h at 286 pupils, one pupil's 22.8
+    consultation hours). esf_indicators.csv leaves these hours blank in its `ALL` rows; the report keeps
+    them where no such move shows them (decided: EUR per hour is what evaluators ask of a costs table)."""
+    total = (out["municipality"] == ALL_ROW).to_numpy()
+    if not total.any():
+        return out
+    row = out[total].assign(school_year=school_year or ALL_ROW).reset_index(drop=True)
+    counts = list(COSTS_RECORD.columns)
+    kept = _recorded_blank(COSTS_RECORD, row, counts)
+    change = _moved(COSTS_RECORD, row, counts, moving=["pupils"])
+    pupils = bool(kept["pupils"][0] or change["pupils"][0])
+    hours = pupils or bool(kept["hours"][0] or change["hours"][0] or _moved_alone(COSTS_RECORD, row, "hours")[0])
+    out = out.copy()
+    for col, hidden in (("pupils", pupils), ("eur_per_pupil", pupils), ("hours", hours), ("eur_per_hour", hours)):
+        if hidden:
+            out.loc[total, col] = np.nan
+    out.loc[total, "suppressed"] = out.loc[total, "suppressed"].to_numpy(dtype=bool) | pupils | hours
+    return out
+
+
+def _moved_alone(table: RecordTable, frame: pd.DataFrame, figure: str) -> np.ndarray:
+    """Rows whose `figure` differs from what earlier reports last showed for it while every pupil count of
+    the table is what they showed (the rule keys on the counts: a figure that moved alone is one or a few
+    known pupils' late rows)."""
+    out = np.zeros(len(frame), dtype=bool)
+    if not _EARLIER:
+        return out
+    cells = _EARLIER[0].values.get(table.file, {})
+    counts = [c for c in table.columns if c != figure]
+    for i, values in enumerate(key_values(frame, table.keys)):
+        old = cells.get(key_text(table.keys, dict(zip(table.keys, values, strict=True))), {})
+        now = frame.iloc[i]
+        if figure not in old or pd.isna(now[figure]) or any(pd.isna(now[c]) or c not in old for c in counts):
+            continue
+        same = all(same_as_published(now[c], old[c]) for c in counts)
+        out[i] = same and not same_as_published(now[figure], old[figure])
+    return out
+
+
+def costs_cells(con: Con, k: int) -> pd.DataFrame:
+    """The costs table's project row for all years and for each school year (a one-year report's), for
+    the record (report_cells)."""
+    rows = []
+    for year in [None, *school_years(con)]:
+        costs = costs_by_municipality(con, k, year)
+        if len(costs) and "suppressed" in costs:
+            rows.append(costs[costs["municipality"] == ALL_ROW].assign(school_year=year or ALL_ROW))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
 def support_by_semester(
@@ -749,10 +814,16 @@ DIAGNOSTIC_MEASURES = [
     "placebo_c_effect", "placebo_c_ci_low", "placebo_c_ci_high", "spillover_effect", "spillover_ci_low",
     "spillover_ci_high", "own_school_weight_share", "effect_other_schools", "ci_low_other_schools",
     "ci_high_other_schools",
+    # outcomes missing not at random (evaluate/attrition.py) and the school count behind the interval
+    "outcome_share_supported", "outcome_share_comparison", "nv_share_supported", "nv_share_comparison", "n_clusters",
 ]  # fmt: skip
 FLOW_STEPS = ["n_episodes", "n_with_baseline", "n_supported_total", "n_pupils"]
+# the supported's recorded-marks shares (evaluate/attrition.py): withheld with the flow's baseline → outcome step
+ATTRITION_SHARES = ["outcome_share_supported", "nv_share_supported"]
 FLOW_RECORD = RecordTable("sample_flow.csv", ("municipality", "school_year"), tuple(FLOW_STEPS))
-DIAGNOSTIC_FLAGS = ["design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away"]
+DIAGNOSTIC_FLAGS = [
+    "design_warning", "design_warning_reason", "bias_direction", "benchmark_explains_away", "interval_method", "note",
+]  # fmt: skip
 
 
 def _flow_withheld(
@@ -845,7 +916,7 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
     row = {c: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for c, v in rows.iloc[0].items()}
     flow = protected_flow(con, k)
     if "pupils_withheld" not in flow:  # no pupil count to protect the flow by: show none of it
-        return row | dict.fromkeys([c for c in FLOW_STEPS if c in row])
+        return row | dict.fromkeys([c for c in [*FLOW_STEPS, *ATTRITION_SHARES] if c in row])
     key = (flow["municipality"] == (municipality or ALL_ROW)) & (flow["school_year"] == (school_year or ALL_ROW))
     here = flow[key]
     if here.empty or bool(here["pupils_withheld"].iloc[0]):
@@ -854,6 +925,9 @@ def design_diagnostics(con: Con, k: int, municipality: str | None = None, school
         if step in here:
             value = here[step].iloc[0]
             row[step] = None if pd.isna(value) else int(value)
+    if row.get("n_with_baseline") is None or row.get("n_supported_total") is None:
+        # the supported's shares tell the drop from baseline to outcome the flow withholds
+        row |= dict.fromkeys([c for c in ATTRITION_SHARES if c in row])
     return row
 
 
@@ -873,69 +947,174 @@ def _mart(con: Con, table: str) -> pd.DataFrame:
     return _query(con, "mart", table=table)
 
 
+# ---------------------------------------------------------------- effect tables: means next to counts
+#
+# The effectiveness report's absences, subgroup, dose, staying and event-study tables each show means
+# (or shares, effects, intervals) over n pupils next to n. A mean next to its n is a sum: n moving by 1
+# between two monthly reports gives that pupil's figure (probe: 26 → 27 pupils, unexcused lessons per
+# month 0.86 → 1.06, i.e. 6.26 for the pupil who joined). So each is a recorded table (report_history,
+# pipelines/report/cells.py) under the month-to-month rule, with complementary suppression against its
+# `ALL` row: `protected_means`.
+
+MEANS_RECORD = {
+    "absences": RecordTable("effect_absences.csv", ("school_year",), ("n_pupils", "n_comparison")),
+    # n_left: the supported pupils who left, n_pupils × (1 − share): what the share gives at one decimal
+    "staying": RecordTable("effect_staying.csv", ("school_year",), ("n_pupils", "n_comparison", "n_left")),
+    "subgroups": RecordTable(
+        "effect_subgroups.csv", ("project_code", "subgroup", "level"), ("n_pupils", "n_comparison")
+    ),
+    "dose": RecordTable("effect_dose.csv", ("dimension", "level"), ("n_pupils", "n_comparison")),
+    # the step counts are not shown, but the means are, and the count is what makes a mean a sum
+    "event": RecordTable("effect_event_study.csv", ("period",), ("n_supported", "n_comparison")),
+}
+MEANS_MART = {
+    "absences": "effectiveness_absences",
+    "staying": "staying",
+    "subgroups": "effectiveness_subgroups",
+    "dose": "dose_response",
+    "event": "event_study",
+}
+_MEANS: dict[tuple, pd.DataFrame] = {}
+
+
+def protected_means(
+    frame: pd.DataFrame,
+    table: RecordTable,
+    keys: list[str],
+    measures: list[str],
+    k: int,
+    start: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """A table of means next to the counts they are computed from (`table.columns`, the first counting the
+    pupils the row describes), protected as the reports' other recorded tables: a count starts withheld
+    where `start` says (evaluate's or the export's blanks), where this run's record withholds it, and where
+    it moved by 1..k-1 since an earlier run's reports showed it (or the previous run withheld it and it
+    moved by less than k: pipelines/disclosure_time.py); then complementary cells along `keys` against
+    their `ALL` rows, withheld cells included (a withheld small year is not the total minus the others).
+    Every measure of a row goes wherever any of its counts is withheld. Withheld cells are NaN."""
+    counts = list(table.columns)
+    out = frame.copy().reset_index(drop=True)
+    for col in (*counts, *measures):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    if out.empty:
+        return out.assign(suppressed=pd.Series(dtype=bool))
+    none = np.zeros(len(out), dtype=bool)
+    kept = _recorded_blank(table, out, counts)
+    change = _moved(table, out, counts)
+    first = {c: np.asarray((start or {}).get(c, none), dtype=bool) | kept[c] | change[c] for c in counts}
+    known = getattr(change, "known", None)
+    pattern = suppression_pattern(out, keys, counts, k, start=first, known=known)
+    withheld = np.logical_or.reduce([pattern[c] for c in counts])
+    for col in counts:
+        out.loc[pattern[col], col] = np.nan
+    out.loc[withheld, measures] = np.nan
+    return out.assign(suppressed=withheld)
+
+
+def _evaluate_withheld(frame: pd.DataFrame, counts: list[str]) -> dict[str, np.ndarray]:
+    """Per count: the rows evaluate withheld (its `suppressed` flag), which start withheld, so that they
+    are withheld members of their equations (a blank small year is not the total minus the others) at
+    record time as when the notebooks start from the record's blanks. A count of 0 hides nothing."""
+    if "suppressed" not in frame:
+        return {c: np.zeros(len(frame), dtype=bool) for c in counts}
+    flag = frame["suppressed"].fillna(False).astype(bool).to_numpy()
+    return {c: flag & (pd.to_numeric(frame[c], errors="coerce").fillna(1).to_numpy() != 0) for c in counts}
+
+
+def _cached_means(con: Con, k: int, name: str, build: Callable[[pd.DataFrame, int], pd.DataFrame]) -> pd.DataFrame:
+    """One protection per table and warehouse (the record and the notebook ask for the same table)."""
+    raw = _mart(con, MEANS_MART[name])
+    key = (name, k, int(pd.util.hash_pandas_object(raw, index=False).sum()) if len(raw) else 0)
+    if key not in _MEANS:
+        _MEANS[key] = build(raw, k) if len(raw) else pd.DataFrame()
+    return _MEANS[key].copy()
+
+
 def dose_response(con: Con, k: int, dimension: str = "hours_band") -> pd.DataFrame:
     """Effect per level of one dose dimension (hours_band, main_mode, main_role, support_form), in level order."""
-    out = _mart(con, "dose_response")
+    out = _cached_means(con, k, "dose", _protect_dose)
     if out.empty:
         return out
-    out = out[out["dimension"] == dimension].reset_index(drop=True)
+    out = out[(out["dimension"] == dimension) & (out["level"] != ALL_ROW)]
+    return out.sort_values("level_order").reset_index(drop=True)
+
+
+def _protect_dose(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Every dimension's levels, each with a margin (the sum of its levels, never shown): the levels split
+    the headline's matched pupils, which the report publishes, so a withheld level is withheld with a
+    complementary level, or it would be the headline minus the others. The margin is kept in the record
+    (blank where withheld) with the levels: where a level moved since last month and the others did not,
+    its complement is the margin (the headline, which moved with it and is withheld with it in
+    effectiveness.csv), and the notebooks must start from the same choice."""
+    counts = list(MEANS_RECORD["dose"].columns)
+    out = raw[raw["level"] != ALL_ROW].reset_index(drop=True)
+    measures = [c for c in EFFECT_MEASURES if c in out]
+    for col in counts:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    # a level evaluate withheld (e.g. 3 remote pupils) is the headline minus the others too
+    start = _evaluate_withheld(out, counts)
     if "suppressed" in out:
-        out = _blank_suppressed(out, ["n_pupils", "n_comparison", *EFFECT_MEASURES])
-    out = out[out["level"] != "ALL"]
-    # The levels split the headline's matched pupils, which the report publishes: a level of 1..k-1
-    # pupils is withheld with a complementary level, or it would be the headline minus the others.
-    if len(out):
-        pupils = pd.to_numeric(out["n_pupils"], errors="coerce").astype("float64")
-        margin = pd.DataFrame({"level": [ALL_ROW], "n_pupils": [pupils.sum()]})
-        table = pd.concat([pd.DataFrame({"level": out["level"], "n_pupils": pupils}), margin], ignore_index=True)
-        withheld = suppression_pattern(table, ["level"], ["n_pupils"], k)["n_pupils"][: len(out)]
-        for col in ["n_pupils", *[c for c in EFFECT_MEASURES if c in out]]:
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64").where(~withheld, np.nan)
-    out = out.sort_values("level_order")
-    out = suppress_small(out, "n_pupils", k, [c for c in EFFECT_MEASURES if c in out])
-    return suppress_small(out, "n_comparison", k).reset_index(drop=True)
+        out = _blank_suppressed(out, measures)
+    margins = out.groupby("dimension", sort=False)[counts].sum(min_count=1).reset_index().assign(level=ALL_ROW)
+    table = pd.concat([out, margins], ignore_index=True)
+    start = {c: np.concatenate([m, np.zeros(len(margins), dtype=bool)]) for c, m in start.items()}
+    return protected_means(table, MEANS_RECORD["dose"], ["dimension", "level"], measures, k, start)
 
 
 def event_study(con: Con, k: int) -> pd.DataFrame:
     """The semester-aligned event study (s−2 … s+1): both groups' means, the gap and its 95 % interval.
 
-    A step resting on fewer than k supported or k comparison pupil-subjects is left out (its figures blank).
+    A step resting on fewer than k supported or k comparison pupil-subjects, or whose counts moved by
+    1..k-1 since an earlier run's reports, is left out (its figures blank); the steps have no margin.
     """
-    out = _mart(con, "event_study")
+    out = _cached_means(con, k, "event", _protect_event)
     if out.empty or "step" not in out:
         return pd.DataFrame()
-    measures = ["mean_supported", "mean_comparison", "difference", "ci_low", "ci_high"]
-    out = suppress_small(out, "n_supported", k, measures)
-    out = suppress_small(out, "n_comparison", k, measures)
     return out.sort_values("step").reset_index(drop=True)
 
 
+def _protect_event(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    if "step" not in raw:
+        return pd.DataFrame()
+    measures = ["mean_supported", "mean_comparison", "difference", "ci_low", "ci_high"]
+    return protected_means(raw, MEANS_RECORD["event"], ["period"], measures, k)
+
+
 SUBGROUP_MEASURES = ["effect", "ci_low", "ci_high", "p_heterogeneity"]
+SUBGROUP_EXPORT = "effectiveness_subgroups.csv"
 
 
 def subgroups(con: Con, k: int, project: str = "ALL") -> pd.DataFrame:
     """Effects by subgroup level for one project (`ALL`: all projects), with each subgroup's heterogeneity
-    p-value. Levels of 1..k-1 pupils or comparisons are withheld with a complementary level (the levels add
-    up to the `ALL` row); the p-value goes wherever any level of its subgroup is withheld."""
-    out = _mart(con, "effectiveness_subgroups")
+    p-value: cells of `_protect_subgroups`."""
+    out = _cached_means(con, k, "subgroups", _protect_subgroups)
     if out.empty:
         return out
+    return out[out["project_code"] == project].reset_index(drop=True)
+
+
+def _protect_subgroups(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Each subgroup protected over project × level with `ALL` margins (the levels add up to the project
+    total, the projects to `ALL`). effectiveness_subgroups.csv publishes the same cells, so what it
+    withheld (the month-to-month rule, its LP audit) starts withheld here; so does what this run's record
+    withholds and what moved by 1..k-1 since an earlier run's reports (`protected_means`). The p-value goes
+    wherever any level of its subgroup is withheld (the test uses every level's estimate)."""
     # counts stay for the disclosure step (a level without an estimate still adds up to the total)
-    out = _blank_suppressed(out, ["effect", "ci_low", "ci_high"]).drop(columns="suppressed")
+    out = _blank_suppressed(raw, ["effect", "ci_low", "ci_high"])
+    counts = list(MEANS_RECORD["subgroups"].columns)
+    columns = {"project_code": "project_code", "subgroup": "subgroup", "level": "level"}
+    blank = _blank_in_export(SUBGROUP_EXPORT, columns, {c: c for c in counts}, where={})
     parts = []
-    for name, part in out.groupby("subgroup", sort=False):
-        shown = protect(
-            part.drop(columns="subgroup").reset_index(drop=True),
-            ["project_code", "level"],
-            ["n_pupils", "n_comparison"],
-            k,
-            SUBGROUP_MEASURES,
-        )
+    for _, part in out.groupby("subgroup", sort=False):
+        part = sort_rows(part.reset_index(drop=True), ["project_code", "level"])
+        rows = part[list(columns)].astype(str).itertuples(index=False, name=None)
+        keys = [tuple(NONE_LABELS.get(v, v) for v in row) for row in rows]
+        start = {c: _withheld_in_export(keys, blank, c) for c in counts}
+        shown = protected_means(part, MEANS_RECORD["subgroups"], ["project_code", "level"], SUBGROUP_MEASURES, k, start)
         hidden = shown.groupby("project_code")["suppressed"].transform("any").to_numpy(dtype=bool)
         shown.loc[hidden, "p_heterogeneity"] = float("nan")
-        parts.append(shown.assign(subgroup=name))
-    out = pd.concat(parts, ignore_index=True)
-    return out[out["project_code"] == project].reset_index(drop=True)
+        parts.append(shown)
+    return pd.concat(parts, ignore_index=True).drop(columns="note", errors="ignore")
 
 
 STAYING_NAMES = {
@@ -943,34 +1122,32 @@ STAYING_NAMES = {
     "share_stayed_comparison": "mean_comparison",
     "difference": "effect",
 }
+STAYING_MEASURES = ["mean_treated", "mean_comparison", "effect", "ci_low", "ci_high"]
 
 
 def staying(con: Con, k: int) -> pd.DataFrame:
     """Share still enrolled at the end of the school year, supported against matched comparisons.
 
-    The shares are blanked when they would reveal 1..k-1 supported pupils who left.
+    Supported pupils who left are pupils too (n_pupils × (1 − share), shown at one decimal): a year's
+    figures are withheld where its pupils, comparisons or leavers are 1..k-1, moved by 1..k-1 since an
+    earlier run's reports, or would follow from the `ALL` row and the other years (`protected_means`).
     """
-    out = _mart(con, "staying")
+    out = _cached_means(con, k, "staying", _protect_staying)
     if out.empty:
         return out
-    out = out.rename(columns=STAYING_NAMES)
-    measures = ["mean_treated", "mean_comparison", "effect", "ci_low", "ci_high"]
-    if "suppressed" in out:
-        out = _blank_suppressed(out, ["n_pupils", "n_comparison", *measures])
-    out = suppress_small(out, "n_pupils", k, measures)
-    # Supported pupils who left are pupils too: withhold the shares that reveal 1..k-1 of them,
-    # and (against the ALL row) whatever would give them away by subtraction.
-    out["n_left"] = (out["n_pupils"] * (1 - out["mean_treated"])).round()
-    known = out["n_left"].notna()
-    shown = protect(
-        out[known].reset_index(drop=True), ["school_year"], ["n_left"], k, ["mean_treated", "mean_comparison"]
-    )
-    withheld = shown["suppressed"].to_numpy()
-    out.loc[known, ["mean_treated", "mean_comparison"]] = shown[["mean_treated", "mean_comparison"]].to_numpy()
-    flag = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out else pd.Series(False, index=out.index)
-    flag.loc[known] = flag.loc[known].to_numpy() | withheld
-    out["suppressed"] = flag
     return out.drop(columns="n_left").sort_values("school_year").reset_index(drop=True)
+
+
+def _protect_staying(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    out = raw.rename(columns=STAYING_NAMES)
+    counts = list(MEANS_RECORD["staying"].columns)
+    out["n_left"] = (
+        pd.to_numeric(out["n_pupils"], errors="coerce") * (1 - pd.to_numeric(out["mean_treated"], errors="coerce"))
+    ).round()
+    start = _evaluate_withheld(out, counts)
+    if "suppressed" in out:
+        out = _blank_suppressed(out, [*counts, *STAYING_MEASURES])
+    return protected_means(out, MEANS_RECORD["staying"], ["school_year"], STAYING_MEASURES, k, start)
 
 
 def staying_balance(con: Con) -> dict[str, int] | None:
@@ -999,20 +1176,44 @@ ABSENCE_NAMES = {
 def absences(con: Con, k: int) -> pd.DataFrame:
     """Unexcused lessons per month in the outcome window, supported against matched comparisons.
 
-    A school year with 1..k-1 supported or comparison pupils loses its figures; the ALL row then loses
-    them too, or the year's mean would follow from ALL and the other years by subtraction."""
-    out = _mart(con, "effectiveness_absences")
+    A school year with 1..k-1 supported or comparison pupils, or whose counts moved by 1..k-1 since an
+    earlier run's reports, loses its figures, with a complementary year or the `ALL` row so that the
+    year's pupils and mean do not follow from the total and the other years (`protected_means`)."""
+    out = _cached_means(con, k, "absences", _protect_absences)
     if out.empty:
         return out
-    out = out.rename(columns=ABSENCE_NAMES)
-    measures = ["mean_treated", "mean_comparison", "effect", "ci_low", "ci_high"]
-    out = _blank_suppressed(out, ["n_pupils", "n_comparison", *measures])
-    out = suppress_small(out, "n_pupils", k, measures)
-    out = suppress_small(out, "n_comparison", k, measures)
-    years = out["school_year"] != "ALL"
-    if out.loc[years, "mean_treated"].isna().any():
-        out.loc[~years, measures] = float("nan")
     return out.sort_values("school_year").reset_index(drop=True)
+
+
+def _protect_absences(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    out = raw.rename(columns=ABSENCE_NAMES)
+    counts = list(MEANS_RECORD["absences"].columns)
+    measures = ["mean_treated", "mean_comparison", "effect", "ci_low", "ci_high"]
+    start = _evaluate_withheld(out, counts)
+    if "suppressed" in out:
+        out = _blank_suppressed(out, [*counts, *measures])
+    return protected_means(out, MEANS_RECORD["absences"], ["school_year"], measures, k, start)
+
+
+def effect_cells(con: Con, k: int) -> dict[RecordTable, pd.DataFrame]:
+    """The five effect tables as the effectiveness report shows them, for the record (report_cells), with
+    the cells their protection ran over and the notebooks do not show (the dose margins; the subgroups of
+    each project, as effectiveness_subgroups.csv publishes them), so that the notebooks, starting from the
+    record's blanks, withhold what it withheld."""
+    tables = {
+        "absences": _cached_means(con, k, "absences", _protect_absences),
+        "staying": _cached_means(con, k, "staying", _protect_staying),
+        "subgroups": _cached_means(con, k, "subgroups", _protect_subgroups),
+        "dose": _cached_means(con, k, "dose", _protect_dose),
+        "event": _cached_means(con, k, "event", _protect_event),
+    }
+    out = {}
+    for name, frame in tables.items():
+        table = MEANS_RECORD[name]
+        if frame.empty or not set(table.keys) | set(table.columns) <= set(frame.columns):
+            continue
+        out[table] = frame.reset_index(drop=True)
+    return out
 
 
 # ---------------------------------------------------------------- early warning (counts and rates only)

@@ -163,7 +163,8 @@ def test_pupils_picked_on_a_dip_before_support_raise_the_design_warning(seed):
 
     assert row["ci_high"] < 0.6  # the headline is biased and its interval cannot tell
     assert row["placebo_ci_high"] < 0  # ... but the start-term marks before support already differ
-    assert row["design_warning"] is True and row["design_warning_reason"] == "placebo_a"
+    # the event study's gaps before support see the dip too (pretrend_*; docs/method.md)
+    assert row["design_warning"] is True and row["design_warning_reason"].split(",")[0] == "placebo_a"
     assert row["bias_direction"] == "down"
     assert row["export"]["design_warning"] is True
 
@@ -241,7 +242,8 @@ def small_cell(sample: pl.DataFrame) -> dict:
 def test_placebo_c_warns_when_the_supported_also_moved_in_unsupported_subjects(seed):
     moved = small_cell(small_sample(seed, other_shift=0.4))
     assert moved["placebo_c_ci_low"] > 0 and "placebo_c" in moved["design_warning_reason"].split(",")
-    assert moved["design_warning"] is True and moved["bias_direction"] == "up"
+    # no direction from C alone: a hidden factor overstates, support spilling into other subjects does not
+    assert moved["design_warning"] is True and moved["bias_direction"] is None
     # rows without marks in an unsupported subject drop out of this check only
     assert moved["placebo_c_n_rows"] < moved["n_treated_rows"] + moved["n_comparison_rows"]
 
