@@ -17,16 +17,21 @@ MASK = "***"  # what stands where a personal code or name was
 # The one definition of "shaped like a personal code", rendered for Python (re: PERSONAL_CODE_SHAPE)
 # and DuckDB (RE2, no lookbehind: code_shape_sql, used by the ingest macro and the feedback query).
 # Broad on purpose: masking a number that merely looks like a code is acceptable, missing a code is
-# not. Old codes DDMMYY-CNNNN and new ones 32xxxx-xxxxx: two digits, two, two, then five, with up to
-# SEPARATOR_RUN separators between the groups (any space, dashes, `_`, `.`, `/`, `\`, `~`, `,`, `:`
-# and their fullwidth forms: `14 03 11-21233`, `140311_21233`, `140311 - 21233`); any Unicode decimal
-# digit (fullwidth `１４０３１１`); not part of a longer number (a timestamp), and not a company's
-# registration number (first digit 4 or more).
+# not. A code is 11 digits, first digit 0-3 (a company's registration number starts with 4 or more),
+# written in any grouping: up to SEPARATOR_RUN separators between ANY two digits (any space, dashes,
+# `_`, `.`, `/`, `\`, `~`, `,`, `:` and their fullwidth forms: `140311-21233`, `14 03 11-21233`,
+# `2812 1728 554`, `28121-728554`, `281217  -  28554`, `2 8 1 2 1 7 2 8 5 5 4`), any Unicode decimal
+# digit (fullwidth `１４０３１１`), neither first nor last digit touching another digit (a timestamp or
+# a longer number is no code). Also the code's own layout with a digit dropped or typed twice,
+# `DDMMYY-NNNN` / `DDMMYY-NNNNNN` (6 digits, separators, 4 or 6: `281217-2855`), as a typo still
+# identifies a pupil; ten digits in any other layout are not masked, as a school's register code is
+# ten digits (`2712900123`).
 SEPARATOR_CHARS = (
     "-_./\\~,:\u00b7\u200b\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\ufeff"
     "\uff0c\uff0d\uff0e\uff0f\uff1a\uff3c\uff3f\uff5e"
 )
-SEPARATOR_RUN = 3
+SEPARATOR_RUN = 5  # `281217  -  28554`: two spaces either side of a dash
+NEAR_MISS_RUN = 3  # separators between the 6 and the 4 (or 6) digits of a code with a digit dropped (or added)
 
 
 def _ranges(chars: list[str]) -> list[tuple[int, int]]:
@@ -71,8 +76,10 @@ def code_shape(engine: str = "python") -> str:
     space = "\\s" if engine == "python" else "\\s\\p{Z}"
     separator = _class(_ranges(list(SEPARATOR_CHARS)), engine, space)
     digit = "\\d" if engine == "python" else "\\p{Nd}"
-    gap = f"{separator}{{0,{SEPARATOR_RUN}}}"
-    body = f"{_class(FIRST_DIGITS, engine)}{digit}{gap}{digit}{{2}}{gap}{digit}{{2}}{gap}{digit}{{5}}"
+    first = _class(FIRST_DIGITS, engine)
+    eleven = f"{first}(?:{separator}{{0,{SEPARATOR_RUN}}}{digit}){{10}}"
+    near_miss = f"{first}{digit}{{5}}{separator}{{1,{NEAR_MISS_RUN}}}{digit}{{4}}(?:{digit}{{2}})?"
+    body = f"(?:{eleven}|{near_miss})"
     if engine == "python":
         return f"(?<!{digit}){body}(?!{digit})"
     return f"(?:^|\\P{{Nd}}){body}(?:\\P{{Nd}}|$)"
@@ -81,14 +88,24 @@ def code_shape(engine: str = "python") -> str:
 PERSONAL_CODE_SHAPE = re.compile(code_shape("python"))
 
 
+def _number_run() -> re.Pattern[str]:
+    separator = _class(_ranges(list(SEPARATOR_CHARS)), "python", "\\s")
+    return re.compile(f"\\d(?:{separator}{{0,{SEPARATOR_RUN}}}\\d)*")
+
+
+# Digits joined by separators as the shape joins them (`P26-9 2812 1728 554`): masked whole when any
+# part of it is a code, so no digit of a code is left beside the mask (`P*** 554`).
+NUMBER_RUN = _number_run()
+
+
 def looks_like_code(text: str | None) -> bool:
     """Whether a text holds anything shaped like a personal code (PERSONAL_CODE_SHAPE)."""
     return text is not None and PERSONAL_CODE_SHAPE.search(text) is not None
 
 
 def mask_codes(text: str) -> str:
-    """Every personal-code-shaped part of a text replaced by MASK."""
-    return PERSONAL_CODE_SHAPE.sub(MASK, text)
+    """Every run of digits and separators (NUMBER_RUN) holding a personal-code shape replaced by MASK."""
+    return NUMBER_RUN.sub(lambda run: MASK if PERSONAL_CODE_SHAPE.search(run.group()) else run.group(), text)
 
 
 def code_shape_sql() -> str:

@@ -72,6 +72,45 @@ NOT_CODES = ["2025-10-16 12:30:45.123456", "40003032949", "1403112123355", "7013
              "2024 12345", "export_20240915123045.csv"]  # fmt: skip
 
 
+# the second probe's layouts (finding P3): any grouping of the 11 digits, runs of separators, a digit
+# dropped from `DDMMYY-NNNNN`; as written in free text, file names and ids
+PROBE_LAYOUTS = {  # text -> masked: no digit of the code is left beside the mask (not `P*** 554`)
+    "2812 1728 554": "***", "28121-728554": "***", "0803 1724 148": "***", "08031 724148": "***",
+    "2812-1728-554": "***", "281217  -  28554": "***", "2 8 1 2 1 7 2 8 5 5 4": "***", "3212345678 9": "***",
+    "281217-2855": "***", "281217-285544": "***", "28 12 17 28554": "***", "28.12.17-28554": "***",
+    "+371 2812 1728 554": "+***",
+    "Matemātika 2812 1728 554": "Matemātika ***", "P26-9 2812 1728 554": "P***",
+    "Psihologs *** *** 08031 724148": "Psihologs *** *** ***", "40 Estere 2812 1728 554": "40 Estere ***",
+    "konsultacijas_2026-01_Estere_Lāce_2812 1728 554.csv": "konsultacijas_2026-01_Estere_Lāce_***.csv",
+    "Līga Ozoliņa 0803 1724 148/konsultacijas_2026-01.csv": "Līga Ozoliņa ***/konsultacijas_2026-01.csv",
+    "１４０３ １１２ １２３３": "***", "2812\u00a01728\u00a0554": "***",
+}  # fmt: skip
+# ordinary values beside which codes are written: dates, times, amounts, school register codes (10
+# digits: never masked, in the id column or as a folder), two dates, a code short of two digits
+ORDINARY = [
+    "2026-01-15", "15.01.2026.", "40,00", "12,00", "12:30", "2026-01-15 08:30", "05.01.2026 12:30", "2712900123",
+    "3013971576", "7013971576", "madonas-novads/2712900123/konsultacijas_2026-01.csv", "2712900123/2026-01/x.csv",
+    "15.01.2026 - 16.01.2026", "01.09.2025-31.05.2026", "281217-285", "1 234 567,89", "29 123 456", "2025/2026",
+    "P26-9", "Matemātika 40 min", "7.a 2025/2026 40",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PROBE_LAYOUTS)
+def test_a_code_in_any_grouping_is_found_by_both_renderings_and_masked_whole(text):
+    con = duckdb.connect()
+    assert looks_like_code(text)
+    assert con.execute(f"select regexp_matches(?, {code_shape_sql()})", [text]).fetchone() == (True,)
+    assert mask_codes(text) == PROBE_LAYOUTS[text]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_dates_amounts_times_and_school_ids_are_no_code(text):
+    con = duckdb.connect()
+    assert not looks_like_code(text)
+    assert con.execute(f"select regexp_matches(?, {code_shape_sql()})", [text]).fetchone() == (False,)
+    assert mask_codes(text) == text
+
+
 @pytest.mark.parametrize("text", CODE_SPELLINGS)
 def test_every_spelling_of_a_code_is_found_by_both_renderings_of_the_one_shape(text):
     con = duckdb.connect()

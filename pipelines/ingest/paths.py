@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from pipelines import contract
 from pipelines.contract import normalise_text
 from pipelines.personal_code import MASK, mask_codes
 from pipelines.warehouse import request_compaction, scalar, transaction
@@ -84,6 +85,28 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise_text(text))
 
 
+MIN_ALONE_LETTERS = 3  # a name word masked alone has at least this many letters (not an initial)
+_MONTHS = ("janvaris", "februaris", "marts", "aprilis", "maijs", "junijs", "julijs", "augusts", "septembris",
+           "oktobris", "novembris", "decembris")  # fmt: skip
+_VOCABULARIES = (
+    *(contract.SUBJECTS, contract.STAFF_ROLES, contract.MODES, contract.ASSESSMENT_TYPES, contract.SCHOOL_TYPES),
+    *(contract.RISK_FACTORS, contract.ABSENCE_REASONS, contract.LEAVING_REASONS, contract.ACTIVITY_TYPES),
+    *(contract.SUPPORT_TYPES, contract.COST_CATEGORIES, contract.PROJECTS),
+)
+
+
+def _contract_words() -> frozenset[str]:
+    """Every word of the contract's vocabularies and column headers (`fizika`, `pedagogs`, `klatiene`)."""
+    spellings = [s for table in _VOCABULARIES for code, (lv, en, more) in table.items() for s in (code, lv, en, *more)]
+    return frozenset(w for s in [*spellings, *contract.HEADER_LOOKUP] for w in words(s))
+
+
+# Words a roster name may share that are not masked alone (they are in the pair forms): the contract's
+# own words, which schools write in every kept cell, and month names in any case (`Marta`, `15. marta`).
+CONTRACT_WORDS = _contract_words()
+MONTH_STEMS = frozenset(stem(m) for m in _MONTHS)
+
+
 @dataclass
 class PathScrubber:
     """Turns raw relative paths into identities with one keyed hash per candidate name pair."""
@@ -122,6 +145,17 @@ class PathScrubber:
             for b in {"".join(la), *la}:
                 out.update({self.word_hash(a + b), self.word_hash(b + a)})
         return out
+
+    def alone_hashes(self, first: str | None, last: str | None) -> set[str]:
+        """A pupil's first-name and surname words one by one (`Ozoliņa`, `Līga`): with the school and
+        class around it a surname alone identifies a pupil (probe P4). Matched as one-word names are
+        (word_hash: any case, with or without diacritics, not declined); not initials, contract words
+        or month names (CONTRACT_WORDS, MONTH_STEMS)."""
+        return {
+            self.word_hash(w)
+            for w in [*words(first or ""), *words(last or "")]
+            if len(w) >= MIN_ALONE_LETTERS and w not in CONTRACT_WORDS and stem(w) not in MONTH_STEMS
+        }
 
     def stem_hash(self, first: Iterable[str], last: Iterable[str]) -> str:
         """A pair in any grammatical case: both parts stemmed, kept apart from exact pairs by a marker."""
@@ -248,11 +282,12 @@ class PathScrubber:
         return {raw: self.identity(raw, known) for raw in raws}
 
     def name_hashes(self, cells: pl.DataFrame) -> set[str]:
-        """The name pairs of rows (rosters: `raw_first_name` + `raw_last_name`; logs: `raw_staff_name`)."""
+        """The name pairs of rows (rosters: `raw_first_name` + `raw_last_name`, and each word of a
+        pupil's name alone; logs: `raw_staff_name`, as pairs only)."""
         hashes: set[str] = set()
         if {"raw_first_name", "raw_last_name"} <= set(cells.columns):
             for first, last in cells.select("raw_first_name", "raw_last_name").unique().iter_rows():
-                hashes |= self.person_hashes(first, last)
+                hashes |= self.person_hashes(first, last) | self.alone_hashes(first, last)
         if "raw_staff_name" in cells.columns:
             for (name,) in cells.select("raw_staff_name").unique().iter_rows():
                 hashes |= self.staff_hashes(name)
@@ -405,7 +440,8 @@ def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFram
 # Which name forms person_hashes stores. Raise it when a form is added: a warehouse learned with fewer
 # forms then re-learns the names of every roster and log once (not only new files), or a name learned in
 # an earlier run would not be masked in the new form. 2: one word, first + initial, stems (declined names).
-NAME_FORMS_VERSION = 2
+# 3: a pupil's first name or surname alone (alone_hashes).
+NAME_FORMS_VERSION = 3
 NAME_FORMS_SQL = """
 create table if not exists meta.name_forms (
     version integer not null  -- NAME_FORMS_VERSION of the forms meta.name_pairs holds for every file

@@ -11,6 +11,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 import xlsxwriter
 
@@ -298,9 +299,9 @@ def test_scrub_masks_code_shapes_and_known_name_pairs_only() -> None:
 
 
 def test_scrub_masks_a_known_surname_with_an_initial_but_not_a_surname_alone() -> None:
-    """`O. Ozols`, `Ozols O`, `A. M. Bērziņa` name a known person; `Ozols` alone is left: Latvian
-    surnames are often common words (ozols 'oak', liepa 'linden'), and masking them alone would
-    wreck subjects and folder names (docs/input-contract.md, *File names*)."""
+    """`O. Ozols`, `Ozols O`, `A. M. Bērziņa` name a known person; the pair forms alone leave `Ozols`
+    (a roster pupil's name words alone are their own form, PathScrubber.alone_hashes; a staff
+    member's are not: docs/input-contract.md, *File names*)."""
     s = PathScrubber(KEY)
     known = s.person_hashes("Oskars", "Ozols") | s.staff_hashes("Anna Marija Bērziņa")
     masked = {
@@ -312,6 +313,28 @@ def test_scrub_masks_a_known_surname_with_an_initial_but_not_a_surname_alone() -
     }
     assert {p: s.scrub(p, known) for p in masked} == masked
     clean = ["Ozols.csv", "Ozolu iela.csv", "J. Ozols.csv", "7.b Ozols.csv", "Bērziņa.xlsx", "A. Liepa.csv"]
+    assert [s.scrub(p, known) for p in clean] == clean
+
+
+def test_a_pupils_first_name_or_surname_alone_is_masked_unless_it_is_a_contract_word() -> None:
+    """Probe P4: a roster pupil's surname or first name alone (`Matematika Ozoliņa`, `12,00 Ozoliņa`,
+    `40 Līga`, a sheet `080317-24148 Ozoliņa`) identifies the pupil with the school and class around
+    it, so each word of a roster name is masked alone too (any case, with or without diacritics); not
+    a word of the contract's vocabularies (a subject, role, month) nor a staff member's name alone."""
+    s = PathScrubber(KEY)
+    roster = pl.DataFrame({"raw_first_name": ["Līga", "Fizika"], "raw_last_name": ["Ozoliņa", "Marta"]})
+    staff = pl.DataFrame({"raw_staff_name": ["Dārta Žukova"]})
+    known = s.name_hashes(roster) | s.name_hashes(staff)
+    masked = {
+        "Matematika Ozoliņa": f"Matematika {MASK}",
+        "12,00 Ozoliņa": f"12,00 {MASK}",
+        "40 Līga": f"40 {MASK}",
+        "080317-24148 Ozoliņa": f"{MASK} {MASK}",
+        "ozolina/LIGA.csv": f"{MASK}/{MASK}.csv",
+    }
+    assert {p: s.scrub(p, known) for p in masked} == masked
+    # a subject, a month (`marta` 'of March'), a staff surname alone, initials, another case
+    clean = ["Fizika 7.b.csv", "15. marta", "Marta", "Žukova.csv", "L. O.", "Ozoliņai"]
     assert [s.scrub(p, known) for p in clean] == clean
 
 
@@ -353,8 +376,9 @@ def test_file_names_never_stored_or_shown_and_re_delivery_still_replaces(con, tm
     assert sum(p.startswith(f"a/IAP {MASK} {MASK} {MASK}.csv #") for p in paths) == 2  # two files, two identities
     assert f"c/{MASK} {MASK} konsultācijas.csv" in {p.split(" #")[0] for p in paths}
     assert len(result.personal_names) == 3 and all(d and len(d) == 64 for _p, d in result.personal_names)
-    # per person: name, initial + name, name + initial, one word both orders, stems both orders; no names
-    assert rows(con, "select count(*) from meta.name_pairs") == [(14,)]
+    # per person: name, initial + name, name + initial, one word both orders, stems both orders; a pupil's
+    # first name and surname alone too (two more for Oskars Ozols); no names
+    assert rows(con, "select count(*) from meta.name_pairs") == [(16,)]
 
     # a corrected file at the same raw path replaces its rows; the other keeps its own
     plan_a.write_text(plan_a.read_text(encoding="utf-8") + f"{OSKARS};{SCHOOL};01.02.2025;;;\n", encoding="utf-8")

@@ -5,9 +5,11 @@ any form it used) reaches the warehouse file's bytes, the log, run_summary.json 
 
 A1: a code or name typed as the school id. A2: a name typed into a date, number or amount cell.
 A3: codes with `_`, `.`, `/`, `~`, NBSP, two spaces, ` - `, spaced date pairs, fullwidth digits,
-new `32…` codes, in cells, registry names, file, folder, sheet and archive member names.
+new `32…` codes, in cells, registry names, file, folder, sheet and archive member names; and (second
+probe, P3) any grouping of the digits (`1403 1121 233`, `14031-121233`, one space between each digit,
+`140311  -  21233`), a digit dropped (`140311-2123`).
 A4: a name as one word, as first name + surname initial, split over two folders, and in the
-registry's school and municipality names."""
+registry's school and municipality names; and (P4) a first name or surname alone, in cells and names."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ NAMED_SCHOOL = "2712900999"  # a registry school whose name holds the pupil's na
 CODE = make_old_code(14, 3, 2011, 123)  # Zigfrīds Kalniņš, on the roster
 NEW = make_new_code(424_2424)
 D6, D5 = CODE[:6], CODE[7:]
+DIGITS = D6 + D5
 FULLWIDTH = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in CODE)
 FORMS = {
     "underscore": f"{D6}_{D5}",
@@ -48,10 +51,19 @@ FORMS = {
     "plain": D6 + D5,
     "fullwidth": FULLWIDTH,
     "new_dot": NEW.replace("-", "."),
+    # P3 (second probe): any grouping of the 11 digits, runs of separators, a digit dropped
+    "four_four_three": f"{DIGITS[:4]} {DIGITS[4:8]} {DIGITS[8:]}",
+    "hyphen_moved": f"{DIGITS[:5]}-{DIGITS[5:]}",
+    "dashes_443": f"{DIGITS[:4]}-{DIGITS[4:8]}-{DIGITS[8:]}",
+    "spaced_dash": f"{D6}  -  {D5}",
+    "every_digit": " ".join(DIGITS),
+    "ten_one": f"{DIGITS[:10]} {DIGITS[10]}",
+    "truncated": f"{D6}-{D5[:4]}",
 }
 NAMES = ["Zigfrīds Kalniņš", "ZigfridsKalnins", "Zigfrīds K.", "Kalniņš Zigfrīds", "Zigfrids_Kalnins"]
 # what must appear nowhere: every spelling of the code, its digits, and the name's parts
 NEEDLES = [CODE, *FORMS.values(), NEW, NEW.replace("-", ""), "Zigfr", "zigfr", "ZIGFR", "Kalni", "kalni"]
+NEEDLES += [f"*** {DIGITS[8:]}", f"-{DIGITS[5:]}"]  # a code's last digits left beside a mask
 
 ROSTER = ["Personas kods", "Vārds", "Uzvārds", "Iestādes kods", "Klase", "Mācību gads"]
 PLANS = ["Personas kods", "Iestādes kods", "Sākuma datums", "Beigu datums", "Projekts"]
@@ -98,8 +110,12 @@ def plant(raw: Path) -> None:
             consultation(minutes=FORMS["dot"]),
             # A3 / A4: kept text cells
             *(consultation(subject=f"Matemātika {form}") for form in FORMS.values()),
+            consultation(subject=f"P26-9 {FORMS['four_four_three']}"),
             consultation(subject="ZigfridsKalnins"),
             consultation(mode="Zigfrīds K."),
+            # P4 (second probe): a first name or surname alone
+            consultation(subject="Matemātika Kalniņš"),
+            consultation(mode="Zigfrīds"),
         ],
     )
     write(
@@ -127,9 +143,11 @@ def plant(raw: Path) -> None:
     for i, name in enumerate(NAMES):
         write(raw / "fn" / f"iap_{i}_{name}.csv", PLANS, plan)
     write(raw / "Zigfrīds" / "Kalniņš" / "iap.csv", PLANS, plan)
+    write(raw / "fn" / "iap_Kalniņš.csv", PLANS, plan)
+    write(raw / "Zigfrīds" / "iap.csv", PLANS, plan)
     write(raw / FORMS["underscore"] / "iap.csv", PLANS, plan)
     book = xlsxwriter.Workbook(raw / "gramata.xlsx")
-    for sheet_name in (FORMS["dot"], "ZigfridsKalnins"):
+    for sheet_name in (FORMS["dot"], "ZigfridsKalnins", f"{FORMS['four_four_three']} Kalniņš"):
         sheet = book.add_worksheet(sheet_name)
         for r, row in enumerate([PLANS, *plan]):
             sheet.write_row(r, 0, row)
@@ -224,8 +242,8 @@ def test_name_forms_and_values_in_quarantine_are_masked(probe) -> None:
         ("amount_eur", "*** ***"), ("date", "*** ***"), ("minutes", "***"), ("minutes", "*** ***")
     ]  # fmt: skip
     subjects = {r[0] for r in con.execute("select subject_raw from staging.consultations").fetchall()}
-    assert subjects == {"Matemātika", "Matemātika ***", "***"}
+    assert subjects == {"Matemātika", "Matemātika ***", "***", "P***"}
     modes = {r[0] for r in con.execute("select mode_raw from staging.consultations").fetchall()}
-    assert modes == {"klātiene", "*** ***."}
+    assert modes == {"klātiene", "*** ***.", "***"}
     # a code written as a number of minutes is no number (it would be stored as 140311.21233)
     assert con.execute("select max(minutes) from staging.consultations").fetchall() == [(40.0,)]
