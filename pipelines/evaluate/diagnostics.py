@@ -9,7 +9,17 @@ that fails (e.g. teachers pick pupils on a dip that already shows in the weeks b
   start). Support cannot have caused a difference there.
 - Placebo B: the change from semester s−2 to s−1 (where the pupil has s−2 marks), on the same matched
   rows. Matched on s−1, the groups should not differ in where they came from.
-- design_warning: a placebo that is clearly non-zero and large enough to matter (`warning_reasons`).
+- Placebo C (a negative-control outcome): on the same matched rows and weights, the pupil's mean mark in
+  the same weeks (from the same window start) in the subjects where the pupil has no support episode.
+  Support in one subject should not move those; a pupil-level hidden factor (motivation, a family
+  change) or a school-wide shift would. Rows without such marks drop out of this check only.
+- Spill-over (assumption 3): among all comparisons in the cell's strata (the whole pool, weight 1),
+  those whose school has supported pupils in the same stratum (`own_school`) against the others, given
+  the baselines and strata (school jackknife, no re-matching needed). If support reaches the supported
+  pupils' classmates, the own-school comparisons gain too, and the headline is understated. With it,
+  the share of the matched comparisons' weight from such schools.
+- design_warning: a placebo (or the spill-over contrast) that is clearly non-zero and large enough to
+  matter (`warning_reasons`).
 - Robustness value (Cinelli & Hazlett 2020) of the treatment coefficient, with the pupil's overall
   baseline mean as the benchmark for a hidden factor.
 - The effect on all supported pupils with a baseline and an outcome (no caliper, no matching): a
@@ -30,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.evaluate.estimate import (
+    CODE_COLUMNS,
     NO_INTERVAL,
     SCHOOL_BOOTSTRAP,
     CellArrays,
@@ -45,7 +56,10 @@ from pipelines.evaluate.estimate import (
 )
 
 # Placebo name -> the sample column used as its outcome.
-PLACEBOS: dict[str, str] = {"placebo_a": "pre_window", "placebo_b": "pre_change"}
+PLACEBOS: dict[str, str] = {"placebo_a": "pre_window", "placebo_b": "pre_change", "placebo_c": "other_subjects"}
+# The spill-over contrast's flag (1.0: the row's school has supported pupils in its stratum; stage.analysis_rows).
+OWN_SCHOOL = "own_school"
+SPILLOVER = "spillover"
 # The semester-aligned event study: (step, label, sample column). s−1 is what the matching used.
 EVENT_STEPS: tuple[tuple[int, str, str], ...] = (
     (-3, "s-2", "prior_subject"),
@@ -55,7 +69,7 @@ EVENT_STEPS: tuple[tuple[int, str, str], ...] = (
     (1, "s+1", "next_subject"),
 )
 MATCHED_STEP = "s-1"
-DIAGNOSTIC_COLUMNS = ("pre_window", "pre_change", "prior_subject", "next_subject")
+DIAGNOSTIC_COLUMNS = ("pre_window", "pre_change", "prior_subject", "next_subject", "other_subjects", OWN_SCHOOL)
 # The design warning (docs/method.md, "Design diagnostics"): a placebo warns when its 95 % interval
 # excludes zero AND it is material: at least MIN_PLACEBO grade points (a smaller pre-difference is no
 # practical threat, however precisely a national sample measures it) or at least half the effect.
@@ -81,6 +95,32 @@ def placebo_data(data: CellData, values: np.ndarray, min_supported: int) -> Cell
 
 
 STATISTIC_COLUMNS = tuple(dict.fromkeys([*PLACEBOS.values(), *(column for _, _, column in EVENT_STEPS)]))
+
+
+def own_school_expr() -> pl.Expr:
+    """1.0 where the row's school has supported pupils in the row's stratum (its classmates in the
+    subject and grade band could be reached by their support), else 0.0."""
+    return pl.col("treated").any().over("stratum", "school_id").cast(pl.Float64).alias(OWN_SCHOOL)
+
+
+def spillover_data(data: CellData, own: np.ndarray, min_supported: int) -> CellData | None:
+    """The cell's comparison rows with `own` in the treatment's place, so the headline's ANCOVA gives
+    the own-school contrast (outcome ~ own + baselines + stratum effects, the matching weights); None
+    unless at least min_supported rows of each kind share strata (only there is it identified)."""
+    rows = np.flatnonzero(~data.treated & np.isfinite(own))
+    flag = own[rows] > 0
+    strata = data.stratum[rows]
+    mixed = np.isin(strata, np.intersect1d(strata[flag], strata[~flag]))
+    if (mixed & flag).sum() < min_supported or (mixed & ~flag).sum() < min_supported:
+        return None
+    return replace(data, treated=~data.treated & (np.nan_to_num(own) > 0)).subset(rows)
+
+
+def own_school_share(data: CellData, own: np.ndarray) -> float | None:
+    """The share of the comparisons' matching weight from schools with supported pupils in the stratum."""
+    comparison = ~data.treated & np.isfinite(own)
+    total = data.weight[comparison].sum()
+    return None if total <= 0 else float(data.weight[comparison & (own > 0)].sum() / total)
 
 
 def replicate_statistics(
@@ -173,6 +213,14 @@ DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
     "benchmark_r2yz": pl.Float64(),
     "benchmark_adjusted_effect": pl.Float64(),
     "benchmark_explains_away": pl.Boolean(),
+    # placebo C (negative control: the same weeks' marks in the pupil's unsupported subjects)
+    "placebo_c_effect": pl.Float64(),
+    "placebo_c_se": pl.Float64(),
+    "placebo_c_ci_low": pl.Float64(),
+    "placebo_c_ci_high": pl.Float64(),
+    "placebo_c_n_rows": pl.Int64(),
+    # the share of the matched comparisons' weight from schools with supported pupils in the stratum
+    "own_school_weight_share": pl.Float64(),
 }
 
 
@@ -203,7 +251,7 @@ def diagnose_cell(
         for name, column in PLACEBOS.items()
     }
     reasons = warning_reasons(est.effect, placebos) + pretrend_reasons(frame, data, draws, replicates, interval_method)
-    a, b = placebos["placebo_a"], placebos["placebo_b"]
+    a, b, c = placebos["placebo_a"], placebos["placebo_b"], placebos["placebo_c"]
     sens = sensitivity(data)
     return out | {
         "placebo_effect": a.effect,
@@ -225,6 +273,12 @@ def diagnose_cell(
         "benchmark_r2yz": sens.benchmark_r2yz,
         "benchmark_adjusted_effect": sens.benchmark_adjusted,
         "benchmark_explains_away": sens.benchmark_explains_away,
+        "placebo_c_effect": c.effect,
+        "placebo_c_se": c.interval.se,
+        "placebo_c_ci_low": c.interval.ci_low,
+        "placebo_c_ci_high": c.interval.ci_high,
+        "placebo_c_n_rows": c.n_rows,
+        "own_school_weight_share": own_school_share(data, column_values(frame, [OWN_SCHOOL])[OWN_SCHOOL]),
     }
 
 
@@ -334,9 +388,103 @@ def pool_frames(
         frame = pl.concat([treated.select(comp.columns), comp], how="vertical_relaxed").with_columns(
             pl.lit(1.0).alias("weight")
         )
-        arrays = CellArrays.from_frame(frame, keys)
+        arrays = CellArrays.from_frame(frame, keys, [OWN_SCHOOL] if OWN_SCHOOL in frame.columns else ())
         for values, rows in arrays.rows.items():
             yield values, subset, arrays, rows
+
+
+SPILLOVER_SCHEMA: dict[str, pl.DataType] = {
+    "spillover_effect": pl.Float64(),
+    "spillover_se": pl.Float64(),
+    "spillover_ci_low": pl.Float64(),
+    "spillover_ci_high": pl.Float64(),
+    "spillover_interval_method": pl.String(),
+    "spillover_n_rows": pl.Int64(),
+    # the companion: the whole pool's ANCOVA with comparisons from other schools only (CR1, t(G−1))
+    "effect_other_schools": pl.Float64(),
+    "ci_low_other_schools": pl.Float64(),
+    "ci_high_other_schools": pl.Float64(),
+}
+
+
+def other_schools_effect(arrays: CellArrays, rows: np.ndarray, min_supported: int) -> dict[str, float | None]:
+    """all_supported_effect with only the comparisons whose school supports nobody in their stratum:
+    what the effect would be if spill-over reached the own-school comparisons (a sensitivity row)."""
+    empty = {"effect_other_schools": None, "ci_low_other_schools": None, "ci_high_other_schools": None}
+    own = arrays.values.get(OWN_SCHOOL)
+    if own is None:
+        return empty
+    keep = rows[arrays.treated[rows] | (own[rows] == 0)]
+    treated = arrays.treated[keep]
+    if arrays.n_treated_pupils(keep) < min_supported or (~treated).sum() < min_supported:
+        return empty
+    effect, cr1_se, n_clusters = ancova(arrays.cell(keep))
+    interval = interval_for(effect, cr1_se, n_clusters, None, 0)
+    return {
+        "effect_other_schools": effect,
+        "ci_low_other_schools": interval.ci_low,
+        "ci_high_other_schools": interval.ci_high,
+    }
+
+
+def spillover_contrast(
+    arrays: CellArrays,
+    rows: np.ndarray,
+    min_supported: int,
+    left_out: Sequence[np.ndarray] | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
+) -> dict[str, float | int | str | None]:
+    """The own-school contrast on a cell's whole pool (pool_frames; spillover_data), with a school
+    jackknife when `left_out` gives each replicate's school codes: the pool is not matched, so a
+    replicate is a refit without those schools (a CR1 interval with t(G−1) otherwise)."""
+    own = arrays.values.get(OWN_SCHOOL, np.full(len(arrays.outcome), np.nan))[rows]
+    sub = spillover_data(arrays.cell(rows), own, min_supported)
+    if sub is None:
+        return {"spillover_interval_method": NO_INTERVAL}
+    effect, cr1_se, n_clusters = ancova(sub)
+    draws = None
+    if left_out is not None:
+        schools = arrays.school[rows]
+        kept = [np.flatnonzero(~np.isin(schools, codes)) for codes in left_out]
+        fits = [spillover_data(arrays.cell(rows[k]), own[k], min_supported) for k in kept]
+        draws = np.array([v for v in (None if f is None else point_effect(f) for f in fits) if v is not None])
+    interval = interval_for(effect, cr1_se, n_clusters, draws, len(left_out or ()), method=interval_method)
+    return {
+        "spillover_effect": effect,
+        "spillover_se": interval.se,
+        "spillover_ci_low": interval.ci_low,
+        "spillover_ci_high": interval.ci_high,
+        "spillover_interval_method": interval.method if interval.ci_low is not None else NO_INTERVAL,
+        "spillover_n_rows": len(sub.outcome),
+    }
+
+
+def with_spillover_warning(cells: pl.DataFrame) -> pl.DataFrame:
+    """Add the spill-over contrast to the design warning with the placebos' rule (warning_reasons):
+    own-school comparisons that gained point to an understated effect ('down'), that lost to 'up'."""
+    s, low, high, effect = (
+        pl.col(c).cast(pl.Float64) for c in ("spillover_effect", "spillover_ci_low", "spillover_ci_high", "effect")
+    )
+    material = (s.abs() >= MIN_PLACEBO) | (s.abs() >= HALF_EFFECT * effect.abs())
+    warns = ((low > 0) | (high < 0)) & material & effect.is_not_null()
+    warns = warns.fill_null(False)
+    cells = cells.with_columns(
+        pl.col("design_warning").cast(pl.Boolean),
+        pl.col("design_warning_reason").cast(pl.String),
+        pl.col("bias_direction").cast(pl.String),
+    )
+    reason = pl.col("design_warning_reason").fill_null("")
+    return cells.with_columns(
+        pl.when(warns).then(True).otherwise(pl.col("design_warning")).alias("design_warning"),
+        pl.when(warns)
+        .then(pl.when(reason == "").then(pl.lit(SPILLOVER)).otherwise(reason + "," + SPILLOVER))
+        .otherwise(pl.col("design_warning_reason"))
+        .alias("design_warning_reason"),
+        pl.when(warns & pl.col("bias_direction").is_null())
+        .then(pl.when(s > 0).then(pl.lit("down")).otherwise(pl.lit("up")))
+        .otherwise(pl.col("bias_direction"))
+        .alias("bias_direction"),
+    )
 
 
 def all_supported_effect(
@@ -360,21 +508,40 @@ def all_supported_effect(
 
 
 def all_supported_estimates(
-    sample: pl.DataFrame, columns: Sequence[str], sets: Sequence[tuple[str, ...]], min_supported: int
+    sample: pl.DataFrame,
+    columns: Sequence[str],
+    sets: Sequence[tuple[str, ...]],
+    min_supported: int,
+    *,
+    left_out: Sequence[Sequence[str]] | None = None,
+    interval_method: str = SCHOOL_BOOTSTRAP,
 ) -> pl.DataFrame:
-    """One row per cell label (`ALL` where totalled) with the no-caliper effect and its interval."""
+    """One row per cell label (`ALL` where totalled) with the no-caliper effect and its interval, and
+    the spill-over contrast on the same pool (spillover_contrast; `left_out`: the school ids each
+    jackknife replicate leaves out, bootstrap.jackknife_groups)."""
     from pipelines.evaluate.cells import ALL
 
+    codes = None
+    if left_out is not None:
+        coded = with_codes(sample).select("school_id", CODE_COLUMNS["school_id"]).unique()
+        lookup = dict(coded.iter_rows())
+        codes = [np.array([lookup[s] for s in group if s in lookup], dtype=np.int64) for group in left_out]
     rows = []
     for values, subset, arrays, cell in pool_frames(sample, columns, sets):
         label = dict(zip(subset, values, strict=True))
-        rows.append({c: label.get(c, ALL) for c in columns} | all_supported_effect(arrays, cell, min_supported))
+        rows.append(
+            {c: label.get(c, ALL) for c in columns}
+            | all_supported_effect(arrays, cell, min_supported)
+            | spillover_contrast(arrays, cell, min_supported, codes, interval_method)
+            | other_schools_effect(arrays, cell, min_supported)
+        )
     schema = {c: pl.String() for c in columns} | {
         "effect_all_supported": pl.Float64(),
         "ci_low_all_supported": pl.Float64(),
         "ci_high_all_supported": pl.Float64(),
         "interval_method_all_supported": pl.String(),
         "n_comparison_pool": pl.Int64(),
+        **SPILLOVER_SCHEMA,
     }
     if not rows:
         return pl.DataFrame(schema=schema)

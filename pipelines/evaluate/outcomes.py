@@ -193,8 +193,11 @@ def stratum_expr() -> pl.Expr:
 def attach_outcomes(candidates: pl.DataFrame, outcomes: pl.DataFrame, *, min_outcome_grades: int) -> pl.DataFrame:
     """Keep candidates with ≥ min_outcome_grades marks in their outcome window; adds outcome, key, change,
     and the two placebo outcomes: `pre_window` (start-term mean before the window, null without a mark
-    there) and `pre_change` (s−1 mean − s−2 mean, null without s−2 history)."""
+    there) and `pre_change` (s−1 mean − s−2 mean, null without s−2 history); `other_subjects` (placebo C)
+    when the outcomes carry it."""
     columns = (*ROW_KEYS, "n_outcome_marks", "outcome", "n_pre_window_marks", "pre_window")
+    # placebo C's negative-control outcome, when load_outcomes was given the supported subjects
+    columns += tuple(c for c in ("n_other_subject_marks", "other_subjects") if c in outcomes.columns)
     return (
         candidates.join(
             outcomes.select(columns).cast({"semester": pl.Int32}),

@@ -48,10 +48,17 @@ from pipelines.config import EvaluateSettings, Settings
 from pipelines.errors import UserError
 from pipelines.evaluate.absences import absence_estimates, absence_sample
 from pipelines.evaluate.attrition import ATTRITION_SCHEMA, attrition_checks, availability_rows, with_attrition
-from pipelines.evaluate.bootstrap import bootstrap_statistics, replicate_count
+from pipelines.evaluate.bootstrap import bootstrap_statistics, jackknife_groups, replicate_count
 from pipelines.evaluate.cells import ALL, estimate_groups, grouping_sets
 from pipelines.evaluate.decide import DECISION_COLUMNS, decision_columns
-from pipelines.evaluate.diagnostics import DIAGNOSIS_SCHEMA, all_supported_estimates, event_study
+from pipelines.evaluate.diagnostics import (
+    DIAGNOSIS_SCHEMA,
+    SPILLOVER_SCHEMA,
+    all_supported_estimates,
+    event_study,
+    own_school_expr,
+    with_spillover_warning,
+)
 from pipelines.evaluate.diagnostics import sample_flow as build_sample_flow
 from pipelines.evaluate.dose import dose_response
 from pipelines.evaluate.early_warning import early_warning_marts, write_school_lists
@@ -132,6 +139,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String(),
     "design": pl.String(),
     **ATTRITION_SCHEMA,  # outcomes missing not at random (attrition.py): both groups' shares and the gaps
+    **SPILLOVER_SCHEMA,  # the spill-over check on the whole pool (diagnostics.spillover_contrast)
 }
 SAMPLE_COLUMNS = (
     "key", "pupil_id", "subject", "school_year", "semester", "school_id", "municipality", "grade_level",
@@ -275,7 +283,9 @@ def load_analysis(
         inputs["pupils"],
         min_baseline_grades=settings.evaluate.min_baseline_grades,
     )
-    outcomes = load_outcomes(con, candidates.select(*ROW_KEYS, "window_start"))
+    outcomes = load_outcomes(
+        con, candidates.select(*ROW_KEYS, "window_start"), supported=episodes.select("pupil_id", "subject")
+    )
     release_cache(con, settings.ingest.duckdb_memory_limit)
     return inputs, episodes, candidates, outcomes
 
@@ -345,8 +355,21 @@ def evaluate_frames(
     if not cells.is_empty():
         keys = list(CELL_KEYS)
         flow = build_sample_flow(episodes, candidates, sample, pairs, keys, sets)
-        pool = all_supported_estimates(cell_sample, keys, sets, cfg.min_supported_for_estimate)
-        cells = (
+        # the spill-over contrast's jackknife leaves out the headline's groups of schools (no re-matching)
+        left_out = (
+            jackknife_groups(sample["school_id"].unique().sort().to_list(), cfg.bootstrap_replicates, cfg.seed)
+            if replicate and scheme == "jackknife"
+            else None
+        )
+        pool = all_supported_estimates(
+            cell_sample,
+            keys,
+            sets,
+            cfg.min_supported_for_estimate,
+            left_out=left_out,
+            interval_method=cfg.interval_method,
+        )
+        cells = with_spillover_warning(
             cells.join(flow.drop("n_with_outcome", "n_matched"), on=keys, how="left", nulls_equal=True)
             .join(pool, on=keys, how="left", nulls_equal=True)
             .with_columns(pl.col("n_supported_in_sample").alias("n_supported_total"))
@@ -428,7 +451,8 @@ def analysis_rows(
     # Attributes of support belong to the supported row only; comparisons get them from their cell.
     support_cols = ["project_code", "hours", "main_mode", "main_role"]
     return sample.with_columns(
-        pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols
+        *(pl.when(pl.col("treated")).then(pl.col(c)).otherwise(None).alias(c) for c in support_cols),
+        own_school_expr(),  # the spill-over check's contrast (diagnostics.py)
     )
 
 
@@ -528,11 +552,23 @@ def ordered(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
     return con.sql(f"select * from ({query}) order by all").pl()
 
 
-def load_outcomes(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> pl.DataFrame:
-    """Outcome-window means over the row-level marks, computed in DuckDB."""
+def load_outcomes(
+    con: duckdb.DuckDBPyConnection, windows: pl.DataFrame, supported: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Outcome-window means over the row-level marks, computed in DuckDB. With `supported` (pupil_id,
+    subject of every support episode) also placebo C's negative-control outcome `other_subjects`: the
+    window's mean in the pupil's subjects without support (sql/other_subjects_window.sql; null without)."""
     con.register("outcome_windows", windows.to_arrow())
     try:
-        return ordered(con, load_sql(SQL_DIR, "outcome_window"))
+        outcomes = ordered(con, load_sql(SQL_DIR, "outcome_window"))
+        if supported is None:
+            return outcomes
+        con.register("supported_subjects", supported.unique().to_arrow())
+        try:
+            other = ordered(con, load_sql(SQL_DIR, "other_subjects_window"))
+        finally:
+            con.unregister("supported_subjects")
+        return outcomes.join(other, on=list(ROW_KEYS), how="left", nulls_equal=True)
     finally:
         con.unregister("outcome_windows")
 

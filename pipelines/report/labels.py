@@ -609,6 +609,67 @@ LABELS: dict[str, tuple[str, str]] = {
         "Intervals: Wilson 95%. Groups with fewer than {k} pupils in any count are withheld with their rates, and "
         "further cells so that they cannot be recovered from the total.",
     ),
+    # placebo C (negative control) and the spill-over check (docs/method.md, "Design diagnostics")
+    "ef_warning_c": (
+        "Atbalstītie mainījās arī priekšmetos, kuros viņi atbalstu nesaņēma (tajās pašās nedēļās): {placebo} "
+        "balles (95 % TI {low} līdz {high}). Rezultātu var noteikt kas cits, nevis atbalsts (motivācija, "
+        "pārmaiņas ģimenē, pārmaiņas visā skolā) — vai arī atbalsts pārnesās uz citiem priekšmetiem "
+        "(mācīšanās prasmes).",
+        "The supported also moved in subjects they were not supported in (in the same weeks): {placebo} "
+        "points (95% CI {low} to {high}). Something other than support (motivation, a family change, a "
+        "school-wide shift) may drive the result — or support spilled into other subjects (study skills).",
+    ),
+    "ef_warning_spill": (
+        "Salīdzinājuma skolēni atbalstīto skolēnu skolās (tajā pašā priekšmetā un klašu grupā) uzlabojās par "
+        "{placebo} ballēm vairāk nekā salīdzinājuma skolēni citās skolās (95 % TI {low} līdz {high}). "
+        "Atbalsts, visticamāk, sasniedza arī viņu klasesbiedrus (nav spēkā 3. pieņēmums: nav pārneses), tāpēc "
+        "pacēlās arī salīdzinājuma grupa, un efekts, visticamāk, ir novērtēts par zemu (patiesais efekts ir "
+        "lielāks). No šādām skolām nāk {share} % salīdzinājuma grupas svara.",
+        "Comparison pupils in the supported pupils' own schools (same subject and grade band) improved by "
+        "{placebo} points more than comparison pupils in other schools (95% CI {low} to {high}). Support "
+        "probably reached their classmates too (assumption 3, no spill-over, fails), so the comparison group "
+        "was lifted as well and the effect is probably understated (the true effect is larger). {share}% of "
+        "the comparison group's weight comes from such schools.",
+    ),
+    "ef_placebo_c": (
+        "C: atzīmes priekšmetos bez atbalsta, tajās pašās nedēļās",
+        "C: marks in subjects without support, in the same weeks",
+    ),
+    "ef_placebo_spill": (
+        "Pārnese: salīdzinājuma skolēni atbalstīto skolās pret citām skolām",
+        "Spill-over: comparisons in the supported pupils' schools vs other schools",
+    ),
+    "ef_placebo_c_note": (
+        "C salīdzina atbalstīto un salīdzinājuma skolēnu atzīmes priekšmetos, kuros skolēnam atbalsta nav, "
+        "no tā paša datuma: atšķirība liecina par kaut ko, kas skar visus skolēna priekšmetus (motivācija, "
+        "ģimene, visa skola), vai par atbalsta pārnesi uz citiem priekšmetiem. Skolēni, kuriem šajās nedēļās "
+        "nav atzīmju priekšmetos bez atbalsta, šajā pārbaudē netiek ņemti vērā.",
+        "C compares the supported and comparison pupils' marks in the subjects where the pupil has no support, "
+        "from the same date: a difference points to something that touches all of a pupil's subjects "
+        "(motivation, family, the whole school) or to support spilling into other subjects. Pupils with no "
+        "marks in an unsupported subject in those weeks drop out of this check only.",
+    ),
+    "ef_est_other_schools": (
+        "Jutīgums: kā iepriekš, bet salīdzinājums tikai no skolām bez atbalstītajiem šajā priekšmetā un klašu grupā",
+        "Sensitivity: as above, comparisons only from schools with no supported pupils in that subject and grade band",
+    ),
+    "ef_warning_spill_other": (
+        "Ar salīdzinājumu tikai no citām skolām (bez atlases, regresija) efekts ir {effect} balles (95 % TI "
+        "{low} līdz {high}).",
+        "With comparisons from other schools only (regression, no matching) the effect is {effect} points "
+        "(95% CI {low} to {high}).",
+    ),
+    "ef_spill_share": (
+        "{share} % salīdzinājuma grupas svara nāk no skolām, kurās tajā pašā priekšmetā un klašu grupā kāds "
+        "saņēma atbalstu. Ja atbalsts sasniedz arī klasesbiedrus (3. pieņēmums: nav pārneses), pacelsies arī "
+        "salīdzinājuma grupa, un efekts būs novērtēts par zemu; pārneses pārbaude salīdzina šos skolēnus ar "
+        "salīdzinājuma skolēniem citās skolās (nav aprēķināma, ja gandrīz visās skolās kāds saņem atbalstu).",
+        "{share}% of the comparison group's weight comes from schools where someone in the same subject and "
+        "grade band was supported. If support reaches classmates too (assumption 3: no spill-over), the "
+        "comparison group is lifted as well and the effect understated; the spill-over check compares these "
+        "pupils with comparison pupils in other schools (it cannot be made when nearly every school supports "
+        "someone).",
+    ),
     # design diagnostics added after the probe of the design (docs/method.md, "Design diagnostics")
     "ef_warning_b_ambiguous": (
         "virziens nav zināms: ja atbalstītie pirms atbalsta bija īslaicīgi kritušies, viņu atzīmes būtu "

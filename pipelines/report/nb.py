@@ -252,6 +252,7 @@ class Report:
             shares = self.attrition_shares(diag)
             withheld = "–" in (shares["out_t"], shares["nv_t"])  # the flow withholds the supported's drop
             parts.append(self.t("ef_warning_missing_plain") if withheld else self.t("ef_warning_missing", **shares))
+        parts += self.other_warnings(diag, reasons)  # placebo C, the spill-over check
         if not placebo:
             parts.append(self.t("ef_warning_end"))
         text = " ".join(parts)
@@ -263,6 +264,33 @@ class Report:
                 f'⚠ {escape(title)}</p><p style="margin:0">{escape(text)}</p></div>'
             )
         )
+
+    def other_warnings(self, diag: Mapping[str, object], reasons: list[str]) -> list[str]:
+        """The warning box's sentences for placebo C (negative control) and the spill-over check."""
+        texts = []
+        checks = (("placebo_c", "ef_warning_c", "placebo_c_"), ("spillover", "ef_warning_spill", "spillover_"))
+        for reason, key, prefix in checks:
+            if reason in reasons:
+                share = diag.get("own_school_weight_share")
+                texts.append(
+                    self.t(
+                        key,
+                        placebo=self.signed(diag.get(f"{prefix}effect")),
+                        low=self.signed(diag.get(f"{prefix}ci_low")),
+                        high=self.signed(diag.get(f"{prefix}ci_high")),
+                        share="–" if share is None else self.num(100 * float(share), 0),
+                    )
+                )
+        if "spillover" in reasons and diag.get("effect_other_schools") is not None:
+            texts.append(
+                self.t(
+                    "ef_warning_spill_other",
+                    effect=self.signed(diag.get("effect_other_schools")),
+                    low=self.signed(diag.get("ci_low_other_schools")),
+                    high=self.signed(diag.get("ci_high_other_schools")),
+                )
+            )
+        return texts
 
     def attrition_shares(self, diag: Mapping[str, object]) -> dict[str, str]:
         """The recorded-marks shares of both groups as percentages for the sentences (evaluate/attrition.py)."""
@@ -381,6 +409,11 @@ class Report:
             ),
             ("ef_est_naive", diag.get("naive_change"), None, None, diag.get("n_supported_total")),
         ]
+        if diag.get("effect_other_schools") is not None:  # the spill-over check's companion
+            other = diag.get("effect_other_schools"), diag.get("ci_low_other_schools")
+            rows.insert(
+                2, ("ef_est_other_schools", *other, diag.get("ci_high_other_schools"), diag.get("n_supported_total"))
+            )
         frame = pd.DataFrame(
             {
                 "what": [self.t(key) for key, *_ in rows],
@@ -413,6 +446,8 @@ class Report:
         for name, prefix, label in (
             ("placebo_a", "placebo_", "ef_placebo_a"),
             ("placebo_b", "placebo_b_", "ef_placebo_b"),
+            ("placebo_c", "placebo_c_", "ef_placebo_c"),
+            ("spillover", "spillover_", "ef_placebo_spill"),
         ):
             effect, low, high = (diag.get(f"{prefix}{part}") for part in ("effect", "ci_low", "ci_high"))
             if effect is None or low is None or high is None:
@@ -431,6 +466,10 @@ class Report:
             {"effect": self.fmt_signed(2), "ci": str},
         )
         self.note("ef_placebo_note")
+        self.note("ef_placebo_c_note")
+        share = diag.get("own_school_weight_share")
+        if share is not None:
+            self.note("ef_spill_share", share=self.num(100 * float(share), 0))
 
     def sensitivity_sentence(self, diag: Mapping[str, object], name: str) -> None:
         """One sentence: the robustness value and whether a factor like the overall baseline explains it away."""

@@ -811,6 +811,9 @@ DIAGNOSTIC_MEASURES = [
     "effect", "ci_low", "ci_high", "naive_change", "placebo_effect", "placebo_ci_low", "placebo_ci_high",
     "placebo_b_effect", "placebo_b_ci_low", "placebo_b_ci_high", "robustness_value", "benchmark_adjusted_effect",
     "effect_all_supported", "ci_low_all_supported", "ci_high_all_supported",
+    "placebo_c_effect", "placebo_c_ci_low", "placebo_c_ci_high", "spillover_effect", "spillover_ci_low",
+    "spillover_ci_high", "own_school_weight_share", "effect_other_schools", "ci_low_other_schools",
+    "ci_high_other_schools",
     # outcomes missing not at random (evaluate/attrition.py) and the school count behind the interval
     "outcome_share_supported", "outcome_share_comparison", "nv_share_supported", "nv_share_comparison", "n_clusters",
 ]  # fmt: skip

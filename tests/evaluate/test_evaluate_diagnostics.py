@@ -192,3 +192,113 @@ def test_naive_change_covers_all_supported_with_baseline_and_outcome():
     supported = sample.filter("treated")
     assert cell["n_pupils"] == 11 and cell["n_supported_in_sample"] == 12
     assert cell["naive_change"] == pytest.approx(supported["change"].mean())
+
+
+# --- placebo C (negative control) and the spill-over check, on small frames written here ---------------
+
+
+def small_sample(seed: int, *, other_shift: float = 0.0, spill: float = 0.0) -> pl.DataFrame:
+    """8 schools × 3 strata: schools 0–3 support pupils in every stratum, schools 4–7 none. Outcome =
+    baseline + 0.5 (support) + noise; `other_subjects` (the same weeks in unsupported subjects) moves
+    by `other_shift` for the supported (a pupil-level hidden factor); comparisons in the supported
+    pupils' schools gain `spill` (spill-over)."""
+    import numpy as np
+
+    from pipelines.evaluate.diagnostics import own_school_expr
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for school in range(8):
+        for stratum in "xyz":
+            for i in range(24):
+                treated = school < 4 and i < 6
+                base = rng.normal(6, 1)
+                own = school < 4
+                rows.append(
+                    {
+                        "key": f"{school}-{stratum}-{i}", "pupil_id": f"p{school}-{stratum}-{i}",
+                        "school_id": f"s{school}", "stratum": stratum, "treated": treated,
+                        "subject": stratum if treated else None, "baseline_subject": base,
+                        "baseline_overall": base + rng.normal(0, 0.3),
+                        "outcome": base + 0.5 * treated + spill * (own and not treated) + rng.normal(0, 0.5),
+                        # a pupil without marks in an unsupported subject: null, drops out of placebo C
+                        "other_subjects": None if i == 23 else base + other_shift * treated + rng.normal(0, 0.5),
+                    }
+                )  # fmt: skip
+    return pl.DataFrame(rows).with_columns(
+        own_school_expr(), (pl.col("outcome") - pl.col("baseline_subject")).alias("change")
+    )
+
+
+def small_cell(sample: pl.DataFrame) -> dict:
+    from pipelines.evaluate.cells import estimate_groups
+    from pipelines.evaluate.matching import match_within_strata
+
+    pairs = match_within_strata(sample, caliper_sd=0.25, n_matches=2)
+    return estimate_groups(sample, pairs, ["subject"], sets=[()], min_supported=10, diagnose=True).row(0, named=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_placebo_c_warns_when_the_supported_also_moved_in_unsupported_subjects(seed):
+    moved = small_cell(small_sample(seed, other_shift=0.4))
+    assert moved["placebo_c_ci_low"] > 0 and "placebo_c" in moved["design_warning_reason"].split(",")
+    # no direction from C alone: a hidden factor overstates, support spilling into other subjects does not
+    assert moved["design_warning"] is True and moved["bias_direction"] is None
+    # rows without marks in an unsupported subject drop out of this check only
+    assert moved["placebo_c_n_rows"] < moved["n_treated_rows"] + moved["n_comparison_rows"]
+
+    sound = small_cell(small_sample(seed))
+    assert "placebo_c" not in (sound["design_warning_reason"] or "").split(",")
+    assert sound["placebo_c_ci_low"] <= 0 <= sound["placebo_c_ci_high"]
+
+
+def test_placebo_c_rides_on_the_replicates_like_the_other_placebos():
+    from pipelines.evaluate.bootstrap import bootstrap_statistics
+
+    sample = small_sample(3, other_shift=0.4).with_columns(pl.lit("ALL").alias("cell"))
+    draws = bootstrap_statistics(
+        sample, ["subject"], replicates=8, seed=1, caliper_sd=0.25, n_matches=2, min_supported=10,
+        sets=[()], scheme="jackknife",
+    )  # fmt: skip
+    assert len(draws["placebo_c"][("ALL",)]) == len(draws["effect"][("ALL",)]) == 8
+    assert draws["placebo_c"][("ALL",)].min() > 0.2
+
+
+def spill_row(seed: int, spill: float) -> dict:
+    from pipelines.evaluate.bootstrap import jackknife_groups
+    from pipelines.evaluate.diagnostics import all_supported_estimates, with_spillover_warning
+
+    sample = small_sample(seed, spill=spill)
+    groups = jackknife_groups(sample["school_id"].unique().sort().to_list(), 40, 1)
+    pool = all_supported_estimates(
+        sample, ["subject"], [()], 10, left_out=groups, interval_method="school_jackknife"
+    ).with_columns(
+        pl.lit(0.5).alias("effect"), pl.lit(False).alias("design_warning"),
+        pl.lit("").alias("design_warning_reason"), pl.lit(None, dtype=pl.String).alias("bias_direction"),
+    )  # fmt: skip
+    return with_spillover_warning(pool).row(0, named=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_comparisons_in_the_supported_pupils_schools_that_also_gained_raise_the_warning(seed):
+    spilled = spill_row(seed, spill=0.4)
+    assert spilled["spillover_interval_method"] == "school_jackknife"
+    assert spilled["spillover_ci_low"] > 0
+    assert spilled["design_warning"] is True and spilled["design_warning_reason"] == "spillover"
+    assert spilled["bias_direction"] == "down"  # the comparison group was lifted: the effect is understated
+
+    sound = spill_row(seed, spill=0.0)
+    assert sound["spillover_ci_low"] <= 0 <= sound["spillover_ci_high"]
+    assert sound["design_warning"] is False
+    # spill-over pulls the whole pool's estimate down; the companion with other-school comparisons
+    # only does not move (the same draws without the spill-over)
+    assert spilled["effect_all_supported"] < sound["effect_all_supported"] - 0.1
+    assert spilled["effect_other_schools"] == pytest.approx(sound["effect_other_schools"])
+
+
+def test_no_spillover_contrast_where_every_school_supports_someone():
+    from pipelines.evaluate.diagnostics import all_supported_estimates
+
+    sample = small_sample(4).filter(pl.col("school_id") < "s4")  # only schools with supported pupils
+    row = all_supported_estimates(sample, ["subject"], [()], 10).row(0, named=True)
+    assert row["spillover_effect"] is None and row["spillover_interval_method"] == "none"

@@ -191,3 +191,40 @@ def test_a_vocational_pupil_is_a_candidate_in_a_course_stratum_apart_from_grade_
     assert [by_pupil[p]["grade_band"] for p in "abgh"] == ["10-12", "10-12", "K1-2", "K1-2"]
     assert by_pupil["a"]["stratum"] == by_pupil["b"]["stratum"] != by_pupil["g"]["stratum"] == by_pupil["h"]["stratum"]
     assert (by_pupil["g"]["course_year"], by_pupil["g"]["grade_level"]) == (1, None)
+
+
+def test_placebo_c_outcome_is_the_windows_mean_in_the_pupils_unsupported_subjects(con):
+    """Negative control (placebo C): the same weeks' marks in the subjects where the pupil has no support
+    episode at all; never the row's own subject, never a subject supported at any time, never before
+    the window start. A pupil without such marks gets null (drops out of that check only)."""
+
+    def other(day: date, score: int, subject: str, pupil: str = "a") -> tuple:
+        return (*mark(day, score, pupil=pupil)[:6], subject, "score", score, "formative")
+
+    con.executemany(
+        "insert into core.grades values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            other(date(2025, 2, 9), 1, "english"),  # before the window start: not counted
+            other(date(2025, 2, 12), 6, "english"),
+            other(date(2025, 3, 2), 8, "biology"),
+            other(date(2025, 3, 3), 2, "physics"),  # physics has a support episode (later): never counted
+            other(date(2025, 3, 4), 5, "english", pupil="b"),  # another pupil
+        ],
+    )
+    windows = pl.DataFrame(
+        {
+            "pupil_id": ["a", "b"],
+            "subject": ["mathematics", "english"],
+            "school_year": ["2024/2025"] * 2,
+            "semester": [2, 2],
+            "window_start": [date(2025, 2, 10)] * 2,
+        }
+    )
+    supported = pl.DataFrame({"pupil_id": ["a", "a"], "subject": ["mathematics", "physics"]})
+    out = load_outcomes(con, windows, supported=supported).sort("pupil_id")
+
+    a = out.row(0, named=True)
+    assert (a["n_other_subject_marks"], a["other_subjects"]) == (2, 7.0)  # english 6 and biology 8
+    assert (a["n_outcome_marks"], a["outcome"]) == (2, 7.5)  # the outcome itself is unchanged
+    b = out.row(1, named=True)  # b's only marks in the window are in its own subject
+    assert b["other_subjects"] is None
