@@ -430,11 +430,15 @@ EFFECTIVENESS = TableSpec(
         ColumnSpec(
             "design_warning",
             "boolean",
-            "`true`, ja dizaina pārbaude (placebo A vai B, starpība semestrī pirms atbalsta vai atbalstītajiem "
-            "biežāk trūkstošas atzīmes) liecina, ka salīdzinājums, visticamāk, nav godīgs un efekts ir nobīdīts "
+            "`true`, ja dizaina pārbaude (placebo A vai B, starpība semestrī pirms atbalsta, atbalstītajiem "
+            "biežāk trūkstošas atzīmes, placebo C — atbalstīto atzīmes priekšmetos bez atbalsta — vai atbalsta "
+            "pārnese uz salīdzinājuma skolēniem savā skolā) liecina, ka salīdzinājums, visticamāk, nav godīgs "
+            "un efekts ir nobīdīts "
             "(sk. docs/method.md)",
-            "`true` when a design check (placebo A or B, a gap in a semester before support, or marks missing "
-            "more often for the supported) says the comparison is probably not fair and the effect probably "
+            "`true` when a design check (placebo A or B, a gap in a semester before support, marks missing "
+            "more often for the supported, placebo C — the supported pupils' marks in subjects they were not "
+            "supported in — or support spilling over to comparison pupils in their own school) says the "
+            "comparison is probably not fair and the effect probably "
             "biased (see docs/method.md)",
         ),
         ColumnSpec(
