@@ -414,9 +414,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ef_warning_up": (
         "atbalstītie jau bija priekšā, tāpēc efekts, visticamāk, ir novērtēts par augstu (patiesais efekts var "
-        "būt mazāks vai nulle).",
+        "būt mazāks vai nulle). Cits iespējams skaidrojums: atbalsts (vai sarunas par plānu) sākās pirms pirmās "
+        "reģistrētās konsultācijas; tad šis pārsvars jau ir atbalsta efekts, un zemāk norādītais skaitlis nav "
+        "pārvērtēts. Pārbaudiet ar skolām, kad atbalsts patiešām sākās.",
         "the supported were already ahead, so the effect is probably overstated (the true effect may be smaller "
-        "or zero).",
+        "or zero). Another possible reason: support (or talks about the plan) began before the first recorded "
+        "consultation; then this lead is already the effect of support, and the figure below is not overstated. "
+        "Check with the schools when support really began.",
     ),
     "ef_warning_none": ("virziens nav zināms.", "the direction is unknown."),
     "ef_flow": ("Kuri atbalstītie skolēni ir novērtējumā", "Which supported pupils the estimate covers"),

@@ -177,3 +177,15 @@ def test_a_negative_effect_is_stated_as_plainly_as_a_positive_one() -> None:
         )
     assert "growing" not in LABELS["ef_summary_negative"][1]
     assert "pieaugošām grūtībām" not in LABELS["ef_summary_negative"][0]
+
+
+def test_a_lead_before_support_names_support_that_began_earlier(report: Report, shown: list[str]) -> None:
+    """Probe D8: support that begins three weeks before the first recorded consultation puts the supported
+    ahead in the start term's weeks before it (placebo A up), and the box called a right estimate
+    overstated with no other reading. The lead may be the effect itself: the words say so."""
+    diag = WARNED | {"design_warning_reason": "placebo_a", "bias_direction": "up", "placebo_effect": 0.41,
+                     "placebo_ci_low": 0.2, "placebo_ci_high": 0.62}  # fmt: skip
+    report.warning_box(diag)
+    text = " ".join(shown)
+    assert "overstated" in text
+    assert "began before the first recorded consultation" in text and "not overstated" in text
