@@ -197,11 +197,13 @@ def test_naive_change_covers_all_supported_with_baseline_and_outcome():
 # --- placebo C (negative control) and the spill-over check, on small frames written here ---------------
 
 
-def small_sample(seed: int, *, other_shift: float = 0.0, spill: float = 0.0) -> pl.DataFrame:
-    """8 schools × 3 strata: schools 0–3 support pupils in every stratum, schools 4–7 none. Outcome =
-    baseline + 0.5 (support) + noise; `other_subjects` (the same weeks in unsupported subjects) moves
-    by `other_shift` for the supported (a pupil-level hidden factor); comparisons in the supported
-    pupils' schools gain `spill` (spill-over)."""
+def small_sample(
+    seed: int, *, other_shift: float = 0.0, spill: float = 0.0, supporting: int = 4, school_shift: float = 0.0
+) -> pl.DataFrame:
+    """8 schools × 3 strata: schools 0–3 (`supporting`) support pupils in every stratum, the others none.
+    Outcome = baseline + 0.5 (support) + noise, + `school_shift` in the schools that support no one;
+    `other_subjects` (the same weeks in unsupported subjects) moves by `other_shift` for the supported (a
+    pupil-level hidden factor); comparisons in the supported pupils' schools gain `spill` (spill-over)."""
     import numpy as np
 
     from pipelines.evaluate.diagnostics import own_school_expr
@@ -211,16 +213,17 @@ def small_sample(seed: int, *, other_shift: float = 0.0, spill: float = 0.0) -> 
     for school in range(8):
         for stratum in "xyz":
             for i in range(24):
-                treated = school < 4 and i < 6
+                treated = school < supporting and i < 6
                 base = rng.normal(6, 1)
-                own = school < 4
+                own = school < supporting
                 rows.append(
                     {
                         "key": f"{school}-{stratum}-{i}", "pupil_id": f"p{school}-{stratum}-{i}",
                         "school_id": f"s{school}", "stratum": stratum, "treated": treated,
                         "subject": stratum if treated else None, "baseline_subject": base,
                         "baseline_overall": base + rng.normal(0, 0.3),
-                        "outcome": base + 0.5 * treated + spill * (own and not treated) + rng.normal(0, 0.5),
+                        "outcome": base + 0.5 * treated + spill * (own and not treated)
+                        + school_shift * (not own) + rng.normal(0, 0.5),
                         # a pupil without marks in an unsupported subject: null, drops out of placebo C
                         "other_subjects": None if i == 23 else base + other_shift * treated + rng.normal(0, 0.5),
                     }
@@ -264,11 +267,11 @@ def test_placebo_c_rides_on_the_replicates_like_the_other_placebos():
     assert draws["placebo_c"][("ALL",)].min() > 0.2
 
 
-def spill_row(seed: int, spill: float) -> dict:
+def spill_row(seed: int, spill: float, **world: float) -> dict:
     from pipelines.evaluate.bootstrap import jackknife_groups
     from pipelines.evaluate.diagnostics import all_supported_estimates, with_spillover_warning
 
-    sample = small_sample(seed, spill=spill)
+    sample = small_sample(seed, spill=spill, **world)
     groups = jackknife_groups(sample["school_id"].unique().sort().to_list(), 40, 1)
     pool = all_supported_estimates(
         sample, ["subject"], [()], 10, left_out=groups, interval_method="school_jackknife"
@@ -294,6 +297,16 @@ def test_comparisons_in_the_supported_pupils_schools_that_also_gained_raise_the_
     # only does not move (the same draws without the spill-over)
     assert spilled["effect_all_supported"] < sound["effect_all_supported"] - 0.1
     assert spilled["effect_other_schools"] == pytest.approx(sound["effect_other_schools"])
+
+
+def test_a_contrast_that_rests_on_one_school_gets_no_interval_and_no_warning():
+    """Seven schools support, one does not, and that one grades lower: no spill-over, but the own-school
+    contrast is that one school against the rest. Leaving it out leaves no contrast; a jackknife over the
+    other replicates alone was near zero width and warned (the sound demo world: 23 of 193 cells)."""
+    row = spill_row(1, spill=0.0, supporting=7, school_shift=-0.4)
+    assert row["spillover_effect"] > 0.2  # the point contrast is there, and says nothing of spill-over
+    assert row["spillover_interval_method"] == "none" or row["spillover_ci_low"] is None
+    assert row["design_warning"] is False
 
 
 def test_no_spillover_contrast_where_every_school_supports_someone():
