@@ -113,6 +113,9 @@ def spillover_data(data: CellData, own: np.ndarray, min_supported: int) -> CellD
     mixed = np.isin(strata, np.intersect1d(strata[flag], strata[~flag]))
     if (mixed & flag).sum() < min_supported or (mixed & ~flag).sum() < min_supported:
         return None
+    schools = data.school[rows]
+    if min(len(np.unique(schools[mixed & flag])), len(np.unique(schools[mixed & ~flag]))) < 2:
+        return None  # one school on a side: its own level, not spill-over, and no interval can tell them apart
     return replace(data, treated=~data.treated & (np.nan_to_num(own) > 0)).subset(rows)
 
 
@@ -490,7 +493,9 @@ def with_spillover_warning(cells: pl.DataFrame) -> pl.DataFrame:
         .then(pl.when(reason == "").then(pl.lit(SPILLOVER)).otherwise(reason + "," + SPILLOVER))
         .otherwise(pl.col("design_warning_reason"))
         .alias("design_warning_reason"),
-        pl.when(warns & pl.col("bias_direction").is_null())
+        # a direction only where nothing else warned: an unknown direction the placebos left on purpose
+        # (placebo B alone, or A and B disagreeing) stays unknown
+        pl.when(warns & (reason == ""))
         .then(pl.when(s > 0).then(pl.lit("down")).otherwise(pl.lit("up")))
         .otherwise(pl.col("bias_direction"))
         .alias("bias_direction"),

@@ -635,6 +635,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "was lifted as well and the effect is probably understated (the true effect is larger). {share}% of "
         "the comparison group's weight comes from such schools.",
     ),
+    "ef_warning_spill_up": (
+        "Salīdzinājuma skolēnu vērtējumi atbalstīto skolēnu skolās (tajā pašā priekšmetā un klašu grupā) "
+        "mainījās par {placebo} ballēm citādi nekā salīdzinājuma skolēniem citās skolās (95 % TI {low} līdz "
+        "{high}): tie atpalika. Atbalsts varēja atņemt laiku viņu klasesbiedriem (nav spēkā 3. pieņēmums: nav "
+        "pārneses), vai šīs skolas vērtē citādi; tad salīdzinājuma grupa ir nospiesta uz leju un efekts, "
+        "visticamāk, ir novērtēts par augstu. No šādām skolām nāk {share} % salīdzinājuma grupas svara.",
+        "Comparison pupils in the supported pupils' own schools (same subject and grade band) changed by "
+        "{placebo} points against comparison pupils in other schools (95% CI {low} to {high}): they fell "
+        "behind. Support may have taken time from their classmates (assumption 3, no spill-over, fails), or "
+        "those schools grade differently; then the comparison group was pulled down and the effect is probably "
+        "overstated. {share}% of the comparison group's weight comes from such schools.",
+    ),
     "ef_placebo_c": (
         "C: atzīmes priekšmetos bez atbalsta, tajās pašās nedēļās",
         "C: marks in subjects without support, in the same weeks",

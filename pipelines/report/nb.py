@@ -246,7 +246,9 @@ class Report:
                     direction=self.t(direction or "ef_warning_none"),
                 )
             )
-        if any(r.startswith("pretrend_") for r in reasons):
+        # s_before is placebo A's own weeks: beside placebo A it says nothing more (and no other direction)
+        pretrend = [r for r in reasons if r.startswith("pretrend_")]
+        if [r for r in pretrend if not (r == "pretrend_s_before" and placebo == "placebo_a")]:
             parts.append(self.t("ef_warning_pretrend"))
         if "outcome_availability" in reasons or "no_grade_share" in reasons:
             shares = self.attrition_shares(diag)
@@ -268,7 +270,9 @@ class Report:
     def other_warnings(self, diag: Mapping[str, object], reasons: list[str]) -> list[str]:
         """The warning box's sentences for placebo C (negative control) and the spill-over check."""
         texts = []
-        checks = (("placebo_c", "ef_warning_c", "placebo_c_"), ("spillover", "ef_warning_spill", "spillover_"))
+        lower = float(diag.get("spillover_effect") or 0) < 0  # own-school comparisons did worse, not better
+        spill = "ef_warning_spill_up" if lower else "ef_warning_spill"
+        checks = (("placebo_c", "ef_warning_c", "placebo_c_"), ("spillover", spill, "spillover_"))
         for reason, key, prefix in checks:
             if reason in reasons:
                 share = diag.get("own_school_weight_share")

@@ -304,9 +304,13 @@ def test_a_contrast_that_rests_on_one_school_gets_no_interval_and_no_warning():
     contrast is that one school against the rest. Leaving it out leaves no contrast; a jackknife over the
     other replicates alone was near zero width and warned (the sound demo world: 23 of 193 cells)."""
     row = spill_row(1, spill=0.0, supporting=7, school_shift=-0.4)
-    assert row["spillover_effect"] > 0.2  # the point contrast is there, and says nothing of spill-over
-    assert row["spillover_interval_method"] == "none" or row["spillover_ci_low"] is None
-    assert row["design_warning"] is False
+    assert row["spillover_ci_low"] is None and row["design_warning"] is False
+    # the same under a regression interval (no jackknife): one school on a side is no contrast at all
+    from pipelines.evaluate.diagnostics import all_supported_estimates
+
+    sample = small_sample(1, supporting=7, school_shift=-0.4)
+    pool = all_supported_estimates(sample, ["subject"], [()], 10, interval_method="cluster_robust")
+    assert pool.row(0, named=True)["spillover_ci_low"] is None
 
 
 def test_no_spillover_contrast_where_every_school_supports_someone():
@@ -315,3 +319,19 @@ def test_no_spillover_contrast_where_every_school_supports_someone():
     sample = small_sample(4).filter(pl.col("school_id") < "s4")  # only schools with supported pupils
     row = all_supported_estimates(sample, ["subject"], [()], 10).row(0, named=True)
     assert row["spillover_effect"] is None and row["spillover_interval_method"] == "none"
+
+
+def test_spillover_leaves_an_unknown_direction_of_the_placebos_unknown():
+    """Review: placebo B alone (or A and B disagreeing) leaves the direction unknown on purpose; the
+    spill-over check filled it in."""
+    from pipelines.evaluate.diagnostics import with_spillover_warning
+
+    cells = pl.DataFrame(
+        {"effect": [0.5, 0.5], "design_warning": [True, False], "design_warning_reason": ["placebo_b", ""],
+         "bias_direction": [None, None], "spillover_effect": [0.4, 0.4], "spillover_ci_low": [0.3, 0.3],
+         "spillover_ci_high": [0.5, 0.5]},
+        schema_overrides={"bias_direction": pl.String},
+    )  # fmt: skip
+    out = with_spillover_warning(cells)
+    assert out["design_warning_reason"].to_list() == ["placebo_b,spillover", "spillover"]
+    assert out["bias_direction"].to_list() == [None, "down"]

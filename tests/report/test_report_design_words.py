@@ -189,3 +189,23 @@ def test_a_lead_before_support_names_support_that_began_earlier(report: Report, 
     text = " ".join(shown)
     assert "overstated" in text
     assert "began before the first recorded consultation" in text and "not overstated" in text
+
+
+def test_placebo_a_and_its_own_weeks_in_the_event_study_give_one_direction(report: Report, shown: list[str]) -> None:
+    """Review: the event study's s_before gap is placebo A's own weeks; beside placebo A the box said
+    "probably understated" and then "the direction is unknown" for the same gap."""
+    diag = WARNED | {"design_warning_reason": "placebo_a,pretrend_s_before", "bias_direction": "down",
+                     "placebo_effect": -0.3, "placebo_ci_low": -0.45, "placebo_ci_high": -0.15}  # fmt: skip
+    report.warning_box(diag)
+    text = " ".join(shown)
+    assert "understated" in text and "the direction is unknown" not in text
+
+
+def test_own_school_comparisons_that_fell_behind_read_as_overstated(report: Report, shown: list[str]) -> None:
+    """Review: the spill-over check warns both ways, but its sentence said "improved … more … understated"
+    for a negative contrast too."""
+    diag = WARNED | {"design_warning_reason": "spillover", "bias_direction": "up", "spillover_effect": -0.3,
+                     "spillover_ci_low": -0.45, "spillover_ci_high": -0.15, "own_school_weight_share": 0.8}  # fmt: skip
+    report.warning_box(diag)
+    text = " ".join(shown)
+    assert "fell behind" in text and "overstated" in text and "understated" not in text
