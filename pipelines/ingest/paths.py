@@ -86,8 +86,6 @@ def words(text: str) -> list[str]:
 
 
 MIN_ALONE_LETTERS = 3  # a name word masked alone has at least this many letters (not an initial)
-_MONTHS = ("janvaris", "februaris", "marts", "aprilis", "maijs", "junijs", "julijs", "augusts", "septembris",
-           "oktobris", "novembris", "decembris")  # fmt: skip
 _VOCABULARIES = (
     *(contract.SUBJECTS, contract.STAFF_ROLES, contract.MODES, contract.ASSESSMENT_TYPES, contract.SCHOOL_TYPES),
     *(contract.RISK_FACTORS, contract.ABSENCE_REASONS, contract.LEAVING_REASONS, contract.ACTIVITY_TYPES),
@@ -102,9 +100,9 @@ def _contract_words() -> frozenset[str]:
 
 
 # Words a roster name may share that are not masked alone (they are in the pair forms): the contract's
-# own words, which schools write in every kept cell, and month names in any case (`Marta`, `15. marta`).
+# own words, which schools write in every kept cell. Month words are masked when a pupil bears them
+# (Marta, Maija, Jūlija, Augusts are common first names): `15. marta` losing its month is harmless.
 CONTRACT_WORDS = _contract_words()
-MONTH_STEMS = frozenset(stem(m) for m in _MONTHS)
 
 
 @dataclass
@@ -149,12 +147,12 @@ class PathScrubber:
     def alone_hashes(self, first: str | None, last: str | None) -> set[str]:
         """A pupil's first-name and surname words one by one (`Ozoliņa`, `Līga`): with the school and
         class around it a surname alone identifies a pupil (probe P4). Matched as one-word names are
-        (word_hash: any case, with or without diacritics, not declined); not initials, contract words
-        or month names (CONTRACT_WORDS, MONTH_STEMS)."""
+        (word_hash: any case, with or without diacritics, not declined); not initials or contract words
+        (CONTRACT_WORDS)."""
         return {
             self.word_hash(w)
             for w in [*words(first or ""), *words(last or "")]
-            if len(w) >= MIN_ALONE_LETTERS and w not in CONTRACT_WORDS and stem(w) not in MONTH_STEMS
+            if len(w) >= MIN_ALONE_LETTERS and w not in CONTRACT_WORDS
         }
 
     def stem_hash(self, first: Iterable[str], last: Iterable[str]) -> str:
@@ -440,8 +438,8 @@ def mask_code_shapes(cells: pl.DataFrame, columns: Iterable[str]) -> pl.DataFram
 # Which name forms person_hashes stores. Raise it when a form is added: a warehouse learned with fewer
 # forms then re-learns the names of every roster and log once (not only new files), or a name learned in
 # an earlier run would not be masked in the new form. 2: one word, first + initial, stems (declined names).
-# 3: a pupil's first name or surname alone (alone_hashes).
-NAME_FORMS_VERSION = 3
+# 3: a pupil's first name or surname alone (alone_hashes). 4: also where it is a month word (Marta).
+NAME_FORMS_VERSION = 4
 NAME_FORMS_SQL = """
 create table if not exists meta.name_forms (
     version integer not null  -- NAME_FORMS_VERSION of the forms meta.name_pairs holds for every file

@@ -320,7 +320,9 @@ def test_a_pupils_first_name_or_surname_alone_is_masked_unless_it_is_a_contract_
     """Probe P4: a roster pupil's surname or first name alone (`Matematika Ozoliņa`, `12,00 Ozoliņa`,
     `40 Līga`, a sheet `080317-24148 Ozoliņa`) identifies the pupil with the school and class around
     it, so each word of a roster name is masked alone too (any case, with or without diacritics); not
-    a word of the contract's vocabularies (a subject, role, month) nor a staff member's name alone."""
+    a word of the contract's vocabularies (a subject, role) nor a staff member's name alone. A name that
+    is also a month word (Marta, Maija, Jūlija, Augusts: common first names) is masked too (review: the
+    month exemption left them readable); a date written in words then loses its month, which is harmless."""
     s = PathScrubber(KEY)
     roster = pl.DataFrame({"raw_first_name": ["Līga", "Fizika"], "raw_last_name": ["Ozoliņa", "Marta"]})
     staff = pl.DataFrame({"raw_staff_name": ["Dārta Žukova"]})
@@ -331,10 +333,12 @@ def test_a_pupils_first_name_or_surname_alone_is_masked_unless_it_is_a_contract_
         "40 Līga": f"40 {MASK}",
         "080317-24148 Ozoliņa": f"{MASK} {MASK}",
         "ozolina/LIGA.csv": f"{MASK}/{MASK}.csv",
+        "Marta 7.b": f"{MASK} 7.b",  # a pupil named Marta, 'of March' in a date alike
+        "15. marta": f"15. {MASK}",
     }
     assert {p: s.scrub(p, known) for p in masked} == masked
-    # a subject, a month (`marta` 'of March'), a staff surname alone, initials, another case
-    clean = ["Fizika 7.b.csv", "15. marta", "Marta", "Žukova.csv", "L. O.", "Ozoliņai"]
+    # a subject, a month no pupil is named after, a staff surname alone, initials, another case
+    clean = ["Fizika 7.b.csv", "15. aprīlis", "Žukova.csv", "L. O.", "Ozoliņai"]
     assert [s.scrub(p, known) for p in clean] == clean
 
 
