@@ -33,7 +33,7 @@ import polars as pl
 
 from pipelines import contract
 from pipelines.contract import normalise_text
-from pipelines.personal_code import MASK, mask_codes
+from pipelines.personal_code import MASK, code_shape_sql, mask_codes
 from pipelines.warehouse import request_compaction, scalar, transaction
 
 IDENTITY = re.compile(r"^(?P<shown>.*\*\*\*.*) #(?P<tag>[0-9a-f]{12})$", re.DOTALL)
@@ -463,6 +463,54 @@ def name_forms_current(con: duckdb.DuckDBPyConnection) -> bool:
 def save_name_forms(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from meta.name_forms")
     con.execute("insert into meta.name_forms values ($version)", {"version": NAME_FORMS_VERSION})
+
+
+# Which personal-code shape (personal_code.code_shape) the kept text stored so far was masked with. Raise it
+# when the shape grows: text an earlier run kept under the narrower shape is masked again once
+# (remask_codes_stored). 2: any grouping of 11 digits, a digit dropped or doubled (probe P3).
+CODE_SHAPE_VERSION = 2
+CODE_SHAPE_SQL = """
+create table if not exists meta.code_shape (
+    version integer not null  -- CODE_SHAPE_VERSION the stored kept text was masked with
+)
+"""
+
+
+def remask_codes_stored(con: duckdb.DuckDBPyConnection) -> int:
+    """Mask again, in place, kept text (KEPT_COLUMNS, in any table) stored under an older code shape: only
+    values the shape now finds (DuckDB's RE2 rendering, one scan per column) are read out and masked
+    (mask_codes: the whole run of digits). A warehouse whose version is current costs one lookup; paths
+    are masked afresh every run by rescrub_stored. One transaction with the version; a change asks for
+    the file to be copied afresh (the old bytes would stay in its free space). Returns values changed."""
+    con.execute(CODE_SHAPE_SQL)
+    rows = con.execute("select max(version) from meta.code_shape").fetchall()
+    if rows and rows[0][0] == CODE_SHAPE_VERSION:
+        return 0
+    changed: dict[tuple[str, str, str], dict[str, str]] = {}
+    for schema, table, column in kept_columns(con):
+        query = (
+            f'select distinct "{column}" from "{schema}"."{table}" where regexp_matches("{column}", {code_shape_sql()})'
+        )
+        masked = {v: m for (v,) in con.execute(query).fetchall() if (m := mask_codes(v)) != v}
+        if masked:
+            changed[(schema, table, column)] = masked
+    with transaction(con):
+        for (schema, table, column), masked in changed.items():
+            con.register("ingest_remasked", pl.DataFrame({"old": list(masked), "new": list(masked.values())}))
+            try:
+                con.execute(
+                    f'update "{schema}"."{table}" set "{column}" = m.new from ingest_remasked m '
+                    f'where "{schema}"."{table}"."{column}" = m.old'
+                )
+            finally:
+                con.unregister("ingest_remasked")
+        if any(key[:2] == ("core", "grades") for key in changed):
+            con.execute("drop table if exists core.marks_by_school")  # as remask_stored: recounted whole
+        con.execute("delete from meta.code_shape")
+        con.execute("insert into meta.code_shape values ($version)", {"version": CODE_SHAPE_VERSION})
+        if changed:
+            request_compaction(con, "kept_text")
+    return sum(len(m) for m in changed.values())
 
 
 def kept_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:

@@ -41,6 +41,7 @@ from pipelines.ingest.paths import (
     ensure_tables,
     mask_code_shapes,
     name_forms_current,
+    remask_codes_stored,
     save_name_forms,
 )
 from pipelines.ingest.readers import NotData, RawTable, Unreadable, header_cells
@@ -267,6 +268,7 @@ def run_ingest(
     # paths stored before a name was known (earlier runs, an interrupted one, warehouses from before the rule)
     renamed = scrubber.rescrub_stored(con, raws)
     remasked = scrubber.remask_stored(con)  # and kept text cells stored before, in every table
+    remasked += remask_codes_stored(con)  # and codes a narrower code shape let through (CODE_SHAPE_VERSION)
     state = _RunState(
         run_id,
         previous_versions(con),

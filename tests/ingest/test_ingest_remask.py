@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.ingest.paths import MASK, NAME_FORMS_VERSION, PathScrubber
+from pipelines.ingest.paths import CODE_SHAPE_VERSION, MASK, NAME_FORMS_VERSION, PathScrubber
 from pipelines.ingest.stage import run_ingest
 from pipelines.personal_code import make_old_code
 from pipelines.runner import run_stages
@@ -111,4 +111,28 @@ def test_cells_stored_under_older_name_forms_are_masked_in_the_new_forms(tmp_pat
     con = connect(path)
     assert not compaction_requested(con)
     assert {f.status for f in run_ingest(con, raw, KEY, "r4").files} == {"unchanged"}  # a working warehouse
+    con.close()
+
+
+def test_codes_kept_under_a_narrower_code_shape_are_masked_once_the_shape_grows(tmp_path) -> None:
+    """Review of probe P3: a warehouse from before the broader code shape kept `2812 1728 554` (a code in
+    4-4-3 groups) as written in a reason cell, and unchanged files are never read again. When the shape's
+    version grows, the stored cell is masked in place (paths.remask_codes_stored) and the file is asked
+    to be copied afresh; a ten-digit school id in a kept cell stays."""
+    raw, path = tmp_path / "raw", tmp_path / "w.duckdb"
+    write(raw / "skoleni.csv", ROSTER + f"{ANNA};Anna;Bērziņa;{SCHOOL};7.b;2024/2025\n")
+    write(raw / "kavejumi.csv", LESSONS + f"15.01.2025;{ANNA};{SCHOOL};2;slimība;Fizika\n")
+    con = connect(path)
+    run_ingest(con, raw, KEY, "r1")
+    # as a warehouse from before: the cell as the narrower shape let it through, and the old version
+    con.execute("update staging.attendance set reason_raw = 'slimība, tel. 2812 1728 554'")
+    con.execute("update meta.code_shape set version = 1")
+
+    result = run_ingest(con, raw, KEY, "r2")  # nothing changed on disk: only the shape did
+    assert {f.status for f in result.files} == {"unchanged"}
+    assert con.execute("select reason_raw from staging.attendance").fetchall() == [(f"slimība, tel. {MASK}",)]
+    assert con.execute("select distinct school_id from staging.attendance").fetchall() == [(SCHOOL,)]
+    assert con.execute("select version from meta.code_shape").fetchall() == [(CODE_SHAPE_VERSION,)]
+    assert result.remasked_stored == 1 and compaction_requested(con)
+    assert run_ingest(con, raw, KEY, "r3").remasked_stored == 0  # once per version
     con.close()
