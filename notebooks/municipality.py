@@ -223,6 +223,8 @@ else:
         },
         count_cols=("n_pupils", "n_comparison"),
     )
+    R.interval_caveats(diag_here, municipality or R.t("this_municipality"))  # a municipality has few schools
+    R.interval_caveats(diag_project, R.t("project_wide"))
     R.sensitivity_sentence(diag_here, municipality or R.t("this_municipality"))
     R.sensitivity_sentence(diag_project, R.t("project_wide"))
     R.text("ef_caveats")

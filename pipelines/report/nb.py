@@ -318,15 +318,17 @@ class Report:
         ):
             self.note("ef_attrition_note", **self.attrition_shares(diag))
 
-    def interval_caveats(self, diag: Mapping[str, object]) -> None:
-        """Next to the primary result: an interval from fewer than 6 schools, or a CR1 fallback (too narrow)."""
+    def interval_caveats(self, diag: Mapping[str, object], name: str | None = None) -> None:
+        """Next to the primary result: an interval from fewer than 6 schools, or a CR1 fallback (too narrow);
+        `name`: whose interval, where a table shows more than one (a municipality's beside the project's)."""
         if not diag or diag.get("effect") is None:
             return
+        prefix = f"{fmt.inert(name)}: " if name else ""
         n = diag.get("n_clusters")
         if not fmt.is_missing(n) and 2 <= int(n) < FEW_SCHOOLS:
-            self.text("ef_few_schools", n=self.num(int(n)))
+            display(Markdown(prefix + self.t("ef_few_schools", n=self.num(int(n)))))
         if str(diag.get("note") or "").endswith("_cr1_interval"):
-            self.text("ef_cr1_fallback")
+            display(Markdown(prefix + self.t("ef_cr1_fallback")))
 
     def cr1_rows_note(self, frame: pd.DataFrame, label_col: str, headline_method: object) -> None:
         """Under a breakdown table: the rows whose interval fell back to CR1 (too narrow) while the

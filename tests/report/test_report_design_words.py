@@ -209,3 +209,11 @@ def test_own_school_comparisons_that_fell_behind_read_as_overstated(report: Repo
     report.warning_box(diag)
     text = " ".join(shown)
     assert "fell behind" in text and "overstated" in text and "understated" not in text
+
+
+def test_a_municipalitys_few_schools_are_said_with_its_name(report: Report, shown: list[str]) -> None:
+    """The municipality reports show the municipality's estimate beside the project's; a municipality
+    has few schools (the demo's Balvu: 3), so its interval's caveat is said there too, naming whose it is."""
+    report.interval_caveats({"effect": 0.66, "n_clusters": 3, "note": ""}, "Balvu novads")
+    report.interval_caveats({"effect": 0.71, "n_clusters": 9, "note": ""}, "Projektā kopā")
+    assert len(shown) == 1 and shown[0].startswith("Balvu novads: This interval rests on only 3 schools")
