@@ -323,22 +323,8 @@ class PathScrubber:
             if masked:
                 changed[(schema, table, column)] = masked
         with transaction(con):
-            for (schema, table, column), masked in changed.items():
-                frame = pl.DataFrame({"old": list(masked), "new": list(masked.values())})
-                con.register("ingest_remasked", frame)
-                try:
-                    con.execute(
-                        f'update "{schema}"."{table}" set "{column}" = m.new from ingest_remasked m '
-                        f'where "{schema}"."{table}"."{column}" = m.old'
-                    )
-                finally:
-                    con.unregister("ingest_remasked")
-            if any(key[:2] == ("core", "grades") for key in changed):
-                # two values masked alike would leave two rows of one group: transform recounts it whole
-                con.execute("drop table if exists core.marks_by_school")
+            update_kept(con, changed)
             con.execute("update meta.name_pairs set stored_masked = true where not coalesce(stored_masked, false)")
-            if changed:
-                request_compaction(con, "kept_text")
         return sum(len(m) for m in changed.values())
 
     def masked_values(self, con: duckdb.DuckDBPyConnection, values: list[str]) -> dict[str, str]:
@@ -495,22 +481,30 @@ def remask_codes_stored(con: duckdb.DuckDBPyConnection) -> int:
         if masked:
             changed[(schema, table, column)] = masked
     with transaction(con):
-        for (schema, table, column), masked in changed.items():
-            con.register("ingest_remasked", pl.DataFrame({"old": list(masked), "new": list(masked.values())}))
-            try:
-                con.execute(
-                    f'update "{schema}"."{table}" set "{column}" = m.new from ingest_remasked m '
-                    f'where "{schema}"."{table}"."{column}" = m.old'
-                )
-            finally:
-                con.unregister("ingest_remasked")
-        if any(key[:2] == ("core", "grades") for key in changed):
-            con.execute("drop table if exists core.marks_by_school")  # as remask_stored: recounted whole
+        update_kept(con, changed)
         con.execute("delete from meta.code_shape")
         con.execute("insert into meta.code_shape values ($version)", {"version": CODE_SHAPE_VERSION})
-        if changed:
-            request_compaction(con, "kept_text")
     return sum(len(m) for m in changed.values())
+
+
+def update_kept(con: duckdb.DuckDBPyConnection, changed: dict[tuple[str, str, str], dict[str, str]]) -> None:
+    """Write masked kept text in place: per (schema, table, column), old value -> new, inside the caller's
+    transaction (remask_stored for names, remask_codes_stored for codes). A change asks for the file to be
+    copied afresh (the old bytes would stay in its free space)."""
+    for (schema, table, column), masked in changed.items():
+        con.register("ingest_remasked", pl.DataFrame({"old": list(masked), "new": list(masked.values())}))
+        try:
+            con.execute(
+                f'update "{schema}"."{table}" set "{column}" = m.new from ingest_remasked m '
+                f'where "{schema}"."{table}"."{column}" = m.old'
+            )
+        finally:
+            con.unregister("ingest_remasked")
+    if any(key[:2] == ("core", "grades") for key in changed):
+        # two values masked alike would leave two rows of one group: transform recounts it whole
+        con.execute("drop table if exists core.marks_by_school")
+    if changed:
+        request_compaction(con, "kept_text")
 
 
 def kept_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
