@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+from evaluate_fixtures import GRADES_DDL
 
 from pipelines.config import Settings
 from pipelines.evaluate.attrition import attrition_checks, attrition_reasons, availability_rows, with_attrition
@@ -203,11 +204,7 @@ def test_the_outcome_window_counts_its_nv_marks_apart_from_the_scores():
 
     con = duckdb.connect()
     con.execute("create schema core")
-    con.execute(
-        "create table core.grades (date date, school_year varchar, semester integer, pupil_id varchar, "
-        "school_id varchar, municipality varchar, subject varchar, grade_kind varchar, grade_score integer, "
-        "assessment_type varchar)"
-    )
+    con.execute(GRADES_DDL)
     marks = [
         ("2025-02-03", "score", 3, "formative"),  # before the window
         ("2025-02-04", "no_grade", None, "formative"),  # before the window: not an outcome nv

@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 import pytest
+from evaluate_fixtures import GRADES_DDL
 
 from pipelines.evaluate.outcomes import attach_outcomes, baseline_panel, build_candidates, grade_band_expr
 from pipelines.evaluate.stage import SQL_DIR, load_outcomes, marks_by_school
@@ -27,11 +28,7 @@ def mark(day: date, score: int | None, kind: str = "score", assessment: str | No
 def con():
     con = duckdb.connect()
     con.execute("create schema core")
-    con.execute(
-        "create table core.grades (date date, school_year varchar, semester integer, pupil_id varchar, "
-        "school_id varchar, municipality varchar, subject varchar, grade_kind varchar, grade_score integer, "
-        "assessment_type varchar)"
-    )
+    con.execute(GRADES_DDL)
     rows = [
         mark(date(2024, 10, 1), 4),
         mark(date(2024, 10, 2), 6, assessment="summative"),
