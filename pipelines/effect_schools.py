@@ -16,16 +16,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure_audit import SOLE_SCHOOL
-from pipelines.warehouse import load_sql, table_exists
+from pipelines.warehouse import load_sql, table_or_empty
 
 EFFECT_KEYS = ("project_code", "municipality", "subject", "school_year")
 _SOURCES = {"episodes": "episodes", "sample": "evaluation_sample"}
-_COLUMNS = "project_code, municipality, school_year, subject, school_id"
-_EMPTY = {  # a mart a warehouse lacks, as an empty relation with the columns the SQL reads
-    "episodes": f"(select {', '.join(f'null::varchar as {c}' for c in _COLUMNS.split(', '))} where false)",
-    "sample": f"(select {', '.join(f'null::varchar as {c}' for c in _COLUMNS.split(', '))}, null::boolean as treated"
-    " where false)",
-}
+_COLUMNS = "project_code varchar, municipality varchar, school_year varchar, subject varchar, school_id varchar"
+_EMPTY_COLUMNS = {"episodes": _COLUMNS, "sample": f"{_COLUMNS}, treated boolean"}  # what the SQL reads
 _NULL = "\x00null"  # a key value no real key takes, so a null key matches a null key and nothing else
 
 
@@ -41,10 +37,7 @@ def effect_schools(
     project and subject 'ALL'): the one school whose supported pupils make up the cell, None where several
     do, or where no pupil row is kept (a mart a warehouse lacks counts as empty). Keys are matched as
     stored, nulls included (a null municipality matches the null margin row, never a named one)."""
-    sources = {
-        name: f"marts.{table}" if table_exists(con, "marts", table) else _EMPTY[name]
-        for name, table in _SOURCES.items()
-    }
+    sources = {name: table_or_empty(con, "marts", table, _EMPTY_COLUMNS[name]) for name, table in _SOURCES.items()}
     sole = con.execute(load_sql(Path(__file__).parent, "effect_schools", fragments=sources)).df()
     for key, value in (fixed or {}).items():
         sole = sole[sole[key] == value]

@@ -118,6 +118,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return con.execute(query, [schema, table]).fetchall()[0][0] > 0
 
 
+def empty_relation(columns: str) -> str:
+    """`(select cast(null as <type>) as <name>, ... where false)`: no rows, these typed columns
+    (`columns`: "name type, name type")."""
+    typed = (column.split() for column in columns.split(", "))
+    return f"(select {', '.join(f'cast(null as {kind}) as {name}' for name, kind in typed)} where false)"
+
+
+def table_or_empty(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: str) -> str:
+    """`schema.table`, or an empty relation with `columns` where a warehouse from before it lacks it (a
+    fragment of load_sql)."""
+    return f"{schema}.{table}" if table_exists(con, schema, table) else empty_relation(columns)
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     """The single value of a count-like query (0 when it is null)."""
     return int(con.execute(sql).fetchall()[0][0] or 0)

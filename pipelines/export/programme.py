@@ -25,7 +25,7 @@ import pandas as pd
 
 from pipelines.disclosure import ALL, TOP_EUR, apply_pattern, dominated, sort_rows
 from pipelines.disclosure_audit import ColumnRule, RowBound, audited_patterns, split_owners
-from pipelines.warehouse import load_sql, table_exists
+from pipelines.warehouse import load_sql, table_or_empty
 
 from .tables import COSTS, ESF_INDICATORS, SUPPORT_SUMMARY
 from .temporal import LastPublished
@@ -55,17 +55,8 @@ EMPTY_TABLES: dict[str, str] = {
 def cube_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The cube's SQL, with any core table this warehouse lacks read as an empty one (a fragment of
     load_sql, CONTRIBUTING.md "SQL")."""
-    tables = {
-        table: f"core.{table}" if table_exists(con, "core", table) else empty_relation(columns)
-        for table, columns in EMPTY_TABLES.items()
-    }
+    tables = {table: table_or_empty(con, "core", table, columns) for table, columns in EMPTY_TABLES.items()}
     return load_sql(SQL_DIR, name, fragments=tables)
-
-
-def empty_relation(columns: str) -> str:
-    """`(select cast(null as <type>) as <name>, ... where false)`: no rows, these typed columns."""
-    typed = (column.split() for column in columns.split(", "))
-    return f"(select {', '.join(f'cast(null as {kind}) as {name}' for name, kind in typed)} where false)"
 
 
 def load_programme(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:

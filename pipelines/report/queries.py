@@ -31,7 +31,7 @@ from pipelines.disclosure_audit import SOLE_SCHOOL, ColumnRule, RowBound, audite
 from pipelines.disclosure_time import LastPublished, same_as_published
 from pipelines.effect_schools import effect_schools
 from pipelines.report.cells import RecordTable, key_values
-from pipelines.warehouse import load_sql, table_exists
+from pipelines.warehouse import load_sql, table_exists, table_or_empty
 
 Con = duckdb.DuckDBPyConnection
 SQL_DIR = Path(__file__).with_name("sql")
@@ -56,20 +56,12 @@ def columns_of(con: Con, schema: str, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _table_or_empty(con: Con, schema: str, table: str, columns: str) -> str:
-    """`schema.table`, or an empty relation with `columns` when a warehouse from before it lacks it."""
-    if table_exists(con, schema, table):
-        return f"{schema}.{table}"
-    names = ", ".join(f"cast(null as {c.split()[1]}) as {c.split()[0]}" for c in columns.split(", "))
-    return f"(select {names} where false)"
-
-
 # ---------------------------------------------------------------- lineage (index page)
 
 
 def data_period(con: Con) -> tuple[date | None, date | None]:
     """First and last date of any consultation or grade."""
-    tables = {t: _table_or_empty(con, "core", t, "date date") for t in ("consultations", "grades")}
+    tables = {t: table_or_empty(con, "core", t, "date date") for t in ("consultations", "grades")}
     lo, hi = con.execute(load_sql(SQL_DIR, "data_period", fragments=tables)).fetchall()[0]
     return lo, hi
 
@@ -175,8 +167,8 @@ def support_frames(con: Con) -> list[pd.DataFrame]:
     """The support tables before protection, one per breakdown (SUPPORT_BREAKDOWNS), in key order, each
     with `sole_school_id` (the one school whose consultations make up the row; never shown)."""
     fragments = {
-        "support_cube": _table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS),
-        "consultations": _table_or_empty(con, "core", "consultations", CONSULTATION_COLUMNS),
+        "support_cube": table_or_empty(con, "marts", "support_cube", SUPPORT_CUBE_COLUMNS),
+        "consultations": table_or_empty(con, "core", "consultations", CONSULTATION_COLUMNS),
     }
     return [
         sort_rows(_query(con, "support_cells", {"breakdown": b}, fragments=fragments), SUPPORT_KEYS)
@@ -540,19 +532,19 @@ def programme_by_municipality(
     the EUR also where one pupil's payments dominate it (the exports' p% rule, export.dominance_p),
     and complementary cells against the `ALL` row."""
     tables = {
-        "activities": _table_or_empty(
+        "activities": table_or_empty(
             con,
             "core",
             "activities",
             "municipality varchar, school_year varchar, minutes double, n_participants integer",
         ),
-        "participants": _table_or_empty(
+        "participants": table_or_empty(
             con,
             "core",
             "activity_participants",
             "municipality varchar, school_year varchar, pupil_id varchar, school_id varchar",
         ),
-        "financial": _table_or_empty(
+        "financial": table_or_empty(
             con,
             "core",
             "financial_support",
@@ -600,14 +592,14 @@ def costs_by_municipality(con: Con, k: int, school_year: str | None = None) -> p
     suppression against the 'ALL' row); the EUR, and EUR per pupil or hour, are withheld with them
     (costs.csv withholds every cost line where 1..k-1 pupils were supported: it is spent on them)."""
     tables = {
-        "costs": _table_or_empty(con, "core", "costs", "municipality varchar, school_year varchar, amount_eur double"),
-        "participants": _table_or_empty(
+        "costs": table_or_empty(con, "core", "costs", "municipality varchar, school_year varchar, amount_eur double"),
+        "participants": table_or_empty(
             con,
             "core",
             "activity_participants",
             "municipality varchar, school_year varchar, pupil_id varchar, minutes double",
         ),
-        "financial": _table_or_empty(
+        "financial": table_or_empty(
             con, "core", "financial_support", "municipality varchar, school_year varchar, pupil_id varchar"
         ),
     }
